@@ -1,0 +1,37 @@
+"""Consistency checkers: pure functions from a history (plus options) to a result dict.
+
+Public surface::
+
+    get_checker(name) -> check(history, options) -> Result
+    CHECKERS                       # the table: name -> import path, description
+    compose, merge_valid, Result, Validity, UNKNOWN
+"""
+
+from checkers._registry import CHECKERS, CheckerEntry, available_checkers, get_checker
+from checkers._result import (
+    UNKNOWN,
+    Checker,
+    Result,
+    Validity,
+    anomalies_result,
+    compose,
+    merge_valid,
+    unknown_result,
+    valid_result,
+)
+
+__all__ = [
+    "CHECKERS",
+    "UNKNOWN",
+    "CheckerEntry",
+    "Checker",
+    "Result",
+    "Validity",
+    "anomalies_result",
+    "available_checkers",
+    "compose",
+    "get_checker",
+    "merge_valid",
+    "unknown_result",
+    "valid_result",
+]

@@ -1,0 +1,109 @@
+"""The table of checkers the CLI and runner know, resolved lazily by import path.
+
+Each entry names a ``check(history, options) -> Result`` function.  Options every checker
+accepts when meaningful: ``model``, ``init``, ``consistency_model``, ``guarantee``,
+``time_limit`` (seconds; running out gives ``"unknown"``).
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+from typing import Any
+
+from ddialab.errors import UsageError
+
+
+@dataclass(frozen=True)
+class CheckerEntry:
+    name: str
+    target: str  # "module:function"
+    description: str
+
+    def load(self) -> Any:
+        module, _, attr = self.target.partition(":")
+        return getattr(importlib.import_module(module), attr)
+
+
+CHECKERS: dict[str, CheckerEntry] = {
+    e.name: e
+    for e in [
+        CheckerEntry(
+            "linearizable",
+            "checkers.linearizable:check",
+            "linearizability against a sequential model (WGL search, P-compositional)",
+        ),
+        CheckerEntry(
+            "elle",
+            "checkers.elle:check",
+            "Elle-style dependency-graph checker for list-append / rw-register txns",
+        ),
+        CheckerEntry(
+            "session",
+            "checkers.session:check",
+            "session guarantees: read-your-writes, monotonic reads/writes, WFR, prefix",
+        ),
+        CheckerEntry(
+            "convergence",
+            "checkers.invariants:check_convergence",
+            "final reads from every replica agree and keep every acknowledged write",
+        ),
+        CheckerEntry(
+            "set",
+            "checkers.invariants:check_set",
+            "set / set-full: lost, unexpected, stale and recovered elements",
+        ),
+        CheckerEntry(
+            "counter",
+            "checkers.invariants:check_counter",
+            "counter reads within bounds of acknowledged and indeterminate increments",
+        ),
+        CheckerEntry(
+            "unique-ids",
+            "checkers.invariants:check_unique_ids",
+            "every generated id is unique",
+        ),
+        CheckerEntry(
+            "queue",
+            "checkers.invariants:check_queue",
+            "queue: lost, duplicated, out-of-order elements",
+        ),
+        CheckerEntry(
+            "bank",
+            "checkers.elle:check_bank",
+            "bank: total conserved, no negative balances",
+        ),
+        CheckerEntry(
+            "long-fork",
+            "checkers.elle:check_long_fork",
+            "long fork: two reads see incompatible orders of two writes",
+        ),
+        CheckerEntry(
+            "register-simple",
+            "checkers.simple:check_register",
+            "quick sound check: every ok read returns a value that was written (or initial)",
+        ),
+    ]
+}
+
+
+def available_checkers() -> dict[str, CheckerEntry]:
+    """Only the checkers whose module is importable in this installation."""
+    out = {}
+    for name, entry in CHECKERS.items():
+        try:
+            entry.load()
+        except (ImportError, AttributeError):
+            continue
+        out[name] = entry
+    return out
+
+
+def get_checker(name: str) -> Any:
+    entry = CHECKERS.get(name)
+    if entry is None:
+        raise UsageError(f"unknown checker {name!r}; known: {', '.join(CHECKERS)}")
+    try:
+        return entry.load()
+    except (ImportError, AttributeError):
+        raise UsageError(f"checker {name!r} is not available in this installation") from None

@@ -1,0 +1,5 @@
+import sys
+
+from ddialab.cli import main
+
+sys.exit(main())

@@ -1,0 +1,109 @@
+"""``ddialab check``: run a checker over history files and report verdicts."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from typing import Any
+
+from checkers import get_checker
+from ddialab.errors import (
+    EXIT_INVALID,
+    EXIT_UNKNOWN,
+    EXIT_VALID,
+    DdialabError,
+    UsageError,
+)
+from ddialab.history import read_history
+
+
+def add_parser(sub: Any) -> None:
+    p = sub.add_parser(
+        "check",
+        help="check history files (ddialab, Jepsen EDN, Jepsen log, Porcupine kv)",
+        description="Check one or more histories with a checker. Exit 0 if all are valid, "
+        "1 if any is invalid, 4 if any is unknown (budget ran out), 3 on bad input.",
+    )
+    p.add_argument("paths", nargs="+", metavar="PATH", help="history file or run directory")
+    p.add_argument("--checker", "-c", required=True, help="checker name (see `ddialab list`)")
+    p.add_argument("--model", help="model (linearizable: register, cas-register, kv, ...; "
+                   "elle: list-append, rw-register)")
+    p.add_argument("--init", help="initial model state, as JSON (e.g. 0, null, '{\"x\": 0}')")
+    p.add_argument("--consistency-model", help="judge against this model (e.g. serializable)")
+    p.add_argument("--guarantee", help="session checker: check only this guarantee")
+    p.add_argument("--format", help="force the input format (jsonl, edn, jepsen-log, ...)")
+    p.add_argument("--time-limit", type=float, help="seconds per history before 'unknown'")
+    p.add_argument("--json", action="store_true", help="print one JSON object per input")
+    p.set_defaults(func=run_check)
+
+
+def checker_options(args: argparse.Namespace) -> dict[str, Any]:
+    opts: dict[str, Any] = {}
+    if args.model is not None:
+        opts["model"] = args.model
+    if args.init is not None:
+        try:
+            opts["init"] = json.loads(args.init)
+        except json.JSONDecodeError as e:
+            raise UsageError(f"--init must be JSON (e.g. 0, null, '{{\"x\": 0}}'): {e.msg}")
+    if args.consistency_model is not None:
+        opts["consistency_model"] = args.consistency_model
+    if args.guarantee is not None:
+        opts["guarantee"] = args.guarantee
+    if args.time_limit is not None:
+        opts["time_limit"] = args.time_limit
+    return opts
+
+
+def run_check(args: argparse.Namespace) -> int:
+    check = get_checker(args.checker)
+    opts = checker_options(args)
+    verdicts = []
+    for path in args.paths:
+        verdicts.append(_check_one(check, path, args, opts))
+    return exit_code_for(verdicts)
+
+
+def _check_one(check: Any, path: str, args: argparse.Namespace, opts: dict[str, Any]) -> Any:
+    try:
+        history = read_history(path, args.format)
+    except DdialabError as e:
+        _report_error(path, e, args.json)
+        return "error"
+    t0 = time.perf_counter()
+    result = check(history, opts)
+    elapsed = time.perf_counter() - t0
+    _print_result(path, result, elapsed, len(history), args.json)
+    return result.get("valid")
+
+
+def _report_error(path: str, e: DdialabError, as_json: bool) -> None:
+    if as_json:
+        print(json.dumps({"path": path, "valid": "error", "error": str(e)}), flush=True)
+    print(f"ddialab: error: {e}", file=sys.stderr)
+
+
+def _print_result(path: str, result: dict[str, Any], elapsed: float, n: int, as_json: bool) -> None:
+    if as_json:
+        out = {"path": path, **result, "ops": n, "seconds": round(elapsed, 6)}
+        print(json.dumps(out, default=str), flush=True)
+        return
+    verdict = {True: "valid", False: "INVALID"}.get(result.get("valid"), "unknown")  # type: ignore[arg-type]
+    types = ", ".join(result.get("anomaly_types") or [])
+    extra = f" ({types})" if types else ""
+    if result.get("valid") not in (True, False) and result.get("reason"):
+        extra = f" ({result['reason']})"
+    print(f"{path}: {verdict}{extra}  [{n} ops, {elapsed:.3f}s]", flush=True)
+
+
+def exit_code_for(verdicts: list[Any]) -> int:
+    """Invalid (1) beats unknown (4) beats bad input (3) beats valid (0)."""
+    if any(v is False for v in verdicts):
+        return EXIT_INVALID
+    if any(v == "unknown" for v in verdicts):
+        return EXIT_UNKNOWN
+    if any(v == "error" for v in verdicts):
+        return 3
+    return EXIT_VALID

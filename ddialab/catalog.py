@@ -1,0 +1,55 @@
+"""What this installation offers, gathered from each package's table (for ``ddialab list``)."""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from typing import Any
+
+
+def _table(module: str, attr: str) -> list[tuple[str, str]]:
+    try:
+        table: dict[str, Any] = getattr(importlib.import_module(module), attr)
+    except (ImportError, AttributeError):
+        return []
+    return [(name, getattr(e, "description", str(e))) for name, e in table.items()]
+
+
+def systems() -> list[tuple[str, str]]:
+    return _table("systems", "SYSTEMS")
+
+
+def workloads() -> list[tuple[str, str]]:
+    return _table("workloads", "WORKLOADS")
+
+
+def nemeses() -> list[tuple[str, str]]:
+    return _table("nemesis", "NEMESES")
+
+
+def checkers() -> list[tuple[str, str]]:
+    from checkers import available_checkers
+
+    return [(n, e.description) for n, e in available_checkers().items()]
+
+
+def models() -> list[tuple[str, str]]:
+    rows = [(f"linearizable/{n}", d) for n, d in _table("checkers.linearizable", "MODELS")]
+    rows += [(f"elle/{n}", d) for n, d in _table("checkers.elle", "MODELS")]
+    return rows
+
+
+def formats() -> list[tuple[str, str]]:
+    from ddialab.history import FORMATS
+
+    return [(n, f.description) for n, f in FORMATS.items()]
+
+
+SECTIONS: dict[str, Callable[[], list[tuple[str, str]]]] = {
+    "systems": systems,
+    "workloads": workloads,
+    "nemeses": nemeses,
+    "checkers": checkers,
+    "models": models,
+    "formats": formats,
+}

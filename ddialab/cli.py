@@ -1,0 +1,79 @@
+"""The ``ddialab`` command line.
+
+Exit codes (every subcommand):
+  0  valid: every check passed
+  1  invalid: anomalies found
+  2  usage error: unknown name, bad option
+  3  bad input or other error (malformed history: file, line and what was expected)
+  4  unknown: a checker ran out of its time or memory budget
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from ddialab import _cli_check, _cli_list
+from ddialab.errors import EXIT_USAGE, DdialabError
+
+EPILOG = """exit codes: 0 valid, 1 invalid (anomalies found), 2 usage error,
+3 bad input or other error, 4 unknown (a checker ran out of budget)"""
+
+#: Modules that add a subcommand: each has ``add_parser(subparsers)``.
+SUBCOMMAND_MODULES = ["ddialab._cli_run", "ddialab._cli_matrix", "ddialab._cli_report",
+                      "ddialab._cli_shrink"]
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # type: ignore[override]
+        self.print_usage(sys.stderr)
+        print(f"ddialab: error: {message}", file=sys.stderr)
+        raise SystemExit(EXIT_USAGE)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="ddialab",
+        description="Test and verify consistency guarantees (Jepsen/Elle/Knossos-style).",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    _add_optional_subcommands(sub)
+    _cli_check.add_parser(sub)
+    _cli_list.add_parser(sub)
+    return parser
+
+
+def _add_optional_subcommands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    import importlib
+
+    for name in SUBCOMMAND_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as e:
+            if e.name != name:
+                raise
+            continue
+        module.add_parser(sub)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help(sys.stderr)
+        return EXIT_USAGE
+    try:
+        return int(args.func(args))
+    except DdialabError as e:
+        print(f"ddialab: error: {e}", file=sys.stderr)
+        return e.exit_code
+    except KeyboardInterrupt:
+        print("ddialab: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

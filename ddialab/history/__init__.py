@@ -1,0 +1,44 @@
+"""The history contract: ops, histories, and their file formats.
+
+Public surface::
+
+    Op, History, NEMESIS, OP_TYPES
+    read_history(path, format=None) -> History      # any known format, detected
+    iter_history(path, format=None) -> Iterator[Op] # streaming
+    write_history(ops, path, format="jsonl")
+    JsonlRecorder(path)                              # append ops as they happen
+    FORMATS, Format, register_format
+"""
+
+from ddialab.history._formats import (
+    FORMATS,
+    Format,
+    detect_format,
+    get_format,
+    iter_history,
+    read_history,
+    register_format,
+    write_history,
+)
+from ddialab.history._jsonl import JsonlRecorder, dumps_op, iter_jsonl, write_jsonl
+from ddialab.history._op import NEMESIS, OP_TYPES, History, Op, reindex
+
+__all__ = [
+    "FORMATS",
+    "NEMESIS",
+    "OP_TYPES",
+    "Format",
+    "History",
+    "JsonlRecorder",
+    "Op",
+    "detect_format",
+    "dumps_op",
+    "get_format",
+    "iter_history",
+    "iter_jsonl",
+    "read_history",
+    "register_format",
+    "reindex",
+    "write_history",
+    "write_jsonl",
+]
