@@ -23,8 +23,8 @@ from checkers._result import (
 __all__ = [
     "CHECKERS",
     "UNKNOWN",
-    "CheckerEntry",
     "Checker",
+    "CheckerEntry",
     "Result",
     "Validity",
     "anomalies_result",

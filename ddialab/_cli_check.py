@@ -28,8 +28,11 @@ def add_parser(sub: Any) -> None:
     )
     p.add_argument("paths", nargs="+", metavar="PATH", help="history file or run directory")
     p.add_argument("--checker", "-c", required=True, help="checker name (see `ddialab list`)")
-    p.add_argument("--model", help="model (linearizable: register, cas-register, kv, ...; "
-                   "elle: list-append, rw-register)")
+    p.add_argument(
+        "--model",
+        help="model (linearizable: register, cas-register, kv, ...; "
+        "elle: list-append, rw-register)",
+    )
     p.add_argument("--init", help="initial model state, as JSON (e.g. 0, null, '{\"x\": 0}')")
     p.add_argument("--consistency-model", help="judge against this model (e.g. serializable)")
     p.add_argument("--guarantee", help="session checker: check only this guarantee")
@@ -47,7 +50,8 @@ def checker_options(args: argparse.Namespace) -> dict[str, Any]:
         try:
             opts["init"] = json.loads(args.init)
         except json.JSONDecodeError as e:
-            raise UsageError(f"--init must be JSON (e.g. 0, null, '{{\"x\": 0}}'): {e.msg}")
+            msg = f"--init must be JSON (e.g. 0, null, '{{\"x\": 0}}'): {e.msg}"
+            raise UsageError(msg) from None
     if args.consistency_model is not None:
         opts["consistency_model"] = args.consistency_model
     if args.guarantee is not None:

@@ -21,12 +21,16 @@ EPILOG = """exit codes: 0 valid, 1 invalid (anomalies found), 2 usage error,
 3 bad input or other error, 4 unknown (a checker ran out of budget)"""
 
 #: Modules that add a subcommand: each has ``add_parser(subparsers)``.
-SUBCOMMAND_MODULES = ["ddialab._cli_run", "ddialab._cli_matrix", "ddialab._cli_report",
-                      "ddialab._cli_shrink"]
+SUBCOMMAND_MODULES = [
+    "ddialab._cli_run",
+    "ddialab._cli_matrix",
+    "ddialab._cli_report",
+    "ddialab._cli_shrink",
+]
 
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # type: ignore[override]
+    def error(self, message: str) -> None:  # type: ignore[override,unused-ignore]
         self.print_usage(sys.stderr)
         print(f"ddialab: error: {message}", file=sys.stderr)
         raise SystemExit(EXIT_USAGE)

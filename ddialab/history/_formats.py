@@ -43,7 +43,7 @@ FORMATS: dict[str, Format] = {
         (".jsonl", ".ndjson"),
         _read_jsonl,
         write_jsonl,
-        lambda first: first.lstrip().startswith("{\""),
+        lambda first: first.lstrip().startswith('{"'),
     ),
 }
 

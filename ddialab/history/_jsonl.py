@@ -21,7 +21,8 @@ def iter_jsonl(lines: Iterable[str], path: str | None = None) -> Iterator[Op]:
         try:
             d = json.loads(line)
         except json.JSONDecodeError as e:
-            raise HistoryFormatError(path, lineno, f"invalid JSON: {e.msg} (column {e.colno})")
+            msg = f"invalid JSON: {e.msg} (column {e.colno})"
+            raise HistoryFormatError(path, lineno, msg) from None
         op = op_from_mapping(d, path, lineno)
         if op.index != expected:
             raise HistoryFormatError(

@@ -34,9 +34,7 @@ def op_from_mapping(d: Any, path: str | None, line: int | None) -> Op:
 def _expect_int(d: dict[str, Any], key: str, path: str | None, line: int | None) -> None:
     v = d[key]
     if not isinstance(v, int) or isinstance(v, bool) or v < 0:
-        raise HistoryFormatError(
-            path, line, f"{key!r} must be a non-negative integer; got {v!r}"
-        )
+        raise HistoryFormatError(path, line, f"{key!r} must be a non-negative integer; got {v!r}")
 
 
 def _kind(v: Any) -> str:

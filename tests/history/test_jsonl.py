@@ -10,7 +10,9 @@ from ddialab.history import History, Op, iter_jsonl, read_history, write_jsonl
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.text(max_size=5),
-    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=3), inner, max_size=3),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=3), inner, max_size=3)
+    ),
     max_leaves=8,
 )
 
@@ -57,7 +59,7 @@ def _bad(text):
         ("[1,2]", "expected a JSON object"),
         ('{"index":0,"time":0,"type":"ok","process":0}', "missing the required key 'f'"),
         ('{"index":0,"time":0,"type":"done","process":0,"f":"read"}', "'type' must be one of"),
-        ('{"index":0,"time":-1,"type":"ok","process":0,"f":"read"}', "'time' must be a non-negative"),
+        ('{"index":0,"time":-1,"type":"ok","process":0,"f":"read"}', "'time' must be a non-neg"),
         ('{"index":1,"time":0,"type":"ok","process":0,"f":"read"}', "expected op index 0, got 1"),
         ('{"index":0,"time":0,"type":"ok","process":"x","f":"read"}', "'process' must be"),
         ('{"index":0,"time":0,"type":"ok","process":0,"f":3}', "'f' must be a string"),
