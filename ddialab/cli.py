@@ -30,7 +30,7 @@ SUBCOMMAND_MODULES = [
 
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # type: ignore[override,unused-ignore]
+    def error(self, message: str) -> None:  # type: ignore[override]
         self.print_usage(sys.stderr)
         print(f"ddialab: error: {message}", file=sys.stderr)
         raise SystemExit(EXIT_USAGE)
@@ -50,7 +50,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _add_optional_subcommands(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+def _add_optional_subcommands(sub: argparse._SubParsersAction) -> None:
     import importlib
 
     for name in SUBCOMMAND_MODULES:
