@@ -35,6 +35,11 @@ def add_parser(sub: Any) -> None:
     )
     p.add_argument("--init", help="initial model state, as JSON (e.g. 0, null, '{\"x\": 0}')")
     p.add_argument("--consistency-model", help="judge against this model (e.g. serializable)")
+    p.add_argument(
+        "--independent",
+        action="store_true",
+        help="values are [key, v] pairs (Jepsen independent); check each key separately",
+    )
     p.add_argument("--guarantee", help="session checker: check only this guarantee")
     p.add_argument("--format", help="force the input format (jsonl, edn, jepsen-log, ...)")
     p.add_argument("--time-limit", type=float, help="seconds per history before 'unknown'")
@@ -54,6 +59,8 @@ def checker_options(args: argparse.Namespace) -> dict[str, Any]:
             raise UsageError(msg) from None
     if args.consistency_model is not None:
         opts["consistency_model"] = args.consistency_model
+    if args.independent:
+        opts["independent"] = True
     if args.guarantee is not None:
         opts["guarantee"] = args.guarantee
     if args.time_limit is not None:
