@@ -1,0 +1,43 @@
+"""The deterministic simulated world: scheduler, network, nodes, clocks, disks.
+
+Public surface::
+
+    run_simulated(fn, *args, seed=...)   # trio.run on a MockClock, scheduler seeded
+    World(seed, NetworkConfig(...))      # .add_node, .start_all, .client, .running()
+    NetworkConfig, Latency, Message      # latency distributions, loss, duplication, ticks
+    NodeProcess, Runtime, NodeHost       # node state machines and their lifecycle
+    NodeClock, SimDisk, DiskError
+    ClientEndpoint, RequestTimeout
+"""
+
+from systems.sim._clock import NodeClock
+from systems.sim._determinism import now_ns, run_simulated, seed_scheduler
+from systems.sim._disk import DiskError, SimDisk
+from systems.sim._network import MS, Latency, Message, Network, NetworkConfig, NetworkStats
+from systems.sim._node import NodeHost, NodeProcess, Runtime
+from systems.sim._scheduler import Scheduler
+from systems.sim._world import ClientEndpoint, RequestTimeout, World, all_but, names
+
+__all__ = [
+    "MS",
+    "ClientEndpoint",
+    "DiskError",
+    "Latency",
+    "Message",
+    "Network",
+    "NetworkConfig",
+    "NetworkStats",
+    "NodeClock",
+    "NodeHost",
+    "NodeProcess",
+    "RequestTimeout",
+    "Runtime",
+    "Scheduler",
+    "SimDisk",
+    "World",
+    "all_but",
+    "names",
+    "now_ns",
+    "run_simulated",
+    "seed_scheduler",
+]

@@ -1,0 +1,65 @@
+"""The single event loop of the simulated world: one trio task draining a heap.
+
+Message deliveries and node timers are entries ``(time_ns, seq, callback, args)`` in one
+heap.  One task sleeps until the earliest entry, then runs every entry that is due, in
+(time, seq) order.  ``seq`` is a counter, so ties break by insertion order and the run is
+deterministic.  Scheduling an entry earlier than the one being slept on moves the sleeping
+cancel scope's deadline; nothing else ever wakes the loop.  This is ~3x faster than a trio
+task per message, and callbacks are plain synchronous functions: the systems they drive are
+state machines, not coroutines.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+from collections.abc import Callable
+from typing import Any
+
+import trio
+
+from systems.sim._determinism import now_ns
+
+
+class Scheduler:
+    def __init__(self) -> None:
+        self._heap: list[tuple[int, int, Callable[..., None], tuple[Any, ...]]] = []
+        self._seq = 0
+        self._scope: trio.CancelScope | None = None
+        self.processed = 0
+
+    def now(self) -> int:
+        return now_ns()
+
+    def at(self, time_ns: int, callback: Callable[..., None], *args: Any) -> None:
+        """Run ``callback(*args)`` at simulated time ``time_ns`` (not before now)."""
+        self._seq += 1
+        heapq.heappush(self._heap, (time_ns, self._seq, callback, args))
+        scope = self._scope
+        if scope is not None and time_ns / 1e9 < scope.deadline:
+            scope.deadline = time_ns / 1e9
+
+    def after(self, delay_ns: int, callback: Callable[..., None], *args: Any) -> None:
+        self.at(self.now() + max(0, delay_ns), callback, *args)
+
+    def pending(self) -> int:
+        return len(self._heap)
+
+    async def run(self) -> None:
+        """Drain the heap forever (cancel the surrounding scope to stop)."""
+        heap = self._heap
+        while True:
+            deadline = heap[0][0] / 1e9 if heap else math.inf
+            with trio.CancelScope(deadline=deadline) as scope:
+                self._scope = scope
+                await trio.sleep_forever()
+            self._scope = None
+            self._run_due(heap)
+
+    def _run_due(self, heap: list[tuple[int, int, Callable[..., None], tuple[Any, ...]]]) -> None:
+        now = now_ns()
+        pop = heapq.heappop
+        while heap and heap[0][0] <= now:
+            _, _, callback, args = pop(heap)
+            self.processed += 1
+            callback(*args)
