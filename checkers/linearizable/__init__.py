@@ -1,0 +1,37 @@
+"""Linearizability checking against sequential models (Wing–Gong / Lowe search).
+
+Public surface::
+
+    check(history, options) -> dict      # options: model (required), init, independent,
+                                         #          time_limit, max_states
+    MODELS                               # name -> Model (each has .description)
+    Model, Call, ILLEGAL, Choice         # to define a model of your own
+    independent(model)                   # the same model per key of [key, v] values
+
+See ``docs/linearizability.md`` for how the search works and how to write a model.
+"""
+
+from checkers.linearizable._check import check, resolve_model
+from checkers.linearizable._models import (
+    ILLEGAL,
+    MODELS,
+    Call,
+    Choice,
+    Model,
+    freeze,
+    independent,
+    thaw,
+)
+
+__all__ = [
+    "ILLEGAL",
+    "MODELS",
+    "Call",
+    "Choice",
+    "Model",
+    "check",
+    "freeze",
+    "independent",
+    "resolve_model",
+    "thaw",
+]

@@ -1,0 +1,126 @@
+"""``check(history, options)``: options, history -> calls, partitions, budgets, result.
+
+Theory of operation
+-------------------
+1. Pair each client invocation with its completion.  ``fail`` ops never happened and are
+   dropped; ``ok`` ops become known calls (value = the completion's value) that must take
+   effect between invocation and completion; ``info`` ops and invocations with no
+   completion become unknown calls (value = the invocation's value) that may take effect
+   any time after invocation, or never.  Nemesis ops are ignored.
+2. The model's ``prepare`` normalizes each call or drops it (unknown reads).
+3. P-compositionality: a partitioned model (``kv``) or ``independent: true`` splits the
+   calls by key; each part is searched on its own (``_search``), smallest first, stopping
+   at the first part that is not linearizable.
+4. Budgets: ``time_limit`` seconds (default 60) and ``max_states`` memoized states (default
+   2,000,000) across all parts.  Running out gives ``"unknown"`` with a reason -- unless a
+   part already failed, which is a definite ``False``.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping
+from typing import Any
+
+from checkers._result import anomalies_result, unknown_result, valid_result
+from checkers.linearizable._explain import witness
+from checkers.linearizable._models import MODELS, Call, Model, freeze, independent
+from checkers.linearizable._search import Budget, BudgetExceeded, search
+from ddialab.errors import UsageError
+from ddialab.history import NEMESIS, History
+
+DEFAULT_TIME_LIMIT = 60.0
+DEFAULT_MAX_STATES = 2_000_000
+ANOMALY = "nonlinearizable"
+
+
+def resolve_model(options: Mapping[str, Any]) -> Model:
+    name = options.get("model")
+    known = ", ".join(MODELS)
+    if name is None:
+        raise UsageError(f"the linearizable checker needs a model (--model); models: {known}")
+    if isinstance(name, Model):
+        model = name
+    elif name in MODELS:
+        model = MODELS[name]
+    else:
+        raise UsageError(f"unknown model {name!r} for the linearizable checker; models: {known}")
+    return independent(model) if options.get("independent") else model
+
+
+def calls_of(history: History | list[Any], model: Model) -> list[Call]:
+    """The client calls the model sees, in invocation order (see the module docstring)."""
+    h = history if isinstance(history, History) else History(history)
+    ops = h.ops
+    pairs = h.pairs()
+    out = []
+    for i, op in enumerate(ops):
+        if op.type != "invoke" or op.process == NEMESIS:
+            continue
+        j = pairs[i]
+        comp = ops[j] if j >= 0 else None
+        if comp is not None and comp.type == "fail":
+            continue
+        known = comp is not None and comp.type == "ok"
+        value = comp.value if known else op.value  # type: ignore[union-attr]
+        extra = comp.extra if comp is not None else {}
+        call = Call(i, j if known else -1, op.process, op.f, freeze(value), known, extra)
+        prepared = model.prepare(call)
+        if prepared is not None:
+            out.append(prepared)
+    return out
+
+
+def partitions(calls: list[Call], model: Model) -> list[tuple[Any, list[Call]]]:
+    if not model.partitioned:
+        return [(None, calls)]
+    parts: dict[Any, list[Call]] = {}
+    for c in calls:
+        parts.setdefault(c.key, []).append(c)
+    return sorted(parts.items(), key=lambda kv: len(kv[1]))
+
+
+def check(history: History | list[Any], options: Mapping[str, Any]) -> dict[str, Any]:
+    """Is the history linearizable against ``options["model"]``?  See the package doc."""
+    model = resolve_model(options)
+    init = model.freeze_init(options.get("init", model.init))
+    limit = float(options.get("time_limit", DEFAULT_TIME_LIMIT))
+    budget = Budget(time.perf_counter() + limit, int(options.get("max_states", DEFAULT_MAX_STATES)))
+    parts = partitions(calls_of(history, model), model)
+    unknown: list[Any] = []
+    for key, calls in parts:
+        try:
+            outcome = search(calls, model.step, model.readonly, model.init_for(init, key), budget)
+        except BudgetExceeded as e:
+            unknown.append((key, str(e)))
+            if "time" in str(e):
+                break
+            continue
+        if not outcome.valid:
+            w = witness(outcome.dead_ends, calls, model, key, model.partitioned)
+            stats = _stats(model, parts, budget, failed=key)
+            return anomalies_result({ANOMALY: [w]}, **stats)
+    stats = _stats(model, parts, budget)
+    if unknown:
+        return unknown_result(_unknown_reason(unknown, model, len(parts)), **stats)
+    return valid_result(**stats)
+
+
+def _stats(
+    model: Model, parts: list[tuple[Any, list[Call]]], budget: Budget, failed: Any = None
+) -> dict[str, Any]:
+    d: dict[str, Any] = {
+        "model": model.name,
+        "partitions": len(parts),
+        "states_explored": budget.states_used,
+    }
+    if model.partitioned and failed is not None:
+        d["failed_partition"] = failed
+    return d
+
+
+def _unknown_reason(unknown: list[tuple[Any, str]], model: Model, n: int) -> str:
+    key, why = unknown[0]
+    if not model.partitioned:
+        return f"{why} before the search finished"
+    return f"{why} while checking key {key!r} ({len(unknown)} of {n} keys undecided)"

@@ -1,0 +1,543 @@
+"""Sequential models: small bundles of pure functions the linearizability search runs.
+
+Theory of operation
+-------------------
+A model is a deterministic (or explicitly branching) state machine.  The search hands it
+one ``Call`` at a time -- an operation with the value that best describes it -- and the
+model's ``step(state, call)`` answers with the next state, or ``ILLEGAL`` if the call could
+not have happened in that state.  A step that may lead to several states (an unordered
+queue's dequeue whose result is unknown) returns a ``Choice`` of them.
+
+States must be hashable and compared with ``==`` (the search memoizes visited
+``(linearized ops, state)`` pairs), so JSON values are frozen first: lists become tuples,
+objects become sorted tuples of items (``freeze`` / ``thaw``).
+
+Besides ``step``, a model may say:
+
+* ``prepare(call)`` -- normalize a call, or return ``None`` to drop it because it constrains
+  nothing and changes nothing (an unknown read).  Unknown ``f`` raises ``UsageError``.
+* ``readonly(call)`` -- the call never changes the state when it is legal (a read, a failed
+  compare-and-set).  The search linearizes such calls greedily and never backtracks over
+  them: moving a read earlier never breaks a linearization.
+* ``partitioned`` -- ``prepare`` sets ``call.key`` and each key is an independent
+  sub-history (P-compositionality, e.g. a key-value map); ``init_for(init, key)`` gives
+  each part its initial state.
+
+Defining a model takes a few lines::
+
+    counter = Model("counter", "an integer; add n / read", init=0,
+                    step=lambda s, c: s + c.value if c.f == "add"
+                                      else (s if s == c.value else ILLEGAL))
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass, field
+from typing import Any
+
+from ddialab.errors import UsageError
+
+
+class _Illegal:
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "ILLEGAL"
+
+
+#: What ``step`` returns when a call cannot happen in a state.
+ILLEGAL: Any = _Illegal()
+
+
+class Choice(tuple):
+    """Several possible next states (a nondeterministic step)."""
+
+    __slots__ = ()
+
+
+@dataclass(slots=True)
+class Call:
+    """One operation as the search sees it.
+
+    ``value`` is the completion's value when the op completed ``ok`` (``known`` is True),
+    else the invocation's value (the op may or may not have happened).  ``index`` and
+    ``done`` are the history indices of the invocation and the ok completion (-1: none).
+    """
+
+    index: int
+    done: int
+    process: Any
+    f: str
+    value: Any
+    known: bool
+    extra: dict[str, Any] = field(default_factory=dict)
+    key: Any = None
+
+
+def freeze(v: Any) -> Any:
+    """A hashable version of a JSON value: lists -> tuples, objects -> sorted item tuples."""
+    if isinstance(v, list | tuple):
+        return tuple(freeze(x) for x in v)
+    if isinstance(v, dict):
+        return tuple(sorted(((k, freeze(x)) for k, x in v.items()), key=lambda kv: repr(kv[0])))
+    return v
+
+
+def thaw(v: Any) -> Any:
+    """Back to JSON-ready data (tuples become lists; frozensets become sorted lists)."""
+    if isinstance(v, frozenset):
+        return sorted((thaw(x) for x in v), key=repr)
+    if isinstance(v, tuple):
+        return [thaw(x) for x in v]
+    return v
+
+
+def _keep(call: Call) -> Call | None:
+    return call
+
+
+def _never(call: Call) -> bool:
+    return False
+
+
+def _same_init(init: Any, key: Hashable) -> Any:
+    return init
+
+
+def _default_describe_op(call: Call) -> str:
+    return f"{call.f} {thaw(call.value)!r}"
+
+
+def _default_describe_state(state: Any) -> str:
+    return f"the state is {thaw(state)!r}"
+
+
+@dataclass(frozen=True)
+class Model:
+    """A sequential specification: see the module docstring."""
+
+    name: str
+    description: str
+    step: Callable[[Any, Call], Any]
+    init: Any = None
+    prepare: Callable[[Call], Call | None] = _keep
+    readonly: Callable[[Call], bool] = _never
+    partitioned: bool = False
+    init_for: Callable[[Any, Hashable], Any] = _same_init
+    freeze_init: Callable[[Any], Any] = freeze
+    thaw_state: Callable[[Any], Any] = thaw
+    describe_op: Callable[[Call], str] = _default_describe_op
+    describe_state: Callable[[Any], str] = _default_describe_state
+
+
+def _unknown_f(model: str, call: Call, known: tuple[str, ...]) -> UsageError:
+    return UsageError(
+        f"model {model!r} has no operation {call.f!r} (op {call.index}); "
+        f"it knows: {', '.join(known)}"
+    )
+
+
+# --- registers ------------------------------------------------------------------------
+
+
+def _register_prepare(call: Call) -> Call | None:
+    if call.f not in ("read", "write"):
+        raise _unknown_f("register", call, ("read", "write"))
+    if call.f == "read" and not call.known:
+        return None
+    return call
+
+
+def _register_step(s: Any, c: Call) -> Any:
+    if c.f == "read":
+        return s if c.value == s else ILLEGAL
+    return c.value
+
+
+def _is_read(c: Call) -> bool:
+    return c.f == "read"
+
+
+def _register_describe_state(s: Any) -> str:
+    return f"the register holds {thaw(s)!r}"
+
+
+def _register_describe_op(c: Call) -> str:
+    if c.f == "read":
+        return f"read of {thaw(c.value)!r}"
+    if c.f == "write":
+        return f"write of {thaw(c.value)!r}"
+    old, new, succeeded = c.value
+    verb = "cas" if succeeded else "failed cas"
+    return f"{verb} {thaw(old)!r}->{thaw(new)!r}"
+
+
+def _cas_prepare(call: Call) -> Call | None:
+    if call.f == "cas":
+        v = call.value
+        if not (isinstance(v, tuple) and len(v) == 2):
+            raise UsageError(f"cas op {call.index}: value must be [old, new], got {thaw(v)!r}")
+        succeeded = not (call.known and call.extra.get("result") is False)
+        call.value = (v[0], v[1], succeeded)
+        return call
+    if call.f not in ("read", "write"):
+        raise _unknown_f("cas-register", call, ("read", "write", "cas"))
+    return _register_prepare(call)
+
+
+def _cas_step(s: Any, c: Call) -> Any:
+    f = c.f
+    if f == "read":
+        return s if c.value == s else ILLEGAL
+    if f == "write":
+        return c.value
+    old, new, succeeded = c.value
+    if succeeded:
+        return new if s == old else ILLEGAL
+    return s if s != old else ILLEGAL
+
+
+def _cas_readonly(c: Call) -> bool:
+    return c.f == "read" or (c.f == "cas" and not c.value[2])
+
+
+REGISTER = Model(
+    "register",
+    "a single register: read / write (init null)",
+    _register_step,
+    prepare=_register_prepare,
+    readonly=_is_read,
+    describe_op=_register_describe_op,
+    describe_state=_register_describe_state,
+)
+
+CAS_REGISTER = Model(
+    "cas-register",
+    "a register with compare-and-set: read / write / cas [old, new] (a cas completed ok "
+    "with result false ran and failed); init null",
+    _cas_step,
+    prepare=_cas_prepare,
+    readonly=_cas_readonly,
+    describe_op=_register_describe_op,
+    describe_state=_register_describe_state,
+)
+
+
+# --- key-value map ----------------------------------------------------------------------
+
+_KV_FS = ("get", "put", "append")
+
+
+def _split_key(call: Call, model: str) -> tuple[Any, Any]:
+    v = call.value
+    if not (isinstance(v, tuple) and len(v) == 2):
+        raise UsageError(f"model {model!r}: op {call.index} value must be [key, v], got {v!r}")
+    return v[0], v[1]
+
+
+def _kv_prepare(call: Call) -> Call | None:
+    if call.f not in _KV_FS:
+        raise _unknown_f("kv", call, _KV_FS)
+    call.key, call.value = _split_key(call, "kv")
+    if call.f == "get" and not call.known:
+        return None
+    return call
+
+
+def _kv_step(s: Any, c: Call) -> Any:
+    f = c.f
+    if f == "get":
+        return s if c.value == s else ILLEGAL
+    if f == "put":
+        return c.value
+    return (s if s is not None else "") + c.value
+
+
+def _is_get(c: Call) -> bool:
+    return c.f == "get"
+
+
+def _kv_init_for(init: Any, key: Hashable) -> Any:
+    if isinstance(init, tuple) and all(isinstance(i, tuple) and len(i) == 2 for i in init):
+        return dict(init).get(key, "")
+    return init
+
+
+def _kv_describe_op(c: Call) -> str:
+    key = f"key {thaw(c.key)!r}: " if c.key is not None else ""
+    return f"{key}{c.f} {thaw(c.value)!r}"
+
+
+KV = Model(
+    "kv",
+    'a map of string registers: get / put / append, values [key, v]; each key starts as "" '
+    "(or init[key]) and is checked on its own",
+    _kv_step,
+    init="",
+    prepare=_kv_prepare,
+    readonly=_is_get,
+    partitioned=True,
+    init_for=_kv_init_for,
+    describe_op=_kv_describe_op,
+    describe_state=lambda s: f"the key holds {thaw(s)!r}",
+)
+
+
+def _kvn_prepare(call: Call) -> Call | None:
+    call = _kv_prepare(call)  # type: ignore[assignment]
+    if call is not None:
+        call.value = (call.key, call.value)
+        call.key = None
+    return call
+
+
+def _kvn_step(s: Any, c: Call) -> Any:
+    k, v = c.value
+    d = dict(s)
+    cur = d.get(k, "")
+    if c.f == "get":
+        return s if cur == v else ILLEGAL
+    d[k] = v if c.f == "put" else cur + v
+    return tuple(sorted(d.items(), key=lambda kv: repr(kv[0])))
+
+
+def _kvn_freeze(init: Any) -> Any:
+    return freeze(init) if isinstance(init, dict) else ()
+
+
+KV_NOPARTITION = Model(
+    "kv-nopartition",
+    "the kv model checked as one whole map (no partitioning: much slower; for comparison)",
+    _kvn_step,
+    init={},
+    prepare=_kvn_prepare,
+    readonly=_is_get,
+    freeze_init=_kvn_freeze,
+    thaw_state=lambda s: {str(k): v for k, v in s},
+    describe_state=lambda s: f"the map is {dict(s)!r}",
+)
+
+
+# --- multi-register -------------------------------------------------------------------
+
+
+def _txn_prepare(call: Call) -> Call | None:
+    if call.f != "txn":
+        raise _unknown_f("multi-register", call, ("txn",))
+    mops = []
+    for mop in call.value or ():
+        if not (isinstance(mop, tuple) and len(mop) == 3 and mop[0] in ("read", "r", "write", "w")):
+            raise UsageError(f"op {call.index}: txn micro-op must be [read|write, k, v]: {mop!r}")
+        is_write = mop[0] in ("write", "w")
+        if is_write or (call.known and mop[2] is not None):
+            mops.append((is_write, mop[1], mop[2]))
+    if not mops:
+        return None
+    call.value = tuple(mops)
+    return call
+
+
+def _txn_step(s: Any, c: Call) -> Any:
+    d = dict(s)
+    changed = False
+    for is_write, k, v in c.value:
+        if is_write:
+            d[k] = v
+            changed = True
+        elif d.get(k) != v:
+            return ILLEGAL
+    if not changed:
+        return s
+    return tuple(sorted(d.items(), key=lambda kv: repr(kv[0])))
+
+
+def _txn_readonly(c: Call) -> bool:
+    return not any(w for w, _, _ in c.value)
+
+
+def _txn_describe_op(c: Call) -> str:
+    parts = [f"{'w' if w else 'r'} {k} {thaw(v)!r}" for w, k, v in c.value]
+    return "txn [" + ", ".join(parts) + "]"
+
+
+MULTI_REGISTER = Model(
+    "multi-register",
+    "registers read and written by txns: f txn, value [[read|write, k, v], ...]; "
+    'a read of null constrains nothing; init an object, e.g. {"x": 0}',
+    _txn_step,
+    init={},
+    prepare=_txn_prepare,
+    readonly=_txn_readonly,
+    describe_op=_txn_describe_op,
+    describe_state=lambda s: "the registers hold " + ", ".join(f"{k}={thaw(v)!r}" for k, v in s),
+    thaw_state=lambda s: {str(k): thaw(v) for k, v in s},
+)
+
+
+# --- set, queues, mutex, counter ------------------------------------------------------
+
+
+def _fs_prepare(model: str, fs: tuple[str, ...], read_f: str) -> Callable[[Call], Call | None]:
+    def prepare(call: Call) -> Call | None:
+        if call.f not in fs:
+            raise _unknown_f(model, call, fs)
+        if call.f == read_f and not call.known:
+            return None
+        return call
+
+    return prepare
+
+
+def _set_prepare(call: Call) -> Call | None:
+    call = _fs_prepare("set", ("add", "read"), "read")(call)  # type: ignore[assignment]
+    if call is not None and call.f == "read":
+        call.value = frozenset(call.value or ())
+    return call
+
+
+def _set_step(s: Any, c: Call) -> Any:
+    if c.f == "add":
+        return s | {c.value}
+    return s if c.value == s else ILLEGAL
+
+
+SET = Model(
+    "set",
+    "a set: add v / read (returns all elements); init empty",
+    _set_step,
+    init=[],
+    prepare=_set_prepare,
+    readonly=lambda c: c.f == "read",
+    freeze_init=lambda v: frozenset(freeze(v) or ()),
+    describe_state=lambda s: f"the set is {thaw(s)!r}",
+)
+
+_Q_FS = ("enqueue", "dequeue")
+
+
+def _queue_step(s: Any, c: Call) -> Any:
+    if c.f == "enqueue":
+        return (*s, c.value)
+    if not c.known:
+        return s[1:]
+    if c.value is None:
+        return s if not s else ILLEGAL
+    return s[1:] if s and s[0] == c.value else ILLEGAL
+
+
+FIFO_QUEUE = Model(
+    "fifo-queue",
+    "a FIFO queue: enqueue v / dequeue (returns the head, null when empty); init empty",
+    _queue_step,
+    init=[],
+    prepare=_fs_prepare("fifo-queue", _Q_FS, ""),
+    describe_state=lambda s: f"the queue holds {thaw(s)!r}",
+)
+
+
+def _remove_one(s: tuple[Any, ...], v: Any) -> Any:
+    i = s.index(v)
+    return s[:i] + s[i + 1 :]
+
+
+def _uqueue_step(s: Any, c: Call) -> Any:
+    if c.f == "enqueue":
+        return tuple(sorted((*s, c.value), key=repr))
+    if not c.known:
+        return Choice({_remove_one(s, v) for v in s}) if s else s
+    if c.value is None:
+        return s if not s else ILLEGAL
+    return _remove_one(s, c.value) if c.value in s else ILLEGAL
+
+
+UNORDERED_QUEUE = Model(
+    "unordered-queue",
+    "a multiset queue: enqueue v / dequeue (returns any element, null when empty)",
+    _uqueue_step,
+    init=[],
+    prepare=_fs_prepare("unordered-queue", _Q_FS, ""),
+    freeze_init=lambda v: tuple(sorted(freeze(v) or (), key=repr)),
+    describe_state=lambda s: f"the queue holds {thaw(s)!r}",
+)
+
+
+def _mutex_step(s: Any, c: Call) -> Any:
+    if c.f == "acquire":
+        return True if not s else ILLEGAL
+    return False if s else ILLEGAL
+
+
+MUTEX = Model(
+    "mutex",
+    "a lock: acquire (legal when free) / release (legal when held); init free",
+    _mutex_step,
+    init=False,
+    prepare=_fs_prepare("mutex", ("acquire", "release"), ""),
+    freeze_init=lambda v: bool(v),
+    describe_op=lambda c: c.f,
+    describe_state=lambda s: "the lock is held" if s else "the lock is free",
+)
+
+
+def _counter_step(s: Any, c: Call) -> Any:
+    if c.f == "read":
+        return s if s == c.value else ILLEGAL
+    return s + (1 if c.value is None else c.value)
+
+
+COUNTER = Model(
+    "counter",
+    "an integer: add n (or increment by 1 when null) / read; init 0",
+    _counter_step,
+    init=0,
+    prepare=_fs_prepare("counter", ("add", "read"), "read"),
+    readonly=_is_read,
+    describe_state=lambda s: f"the counter is {s!r}",
+)
+
+
+MODELS: dict[str, Model] = {
+    m.name: m
+    for m in (
+        REGISTER,
+        CAS_REGISTER,
+        KV,
+        KV_NOPARTITION,
+        MULTI_REGISTER,
+        SET,
+        FIFO_QUEUE,
+        UNORDERED_QUEUE,
+        MUTEX,
+        COUNTER,
+    )
+}
+
+
+def independent(model: Model) -> Model:
+    """The same model applied to each key of a keyed history (values ``[key, v]``)."""
+
+    def prepare(call: Call) -> Call | None:
+        key, call.value = _split_key(call, model.name)
+        inner = model.prepare(call)
+        if inner is not None:
+            inner.key = key
+        return inner
+
+    def describe_op(c: Call) -> str:
+        return f"key {thaw(c.key)!r}: {model.describe_op(c)}"
+
+    return Model(
+        f"independent {model.name}",
+        model.description,
+        model.step,
+        init=model.init,
+        prepare=prepare,
+        readonly=model.readonly,
+        partitioned=True,
+        init_for=model.init_for,
+        freeze_init=model.freeze_init,
+        thaw_state=model.thaw_state,
+        describe_op=describe_op,
+        describe_state=model.describe_state,
+    )

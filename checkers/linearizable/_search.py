@@ -1,0 +1,231 @@
+"""The Wing–Gong / Lowe search for a linearization of one (sub-)history.
+
+Theory of operation
+-------------------
+Every call has an invocation event and, if it completed ``ok``, a return event.  The
+events sit in one doubly linked list in history order.  A call may be linearized next iff
+its invocation comes before the first return event still in the list (otherwise some
+other call returned before it was invoked and must go first).  The search walks the list
+from the head:
+
+* at an invocation, it asks the model to ``step``; if legal and the pair
+  ``(linearized set, new state)`` has not been seen, the call is *lifted* out of the list
+  (both its events; dancing links make this O(1) and exactly undoable), pushed on the
+  stack, and the walk restarts at the head;
+* at a return event, the configuration is a dead end: pop the last call, put its events
+  back, restore the state and continue after it.
+
+Success is when no return events remain: every ``ok`` call is linearized, and calls that
+never completed (``info``, or no completion) may take effect now or never, so they need
+no place.  ``fail`` calls never reach the search.
+
+The linearized set is a Python int used as a bitset; the memo holds ``(bits, state)``
+pairs, so two orders that reach the same state with the same ops are explored once.
+Read-only calls (``model.readonly``) get special treatment: if one is legal now, putting
+it first never hurts (moving a read earlier keeps every real-time constraint and every
+later state), so it is linearized without a backtrack point -- if the configuration after
+it fails, so does the one before it.
+
+The deepest dead ends are kept (their stack is a cons list, so keeping one is O(1)) to
+build the counterexample: the longest linearizable prefix, its state, and the calls that
+could not be placed after it.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from checkers.linearizable._models import ILLEGAL, Call, Choice
+
+END = -1
+_NORMAL, _FORCED, _BRANCH = 0, 1, 2
+#: How many equally deep dead ends to keep for the counterexample.
+KEEP_DEAD_ENDS = 3
+_CHECK_EVERY = 4096
+
+
+class BudgetExceeded(Exception):
+    """The time or memory budget ran out; carries the reason."""
+
+
+@dataclass
+class DeadEnd:
+    """A configuration nothing more could be linearized after."""
+
+    path: list[int]  # positions (in the call list) of the linearized calls, in order
+    state: Any
+    blocked: int  # position of the call whose return was reached unlinearized
+    candidates: list[int]  # positions of the calls that could have gone next
+
+
+@dataclass
+class Outcome:
+    valid: bool
+    states: int
+    dead_ends: list[DeadEnd] = field(default_factory=list)
+
+
+@dataclass
+class Budget:
+    deadline: float
+    max_states: int
+    states_used: int = 0
+
+    def check(self, states: int) -> None:
+        if time.perf_counter() > self.deadline:
+            raise BudgetExceeded("time limit reached")
+        if states > self.max_states:
+            raise BudgetExceeded(f"memoized-state cap ({self.max_states}) reached")
+
+
+def _build_list(calls: Sequence[Call]) -> tuple[list[int], list[int]]:
+    """next/prev arrays over nodes: call i is node i, its return is node m+i, head 2m."""
+    m = len(calls)
+    events = [(c.index, i) for i, c in enumerate(calls)]
+    events += [(c.done, m + i) for i, c in enumerate(calls) if c.done >= 0]
+    events.sort()
+    nxt = [END] * (2 * m + 1)
+    prv = [END] * (2 * m + 1)
+    last = 2 * m
+    for _, node in events:
+        nxt[last] = node
+        prv[node] = last
+        last = node
+    return nxt, prv
+
+
+def search(
+    calls: Sequence[Call],
+    step: Callable[[Any, Call], Any],
+    readonly: Callable[[Call], bool],
+    init: Any,
+    budget: Budget,
+) -> Outcome:
+    """Is there a linearization of ``calls`` (sorted by invocation) from ``init``?"""
+    m = len(calls)
+    nxt, prv = _build_list(calls)
+    head = 2 * m
+    has_ret = [c.done >= 0 for c in calls]
+    ro = [readonly(c) for c in calls]
+    bits = [1 << i for i in range(m)]
+    remaining = sum(has_ret)
+    cache: set[tuple[int, Any]] = set()
+    stack: Any = None  # cons list: (node, state before, kind, rest)
+    depth = 0
+    dead: list[Any] = []  # (depth, stack, state, return node)
+    best = -1
+    state, lin = init, 0
+    node = nxt[head]
+    pushes = 0
+    while remaining:
+        if node < m:
+            call = calls[node]
+            ns = step(state, call)
+            if ns is not ILLEGAL:
+                kind = _FORCED if ro[node] else _NORMAL
+                nl = lin | bits[node]
+                if type(ns) is Choice:
+                    ns = _first_unseen(ns, nl, cache)
+                    kind = _BRANCH
+                if ns is not ILLEGAL and (nl, ns) not in cache:
+                    cache.add((nl, ns))
+                    stack = (node, state, kind, stack)
+                    depth += 1
+                    state, lin = ns, nl
+                    p, n = prv[node], nxt[node]
+                    nxt[p] = n
+                    if n != END:
+                        prv[n] = p
+                    if has_ret[node]:
+                        r = node + m
+                        p, n = prv[r], nxt[r]
+                        nxt[p] = n
+                        if n != END:
+                            prv[n] = p
+                        remaining -= 1
+                    node = nxt[head]
+                    pushes += 1
+                    if pushes % _CHECK_EVERY == 0:
+                        budget.check(len(cache))
+                    continue
+                if kind == _FORCED:
+                    node = END  # a legal read led to a failed configuration: so does this one
+            if node != END:
+                node = nxt[node]
+                continue
+        # A return event (or a forced failure): this configuration is a dead end.
+        if depth >= best and (depth > best or len(dead) < KEEP_DEAD_ENDS):
+            if depth > best:
+                dead, best = [], depth
+            dead.append((stack, state, node))
+        while True:
+            if stack is None:
+                budget.states_used += len(cache)
+                return Outcome(False, len(cache), _dead_ends(dead, calls, nxt, prv, m))
+            node, state, kind, stack = stack
+            depth -= 1
+            lin ^= bits[node]
+            if has_ret[node]:
+                r = node + m
+                p, n = prv[r], nxt[r]
+                nxt[p] = r
+                if n != END:
+                    prv[n] = r
+                remaining += 1
+            p, n = prv[node], nxt[node]
+            nxt[p] = node
+            if n != END:
+                prv[n] = node
+            if kind != _FORCED:
+                break
+        if kind == _NORMAL:
+            node = nxt[node]
+    budget.states_used += len(cache)
+    return Outcome(True, len(cache))
+
+
+def _first_unseen(choices: Choice, nl: int, cache: set[tuple[int, Any]]) -> Any:
+    for s in choices:
+        if (nl, s) not in cache:
+            return s
+    return ILLEGAL
+
+
+def _dead_ends(
+    dead: list[Any], calls: Sequence[Call], nxt: list[int], prv: list[int], m: int
+) -> list[DeadEnd]:
+    """Turn kept (stack, state, node) triples into ``DeadEnd``s (the list is fully restored)."""
+    out = []
+    for stack, state, node in dead:
+        path = []
+        s = stack
+        while s is not None:
+            path.append(s[0])
+            s = s[3]
+        path.reverse()
+        done = set(path)
+        out.append(
+            DeadEnd(path, state, _blocked(node, calls, done, m), _candidates(calls, done, node, m))
+        )
+    return out
+
+
+def _blocked(node: int, calls: Sequence[Call], done: set[int], m: int) -> int:
+    if node >= m:
+        return node - m
+    # A forced failure: the first unlinearized call with a return, in return order.
+    rets = [(c.done, i) for i, c in enumerate(calls) if i not in done and c.done >= 0]
+    return min(rets)[1] if rets else -1
+
+
+def _candidates(calls: Sequence[Call], done: set[int], node: int, m: int) -> list[int]:
+    """Calls not yet linearized whose invocation precedes the first pending return."""
+    first_ret = min(
+        (c.done for i, c in enumerate(calls) if i not in done and c.done >= 0), default=-1
+    )
+    return [
+        i for i, c in enumerate(calls) if i not in done and (first_ret < 0 or c.index < first_ret)
+    ]
