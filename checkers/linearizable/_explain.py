@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from checkers.linearizable._models import Call, Model
+from checkers.linearizable._models import Call, Model, show
 from checkers.linearizable._search import DeadEnd
 
 #: How many of the last linearized ops the explanation names.
@@ -69,7 +69,7 @@ def _who(call: Call, model: Model) -> str:
 
 
 def explain(de: DeadEnd, calls: Sequence[Call], model: Model, key: Any) -> str:
-    where = f"for key {key!r}: " if key is not None else ""
+    where = f"for key {show(key)}: " if key is not None else ""
     n = len(de.path)
     if n == 0:
         head = f"{where}from the initial state ({model.describe_state(de.state)})"
@@ -78,7 +78,8 @@ def explain(de: DeadEnd, calls: Sequence[Call], model: Model, key: Any) -> str:
         more = f"{n - SHOW_LAST} earlier ops, then " if n > SHOW_LAST else ""
         head = (
             f"{where}after linearizing {n} op{'s' if n != 1 else ''} "
-            f"({more}ops {', '.join(shown)}), {model.describe_state(de.state)}"
+            f"({more}op{'s' if len(shown) > 1 else ''} {', '.join(shown)}), "
+            f"{model.describe_state(de.state)}"
         )
     if de.blocked < 0:
         return head + "; no remaining op can be linearized"

@@ -32,6 +32,7 @@ Defining a model takes a few lines::
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from typing import Any
@@ -84,6 +85,14 @@ def freeze(v: Any) -> Any:
     return v
 
 
+def show(v: Any) -> str:
+    """A value as JSON-ish text for explanations (null, "s", [1, 2])."""
+    try:
+        return json.dumps(thaw(v), default=repr)
+    except (TypeError, ValueError):
+        return repr(v)
+
+
 def thaw(v: Any) -> Any:
     """Back to JSON-ready data (tuples become lists; frozensets become sorted lists)."""
     if isinstance(v, frozenset):
@@ -106,11 +115,11 @@ def _same_init(init: Any, key: Hashable) -> Any:
 
 
 def _default_describe_op(call: Call) -> str:
-    return f"{call.f} {thaw(call.value)!r}"
+    return f"{call.f} {show(call.value)}"
 
 
 def _default_describe_state(state: Any) -> str:
-    return f"the state is {thaw(state)!r}"
+    return f"the state is {show(state)}"
 
 
 @dataclass(frozen=True)
@@ -160,24 +169,24 @@ def _is_read(c: Call) -> bool:
 
 
 def _register_describe_state(s: Any) -> str:
-    return f"the register holds {thaw(s)!r}"
+    return f"the register holds {show(s)}"
 
 
 def _register_describe_op(c: Call) -> str:
     if c.f == "read":
-        return f"read of {thaw(c.value)!r}"
+        return f"read of {show(c.value)}"
     if c.f == "write":
-        return f"write of {thaw(c.value)!r}"
+        return f"write of {show(c.value)}"
     old, new, succeeded = c.value
     verb = "cas" if succeeded else "failed cas"
-    return f"{verb} {thaw(old)!r}->{thaw(new)!r}"
+    return f"{verb} {show(old)}->{show(new)}"
 
 
 def _cas_prepare(call: Call) -> Call | None:
     if call.f == "cas":
         v = call.value
         if not (isinstance(v, tuple) and len(v) == 2):
-            raise UsageError(f"cas op {call.index}: value must be [old, new], got {thaw(v)!r}")
+            raise UsageError(f"cas op {call.index}: value must be [old, new], got {show(v)}")
         succeeded = not (call.known and call.extra.get("result") is False)
         call.value = (v[0], v[1], succeeded)
         return call
@@ -265,8 +274,7 @@ def _kv_init_for(init: Any, key: Hashable) -> Any:
 
 
 def _kv_describe_op(c: Call) -> str:
-    key = f"key {thaw(c.key)!r}: " if c.key is not None else ""
-    return f"{key}{c.f} {thaw(c.value)!r}"
+    return f"{c.f} {show(c.value)}"
 
 
 KV = Model(
@@ -280,7 +288,7 @@ KV = Model(
     partitioned=True,
     init_for=_kv_init_for,
     describe_op=_kv_describe_op,
-    describe_state=lambda s: f"the key holds {thaw(s)!r}",
+    describe_state=lambda s: f"the key holds {show(s)}",
 )
 
 
@@ -357,7 +365,7 @@ def _txn_readonly(c: Call) -> bool:
 
 
 def _txn_describe_op(c: Call) -> str:
-    parts = [f"{'w' if w else 'r'} {k} {thaw(v)!r}" for w, k, v in c.value]
+    parts = [f"{'w' if w else 'r'} {k} {show(v)}" for w, k, v in c.value]
     return "txn [" + ", ".join(parts) + "]"
 
 
@@ -370,7 +378,7 @@ MULTI_REGISTER = Model(
     prepare=_txn_prepare,
     readonly=_txn_readonly,
     describe_op=_txn_describe_op,
-    describe_state=lambda s: "the registers hold " + ", ".join(f"{k}={thaw(v)!r}" for k, v in s),
+    describe_state=lambda s: "the registers hold " + ", ".join(f"{k}={show(v)}" for k, v in s),
     thaw_state=lambda s: {str(k): thaw(v) for k, v in s},
 )
 
@@ -410,7 +418,7 @@ SET = Model(
     prepare=_set_prepare,
     readonly=lambda c: c.f == "read",
     freeze_init=lambda v: frozenset(freeze(v) or ()),
-    describe_state=lambda s: f"the set is {thaw(s)!r}",
+    describe_state=lambda s: f"the set is {show(s)}",
 )
 
 _Q_FS = ("enqueue", "dequeue")
@@ -432,7 +440,7 @@ FIFO_QUEUE = Model(
     _queue_step,
     init=[],
     prepare=_fs_prepare("fifo-queue", _Q_FS, ""),
-    describe_state=lambda s: f"the queue holds {thaw(s)!r}",
+    describe_state=lambda s: f"the queue holds {show(s)}",
 )
 
 
@@ -458,7 +466,7 @@ UNORDERED_QUEUE = Model(
     init=[],
     prepare=_fs_prepare("unordered-queue", _Q_FS, ""),
     freeze_init=lambda v: tuple(sorted(freeze(v) or (), key=repr)),
-    describe_state=lambda s: f"the queue holds {thaw(s)!r}",
+    describe_state=lambda s: f"the queue holds {show(s)}",
 )
 
 
@@ -524,9 +532,6 @@ def independent(model: Model) -> Model:
             inner.key = key
         return inner
 
-    def describe_op(c: Call) -> str:
-        return f"key {thaw(c.key)!r}: {model.describe_op(c)}"
-
     return Model(
         f"independent {model.name}",
         model.description,
@@ -538,6 +543,6 @@ def independent(model: Model) -> Model:
         init_for=model.init_for,
         freeze_init=model.freeze_init,
         thaw_state=model.thaw_state,
-        describe_op=describe_op,
+        describe_op=model.describe_op,
         describe_state=model.describe_state,
     )

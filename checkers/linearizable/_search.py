@@ -148,7 +148,7 @@ def search(
                         remaining -= 1
                     node = nxt[head]
                     pushes += 1
-                    if pushes % _CHECK_EVERY == 0:
+                    if pushes % _CHECK_EVERY == 1:
                         budget.check(len(cache))
                     continue
                 if kind == _FORCED:

@@ -1,0 +1,209 @@
+import pytest
+
+from checkers.linearizable import ILLEGAL, MODELS, Model, check
+from ddialab.errors import UsageError
+
+from ._helpers import hist
+
+
+def valid(h, **opts):
+    return check(h, {"model": "register", **opts})["valid"]
+
+
+def test_missing_or_unknown_model_lists_models():
+    with pytest.raises(UsageError, match="cas-register"):
+        check(hist(), {})
+    with pytest.raises(UsageError, match="models: register"):
+        check(hist(), {"model": "nope"})
+
+
+def test_every_model_has_a_description():
+    for name, m in MODELS.items():
+        assert m.name == name and m.description
+
+
+def test_empty_history_is_linearizable():
+    assert valid(hist()) is True
+
+
+def test_sequential_read_of_last_write():
+    h = hist(
+        (0, "invoke", "write", 1),
+        (0, "ok", "write", 1),
+        (1, "invoke", "read", None),
+        (1, "ok", "read", 1),
+    )
+    assert valid(h) is True
+
+
+def test_stale_read_is_not_linearizable():
+    h = hist(
+        (0, "invoke", "write", 1),
+        (0, "ok", "write", 1),
+        (1, "invoke", "read", None),
+        (1, "ok", "read", None),
+    )
+    r = check(h, {"model": "register"})
+    assert r["valid"] is False
+    assert r["anomaly_types"] == ["nonlinearizable"]
+    w = r["anomalies"]["nonlinearizable"][0]
+    best = w["prefixes"][0]
+    assert best["linearized"] == [0]
+    assert best["state"] == 1
+    assert best["blocked"]["index"] == 2
+    assert "the register holds 1" in w["explanation"]
+    assert "p1's read of null [op 2–3] cannot be placed" in w["explanation"]
+
+
+def test_concurrent_read_may_see_either_value():
+    h = hist(
+        (0, "invoke", "write", 1),
+        (1, "invoke", "read", None),
+        (1, "ok", "read", None),
+        (0, "ok", "write", 1),
+    )
+    assert valid(h) is True
+
+
+def test_fail_never_happened_info_maybe():
+    write2_fail = [(0, "invoke", "write", 2), (0, "fail", "write", 2)]
+    read2 = [(1, "invoke", "read", None), (1, "ok", "read", 2)]
+    assert valid(hist(*write2_fail, *read2)) is False
+    write2_info = [(0, "invoke", "write", 2), (0, "info", "write", None)]
+    assert valid(hist(*write2_info, *read2)) is True
+    # info may also never take effect
+    assert valid(hist(*write2_info, (1, "invoke", "read", None), (1, "ok", "read", None))) is True
+    # a missing completion is like info
+    assert valid(hist((0, "invoke", "write", 2), *read2)) is True
+
+
+def test_info_op_cannot_take_effect_before_its_invocation():
+    h = hist(
+        (1, "invoke", "read", None),
+        (1, "ok", "read", 2),
+        (0, "invoke", "write", 2),
+        (0, "info", "write", 2),
+    )
+    assert valid(h) is False
+
+
+def test_unknown_read_constrains_nothing_and_nemesis_is_ignored():
+    h = hist(
+        (1, "invoke", "read", None),
+        ("nemesis", "info", "start", None),
+        (1, "info", "read", 7),
+        ("nemesis", "info", "stop", None),
+    )
+    assert valid(h) is True
+
+
+def test_cas_register_with_failed_cas_result_false():
+    base = [(0, "invoke", "write", 1), (0, "ok", "write", 1)]
+    failed = [(1, "invoke", "cas", [1, 2]), (1, "ok", "cas", [1, 2], {"result": False})]
+    # the register held 1, so a compare with 1 cannot have failed
+    assert check(hist(*base, *failed), {"model": "cas-register"})["valid"] is False
+    failed0 = [(1, "invoke", "cas", [0, 2]), (1, "ok", "cas", [0, 2], {"result": False})]
+    assert check(hist(*base, *failed0), {"model": "cas-register"})["valid"] is True
+    ok = [
+        (1, "invoke", "cas", [1, 2]),
+        (1, "ok", "cas", [1, 2]),
+        (2, "invoke", "read", None),
+        (2, "ok", "read", 2),
+    ]
+    assert check(hist(*base, *ok), {"model": "cas-register"})["valid"] is True
+
+
+def test_init_option():
+    h = hist((1, "invoke", "read", None), (1, "ok", "read", 0))
+    assert check(h, {"model": "cas-register"})["valid"] is False
+    assert check(h, {"model": "cas-register", "init": 0})["valid"] is True
+
+
+def test_independent_checks_each_key_and_names_the_failed_one():
+    h = hist(
+        (0, "invoke", "write", ["a", 1]),
+        (0, "ok", "write", ["a", 1]),
+        (1, "invoke", "write", ["b", 2]),
+        (1, "ok", "write", ["b", 2]),
+        (2, "invoke", "read", ["b", None]),
+        (2, "ok", "read", ["b", 1]),
+    )
+    r = check(h, {"model": "cas-register", "independent": True})
+    assert r["valid"] is False
+    assert r["partitions"] == 2 and r["failed_partition"] == "b"
+    w = r["anomalies"]["nonlinearizable"][0]
+    assert w["key"] == "b" and w["explanation"].startswith('for key "b": ')
+
+
+def test_unknown_f_is_a_usage_error():
+    with pytest.raises(UsageError, match="no operation 'frob'"):
+        check(hist((0, "invoke", "frob", 1), (0, "ok", "frob", 1)), {"model": "register"})
+
+
+def test_budgets_give_unknown_not_a_wrong_verdict():
+    h = hist(
+        *[(p, "invoke", "write", p) for p in range(8)], *[(p, "ok", "write", p) for p in range(8)]
+    )
+    r = check(h, {"model": "register", "time_limit": 0})
+    assert r["valid"] == "unknown" and "time limit" in r["reason"]
+    r = check(h, {"model": "register", "max_states": 0})
+    assert r["valid"] == "unknown" and "state cap" in r["reason"]
+
+
+def test_a_user_model_in_a_few_lines():
+    counter = Model(
+        "my-counter",
+        "add n / read",
+        init=0,
+        step=lambda s, c: s + c.value if c.f == "add" else (s if s == c.value else ILLEGAL),
+    )
+    h = hist(
+        (0, "invoke", "add", 2),
+        (1, "invoke", "read", None),
+        (0, "ok", "add", 2),
+        (1, "ok", "read", 2),
+    )
+    assert check(h, {"model": counter})["valid"] is True
+    h2 = hist(
+        (0, "invoke", "add", 2),
+        (0, "ok", "add", 2),
+        (1, "invoke", "read", None),
+        (1, "ok", "read", 0),
+    )
+    assert check(h2, {"model": counter})["valid"] is False
+
+
+def test_kv_partitions_by_key_and_appends():
+    h = hist(
+        (0, "invoke", "append", ["k", "x"]),
+        (0, "ok", "append", ["k", "x"]),
+        (1, "invoke", "append", ["k", "y"]),
+        (1, "ok", "append", ["k", "y"]),
+        (2, "invoke", "get", ["k", None]),
+        (2, "ok", "get", ["k", "xy"]),
+        (3, "invoke", "get", ["j", None]),
+        (3, "ok", "get", ["j", ""]),
+    )
+    r = check(h, {"model": "kv"})
+    assert r["valid"] is True and r["partitions"] == 2
+    assert check(h, {"model": "kv-nopartition"})["valid"] is True
+
+
+def test_multi_register_txns():
+    h = hist(
+        (0, "invoke", "txn", [["write", "x", 1], ["write", "y", 1]]),
+        (0, "ok", "txn", [["write", "x", 1], ["write", "y", 1]]),
+        (1, "invoke", "txn", [["read", "x", None], ["read", "y", None]]),
+        (1, "ok", "txn", [["read", "x", 1], ["read", "y", 0]]),
+    )
+    assert check(h, {"model": "multi-register", "init": {"x": 0, "y": 0}})["valid"] is False
+
+
+def test_mutex():
+    two_holders = hist(
+        (0, "invoke", "acquire", None),
+        (0, "ok", "acquire", None),
+        (1, "invoke", "acquire", None),
+        (1, "ok", "acquire", None),
+    )
+    assert check(two_holders, {"model": "mutex"})["valid"] is False
