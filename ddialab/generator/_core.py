@@ -1,0 +1,364 @@
+"""The generator protocol: contexts, ops, and how plain Python values act as generators.
+
+Theory of operation
+-------------------
+A generator is an immutable value that, asked for an operation in a ``Context``, answers
+with one of:
+
+* ``None``                -- it is exhausted and will never emit again;
+* ``(PENDING, gen2)``     -- nothing to emit *now*, but maybe later (after some op completes
+  or time passes).  ``gen2`` is equivalent to the generator asked; an interpreter may keep
+  either;
+* ``(op, gen2)``          -- an invocation (a dict with ``type``, ``f``, ``value``,
+  ``process``, ``time``) and the generator to use *if* the op is actually invoked.
+
+``op(gen, ctx)`` never mutates anything: asking twice gives equal answers.  An op whose
+``time`` lies in the future tells the interpreter to wait until then; if a completion
+arrives first the interpreter discards ``(op, gen2)``, calls ``update`` on the generator it
+asked, and asks again.  When an op is invoked, and again when it completes, the interpreter
+calls ``update(gen2, ctx, event)`` and continues with the generator it returns.
+
+Plain values are generators, as in Jepsen: ``None`` is exhausted; a dict emits itself once
+(filling in ``type="invoke"``, a free ``process`` and ``time=ctx.time``); a list or tuple
+emits each element's ops in turn; a function of zero or one argument (the context) is
+called for a generator each time the previous one runs out, forever, until it returns
+``None``.  Anything else implements ``op``/``update`` (subclass ``Generator``).
+
+Threads and processes: client threads are the ints ``0..concurrency-1``; the nemesis
+thread is the string ``"nemesis"``.  Each thread runs one process at a time; when a client
+op ends in ``info`` the thread continues as process ``process + concurrency``, so
+``thread == process % concurrency`` always holds for clients.
+
+Time is an int of nanoseconds (simulated or monotonic, as the interpreter decides).
+Combinators that take durations take seconds (float) and convert with ``secs_to_ns``.
+
+Randomness is pure: random combinators carry a 64-bit splitmix state in their own value,
+seeded from an explicit ``seed`` or, when none is given, from ``ctx.seed``.
+"""
+
+from __future__ import annotations
+
+import enum
+import inspect
+import zlib
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any, Final, TypeAlias
+
+from ddialab.errors import UsageError
+
+Thread: TypeAlias = int | str
+Process: TypeAlias = int | str
+OpDict: TypeAlias = dict[str, Any]
+#: Anything ``op`` accepts: a ``Generator``, None, a dict, a list/tuple, a function.
+Gen: TypeAlias = Any
+
+NEMESIS: Final = "nemesis"
+NS_PER_SEC: Final = 1_000_000_000
+#: Special op types the interpreter handles itself; they never enter the history.
+SLEEP: Final = "sleep"
+LOG: Final = "log"
+
+
+class _Pending(enum.Enum):
+    """The type of ``PENDING``: a one-member enum, so ``x is PENDING`` narrows types."""
+
+    PENDING = "PENDING"
+
+    def __repr__(self) -> str:
+        return "PENDING"
+
+
+#: "No op now, maybe later."
+PENDING: Final = _Pending.PENDING
+
+OpResult: TypeAlias = tuple[OpDict | _Pending, Gen] | None
+
+
+def secs_to_ns(seconds: float) -> int:
+    """Seconds (int or float) to integer nanoseconds."""
+    return round(seconds * NS_PER_SEC)
+
+
+def thread_key(thread: Thread) -> tuple[int, int, str]:
+    """Sort key for threads: client threads by number, then named threads (the nemesis)."""
+    if isinstance(thread, str):
+        return (1, 0, thread)
+    return (0, thread, "")
+
+
+def goes_in_history(op: OpDict) -> bool:
+    """Whether an event belongs in the history (``sleep`` and ``log`` ops do not)."""
+    return op.get("type") not in (SLEEP, LOG)
+
+
+# -- pure randomness ---------------------------------------------------------------------
+
+_MASK64: Final = (1 << 64) - 1
+_GOLDEN: Final = 0x9E3779B97F4A7C15
+
+
+def _mix64(z: int) -> int:
+    z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & _MASK64
+    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & _MASK64
+    return z ^ (z >> 31)
+
+
+def rng_next(state: int) -> tuple[int, float]:
+    """One splitmix64 step: the next state and a float uniform in [0, 1)."""
+    state = (state + _GOLDEN) & _MASK64
+    return state, (_mix64(state) >> 11) / 9007199254740992.0
+
+
+def derive_seed(seed: int, salt: int | str) -> int:
+    """A seed for a sub-stream, stable across processes (no ``hash()`` randomisation)."""
+    if isinstance(salt, str) or not isinstance(salt, int):
+        salt = zlib.crc32(str(salt).encode())
+    return _mix64((seed * _GOLDEN + salt + 1) & _MASK64)
+
+
+# -- context -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Context:
+    """What a generator may know when asked for an op.  Immutable; not hashable.
+
+    ``workers`` maps each thread of this context to its current process.  Combinators such
+    as ``on_threads`` hand their generator a *restricted* context (fewer threads);
+    ``concurrency`` always counts the client threads of the whole test.
+    """
+
+    time: int
+    free_threads: frozenset[Thread]
+    workers: Mapping[Thread, Process]
+    concurrency: int
+    seed: int = 0
+
+    @classmethod
+    def initial(
+        cls, concurrency: int, nemesis: bool = True, time: int = 0, seed: int = 0
+    ) -> Context:
+        """All threads free, each running the process with its own number."""
+        threads: list[Thread] = list(range(concurrency))
+        if nemesis:
+            threads.append(NEMESIS)
+        return cls(time, frozenset(threads), {t: t for t in threads}, concurrency, seed)
+
+    @property
+    def all_threads(self) -> tuple[Thread, ...]:
+        return tuple(sorted(self.workers, key=thread_key))
+
+    def all_free(self) -> bool:
+        return len(self.free_threads) == len(self.workers)
+
+    def free_processes(self) -> list[Process]:
+        """Processes of the free threads: clients ascending, then the nemesis."""
+        return sorted((self.workers[t] for t in self.free_threads), key=thread_key)
+
+    def some_free_process(self) -> Process | None:
+        """The lowest free client process.
+
+        Only a context without client threads (e.g. inside ``nemesis(...)``) offers the
+        nemesis process, so a bare op never lands on the nemesis thread by accident.
+        """
+        best: Process | None = None
+        for t in self.free_threads:
+            if isinstance(t, int):
+                p = self.workers[t]
+                if best is None or p < best:  # type: ignore[operator]
+                    best = p
+        no_clients = best is None and not any(isinstance(t, int) for t in self.workers)
+        if no_clients and NEMESIS in self.free_threads:
+            return NEMESIS
+        return best
+
+    def thread_of(self, process: Process) -> Thread:
+        """The thread running (or that ran) ``process``."""
+        if isinstance(process, int) and self.concurrency > 0:
+            return process % self.concurrency
+        return process
+
+    def is_free(self, thread: Thread) -> bool:
+        return thread in self.free_threads
+
+    def with_time(self, time: int) -> Context:
+        return Context(time, self.free_threads, self.workers, self.concurrency, self.seed)
+
+    def with_seed(self, seed: int) -> Context:
+        return Context(self.time, self.free_threads, self.workers, self.concurrency, seed)
+
+    def busy(self, thread: Thread) -> Context:
+        free = self.free_threads - {thread}
+        return Context(self.time, free, self.workers, self.concurrency, self.seed)
+
+    def free(self, thread: Thread) -> Context:
+        free = self.free_threads | {thread}
+        return Context(self.time, free, self.workers, self.concurrency, self.seed)
+
+    def with_worker(self, thread: Thread, process: Process) -> Context:
+        workers = dict(self.workers)
+        workers[thread] = process
+        return Context(self.time, self.free_threads, workers, self.concurrency, self.seed)
+
+    def with_next_process(self, thread: Thread) -> Context:
+        """After an ``info`` completion: the client thread moves on to a fresh process."""
+        p = self.workers[thread]
+        if not isinstance(p, int):
+            return self
+        return self.with_worker(thread, p + self.concurrency)
+
+    def restrict(self, pred: Callable[[Thread], bool]) -> Context:
+        """The same moment seen by only the threads satisfying ``pred``."""
+        free = frozenset(t for t in self.free_threads if pred(t))
+        workers = {t: p for t, p in self.workers.items() if pred(t)}
+        return Context(self.time, free, workers, self.concurrency, self.seed)
+
+    def for_thread(self, thread: Thread) -> Context:
+        """The context of a single thread, with its own random sub-stream."""
+        free = frozenset((thread,)) if thread in self.free_threads else frozenset()
+        seed = derive_seed(self.seed, thread)
+        return Context(self.time, free, {thread: self.workers[thread]}, self.concurrency, seed)
+
+
+# -- the protocol ------------------------------------------------------------------------
+
+
+class Generator:
+    """Base class for generator objects.  Subclasses are immutable values."""
+
+    __slots__ = ()
+
+    def op(self, ctx: Context) -> OpResult:
+        raise NotImplementedError
+
+    def update(self, ctx: Context, event: OpDict) -> Gen:
+        return self
+
+
+def op(gen: Gen, ctx: Context) -> OpResult:
+    """Ask ``gen`` for its next operation in ``ctx`` (see the module docstring)."""
+    if isinstance(gen, Generator):
+        return gen.op(ctx)
+    if gen is None:
+        return None
+    if isinstance(gen, dict):
+        return _op_dict(gen, ctx)
+    if isinstance(gen, list | tuple):
+        return Seq(gen, 0, gen[0]).op(ctx) if gen else None
+    if hasattr(gen, "op") and hasattr(gen, "update"):
+        return gen.op(ctx)
+    if callable(gen):
+        return FnGen(gen).op(ctx)
+    raise UsageError(f"not a generator: {gen!r}")
+
+
+def update(gen: Gen, ctx: Context, event: OpDict) -> Gen:
+    """Tell ``gen`` about an event (an invocation or completion); returns the new generator."""
+    if isinstance(gen, Generator):
+        return gen.update(ctx, event)
+    if gen is None or isinstance(gen, dict):
+        return gen
+    if isinstance(gen, list | tuple):
+        return Seq(gen, 0, gen[0]).update(ctx, event) if gen else None
+    if hasattr(gen, "op") and hasattr(gen, "update"):
+        return gen.update(ctx, event)
+    return gen
+
+
+def fill_in_op(d: Mapping[str, Any], ctx: Context) -> OpDict | None:
+    """A copy of ``d`` completed with type, process and time; None if no process is free."""
+    process = d.get("process")
+    if process is None:
+        process = ctx.some_free_process()
+        if process is None:
+            return None
+    elif ctx.thread_of(process) not in ctx.free_threads:
+        return None
+    out = dict(d)
+    if "type" not in out:
+        out["type"] = "invoke"
+    out["process"] = process
+    if out.get("time") is None:
+        out["time"] = ctx.time
+    return out
+
+
+def _op_dict(d: OpDict, ctx: Context) -> OpResult:
+    filled = fill_in_op(d, ctx)
+    if filled is None:
+        return PENDING, d
+    return filled, None
+
+
+def is_better(candidate: OpDict, best: OpDict | None) -> bool:
+    """Soonest op wins; on equal times the earlier candidate (already ``best``) stays."""
+    return best is None or candidate["time"] < best["time"]
+
+
+@dataclass(frozen=True, slots=True)
+class Seq(Generator):
+    """Each element of ``items`` in turn; ``head`` is the live state of ``items[i]``."""
+
+    items: Sequence[Gen]
+    i: int
+    head: Gen
+
+    def op(self, ctx: Context) -> OpResult:
+        items, i, head = self.items, self.i, self.head
+        while True:
+            res = op(head, ctx)
+            if res is not None:
+                o, head2 = res
+                if o is PENDING and head2 is head and i == self.i:
+                    return PENDING, self
+                return o, Seq(items, i, head2)
+            i += 1
+            if i >= len(items):
+                return None
+            head = items[i]
+
+    def update(self, ctx: Context, event: OpDict) -> Gen:
+        head = update(self.head, ctx, event)
+        return self if head is self.head else Seq(self.items, self.i, head)
+
+
+@lru_cache(maxsize=4096)
+def _arity(fn: Callable[..., Any]) -> int:
+    try:
+        params = inspect.signature(fn).parameters.values()
+    except (TypeError, ValueError):
+        return 1
+    positional = [
+        p
+        for p in params
+        if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) and p.default is p.empty
+    ]
+    if positional or any(p.kind == p.VAR_POSITIONAL for p in params):
+        return 1
+    return 0
+
+
+def call_with_ctx(fn: Callable[..., Any], ctx: Context) -> Any:
+    """Call a user function of zero or one argument (the context)."""
+    return fn(ctx) if _arity(fn) else fn()
+
+
+@dataclass(frozen=True, slots=True)
+class FnGen(Generator):
+    """A function as a generator: its result runs, then the function is called again."""
+
+    fn: Callable[..., Any]
+
+    def op(self, ctx: Context) -> OpResult:
+        x = call_with_ctx(self.fn, ctx)
+        if x is None:
+            return None
+        res = op(x, ctx)
+        if res is None:
+            return None
+        o, x2 = res
+        if o is PENDING:
+            return PENDING, self
+        return o, Seq((x2, self), 0, x2)

@@ -1,0 +1,113 @@
+"""The protocol: contexts, plain values as generators, PENDING."""
+
+from __future__ import annotations
+
+import copy
+import pickle
+
+import pytest
+
+from ddialab import generator as gen
+from ddialab.errors import UsageError
+from ddialab.generator import PENDING, Context
+
+
+def ctx3(**kw: object) -> Context:
+    return Context.initial(3, **kw)  # type: ignore[arg-type]
+
+
+def test_initial_context() -> None:
+    ctx = ctx3(time=5)
+    assert ctx.all_threads == (0, 1, 2, "nemesis")
+    assert ctx.free_processes() == [0, 1, 2, "nemesis"]
+    assert ctx.some_free_process() == 0
+    assert ctx.time == 5 and ctx.all_free()
+
+
+def test_busy_free_and_next_process() -> None:
+    ctx = ctx3().busy(0).busy(1)
+    assert ctx.some_free_process() == 2
+    ctx = ctx.free(0).with_next_process(0)
+    assert ctx.workers[0] == 3
+    assert ctx.thread_of(3) == 0 and ctx.thread_of("nemesis") == "nemesis"
+    assert ctx.some_free_process() == 2
+    assert ctx.with_next_process("nemesis").workers["nemesis"] == "nemesis"
+
+
+def test_dict_fills_in_and_emits_once() -> None:
+    ctx = ctx3(time=7)
+    o, g = gen.op({"f": "read"}, ctx)  # type: ignore[misc]
+    assert o == {"f": "read", "type": "invoke", "process": 0, "time": 7}
+    assert g is None and gen.op(g, ctx) is None
+
+
+def test_dict_keeps_given_fields_and_does_not_mutate() -> None:
+    d = {"f": "w", "value": 1, "process": 2, "time": 9}
+    o, _ = gen.op(d, ctx3())  # type: ignore[misc]
+    assert o == {**d, "type": "invoke"} and "type" not in d
+
+
+def test_dict_pending_when_no_client_free() -> None:
+    ctx = ctx3().busy(0).busy(1).busy(2)
+    assert gen.op({"f": "read"}, ctx) == (PENDING, {"f": "read"})
+    assert gen.op({"f": "r", "process": 1}, ctx3().busy(1))[0] is PENDING  # type: ignore[index]
+
+
+def test_dict_on_nemesis_only_context() -> None:
+    ctx = ctx3().restrict(gen.is_nemesis)
+    o, _ = gen.op({"f": "kill"}, ctx)  # type: ignore[misc]
+    assert o["process"] == "nemesis"
+
+
+def test_list_runs_each_in_turn() -> None:
+    ops = [e["f"] for e in gen.simulate([{"f": "a"}, {"f": "b"}])]
+    assert ops == ["a", "a", "b", "b"]
+    assert gen.op([], ctx3()) is None
+
+
+def test_function_called_again_until_none() -> None:
+    calls = iter(range(3))
+
+    def next_op() -> dict[str, object] | None:
+        i = next(calls, None)
+        return None if i is None else {"f": "w", "value": i}
+
+    invs = [e for e in gen.simulate(next_op) if e["type"] == "invoke"]
+    assert [e["value"] for e in invs] == [0, 1, 2]
+
+
+def test_function_of_context() -> None:
+    o, _ = gen.op(lambda ctx: {"f": "t", "value": ctx.time}, ctx3(time=4))  # type: ignore[misc]
+    assert o["value"] == 4
+
+
+def test_function_returning_generator() -> None:
+    events = gen.simulate(gen.limit(4, lambda: [{"f": "a"}, {"f": "b"}]))
+    assert [e["f"] for e in events if e["type"] == "invoke"] == ["a", "b", "a", "b"]
+
+
+def test_not_a_generator() -> None:
+    with pytest.raises(UsageError):
+        gen.op(42, ctx3())
+
+
+def test_pending_survives_copy_and_pickle() -> None:
+    assert copy.deepcopy(PENDING) is PENDING
+    assert pickle.loads(pickle.dumps(PENDING)) is PENDING
+    assert repr(PENDING) == "PENDING"
+
+
+def test_update_of_plain_values_is_identity() -> None:
+    ev = {"type": "ok", "f": "r", "process": 0, "time": 0}
+    d = {"f": "r"}
+    assert gen.update(d, ctx3(), ev) is d
+    assert gen.update(None, ctx3(), ev) is None
+
+
+def test_secs_to_ns() -> None:
+    assert gen.secs_to_ns(1.5) == 1_500_000_000 and gen.secs_to_ns(0) == 0
+
+
+def test_goes_in_history() -> None:
+    assert not gen.goes_in_history(gen.sleep(1)) and not gen.goes_in_history(gen.log("x"))
+    assert gen.goes_in_history({"type": "invoke"})
