@@ -14,8 +14,16 @@ from dataclasses import dataclass
 from typing import IO
 
 from ddialab.errors import HistoryFormatError, UsageError
+from ddialab.history._jepsen import (
+    iter_edn,
+    iter_jepsen_log,
+    sniff_edn,
+    sniff_jepsen_log,
+    write_edn,
+)
 from ddialab.history._jsonl import iter_jsonl, write_jsonl
 from ddialab.history._op import History, Op
+from ddialab.history._porcupine import iter_porcupine_kv, sniff_porcupine_kv
 
 Reader = Callable[[IO[str], "str | None"], Iterator[Op]]
 Writer = Callable[[Iterable[Op], IO[str]], None]
@@ -44,6 +52,31 @@ FORMATS: dict[str, Format] = {
         _read_jsonl,
         write_jsonl,
         lambda first: first.lstrip().startswith('{"'),
+    ),
+    # Sniffed in this order: the specific porcupine-kv before the generic edn.
+    "porcupine-kv": Format(
+        "porcupine-kv",
+        "Porcupine key-value test histories: {:process 0, :type :invoke, :f :get, :key ..}",
+        (".txt",),
+        iter_porcupine_kv,
+        None,
+        sniff_porcupine_kv,
+    ),
+    "edn": Format(
+        "edn",
+        "EDN op maps (Jepsen, Knossos, Elle): one a line, or one vector of maps",
+        (".edn",),
+        iter_edn,
+        write_edn,
+        sniff_edn,
+    ),
+    "jepsen-log": Format(
+        "jepsen-log",
+        "Jepsen/Knossos log lines (INFO jepsen.util - 3<TAB>:invoke<TAB>:read<TAB>nil)",
+        (".log",),
+        iter_jepsen_log,
+        None,
+        sniff_jepsen_log,
     ),
 }
 

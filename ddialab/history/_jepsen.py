@@ -1,0 +1,259 @@
+"""Jepsen's history formats: EDN op maps (Jepsen, Knossos, Elle) and Jepsen's log lines.
+
+Theory of operation
+-------------------
+Both readers turn foreign ops into contract ``Op``s one at a time, numbering them densely
+from 0 in file order.  The rules (see ``docs/history.md`` for the full table):
+
+EDN (``iter_edn``): each op is a map with ``:type``, ``:f``, ``:process`` and usually
+``:value``; keywords become strings.  ``:index`` is replaced by the dense index (a different
+original goes to ``extra["jepsen_index"]``); a missing ``:time`` becomes the dense index.
+Knossos's convention that an ``:ok :read`` of ``nil`` constrains nothing becomes an ``info``
+completion with ``extra["unknown_read"] = True``.  Files written by ``write_edn`` start with
+the ``EXACT_HEADER`` comment; for them that convention is off, so they round-trip exactly.
+
+Jepsen log (``iter_jepsen_log``): ``INFO  jepsen.util - 3\\t:invoke\\t:read\\tnil``, with
+Porcupine's etcd semantics: ``:fail :cas`` ran and returned false (an ``ok`` with
+``extra["result"] = False``); a ``:timed-out`` completion, and any other ``:fail``, has an
+unknown outcome (``info``).
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections.abc import Iterable, Iterator
+from typing import IO, Any
+
+from ddialab.errors import HistoryFormatError
+from ddialab.history._edn import dumps, is_keyword_name, iter_forms, keyword, loads_all
+from ddialab.history._op import NEMESIS, OP_TYPES, Op
+
+#: First line of every EDN history ddialab writes: no foreign conventions apply to it.
+EXACT_HEADER = ";; ddialab history (edn, exact: no Knossos nil-read convention)"
+_TYPES_TEXT = ":invoke, :ok, :fail or :info"
+
+
+# --- EDN ---------------------------------------------------------------------------------
+
+
+def iter_edn(stream: Iterable[str], path: str | None = None) -> Iterator[Op]:
+    """Stream ops from an EDN history: op maps one per line, or one vector of maps."""
+    lines = iter(stream)
+    first = next(lines, "")
+    exact = first.startswith(EXACT_HEADER)
+    mapper = _EdnOpMapper(path, exact)
+    for index, (form, line) in enumerate(iter_forms(itertools.chain((first,), lines), path, True)):
+        yield mapper.op(form, index, line)
+
+
+class _EdnOpMapper:
+    """Maps decoded EDN op maps to ``Op``s, remembering file-wide facts."""
+
+    def __init__(self, path: str | None, exact: bool) -> None:
+        self.path = path
+        self.exact = exact
+        #: Elle's hand-written examples omit :process on every op: one implicit process.
+        self.no_process: bool | None = None
+
+    def fail(self, line: int, message: str) -> HistoryFormatError:
+        return HistoryFormatError(self.path, line, message)
+
+    def op(self, d: Any, index: int, line: int) -> Op:
+        if type(d) is not dict:
+            raise self.fail(
+                line, f"expected an op map {{:type .. :f .. :process ..}}, got {d!r:.60}"
+            )
+        typ = d.pop("type", None)
+        if typ not in OP_TYPES:
+            if typ is None:
+                raise self.fail(line, "op is missing :type")
+            raise self.fail(line, f"unknown op type {typ!r} (expected {_TYPES_TEXT})")
+        value = d.pop("value", None)
+        f = self._f(d.pop("f", None), value, line)
+        process = self._process(d, line)
+        time = self._time(d.pop("time", None), index, line)
+        extra = self._extra(d, index)
+        node = d.pop("node", None)
+        error = d.pop("error", None)
+        if not self.exact and typ == "ok" and f == "read" and value is None:
+            typ = "info"
+            extra["unknown_read"] = True
+        if node is not None and type(node) is not str:
+            node = dumps(node)
+        return Op(index, time, typ, process, f, value, node, error, extra)
+
+    def _f(self, f: Any, value: Any, line: int) -> str:
+        if type(f) is str:
+            return f
+        if f is None:
+            if _is_txn(value):
+                return "txn"  # Elle's examples leave out :f :txn
+            raise self.fail(line, "op is missing :f")
+        raise self.fail(line, f":f must be a keyword or string, got {dumps(f):.40}")
+
+    def _process(self, d: dict[str, Any], line: int) -> int | str:
+        missing = "process" not in d
+        if self.no_process is None:
+            self.no_process = missing
+        if missing:
+            if self.no_process:
+                return 0
+            raise self.fail(line, "op is missing :process")
+        if self.no_process:
+            raise self.fail(line, "op has :process, but the ops before it had none")
+        p = d.pop("process")
+        if (type(p) is int) or p == NEMESIS:
+            return p
+        raise self.fail(line, f":process must be an integer or :nemesis, got {dumps(p):.40}")
+
+    def _time(self, t: Any, index: int, line: int) -> int:
+        if t is None:
+            return index
+        if type(t) is int and t >= 0:
+            return t
+        raise self.fail(line, f":time must be a non-negative integer (ns), got {dumps(t):.40}")
+
+    @staticmethod
+    def _extra(d: dict[str, Any], index: int) -> dict[str, Any]:
+        original = d.pop("index", index)
+        extra = {k: v for k, v in d.items() if k != "node" and k != "error"}
+        if original != index:
+            extra["jepsen_index"] = original
+        return extra
+
+
+def _is_txn(value: Any) -> bool:
+    """Is ``value`` a transaction: a list of micro-ops like ``["append", k, v]``?"""
+    return (
+        type(value) is list
+        and len(value) > 0
+        and all(type(m) is list and m and type(m[0]) is str for m in value)
+    )
+
+
+def write_edn(ops: Iterable[Op], out: IO[str]) -> None:
+    """One EDN op map a line, after ``EXACT_HEADER``.
+
+    Keywords: ``:type``, ``:f`` (when a valid keyword name), the micro-op names of a
+    ``txn`` value, map keys, and ``:nemesis``.  Every other string stays a string.
+    """
+    out.write(EXACT_HEADER + "\n")
+    for op in ops:
+        out.write(dumps_edn_op(op))
+        out.write("\n")
+
+
+def dumps_edn_op(op: Op) -> str:
+    process = ":nemesis" if op.process == NEMESIS else dumps(op.process)
+    value = _dumps_txn(op.value) if op.f == "txn" and _is_txn(op.value) else dumps(op.value)
+    parts = [
+        f"{{:index {op.index}, :time {op.time}, :type {keyword(op.type)}, :process {process}",
+        f":f {keyword(op.f)}, :value {value}",
+    ]
+    if op.node is not None:
+        parts.append(f":node {dumps(op.node)}")
+    if op.error is not None:
+        parts.append(f":error {dumps(op.error)}")
+    parts.extend(f"{keyword(k)} {dumps(v)}" for k, v in op.extra.items())
+    return ", ".join(parts) + "}"
+
+
+def _dumps_txn(value: list[list[Any]]) -> str:
+    micro = []
+    for m in value:
+        name = ":" + m[0] if is_keyword_name(m[0]) else dumps(m[0])
+        micro.append("[" + " ".join([name, *(dumps(x) for x in m[1:])]) + "]")
+    return "[" + " ".join(micro) + "]"
+
+
+_SNIFF_EDN = re.compile(r"\s*(?:;|#|[\[(]\s*(?:\{|\Z)|\{\s*:)")
+
+
+def sniff_edn(first: str) -> bool:
+    """A comment, a tag, a map with keyword keys, or a vector/list opening with a map."""
+    return _SNIFF_EDN.match(first) is not None
+
+
+# --- Jepsen log lines ---------------------------------------------------------------------
+
+_PREFIX = re.compile(r"jepsen\.util(?:\s+-|:)?\s+")
+_OP_START = re.compile(r"\s*(\d+|:nemesis)\s+(:\S+)\s*(.*)", re.S)
+_SNIFF_LOG = re.compile(r"(?:.*jepsen\.util\b.*|\s*(?:\d+|:nemesis)\t:(?:invoke|ok|fail|info)\t.*)")
+_TIMED_OUT = "timed-out"
+
+
+def iter_jepsen_log(stream: Iterable[str], path: str | None = None) -> Iterator[Op]:
+    """Stream ops from Jepsen log lines (``<process>\\t:<type>\\t:<f>\\t<value>``).
+
+    Lines that are not op lines (no ``<process> :<type>`` after the ``jepsen.util`` logger
+    name, or no logger name and no leading ``<process>\\t:``) are skipped.
+    """
+    opened: dict[int | str, Any] = {}  # process -> value of its open invocation
+    index = 0
+    for lineno, line in enumerate(stream, 1):
+        fields = _op_fields(line, path, lineno)
+        if fields is None:
+            continue
+        process, typ, f, value, error = fields
+        if process == NEMESIS:
+            op = Op(index, index, typ, process, f, value, error=error)
+        else:
+            op = _etcd_op(index, process, typ, f, value, error, opened)
+        yield op
+        index += 1
+
+
+def _op_fields(line: str, path: str | None, lineno: int) -> tuple[Any, ...] | None:
+    """(process, type, f, value, error) of an op line, or None for other lines."""
+    p = line.find("jepsen.util")
+    if p >= 0:
+        m = _PREFIX.match(line, p)
+        rest = line[m.end() :] if m else ""
+        if not rest[:1].isdigit() and not rest.startswith(":nemesis"):
+            return None  # some other message of the jepsen.util logger
+    elif "\t:" in line and (line.lstrip()[:1].isdigit() or line.lstrip().startswith(":nem")):
+        rest = line
+    else:
+        return None
+    m = _OP_START.match(rest)
+    if m is None:
+        raise HistoryFormatError(path, lineno, "expected '<process> :<type> :<f> <value>'")
+    proc_text, type_text, tail = m.groups()
+    typ = type_text[1:]
+    if typ not in OP_TYPES:
+        raise HistoryFormatError(path, lineno, f"unknown op type {type_text} ({_TYPES_TEXT})")
+    try:
+        forms = loads_all(tail, path) if tail.strip() else []
+    except HistoryFormatError as e:
+        raise HistoryFormatError(path, lineno, e.message) from None
+    if not forms or type(forms[0]) is not str:
+        raise HistoryFormatError(path, lineno, "expected the op's :f after its type")
+    process: int | str = NEMESIS if proc_text == ":nemesis" else int(proc_text)
+    f, value = forms[0], forms[1] if len(forms) > 1 else None
+    error = forms[2] if len(forms) == 3 else (forms[2:] or None)
+    return process, typ, f, value, error
+
+
+def _etcd_op(
+    index: int, process: Any, typ: str, f: str, value: Any, error: Any, opened: dict[Any, Any]
+) -> Op:
+    """An op with Porcupine's etcd semantics (see ``docs/history.md``)."""
+    extra: dict[str, Any] = {}
+    if typ == "invoke":
+        opened[process] = value
+        return Op(index, index, typ, process, f, value)
+    invoked = opened.pop(process, None)
+    if value == _TIMED_OUT and error is None:
+        value, error = invoked, _TIMED_OUT  # old Jepsen logged the error in the value column
+    if typ == "fail" and f == "cas" and error is None:
+        typ, extra["result"] = "ok", False  # the CAS ran and found another value
+    elif typ == "fail":
+        typ = "info"  # Porcupine leaves these open: the outcome is unknown
+        if f == "read":
+            value = None
+    return Op(index, index, typ, process, f, value, error=error, extra=extra)
+
+
+def sniff_jepsen_log(first: str) -> bool:
+    return _SNIFF_LOG.match(first) is not None
