@@ -41,7 +41,7 @@ from __future__ import annotations
 import enum
 import inspect
 import zlib
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Final, TypeAlias
@@ -88,6 +88,19 @@ def thread_key(thread: Thread) -> tuple[int, int, str]:
     return (0, thread, "")
 
 
+def sorted_threads(threads: Iterable[Thread]) -> list[Thread]:
+    """Threads in ``thread_key`` order (clients by number, then named threads)."""
+    ints: list[Thread] = []
+    names: list[Thread] = []
+    for t in threads:
+        (names if isinstance(t, str) else ints).append(t)
+    ints.sort()
+    if names:
+        names.sort()
+        ints.extend(names)
+    return ints
+
+
 def goes_in_history(op: OpDict) -> bool:
     """Whether an event belongs in the history (``sleep`` and ``log`` ops do not)."""
     return op.get("type") not in (SLEEP, LOG)
@@ -111,6 +124,7 @@ def rng_next(state: int) -> tuple[int, float]:
     return state, (_mix64(state) >> 11) / 9007199254740992.0
 
 
+@lru_cache(maxsize=4096)
 def derive_seed(seed: int, salt: int | str) -> int:
     """A seed for a sub-stream, stable across processes (no ``hash()`` randomisation)."""
     if isinstance(salt, str) or not isinstance(salt, int):
@@ -211,8 +225,8 @@ class Context:
 
     def restrict(self, pred: Callable[[Thread], bool]) -> Context:
         """The same moment seen by only the threads satisfying ``pred``."""
-        free = frozenset(t for t in self.free_threads if pred(t))
-        workers = {t: p for t, p in self.workers.items() if pred(t)}
+        workers, threads = _restricted_workers(self.workers, pred)
+        free = self.free_threads & threads
         return Context(self.time, free, workers, self.concurrency, self.seed)
 
     def for_thread(self, thread: Thread) -> Context:
@@ -220,6 +234,32 @@ class Context:
         free = frozenset((thread,)) if thread in self.free_threads else frozenset()
         seed = derive_seed(self.seed, thread)
         return Context(self.time, free, {thread: self.workers[thread]}, self.concurrency, seed)
+
+
+#: (pred, id(workers)) -> (workers, restricted workers, their threads).  Workers mappings
+#: are never mutated and change only when a process moves on, so restriction is computed
+#: once per (pred, workers) instead of once per step.  Holding ``workers`` keeps its id
+#: from being reused while cached.
+_RESTRICTED: dict[tuple[Any, int], tuple[Any, dict[Thread, Process], frozenset[Thread]]] = {}
+
+
+def _restricted_workers(
+    workers: Mapping[Thread, Process], pred: Callable[[Thread], bool]
+) -> tuple[dict[Thread, Process], frozenset[Thread]]:
+    try:
+        key: tuple[Any, int] | None = (pred, id(workers))
+        hit = _RESTRICTED.get(key)  # type: ignore[arg-type]
+    except TypeError:  # an unhashable predicate: no caching
+        key, hit = None, None
+    if hit is not None and hit[0] is workers:
+        return hit[1], hit[2]
+    sub = {t: p for t, p in workers.items() if pred(t)}
+    threads = frozenset(sub)
+    if key is not None:
+        if len(_RESTRICTED) >= 1024:
+            _RESTRICTED.clear()
+        _RESTRICTED[key] = (workers, sub, threads)
+    return sub, threads
 
 
 # -- the protocol ------------------------------------------------------------------------
@@ -313,6 +353,8 @@ class Seq(Generator):
                 o, head2 = res
                 if o is PENDING and head2 is head and i == self.i:
                     return PENDING, self
+                if i == len(items) - 1:
+                    return o, head2  # tail position: no wrapper, so nesting never grows
                 return o, Seq(items, i, head2)
             i += 1
             if i >= len(items):

@@ -6,9 +6,11 @@ A thread-scoped combinator shows its generator a *restricted* ``Context`` -- onl
 threads it owns -- and forwards an event only when the event's thread (``ctx.thread_of``)
 is one of them.  ``each_thread`` keeps one independent state per thread (all starting as
 the same immutable value, so a "copy" costs nothing) and asks each free thread's state for
-an op; ``any`` asks every generator.  Both pick the op with the soonest ``time``; ties go
-to the lowest thread (clients by number, then the nemesis) or the earliest argument, so
-choices never depend on set iteration order.
+an op; ``any`` asks every generator.  Both pick the op with the soonest ``time`` (a time
+at or before ``ctx.time`` counts as now); ties go to the lowest thread (clients by number,
+then the nemesis) or the earliest argument, so choices never depend on set iteration
+order.  Candidates are asked in that order and the first op due now ends the search, so a
+step costs O(threads) only when nothing is due.
 
 ``synchronize`` is the barrier: it stays pending until every thread of its context is
 free, i.e. until all ops invoked before it have completed.  ``phases`` is a sequence of
@@ -33,7 +35,7 @@ from ddialab.generator._core import (
     Seq,
     Thread,
     op,
-    thread_key,
+    sorted_threads,
     update,
 )
 
@@ -93,7 +95,7 @@ class Any_(Generator):
 
     def op(self, ctx: Context) -> OpResult:
         best: OpDict | None = None
-        best_i, alive, gens = -1, False, self.gens
+        best_i, best_time, alive, gens = -1, 0, False, self.gens
         for i, g in enumerate(self.gens):
             res = op(g, ctx)
             if res is None:
@@ -102,8 +104,13 @@ class Any_(Generator):
                 continue
             alive = True
             o, g2 = res
-            if o is not PENDING and (best is None or o["time"] < best["time"]):
-                best, best_i, best_g = o, i, g2
+            if o is PENDING:
+                continue
+            t_op = max(o["time"], ctx.time)
+            if best is None or t_op < best_time:
+                best, best_i, best_g, best_time = o, i, g2, t_op
+                if t_op == ctx.time:
+                    break  # due now and earliest in order: nobody can beat it
         if best is None:
             if not alive:
                 return None
@@ -174,9 +181,8 @@ class EachThread(Generator):
 
     def op(self, ctx: Context) -> OpResult:
         best: OpDict | None = None
-        best_t: Thread = 0
-        best_key, best_g, waiting, done = None, None, False, []
-        for t in ctx.free_threads:
+        best_key, best_g, best_time, waiting, done = None, None, 0, False, []
+        for t in sorted_threads(ctx.free_threads):
             key = self._key(ctx, t)
             res = op(self._state(key), ctx.for_thread(t))
             if res is None:
@@ -186,8 +192,12 @@ class EachThread(Generator):
             o, g = res
             if o is PENDING:
                 waiting = True
-            elif best is None or (o["time"], thread_key(t)) < (best["time"], thread_key(best_t)):
-                best, best_t, best_key, best_g = o, t, key, g
+                continue
+            t_op = max(o["time"], ctx.time)
+            if best is None or t_op < best_time:
+                best, best_key, best_g, best_time = o, key, g, t_op
+                if t_op == ctx.time:
+                    break  # due now on the lowest thread: nobody can beat it
         states = self.states
         if done or best is not None:
             states = {**states, **dict.fromkeys(done)}

@@ -151,3 +151,12 @@ def test_op_is_pure(g: Any, concurrency: int, time: int, data: st.DataObject) ->
     assert gen.op(g, ctx) == first
     if first is not None and first[0] is not PENDING:
         assert gen.op(first[1], ctx) == gen.op(first[1], ctx)
+
+
+def test_long_runs_do_not_nest() -> None:
+    # Function generators, lists and cycles must not grow a wrapper per op (no recursion).
+    g = gen.any(
+        gen.limit(3000, lambda: {"f": "r"}),
+        gen.nemesis(gen.limit(3000, gen.cycle([{"f": "a"}, lambda: [{"f": "b"}]]))),
+    )
+    assert len(invokes(gen.simulate(g, max_ops=10_000))) == 6000
