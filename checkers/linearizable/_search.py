@@ -111,6 +111,8 @@ def search(
     has_ret = [c.done >= 0 for c in calls]
     ro = [readonly(c) for c in calls]
     bits = [1 << i for i in range(m)]
+    twin = _previous_twins(calls)
+    done = bytearray(m)
     remaining = sum(has_ret)
     cache: set[tuple[int, Any]] = set()
     stack: Any = None  # cons list: (node, state before, kind, rest)
@@ -120,8 +122,14 @@ def search(
     state, lin = init, 0
     node = nxt[head]
     pushes = 0
+    phase = 0  # 0: try completed calls; 1: then calls that never completed
+    two_phases = not all(has_ret)
     while remaining:
         if node < m:
+            t = twin[node]
+            if has_ret[node] == phase or (t >= 0 and not done[t]):
+                node = nxt[node]  # an identical unknown call invoked earlier goes first
+                continue
             call = calls[node]
             ns = step(state, call)
             if ns is not ILLEGAL:
@@ -135,6 +143,7 @@ def search(
                     stack = (node, state, kind, stack)
                     depth += 1
                     state, lin = ns, nl
+                    done[node] = 1
                     p, n = prv[node], nxt[node]
                     nxt[p] = n
                     if n != END:
@@ -147,6 +156,7 @@ def search(
                             prv[n] = p
                         remaining -= 1
                     node = nxt[head]
+                    phase = 0
                     pushes += 1
                     if pushes % _CHECK_EVERY == 1:
                         budget.check(len(cache))
@@ -156,6 +166,10 @@ def search(
             if node != END:
                 node = nxt[node]
                 continue
+        elif phase == 0 and two_phases:
+            phase = 1
+            node = nxt[head]
+            continue
         # A return event (or a forced failure): this configuration is a dead end.
         if depth >= best and (depth > best or len(dead) < KEEP_DEAD_ENDS):
             if depth > best:
@@ -168,6 +182,7 @@ def search(
             node, state, kind, stack = stack
             depth -= 1
             lin ^= bits[node]
+            done[node] = 0
             if has_ret[node]:
                 r = node + m
                 p, n = prv[r], nxt[r]
@@ -181,10 +196,32 @@ def search(
                 prv[n] = node
             if kind != _FORCED:
                 break
+        phase = 0 if has_ret[node] else 1
         if kind == _NORMAL:
             node = nxt[node]
     budget.states_used += len(cache)
     return Outcome(True, len(cache))
+
+
+def _previous_twins(calls: Sequence[Call]) -> list[int]:
+    """For each unknown call, the previous identical unknown call (-1 if none).
+
+    Two calls that never completed and have the same f, value, key and extras are
+    interchangeable once both are invoked, so only the earlier one is tried first: the
+    linearized members of a class are always a prefix (in invocation order) of it.
+    """
+    last: dict[Any, int] = {}
+    out = [-1] * len(calls)
+    for i, c in enumerate(calls):
+        if c.done >= 0:
+            continue
+        cls = (c.f, c.value, c.key, tuple(sorted(c.extra.items(), key=repr)) if c.extra else ())
+        try:
+            out[i] = last.get(cls, -1)
+            last[cls] = i
+        except TypeError:  # an unhashable extra: no twin
+            continue
+    return out
 
 
 def _first_unseen(choices: Choice, nl: int, cache: set[tuple[int, Any]]) -> Any:
