@@ -316,9 +316,7 @@ def fill_in_op(d: Mapping[str, Any], ctx: Context) -> OpDict | None:
             return None
     elif ctx.thread_of(process) not in ctx.free_threads:
         return None
-    out = dict(d)
-    if "type" not in out:
-        out["type"] = "invoke"
+    out = {"type": "invoke", **d}  # "type" first, as histories print it
     out["process"] = process
     if out.get("time") is None:
         out["time"] = ctx.time

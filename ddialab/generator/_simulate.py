@@ -11,9 +11,9 @@ I/O.  One loop:
    to the op's time, its thread becomes busy, ``gen = update(gen2, ctx, invocation)``, and
    its completion is scheduled ``latency`` later (``complete`` decides what it says);
 3. otherwise deliver the earliest scheduled completion: the clock moves to its time, the
-   thread becomes free, ``gen = update(gen, ctx, completion)`` (the op that was offered is
-   discarded and asked for again), and after an ``info`` the client thread moves on to
-   process ``p + concurrency``;
+   thread becomes free, after an ``info`` the client thread moves on to process
+   ``p + concurrency``, and then ``gen = update(gen, ctx, completion)`` (as in Jepsen; the
+   op that was offered, if any, is discarded and asked for again);
 4. if the generator is pending and nothing is in flight, the clock ticks forward (a
    generator waiting on time, e.g. ``time_limit``); too many idle ticks is a deadlock.
 
@@ -144,7 +144,6 @@ def _invoke(ctx: Context, gen2: Gen, o: OpDict) -> tuple[Context, Gen, OpDict]:
 def _deliver(ctx: Context, gen: Gen, done: OpDict) -> tuple[Context, Any]:
     thread = ctx.thread_of(done["process"])
     ctx = ctx.with_time(max(ctx.time, done["time"])).free(thread)
-    gen = update(gen, ctx, done)
     if done["type"] == "info" and thread != NEMESIS:
         ctx = ctx.with_next_process(thread)
-    return ctx, gen
+    return ctx, update(gen, ctx, done)
