@@ -1,0 +1,119 @@
+"""The bank checker: money is conserved and (by default) no balance goes negative.
+
+Theory of operation
+-------------------
+Jepsen's bank workload moves money between accounts in transactions and reads all
+balances in one transaction.  Op vocabulary:
+
+* ``f = "transfer"``, value ``{"from": a, "to": b, "amount": n}`` (not checked: a
+  transfer's effect is only visible through reads);
+* ``f = "read"``, value ``{account: balance, ...}`` (JSON object keys are strings; EDN
+  maps may have integer keys: both are accepted).
+
+Every ``ok`` read must show balances summing to the total (``options["total"]``, else the
+first ok read's sum, reported as ``total_inferred``), no ``None`` balance, no account
+outside ``options["accounts"]`` (when given), and no negative balance unless
+``options["negative_balances"]`` is true.  A wrong total is a read that saw part of a
+transfer: read skew, so the result's ``not`` is what a G-single rules out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from checkers.elle._tables import boundary
+from ddialab.history import NEMESIS
+
+
+def check_bank(history: Any, options: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    opts = dict(options or {})
+    reads = [
+        op
+        for op in history
+        if op.process != NEMESIS
+        and op.f == "read"
+        and op.type == "ok"
+        and isinstance(op.value, Mapping)
+    ]
+    total = opts.get("total")
+    inferred = total is None and bool(reads)
+    if inferred:
+        total = sum(v for v in reads[0].value.values() if isinstance(v, int | float))
+    accounts = {str(a) for a in opts["accounts"]} if opts.get("accounts") else None
+    anomalies: dict[str, list[dict[str, Any]]] = {}
+    for op in reads:
+        for kind, w in _read_anomalies(op, total, accounts, bool(opts.get("negative_balances"))):
+            anomalies.setdefault(kind, []).append(w)
+    found = sorted(anomalies)
+    not_, also_not = boundary(["G-single"]) if "wrong-total" in anomalies else ([], [])
+    return {
+        "valid": not found,
+        "anomaly_types": found,
+        "anomalies": anomalies,
+        "not": not_,
+        "also_not": also_not,
+        "reads": len(reads),
+        "total": total,
+        "total_inferred": inferred,
+    }
+
+
+def _read_anomalies(
+    op: Any, total: Any, accounts: set[str] | None, negative_ok: bool
+) -> list[tuple[str, dict[str, Any]]]:
+    out: list[tuple[str, dict[str, Any]]] = []
+    balances = op.value
+    nils = sorted(str(a) for a, v in balances.items() if v is None)
+    if nils:
+        out.append(
+            (
+                "nil-balance",
+                {
+                    "op": op.index,
+                    "accounts": nils,
+                    "explanation": f"op {op.index} read no balance for "
+                    f"account(s) {', '.join(nils)}",
+                },
+            )
+        )
+        return out
+    s = sum(balances.values())
+    if s != total:
+        out.append(
+            (
+                "wrong-total",
+                {
+                    "op": op.index,
+                    "total": s,
+                    "expected": total,
+                    "explanation": f"op {op.index} read balances summing to {s}, not {total}",
+                },
+            )
+        )
+    neg = {str(a): v for a, v in balances.items() if v < 0}
+    if neg and not negative_ok:
+        text = ", ".join(f"{a} = {v}" for a, v in sorted(neg.items()))
+        out.append(
+            (
+                "negative-value",
+                {
+                    "op": op.index,
+                    "negative": neg,
+                    "explanation": f"op {op.index} read negative balance(s): {text}",
+                },
+            )
+        )
+    extra = sorted(str(a) for a in balances if accounts is not None and str(a) not in accounts)
+    if extra:
+        out.append(
+            (
+                "unexpected-key",
+                {
+                    "op": op.index,
+                    "accounts": extra,
+                    "explanation": f"op {op.index} read unknown account(s) {', '.join(extra)}",
+                },
+            )
+        )
+    return out

@@ -1,0 +1,185 @@
+"""``check(history, options)``: analyze, build the graph, search cycles, judge.
+
+Theory of operation
+-------------------
+1. ``collect`` turns the history into txns plus process and real-time edges (only when
+   the consistency model judged against forbids some -process / -realtime anomaly, as
+   Elle adds those graphs only when needed).
+2. The workload analyzer (``MODELS[model]``) infers version orders, reports non-cycle
+   anomalies, and adds ww/wr/rw edges.
+3. ``nontrivial_sccs`` finds the strongly connected components on plain lists; each one
+   becomes a networkx graph and ``search_scc`` looks for every cycle type in it.
+4. The verdict: ``False`` if an anomaly the consistency model forbids was found, else
+   ``"unknown"`` if a search ran out of time (``time_limit``) before ruling forbidden
+   cycles out, else ``True``.  All anomalies found are reported either way, with the
+   models they rule out (``not``: the weakest; ``also_not``: the stronger rest).
+
+On timeout, each unfinished SCC still contributes a *fallback* cycle: a shortest cycle
+through some txn of the weakest edge-kind restriction that has one (Elle does likewise),
+so a timed-out search can still prove invalidity, and never passes.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import networkx as nx
+
+from checkers.elle._append import AppendAnalysis
+from checkers.elle._cycles import SPECS, classify, collapse_time, scc_graph, search_scc
+from checkers.elle._explain import cycle_witness, render_anomaly
+from checkers.elle._register import RegisterAnalysis
+from checkers.elle._scc import nontrivial_sccs
+from checkers.elle._tables import (
+    CYCLE_TYPES,
+    DEFAULT_MODEL,
+    boundary,
+    canonical_model,
+    prohibited_anomalies,
+)
+from checkers.elle._txns import PROCESS, REALTIME, RW, WR, WW, collect
+from ddialab.errors import UsageError
+
+
+@dataclass(frozen=True)
+class WorkloadModel:
+    name: str
+    description: str
+    analyzer: Callable[..., Any]
+
+
+MODELS: dict[str, WorkloadModel] = {
+    "list-append": WorkloadModel(
+        "list-append",
+        'txns of ["append", k, v] and ["r", k, [v ...]] over lists; appends unique per key',
+        AppendAnalysis,
+    ),
+    "rw-register": WorkloadModel(
+        "rw-register",
+        'txns of ["w", k, v] and ["r", k, v] over registers; writes unique per key',
+        RegisterAnalysis,
+    ),
+}
+
+
+def check(history: Any, options: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    opts = dict(options or {})
+    model = _workload(opts.get("model"))
+    cm = canonical_model(opts.get("consistency_model") or DEFAULT_MODEL)
+    prohibited = prohibited_anomalies(cm)
+    limit = opts.get("time_limit")
+    deadline = time.monotonic() + float(limit) if limit is not None else None
+    need_rt = any(t.endswith("-realtime") and t in prohibited for t in CYCLE_TYPES)
+    need_proc = need_rt or any(t.endswith("-process") and t in prohibited for t in CYCLE_TYPES)
+    g, failed = collect(history, process=need_proc, realtime=need_rt)
+    analysis = model.analyzer(g, failed)
+    analysis.add_edges()
+    anomalies = {k: [_with_text(k, w) for w in ws] for k, ws in analysis.anomalies.items()}
+    incomplete = _cycles(g, analysis, anomalies, deadline)
+    return _result(anomalies, incomplete, prohibited, cm, model.name, len(g.txns), limit)
+
+
+def _workload(name: Any) -> WorkloadModel:
+    name = name or "list-append"
+    if name not in MODELS:
+        raise UsageError(f"unknown elle model {name!r}; known: {', '.join(MODELS)}")
+    return MODELS[name]
+
+
+def _with_text(kind: str, w: dict[str, Any]) -> dict[str, Any]:
+    return {**w, "explanation": render_anomaly(kind, w)}
+
+
+def _cycles(
+    g: Any, analysis: Any, anomalies: dict[str, list[Any]], deadline: float | None
+) -> list[dict[str, Any]]:
+    incomplete = []
+    wanted = set(CYCLE_TYPES)
+    for nodes in nontrivial_sccs(g.out):
+        sg = scc_graph(nodes, g.out, g.kinds)
+        found, unsearched = search_scc(sg, g.n_txns, wanted, deadline)
+        if unsearched:
+            size = sum(1 for v in nodes if v < g.n_txns)
+            incomplete.append({"scc_size": size, "not_searched": unsearched})
+            fb = fallback_cycle(sg, g.n_txns)
+            if fb is not None and all(t != classify(fb, g.n_txns) for t, _ in found):
+                found.append((classify(fb, g.n_txns), fb))
+        for kind, steps in found:
+            w = cycle_witness(kind, collapse_time(steps, g.n_txns), g.txns, analysis.explain)
+            anomalies.setdefault(kind, []).append(w)
+    return incomplete
+
+
+def fallback_cycle(sg: nx.DiGraph, n_txns: int) -> list[tuple[int, int, int]] | None:
+    """A shortest cycle through one node, under the weakest kinds that have a cycle."""
+    for rels in (WW, WW | WR, WW | WR | RW, WW | WR | RW | PROCESS, 31):
+        sub = nx.subgraph_view(sg, filter_edge=lambda a, b, r=rels: bool(sg[a][b]["k"] & r))
+        for comp in nx.strongly_connected_components(sub):
+            if len(comp) > 1:
+                start = (
+                    min(v for v in comp if v < n_txns)
+                    if any(v < n_txns for v in comp)
+                    else min(comp)
+                )
+                return _bfs_cycle(sub, start, rels)
+    return None
+
+
+def _bfs_cycle(sub: Any, start: int, rels: int) -> list[tuple[int, int, int]] | None:
+    parent: dict[int, tuple[int, int]] = {}
+    queue = deque([start])
+    while queue:
+        u = queue.popleft()
+        for w, attrs in sub.succ[u].items():
+            kind = next(k for k in (WW, WR, RW, PROCESS, REALTIME) if attrs["k"] & rels & k)
+            if w == start:
+                steps = [(u, w, kind)]
+                while u != start:
+                    p, k2 = parent[u]
+                    steps.append((p, u, k2))
+                    u = p
+                return steps[::-1]
+            if w not in parent:
+                parent[w] = (u, kind)
+                queue.append(w)
+    return None
+
+
+def _result(
+    anomalies: dict[str, list[Any]],
+    incomplete: list[dict[str, Any]],
+    prohibited: set[str],
+    cm: str,
+    model: str,
+    n: int,
+    limit: Any,
+) -> dict[str, Any]:
+    found = sorted(k for k, v in anomalies.items() if v)
+    bad = [k for k in found if k in prohibited]
+    not_, also_not = boundary(found)
+    valid: Any = False if bad else ("unknown" if incomplete else True)
+    out: dict[str, Any] = {
+        "valid": valid,
+        "anomaly_types": found,
+        "anomalies": {k: anomalies[k] for k in found},
+        "not": not_,
+        "also_not": also_not,
+        "model": model,
+        "consistency_model": cm,
+        "txns": n,
+    }
+    if incomplete:
+        out["incomplete"] = incomplete
+        if valid == "unknown":
+            out["reason"] = (
+                f"cycle search ran out of time (time_limit={limit}s) in "
+                f"{len(incomplete)} strongly connected component(s)"
+            )
+    return out
+
+
+__all__ = ["MODELS", "SPECS", "WorkloadModel", "check"]

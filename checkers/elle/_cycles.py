@@ -1,0 +1,283 @@
+"""Cycle search in one strongly connected component, constrained by edge kinds.
+
+Theory of operation
+-------------------
+Each SCC of the whole graph is handed over as a ``networkx.DiGraph`` whose edges carry a
+bitmask ``k`` of kinds (ww, wr, rw, process, realtime).  For every cycle type, weakest
+first (G0, G1c, G-single, G-nonadjacent, G2-item, then their -process and -realtime
+variants), we look for a cycle as Elle does: restrict the SCC to the kinds the type may
+use, split that subgraph into its own SCCs, and for each *anchor* edge of the type's
+defining kind (rw for G-single and up, wr for G1c, the variant kind otherwise, ww for G0)
+run a breadth-first search from the anchor's head back to its tail.  The BFS walks
+(node, flags) states, where the flags track what the constraint needs: was the last edge
+rw, have we seen a second rw / two adjacent rws, a wr edge, a process/realtime edge.  So
+the first cycle found through an anchor is a shortest one satisfying the type.  Types
+implied by one already found in the SCC are skipped (a G-single is also a G2-item).
+
+Time nodes (see ``_txns``) carry only realtime edges, so a run through them counts as one
+realtime step.  A ``deadline`` (monotonic seconds) is checked as the search runs; running
+out raises ``SearchTimeout`` and the caller reports "unknown" for what was not searched.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+from typing import Any
+
+import networkx as nx
+
+from checkers.elle._tables import CYCLE_TYPES, implied_anomalies
+from checkers.elle._txns import PROCESS, REALTIME, RW, WR, WW
+
+LAST_RW, SECOND_RW, ADJACENT, HAS_WR, HAS_VARIANT = 1, 2, 4, 8, 16
+KIND_ORDER = (WW, WR, RW, PROCESS, REALTIME)
+
+Step = tuple[int, int, int]  # (from node, to node, kind)
+
+
+class SearchTimeout(Exception):
+    pass
+
+
+class Spec:
+    """What a cycle type may use and must contain."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        base, _, variant = name.partition("-process")
+        if not variant and name.endswith("-realtime"):
+            base = name[: -len("-realtime")]
+        self.variant = PROCESS if "-process" in name else REALTIME if "-realtime" in name else 0
+        self.base = base
+        data = {"G0": WW, "G1c": WW | WR}.get(base, WW | WR | RW)
+        self.rw = {"G-single": "single", "G-nonadjacent": "nonadjacent", "G2-item": "adjacent"}.get(
+            base
+        )
+        extra = PROCESS | REALTIME if self.variant == REALTIME else self.variant
+        self.allowed = data | extra
+        if self.rw:
+            self.anchor = RW
+        elif base == "G1c":
+            self.anchor = WR
+        else:
+            self.anchor = self.variant or WW
+        self.need_wr = base == "G1c"
+
+
+SPECS = [Spec(name) for name in CYCLE_TYPES]
+
+
+def scc_graph(nodes: list[int], out: list[list[int]], kinds: list[list[int]]) -> nx.DiGraph:
+    """The SCC as a networkx DiGraph with a kind bitmask ``k`` on each edge."""
+    member = set(nodes)
+    g = nx.DiGraph()
+    for a in nodes:
+        for b, kind in zip(out[a], kinds[a], strict=True):
+            if b in member:
+                if g.has_edge(a, b):
+                    g[a][b]["k"] |= kind
+                else:
+                    g.add_edge(a, b, k=kind)
+    return g
+
+
+def search_scc(
+    g: nx.DiGraph, n_txns: int, wanted: set[str], deadline: float | None
+) -> tuple[list[tuple[str, list[Step]]], list[str]]:
+    """Cycles found (type, steps) and the types left unsearched when time ran out."""
+    found: list[tuple[str, list[Step]]] = []
+    skip: set[str] = set()
+    for i, spec in enumerate(SPECS):
+        if spec.name not in wanted or spec.name in skip:
+            continue
+        try:
+            steps = find_cycle(g, spec, n_txns, deadline)
+        except SearchTimeout:
+            rest = [s.name for s in SPECS[i:] if s.name in wanted and s.name not in skip]
+            return found, rest
+        if steps is not None:
+            found.append((classify(steps, n_txns), steps))
+            skip |= implied_anomalies([spec.name])
+    return found, []
+
+
+def find_cycle(g: nx.DiGraph, spec: Spec, n_txns: int, deadline: float | None) -> Any:
+    allowed = spec.allowed
+    comp_of = _sub_sccs(g, allowed)
+    viable = _reachability(g, allowed & ~RW) if spec.rw == "single" else None
+    for a, b, kind in g.edges(data="k"):
+        if not kind & spec.anchor or comp_of.get(a, -1) != comp_of.get(b, -2):
+            continue
+        if viable is not None and not viable(b, a):
+            continue
+        steps = _bfs_back(g, spec, a, b, comp_of, n_txns, deadline)
+        if steps is not None:
+            return steps
+    return None
+
+
+def _sub_sccs(g: nx.DiGraph, kinds: int) -> dict[int, int]:
+    """Node -> id of its non-trivial SCC in the subgraph of edges with ``kinds``."""
+    sub = nx.subgraph_view(g, filter_edge=lambda a, b: bool(g[a][b]["k"] & kinds))
+    comp_of: dict[int, int] = {}
+    for ci, comp in enumerate(nx.strongly_connected_components(sub)):
+        if len(comp) > 1:
+            for v in comp:
+                comp_of[v] = ci
+    return comp_of
+
+
+def _reachability(g: nx.DiGraph, kinds: int) -> Any:
+    """A test ``reaches(u, v)`` over edges with ``kinds``, via bitsets on the condensation.
+
+    G-single needs a path back from the rw edge's head to its tail without rw edges;
+    testing that first spares a breadth-first search for every hopeless rw edge.
+    """
+    sub = nx.subgraph_view(g, filter_edge=lambda a, b: bool(g[a][b]["k"] & kinds))
+    dag = nx.condensation(sub)
+    member = dag.graph["mapping"]
+    reach: dict[int, int] = {}
+    for c in reversed(list(nx.topological_sort(dag))):
+        bits = 1 << c
+        for s in dag.succ[c]:
+            bits |= reach[s]
+        reach[c] = bits
+    return lambda u, v: bool(reach[member[u]] >> member[v] & 1)
+
+
+def _start_flags(spec: Spec) -> int:
+    f = LAST_RW if spec.anchor == RW else 0
+    if spec.anchor == WR:
+        f |= HAS_WR
+    if spec.variant and spec.anchor == spec.variant:
+        f |= HAS_VARIANT
+    return f
+
+
+def _goal(spec: Spec, flags: int) -> bool:
+    if spec.need_wr and not flags & HAS_WR:
+        return False
+    if spec.variant and not flags & HAS_VARIANT:
+        return False
+    if spec.rw == "nonadjacent":
+        return bool(flags & SECOND_RW) and not flags & LAST_RW
+    if spec.rw == "adjacent":
+        return bool(flags & (ADJACENT | LAST_RW))
+    return True
+
+
+def _step_flags(spec: Spec, flags: int, kind: int) -> int:
+    """Flags after taking an edge as ``kind``; -1 if the type forbids it here."""
+    if kind == RW:
+        if spec.rw == "single" or (spec.rw == "nonadjacent" and flags & LAST_RW):
+            return -1
+        if flags & LAST_RW:
+            flags |= ADJACENT
+        return flags | LAST_RW | SECOND_RW
+    flags &= ~LAST_RW
+    if kind == WR:
+        flags |= HAS_WR
+    if kind == spec.variant:
+        flags |= HAS_VARIANT
+    return flags
+
+
+def _bfs_back(
+    g: nx.DiGraph,
+    spec: Spec,
+    a: int,
+    b: int,
+    comp_of: dict[int, int],
+    n_txns: int,
+    deadline: float | None,
+) -> list[Step] | None:
+    """Shortest walk b -> ... -> a satisfying ``spec``, closed by the anchor a -> b."""
+    comp = comp_of[a]
+    anchor_kind = spec.anchor
+    start = (b, _start_flags(spec))
+    parent: dict[tuple[int, int], tuple[tuple[int, int], int] | None] = {start: None}
+    queue = deque([start])
+    succ = g._succ  # plain dict-of-dicts: the public view costs 3x here
+    allowed = spec.allowed
+    pops = 0
+    while queue:
+        state = queue.popleft()
+        pops += 1
+        if deadline is not None and pops % 512 == 0 and time.monotonic() > deadline:
+            raise SearchTimeout
+        u, flags = state
+        for w, attrs in succ[u].items():
+            mask = attrs["k"] & allowed
+            if not mask or comp_of.get(w) != comp:
+                continue
+            for kind in KIND_ORDER:
+                if not mask & kind:
+                    continue
+                nf = _step_flags(spec, flags, kind)
+                if nf < 0:
+                    continue
+                nxt = (w, nf)
+                if nxt in parent:
+                    continue
+                parent[nxt] = (state, kind)
+                if w == a and _goal(spec, nf):
+                    return [(a, b, anchor_kind), *_path(parent, nxt)]
+                if w != a:
+                    queue.append(nxt)
+    return None
+
+
+def _path(parent: dict[Any, Any], end: tuple[int, int]) -> list[Step]:
+    steps: list[Step] = []
+    cur = end
+    while parent[cur] is not None:
+        prev, kind = parent[cur]
+        steps.append((prev[0], cur[0], kind))
+        cur = prev
+    steps.reverse()
+    return steps
+
+
+def collapse_time(steps: list[Step], n_txns: int) -> list[Step]:
+    """Merge runs through time nodes into single realtime steps between txns."""
+    out: list[Step] = []
+    src: int | None = None
+    for a, b, kind in steps:
+        if b >= n_txns:
+            if src is None:
+                src = a
+            continue
+        if a >= n_txns:
+            out.append((src if src is not None else a, b, REALTIME))
+            src = None
+        else:
+            out.append((a, b, kind))
+    return _rotate(out)
+
+
+def _rotate(steps: list[Step]) -> list[Step]:
+    if not steps:
+        return steps
+    i = min(range(len(steps)), key=lambda j: steps[j][0])
+    return steps[i:] + steps[:i]
+
+
+def classify(steps: list[Step], n_txns: int) -> str:
+    """Elle's naming: by the number and adjacency of rw steps, then -realtime/-process."""
+    kinds = [k for _, _, k in collapse_time(steps, n_txns)]
+    rw = kinds.count(RW)
+    adjacent = any(kinds[i] == RW and kinds[i - 1] == RW for i in range(len(kinds)))
+    if rw == 1:
+        base = "G-single"
+    elif rw > 1:
+        base = "G2-item" if adjacent else "G-nonadjacent"
+    elif WR in kinds:
+        base = "G1c"
+    else:
+        base = "G0"
+    if REALTIME in kinds:
+        return base + "-realtime"
+    if PROCESS in kinds:
+        return base + "-process"
+    return base

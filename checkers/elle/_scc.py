@@ -1,0 +1,64 @@
+"""Strongly connected components of the whole dependency graph, fast.
+
+Theory of operation
+-------------------
+The dependency graph of a 100k-txn history has ~200k nodes (txns plus time nodes) and
+~1M edges.  ``networkx.strongly_connected_components`` on a ``DiGraph`` of that size
+costs seconds just to build the graph (see ``docs/elle.md`` for the measurement), so the
+whole-graph pass runs here, on plain adjacency lists, with an iterative Tarjan.  Only the
+non-trivial components (almost always few and small) are handed to networkx for cycle
+search and export.
+"""
+
+from __future__ import annotations
+
+
+def nontrivial_sccs(out: list[list[int]]) -> list[list[int]]:
+    """Components with two or more nodes (the graph has no self-loops), via Tarjan."""
+    n = len(out)
+    index = [-1] * n
+    low = [0] * n
+    on_stack = [False] * n
+    stack: list[int] = []
+    result: list[list[int]] = []
+    counter = 0
+    for root in range(n):
+        if index[root] != -1 or not out[root]:
+            continue
+        index[root] = low[root] = counter
+        counter += 1
+        stack.append(root)
+        on_stack[root] = True
+        work = [(root, iter(out[root]))]
+        while work:
+            v, it = work[-1]
+            pushed = False
+            for w in it:
+                if index[w] == -1:
+                    index[w] = low[w] = counter
+                    counter += 1
+                    stack.append(w)
+                    on_stack[w] = True
+                    work.append((w, iter(out[w])))
+                    pushed = True
+                    break
+                if on_stack[w] and index[w] < low[v]:
+                    low[v] = index[w]
+            if pushed:
+                continue
+            work.pop()
+            if work:
+                u = work[-1][0]
+                if low[v] < low[u]:
+                    low[u] = low[v]
+            if low[v] == index[v]:
+                comp = []
+                while True:
+                    w = stack.pop()
+                    on_stack[w] = False
+                    comp.append(w)
+                    if w == v:
+                        break
+                if len(comp) > 1:
+                    result.append(comp)
+    return result
