@@ -301,17 +301,23 @@ def _kvn_prepare(call: Call) -> Call | None:
 
 
 def _kvn_step(s: Any, c: Call) -> Any:
+    # The map is a frozenset of (key, value) pairs; keys holding "" are left out.
     k, v = c.value
-    d = dict(s)
-    cur = d.get(k, "")
     if c.f == "get":
-        return s if cur == v else ILLEGAL
-    d[k] = v if c.f == "put" else cur + v
-    return tuple(sorted(d.items(), key=lambda kv: repr(kv[0])))
+        if v != "":
+            return s if (k, v) in s else ILLEGAL
+        return ILLEGAL if any(kk == k for kk, _ in s) else s
+    cur = next((x for kk, x in s if kk == k), "")
+    new = v if c.f == "put" else cur + v
+    if new == cur:
+        return s
+    out = s - {(k, cur)} if cur != "" else s
+    return out | {(k, new)} if new != "" else out
 
 
 def _kvn_freeze(init: Any) -> Any:
-    return freeze(init) if isinstance(init, dict) else ()
+    items = init.items() if isinstance(init, dict) else ()
+    return frozenset((k, freeze(v)) for k, v in items if v != "")
 
 
 KV_NOPARTITION = Model(
@@ -322,8 +328,8 @@ KV_NOPARTITION = Model(
     prepare=_kvn_prepare,
     readonly=_is_get,
     freeze_init=_kvn_freeze,
-    thaw_state=lambda s: {str(k): v for k, v in s},
-    describe_state=lambda s: f"the map is {dict(s)!r}",
+    thaw_state=lambda s: {str(k): thaw(v) for k, v in sorted(s, key=repr)},
+    describe_state=lambda s: f"the map is {show(dict(sorted(s, key=repr)))}",
 )
 
 

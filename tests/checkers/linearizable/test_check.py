@@ -207,3 +207,40 @@ def test_mutex():
         (1, "ok", "acquire", None),
     )
     assert check(two_holders, {"model": "mutex"})["valid"] is False
+
+
+def test_the_docs_example():
+    h = hist(
+        (0, "invoke", "write", 1),
+        (1, "invoke", "read", None),
+        (2, "invoke", "read", None),
+        (0, "ok", "write", 1),
+        (1, "ok", "read", 1),
+        (2, "ok", "read", 0),
+    )
+    assert check(h, {"model": "register", "init": 0})["valid"] is True
+    stale = hist(
+        (0, "invoke", "write", 1),
+        (1, "invoke", "read", None),
+        (0, "ok", "write", 1),
+        (2, "invoke", "read", None),
+        (1, "ok", "read", 1),
+        (2, "ok", "read", 0),
+    )
+    assert check(stale, {"model": "register", "init": 0})["valid"] is False
+
+
+def test_identical_timed_out_writes_are_interchangeable_but_each_counts():
+    # two timed-out writes of 1 and a write of 2 in between: reads 1, 2, 1 need both
+    events = [
+        (0, "invoke", "write", 1), (0, "info", "write", 1),
+        (1, "invoke", "write", 1), (1, "info", "write", 1),
+        (2, "invoke", "read", None), (2, "ok", "read", 1),
+        (3, "invoke", "write", 2), (3, "ok", "write", 2),
+        (2, "invoke", "read", None), (2, "ok", "read", 2),
+        (2, "invoke", "read", None), (2, "ok", "read", 1),
+    ]  # fmt: skip
+    assert valid(hist(*events)) is True
+    again = [(3, "invoke", "write", 2), (3, "ok", "write", 2),
+             (2, "invoke", "read", None), (2, "ok", "read", 1)]  # fmt: skip
+    assert valid(hist(*events, *again)) is False
