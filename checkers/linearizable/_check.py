@@ -92,6 +92,7 @@ def check(history: History | list[Any], options: Mapping[str, Any]) -> dict[str,
         try:
             outcome = search(calls, model.step, model.readonly, model.init_for(init, key), budget)
         except BudgetExceeded as e:
+            budget.states_used += e.states
             unknown.append((key, str(e)))
             if "time" in str(e):
                 break

@@ -48,7 +48,11 @@ _CHECK_EVERY = 4096
 
 
 class BudgetExceeded(Exception):
-    """The time or memory budget ran out; carries the reason."""
+    """The time or memory budget ran out; carries the reason and the states explored."""
+
+    def __init__(self, reason: str, states: int) -> None:
+        super().__init__(reason)
+        self.states = states
 
 
 @dataclass
@@ -76,9 +80,9 @@ class Budget:
 
     def check(self, states: int) -> None:
         if time.perf_counter() > self.deadline:
-            raise BudgetExceeded("time limit reached")
+            raise BudgetExceeded("time limit reached", states)
         if states > self.max_states:
-            raise BudgetExceeded(f"memoized-state cap ({self.max_states}) reached")
+            raise BudgetExceeded(f"memoized-state cap ({self.max_states}) reached", states)
 
 
 def _build_list(calls: Sequence[Call]) -> tuple[list[int], list[int]]:
@@ -110,16 +114,20 @@ def search(
     head = 2 * m
     has_ret = [c.done >= 0 for c in calls]
     ro = [readonly(c) for c in calls]
-    bits = [1 << i for i in range(m)]
+    rank = _ranks(has_ret)
     twin = _previous_twins(calls)
     done = bytearray(m)
     remaining = sum(has_ret)
-    cache: set[tuple[int, Any]] = set()
-    stack: Any = None  # cons list: (node, state before, kind, rest)
+    cache: set[tuple[int, int, int, Any]] = set()
+    # cons list: (node, state before, kind, p, w, ib before, rest)
+    stack: Any = None
     depth = 0
     dead: list[Any] = []  # (depth, stack, state, return node)
     best = -1
-    state, lin = init, 0
+    state = init
+    # The linearized set, compressed: the first p completed calls (by rank) and those at
+    # p + i for each bit i of w; ib holds the unknown calls (by their own rank).
+    p = w = ib = 0
     node = nxt[head]
     pushes = 0
     phase = 0  # 0: try completed calls; 1: then calls that never completed
@@ -134,26 +142,36 @@ def search(
             ns = step(state, call)
             if ns is not ILLEGAL:
                 kind = _FORCED if ro[node] else _NORMAL
-                nl = lin | bits[node]
+                if has_ret[node]:
+                    r = rank[node] - p
+                    if r:
+                        np_, nw = p, w | (1 << r)
+                    else:
+                        x = w | 1
+                        ones = (x ^ (x + 1)).bit_length() - 1
+                        np_, nw = p + ones, x >> ones
+                    nib = ib
+                else:
+                    np_, nw, nib = p, w, ib | (1 << rank[node])
                 if type(ns) is Choice:
-                    ns = _first_unseen(ns, nl, cache)
+                    ns = _first_unseen(ns, np_, nw, nib, cache)
                     kind = _BRANCH
-                if ns is not ILLEGAL and (nl, ns) not in cache:
-                    cache.add((nl, ns))
-                    stack = (node, state, kind, stack)
+                if ns is not ILLEGAL and (np_, nw, nib, ns) not in cache:
+                    cache.add((np_, nw, nib, ns))
+                    stack = (node, state, kind, p, w, ib, stack)
                     depth += 1
-                    state, lin = ns, nl
+                    state, p, w, ib = ns, np_, nw, nib
                     done[node] = 1
-                    p, n = prv[node], nxt[node]
-                    nxt[p] = n
-                    if n != END:
-                        prv[n] = p
+                    a, b = prv[node], nxt[node]
+                    nxt[a] = b
+                    if b != END:
+                        prv[b] = a
                     if has_ret[node]:
                         r = node + m
-                        p, n = prv[r], nxt[r]
-                        nxt[p] = n
-                        if n != END:
-                            prv[n] = p
+                        a, b = prv[r], nxt[r]
+                        nxt[a] = b
+                        if b != END:
+                            prv[b] = a
                         remaining -= 1
                     node = nxt[head]
                     phase = 0
@@ -179,21 +197,20 @@ def search(
             if stack is None:
                 budget.states_used += len(cache)
                 return Outcome(False, len(cache), _dead_ends(dead, calls, nxt, prv, m))
-            node, state, kind, stack = stack
+            node, state, kind, p, w, ib, stack = stack
             depth -= 1
-            lin ^= bits[node]
             done[node] = 0
             if has_ret[node]:
                 r = node + m
-                p, n = prv[r], nxt[r]
-                nxt[p] = r
-                if n != END:
-                    prv[n] = r
+                a, b = prv[r], nxt[r]
+                nxt[a] = r
+                if b != END:
+                    prv[b] = r
                 remaining += 1
-            p, n = prv[node], nxt[node]
-            nxt[p] = node
-            if n != END:
-                prv[n] = node
+            a, b = prv[node], nxt[node]
+            nxt[a] = node
+            if b != END:
+                prv[b] = node
             if kind != _FORCED:
                 break
         phase = 0 if has_ret[node] else 1
@@ -224,9 +241,21 @@ def _previous_twins(calls: Sequence[Call]) -> list[int]:
     return out
 
 
-def _first_unseen(choices: Choice, nl: int, cache: set[tuple[int, Any]]) -> Any:
+def _ranks(has_ret: list[bool]) -> list[int]:
+    """Each call's rank among the completed calls, or among the unknown ones."""
+    counts = [0, 0]
+    out = []
+    for h in has_ret:
+        out.append(counts[h])
+        counts[h] += 1
+    return out
+
+
+def _first_unseen(
+    choices: Choice, p: int, w: int, ib: int, cache: set[tuple[int, int, int, Any]]
+) -> Any:
     for s in choices:
-        if (nl, s) not in cache:
+        if (p, w, ib, s) not in cache:
             return s
     return ILLEGAL
 
@@ -241,7 +270,7 @@ def _dead_ends(
         s = stack
         while s is not None:
             path.append(s[0])
-            s = s[3]
+            s = s[-1]
         path.reverse()
         done = set(path)
         out.append(
