@@ -1,1 +1,13 @@
-"""systems: see docs/."""
+"""Systems under test: the simulated world and every storage/replication model built on it.
+
+Public surface::
+
+    SYSTEMS                    # name -> SystemEntry (description, claims, factory)
+    get_system(name)           # -> SystemEntry; also accepts "package.module:Attr"
+    Client, System, Primaries, SystemEntry   # the protocols
+"""
+
+from systems._protocols import Client, Primaries, System, SystemEntry
+from systems._registry import SYSTEMS, get_system
+
+__all__ = ["SYSTEMS", "Client", "Primaries", "System", "SystemEntry", "get_system"]

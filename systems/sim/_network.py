@@ -110,6 +110,8 @@ class Network:
         self.stats = NetworkStats()
         self.links: dict[tuple[str, str], LinkFaults] = {}
         self.grudge: dict[str, frozenset[str]] = {}
+        #: nodes cut off from every other endpoint, including clients that attach later
+        self.isolated: frozenset[str] = frozenset()
         self.log: list[dict[str, Any]] = []
         self._receivers: dict[str, Receiver] = {}
         self._next_id = 0
@@ -121,13 +123,22 @@ class Network:
     def detach(self, name: str) -> None:
         self._receivers.pop(name, None)
 
+    def endpoints(self) -> list[str]:
+        """Every attached name (nodes and clients), in attachment order."""
+        return list(self._receivers)
+
     # -- faults -----------------------------------------------------------------------
     def partition(self, grudge: Mapping[str, Iterable[str]]) -> None:
         """Replace the current partition: ``grudge[a]`` = nodes whose messages ``a`` drops."""
         self.grudge = {a: frozenset(bs) for a, bs in grudge.items() if bs}
 
+    def isolate(self, nodes: Iterable[str]) -> None:
+        """Cut ``nodes`` off from everyone (each other too), on top of any grudge."""
+        self.isolated = frozenset(nodes)
+
     def heal(self) -> None:
         self.grudge = {}
+        self.isolated = frozenset()
 
     def set_link(self, src: str, dst: str, **faults: Any) -> None:
         self.links[(src, dst)] = LinkFaults(**faults)
@@ -136,6 +147,8 @@ class Network:
         self.links.clear()
 
     def blocked(self, src: str, dst: str) -> bool:
+        if self.isolated and (src in self.isolated or dst in self.isolated):
+            return True
         g = self.grudge.get(dst)
         return g is not None and src in g
 

@@ -1,0 +1,15 @@
+"""Running tests: spec -> simulated run -> history -> checkers -> run directory.
+
+Public surface::
+
+    TestSpec                       # every option of a run, seed included
+    run(spec, out=None) -> RunResult   # simulate, check, write the run directory
+    simulate(spec, history_path=None)  # just the simulation (no checking)
+    recheck(run_dir)               # re-run the checkers over a stored history
+"""
+
+from ddialab.runner._api import RunResult, recheck, run
+from ddialab.runner._run import simulate
+from ddialab.runner._spec import TestSpec
+
+__all__ = ["RunResult", "TestSpec", "recheck", "run", "simulate"]

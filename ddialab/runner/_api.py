@@ -1,0 +1,53 @@
+"""The runner's entry points: run a spec end to end, or re-check a stored run."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Any
+
+from ddialab.history import read_history
+from ddialab.runner._check import checker_specs, run_checkers
+from ddialab.runner._run import simulate
+from ddialab.runner._spec import TestSpec
+from ddialab.runner._store import load_spec, new_run_dir, write_json, write_test_json
+
+
+@dataclass
+class RunResult:
+    run_dir: str
+    spec: TestSpec
+    results: dict[str, Any]
+    ops: int
+
+    @property
+    def valid(self) -> Any:
+        return self.results["valid"]
+
+
+def run(spec: TestSpec, out: str | None = None, root: str = "runs") -> RunResult:
+    run_dir = new_run_dir(spec, root=root, out=out)
+    write_test_json(run_dir, spec, {})
+    outcome = simulate(spec, os.path.join(run_dir, "history.jsonl"))
+    write_test_json(run_dir, spec, outcome.stats)
+    results = run_checkers(outcome.history, checker_specs(spec))
+    write_json(os.path.join(run_dir, "results.json"), results)
+    render_report(run_dir)
+    return RunResult(run_dir, spec, results, len(outcome.history))
+
+
+def recheck(run_dir: str) -> dict[str, Any]:
+    spec = load_spec(run_dir)
+    history = read_history(os.path.join(run_dir, "history.jsonl"))
+    results = run_checkers(history, checker_specs(spec))
+    write_json(os.path.join(run_dir, "results.json"), results)
+    return results
+
+
+def render_report(run_dir: str) -> str | None:
+    """Write report.html with the reports package (a plain page until it is richer)."""
+    try:
+        from reports import render_run
+    except ImportError:
+        return None
+    return str(render_run(run_dir))

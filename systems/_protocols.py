@@ -1,0 +1,59 @@
+"""The small protocols a test subject implements.
+
+A ``System`` builds its nodes on a simulated ``World`` and opens ``Client``s for the
+runner's processes.  Abilities beyond that are separate, optional protocols (a nemesis
+asks ``isinstance(system, Primaries)`` before targeting primaries).  A system states the
+guarantees it *claims* as data; the matrix compares claims with what the checkers found.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol, runtime_checkable
+
+
+class Client(Protocol):
+    """Talks to the system for one process.
+
+    ``invoke`` takes the invocation (``{"f", "value", "process", ...}``) and returns the
+    completion's fields: ``{"type": "ok"|"fail"|"info", "value": ..., "error": ...}``.
+    ``fail`` only when the error is *definite* (the op certainly did not happen); timeouts
+    and indefinite errors are ``info``.
+    """
+
+    async def open(self, node: str) -> None: ...
+    async def invoke(self, op: dict[str, Any]) -> dict[str, Any]: ...
+    async def close(self) -> None: ...
+
+
+class System(Protocol):
+    name: str
+    claims: frozenset[str]
+
+    def node_names(self) -> list[str]: ...
+    def setup(self, world: Any) -> None: ...
+    def client(self, world: Any, process: int) -> Client: ...
+
+
+@runtime_checkable
+class Primaries(Protocol):
+    """A system whose nodes have roles: which nodes are primaries (leaders) right now."""
+
+    def primaries(self, world: Any) -> list[str]: ...
+
+
+@dataclass(frozen=True)
+class SystemEntry:
+    """A named system with its option set, as ``ddialab list`` and the matrix see it."""
+
+    name: str
+    description: str
+    factory: Callable[[Mapping[str, Any]], System]
+    claims: frozenset[str]
+    defaults: Mapping[str, Any] = field(default_factory=dict)
+    #: workloads this system can run (the matrix pairs them)
+    workloads: tuple[str, ...] = ("register",)
+
+    def build(self, options: Mapping[str, Any] | None = None) -> System:
+        return self.factory({**self.defaults, **(options or {})})
