@@ -35,6 +35,8 @@ Keywords and strings therefore read the same; ``dumps`` decides which to write (
 
 from __future__ import annotations
 
+import json
+import json.scanner
 import math
 import re
 from collections.abc import Iterable, Iterator
@@ -135,10 +137,16 @@ class _Reader:
         pending = ""  # the text of a string still open at the end of the previous line
         pending_line = 0  # where that string started
         out = self.out
+        stack = self.stack
         for line in lines:
             lineno += 1
             if pending:
                 line = pending + line
+            elif len(stack) <= 2 and stack[-1].kind in _ROOTS:
+                d = _fast_map(line)
+                if d is not None:
+                    yield d, lineno
+                    continue
             rest = self._tokenize(line, lineno)
             if rest is not None:
                 if not (pending and len(rest) == len(line)):
@@ -319,6 +327,47 @@ class _Reader:
         if len(name) == 5 and name[0] == "u":
             return chr(int(name[1:], 16))
         return name
+
+
+_FAST_LINE = re.compile(r"[\s,]*\{([^{}\"#;\\]*)\}[\s,]*\Z")
+_FAST_KEYWORD = re.compile(r"(?<![^\s,\[(]):([^\s,\[\]{}()\";]+)")
+# The C scanner behind json.loads, called directly (no Python wrapper per line).
+_json_scan = json.scanner.make_scanner(json.JSONDecoder())  # type: ignore[arg-type]
+
+
+def _fast_map(line: str) -> dict[str, Any] | None:
+    """The fast path for the common op line: one map of keywords, numbers, nil, true,
+    false, vectors and lists, and nothing else (no strings, nested maps, tags, comments).
+
+    It is rewritten into JSON by C-level substitutions and decoded by ``json``; anything
+    this cannot decode identically (returns None) takes the general tokenizer.
+    """
+    m = _FAST_LINE.match(line)
+    if m is None:
+        return None
+    inner = m[1]
+    if "null" in inner or "NaN" in inner or "Infinity" in inner:
+        return None  # JSON words that are plain symbols in EDN
+    # split() alternates text and keyword names: joining with '"' quotes every keyword
+    # (a template substitution would call back into Python for each match).
+    text = '"'.join(_FAST_KEYWORD.split(inner))
+    text = "[" + ",".join(text.split()) + "]"  # every separator becomes one comma
+    if ",," in text or "[," in text or ",]" in text:
+        text = text.replace(",,", ",").replace("[,", "[").replace(",]", "]")
+    if "(" in text:
+        text = text.replace("(", "[").replace(")", "]")
+    if "nil" in text:  # a token is now always between [ or , and ] or ,
+        text = text.replace(",nil,", ",null,").replace(",nil,", ",null,")
+        text = text.replace(",nil]", ",null]").replace("[nil,", "[null,").replace("[nil]", "[null]")
+    try:
+        items, end = _json_scan(text, 0)
+        keys = items[0::2]
+        "".join(keys)  # raises TypeError unless every key is a str (a keyword)
+    except (ValueError, StopIteration, TypeError):
+        return None
+    if end != len(text) or len(items) % 2:
+        return None
+    return dict(zip(keys, items[1::2], strict=True))
 
 
 def _atom(a: str, reader: _Reader, lineno: int) -> Any:

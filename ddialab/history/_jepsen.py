@@ -64,19 +64,31 @@ class _EdnOpMapper:
             raise self.fail(
                 line, f"expected an op map {{:type .. :f .. :process ..}}, got {d!r:.60}"
             )
-        typ = d.pop("type", None)
+        pop = d.pop
+        typ = pop("type", None)
         if typ not in OP_TYPES:
             if typ is None:
                 raise self.fail(line, "op is missing :type")
             raise self.fail(line, f"unknown op type {typ!r} (expected {_TYPES_TEXT})")
-        value = d.pop("value", None)
-        f = self._f(d.pop("f", None), value, line)
-        process = self._process(d, line)
-        time = self._time(d.pop("time", None), index, line)
-        extra = self._extra(d, index)
-        node = d.pop("node", None)
-        error = d.pop("error", None)
-        if not self.exact and typ == "ok" and f == "read" and value is None:
+        value = pop("value", None)
+        f = pop("f", None)
+        if type(f) is not str:
+            f = self._f(f, value, line)
+        process = pop("process", _MISSING)
+        if type(process) is not int or self.no_process:
+            process = self._process(process, line)
+        elif self.no_process is None:
+            self.no_process = False
+        time = pop("time", index)
+        if type(time) is not int or time < 0:
+            raise self.fail(line, f":time must be a non-negative integer (ns), got {time!r:.40}")
+        original = pop("index", index)
+        node = pop("node", None)
+        error = pop("error", None)
+        extra = d  # what is left: the format's own keys
+        if original != index:
+            extra["jepsen_index"] = original
+        if typ == "ok" and f == "read" and value is None and not self.exact:
             typ = "info"
             extra["unknown_read"] = True
         if node is not None and type(node) is not str:
@@ -84,16 +96,14 @@ class _EdnOpMapper:
         return Op(index, time, typ, process, f, value, node, error, extra)
 
     def _f(self, f: Any, value: Any, line: int) -> str:
-        if type(f) is str:
-            return f
         if f is None:
             if _is_txn(value):
                 return "txn"  # Elle's examples leave out :f :txn
             raise self.fail(line, "op is missing :f")
         raise self.fail(line, f":f must be a keyword or string, got {dumps(f):.40}")
 
-    def _process(self, d: dict[str, Any], line: int) -> int | str:
-        missing = "process" not in d
+    def _process(self, p: Any, line: int) -> int | str:
+        missing = p is _MISSING
         if self.no_process is None:
             self.no_process = missing
         if missing:
@@ -102,25 +112,12 @@ class _EdnOpMapper:
             raise self.fail(line, "op is missing :process")
         if self.no_process:
             raise self.fail(line, "op has :process, but the ops before it had none")
-        p = d.pop("process")
-        if (type(p) is int) or p == NEMESIS:
+        if type(p) is int or p == NEMESIS:
             return p
         raise self.fail(line, f":process must be an integer or :nemesis, got {dumps(p):.40}")
 
-    def _time(self, t: Any, index: int, line: int) -> int:
-        if t is None:
-            return index
-        if type(t) is int and t >= 0:
-            return t
-        raise self.fail(line, f":time must be a non-negative integer (ns), got {dumps(t):.40}")
 
-    @staticmethod
-    def _extra(d: dict[str, Any], index: int) -> dict[str, Any]:
-        original = d.pop("index", index)
-        extra = {k: v for k, v in d.items() if k != "node" and k != "error"}
-        if original != index:
-            extra["jepsen_index"] = original
-        return extra
+_MISSING = object()
 
 
 def _is_txn(value: Any) -> bool:

@@ -6,7 +6,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from ddialab.errors import HistoryFormatError
-from ddialab.history._edn import dumps, iter_forms, keyword, loads, loads_all
+from ddialab.history import _edn
+from ddialab.history._edn import _fast_map, dumps, iter_forms, keyword, loads, loads_all
 
 
 @pytest.mark.parametrize(
@@ -139,3 +140,60 @@ def test_dumps_writes_keywords_only_for_map_keys():
 def test_arbitrary_text_only_ever_raises_history_format_error(text):
     with contextlib.suppress(HistoryFormatError):
         loads_all(text)
+
+
+fast_alphabet = st.sampled_from(
+    [
+        ":a",
+        ":b-c",
+        " ",
+        ",",
+        "nil",
+        "null",
+        "true",
+        "1",
+        "-2",
+        "01",
+        "1.5",
+        "1e3",
+        "+3",
+        "x",
+        "[",
+        "]",
+        "(",
+        ")",
+        "NaN",
+        "Infinity",
+        "\t",
+        ":",
+        "7N",
+        "{",
+        "}",
+    ]
+)
+
+
+@given(st.lists(fast_alphabet, max_size=14).map("".join))
+def test_fast_path_agrees_with_the_tokenizer(inner):
+    line = "{" + inner + "}\n"
+    fast = _fast_map(line)
+    if fast is not None:
+        assert fast == loads(line)
+
+
+@given(st.dictionaries(st.sampled_from(["type", "f", "value", "x-y"]), json_like, max_size=4))
+def test_fast_path_on_printed_maps(d):
+    line = dumps(d)
+    fast = _fast_map(line)
+    assert fast is None or fast == d
+    assert loads(line) == d
+
+
+def test_corpus_reads_the_same_with_and_without_the_fast_path(corpus, monkeypatch):
+    files = [corpus / "elle/histories/paper-example.edn", corpus / "porcupine/kv/c10-ok.txt"]
+    files += sorted(corpus.glob("knossos/data/cas-register/bad/*.edn"))
+    texts = [p.read_text().splitlines(keepends=True) for p in files]
+    fast = [list(iter_forms(t, unwrap=True)) for t in texts]
+    monkeypatch.setattr(_edn, "_fast_map", lambda line: None)
+    slow = [list(iter_forms(t, unwrap=True)) for t in texts]
+    assert fast == slow
