@@ -1,4 +1,10 @@
-"""The table of built-in systems, plus user systems named as ``package.module:Attr``."""
+"""The table of built-in systems, gathered from each family package, plus user systems.
+
+Each family package (``systems.single``, ``systems.storage``, ...) exports ``ENTRIES``, a
+list of ``SystemEntry``.  A family that is not installed (or not written yet) is skipped,
+so families are added without touching this file's logic: list the module below.  Users
+name their own system as ``package.module:Attr`` (a ``SystemEntry``).
+"""
 
 from __future__ import annotations
 
@@ -6,10 +12,33 @@ import importlib
 
 from ddialab.errors import UsageError
 from systems._protocols import SystemEntry
-from systems.single import ENTRY as SINGLE_NODE
-from systems.single import ENTRY_UNSAFE as SINGLE_NODE_UNSAFE
 
-SYSTEMS: dict[str, SystemEntry] = {e.name: e for e in [SINGLE_NODE, SINGLE_NODE_UNSAFE]}
+FAMILY_MODULES = (
+    "systems.single",
+    "systems.storage",
+    "systems.replication",
+    "systems.partitioning",
+    "systems.transactions",
+    "systems.consensus",
+    "systems.derived",
+)
+
+
+def _collect() -> dict[str, SystemEntry]:
+    table: dict[str, SystemEntry] = {}
+    for name in FAMILY_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as e:
+            if e.name == name:
+                continue
+            raise
+        for entry in getattr(module, "ENTRIES", []):
+            table[entry.name] = entry
+    return table
+
+
+SYSTEMS: dict[str, SystemEntry] = _collect()
 
 
 def register_system(entry: SystemEntry) -> None:

@@ -1,13 +1,45 @@
 """Workloads: generators that drive clients, with the checkers that judge their histories.
 
 Public surface: ``WORKLOADS`` (name -> ``Workload``), ``get_workload``, ``Workload``.
+Each workload module exports ``WORKLOAD``; modules not present are skipped, so adding a
+workload means adding its module name to ``WORKLOAD_MODULES``.
 """
+
+import importlib
 
 from ddialab.errors import UsageError
 from workloads._protocol import CheckerSpec, Workload
-from workloads.register import WORKLOAD as REGISTER
 
-WORKLOADS: dict[str, Workload] = {w.name: w for w in [REGISTER]}
+WORKLOAD_MODULES = (
+    "workloads.register",
+    "workloads.list_append",
+    "workloads.rw_register",
+    "workloads.bank",
+    "workloads.set",
+    "workloads.counter",
+    "workloads.session",
+    "workloads.queue",
+    "workloads.derived",
+    "workloads.documents",
+)
+
+
+def _collect() -> dict[str, Workload]:
+    table: dict[str, Workload] = {}
+    for name in WORKLOAD_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as e:
+            if e.name == name:
+                continue
+            raise
+        for w in getattr(module, "WORKLOADS", [getattr(module, "WORKLOAD", None)]):
+            if w is not None:
+                table[w.name] = w
+    return table
+
+
+WORKLOADS: dict[str, Workload] = _collect()
 
 
 def get_workload(name: str) -> Workload:

@@ -5,4 +5,6 @@ Public surface: ``KVNode`` (the node state machine), ``SingleNodeSystem``, ``ENT
 
 from systems.single._kv import ENTRY, ENTRY_UNSAFE, KVNode, SingleNodeSystem
 
-__all__ = ["ENTRY", "ENTRY_UNSAFE", "KVNode", "SingleNodeSystem"]
+ENTRIES = [ENTRY, ENTRY_UNSAFE]
+
+__all__ = ["ENTRIES", "ENTRY", "ENTRY_UNSAFE", "KVNode", "SingleNodeSystem"]
