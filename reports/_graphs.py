@@ -1,0 +1,261 @@
+"""Drawn graphs: a witness's dependency cycle, and the lattice of consistency models.
+
+Cycle graphs use a circular layout: the nodes sit on a circle in the order the cycle
+visits them, so a cycle reads clockwise.  Each edge is a quadratic curve bowed outwards
+(two edges between the same pair bow to opposite sides), with an arrowhead drawn as a
+polygon (no ``<marker>`` ids, so many graphs can share a page) and its kind as a label.
+
+The lattice uses a layered layout: a model's layer is the length of the longest chain of
+stronger models above it; nodes in a layer are ordered by the mean position of their
+parents (two sweeps of the barycentre heuristic), which keeps this small DAG tidy.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from markupsafe import Markup
+
+from reports._svg import el, svg, text, title
+
+EDGE_COLORS = {
+    "ww": "#7b3fa0",
+    "wr": "#1f6fb2",
+    "rw": "#c0392b",
+    "process": "#2e8b57",
+    "realtime": "#6b7b8c",
+}
+OTHER_EDGE = "#333333"
+
+
+@dataclass
+class GNode:
+    id: Any
+    label: str
+    detail: str
+
+
+@dataclass
+class GEdge:
+    src: Any
+    dst: Any
+    kind: str
+
+
+def edge_color(kind: str) -> str:
+    return EDGE_COLORS.get(kind.split("-")[0].split(" ")[0], OTHER_EDGE)
+
+
+def cycle_svg(nodes: list[GNode], edges: list[GEdge]) -> Markup:
+    n = max(len(nodes), 1)
+    radius = max(70.0, n * 30 / math.pi)
+    width = 2 * radius + 260
+    height = 2 * radius + 120
+    cx, cy = width / 2, height / 2
+    pos = {}
+    for i, node in enumerate(nodes):
+        a = -math.pi / 2 + 2 * math.pi * i / n
+        pos[node.id] = (cx + radius * math.cos(a), cy + radius * math.sin(a))
+    body = []
+    seen: dict[tuple[Any, Any], int] = {}
+    for e in edges:
+        if e.src in pos and e.dst in pos:
+            k = seen.get((e.src, e.dst), 0) + seen.get((e.dst, e.src), 0)
+            seen[(e.src, e.dst)] = seen.get((e.src, e.dst), 0) + 1
+            body.append(_edge(pos[e.src], pos[e.dst], (cx, cy), e.kind, k))
+    for node in nodes:
+        body.append(_node(pos[node.id], node, (cx, cy)))
+    return svg(width, height, body, cls="graph", natural=True)
+
+
+def _edge(p: tuple, q: tuple, centre: tuple, kind: str, k: int) -> str:
+    (x0, y0), (x1, y1) = p, q
+    mx, my = (x0 + x1) / 2, (y0 + y1) / 2
+    dx, dy = x1 - x0, y1 - y0
+    length = math.hypot(dx, dy) or 1.0
+    nx, ny = -dy / length, dx / length  # left normal
+    out = (mx - centre[0]) * nx + (my - centre[1]) * ny
+    sign = 1 if out >= 0 else -1
+    bow = (0.18 * length + 14 * k) * sign * (-1 if k % 2 else 1)
+    if p == q:
+        return _self_loop(p, kind)
+    ctl = (mx + nx * bow, my + ny * bow)
+    end = _shorten(ctl, q, 19)
+    start = _shorten(ctl, p, 19)
+    color = edge_color(kind)
+    path = f"M{start[0]:.1f},{start[1]:.1f} Q{ctl[0]:.1f},{ctl[1]:.1f} {end[0]:.1f},{end[1]:.1f}"
+    lx, ly = (start[0] + 2 * ctl[0] + end[0]) / 4, (start[1] + 2 * ctl[1] + end[1]) / 4
+    return (
+        el("path", title(kind), d=path, stroke=color, class_="edge")
+        + _arrowhead(ctl, end, color)
+        + text(lx, ly - 4, kind, fill=color, class_="elabel mid")
+    )
+
+
+def _self_loop(p: tuple, kind: str) -> str:
+    x, y = p
+    color = edge_color(kind)
+    d = f"M{x - 8:.1f},{y - 18:.1f} C{x - 30:.1f},{y - 60:.1f} {x + 30:.1f},{y - 60:.1f} "
+    d += f"{x + 8:.1f},{y - 18:.1f}"
+    return el("path", d=d, stroke=color, class_="edge") + text(x, y - 52, kind, fill=color,
+                                                               class_="elabel mid")  # fmt: skip
+
+
+def _shorten(frm: tuple, to: tuple, by: float) -> tuple[float, float]:
+    dx, dy = to[0] - frm[0], to[1] - frm[1]
+    d = math.hypot(dx, dy) or 1.0
+    return to[0] - dx / d * by, to[1] - dy / d * by
+
+
+def _arrowhead(frm: tuple, tip: tuple, color: str) -> str:
+    dx, dy = tip[0] - frm[0], tip[1] - frm[1]
+    d = math.hypot(dx, dy) or 1.0
+    ux, uy = dx / d, dy / d
+    a = (tip[0] - ux * 9 - uy * 4.5, tip[1] - uy * 9 + ux * 4.5)
+    b = (tip[0] - ux * 9 + uy * 4.5, tip[1] - uy * 9 - ux * 4.5)
+    pts = f"{tip[0]:.1f},{tip[1]:.1f} {a[0]:.1f},{a[1]:.1f} {b[0]:.1f},{b[1]:.1f}"
+    return el("polygon", points=pts, fill=color)
+
+
+def _node(p: tuple, node: GNode, centre: tuple) -> str:
+    x, y = p
+    dx, dy = x - centre[0], y - centre[1]
+    d = math.hypot(dx, dy) or 1.0
+    lx, ly = x + dx / d * 34, y + dy / d * 34 + 4
+    anchor = "mid" if abs(dx) < 20 else ("start" if dx > 0 else "end")
+    return (
+        f'<g class="gnode">{title(node.detail)}'
+        + el("circle", cx=x, cy=y, r=17.0, class_="node")
+        + text(x, y + 4, node.label, class_="nlabel mid")
+        + text(lx, ly, node.detail[:40], class_=f"ndetail {anchor}")
+        + "</g>"
+    )
+
+
+def edge_legend(kinds: Iterable[str]) -> list[tuple[str, str]]:
+    return [(k, edge_color(k)) for k in sorted(set(kinds))]
+
+
+# --- the consistency-model lattice ---------------------------------------------------
+
+#: a -> models a implies (after docs/reference.md, with the four links Elle's table adds
+#: so that every model is connected: strong-SI -> SI, strong-session-serializable ->
+#: serializable, update-serializable -> consistent-view, prefix -> causal-cerone).
+LATTICE: dict[str, list[str]] = {
+    "strict-serializable": ["serializable", "strong-snapshot-isolation",
+                            "strong-session-serializable", "linearizable"],
+    "strong-session-serializable": ["serializable"],
+    "strong-snapshot-isolation": ["snapshot-isolation"],
+    "serializable": ["repeatable-read", "snapshot-isolation", "update-serializable"],
+    "update-serializable": ["consistent-view"],
+    "snapshot-isolation": ["consistent-view", "monotonic-atomic-view",
+                           "parallel-snapshot-isolation", "prefix"],
+    "repeatable-read": ["cursor-stability", "monotonic-atomic-view"],
+    "consistent-view": ["cursor-stability"],
+    "parallel-snapshot-isolation": ["causal-cerone"],
+    "prefix": ["causal-cerone"],
+    "causal-cerone": ["read-atomic"],
+    "read-atomic": ["monotonic-atomic-view"],
+    "cursor-stability": ["read-committed"],
+    "monotonic-atomic-view": ["read-committed"],
+    "read-committed": ["read-uncommitted"],
+    "read-uncommitted": [],
+    "linearizable": ["sequential"],
+    "sequential": ["causal"],
+    "causal": ["writes-follow-reads", "PRAM"],
+    "PRAM": ["monotonic-reads", "monotonic-writes", "read-your-writes"],
+    "writes-follow-reads": [],
+    "monotonic-reads": [],
+    "monotonic-writes": [],
+    "read-your-writes": [],
+}  # fmt: skip
+
+_ALIASES = {
+    "strong-serializable": "strict-serializable",
+    "pram": "PRAM",
+    "si": "snapshot-isolation",
+}
+
+
+def canonical(model: str) -> str:
+    return _ALIASES.get(model, _ALIASES.get(model.lower(), model))
+
+
+def stronger_closure(models: Iterable[str]) -> set[str]:
+    """The models given and every model that implies one of them (all ruled out too)."""
+    parents: dict[str, list[str]] = {m: [] for m in LATTICE}
+    for m, weaker in LATTICE.items():
+        for w in weaker:
+            parents[w].append(m)
+    out: set[str] = set()
+    todo = [canonical(m) for m in models]
+    while todo:
+        m = todo.pop()
+        if m not in out:
+            out.add(m)
+            todo.extend(parents.get(m, ()))
+    return out
+
+
+def _layers() -> list[list[str]]:
+    depth: dict[str, int] = {}
+
+    def visit(m: str, d: int) -> None:
+        if depth.get(m, -1) < d:
+            depth[m] = d
+            for w in LATTICE[m]:
+                visit(w, d + 1)
+
+    roots = set(LATTICE) - {w for ws in LATTICE.values() for w in ws}
+    for r in sorted(roots):
+        visit(r, 0)
+    layers: list[list[str]] = [[] for _ in range(max(depth.values()) + 1)]
+    for m in LATTICE:
+        layers[depth[m]].append(m)
+    for _ in range(2):
+        for i in range(1, len(layers)):
+            above = {m: j for j, m in enumerate(layers[i - 1])}
+            layers[i].sort(key=lambda m: _barycentre(m, above))
+    return layers
+
+
+def _barycentre(m: str, above: dict[str, int]) -> float:
+    ps = [j for p, j in above.items() if m in LATTICE[p]]
+    return sum(ps) / len(ps) if ps else 1e9
+
+
+def lattice_svg(ruled_out: set[str], weakest: set[str]) -> Markup:
+    """The lattice, with ruled-out models filled; the weakest ruled out are outlined."""
+    layers = _layers()
+    row_h, width = 58, 1000
+    pos: dict[str, tuple[float, float, float]] = {}
+    for i, layer in enumerate(layers):
+        for j, m in enumerate(layer):
+            w = 7.2 * len(m) + 18
+            pos[m] = ((j + 0.5) * width / len(layer), 24 + i * row_h, w)
+    body = []
+    for m, weaker in LATTICE.items():
+        for weak in weaker:
+            (x0, y0, _), (x1, y1, _) = pos[m], pos[weak]
+            cls = "ledge out" if weak in ruled_out and m in ruled_out else "ledge"
+            body.append(el("line", x1=x0, y1=y0 + 11, x2=x1, y2=y1 - 11, class_=cls))
+    for m, (x, y, w) in pos.items():
+        cls = "lnode weakest" if m in weakest else "lnode out" if m in ruled_out else "lnode"
+        body.append(
+            f'<g class="{cls}" data-model="{m}">{title(_lattice_title(m, ruled_out, weakest))}'
+            + el("rect", x=x - w / 2, y=y - 11, width=w, height=22, rx=11.0)
+            + text(x, y + 4, m, class_="mid")
+            + "</g>"
+        )
+    return svg(width, 24 + len(layers) * row_h - 20, body, cls="lattice", id="lattice")
+
+
+def _lattice_title(m: str, ruled_out: set[str], weakest: set[str]) -> str:
+    if m in weakest:
+        return f"{m}: ruled out by an anomaly found in this run"
+    if m in ruled_out:
+        return f"{m}: ruled out (it implies a model this run violated)"
+    return f"{m}: not ruled out by this run"
