@@ -1,0 +1,354 @@
+"""Dependencies between writes, and the checks that follow them across keys.
+
+Theory of operation
+-------------------
+A write ``w2`` to key ``k2``, made by process ``P`` in txn ``W``, *depends* on two things
+for every other key ``k1``:
+
+* ``wrote`` -- P's last write to ``k1`` in an earlier txn (the monotonic-writes order);
+* ``read``  -- what P last read of ``k1``, up to and including ``W`` (writes-follow-reads).
+
+Any state that shows ``w2`` should show these too.  Monotonic writes and writes-follow-reads
+check it inside one multi-key snapshot (a txn's reads); consistent prefix checks it across
+a reader's successive reads (one hop: the dependencies of what it saw, not theirs).
+
+A read of an append key observes a whole prefix of that key's list, i.e. every element in
+it.  Rather than visiting every element at every read, the dependencies of the elements of
+each prefix are folded, once per (kind, ``k2``, ``k1``), into a prefix-maximum array.  That
+needs a *score* for each dependency on ``k1``: a number such that a state includes the
+dependency iff the state's score is at least it.  Keys whose version order is total have one
+(append lists: the position in G; system versions; single-writer order); for the others the
+dependency is undecided unless the state is the initial one.
+"""
+
+from __future__ import annotations
+
+import json
+from bisect import bisect_left, bisect_right
+from dataclasses import dataclass
+from typing import Any
+
+from checkers.session._model import Txn, thaw
+from checkers.session._order import (
+    APPEND,
+    INITIAL,
+    SINGLE,
+    UNKNOWN_EV,
+    VERSION,
+    Facts,
+    KeyFacts,
+    is_none,
+)
+from checkers.session._tally import NOTHING, Tally, append_missing, show, undecided
+
+WROTE, READ = "wrote", "read"
+INF = float("inf")
+
+
+@dataclass(frozen=True, slots=True)
+class Dep:
+    """``writer`` wrote ``w2`` to ``k2`` after it ``verb`` ``value`` on ``key`` (at ``op``)."""
+
+    key: Any
+    value: Any
+    op: int
+    verb: str
+    writer: Txn
+    k2: Any
+    w2: Any
+
+
+#: over a prefix of G: (highest dependency score, G position of its element, G position of
+#: the first element whose dependency has no score), positions -1 when there is none
+Rec = tuple[float, int, int]
+
+
+class Deps:
+    def __init__(self, facts: Facts) -> None:
+        self.facts = facts
+        self._arrays: dict[tuple[str, Any, Any], list[Rec]] = {}
+
+    def of(self, verb: str, k1: Any, w: Txn, k2: Any, w2: Any) -> Dep | None:
+        f = self.facts
+        if verb == WROTE:
+            v = f.last_write_before(w.process, k1, w.seq)
+            if is_none(v):
+                return None
+            return Dep(k1, v, f.keys[k1].writes[v].op, verb, w, k2, w2)
+        r = f.last_read_upto(w.process, k1, w.seq)
+        if r is None or r[0] is None or (f.keys[k1].append and r[0] in (0, ())):
+            return None
+        return Dep(k1, r[0], r[1].op, verb, w, k2, w2)
+
+    # -- scores -------------------------------------------------------------------------
+    def obs_score(self, k1: KeyFacts, obs: Any) -> float | None:
+        if k1.append:
+            return obs if isinstance(obs, int) else None
+        if obs is None and None not in k1.writes:
+            return -INF
+        return self._register_score(k1, obs)
+
+    @staticmethod
+    def _register_score(k1: KeyFacts, v: Any) -> float | None:
+        if v in k1.conflicting:
+            return None
+        if k1.versions:
+            got = k1.versions.get(v)
+            return got[0] if got is not None else None
+        if k1.single_pos is not None and not k1.vclocks:
+            return k1.single_pos.get(v)
+        return None
+
+    @staticmethod
+    def evidence(k1: KeyFacts) -> str:
+        if k1.append:
+            return APPEND
+        if k1.versions:
+            return VERSION
+        return SINGLE if k1.single_pos is not None and not k1.vclocks else UNKNOWN_EV
+
+    # -- prefixes of append keys --------------------------------------------------------
+    def prefix(self, verb: str, k2: KeyFacts, k1: Any, n: int) -> Rec | None:
+        if n <= 0 or k1 not in self.facts.keys:
+            return None
+        arr = self._arrays.get((verb, k2.key, k1))
+        if arr is None:
+            arr = self._arrays[(verb, k2.key, k1)] = self._build(verb, k2, k1)
+        return arr[min(n, len(arr)) - 1] if arr else None
+
+    def _build(self, verb: str, k2: KeyFacts, k1: Any) -> list[Rec]:
+        """Fold the dependencies on ``k1`` of the elements of G(``k2``), prefix by prefix."""
+        f, k1f = self.facts, self.facts.keys[k1]
+        seqs_of, vals_of = (f.pwrite_seqs, f.pwrites) if verb == WROTE else (f.pread_seqs, f.preads)
+        find = bisect_left if verb == WROTE else bisect_right
+        score, best, unk = -INF, -1, -1
+        out: list[Rec] = []
+        for i, e in enumerate(k2.G):
+            w = k2.writes.get(e)
+            seqs = seqs_of.get((w.process, k1)) if w is not None and k2.gidx[e] == i else None
+            j = find(seqs, w.seq) if seqs else 0  # type: ignore[union-attr]
+            if j:
+                v = vals_of[(w.process, k1)][j - 1][1]  # type: ignore[union-attr]
+                s = self._value_score(k1f, verb, v)
+                if s is None:
+                    unk = i if unk < 0 else unk
+                elif s is not None and s > score:
+                    score, best = s, i
+            out.append((score, best, unk))
+        return out
+
+    def _value_score(self, k1: KeyFacts, verb: str, v: Any) -> float | None:
+        if k1.append:
+            if verb == READ:
+                return v if isinstance(v, int) else (-INF if v == () else None)
+            i = k1.gidx.get(v)
+            return INF if i is None else i + 1
+        return -INF if v is None else self._register_score(k1, v)
+
+    def dep_at(self, verb: str, k2: KeyFacts, k1: Any, pos: int) -> Dep | None:
+        e = k2.G[pos]
+        return self.of(verb, k1, k2.writes[e], k2.key, e)
+
+    # -- judging ------------------------------------------------------------------------
+    def judge(self, k1: Any, obs: Any, dep: Dep) -> tuple[bool | None, str, Any]:
+        """Does state ``obs`` of ``k1`` include one dependency? (answer, evidence, missing)"""
+        k = self.facts.keys[k1]
+        if dep.verb == READ and k.append:
+            missing = append_missing(k, dep.value, obs)
+            if missing is None:
+                return None, UNKNOWN_EV, dep.value
+            return missing is NOTHING, APPEND, missing
+        d = self.facts.includes(k1, obs, dep.value)
+        return d[0], d[1], dep.value
+
+    def judge_prefix(
+        self, verb: str, k2: KeyFacts, k1: Any, obs: Any, rec: Rec
+    ) -> tuple[bool | None, str, Dep | None]:
+        score, best, unk = rec
+        k = self.facts.keys[k1]
+        if (best < 0 or score == -INF) and unk < 0:
+            return True, self.evidence(k), None
+        if not k.append and obs is None and None not in k.writes:
+            return False, INITIAL, self.dep_at(verb, k2, k1, best if best >= 0 else unk)
+        s = self.obs_score(k, obs)
+        if best >= 0:
+            if s is None:
+                return None, UNKNOWN_EV, self.dep_at(verb, k2, k1, best)
+            if s < score:
+                return False, self.evidence(k), self.dep_at(verb, k2, k1, best)
+        if unk >= 0:
+            return None, UNKNOWN_EV, self.dep_at(verb, k2, k1, unk)
+        return True, self.evidence(k), None
+
+    def missing(self, k1: Any, obs: Any, dep: Dep) -> Any:
+        k = self.facts.keys[k1]
+        if dep.verb == READ and k.append:
+            m = append_missing(k, dep.value, obs)
+            return dep.value if m is None or m is NOTHING else m
+        return dep.value
+
+
+def register_observation(facts: Facts, key: Any, obs: Any) -> tuple[Txn, Any] | None:
+    k = facts.keys.get(key)
+    if k is None or k.append or obs is None:
+        return None
+    w = k.writes.get(obs)
+    return (w, obs) if w is not None else None
+
+
+def tuple_observations(facts: Facts, key: Any, obs: Any) -> list[tuple[Txn, Any]]:
+    """For a list read that is not a prefix of G: each writer's latest element in it."""
+    k = facts.keys.get(key)
+    latest: dict[Any, tuple[Txn, Any]] = {}
+    if k is not None and k.append and isinstance(obs, tuple):
+        for e in reversed(obs):
+            w = k.writes.get(e)
+            if w is not None and w.process not in latest:
+                latest[w.process] = (w, e)
+    return list(latest.values())
+
+
+# -- multi-key snapshots: monotonic writes and writes-follow-reads ----------------------
+def snapshot_deps(facts: Facts, deps: Deps, tally: Tally, t: Txn, verb: str) -> None:
+    """One txn's reads: does every write it shows come with what that write depended on?"""
+    for k2, obs2 in t.reads.items():
+        k2f = facts.keys.get(k2)
+        if k2f is None:
+            continue
+        for k1, obs1 in t.reads.items():
+            if k1 == k2 or k1 not in facts.keys:
+                continue
+            if k2f.append and isinstance(obs2, int):
+                rec = deps.prefix(verb, k2f, k1, obs2)
+                if rec is not None:
+                    _judged_prefix(
+                        deps, tally, (verb, k2f, k1), obs1, rec, t, lambda d, ev: _snap(t, d, ev)
+                    )
+                continue
+            seen = [register_observation(facts, k2, obs2), *tuple_observations(facts, k2, obs2)]
+            for w, w2 in (s for s in seen if s is not None):
+                d = deps.of(verb, k1, w, k2, w2)
+                if d is not None:
+                    _judged_one(deps, tally, k1, obs1, d, t, lambda d, ev: _snap(t, d, ev))
+
+
+def _judged_one(deps: Deps, tally: Tally, k1: Any, obs: Any, d: Dep, t: Txn, report: Any) -> None:
+    res, ev, missing = deps.judge(k1, obs, d)
+    tally.evidence[ev] += 1
+    if res is None:
+        tally.unknown(undecided(k1, t, d.value, f"process {d.writer.process} {d.verb} it"))
+    elif not res:
+        report(d, ev)(tally, deps.facts, obs, missing)
+
+
+def _judged_prefix(
+    deps: Deps, tally: Tally, where: Any, obs: Any, rec: Rec, t: Txn, report: Any
+) -> None:
+    verb, k2f, k1 = where
+    res, ev, d = deps.judge_prefix(verb, k2f, k1, obs, rec)
+    tally.evidence[ev] += 1
+    if d is None:
+        return
+    if res is None:
+        tally.unknown(undecided(k1, t, d.value, f"process {d.writer.process} {d.verb} it"))
+    elif not res:
+        report(d, ev)(tally, deps.facts, obs, deps.missing(k1, obs, d))
+
+
+def _snap(t: Txn, d: Dep, ev: str) -> Any:
+    def emit(tally: Tally, facts: Facts, obs: Any, missing: Any) -> None:
+        v1 = thaw(facts.show(d.key, obs))
+        p = d.writer.process
+        tally.violation(
+            (p, d.key, missing, d.k2, d.w2),
+            {
+                "process": p,
+                "ops": [d.op, d.writer.op, t.op],
+                "observed": {"key": thaw(d.k2), "value": thaw(d.w2), "op": d.writer.op},
+                "dependency": {"key": thaw(d.key), "value": thaw(missing), "op": d.op},
+                "kind": d.verb,
+                "read": {"op": t.op, "key": thaw(d.key), "value": v1},
+                "evidence": ev,
+                "explanation": f"process {p} {d.verb} {show(missing)} on key {show(d.key)} "
+                f"(op {d.op}) before writing {show(d.w2)} to key {show(d.k2)} "
+                f"(op {d.writer.op}); op {t.op} read {show(d.w2)} from {show(d.k2)} but "
+                f"{json.dumps(v1)} from {show(d.key)}, without {show(missing)} [{ev}]",
+            },
+        )
+
+    return emit
+
+
+# -- consistent prefix -------------------------------------------------------------------
+def consistent_prefix(facts: Facts, tally: Tally) -> None:
+    deps = Deps(facts)
+    for reader, txns in facts.parsed.by_process.items():
+        seen_reg: dict[Any, tuple[Txn, Any, Any, Txn]] = {}  # writer -> (W, k2, w2, by)
+        seen_app: dict[Any, tuple[int, Txn]] = {}  # append key -> (longest prefix, by)
+        for t in txns:
+            if seen_reg or seen_app:
+                for k1, obs in t.reads.items():
+                    if k1 in facts.keys:
+                        _cp_read(deps, tally, reader, t, k1, obs, (seen_reg, seen_app))
+            _cp_observe(facts, reader, t, seen_reg, seen_app)
+
+
+def _cp_observe(facts: Facts, reader: Any, t: Txn, seen_reg: Any, seen_app: Any) -> None:
+    for k2, obs2 in t.reads.items():
+        k2f = facts.keys.get(k2)
+        if k2f is not None and k2f.append and isinstance(obs2, int):
+            if obs2 > seen_app.get(k2, (0, t))[0]:
+                seen_app[k2] = (obs2, t)
+            continue
+        seen = [register_observation(facts, k2, obs2), *tuple_observations(facts, k2, obs2)]
+        for w, w2 in (s for s in seen if s is not None):
+            p = w.process
+            if p != reader and (p not in seen_reg or seen_reg[p][0].seq < w.seq):
+                seen_reg[p] = (w, k2, w2, t)
+
+
+def _cp_read(deps: Deps, tally: Tally, reader: Any, t: Txn, k1: Any, obs: Any, seen: Any) -> None:
+    seen_reg, seen_app = seen
+    for w, k2, w2, by in seen_reg.values():
+        if k2 == k1:
+            continue  # a same-key regression is a monotonic-reads matter
+        for verb in (WROTE, READ):
+            d = deps.of(verb, k1, w, k2, w2)
+            if d is not None:
+                _judged_one(deps, tally, k1, obs, d, t, _cp(reader, t, by))
+    for k2, (n, by) in seen_app.items():
+        if k2 != k1:
+            for verb in (WROTE, READ):
+                k2f = deps.facts.keys[k2]
+                rec = deps.prefix(verb, k2f, k1, n)
+                if rec is not None:
+                    _judged_prefix(deps, tally, (verb, k2f, k1), obs, rec, t, _cp(reader, t, by))
+
+
+def _cp(reader: Any, t: Txn, by: Txn) -> Any:
+    def report(d: Dep, ev: str) -> Any:
+        def emit(tally: Tally, facts: Facts, obs: Any, missing: Any) -> None:
+            v1 = thaw(facts.show(d.key, obs))
+            p, w_op = d.writer.process, d.writer.op
+            tally.violation(
+                (reader, d.key, missing, d.k2, d.w2),
+                {
+                    "process": reader,
+                    "ops": [d.op, w_op, by.op, t.op],
+                    "observed": {"op": by.op, "key": thaw(d.k2), "value": thaw(d.w2)},
+                    "writer": {"process": p, "op": w_op},
+                    "dependency": {"key": thaw(d.key), "value": thaw(missing), "op": d.op},
+                    "kind": d.verb,
+                    "read": {"op": t.op, "key": thaw(d.key), "value": v1},
+                    "evidence": ev,
+                    "explanation": f"process {reader} read {show(d.w2)} from key {show(d.k2)} "
+                    f"(op {by.op}), written by process {p} (op {w_op}) after it {d.verb} "
+                    f"{show(missing)} on key {show(d.key)} (op {d.op}); process {reader} then "
+                    f"read {json.dumps(v1)} from key {show(d.key)} (op {t.op}): the later write "
+                    f"without the earlier one [{ev}]",
+                },
+            )
+
+        return emit
+
+    return report

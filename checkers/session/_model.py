@@ -1,0 +1,173 @@
+"""Normalising a history into transactions, sessions and per-key facts.
+
+Theory of operation
+-------------------
+Every client op the session checker understands becomes a ``Txn``: a single-object op
+(``read``/``write``/``append`` with value ``[key, v]``) is a one-micro-op transaction, and a
+``txn`` op keeps its micro-ops ``["r"|"w"|"append", key, v]``.  Only outcomes matter:
+
+* ``ok``   -- reads are observations, writes happened;
+* ``info`` -- (or no completion) writes *may* have happened: they can be observed, but a
+  read's value is unknown, so its reads are dropped;
+* ``fail`` -- nothing happened; the op is dropped.
+
+A transaction's *external* reads are its reads of keys it had not yet written itself; reads
+of its own writes are internal consistency, not a session matter.  Values and keys are
+frozen (lists become tuples) so they can be dictionary keys; ``thaw`` turns them back.
+
+A process id is a session (the history contract gives a fresh id after an indeterminate op).
+Each process's transactions are numbered 0, 1, 2, ... in invocation order (``seq``).
+
+System-supplied versions are read from the completion's ``extra`` (else the invocation's):
+``extra["version"]`` an int and ``extra["vclock"]`` a ``{node: int}`` dict for single-object
+ops; for ``txn`` ops each is a dict from key (as a JSON object key, i.e. ``str(key)``) to the
+int or vclock of that key.  On a write it is the version the write created; on a read, the
+version of the state the read returned.  A txn that reads a key and then writes it may
+also say what it read: ``extra["read_version"]`` / ``extra["read_vclock"]``, keyed like the
+others.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from ddialab.history import NEMESIS, History, Op
+
+SINGLE_FS = ("read", "write", "append")
+TXN_F = "txn"
+MOP_READ, MOP_WRITE, MOP_APPEND = "r", "w", "append"
+_MOP_OF_F = {"read": MOP_READ, "write": MOP_WRITE, "append": MOP_APPEND}
+
+
+def freeze(v: Any) -> Any:
+    """A hashable stand-in for a JSON value (lists -> tuples, dicts -> sorted item tuples)."""
+    if isinstance(v, list | tuple):
+        t = tuple(v)
+        try:
+            hash(t)  # the common case: a list of scalars, frozen in one step
+        except TypeError:
+            return tuple(freeze(x) for x in v)
+        return t
+    if isinstance(v, dict):
+        return ("__dict__", tuple(sorted((str(k), freeze(x)) for k, x in v.items())))
+    return v
+
+
+def thaw(v: Any) -> Any:
+    """The JSON value a frozen value stands for."""
+    if isinstance(v, tuple):
+        if len(v) == 2 and v[0] == "__dict__" and isinstance(v[1], tuple):
+            return {k: thaw(x) for k, x in v[1]}
+        return [thaw(x) for x in v]
+    return v
+
+
+@dataclass(slots=True)
+class Txn:
+    """One op (single-object or transaction) that took, or may have taken, effect."""
+
+    id: int
+    op: int  # index of the completion (the invocation when there is none)
+    process: int | str
+    seq: int  # position among this process's txns
+    ok: bool  # False: indeterminate (info / never completed)
+    reads: dict[Any, Any] = field(default_factory=dict)  # key -> value read (external)
+    writes: list[tuple[Any, Any, str]] = field(default_factory=list)  # (key, value, mop)
+    versions: dict[Any, int] = field(default_factory=dict)
+    vclocks: dict[Any, dict[str, int]] = field(default_factory=dict)
+    read_versions: dict[Any, int] = field(default_factory=dict)  # txn read k, then wrote it
+    read_vclocks: dict[Any, dict[str, int]] = field(default_factory=dict)
+
+
+@dataclass
+class Parsed:
+    txns: list[Txn]
+    by_process: dict[int | str, list[Txn]]
+    skipped: int  # client ops the checker could not read (bad value shapes)
+
+
+def parse(history: History) -> Parsed:
+    txns: list[Txn] = []
+    by_process: dict[int | str, list[Txn]] = {}
+    skipped = 0
+    for inv, comp in _client_pairs(history):
+        outcome = comp.type if comp is not None else "info"
+        if outcome == "fail" or (inv.f not in SINGLE_FS and inv.f != TXN_F):
+            continue
+        seq = len(by_process.get(inv.process, ()))
+        txn = Txn(len(txns), (comp or inv).index, inv.process, seq, outcome == "ok")
+        if not _fill(txn, inv, comp):
+            skipped += 1
+            continue
+        txns.append(txn)
+        by_process.setdefault(inv.process, []).append(txn)
+    return Parsed(txns, by_process, skipped)
+
+
+def _client_pairs(history: History) -> Iterator[tuple[Op, Op | None]]:
+    for inv, comp in history.completed_pairs():
+        if inv.process != NEMESIS:
+            yield inv, comp
+
+
+def _fill(txn: Txn, inv: Op, comp: Op | None) -> bool:
+    src = comp if comp is not None and comp.type == "ok" else inv
+    mops = _mops(inv.f, src.value)
+    if mops is None:
+        return False
+    written: set[Any] = set()
+    for kind, key, value in mops:
+        if kind == MOP_READ:
+            if txn.ok and key not in written and key not in txn.reads:
+                txn.reads[key] = value
+        else:
+            txn.writes.append((key, value, kind))
+            written.add(key)
+    extra = dict(inv.extra)
+    if comp is not None:
+        extra.update(comp.extra)
+    _versions(txn, inv.f, mops, extra)
+    return True
+
+
+def _mops(f: str, value: Any) -> list[tuple[str, Any, Any]] | None:
+    """The micro-ops of an op as (kind, frozen key, frozen value), or None if malformed."""
+    if f == TXN_F:
+        if not isinstance(value, list):
+            return None
+        out = []
+        for m in value:
+            if not (isinstance(m, list) and len(m) == 3 and m[0] in _MOP_OF_F.values()):
+                return None
+            out.append((m[0], freeze(m[1]), freeze(m[2])))
+        return out
+    if not (isinstance(value, list) and len(value) == 2):
+        return None
+    return [(_MOP_OF_F[f], freeze(value[0]), freeze(value[1]))]
+
+
+def _versions(txn: Txn, f: str, mops: list[tuple[str, Any, Any]], extra: dict[str, Any]) -> None:
+    keys = {key for _, key, _ in mops}
+    for name, ints, clocks in (
+        ("version", txn.versions, txn.vclocks),
+        ("read_version", txn.read_versions, txn.read_vclocks),
+    ):
+        version, vclock = extra.get(name), extra.get(name.replace("version", "vclock"))
+        if f != TXN_F:
+            (key,) = keys
+            version, vclock = {str(key): version}, {str(key): vclock}
+        for key in keys:
+            v = version.get(str(key)) if isinstance(version, dict) else None
+            if isinstance(v, int) and not isinstance(v, bool):
+                ints[key] = v
+            vc = vclock.get(str(key)) if isinstance(vclock, dict) else None
+            if isinstance(vc, dict) and _is_vclock(vc):
+                clocks[key] = {str(n): c for n, c in vc.items()}
+
+
+def _is_vclock(vc: Any) -> bool:
+    return isinstance(vc, dict) and all(
+        isinstance(n, int) and not isinstance(n, bool) for n in vc.values()
+    )

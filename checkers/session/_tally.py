@@ -1,0 +1,85 @@
+"""Shared vocabulary of the session checks: guarantee names and the per-guarantee tally."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from checkers.session._model import Txn, thaw
+from checkers.session._order import Decision, KeyFacts
+
+RYW = "read-your-writes"
+MR = "monotonic-reads"
+MW = "monotonic-writes"
+WFR = "writes-follow-reads"
+CP = "consistent-prefix"
+GUARANTEES = (RYW, MR, MW, WFR, CP)
+MAX_EXAMPLES = 5
+MAX_FRONTIER = 16
+
+
+def show(v: Any) -> str:
+    return json.dumps(thaw(v))
+
+
+@dataclass
+class Tally:
+    """Violations, undecided comparisons and evidence counts for one guarantee."""
+
+    name: str
+    max_witnesses: int
+    witnesses: list[dict[str, Any]] = field(default_factory=list)
+    total: int = 0
+    undecided: int = 0
+    examples: list[dict[str, Any]] = field(default_factory=list)
+    evidence: Counter[str] = field(default_factory=Counter)
+    _seen: set[Any] = field(default_factory=set)
+
+    def decided(self, d: Decision) -> bool | None:
+        self.evidence[d[1]] += 1
+        return d[0]
+
+    def unknown(self, example: dict[str, Any]) -> None:
+        self.undecided += 1
+        if len(self.examples) < MAX_EXAMPLES:
+            self.examples.append(example)
+
+    def violation(self, dedupe: Any, witness: dict[str, Any]) -> None:
+        if dedupe in self._seen:
+            return
+        self._seen.add(dedupe)
+        self.total += 1
+        if len(self.witnesses) < self.max_witnesses:
+            self.witnesses.append(witness)
+
+    @property
+    def verdict(self) -> bool | str:
+        if self.total:
+            return False
+        return "unknown" if self.undecided else True
+
+
+def undecided(key: Any, read: Txn, w: Any, what: str) -> dict[str, Any]:
+    return {
+        "key": thaw(key),
+        "op": read.op,
+        "value": thaw(w),
+        "explanation": f"op {read.op}: nothing in the history orders {show(w)} ({what}) "
+        f"against the value read from key {show(key)}",
+    }
+
+
+NOTHING: Any = object()
+
+
+def append_missing(k: KeyFacts, earlier: Any, later: Any) -> Any:
+    """An element the earlier append-list read has and the later lacks (or NOTHING)."""
+    if isinstance(earlier, int) and isinstance(later, int):
+        return k.G[later] if later < earlier else NOTHING
+    if not isinstance(earlier, tuple | int) or not isinstance(later, tuple | int):
+        return None
+    e = k.G[:earlier] if isinstance(earlier, int) else earlier
+    lset = set(k.G[:later] if isinstance(later, int) else later)
+    return next((x for x in e if x not in lset), NOTHING)
