@@ -151,6 +151,11 @@ def search(
                         ones = (x ^ (x + 1)).bit_length() - 1
                         np_, nw = p + ones, x >> ones
                     nib = ib
+                elif ns == state and type(ns) is not Choice:
+                    # An unknown call that changes nothing is never needed: every way on
+                    # after it is also a way on without it.
+                    node = nxt[node]
+                    continue
                 else:
                     np_, nw, nib = p, w, ib | (1 << rank[node])
                 if type(ns) is Choice:

@@ -116,18 +116,23 @@ def brute_force(ops: list[Op], spec, init) -> bool:
     def must_precede(a, b):
         return a[1] is not None and a[1] < b[0]
 
-    def dfs(remaining, s):
-        if all(c[1] is None for c in remaining):
+    seen: set[tuple[frozenset[int], Any]] = set()
+
+    def dfs(remaining: frozenset[int], s: Any) -> bool:
+        if (remaining, s) in seen:  # memo only: failed before
+            return False
+        seen.add((remaining, s))
+        if all(calls[i][1] is None for i in remaining):
             return True
-        for c in remaining:
-            if any(must_precede(o, c) for o in remaining if o is not c):
+        for i in remaining:
+            c = calls[i]
+            if any(must_precede(calls[o], c) for o in remaining if o != i):
                 continue
-            rest = [o for o in remaining if o is not c]
-            if any(dfs(rest, s2) for s2 in spec(s, c[2], c[3], c[4], c[5])):
+            if any(dfs(remaining - {i}, s2) for s2 in spec(s, c[2], c[3], c[4], c[5])):
                 return True
         return False
 
-    return dfs(calls, init)
+    return dfs(frozenset(range(len(calls))), init)
 
 
 def _freeze(v):
@@ -248,3 +253,13 @@ def test_counter(ops):
 @given(histories(SET_FS))
 def test_set(ops):
     agree(ops, {"model": "set"}, set_spec, frozenset())
+
+
+@given(histories(CAS_FS, max_calls=14))
+def test_cas_register_longer(ops):
+    agree(ops, {"model": "cas-register", "init": 0}, reg, 0)
+
+
+@given(histories(KV_FS, max_calls=12))
+def test_kv_longer(ops):
+    agree(ops, {"model": "kv"}, kv, ())
