@@ -107,6 +107,22 @@ def iter_forms(
     return _Reader(path, unwrap).forms(lines)
 
 
+#: The longest piece of a line read at once: a history written as one enormous line (a
+#: whole vector on one line) still streams, piece by piece.
+CHUNK = 1 << 20
+
+
+def read_pieces(stream: Iterable[str]) -> Iterator[str]:
+    """The lines of ``stream``; from a file, a line longer than ``CHUNK`` comes in pieces
+    (only the last piece of a line ends with its newline)."""
+    readline = getattr(stream, "readline", None)
+    if readline is None:
+        yield from stream
+        return
+    while piece := readline(CHUNK):
+        yield piece
+
+
 def loads(text: str, path: str | None = None) -> Any:
     """The single EDN form in ``text`` (a ``HistoryFormatError`` if there is not exactly one)."""
     forms = loads_all(text, path)
@@ -133,31 +149,34 @@ class _Reader:
         return HistoryFormatError(self.path, line, message)
 
     def forms(self, lines: Iterable[str]) -> Iterator[tuple[Any, int]]:
-        lineno = 0
-        pending = ""  # the text of a string still open at the end of the previous line
-        pending_line = 0  # where that string started
+        lineno = 1
+        pending = ""  # text carried to the next piece: an open string, or a cut token
+        pending_line = 0  # where that text started
         out = self.out
         stack = self.stack
-        for line in lines:
-            lineno += 1
+        for piece in read_pieces(lines):
             if pending:
-                line = pending + line
-            elif len(stack) <= 2 and stack[-1].kind in _ROOTS:
-                d = _fast_map(line)
+                piece = pending + piece
+            partial = piece[-1:] != "\n"  # a long line's piece (or a last line without \n)
+            if not pending and not partial and len(stack) <= 2 and stack[-1].kind in _ROOTS:
+                d = _fast_map(piece)
                 if d is not None:
                     yield d, lineno
+                    lineno += 1
                     continue
-            rest = self._tokenize(line, lineno)
+            rest = self._tokenize(piece, lineno, partial)
             if rest is not None:
-                if not (pending and len(rest) == len(line)):
-                    pending_line = lineno  # a new string opened on this line
+                if not (pending and len(rest) == len(piece)):
+                    pending_line = lineno  # it started in this piece
                 pending = rest
-                continue
-            pending = ""
+            else:
+                pending = ""
+            if not partial:
+                lineno += 1
             if out:
                 yield from out
                 out.clear()
-        if pending:
+        if pending and self._tokenize(pending, lineno, False) is not None:
             raise self.error(pending_line, "unterminated string (no closing '\"')")
         frame = self.stack[-1]
         if frame.kind != "root":
@@ -172,13 +191,17 @@ class _Reader:
             return f"'{opener}' opened here is never closed (expected '{_CLOSE[frame.kind]}')"
         return f"'{frame.kind}' here is not followed by a form"
 
-    def _tokenize(self, line: str, lineno: int) -> str | None:
-        """Consume one line; return the tail to carry over if it ends inside a string."""
+    def _tokenize(self, line: str, lineno: int, partial: bool) -> str | None:
+        """Consume a line (or a piece of one, if ``partial``); return the tail to carry over
+        to the next piece: a string still open, or a token that may continue there."""
         stack = self.stack
         frame = stack[-1]
         items = frame.items
         plain = frame.kind in _CONTAINERS
+        n = len(line)
         for m in _TOKEN.finditer(line):
+            if partial and m.end() == n:
+                return line[m.start() :]
             g = m.lastindex
             if g == 1:
                 if len(stack) == 1 and self.unwrap:

@@ -26,7 +26,14 @@ from collections.abc import Iterable, Iterator
 from typing import IO, Any
 
 from ddialab.errors import HistoryFormatError
-from ddialab.history._edn import dumps, is_keyword_name, iter_forms, keyword, loads_all
+from ddialab.history._edn import (
+    dumps,
+    is_keyword_name,
+    iter_forms,
+    keyword,
+    loads_all,
+    read_pieces,
+)
 from ddialab.history._op import NEMESIS, OP_TYPES, Op
 
 #: First line of every EDN history ddialab writes: no foreign conventions apply to it.
@@ -39,7 +46,7 @@ _TYPES_TEXT = ":invoke, :ok, :fail or :info"
 
 def iter_edn(stream: Iterable[str], path: str | None = None) -> Iterator[Op]:
     """Stream ops from an EDN history: op maps one per line, or one vector of maps."""
-    lines = iter(stream)
+    lines = read_pieces(stream)
     first = next(lines, "")
     exact = first.startswith(EXACT_HEADER)
     mapper = _EdnOpMapper(path, exact)

@@ -1,4 +1,5 @@
 import contextlib
+import io
 import math
 
 import pytest
@@ -197,3 +198,44 @@ def test_corpus_reads_the_same_with_and_without_the_fast_path(corpus, monkeypatc
     monkeypatch.setattr(_edn, "_fast_map", lambda line: None)
     slow = [list(iter_forms(t, unwrap=True)) for t in texts]
     assert fast == slow
+
+
+def _forms_in_pieces(text: str, chunk: int, monkeypatch) -> list:
+    monkeypatch.setattr(_edn, "CHUNK", chunk)
+    return list(iter_forms(io.StringIO(text), unwrap=True))
+
+
+def test_a_long_line_is_read_in_pieces_with_the_same_result(monkeypatch):
+    text = (
+        '; a comment that is long\n[{:a 1, :b "two words"} {:c [1 2 3] :d #{:x}}'
+        " {:e \\a :f 12345678 #_ :g} {:h ##Inf}]\n{:i 1}"
+    )
+    whole = list(iter_forms(text.splitlines(keepends=True), unwrap=True))
+    assert [line for _, line in whole] == [2, 2, 2, 2, 3]
+    for chunk in (1, 2, 3, 5, 8, 13):
+        assert _forms_in_pieces(text, chunk, monkeypatch) == whole
+
+
+@given(st.integers(1, 40))
+def test_errors_in_pieces_name_the_same_line(chunk):
+    text = '{:a 1}\n[{:b "x"} {:c 1x}]\n'
+    with pytest.raises(HistoryFormatError) as e:
+        list(_edn._Reader(None, True).forms(_Pieces(text, chunk)))
+    assert (e.value.line, e.value.message) == (2, "invalid number '1x'")
+
+
+class _Pieces(io.StringIO):
+    def __init__(self, text: str, chunk: int) -> None:
+        super().__init__(text)
+        self.chunk = chunk
+
+    def readline(self, size: int | None = -1) -> str:
+        return super().readline(self.chunk)
+
+
+def test_corpus_file_read_in_small_pieces(corpus, monkeypatch):
+    lines = (corpus / "knossos/data/cas-register/bad/rethink-fail.edn").read_text().splitlines()
+    text = " ".join(lines)  # one enormous line (the file has no ; comments)
+    whole = list(iter_forms([text], unwrap=True))
+    assert [form for form, _ in whole] == [form for form, _ in iter_forms(lines, unwrap=True)]
+    assert _forms_in_pieces(text, 97, monkeypatch) == whole
