@@ -3,10 +3,19 @@
 trio shuffles each batch of runnable tasks with a module-level ``random.Random`` (``_r``),
 and only sorts the batch into a stable order first when ``_ALLOW_DETERMINISTIC_SCHEDULING``
 is set (hypothesis sets it for its own runs).  Seeding ``_r`` and setting that flag before
-``trio.run`` makes task interleavings a pure function of the seed.  Both names are private:
-trio is pinned to one minor version in ``pyproject.toml`` and
-``tests/systems/sim/test_determinism.py`` is the canary that fails loudly if an upgrade
-moves them.
+``trio.run`` makes task interleavings a pure function of the seed.
+
+``try_fast_forward`` is the scheduler's shortcut: when no other task is runnable (none in
+the run queue, and none scheduled in the batch being run: ``Task._next_send_fn`` is set
+from the moment a task is rescheduled until it runs) and no cancel scope has an earlier
+deadline, nobody can observe the virtual clock before the
+scheduler's next event, so it jumps the ``MockClock`` itself and keeps going instead of
+sleeping and being woken by a cancellation (~10x fewer trio round trips).  It reads the
+run queue and the deadline heap of trio's runner.
+
+All of these names are private: trio is pinned to one minor version in ``pyproject.toml``
+and ``tests/systems/sim/test_determinism.py`` is the canary that fails loudly if an
+upgrade moves them.
 """
 
 from __future__ import annotations
@@ -15,6 +24,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 import trio
+import trio.lowlevel
 import trio.testing
 
 T = TypeVar("T")
@@ -43,3 +53,23 @@ def run_simulated(fn: Callable[..., Awaitable[T]], *args: Any, seed: int) -> T:
 def now_ns() -> int:
     """Current (simulated) trio time in integer nanoseconds."""
     return round(trio.current_time() * 1e9)
+
+
+def try_fast_forward(time_ns: int) -> bool:
+    """Jump the virtual clock to ``time_ns`` if no other task could run before then."""
+    runner: Any = trio._core._run.GLOBAL_RUN_CONTEXT.runner
+    if time_ns / 1e9 >= runner.deadlines.next_deadline() or _others_runnable(runner):
+        return False
+    clock: Any = trio.lowlevel.current_clock()
+    now = clock.current_time()
+    target = time_ns / 1e9
+    if target > now:
+        clock.jump(target - now)
+    return True
+
+
+def _others_runnable(runner: Any) -> bool:
+    if runner.runq:
+        return True
+    me = trio.lowlevel.current_task()
+    return any(t is not me and t._next_send_fn is not None for t in runner.tasks)
