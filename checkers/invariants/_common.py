@@ -1,0 +1,83 @@
+"""Shared helpers of the invariant checkers: op pairs, frozen values, witness records."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from ddialab.history import NEMESIS, History, Op
+
+
+@dataclass(frozen=True, slots=True)
+class Pair:
+    """A client op: its invocation, its completion (if any) and its outcome."""
+
+    inv: Op
+    comp: Op | None
+
+    @property
+    def outcome(self) -> str:
+        return self.comp.type if self.comp is not None else "info"
+
+    @property
+    def start(self) -> int:
+        return self.inv.index
+
+    @property
+    def end(self) -> float:
+        """Index of the completion; infinity when the op never completed."""
+        return self.comp.index if self.comp is not None else float("inf")
+
+    @property
+    def op(self) -> int:
+        return (self.comp or self.inv).index
+
+    @property
+    def value(self) -> Any:
+        """The completion's value when ok, else the invocation's."""
+        if self.comp is not None and self.comp.type == "ok":
+            return self.comp.value
+        return self.inv.value
+
+    def extra(self, name: str) -> Any:
+        if self.comp is not None and name in self.comp.extra:
+            return self.comp.extra[name]
+        return self.inv.extra.get(name)
+
+
+def client_pairs(history: History, fs: tuple[str, ...] | None = None) -> Iterator[Pair]:
+    for inv, comp in history.completed_pairs():
+        if inv.process != NEMESIS and (fs is None or inv.f in fs):
+            yield Pair(inv, comp)
+
+
+def freeze(v: Any) -> Any:
+    if isinstance(v, list | tuple):
+        return tuple(freeze(x) for x in v)
+    if isinstance(v, dict):
+        return ("__dict__", tuple(sorted((str(k), freeze(x)) for k, x in v.items())))
+    return v
+
+
+def thaw(v: Any) -> Any:
+    if isinstance(v, tuple):
+        if len(v) == 2 and v[0] == "__dict__" and isinstance(v[1], tuple):
+            return {k: thaw(x) for k, x in v[1]}
+        return [thaw(x) for x in v]
+    if isinstance(v, frozenset):
+        return sorted((thaw(x) for x in v), key=repr)
+    return v
+
+
+def show(v: Any) -> str:
+    return json.dumps(thaw(v), default=str)
+
+
+def is_int(v: Any) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
+def capped(items: list[Any], limit: int = 100) -> list[Any]:
+    return items[:limit]

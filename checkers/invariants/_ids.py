@@ -1,0 +1,35 @@
+"""Unique ids: no two acknowledged ``generate`` ops return the same id."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from checkers._result import Result, anomalies_result
+from checkers.invariants._common import client_pairs, freeze, show, thaw
+from ddialab.history import History
+
+
+def check_unique_ids(history: History, options: Mapping[str, Any]) -> Result:
+    seen: dict[Any, list[int]] = {}
+    attempted = 0
+    for p in client_pairs(history, ("generate",)):
+        attempted += 1
+        if p.outcome == "ok":
+            seen.setdefault(freeze(p.value), []).append(p.op)
+    dups = [
+        {
+            "id": thaw(v),
+            "ops": ops,
+            "explanation": f"id {show(v)} was returned by {len(ops)} ops: "
+            + ", ".join(str(o) for o in ops),
+        }
+        for v, ops in seen.items()
+        if len(ops) > 1
+    ]
+    return anomalies_result(
+        {"duplicated": dups},
+        attempted=attempted,
+        acknowledged=sum(len(o) for o in seen.values()),
+        unique=len(seen),
+    )

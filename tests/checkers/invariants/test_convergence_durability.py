@@ -1,0 +1,79 @@
+from checkers.invariants import check_convergence, check_durability
+from checkers.session.testing import HistoryBuilder
+
+
+def _replicated(states, nemesis_last=False):
+    b = HistoryBuilder()
+    b.append(0, "x", 1)
+    b.append(0, "x", 2)
+    b.write(0, "r", 5)
+    b.nemesis("heal")
+    for node, (xs, r) in states.items():
+        b.op(9, "final-read", ["x", None], result=["x", xs], node=node)
+        b.op(9, "final-read", ["r", None], result={"r": r}, node=node)
+    if nemesis_last:
+        b.nemesis("partition")
+    return b.history()
+
+
+def test_converged_replicas_are_valid():
+    r = check_convergence(_replicated({"n1": ([1, 2], 5), "n2": ([1, 2], 5)}), {})
+    assert r["valid"] is True
+    assert r["replicas"] == ["n1", "n2"]
+
+
+def test_divergence_and_lost_writes_by_value():
+    r = check_convergence(_replicated({"n1": ([1, 2], 5), "n2": ([1], 5)}), {})
+    assert r["anomaly_types"] == ["divergence", "lost-writes"]
+    (lost,) = r["anomalies"]["lost-writes"]
+    assert lost["value"] == 2 and lost["replicas"] == ["n2"]
+    assert lost["explanation"] == (
+        '2 was acknowledged for key "x" (op 3) but is missing from the final state of n2'
+    )
+
+
+def test_unexpected_register_value():
+    r = check_convergence(_replicated({"n1": ([1, 2], 6), "n2": ([1, 2], 6)}), {})
+    assert r["anomaly_types"] == ["unexpected"]
+
+
+def test_unknown_without_final_reads_or_before_healing_or_missing_replica():
+    assert check_convergence(HistoryBuilder().history(), {})["valid"] == "unknown"
+    h = _replicated({"n1": ([1, 2], 5)}, nemesis_last=True)
+    assert check_convergence(h, {})["valid"] == "unknown"
+    h = _replicated({"n1": ([1, 2], 5)})
+    r = check_convergence(h, {"nodes": ["n1", "n2"]})
+    assert r["valid"] == "unknown" and "n2" in r["reason"]
+
+
+def _storage(after_crash_read, durable=True):
+    b = HistoryBuilder()
+    b.write(0, "x", 1)
+    b.write(0, "x", 2, durable=durable or None)
+    b.append(0, "l", 7, durable=True)
+    b.nemesis("crash")
+    b.read(1, "x", after_crash_read)
+    b.read(1, "l", [7])
+    return b.history()
+
+
+def test_durable_write_survives():
+    assert check_durability(_storage(2), {})["valid"] is True
+
+
+def test_rolled_back_durable_write_is_flagged():
+    r = check_durability(_storage(1), {})
+    (w,) = r["anomalies"]["lost-durable-writes"]
+    assert w["ops"] == [3, 6, 9]
+    assert w["explanation"] == (
+        '2 was written durably to key "x" (op 3), the system crashed (op 6), and the read '
+        "at op 9 returned 1, without it"
+    )
+    assert check_durability(_storage(None), {})["valid"] is False
+    assert check_durability(_storage(1, durable=False), {})["valid"] is True
+
+
+def test_no_crash_is_unknown():
+    b = HistoryBuilder()
+    b.write(0, "x", 1, durable=True)
+    assert check_durability(b.history(), {})["valid"] == "unknown"

@@ -1,0 +1,56 @@
+from checkers.invariants import check_set
+from checkers.session.testing import HistoryBuilder
+
+
+def _adds(b, *elements, type_="ok"):
+    for e in elements:
+        b.op(0, "add", e, type_=type_)
+
+
+def test_all_present_is_valid():
+    b = HistoryBuilder()
+    _adds(b, 1, 2)
+    b.op(1, "read", None, result=[1, 2])
+    r = check_set(b.history(), {})
+    assert r["valid"] is True
+    assert r["counts"]["stable"] == 2
+
+
+def test_lost_unexpected_duplicated_and_recovered():
+    b = HistoryBuilder()
+    _adds(b, 1, 2)
+    b.op(0, "add", 3, type_="info")
+    b.op(1, "read", None, result=[1, 3, 9, 9])
+    r = check_set(b.history(), {})
+    assert r["anomaly_types"] == ["duplicated", "lost", "unexpected"]
+    assert r["lost"] == [2]
+    assert r["recovered"] == [3]
+    (lost,) = r["anomalies"]["lost"]
+    assert lost["explanation"] == ("2 was known by op 3, but the last read (op 7) lacks it")
+    assert r["anomalies"]["unexpected"][0]["explanation"] == (
+        "the read at op 7 returned 9, which no op ever tried to add"
+    )
+
+
+def test_stale_is_reported_and_an_anomaly_only_when_linearizable():
+    b = HistoryBuilder()
+    _adds(b, 1)
+    b.op(1, "read", None, result=[])
+    b.op(1, "read", None, result=[1])
+    assert check_set(b.history(), {})["valid"] is True
+    assert check_set(b.history(), {})["stale"] == [1]
+    r = check_set(b.history(), {"linearizable": True})
+    assert r["anomaly_types"] == ["stale"]
+    assert r["anomalies"]["stale"][0]["explanation"] == (
+        "1 was known by op 1, missing from the read at op 3, and back in the read at op 5"
+    )
+
+
+def test_never_read_and_failed_adds():
+    b = HistoryBuilder()
+    b.op(1, "read", None, result=[])
+    _adds(b, 1)
+    b.op(0, "add", 2, type_="fail")
+    r = check_set(b.history(), {})
+    assert r["valid"] is True
+    assert r["counts"]["never-read"] == 1
