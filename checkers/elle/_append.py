@@ -29,6 +29,7 @@ from typing import Any
 from checkers.elle._txns import RW, WR, WW, Txn, TxnGraph
 
 _INIT = object()
+_MANY = object()
 
 
 class AppendAnalysis:
@@ -43,7 +44,7 @@ class AppendAnalysis:
         self.failed_writer: dict[tuple[Any, Any], Txn] = {}
         self.intermediate: dict[tuple[Any, Any], int] = {}
         self.unobserved: dict[Any, list[tuple[int, Any]]] = {}
-        self.ext_reads: dict[int, list[tuple[Any, list[Any]]]] = {}
+        self.ext: list[tuple[int, Any, list[Any]]] = []  # external reads: (txn, key, list)
         self.longest: dict[Any, list[Any]] = {}
         self.bad_keys: set[Any] = set()
         self.pos: dict[Any, dict[Any, int]] = {}
@@ -58,65 +59,124 @@ class AppendAnalysis:
 
     def _index_writes(self) -> None:
         writer, inter = self.writer, self.intermediate
-        self.append_count: dict[Any, int] = {}
-        count = self.append_count
         for t in self.txns:
-            last: dict[Any, Any] = {}
-            for f, k, v in t.mops:
+            tid, mops = t.id, t.mops
+            if len(mops) == 1:
+                f, k, v = mops[0]
                 if f == "append":
-                    writer[(k, v)] = t.id
-                    count[k] = count.get(k, 0) + 1
+                    writer[(k, v)] = tid
+                continue
+            last: dict[Any, Any] = {}
+            for f, k, v in mops:
+                if f == "append":
+                    writer[(k, v)] = tid
                     if k in last:
-                        inter[(k, last[k])] = t.id
+                        inter[(k, last[k])] = tid
                     last[k] = v
         for t in self.failed:
             for f, k, v in t.mops:
                 if f == "append":
                     self.failed_writer[(k, v)] = t
-                    count[k] = count.get(k, 0) + 1
 
     def _scan_reads(self) -> None:
         lost: dict[tuple[Any, tuple[Any, ...]], list[int]] = {}
         for t in self.txns:
-            if t.type == "ok":
+            if t.type != "ok":
+                continue
+            mops = t.mops
+            if len(mops) == 1 or len({m[1] for m in mops}) == len(mops):
+                self._scan_simple(t)
+            else:
                 self._scan_txn(t, lost)
         for (k, value), ids in lost.items():
             if len(ids) > 1:
-                self.add(
-                    "lost-update",
-                    {"key": k, "value": list(value), "ops": [self.txns[i].index for i in ids]},
-                )
+                ops = [self.txns[i].index for i in ids]
+                self.add("lost-update", {"key": k, "value": list(value), "ops": ops})
+        self._element_checks()
 
-    def _scan_txn(self, t: Txn, lost: dict[tuple[Any, tuple[Any, ...]], list[int]]) -> None:
-        state: dict[Any, list[Any]] = {}
-        prefix_known: dict[Any, bool] = {}
-        ext: dict[Any, list[Any]] = {}
-        wrote: set[Any] = set()
-        for i, (f, k, v) in enumerate(t.mops):
-            if f == "append":
-                if k not in wrote:
-                    wrote.add(k)
-                    if k in ext:
-                        lost.setdefault((k, tuple(ext[k])), []).append(t.id)
-                if k not in state:
-                    state[k], prefix_known[k] = [], False
-                state[k] = [*state[k], v]
-                continue
+    def _scan_simple(self, t: Txn) -> None:
+        """The fast path: a txn touching each key once (every read is external)."""
+        tid, ext, inter = t.id, self.ext, self.intermediate
+        for f, k, v in t.mops:
             if f != "r":
                 continue
             if v is None:
                 v = []  # Elle: nil is the initial, empty list
-            elif not isinstance(v, list):
+            elif type(v) is not list:
+                continue
+            ext.append((tid, k, v))
+            if v and inter:
+                w = inter.get((k, v[-1]))
+                if w is not None and w != tid:
+                    self._g1b(t, 0, k, v, w)
+            self._observe(t, k, v)
+
+    def _observe(self, t: Txn, k: Any, v: list[Any]) -> None:
+        cur = self.longest.get(k)
+        if cur is None:
+            self.longest[k] = v
+        elif len(v) > len(cur):
+            if v[: len(cur)] == cur:
+                self.longest[k] = v
+            elif k not in self.bad_keys:
+                self._incompatible(t, k, cur, v)
+        elif cur[: len(v)] != v and k not in self.bad_keys:
+            self._incompatible(t, k, v, cur)
+
+    def _scan_txn(self, t: Txn, lost: dict[tuple[Any, tuple[Any, ...]], list[int]]) -> None:
+        """The general path: internal consistency, external reads, lost updates, G1b."""
+        state: dict[Any, list[Any]] = {}
+        known: dict[Any, bool] = {}
+        ext: dict[Any, list[Any]] = {}
+        wrote: set[Any] = set()
+        tid = t.id
+        for i, (f, k, v) in enumerate(t.mops):
+            if f == "append":
+                if k in state:
+                    state[k] = [*state[k], v]
+                else:
+                    state[k], known[k] = [v], False
+                if k not in wrote:
+                    wrote.add(k)
+                    if k in ext:
+                        lost.setdefault((k, tuple(ext[k])), []).append(tid)
+                continue
+            if f != "r":
+                continue
+            if v is None:
+                v = []
+            elif type(v) is not list:
                 continue
             if k in state:
-                self._check_internal(t, i, k, v, state[k], prefix_known[k])
+                self._check_internal(t, i, k, v, state[k], known[k])
             else:
                 ext[k] = v
-            state[k], prefix_known[k] = v, True
-            if not self._check_read(t, i, k, v) and ext.get(k) is v:
-                del ext[k]
-        if ext:
-            self.ext_reads[t.id] = list(ext.items())
+                self.ext.append((tid, k, v))
+            state[k], known[k] = v, True
+            if v:
+                w = self.intermediate.get((k, v[-1]))
+                if w is not None and w != tid:
+                    self._g1b(t, i, k, v, w)
+            self._observe(t, k, v)
+
+    def _incompatible(self, t: Txn, k: Any, a: list[Any], b: list[Any]) -> None:
+        self.bad_keys.add(k)
+        self.add("incompatible-order", {"key": k, "reads": [a, b], "op": t.index})
+
+    def _g1b(self, t: Txn, i: int, k: Any, v: list[Any], w: int) -> None:
+        final = [m[2] for m in self.txns[w].mops if m[0] == "append" and m[1] == k][-1]
+        self.add(
+            "G1b",
+            {
+                "op": t.index,
+                "mop": i,
+                "key": k,
+                "read": v,
+                "element": v[-1],
+                "writer": self.txns[w].index,
+                "final": final,
+            },
+        )
 
     def _check_internal(
         self, t: Txn, i: int, k: Any, v: list[Any], expected: list[Any], known: bool
@@ -138,79 +198,85 @@ class AppendAnalysis:
                 },
             )
 
-    def _check_read(self, t: Txn, i: int, k: Any, v: list[Any]) -> bool:
-        """Record the read's anomalies; False if it is unusable (duplicate elements)."""
-        if len(set(map(_hashable, v))) != len(v):
-            dups = sorted({x for x in v if v.count(x) > 1}, key=repr)
-            self.add(
-                "duplicate-elements",
-                {"op": t.index, "mop": i, "key": k, "read": v, "duplicates": dups},
-            )
-            return False
-        for x in v:
-            fw = self.failed_writer.get((k, x))
-            if fw is not None:
-                self.add(
-                    "G1a",
-                    {
-                        "op": t.index,
-                        "mop": i,
-                        "key": k,
-                        "read": v,
-                        "element": x,
-                        "writer": fw.index,
-                    },
-                )
-            elif (k, x) not in self.writer:
-                self.add(
-                    "garbage-read", {"op": t.index, "mop": i, "key": k, "read": v, "element": x}
-                )
-        if v:
-            w = self.intermediate.get((k, v[-1]))
-            if w is not None and w != t.id:
-                final = [m[2] for m in self.txns[w].mops if m[0] == "append" and m[1] == k]
-                self.add(
-                    "G1b",
-                    {
-                        "op": t.index,
-                        "mop": i,
-                        "key": k,
-                        "read": v,
-                        "element": v[-1],
-                        "writer": self.txns[w].index,
-                        "final": final[-1],
-                    },
-                )
-        self._observe(t, k, v)
-        return True
+    def _element_checks(self) -> None:
+        """Duplicates, aborted (G1a) and garbage elements.
 
-    def _observe(self, t: Txn, k: Any, v: list[Any]) -> None:
-        if k in self.bad_keys:
+        Every read of a key without incompatible orders is a prefix of its longest read,
+        so each element is checked once, on the longest read, and blamed on every read
+        long enough to include it.  Keys with incompatible reads are checked read by read.
+        """
+        suspects: dict[Any, list[tuple[str, int, Any]]] = {}
+        fw, writer = self.failed_writer, self.writer
+        for k, order in self.longest.items():
+            if k in self.bad_keys:
+                continue
+            dup = _first_duplicate(order)
+            if dup is not None:
+                suspects.setdefault(k, []).append(("duplicate-elements", dup, order[dup]))
+            for j, x in enumerate(order):
+                if (k, x) in fw:
+                    suspects.setdefault(k, []).append(("G1a", j, x))
+                elif (k, x) not in writer:
+                    suspects.setdefault(k, []).append(("garbage-read", j, x))
+        if not suspects and not self.bad_keys:
             return
-        cur = self.longest.get(k)
-        if cur is None:
-            self.longest[k] = v
-            return
-        short, long_ = (cur, v) if len(cur) <= len(v) else (v, cur)
-        if long_[: len(short)] != short:
-            self.bad_keys.add(k)
-            self.add("incompatible-order", {"key": k, "reads": [short, long_], "op": t.index})
-        elif long_ is v:
-            self.longest[k] = v
+        for t in self.txns:
+            if t.type != "ok":
+                continue
+            for i, (f, k, v) in enumerate(t.mops):
+                if f != "r" or type(v) is not list:
+                    continue
+                if k in self.bad_keys:
+                    self._check_elements(k, t.id, i, v, None)
+                elif k in suspects:
+                    self._check_elements(k, t.id, i, v, suspects[k])
+        for k in suspects:
+            if any(kind == "duplicate-elements" for kind, _, _ in suspects[k]):
+                self.bad_keys.add(k)
+
+    def _check_elements(
+        self, k: Any, tid: int, i: int, v: list[Any], found: list[tuple[str, int, Any]] | None
+    ) -> None:
+        op = self.txns[tid].index
+        if found is None:
+            dup = _first_duplicate(v)
+            found = [("duplicate-elements", dup, v[dup])] if dup is not None else []
+            for j, x in enumerate(v):
+                if (k, x) in self.failed_writer:
+                    found.append(("G1a", j, x))
+                elif (k, x) not in self.writer:
+                    found.append(("garbage-read", j, x))
+        for kind, j, x in found:
+            if j >= len(v):
+                continue
+            w: dict[str, Any] = {"op": op, "mop": i, "key": k, "read": v, "element": x}
+            if kind == "duplicate-elements":
+                w = {"op": op, "mop": i, "key": k, "read": v, "duplicates": [x]}
+            elif kind == "G1a":
+                w["writer"] = self.failed_writer[(k, x)].index
+            self.add(kind, w)
 
     def _version_orders(self) -> None:
-        for k in self.bad_keys:
-            self.longest.pop(k, None)
+        longest, bad = self.longest, self.bad_keys
+        for k in bad:
+            longest.pop(k, None)
+        single: dict[Any, Any] = {}
         for k, v in self.writer:
-            if k not in self.longest and k not in self.bad_keys and self.append_count[k] == 1:
-                self.longest[k] = [v]
-        for k, order in self.longest.items():
+            if k not in longest and k not in bad:
+                single[k] = _MANY if k in single else v
+        for k, v in single.items():
+            if v is not _MANY and not any(fk == k for fk, _ in self.failed_writer):
+                longest[k] = [v]
+        dirty_keys = {k for k, _ in self.failed_writer}
+        for k, order in longest.items():
             self.pos[k] = {x: i for i, x in enumerate(order)}
-            self._dirty_update(k, order)
+            if k in dirty_keys:
+                self._dirty_update(k, order)
+        pos, unobserved = self.pos, self.unobserved
         for (k, v), tid in self.writer.items():
-            p = self.pos.get(k)
+            p = pos.get(k)
             if p is not None and v not in p:
-                self.unobserved.setdefault(k, []).append((tid, v))
+                unobserved.setdefault(k, []).append((tid, v))
 
     def _dirty_update(self, k: Any, order: list[Any]) -> None:
         aborted = None
@@ -237,48 +303,50 @@ class AppendAnalysis:
     # -- edges -----------------------------------------------------------------------
 
     def add_edges(self) -> None:
-        g, writer, pos, longest = self.g, self.writer, self.pos, self.longest
-        add = g.add
+        out, writer, longest = self.g.out, self.writer, self.longest
         for k, order in longest.items():
-            prev = None
+            if k in self.bad_keys:
+                continue
+            prev = -1
             for x in order:
-                w = writer.get((k, x))
-                if w is None:
-                    continue
-                if prev is not None and prev != w:
-                    add(prev, w, WW)
-                prev = w
-            for w, _ in self.unobserved.get(k, ()):
-                if prev is not None:
-                    add(prev, w, WW)
-        for tid, reads in self.ext_reads.items():
-            for k, v in reads:
-                p = pos.get(k)
-                if p is None:
-                    continue
-                if v:
-                    w = writer.get((k, v[-1]))
-                    if w is not None:
-                        add(w, tid, WR)
-                order = longest[k]
-                if len(v) < len(order):
-                    w = writer.get((k, order[len(v)]))
-                    if w is not None:
-                        add(tid, w, RW)
-                else:
-                    for w, _ in self.unobserved.get(k, ()):
-                        add(tid, w, RW)
+                w = writer.get((k, x), -1)
+                if w >= 0:
+                    if prev >= 0 and prev != w:
+                        out[prev].append(w << 5 | WW)
+                    prev = w
+            if prev >= 0:
+                for w, _ in self.unobserved.get(k, ()):
+                    if w != prev:
+                        out[prev].append(w << 5 | WW)
+        unobserved = self.unobserved
+        for tid, k, v in self.ext:
+            order = longest.get(k)
+            if order is None:
+                continue
+            n = len(v)
+            if n:
+                w = writer.get((k, v[-1]), -1)
+                if w >= 0 and w != tid:
+                    out[w].append(tid << 5 | WR)
+            if n < len(order):
+                w = writer.get((k, order[n]), -1)
+                if w >= 0 and w != tid:
+                    out[tid].append(w << 5 | RW)
+            elif k in unobserved:
+                for w, _ in unobserved[k]:
+                    if w != tid:
+                        out[tid].append(w << 5 | RW)
 
     # -- explanations ----------------------------------------------------------------
 
     def explain(self, a: int, b: int, kind: int) -> dict[str, Any] | None:
         """The facts behind edge a -> b of ``kind`` (ww, wr or rw), or None."""
         if kind == WR:
-            for k, v in self.ext_reads.get(b, ()):
+            for k, v in self._external_reads(b):
                 if v and k in self.pos and self.writer.get((k, v[-1])) == a:
                     return {"type": "wr", "key": k, "read": v, "value": v[-1]}
         elif kind == RW:
-            for k, v in self.ext_reads.get(a, ()):
+            for k, v in self._external_reads(a):
                 x = self._next_by(k, len(v), b)
                 if x is not _INIT:
                     return {"type": "rw", "key": k, "read": v, "value": x}
@@ -289,6 +357,16 @@ class AppendAnalysis:
                     if prev is not _INIT and self.writer.get((k, prev)) == a:
                         return {"type": "ww", "key": k, "value": prev, "value2": v}
         return None
+
+    def _external_reads(self, tid: int) -> list[tuple[Any, list[Any]]]:
+        """A txn's reads of keys it had not yet touched (nil read as [])."""
+        seen: set[Any] = set()
+        out = []
+        for f, k, v in self.txns[tid].mops:
+            if f == "r" and k not in seen and (v is None or type(v) is list):
+                out.append((k, v or []))
+            seen.add(k)
+        return out
 
     def _next_by(self, k: Any, i: int, b: int) -> Any:
         order = self.longest.get(k)
@@ -311,5 +389,14 @@ class AppendAnalysis:
         return order[j] if j >= 0 else _INIT
 
 
-def _hashable(x: Any) -> Any:
-    return tuple(x) if isinstance(x, list) else x
+def _first_duplicate(v: list[Any]) -> int | None:
+    """Index of the first element that repeats an earlier one, or None."""
+    try:
+        if len(set(v)) == len(v):
+            return None
+    except TypeError:  # unhashable elements: compare the slow way
+        pass
+    for j, x in enumerate(v):
+        if x in v[:j]:
+            return j
+    return None

@@ -21,6 +21,7 @@ so a timed-out search can still prove invalidity, and never passes.
 
 from __future__ import annotations
 
+import gc
 import time
 from collections import deque
 from collections.abc import Callable, Mapping
@@ -67,6 +68,20 @@ MODELS: dict[str, WorkloadModel] = {
 
 
 def check(history: Any, options: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """Check a list-append or rw-register history; see the module docstring."""
+    # The analysis allocates ~1M small objects and makes no reference cycles; pausing the
+    # cyclic collector (which would rescan the whole history each generation-2 pass)
+    # saves about a third of the time on 100k-txn histories.
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _check(history, options)
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _check(history: Any, options: Mapping[str, Any] | None) -> dict[str, Any]:
     opts = dict(options or {})
     model = _workload(opts.get("model"))
     cm = canonical_model(opts.get("consistency_model") or DEFAULT_MODEL)
@@ -100,7 +115,7 @@ def _cycles(
     incomplete = []
     wanted = set(CYCLE_TYPES)
     for nodes in nontrivial_sccs(g.out):
-        sg = scc_graph(nodes, g.out, g.kinds)
+        sg = scc_graph(nodes, g)
         found, unsearched = search_scc(sg, g.n_txns, wanted, deadline)
         if unsearched:
             size = sum(1 for v in nodes if v < g.n_txns)

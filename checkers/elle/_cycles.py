@@ -68,18 +68,23 @@ class Spec:
 SPECS = [Spec(name) for name in CYCLE_TYPES]
 
 
-def scc_graph(nodes: list[int], out: list[list[int]], kinds: list[list[int]]) -> nx.DiGraph:
+def scc_graph(nodes: list[int], g: Any) -> nx.DiGraph:
     """The SCC as a networkx DiGraph with a kind bitmask ``k`` on each edge."""
     member = set(nodes)
-    g = nx.DiGraph()
+    edges: dict[tuple[int, int], int] = {}
     for a in nodes:
-        for b, kind in zip(out[a], kinds[a], strict=True):
+        for e in g.out[a]:
+            b = e >> 5
             if b in member:
-                if g.has_edge(a, b):
-                    g[a][b]["k"] |= kind
-                else:
-                    g.add_edge(a, b, k=kind)
-    return g
+                edges[(a, b)] = edges.get((a, b), 0) | (e & 31)
+        if a < g.n_txns and not g.proc_in_out:
+            b = g.proc_next[a]
+            if b in member:
+                edges[(a, b)] = edges.get((a, b), 0) | PROCESS
+    sg = nx.DiGraph()
+    sg.add_nodes_from(nodes)
+    sg.add_edges_from((a, b, {"k": k}) for (a, b), k in edges.items())
+    return sg
 
 
 def search_scc(

@@ -157,7 +157,7 @@ class RegisterAnalysis:
         return bad
 
     def add_edges(self) -> None:
-        add, writer = self.g.add, self.writer
+        add, writer = self.g.add, self.writer  # few edges: the method call is fine
         for (k, v), readers in self.readers.items():
             w = writer.get((k, v))
             if w is not None and k not in self._cyclic:

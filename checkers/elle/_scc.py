@@ -14,7 +14,10 @@ from __future__ import annotations
 
 
 def nontrivial_sccs(out: list[list[int]]) -> list[list[int]]:
-    """Components with two or more nodes (the graph has no self-loops), via Tarjan."""
+    """Components with two or more nodes, via Tarjan.
+
+    ``out[v]`` holds encoded edges ``w << 5 | kind`` (see ``TxnGraph``); no self-loops.
+    """
     n = len(out)
     index = [-1] * n
     low = [0] * n
@@ -33,7 +36,8 @@ def nontrivial_sccs(out: list[list[int]]) -> list[list[int]]:
         while work:
             v, it = work[-1]
             pushed = False
-            for w in it:
+            for e in it:
+                w = e >> 5
                 if index[w] == -1:
                     index[w] = low[w] = counter
                     counter += 1

@@ -65,21 +65,28 @@ class Txn:
 
 
 class TxnGraph:
-    """Nodes 0..n-1 are txns, n.. are time nodes; parallel target/kind adjacency lists."""
+    """Nodes 0..n-1 are txns, n.. are time nodes.
 
-    __slots__ = ("kinds", "n_txns", "out", "txns")
+    ``out[a]`` lists a's edges, each encoded as ``b << 5 | kind`` (one int per edge keeps
+    the 1M-edge graphs of 100k-txn histories cheap to build and walk).  Process edges
+    live in ``proc_next`` (each txn's successor on its process, or -1) and enter
+    ``out`` only when there are no real-time edges: real-time order already implies
+    process order, so the whole-graph SCCs do not need them; ``scc_graph`` adds them
+    back inside each component for the cycle search.
+    """
+
+    __slots__ = ("n_txns", "out", "proc_in_out", "proc_next", "txns")
 
     def __init__(self, txns: list[Txn], n_time: int) -> None:
         self.txns = txns
         self.n_txns = len(txns)
-        size = self.n_txns + n_time
-        self.out: list[list[int]] = [[] for _ in range(size)]
-        self.kinds: list[list[int]] = [[] for _ in range(size)]
+        self.out: list[list[int]] = [[] for _ in range(self.n_txns + n_time)]
+        self.proc_next: list[int] = [-1] * self.n_txns
+        self.proc_in_out = False
 
     def add(self, a: int, b: int, kind: int) -> None:
         if a != b:
-            self.out[a].append(b)
-            self.kinds[a].append(kind)
+            self.out[a].append(b << 5 | kind)
 
     def is_time(self, node: int) -> bool:
         return node >= self.n_txns
@@ -105,90 +112,82 @@ def _mops(completion: Op | None, invocation: Op) -> list[Any]:
 def collect(
     history: History | Iterable[Op], process: bool = True, realtime: bool = True
 ) -> tuple[TxnGraph, list[Txn]]:
-    """Txns (ok/info as graph nodes), failed txns, and (if asked) order edges."""
+    """Txns (ok/info as graph nodes), failed txns, and (if asked) order edges.
+
+    Time nodes are shared: a new one opens only at an ok completion that follows an
+    invocation, so a run of completions with no invocation between them shares one.
+    """
     txns: list[Txn] = []
     failed: list[Txn] = []
-    pending: dict[Any, Op] = {}
-    ok_completions: list[int] = []  # txn id of each ok completion, in order
-    rt_in: list[int] = []  # per txn: number of ok completions before its invocation
-    seen_at_invoke: dict[int, int] = {}
-    last_of_process: dict[Any, int] = {}
-    proc_edges: list[tuple[int, int]] = []
+    pending: dict[Any, tuple[Op, int]] = {}
+    time_of: list[int] = []  # per txn: its completion's time node, or -1
+    seen: list[int] = []  # per txn: newest time node at its invocation, or -1
+    cur, invoked = -1, True
     for op in history:
-        if op.process == NEMESIS or not is_txn_op(op):
+        if op.process == NEMESIS or (op.f != "txn" and not is_txn_op(op)):
             continue
-        if op.type == "invoke":
-            pending[op.process] = op
-            seen_at_invoke[op.index] = len(ok_completions)
+        typ = op.type
+        if typ == "invoke":
+            pending[op.process] = (op, cur)
+            invoked = True
             continue
-        inv = pending.pop(op.process, None)
-        if inv is None:
+        got = pending.pop(op.process, None)
+        if got is None:
             continue
-        if op.type == "fail":
-            failed.append(
-                Txn(-1, op.index, inv.index, "fail", op.process, _mops(op, inv), op.index)
-            )
-            continue
+        inv, saw = got
+        mops = op.value if isinstance(op.value, list) else _mops(None, inv)
         t = Txn(
-            len(txns),
-            op.index,
-            inv.index,
-            op.type,
-            op.process,
-            _mops(op, inv),
-            op.index if op.type == "ok" else None,
+            len(txns), op.index, inv.index, typ, op.process, mops, op.index if typ == "ok" else None
         )
+        if typ == "fail":
+            t.id = -1
+            failed.append(t)
+            continue
         if op.extra:
             t.orders = op.extra.get("version_order")
-        _add_txn(t, txns, rt_in, seen_at_invoke, last_of_process, proc_edges)
-        if op.type == "ok":
-            ok_completions.append(t.id)
-    for inv in pending.values():
-        t = Txn(len(txns), inv.index, inv.index, "info", inv.process, _mops(None, inv), None)
-        _add_txn(t, txns, rt_in, seen_at_invoke, last_of_process, proc_edges)
-    if not realtime:
-        ok_completions, rt_in = [], [0] * len(txns)
-    if not process:
-        proc_edges = []
-    return _order_graph(txns, ok_completions, rt_in, proc_edges), failed
+        txns.append(t)
+        seen.append(saw)
+        if typ == "ok":
+            if invoked:
+                cur, invoked = cur + 1, False
+            time_of.append(cur)
+        else:
+            time_of.append(-1)
+    for inv, saw in pending.values():
+        txns.append(
+            Txn(len(txns), inv.index, inv.index, "info", inv.process, _mops(None, inv), None)
+        )
+        seen.append(saw)
+        time_of.append(-1)
+    n_time = cur + 1 if realtime else 0
+    g = TxnGraph(txns, n_time)
+    if realtime:
+        _realtime_edges(g, time_of, seen, n_time)
+    if process:
+        _process_edges(g, in_out=not realtime)
+    return g, failed
 
 
-def _add_txn(
-    t: Txn,
-    txns: list[Txn],
-    rt_in: list[int],
-    seen_at_invoke: dict[int, int],
-    last_of_process: dict[Any, int],
-    proc_edges: list[tuple[int, int]],
-) -> None:
-    txns.append(t)
-    rt_in.append(seen_at_invoke.pop(t.invoke, 0))
-    prev = last_of_process.get(t.process)
-    if prev is not None:
-        proc_edges.append((prev, t.id))
-    last_of_process[t.process] = t.id
+def _realtime_edges(g: TxnGraph, time_of: list[int], seen: list[int], n_time: int) -> None:
+    out, n = g.out, g.n_txns
+    for tid, node in enumerate(time_of):
+        if node >= 0:
+            out[tid].append((n + node) << 5 | REALTIME)
+    for i in range(n_time - 1):
+        out[n + i].append((n + i + 1) << 5 | REALTIME)
+    for tid, node in enumerate(seen):
+        if node >= 0:
+            out[n + node].append(tid << 5 | REALTIME)
 
 
-def _order_graph(
-    txns: list[Txn],
-    ok_completions: list[int],
-    rt_in: list[int],
-    proc_edges: list[tuple[int, int]],
-) -> TxnGraph:
-    g = TxnGraph(txns, len(ok_completions))
-    n = len(txns)
-    out, kinds = g.out, g.kinds
-    for i, tid in enumerate(ok_completions):
-        out[tid].append(n + i)
-        kinds[tid].append(REALTIME)
-        if i + 1 < len(ok_completions):
-            out[n + i].append(n + i + 1)
-            kinds[n + i].append(REALTIME)
-    for tid, seen in enumerate(rt_in):
-        if seen:
-            out[n + seen - 1].append(tid)
-            kinds[n + seen - 1].append(REALTIME)
-    for a, b in proc_edges:
-        out[a].append(b)
-        kinds[a].append(PROCESS)
-    return g
+def _process_edges(g: TxnGraph, in_out: bool) -> None:
+    last: dict[Any, int] = {}
+    nxt = g.proc_next
+    for t in g.txns:
+        prev = last.get(t.process)
+        if prev is not None:
+            nxt[prev] = t.id
+            if in_out:
+                g.out[prev].append(t.id << 5 | PROCESS)
+        last[t.process] = t.id
+    g.proc_in_out = in_out
