@@ -9,14 +9,25 @@ from typing import Any
 from checkers import CHECKERS, compose, get_checker
 from ddialab.history import History
 from ddialab.runner._spec import TestSpec
+from systems import get_system
 from workloads import CheckerSpec, get_workload
+from workloads._txn import strongest_claim
 
 DEFAULT_CHECK_SECONDS = 60.0
 
 
 def checker_specs(spec: TestSpec) -> dict[str, CheckerSpec]:
+    """The workload's checkers, judged against what the system claims.
+
+    Transactional checkers get the strongest consistency model the system claims, unless
+    the workload options name one: a run is valid iff the system kept its promise.
+    """
     workload = get_workload(spec.workload)
     opts = {**(workload.defaults or {}), **spec.workload_options}
+    if "consistency_model" not in opts:
+        claimed = strongest_claim(get_system(spec.system).claims)
+        if claimed:
+            opts["consistency_model"] = claimed
     specs = workload.checkers(opts)
     if spec.checkers is not None:
         specs = {name: specs.get(name, (name, {})) for name in spec.checkers}

@@ -1,0 +1,63 @@
+"""Shared generator of Jepsen-style transactions over a rolling pool of keys.
+
+A txn is 1..``max_txn_length`` micro-ops, each a read ``["r", k, None]`` or a write
+(``["append", k, v]`` or ``["w", k, v]``) with ``v`` unique per key (1, 2, 3, ...).  The
+pool holds ``key_count`` active keys; once a key has taken ``max_writes_per_key`` writes
+it is retired and a fresh key takes its place, as Jepsen's append workload does, so
+histories stay checkable in linear time.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable, Mapping
+from typing import Any
+
+DEFAULTS = {"key_count": 5, "max_txn_length": 4, "max_writes_per_key": 32, "read_ratio": 0.5}
+
+CONSISTENCY_ORDER = (
+    "strict-serializable",
+    "serializable",
+    "snapshot-isolation",
+    "repeatable-read",
+    "read-committed",
+    "read-uncommitted",
+)
+
+
+def txn_generator(
+    write_f: str, rng: random.Random, options: Mapping[str, Any]
+) -> Callable[[], dict[str, Any]]:
+    opts = {**DEFAULTS, **options}
+    pool = list(range(int(opts["key_count"])))
+    next_key = [len(pool)]
+    writes: dict[int, int] = {}
+
+    def micro_op() -> list[Any]:
+        slot = rng.randrange(len(pool))
+        k = pool[slot]
+        if rng.random() < float(opts["read_ratio"]):
+            return ["r", k, None]
+        writes[k] = writes.get(k, 0) + 1
+        if writes[k] >= int(opts["max_writes_per_key"]):
+            pool[slot] = next_key[0]
+            next_key[0] += 1
+        return [write_f, k, writes[k]]
+
+    def next_txn() -> dict[str, Any]:
+        n = rng.randint(1, int(opts["max_txn_length"]))
+        return {"f": "txn", "value": [micro_op() for _ in range(n)]}
+
+    return next_txn
+
+
+def final_reads(keys: int) -> list[dict[str, Any]]:
+    return [{"f": "txn", "value": [["r", k, None] for k in range(keys)], "final": True}]
+
+
+def strongest_claim(claims: frozenset[str] | set[str]) -> str | None:
+    """The strongest transactional consistency model among a system's claims."""
+    for model in CONSISTENCY_ORDER:
+        if model in claims:
+            return model
+    return None
