@@ -59,6 +59,11 @@ CHECKERS: dict[str, CheckerEntry] = {
             "counter reads within bounds of acknowledged and indeterminate increments",
         ),
         CheckerEntry(
+            "durability",
+            "checkers.invariants:check_durability",
+            "writes acknowledged after fsync survive every crash",
+        ),
+        CheckerEntry(
             "unique-ids",
             "checkers.invariants:check_unique_ids",
             "every generated id is unique",

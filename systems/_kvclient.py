@@ -13,6 +13,8 @@ from typing import Any
 from systems.sim import RequestTimeout, World
 
 DEFAULT_TIMEOUT_NS = 500_000_000
+#: reply keys copied into the completion (so into the op's extras): evidence checkers use
+PASSED_THROUGH = ("durable", "version", "lsn", "vclock", "node", "siblings")
 
 
 def request_for(op: dict[str, Any]) -> dict[str, Any]:
@@ -28,12 +30,13 @@ def completion_for(op: dict[str, Any], reply: dict[str, Any]) -> dict[str, Any]:
         kind = "fail" if reply.get("definite") else "info"
         return {"type": kind, "value": op.get("value"), "error": reply.get("code", "error")}
     f = op["f"]
+    extra = {k: reply[k] for k in PASSED_THROUGH if k in reply}
     if f == "txn":
-        return {"type": "ok", "value": reply["value"]}
+        return {"type": "ok", "value": reply["value"], **extra}
     key, arg = op["value"]
     if f == "read":
-        return {"type": "ok", "value": [key, reply.get("value")]}
-    return {"type": "ok", "value": [key, arg]}
+        return {"type": "ok", "value": [key, reply.get("value")], **extra}
+    return {"type": "ok", "value": [key, arg], **extra}
 
 
 class KVClient:

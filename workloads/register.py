@@ -53,6 +53,8 @@ def checkers(options: Mapping[str, Any]) -> dict[str, CheckerSpec]:
             {"model": "cas-register", "independent": True, "init": None},
         ),
         "register-simple": ("register-simple", {}),
+        "session": ("session", {}),
+        "durability": ("durability", {}),
     }
 
 

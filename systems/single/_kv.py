@@ -48,6 +48,8 @@ def apply_txn(data: dict[Any, Any], ops: list[list[Any]]) -> list[list[Any]]:
 class KVNode:
     def __init__(self, durable: bool = True, sync_every: int = 8) -> None:
         self.data: dict[Any, Any] = {}
+        #: per-key count of mutations: the version a reply reports, as evidence of order
+        self.versions: dict[Any, int] = {}
         self.durable = durable
         self.sync_every = sync_every
         self.unsynced = 0
@@ -69,46 +71,50 @@ class KVNode:
         rt.reply(msg, handler(rt, body))
 
     def _on_read(self, rt: Runtime, body: dict[str, Any]) -> dict[str, Any]:
-        return _ok(self.data.get(_key(body["key"])))
+        k = _key(body["key"])
+        return {**_ok(self.data.get(k)), "version": self.versions.get(k, 0)}
 
     def _on_write(self, rt: Runtime, body: dict[str, Any]) -> dict[str, Any]:
-        self._log(rt, ["w", body["key"], body["value"]])
-        return _ok()
+        return self._log(rt, ["w", body["key"], body["value"]])
 
     def _on_append(self, rt: Runtime, body: dict[str, Any]) -> dict[str, Any]:
-        self._log(rt, ["append", body["key"], body["value"]])
-        return _ok()
+        return self._log(rt, ["append", body["key"], body["value"]])
 
     def _on_cas(self, rt: Runtime, body: dict[str, Any]) -> dict[str, Any]:
         old, new = body["value"]
         current = self.data.get(_key(body["key"]))
         if current != old:
             return _error("cas-mismatch", True, f"expected {old!r}, found {current!r}")
-        self._log(rt, ["w", body["key"], new])
-        return _ok()
+        return self._log(rt, ["w", body["key"], new])
 
     def _on_txn(self, rt: Runtime, body: dict[str, Any]) -> dict[str, Any]:
         ops = body["ops"]
         result = apply_txn(dict(self.data), ops)  # dry run for the reply
         writes = [op for op in ops if op[0] != "r"]
         if writes:
-            self._log(rt, ["txn", None, writes])
+            return {**self._log(rt, ["txn", None, writes]), "value": result}
         return _ok(result)
 
-    def _log(self, rt: Runtime, entry: list[Any]) -> None:
+    def _log(self, rt: Runtime, entry: list[Any]) -> dict[str, Any]:
+        """Apply and log a mutation; the reply says its version and if it is on disk."""
         self._apply(entry)
         rt.disk.append(LOG, (json.dumps(entry) + "\n").encode())
         self.unsynced += 1
+        reply = _ok()
+        if entry[0] != "txn":
+            reply["version"] = self.versions[_key(entry[1])]
         if self.durable or self.unsynced >= self.sync_every:
             rt.disk.fsync(LOG)
             self.unsynced = 0
+            reply["durable"] = True
+        return reply
 
     def _apply(self, entry: list[Any]) -> None:
         f, k, v = entry
-        if f == "txn":
-            apply_txn(self.data, [[a, _key(b), c] for a, b, c in v])
-        else:
-            apply_txn(self.data, [[f, _key(k), v]])
+        mops = [[a, _key(b), c] for a, b, c in v] if f == "txn" else [[f, _key(k), v]]
+        apply_txn(self.data, mops)
+        for _, key, _ in mops:
+            self.versions[key] = self.versions.get(key, 0) + 1
 
 
 def _key(k: Any) -> Any:
