@@ -360,4 +360,13 @@ def _node_detail(node: GNode, view: HistoryView) -> str:
     p = view.by_index.get(i) if i is not None else None
     if p is None:
         return node.detail
-    return f"op {p.inv}: p{p.process} {p.f} {short(p.value, 40)} ({p.outcome})"
+    return f"op {p.inv}: p{p.process} {p.f} {mops(p.value)}"
+
+
+def mops(value: Any, limit: int = 60) -> str:
+    """A transaction's micro-ops as Elle prints them (``[append 9 2] [r 8 nil]``)."""
+    if not (isinstance(value, list) and value and all(isinstance(m, list) for m in value)):
+        return short(value, limit)
+    text = " ".join("[" + " ".join("nil" if x is None else short(x, 24) for x in m) + "]"
+                    for m in value)  # fmt: skip
+    return text if len(text) <= limit else text[: limit - 1] + "…"

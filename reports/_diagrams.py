@@ -47,8 +47,13 @@ class LinearView:
 
 def linear_view(w: dict[str, Any], view: HistoryView) -> LinearView | None:
     prefixes = [p for p in w.get("prefixes") or [] if isinstance(p, dict)]
-    part = [view.by_index[i] for i in w.get("ops") or [] if i in view.by_index]
-    if not prefixes or not part:
+    if not prefixes:
+        return None
+    if isinstance(w.get("ops"), list):
+        part = [view.by_index[i] for i in w["ops"] if i in view.by_index]
+    else:  # the checker names only the dead ends' ops: the partition is the key's ops
+        part = _partition(w, prefixes, view)
+    if not part:
         return None
     window = _lin_window(prefixes, part, view)
     shown = []
@@ -60,7 +65,25 @@ def linear_view(w: dict[str, Any], view: HistoryView) -> LinearView | None:
             "blocked": (p.get("blocked") or {}).get("description"),
             "svg": _lin_svg(p, window, view),
         })  # fmt: skip
-    return LinearView(w.get("key"), str(w.get("model", "")), len(window), len(part), shown)
+    total = w["part_ops"] if isinstance(w.get("part_ops"), int) else len(part)
+    return LinearView(w.get("key"), str(w.get("model", "")), len(window), total, shown)
+
+
+def _partition(w: dict[str, Any], prefixes: list[dict], view: HistoryView) -> list[Pair]:
+    """The client ops of the witness's key (all client ops when it has none), minus fails."""
+    named = {i for p in prefixes for i in p.get("linearized") or []}
+    named |= {c.get("index") for p in prefixes for c in p.get("could_not_follow") or []}
+    named |= {(p.get("blocked") or {}).get("index") for p in prefixes}
+    if "key" not in w:
+        return [q for q in view.pairs if q.outcome != "fail" or q.inv in named]
+    key = w["key"]
+    return [q for q in view.pairs if q.inv in named or (q.outcome != "fail" and _key(q) == key)]
+
+
+def _key(q: Pair) -> Any:
+    """The key of a keyed op: Jepsen's independent ``[key, value]``, else none."""
+    v = q.value
+    return v[0] if isinstance(v, list) and len(v) == 2 else None
 
 
 def _lin_window(prefixes: list[dict], part: list[Pair], view: HistoryView) -> list[Pair]:

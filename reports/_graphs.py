@@ -52,7 +52,7 @@ def edge_color(kind: str) -> str:
 def cycle_svg(nodes: list[GNode], edges: list[GEdge]) -> Markup:
     n = max(len(nodes), 1)
     radius = max(70.0, n * 30 / math.pi)
-    width = 2 * radius + 260
+    width = 2 * radius + 380
     height = 2 * radius + 120
     cx, cy = width / 2, height / 2
     pos = {}
@@ -130,9 +130,13 @@ def _node(p: tuple, node: GNode, centre: tuple) -> str:
         f'<g class="gnode">{title(node.detail)}'
         + el("circle", cx=x, cy=y, r=17.0, class_="node")
         + text(x, y + 4, node.label, class_="nlabel mid")
-        + text(lx, ly, node.detail[:40], class_=f"ndetail {anchor}")
+        + text(lx, ly, _cut(node.detail, 30), class_=f"ndetail {anchor}")
         + "</g>"
     )
+
+
+def _cut(s: str, n: int) -> str:
+    return s if len(s) <= n else s[: n - 1] + "…"
 
 
 def edge_legend(kinds: Iterable[str]) -> list[tuple[str, str]]:

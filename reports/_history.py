@@ -36,7 +36,8 @@ BUCKETS = 100
 #: Above this many distinct processes the timeline folds processes onto threads.
 MAX_LANES = 64
 VALUE_CHARS = 60
-US = 1000  # ns per timeline unit
+#: The timeline ships at most about this many distinct time units across the run.
+RESOLUTION = 10_000_000
 
 
 @dataclass(slots=True)
@@ -75,18 +76,24 @@ class HistoryView:
     bands: list[Band]
     t0: int
     t1: int
+    #: True when the history has no usable times: each event's position stands in for it.
+    logical: bool = False
 
 
 def analyse(ops: list[dict[str, Any]]) -> HistoryView:
-    pairs, nemesis = _pair(ops)
-    times = [op.get("time", 0) for op in ops if isinstance(op.get("time"), int)]
+    times = [op["time"] for op in ops if type(op.get("time")) is int]
     t0, t1 = (min(times), max(times)) if times else (0, 0)
+    logical = t0 == t1 and len(ops) > 1
+    if logical:  # e.g. EDN histories without :time: fall back to event order
+        ops = [{**op, "time": i} for i, op in enumerate(ops)]
+        t0, t1 = 0, len(ops) - 1
+    pairs, nemesis = _pair(ops)
     by_index: dict[int, Pair] = {}
     for p in pairs:
         by_index[p.inv] = p
         if p.comp >= 0:
             by_index[p.comp] = p
-    return HistoryView(ops, pairs, by_index, nemesis_bands(nemesis, t1), t0, t1)
+    return HistoryView(ops, pairs, by_index, nemesis_bands(nemesis, t1), t0, t1, logical)
 
 
 def _pair(ops: list[dict[str, Any]]) -> tuple[list[Pair], list[tuple[dict, dict | None]]]:
@@ -217,12 +224,14 @@ def timeline_data(view: HistoryView, concurrency: int | None, marked: set[int]) 
     fs = sorted({p.f for p in pairs})
     f_code = {f: i for i, f in enumerate(fs)}
     t0 = view.t0
+    unit = max(1, 10 ** math.floor(math.log10(max(1, view.t1 - t0) / RESOLUTION)))
 
     def rel(t: int) -> int:
-        return (t - t0) // US
+        return (t - t0) // unit
 
     return {
-        "unit_ns": US,
+        "unit_ns": unit,
+        "logical": view.logical,
         "end": rel(view.t1) + 1,
         "laneTitle": title,
         "lanes": lane_names,

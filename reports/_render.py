@@ -122,6 +122,7 @@ def run_context(run: RunFiles) -> dict[str, Any]:
         "n_pairs": len(view.pairs),
         "span": view.t1 - view.t0,
         "t0": view.t0,
+        "logical": view.logical,
         "messages": _message_summary(run.messages),
         "generated": time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime()),
     }

@@ -68,8 +68,7 @@ def svg(
 
 
 def seconds_label(ns: float) -> str:
-    s = ns / 1e9
-    return f"{s:g}s" if s >= 1 or s == 0 else f"{s * 1000:g}ms"
+    return "0" if ns == 0 else duration(ns).replace(" ", "")
 
 
 def duration(ns: float | None) -> str:
@@ -175,18 +174,27 @@ def latency_chart(series: dict[str, Any], bands: Sequence[Any], t0: int) -> Mark
     lat = series["latency"]
     values = [v for q in lat.values() for v in q if v]
     xs = [(i + 0.5) * series["width"] for i in range(series["buckets"])]
-    lo = max(min(values) / 1e6, 1e-3) if values else 0.1
-    hi = max(values) / 1e6 if values else 1.0
+    unit, scale = _latency_unit(max(values) if values else 1e6)
+    lo = min(values) / scale if values else 0.1
+    hi = max(values) / scale if values else 1.0
     fr = Frame(0, series["width"] * series["buckets"], 10 ** math.floor(math.log10(lo)),
                10 ** math.ceil(math.log10(hi * 1.01)), log=True)  # fmt: skip
-    body = fr.axes("latency (ms)", lambda v: f"{v:g}")
+    body = fr.axes(f"latency ({unit})", lambda v: f"{v:g}")
     body += fr.bands([_shift(b, t0) for b in bands])
     for q, ys in lat.items():
-        ms = [v / 1e6 if v else None for v in ys]
-        body.append(fr.polyline(xs, ms, QUANTILE_COLORS[q]))
+        scaled = [v / scale if v else None for v in ys]
+        body.append(fr.polyline(xs, scaled, QUANTILE_COLORS[q]))
     names = [("p50" if q == 0.5 else "max" if q == 1.0 else f"p{q * 100:g}") for q in lat]
     body.append(legend(list(zip(names, QUANTILE_COLORS.values(), strict=False)), fr.L + 8, 26))
     return svg(fr.W, fr.H, body, id="latency-chart")
+
+
+def _latency_unit(hi: float) -> tuple[str, float]:
+    """The largest unit in which the highest latency is at least 1."""
+    for unit, scale in (("s", 1e9), ("ms", 1e6), ("µs", 1e3)):
+        if hi >= scale:
+            return unit, scale
+    return "ns", 1.0
 
 
 def throughput_chart(series: dict[str, Any], bands: Sequence[Any], t0: int) -> Markup:

@@ -4,7 +4,10 @@
   var OUTCOME_COLORS = ["#2e8b57", "#d64541", "#e6a23c", "#8c8c8c"];
   var GUTTER = 78, AXIS = 22;
 
+  var LOGICAL = false;
+
   function fmtTime(units, unitNs) {
+    if (LOGICAL) return "event " + Math.round(units * unitNs);
     var ns = units * unitNs;
     if (Math.abs(ns) >= 1e9) return (ns / 1e9).toPrecision(4).replace(/\.?0+$/, "") + " s";
     if (Math.abs(ns) >= 1e6) return (ns / 1e6).toPrecision(4).replace(/\.?0+$/, "") + " ms";
@@ -194,6 +197,7 @@
 
   Timeline.prototype.describe = function (i) {
     var d = this.d, lat = d.e[i] >= 0 ? fmtTime(d.e[i] - d.s[i], d.unit_ns) : "never completed";
+    if (LOGICAL && d.e[i] >= 0) lat = Math.round((d.e[i] - d.s[i]) * d.unit_ns) + " events";
     var lines = ["op " + d.i[i] + (d.c[i] >= 0 ? "–" + d.c[i] : "") + "  " + d.fs[d.f[i]] + "  " + d.outcomes[d.o[i]],
       (d.p.length ? "process " + d.p[i] + ", " : "") + d.laneTitle.split(" ")[0] + " " + d.lanes[d.l[i]],
       "invoked " + fmtTime(d.s[i], d.unit_ns) + ", latency " + lat];
@@ -236,7 +240,9 @@
   function initTimeline() {
     var node = byId("timeline-data");
     if (!node) return null;
-    var tl = new Timeline(JSON.parse(node.textContent), byId("tl-canvas"), byId("tl-tip"), byId("tl-status"));
+    var data = JSON.parse(node.textContent);
+    LOGICAL = !!data.logical;
+    var tl = new Timeline(data, byId("tl-canvas"), byId("tl-tip"), byId("tl-status"));
     tl.draw();
     byId("tl-in").addEventListener("click", function () { tl.zoom(0.5); });
     byId("tl-out").addEventListener("click", function () { tl.zoom(2); });

@@ -143,7 +143,7 @@ def sample_results(history: list[dict]) -> dict:
                 {
                     "model": "cas-register",
                     "key": 0,
-                    "ops": key0,
+                    "part_ops": len(key0),
                     "prefixes": [
                         {
                             "linearized": key0[:18],
