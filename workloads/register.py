@@ -47,15 +47,18 @@ def final_generator(rng: random.Random, options: Mapping[str, Any]) -> Any:
 
 
 def checkers(options: Mapping[str, Any]) -> dict[str, CheckerSpec]:
-    return {
+    """Linearizability and session guarantees; durability too when nodes are killed."""
+    specs: dict[str, CheckerSpec] = {
         "linearizable": (
             "linearizable",
             {"model": "cas-register", "independent": True, "init": None},
         ),
         "register-simple": ("register-simple", {}),
         "session": ("session", {}),
-        "durability": ("durability", {}),
     }
+    if "kill" in options.get("nemesis", ()):
+        specs["durability"] = ("durability", {})
+    return specs
 
 
 WORKLOAD = Workload(

@@ -23,7 +23,7 @@ def checker_specs(spec: TestSpec) -> dict[str, CheckerSpec]:
     the workload options name one: a run is valid iff the system kept its promise.
     """
     workload = get_workload(spec.workload)
-    opts = {**(workload.defaults or {}), **spec.workload_options}
+    opts = {**(workload.defaults or {}), **spec.workload_options, "nemesis": spec.nemesis}
     if "consistency_model" not in opts:
         claimed = strongest_claim(get_system(spec.system).claims)
         if claimed:

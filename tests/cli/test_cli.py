@@ -94,7 +94,7 @@ def test_run_prints_summary_and_run_directory(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     out = tmp_path / "run"
-    code = main(["run", "--nemesis", "partition,kill", "--seed", "7", "--time-limit", "3",
+    code = main(["run", "--nemesis", "partition,kill", "--seed", "7", "--time-limit", "5",
                  "--out", str(out)])  # fmt: skip
     text = capsys.readouterr().out
     assert code == 0, text
