@@ -67,6 +67,7 @@ class Deps:
     def __init__(self, facts: Facts) -> None:
         self.facts = facts
         self._arrays: dict[tuple[str, Any, Any], list[Rec]] = {}
+        self._writer_rows: dict[Any, list[tuple[Any, int]]] = {}
 
     def of(self, verb: str, k1: Any, w: Txn, k2: Any, w2: Any) -> Dep | None:
         f = self.facts
@@ -123,19 +124,31 @@ class Deps:
         find = bisect_left if verb == WROTE else bisect_right
         score, best, unk = -INF, -1, -1
         out: list[Rec] = []
-        for i, e in enumerate(k2.G):
-            w = k2.writes.get(e)
-            seqs = seqs_of.get((w.process, k1)) if w is not None and k2.gidx[e] == i else None
-            j = find(seqs, w.seq) if seqs else 0  # type: ignore[union-attr]
+        rec: Rec = (score, best, unk)
+        for i, (p, seq) in enumerate(self._writers(k2)):
+            seqs = seqs_of.get((p, k1)) if p is not None else None
+            j = find(seqs, seq) if seqs else 0
             if j:
-                v = vals_of[(w.process, k1)][j - 1][1]  # type: ignore[union-attr]
-                s = self._value_score(k1f, verb, v)
+                s = self._value_score(k1f, verb, vals_of[(p, k1)][j - 1][1])
                 if s is None:
                     unk = i if unk < 0 else unk
-                elif s is not None and s > score:
+                elif s > score:
                     score, best = s, i
-            out.append((score, best, unk))
+                rec = (score, best, unk)
+            out.append(rec)
         return out
+
+    def _writers(self, k2: KeyFacts) -> list[tuple[Any, int]]:
+        """(writer process, txn seq) of each element of G(k2); (None, -1) when unusable."""
+        got = self._writer_rows.get(k2.key)
+        if got is None:
+            got = []
+            for i, e in enumerate(k2.G):
+                w = k2.writes.get(e)
+                ok = w is not None and k2.gidx[e] == i
+                got.append((w.process, w.seq) if ok else (None, -1))  # type: ignore[union-attr]
+            self._writer_rows[k2.key] = got
+        return got
 
     def _value_score(self, k1: KeyFacts, verb: str, v: Any) -> float | None:
         if k1.append:

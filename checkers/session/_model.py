@@ -125,11 +125,17 @@ def _fill(txn: Txn, inv: Op, comp: Op | None) -> bool:
         else:
             txn.writes.append((key, value, kind))
             written.add(key)
-    extra = dict(inv.extra)
-    if comp is not None:
-        extra.update(comp.extra)
-    _versions(txn, inv.f, mops, extra)
+    if inv.extra or (comp is not None and comp.extra):
+        extra = dict(inv.extra)
+        if comp is not None:
+            extra.update(comp.extra)
+        if not _VERSION_KEYS.isdisjoint(extra):
+            _versions(txn, inv.f, mops, extra)
     return True
+
+
+_VERSION_KEYS = frozenset(("version", "vclock", "read_version", "read_vclock"))
+_SCALARS = (int, str, float, bool, type(None))
 
 
 def _mops(f: str, value: Any) -> list[tuple[str, Any, Any]] | None:
@@ -141,11 +147,15 @@ def _mops(f: str, value: Any) -> list[tuple[str, Any, Any]] | None:
         for m in value:
             if not (isinstance(m, list) and len(m) == 3 and m[0] in _MOP_OF_F.values()):
                 return None
-            out.append((m[0], freeze(m[1]), freeze(m[2])))
+            out.append((m[0], _fz(m[1]), _fz(m[2])))
         return out
     if not (isinstance(value, list) and len(value) == 2):
         return None
-    return [(_MOP_OF_F[f], freeze(value[0]), freeze(value[1]))]
+    return [(_MOP_OF_F[f], _fz(value[0]), _fz(value[1]))]
+
+
+def _fz(v: Any) -> Any:
+    return v if type(v) in _SCALARS else freeze(v)
 
 
 def _versions(txn: Txn, f: str, mops: list[tuple[str, Any, Any]], extra: dict[str, Any]) -> None:
