@@ -121,7 +121,7 @@ class AppendAnalysis:
             elif k not in self.bad_keys:
                 self._incompatible(t, k, cur, v)
         elif cur[: len(v)] != v and k not in self.bad_keys:
-            self._incompatible(t, k, v, cur)
+            self._incompatible(t, k, cur, v)
 
     def _scan_txn(self, t: Txn, lost: dict[tuple[Any, tuple[Any, ...]], list[int]]) -> None:
         """The general path: internal consistency, external reads, lost updates, G1b."""
@@ -320,9 +320,10 @@ class AppendAnalysis:
                         out[prev].append(w << 5 | WW)
         unobserved = self.unobserved
         for tid, k, v in self.ext:
-            order = longest.get(k)
-            if order is None:
+            found = longest.get(k)
+            if found is None:
                 continue
+            order = found
             n = len(v)
             if n:
                 w = writer.get((k, v[-1]), -1)

@@ -209,7 +209,7 @@ def _bfs_back(
     while queue:
         state = queue.popleft()
         pops += 1
-        if deadline is not None and pops % 512 == 0 and time.monotonic() > deadline:
+        if deadline is not None and pops & 511 == 1 and time.monotonic() > deadline:
             raise SearchTimeout
         u, flags = state
         for w, attrs in succ[u].items():

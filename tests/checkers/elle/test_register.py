@@ -1,0 +1,86 @@
+"""rw-register: version inference (initial state, writes-follow-reads, explicit order)."""
+
+from __future__ import annotations
+
+import pytest
+
+from checkers.elle import check
+from ddialab.errors import UsageError
+from ddialab.history import History, Op
+
+from ._helpers import concurrent, hist, txn
+
+RW = {"model": "rw-register"}
+
+
+def test_read_skew_explained():
+    h = hist(
+        *concurrent((0, [["w", "x", 1], ["w", "y", 1]]), (1, [["r", "x", 1], ["r", "y", None]]))
+    )
+    r = check(h, RW)
+    assert r["anomaly_types"] == ["G-single"]
+    assert r["anomalies"]["G-single"][0]["explanation"] == (
+        "T1 < T2 because T2 read key x = 1, written by T1; "
+        "T2 < T1 because T2 read key y = nil, which T1 overwrote with 1: "
+        "a contradiction (T1 = op 2, T2 = op 3)"
+    )
+
+
+def test_writes_follow_reads_orders_versions_and_lost_update():
+    h = hist(
+        *concurrent((0, [["r", "x", None], ["w", "x", 1]]), (1, [["r", "x", None], ["w", "x", 2]]))
+    )
+    r = check(h, RW)
+    assert r["anomaly_types"] == ["G2-item", "lost-update"]
+
+
+def test_cyclic_versions():
+    h = hist(*concurrent((0, [["r", "x", 1], ["w", "x", 2]]), (1, [["r", "x", 2], ["w", "x", 1]])))
+    r = check(h, RW)
+    assert r["anomaly_types"] == ["cyclic-versions"]
+    assert r["anomalies"]["cyclic-versions"][0]["explanation"] in (
+        "key x has a cyclic version order: 1 < 2 < 1",
+        "key x has a cyclic version order: 2 < 1 < 2",
+    )
+    assert r["not"] == ["read-uncommitted"]
+
+
+def test_explicit_version_order_from_the_system_under_test():
+    # Without an order, two blind writes and a read of the first are fine.
+    rows = [*concurrent((0, [["w", "x", 1]]), (1, [["w", "x", 2]])), *txn(2, [["r", "x", 1]])]
+    assert check(hist(*rows), RW)["valid"] is True
+    # If the database says x went 1 -> 2, the later read of 1 is stale in real time.
+    ops = [Op(i, i, t, p, "txn", v) for i, (t, p, v) in enumerate(rows)]
+    ops[-1].extra["version_order"] = [["x", [1, 2]]]
+    r = check(History(ops), RW)
+    assert r["anomaly_types"] == ["G-single-realtime"]
+
+
+def test_g1a_g1b_internal_and_unknown_reads():
+    h = hist(
+        *txn(0, [["w", "x", 1]], "fail"),
+        *concurrent(
+            (1, [["r", "x", 1]]),
+            (2, [["w", "y", 1], ["w", "y", 2]]),
+            (3, [["r", "y", 1]]),
+            (4, [["w", "z", 1], ["r", "z", 2]]),
+            (5, [["r", "q", 42]]),
+        ),
+    )
+    r = check(h, RW)
+    assert r["anomaly_types"] == ["G1a", "G1b", "internal"]
+    assert r["anomalies"]["internal"][0]["explanation"] == (
+        "op 10 read key z = 2, but its own earlier micro-ops imply 1"
+    )
+
+
+def test_corpus_style_unknown_read_is_not_flagged():
+    h = hist(*txn(0, [["w", "x", 2]]), *txn(0, [["r", "x", 3]]), *txn(0, [["r", "x", 2]]))
+    assert check(h, RW)["valid"] is True
+
+
+def test_unknown_workload_model():
+    with pytest.raises(UsageError, match="unknown elle model 'set'"):
+        check(hist(), {"model": "set"})
+    with pytest.raises(UsageError, match="unknown consistency model"):
+        check(hist(), {"consistency_model": "serialisable"})
