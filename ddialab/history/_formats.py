@@ -17,8 +17,10 @@ from ddialab.errors import HistoryFormatError, UsageError
 from ddialab.history._jepsen import (
     iter_edn,
     iter_jepsen_log,
+    iter_json_array,
     sniff_edn,
     sniff_jepsen_log,
+    sniff_json_array,
     write_edn,
 )
 from ddialab.history._jsonl import iter_jsonl, write_jsonl
@@ -53,7 +55,15 @@ FORMATS: dict[str, Format] = {
         write_jsonl,
         lambda first: first.lstrip().startswith('{"'),
     ),
-    # Sniffed in this order: the specific porcupine-kv before the generic edn.
+    # Sniffed in this order: the specific json and porcupine-kv before the generic edn.
+    "json": Format(
+        "json",
+        "a JSON array of op objects (elle-cli); ops mapped as for edn",
+        (".json",),
+        iter_json_array,
+        None,
+        sniff_json_array,
+    ),
     "porcupine-kv": Format(
         "porcupine-kv",
         "Porcupine key-value test histories: {:process 0, :type :invoke, :f :get, :key ..}",

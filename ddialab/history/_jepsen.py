@@ -21,6 +21,7 @@ unknown outcome (``info``).
 from __future__ import annotations
 
 import itertools
+import json
 import re
 from collections.abc import Iterable, Iterator
 from typing import IO, Any
@@ -171,12 +172,81 @@ def _dumps_txn(value: list[list[Any]]) -> str:
     return "[" + " ".join(micro) + "]"
 
 
-_SNIFF_EDN = re.compile(r"\s*(?:;|#|[\[(]\s*(?:\{|\Z)|\{\s*:)")
+_SNIFF_EDN = re.compile(r"\s*(?:;|#|[\[(]\s*\{\s*:|\{\s*:)")
 
 
 def sniff_edn(first: str) -> bool:
-    """A comment, a tag, a map with keyword keys, or a vector/list opening with a map."""
+    """A comment, a tag, or a map with keyword keys (alone or opening a vector/list)."""
     return _SNIFF_EDN.match(first) is not None
+
+
+# --- JSON arrays of op objects (elle-cli) ---------------------------------------------------
+
+_JSON_SPACE = re.compile(r"\s*")
+_JSON_MAX_OP = 64 << 20  # an op object larger than this is an error, not a reason to read on
+
+
+def iter_json_array(stream: Iterable[str], path: str | None = None) -> Iterator[Op]:
+    """Stream ops from a JSON array of op objects, mapped exactly like EDN op maps.
+
+    Objects are decoded one at a time with ``json``'s ``raw_decode`` from a buffer that
+    holds at most the current op (plus one piece of input).
+    """
+    mapper = _EdnOpMapper(path, False)
+    decode = json.JSONDecoder().raw_decode
+    pieces = read_pieces(stream)
+    buf, pos, line, index = "", 0, 1, 0
+    state = "start"  # then "item" (an op is due), "after" (',' or ']'), "end"
+    while True:
+        end = _JSON_SPACE.match(buf, pos).end()  # type: ignore[union-attr]
+        line += buf.count("\n", pos, end)
+        pos = end
+        if pos == len(buf):
+            piece = next(pieces, None)
+            if piece is None:
+                break
+            buf, pos = buf[pos:] + piece, 0
+            continue
+        state, pos = _json_punctuation(state, buf[pos], pos, path, line)
+        if state != "decode":
+            continue
+        try:
+            obj, end = decode(buf, pos)
+        except json.JSONDecodeError as e:
+            piece = next(pieces, None) if len(buf) - pos < _JSON_MAX_OP else None
+            if piece is None:
+                raise HistoryFormatError(
+                    path, line + buf.count("\n", pos, e.pos), f"invalid JSON: {e.msg}"
+                ) from None
+            buf, pos, state = buf[pos:] + piece, 0, "item"
+            continue
+        yield mapper.op(obj, index, line)
+        index += 1
+        line += buf.count("\n", pos, end)
+        pos, state = end, "after"
+    if state not in ("start", "end"):
+        raise HistoryFormatError(path, line, "the JSON array is never closed (expected ']')")
+
+
+def _json_punctuation(state: str, c: str, pos: int, path: str | None, line: int) -> tuple[str, int]:
+    """The next state of the array scanner at character ``c`` ("decode": an op starts)."""
+    if state == "start":
+        if c != "[":
+            raise HistoryFormatError(path, line, "expected '[' (a JSON array of op objects)")
+        return "first", pos + 1
+    if c == "]" and state in ("first", "after"):
+        return "end", pos + 1
+    if state == "end":
+        raise HistoryFormatError(path, line, "text after the closing ']' of the array")
+    if state == "after":
+        if c != ",":
+            raise HistoryFormatError(path, line, "expected ',' or ']' after an op")
+        return "item", pos + 1
+    return "decode", pos
+
+
+def sniff_json_array(first: str) -> bool:
+    return first.lstrip().startswith(('[{"', '[ {"'))
 
 
 # --- Jepsen log lines ---------------------------------------------------------------------

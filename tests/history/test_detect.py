@@ -18,7 +18,7 @@ LOG = "INFO  jepsen.util - 0\t:invoke\t:read\tnil\n"
         ("[{:process 0, :type :invoke, :f :read, :value nil}", "edn"),
         ("({:type :invoke, :f :cas, :value [1 4], :process 101}", "edn"),
         ("; A subset of a longer history\n", "edn"),
-        ("[\n", "edn"),
+        ('[{"index":0,"process":1,"type":"invoke","value":[["append",253,1]]},', "json"),
         (KV, "porcupine-kv"),
         (LOG, "jepsen-log"),
         ("INFO  jepsen.util - 1   :invoke :write  3\n", "jepsen-log"),
@@ -35,11 +35,18 @@ def test_content_decides_the_format(first, name):
 
 @pytest.mark.parametrize(
     ("path", "name"),
-    [("h.jsonl", "jsonl"), ("h.edn", "edn"), ("h.log", "jepsen-log"), ("h.txt", "porcupine-kv")],
+    [
+        ("h.jsonl", "jsonl"),
+        ("h.edn", "edn"),
+        ("h.log", "jepsen-log"),
+        ("h.txt", "porcupine-kv"),
+        ("h.json", "json"),
+    ],
 )
 def test_extension_is_the_fallback(path, name):
     assert detect_format(path, "").name == name
     assert detect_format(path, "something else\n").name == name
+    assert detect_format(path, "[\n").name == name  # a lone bracket: edn or json
 
 
 def test_undetectable_history_is_a_format_error():
@@ -63,19 +70,19 @@ def test_unknown_format_name_is_a_usage_error():
 
 
 def test_empty_files_read_as_empty_histories(tmp_path):
-    for name in ("h.log", "h.edn", "h.txt"):
+    for name in ("h.log", "h.edn", "h.txt", "h.json"):
         (tmp_path / name).write_text("")
         assert len(read_history(tmp_path / name)) == 0
 
 
 def test_every_format_is_registered():
-    assert {"jsonl", "edn", "jepsen-log", "porcupine-kv"} <= set(FORMATS)
+    assert {"jsonl", "edn", "jepsen-log", "porcupine-kv", "json"} <= set(FORMATS)
 
 
 def test_every_corpus_file_is_detected_as_its_format(corpus):
-    expect = {".edn": "edn", ".log": "jepsen-log", ".txt": "porcupine-kv"}
+    expect = {".edn": "edn", ".log": "jepsen-log", ".txt": "porcupine-kv", ".json": "json"}
     for path in sorted(corpus.glob("**/*")):
-        if path.suffix in expect and path.stat().st_size:
+        if path.suffix in expect and path.stat().st_size and path.name != "expected.json":
             with path.open() as fh:
                 first = next(line for line in fh if line.strip())
             assert detect_format(str(path) + ".x", first).name == expect[path.suffix], path

@@ -6,8 +6,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from ddialab.errors import HistoryFormatError
-from ddialab.history import Op, read_history, write_history
-from ddialab.history._jepsen import EXACT_HEADER, iter_edn, iter_jepsen_log, write_edn
+from ddialab.history import Op, _edn, read_history, write_history
+from ddialab.history._jepsen import (
+    EXACT_HEADER,
+    iter_edn,
+    iter_jepsen_log,
+    iter_json_array,
+    write_edn,
+)
 
 
 def edn_ops(text: str) -> list[Op]:
@@ -241,7 +247,7 @@ def test_bad_log_lines_name_the_line(text, line, fragment):
 
 @given(st.text(alphabet='0123 \t\n:invokfal[]{}"nil-jepsen.util', max_size=40))
 def test_arbitrary_text_only_ever_raises_history_format_error(text):
-    for reader in (edn_ops, log_ops):
+    for reader in (edn_ops, log_ops, json_ops):
         with contextlib.suppress(HistoryFormatError):
             reader(text)
 
@@ -284,3 +290,57 @@ def test_corpus_spot_checks(corpus):
 
     mutex = read_history(corpus / "knossos/data/mutex/bad/etcd.edn")
     assert (mutex[1].type, mutex[1].f, mutex[1].error) == ("fail", "release", "not-held")
+
+
+# --- JSON arrays (elle-cli) -------------------------------------------------------------
+
+
+def json_ops(text: str) -> list[Op]:
+    return list(iter_json_array(io.StringIO(text), "h.json"))
+
+
+def test_json_array_ops_map_like_edn():
+    ops = json_ops(
+        '[{"index":3,"type":"invoke","f":"txn","value":[["r","x",null]],"process":0},\n'
+        ' {"index":4,"type":"ok","f":"txn","value":[["r","x",3]],"process":0}, '
+        '{"type":"info","f":"start","process":"nemesis"}]\n'
+    )
+    assert [(op.index, op.type, op.process, op.value) for op in ops] == [
+        (0, "invoke", 0, [["r", "x", None]]),
+        (1, "ok", 0, [["r", "x", 3]]),
+        (2, "info", "nemesis", None),
+    ]
+    assert ops[0].extra == {"jepsen_index": 3}
+    assert json_ops("[]") == json_ops("") == json_ops(" [ ]\n") == []
+
+
+def test_json_array_in_small_pieces(monkeypatch):
+    text = '[{"type":"invoke","f":"w","value":"a b","process":0},{"type":"ok","f":"w","process":0}]'
+    whole = json_ops(text)
+    monkeypatch.setattr(_edn, "CHUNK", 7)
+    assert json_ops(text) == whole and len(whole) == 2
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "fragment"),
+    [
+        ('{"type":"invoke"}', 1, "expected '['"),
+        ('[{"type":"invoke","f":"r","process":0}\n\n{"type":"ok"}]', 3, "expected ','"),
+        ('[{"type":"invoke","f":"r","process":0},\n{"type":"ok",]', 2, "invalid JSON"),
+        ('[{"type":"invoke","f":"r","process":0},\n{"type":"ok","f":"r"}]', 2, "missing :process"),
+        ('[{"type":"invoke","f":"r","process":0}', 1, "never closed"),
+        ('[{"type":"invoke","f":"r","process":0}]\n[]', 2, "after the closing"),
+        ("[1]", 1, "expected an op map"),
+    ],
+)
+def test_bad_json_arrays_name_the_line(text, line, fragment):
+    with pytest.raises(HistoryFormatError) as e:
+        json_ops(text)
+    assert (e.value.path, e.value.line) == ("h.json", line)
+    assert fragment in e.value.message
+
+
+def test_corpus_json_files_read_like_their_edn_twins(corpus):
+    for name in ("paper-example", "rw-register"):
+        base = corpus / "elle-cli/elle" / name
+        assert list(read_history(f"{base}.json")) == list(read_history(f"{base}.edn"))
