@@ -23,6 +23,7 @@ name models, any anomaly type that is itself a model name (a session checker's
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -75,6 +76,8 @@ class CheckerView:
     facts: list[tuple[str, str]]
     sub_verdicts: list[tuple[str, Any, str]]
     witness_count: int
+    anomaly_types: list[str] = field(default_factory=list)
+    not_models: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -92,6 +95,7 @@ class WitnessView:
     messages: Any = None
     more: int = 0
     op_indices: list[int] = field(default_factory=list)
+    error: str | None = None
 
 
 def verdict_word(valid: Any) -> str:
@@ -114,7 +118,10 @@ def checker_views(results: dict[str, Any]) -> list[CheckerView]:
         if not isinstance(anomalies, dict):
             anomalies = {}
         count = sum(len(v) if isinstance(v, list) else 1 for v in anomalies.values())
-        out.append(CheckerView(name, r.get("valid", "unknown"), r, _facts(r), _subs(r), count))
+        cv = CheckerView(name, r.get("valid", "unknown"), r, _facts(r), _subs(r), count)
+        cv.anomaly_types = names(r.get("anomaly_types")) or sorted(map(str, anomalies))
+        cv.not_models = names(r.get("not"))
+        out.append(cv)
     return out
 
 
@@ -153,9 +160,9 @@ def ruled_out(results: dict[str, Any]) -> tuple[set[str], set[str], list[str]]:
     weakest: set[str] = set()
     also: set[str] = set()
     for r in checker_results(results).values():
-        weakest |= {canonical(str(m)) for m in r.get("not") or []}
-        also |= {canonical(str(m)) for m in r.get("also_not") or []}
-        for a in r.get("anomaly_types") or []:
+        weakest |= {canonical(m) for m in names(r.get("not"))}
+        also |= {canonical(m) for m in names(r.get("also_not"))}
+        for a in names(r.get("anomaly_types")):
             model = ANOMALY_MODELS.get(a, canonical(str(a)))
             if model in LATTICE and r.get("valid") is False:
                 weakest.add(model)
@@ -170,21 +177,39 @@ def ruled_out(results: dict[str, Any]) -> tuple[set[str], set[str], list[str]]:
 # --- witnesses -----------------------------------------------------------------------
 
 
-def witness_views(results: dict[str, Any], view: HistoryView) -> list[WitnessView]:
+def witness_views(
+    results: dict[str, Any], view: HistoryView, decorate: Callable[[WitnessView, Any], None]
+) -> list[WitnessView]:
+    """A view per witness; ``decorate(view, witness)`` adds the drawings that need more data."""
     out = []
     for name, r in checker_results(results).items():
         anomalies = r.get("anomalies")
         if not isinstance(anomalies, dict):
             continue
-        for kind in sorted(anomalies):
+        for kind in sorted(anomalies, key=str):
             ws = anomalies[kind]
             ws = ws if isinstance(ws, list) else [ws]
             for n, w in enumerate(ws[:MAX_WITNESSES]):
-                wv = witness_view(name, str(kind), n + 1, w, view)
+                wv = _robust_view(name, str(kind), n + 1, w, view, decorate)
                 if n == 0:
                     wv.more = max(0, len(ws) - MAX_WITNESSES)
                 out.append(wv)
     return out
+
+
+def _robust_view(
+    checker: str, kind: str, n: int, w: Any, view: HistoryView, decorate: Callable
+) -> WitnessView:
+    """A witness the report cannot draw still shows its explanation and data, never a crash."""
+    try:
+        wv = witness_view(checker, kind, n, w, view)
+        decorate(wv, w)
+        return wv
+    except Exception as e:  # a witness of a shape no drawing expected
+        text = w.get("explanation") if isinstance(w, dict) else None
+        wv = WitnessView(checker, kind, n, str(text or kind), [], _raw(w))
+        wv.error = f"the report could not draw this witness ({type(e).__name__}: {e})"
+        return wv
 
 
 def witness_view(checker: str, kind: str, n: int, w: Any, view: HistoryView) -> WitnessView:
@@ -212,8 +237,11 @@ def _fallback(kind: str, indices: list[int]) -> str:
     return f"{kind} (the checker gave no explanation; ops named: {named})"
 
 
-def _raw(w: dict[str, Any]) -> str:
-    text = json.dumps(w, indent=1, default=str)
+def _raw(w: Any) -> str:
+    try:
+        text = json.dumps(w, indent=1, default=str)
+    except (TypeError, ValueError):
+        text = repr(w)
     return text if len(text) <= RAW_CHARS else text[:RAW_CHARS] + "\n… (truncated)"
 
 
@@ -248,14 +276,24 @@ def _walk(x: Any, opish: bool, found: list[int]) -> None:
 
 
 def _linear_ops(w: dict[str, Any], n_ops: int) -> list[int]:
-    first = w["prefixes"][0] if w["prefixes"] else {}
-    out = []
+    first = next((p for p in w["prefixes"] if isinstance(p, dict)), {})
+    out: list[Any] = []
     blocked = first.get("blocked") or {}
-    if isinstance(blocked.get("index"), int):
-        out.append(blocked["index"])
-    out += [c["index"] for c in first.get("could_not_follow") or [] if "index" in c]
-    out += list(reversed((first.get("linearized") or [])[-10:]))
+    if isinstance(blocked, dict):
+        out.append(blocked.get("index"))
+    out += [c.get("index") for c in _list(first.get("could_not_follow")) if isinstance(c, dict)]
+    out += list(reversed(_list(first.get("linearized"))[-10:]))
+    out = [i for i in out if isinstance(i, int) and not isinstance(i, bool)]
     return list(dict.fromkeys(i for i in out if 0 <= i < n_ops))[:MAX_OPS]
+
+
+def _list(x: Any) -> list[Any]:
+    return x if isinstance(x, list) else []
+
+
+def names(x: Any) -> list[str]:
+    """A list of names from a result field that should be one (anything else: none)."""
+    return [str(m) for m in x if isinstance(m, str | int)] if isinstance(x, list) else []
 
 
 def op_rows(indices: list[int], view: HistoryView) -> list[dict[str, Any]]:

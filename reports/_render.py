@@ -86,9 +86,7 @@ def run_context(run: RunFiles) -> dict[str, Any]:
     if not isinstance(spec, dict):
         spec = {}
     view = analyse(run.ops)
-    witnesses = an.witness_views(run.results, view)
-    for w in witnesses:
-        _decorate(w, run, view)
+    witnesses = an.witness_views(run.results, view, lambda wv, w: _decorate(wv, w, run, view))
     marked = {i for w in witnesses for i in w.op_indices}
     everything, weakest, off = an.ruled_out(run.results)
     stats = series(view)
@@ -128,19 +126,12 @@ def run_context(run: RunFiles) -> dict[str, Any]:
     }
 
 
-def _decorate(w: an.WitnessView, run: RunFiles, view: Any) -> None:
-    raw = _raw_witness(run.results, w)
+def _decorate(w: an.WitnessView, raw: Any, run: RunFiles, view: Any) -> None:
     if isinstance(raw, dict) and "prefixes" in raw:
         w.linear = linear_view(raw, view)
     if run.messages:
         around = [view.by_index[i] for i in w.op_indices[:MSG_AROUND] if i in view.by_index]
         w.messages = message_diagram(run.messages, around, view.t0)
-
-
-def _raw_witness(results: dict[str, Any], w: an.WitnessView) -> Any:
-    ws = an.checker_results(results)[w.checker]["anomalies"][w.type]
-    ws = ws if isinstance(ws, list) else [ws]
-    return ws[w.number - 1]
 
 
 def _title(spec: dict[str, Any], run: RunFiles) -> str:

@@ -7,6 +7,8 @@ import re
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from ddialab.errors import DdialabError
 from reports import render_run
@@ -222,3 +224,64 @@ def test_renders_a_real_run(tmp_path: Path) -> None:
     assert "single-node · register · partition · seed 0" in html
     assert not URL.search(html)
     assert len(timeline_json(html)["s"]) > 10
+
+
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers(-5, 500) | st.text(max_size=12),
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4)
+    ),
+    max_leaves=20,
+)
+KEYS = st.sampled_from(
+    [
+        "ops",
+        "op",
+        "graph",
+        "edges",
+        "nodes",
+        "prefixes",
+        "explanation",
+        "cycle",
+        "key",
+        "linearized",
+        "blocked",
+        "from",
+        "to",
+        "kind",
+        "not",
+    ]
+)
+WITNESS = st.recursive(
+    JSON,
+    lambda inner: st.dictionaries(KEYS, inner, max_size=5) | st.lists(inner, max_size=3),
+    max_leaves=25,
+)
+RESULT = st.fixed_dictionaries(
+    {"valid": st.sampled_from([True, False, "unknown", None])},
+    optional={
+        "anomaly_types": st.lists(st.text(max_size=10), max_size=3),
+        "anomalies": st.dictionaries(
+            st.text(max_size=10), st.lists(WITNESS, max_size=3) | WITNESS, max_size=3
+        ),
+        "not": st.lists(st.sampled_from(["serializable", "read-committed", "x"]), max_size=2),
+        "also_not": st.lists(st.text(max_size=10), max_size=2),
+        "guarantees": st.dictionaries(st.text(max_size=8), JSON, max_size=3),
+        "reason": st.text(max_size=20),
+    },
+)
+
+
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(checkers=st.dictionaries(st.text(min_size=1, max_size=10), RESULT, max_size=3))
+def test_any_results_shape_renders(tmp_path: Path, samples, checkers: dict) -> None:
+    """Whatever a (new, or buggy) checker returns, the report renders and stays offline."""
+    run = tmp_path / "fuzz"
+    if not run.exists():
+        samples.write_run(run, n_events=40, messages=True)
+    (run / "results.json").write_text(json.dumps({"valid": False, "checkers": checkers}))
+    html = render_run(run).read_text()
+    assert "</html>" in html
+    assert not URL.search(html)
