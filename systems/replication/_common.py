@@ -1,0 +1,109 @@
+"""Pieces every replication model shares: reply bodies, small durable files, the client base.
+
+A replication client is one process's view of a replicated system.  Subclasses decide
+where each op goes (``run``); the base handles the workload's per-replica final reads
+(``f == "final-read"``, ``op["replica"]`` an index into the system's nodes), which every
+node answers from its local state with a ``local-read`` request.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+from systems.sim import RequestTimeout, SimDisk, World
+
+#: each request attempt waits this long for a reply (an op may make several attempts)
+ATTEMPT_TIMEOUT_NS = 300_000_000
+
+
+def ok(value: Any = None, **extra: Any) -> dict[str, Any]:
+    return {"type": "ok", "value": value, **extra}
+
+
+def error(code: str, definite: bool, **extra: Any) -> dict[str, Any]:
+    return {"type": "error", "code": code, "definite": definite, **extra}
+
+
+def save_json(disk: SimDisk, name: str, obj: Any) -> None:
+    """Replace a small file and fsync it (one callback: no crash can fall in between)."""
+    disk.delete(name)
+    disk.write(name, 0, json.dumps(obj).encode())
+    disk.fsync(name)
+
+
+def load_json(disk: SimDisk, name: str, default: Any) -> Any:
+    if not disk.exists(name) or disk.size(name) == 0:
+        return default
+    return json.loads(disk.read(name))
+
+
+def key_of(k: Any) -> Any:
+    """Keys stay hashable when a message or file turned a tuple key into a list."""
+    return tuple(k) if isinstance(k, list) else k
+
+
+def lossy_links(world: World, nodes: Sequence[str], loss: float) -> None:
+    """Option ``link_loss``: drop this fraction of messages between replicas (not clients)."""
+    if loss:
+        for a in nodes:
+            for b in nodes:
+                if a != b:
+                    world.network.set_link(a, b, loss=loss)
+
+
+def info(op: dict[str, Any], why: str) -> dict[str, Any]:
+    return {"type": "info", "value": op.get("value"), "error": why}
+
+
+def fail(op: dict[str, Any], why: str) -> dict[str, Any]:
+    return {"type": "fail", "value": op.get("value"), "error": why}
+
+
+class ReplicaClient:
+    """Request/reply plumbing plus per-replica final reads; ``run`` does the rest."""
+
+    def __init__(self, world: World, process: int, nodes: list[str], timeout_ns: int) -> None:
+        self.endpoint = world.client(f"c{process}")
+        self.rng = world.rng_for(f"client/{process}")
+        self.nodes = list(nodes)
+        self.timeout_ns = timeout_ns
+        self.home = self.nodes[0]
+
+    async def open(self, node: str) -> None:
+        self.home = node
+
+    async def close(self) -> None:
+        self.endpoint.close()
+
+    async def ask(self, node: str, body: dict[str, Any]) -> dict[str, Any] | None:
+        try:
+            return await self.endpoint.request(node, body, self.timeout_ns)
+        except RequestTimeout:
+            return None
+
+    async def invoke(self, op: dict[str, Any]) -> dict[str, Any]:
+        if op["f"] == "final-read":
+            return await self.final_read(op)
+        return await self.run(op)
+
+    async def run(self, op: dict[str, Any]) -> dict[str, Any]:
+        raise NotImplementedError
+
+    async def final_read(self, op: dict[str, Any]) -> dict[str, Any]:
+        key = op["value"][0]
+        node = self.nodes[int(op.get("replica", 0)) % len(self.nodes)]
+        reply = await self.ask(node, {"type": "local-read", "key": key})
+        if reply is None or reply.get("type") != "ok":
+            return info(op, "timeout" if reply is None else str(reply.get("code")))
+        return {"type": "ok", "value": [key, reply.get("value")], "node": node}
+
+
+def versions_extra(reply: dict[str, Any]) -> dict[str, Any]:
+    """The version evidence a reply carries, as completion fields for the session checker."""
+    out: dict[str, Any] = {}
+    for name in ("version", "vclock", "lsn"):
+        if reply.get(name) is not None:
+            out[name] = reply[name]
+    return out

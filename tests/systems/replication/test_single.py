@@ -1,0 +1,130 @@
+"""Single-leader replication: claims hold under faults; DDIA's hazards are caught by seed."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from checkers import get_checker
+from ddialab.runner import simulate
+from systems import SYSTEMS, Primaries
+from systems.replication import claims_for
+from systems.replication._single import ENTRIES
+
+Rig = Any
+CHECKED = {
+    "read-your-writes",
+    "monotonic-reads",
+    "monotonic-writes",
+    "writes-follow-reads",
+    "consistent-prefix",
+    "convergence",
+    "linearizable",
+}
+
+
+def test_entries_are_registered_and_claims_follow_options() -> None:
+    for e in ENTRIES:
+        assert SYSTEMS[e.name] is e
+        assert e.claims == claims_for(e.defaults)
+        assert e.build().claims == e.claims
+    assert "linearizable" in SYSTEMS["leader-follower"].claims
+    assert SYSTEMS["leader-follower-careless-failover"].claims == frozenset()
+    assert claims_for({"replication": "async", "failover": "safe"}) == {"convergence"}
+    assert "read-your-writes" in claims_for({"failover": "none", "reads": "ryw"})
+    assert "monotonic-reads" not in claims_for({"failover": "none", "reads": "ryw"})
+
+
+def test_the_leader_is_a_primary() -> None:
+    system = SYSTEMS["leader-follower-sync"].build()
+    assert isinstance(system, Primaries)
+
+
+def test_same_seed_same_history(rig: Rig) -> None:
+    spec = rig.spec("leader-follower", seed=3, time_limit=3.0)
+    a, b = simulate(spec).history, simulate(spec).history
+    assert [(o.type, o.f, o.value, o.time) for o in a] == [
+        (o.type, o.f, o.value, o.time) for o in b
+    ]
+
+
+SAFE = [
+    ("leader-follower", 1, {}),
+    ("leader-follower", 2, {"link_loss": 0.05}),
+    ("leader-follower-sync", 4, {}),
+    ("leader-follower-async-ryw", 1, {}),
+    ("leader-follower-async-sticky", 2, {"link_loss": 0.05}),
+    ("leader-follower-async-reads", 3, {}),
+]
+
+
+@pytest.mark.parametrize(("system", "seed", "options"), SAFE)
+def test_claimed_guarantees_hold_under_faults(
+    rig: Rig, system: str, seed: int, options: dict[str, Any]
+) -> None:
+    claims = SYSTEMS[system].claims
+    spec = rig.spec(system, seed=seed, system_options=options)
+    v = rig.verdicts(spec, linearizable="linearizable" in claims)
+    for guarantee in sorted(claims & CHECKED):
+        assert v[guarantee] is True, (guarantee, v)
+
+
+def test_leader_follower_is_linearizable_with_cas(rig: Rig) -> None:
+    spec = rig.spec("leader-follower", workload="register", seed=5)
+    h = simulate(spec).history
+    assert any(op.f == "cas" and op.type == "ok" for op in h)
+    lin = get_checker("linearizable")(h, {"model": "cas-register", "independent": True})
+    assert lin["valid"] is True
+
+
+#: (system, seed, workload options, nemesis, guarantee that must be violated, anomaly)
+FINDINGS: list[tuple[str, int, dict[str, Any], list[str], str]] = [
+    # async follower reads: a client misses its own write, and reads go back in time
+    ("leader-follower-async-reads", 2, {}, ["partition", "kill", "pause"], "read-your-writes"),
+    ("leader-follower-async-reads", 2, {}, ["partition", "kill", "pause"], "monotonic-reads"),
+    # a sticky follower is monotonic but still lags its own session's writes
+    ("leader-follower-async-sticky", 2, {}, ["partition", "kill", "pause"], "read-your-writes"),
+]
+
+
+@pytest.mark.parametrize(("system", "seed", "wopts", "nemesis", "guarantee"), FINDINGS)
+def test_session_anomalies_are_caught_at_the_recorded_seed(
+    rig: Rig,
+    system: str,
+    seed: int,
+    wopts: dict[str, Any],
+    nemesis: list[str],
+    guarantee: str,
+) -> None:
+    assert guarantee not in SYSTEMS[system].claims
+    spec = rig.spec(system, seed=seed, nemesis=nemesis, workload_options=wopts)
+    assert rig.verdicts(spec)[guarantee] is False
+
+
+#: careless or asynchronous failover loses acknowledged writes (appends make them visible)
+LOST_WRITES = [
+    ("leader-follower-careless-failover", 1),
+    ("leader-follower-async-failover", 1),
+]
+
+
+@pytest.mark.parametrize(("system", "seed"), LOST_WRITES)
+def test_failover_hazards_lose_acknowledged_writes(rig: Rig, system: str, seed: int) -> None:
+    spec = rig.spec(
+        system, seed=seed, nemesis=["partition", "kill"], workload_options={"mode": "append"}
+    )
+    v = rig.verdicts(spec)
+    assert "lost-writes" in v["anomalies"]["convergence"]
+
+
+def test_safe_failover_keeps_acknowledged_appends(rig: Rig) -> None:
+    spec = rig.spec(
+        "leader-follower",
+        seed=1,
+        nemesis=["partition", "kill"],
+        workload_options={"mode": "append"},
+    )
+    v = rig.verdicts(spec)
+    assert v["anomalies"]["convergence"] == []
+    assert v["read-your-writes"] is True and v["monotonic-writes"] is True

@@ -1,0 +1,66 @@
+"""The session workload: reads and writes of unique values per key, then per-replica reads.
+
+Ops are Jepsen "independent" style: ``{"f": "read", "value": [key, None]}`` and
+``{"f": "write", "value": [key, v]}`` with ``v`` unique per key (1, 2, 3, ... per key).  With
+``options["mode"] = "append"`` the writes are ``append`` ops (``[key, element]``, unique
+elements) and reads return lists, which makes a lost acknowledged write visible by value.
+
+Where a read is served is the *system's* business (its read-routing option); the workload
+only issues ops.  After the faults heal, the final phase reads every key from every
+replica: ``{"f": "final-read", "value": [key, None], "replica": i}`` for ``i`` in
+``range(options["replicas"])``; a client maps ``i`` to one of its system's nodes (``i``
+modulo the node count, so extra indices repeat replicas harmlessly) and reports the node in
+the completion's ``node`` field, as the convergence checker expects.
+
+Default checkers: ``session`` (all five session guarantees) and ``convergence``.
+"""
+
+from __future__ import annotations
+
+import itertools
+import random
+from collections.abc import Mapping
+from typing import Any
+
+from workloads._protocol import CheckerSpec, Workload
+
+DEFAULTS = {"keys": 3, "read_ratio": 0.6, "mode": "write", "replicas": 5}
+
+
+def generator(rng: random.Random, options: Mapping[str, Any]) -> Any:
+    keys = int(options.get("keys", DEFAULTS["keys"]))
+    read_ratio = float(options.get("read_ratio", DEFAULTS["read_ratio"]))
+    write_f = "append" if options.get("mode", "write") == "append" else "write"
+    counters = {k: itertools.count(1) for k in range(keys)}
+
+    def next_op() -> dict[str, Any]:
+        k = rng.randrange(keys)
+        if rng.random() < read_ratio:
+            return {"f": "read", "value": [k, None]}
+        return {"f": write_f, "value": [k, next(counters[k])]}
+
+    return next_op
+
+
+def final_generator(rng: random.Random, options: Mapping[str, Any]) -> Any:
+    keys = int(options.get("keys", DEFAULTS["keys"]))
+    replicas = int(options.get("replicas", DEFAULTS["replicas"]))
+    return [
+        {"f": "final-read", "value": [k, None], "replica": i}
+        for i in range(replicas)
+        for k in range(keys)
+    ]
+
+
+def checkers(options: Mapping[str, Any]) -> dict[str, CheckerSpec]:
+    return {"session": ("session", {}), "convergence": ("convergence", {})}
+
+
+WORKLOAD = Workload(
+    "session",
+    "reads/writes of unique values per key, routed by the system; final reads per replica",
+    generator,
+    checkers,
+    final_generator,
+    DEFAULTS,
+)
