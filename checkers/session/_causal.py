@@ -39,7 +39,7 @@ from checkers.session._order import (
     KeyFacts,
     is_none,
 )
-from checkers.session._tally import NOTHING, Tally, append_missing, show, undecided
+from checkers.session._tally import NOTHING, Tally, append_missing, cycle, show, undecided
 
 WROTE, READ = "wrote", "read"
 INF = float("inf")
@@ -268,10 +268,18 @@ def _judged_prefix(
         report(d, ev)(tally, deps.facts, obs, deps.missing(k1, obs, d))
 
 
+def _dep_steps(facts: Facts, d: Dep, missing: Any) -> list[Any]:
+    """The path from the missed write to the write that depended on it."""
+    if d.verb == WROTE:
+        return [d.op, "process", d.writer.op]
+    return [facts.writer_op(d.key, missing), "wr", d.op, "process", d.writer.op]
+
+
 def _snap(t: Txn, d: Dep, ev: str) -> Any:
     def emit(tally: Tally, facts: Facts, obs: Any, missing: Any) -> None:
         v1 = thaw(facts.show(d.key, obs))
         p = d.writer.process
+        steps = _dep_steps(facts, d, missing)
         tally.violation(
             (p, d.key, missing, d.k2, d.w2),
             {
@@ -282,6 +290,7 @@ def _snap(t: Txn, d: Dep, ev: str) -> Any:
                 "kind": d.verb,
                 "read": {"op": t.op, "key": thaw(d.key), "value": v1},
                 "evidence": ev,
+                "cycle": cycle(*steps, "wr", t.op, "rw", steps[0]),
                 "explanation": f"process {p} {d.verb} {show(missing)} on key {show(d.key)} "
                 f"(op {d.op}) before writing {show(d.w2)} to key {show(d.k2)} "
                 f"(op {d.writer.op}); op {t.op} read {show(d.w2)} from {show(d.k2)} but "
@@ -343,6 +352,8 @@ def _cp(reader: Any, t: Txn, by: Txn) -> Any:
         def emit(tally: Tally, facts: Facts, obs: Any, missing: Any) -> None:
             v1 = thaw(facts.show(d.key, obs))
             p, w_op = d.writer.process, d.writer.op
+            steps = _dep_steps(facts, d, missing)
+            tail = ("wr", by.op, "process", t.op, "rw", steps[0])
             tally.violation(
                 (reader, d.key, missing, d.k2, d.w2),
                 {
@@ -354,6 +365,7 @@ def _cp(reader: Any, t: Txn, by: Txn) -> Any:
                     "kind": d.verb,
                     "read": {"op": t.op, "key": thaw(d.key), "value": v1},
                     "evidence": ev,
+                    "cycle": cycle(*steps, *tail),
                     "explanation": f"process {reader} read {show(d.w2)} from key {show(d.k2)} "
                     f"(op {by.op}), written by process {p} (op {w_op}) after it {d.verb} "
                     f"{show(missing)} on key {show(d.key)} (op {d.op}); process {reader} then "

@@ -38,6 +38,7 @@ from checkers.session._tally import (
     NOTHING,
     Tally,
     append_missing,
+    cycle,
     show,
     undecided,
 )
@@ -78,6 +79,7 @@ def _ryw_one(
                 "write": {"op": wt.op, "value": thaw(w)},
                 "read": {"op": t.op, "value": thaw(read)},
                 "evidence": d[1],
+                "cycle": cycle(wt.op, "process", t.op, "rw", wt.op),
                 "explanation": f"process {p} wrote {show(w)} to key {show(key)} (op {wt.op}) "
                 f"and then read {show(read)} (op {t.op}), which does not include its own "
                 f"write [{d[1]}]",
@@ -140,6 +142,7 @@ def _mr_violation(
 ) -> None:
     (o1, t1), (o2, t2) = first, second
     v1, v2 = thaw(facts.show(key, o1)), thaw(facts.show(key, o2))
+    w_op = facts.writer_op(key, lost)
     tally.violation(
         (p, key, lost),
         {
@@ -149,6 +152,7 @@ def _mr_violation(
             "reads": [{"op": t1.op, "value": v1}, {"op": t2.op, "value": v2}],
             "missing": thaw(lost),
             "evidence": ev,
+            "cycle": cycle(t1.op, "process", t2.op, "rw", w_op, "wr", t1.op),
             "explanation": f"process {p} read {json.dumps(v1)} from key {show(key)} (op {t1.op}) "
             f"and later read {json.dumps(v2)} (op {t2.op}), an older state without "
             f"{show(lost)} [{ev}]",
@@ -221,6 +225,7 @@ def _mw_order_violation(
             "writes": [{"op": o1, "value": thaw(w1)}, {"op": o2, "value": thaw(w2)}],
             "versions": versions,
             "evidence": ev,
+            "cycle": cycle(o1, "process", o2, "ww", o1),
             "explanation": f"process {p} wrote {show(w1)} (op {o1}) and then {show(w2)} "
             f"(op {o2}) to key {show(key)}, but the system's version order does not put "
             f"{show(w1)} before {show(w2)} [{ev}]",
@@ -270,6 +275,9 @@ def _mw_list_violation(
             "writes": [{"op": t1.op, "value": thaw(w1)}, {"op": t2.op, "value": thaw(w2)}],
             "read": op,
             "evidence": APPEND,
+            "cycle": cycle(t1.op, "process", t2.op, "ww", t1.op)
+            if reversed_
+            else cycle(t1.op, "process", t2.op, "wr", op, "rw", t1.op),
             "explanation": f"process {t1.process} appended {show(w1)} (op {t1.op}) and then "
             f"{show(w2)} (op {t2.op}) to key {show(k.key)}, but the read at op {op} shows "
             f"{show(w2)} {how} [{APPEND}]",
@@ -314,6 +322,7 @@ def _wfr_order_violation(
 ) -> None:
     v1, r_op = read
     o2 = facts.keys[key].writes[w2].op
+    o1 = facts.writer_op(key, v1)
     tally.violation(
         (p, key, v1, w2),
         {
@@ -324,6 +333,7 @@ def _wfr_order_violation(
             "write": {"op": o2, "value": thaw(w2)},
             "versions": [facts.version_witness(key, v1), facts.version_witness(key, w2)],
             "evidence": ev,
+            "cycle": cycle(o1, "wr", r_op, "process", o2, "ww", o1),
             "explanation": f"process {p} read {show(v1)} from key {show(key)} (op {r_op}) and "
             f"then wrote {show(w2)} (op {o2}), but the system's version order does not put "
             f"{show(v1)} before {show(w2)} [{ev}]",
@@ -357,6 +367,8 @@ def _wfr_list_violation(
 ) -> None:
     v1, r_op = read
     t2 = k.writes[w2]
+    o1 = facts.writer_op(k.key, v1)
+    tail = ["ww", o1] if after else ["wr", op, "rw", o1]
     how = "after it" if after else "without it"
     tally.violation(
         (t2.process, k.key, v1, w2),
@@ -368,6 +380,7 @@ def _wfr_list_violation(
             "write": {"op": t2.op, "value": thaw(w2)},
             "observer": op,
             "evidence": APPEND,
+            "cycle": cycle(o1, "wr", r_op, "process", t2.op, *tail),
             "explanation": f"process {t2.process} read {show(v1)} in key {show(k.key)} "
             f"(op {r_op}) and then appended {show(w2)} (op {t2.op}), but the read at op {op} "
             f"shows {show(w2)} {how} [{APPEND}]",

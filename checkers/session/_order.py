@@ -216,6 +216,11 @@ class Facts:
                 return pa <= pb, SINGLE
         return None, UNKNOWN_EV
 
+    def writer_op(self, key: Any, value: Any) -> int | None:
+        k = self.keys.get(key)
+        w = k.writes.get(value) if k is not None else None
+        return w.op if w is not None else None
+
     def version_witness(self, key: Any, value: Any) -> Any:
         """The system-supplied version of a value and the op that carried it, if any."""
         k = self.keys[key]

@@ -83,3 +83,8 @@ def append_missing(k: KeyFacts, earlier: Any, later: Any) -> Any:
     e = k.G[:earlier] if isinstance(earlier, int) else earlier
     lset = set(k.G[:later] if isinstance(later, int) else later)
     return next((x for x in e if x not in lset), NOTHING)
+
+
+def cycle(*steps: Any) -> list[Any] | None:
+    """A dependency cycle as [op, edge, op, edge, ..., op]; None if an op is unknown."""
+    return None if any(x is None for x in steps) else list(steps)

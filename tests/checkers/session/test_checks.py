@@ -43,6 +43,7 @@ def test_read_your_writes_witness_exact():
         "write": {"op": 1, "value": 1},
         "read": {"op": 3, "value": None},
         "evidence": "initial-state",
+        "cycle": [1, "process", 3, "rw", 1],
         "explanation": 'process 0 wrote 1 to key "x" (op 1) and then read null (op 3), '
         "which does not include its own write [initial-state]",
     }
@@ -178,3 +179,22 @@ def test_linearizable_executions_pass_every_guarantee(mode, seed):
     r = check(h, {})
     assert r["guarantees"] == dict.fromkeys(GUARANTEES, True), r.get("undecided")
     assert r["valid"] is True
+
+
+def test_witnesses_carry_their_process_cycle():
+    cycles = {
+        g: check(make(), {})["anomalies"][g][0]["cycle"]
+        for g, make in [
+            (g, PLANTS[g][v])
+            for g, v in [
+                ("monotonic-reads", "register"),
+                ("monotonic-writes", "txn"),
+                ("consistent-prefix", "ddia"),
+            ]
+        ]
+    }
+    assert cycles == {
+        "monotonic-reads": [3, "process", 5, "rw", 1, "wr", 3],
+        "monotonic-writes": [1, "process", 3, "wr", 5, "rw", 1],
+        "consistent-prefix": [1, "wr", 3, "process", 5, "wr", 7, "process", 9, "rw", 1],
+    }
