@@ -51,7 +51,7 @@ def witness(
     first = dead_ends[0] if dead_ends else None
     w: dict[str, Any] = {
         "model": model.name,
-        "ops": [c.index for c in calls],
+        "part_ops": len(calls),
         "prefixes": prefixes,
     }
     if partitioned:
