@@ -5,6 +5,7 @@ Reproduce::
     .venv/bin/python bench/bench_elle.py                # 100k txns, 20 processes
     .venv/bin/python bench/bench_elle.py --txns 200000 --plants G-single,G2-item
     .venv/bin/python bench/bench_elle.py --profile      # pyinstrument profile of the check
+    .venv/bin/python bench/bench_elle.py --compare-networkx  # whole-graph SCCs: ours vs nx
 
 Reports wall and CPU seconds (the CPU figures are the stable ones on a shared machine),
 twice: as ``ddialab check`` runs today, and with the garbage collector paused during
@@ -81,6 +82,40 @@ def measure(path: str, model: str, profile: bool, gc_off: bool) -> dict[str, obj
     }
 
 
+def compare_networkx(path: str) -> dict[str, object]:
+    """CPU seconds for whole-graph SCCs: our Tarjan on lists vs building + nx SCC."""
+    import gc
+
+    import networkx as nx
+
+    from checkers.elle._append import AppendAnalysis
+    from checkers.elle._scc import nontrivial_sccs
+    from checkers.elle._txns import collect
+    from ddialab.history import read_history
+
+    gc.disable()
+    g, failed = collect(read_history(path))
+    AppendAnalysis(g, failed).add_edges()
+    c0 = time.process_time()
+    ours = nontrivial_sccs(g.out)
+    c1 = time.process_time()
+    dg = nx.DiGraph()
+    dg.add_nodes_from(range(len(g.out)))
+    dg.add_edges_from((u, e >> 5) for u, es in enumerate(g.out) for e in es)
+    c2 = time.process_time()
+    theirs = [c for c in nx.strongly_connected_components(dg) if len(c) > 1]
+    c3 = time.process_time()
+    assert sorted(map(sorted, ours)) == sorted(map(sorted, theirs))
+    return {
+        "nodes": dg.number_of_nodes(),
+        "edges": dg.number_of_edges(),
+        "ours_scc_cpu_s": round(c1 - c0, 3),
+        "nx_build_cpu_s": round(c2 - c1, 3),
+        "nx_scc_cpu_s": round(c3 - c2, 3),
+        "nontrivial_sccs": len(ours),
+    }
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("--txns", type=int, default=100_000)
@@ -91,9 +126,13 @@ def main() -> None:
     ap.add_argument("--profile", action="store_true")
     ap.add_argument("--measure-only", action="store_true", help=argparse.SUPPRESS)
     ap.add_argument("--gc-off", action="store_true", help=argparse.SUPPRESS)
+    ap.add_argument("--compare-networkx", action="store_true")
     args = ap.parse_args()
     if args.measure_only:
-        print(json.dumps(measure(args.history, args.model, args.profile, args.gc_off)))
+        if args.compare_networkx:
+            print(json.dumps(compare_networkx(args.history)))
+        else:
+            print(json.dumps(measure(args.history, args.model, args.profile, args.gc_off)))
         return
     path = args.history
     tmp = None
@@ -102,7 +141,12 @@ def main() -> None:
         path = os.path.join(tmp.name, "history.jsonl")
         generate(path, args.txns, [p for p in args.plants.split(",") if p], args.seed)
     cmd = [sys.executable, __file__, "--measure-only", "--history", path, "--model", args.model]
-    if args.profile:
+    if args.compare_networkx:
+        out = subprocess.run(
+            [*cmd, "--compare-networkx"], check=True, capture_output=True, text=True
+        )
+        print(out.stdout.strip())
+    elif args.profile:
         subprocess.run([*cmd, "--profile"], check=True)
     else:
         # As the CLI runs today, then with the cyclic GC paused during parsing as well

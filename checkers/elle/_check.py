@@ -95,7 +95,10 @@ def _check(history: Any, options: Mapping[str, Any] | None) -> dict[str, Any]:
     analysis.add_edges()
     anomalies = {k: [_with_text(k, w) for w in ws] for k, ws in analysis.anomalies.items()}
     incomplete = _cycles(g, analysis, anomalies, deadline)
-    return _result(anomalies, incomplete, prohibited, cm, model.name, len(g.txns), limit)
+    out = _result(anomalies, incomplete, prohibited, cm, model.name, len(g.txns), limit)
+    if getattr(analysis, "unknown_reads", 0):
+        out["unknown_reads"] = analysis.unknown_reads
+    return out
 
 
 def _workload(name: Any) -> WorkloadModel:
