@@ -21,6 +21,7 @@ else.  Other tests may use all of this; it imports only the history contract.
 from __future__ import annotations
 
 import random
+from bisect import bisect_left
 from collections.abc import Callable
 from typing import Any
 
@@ -299,3 +300,47 @@ class _Sim:
         wrote = {m[1] for m in op["mops"] if m[0] != "r"}
         read = {str(k): v for k, v in op["read"].items() if k in wrote}
         return {**out, "read_version": read} if read else out
+
+
+# -- leader/follower simulation (DDIA ch. 5's replication lag) -------------------------------
+def replicated_history(
+    seed: int,
+    n_ops: int = 200,
+    processes: int = 4,
+    keys: int = 3,
+    followers: int = 3,
+    reads: str = "pinned",
+    partitioned: bool = False,
+) -> History:
+    """Writes go to a leader's log; reads go to lagging followers that apply log prefixes.
+
+    ``reads="pinned"``: each process always reads the same follower (read-your-writes
+    fails, nothing else can); ``"random"``: any follower (monotonic reads fails too).
+    ``partitioned=True`` gives every key its own leader and followers, whose lags are
+    independent: DDIA's consistent-prefix violation.  Ops carry ``extra["version"]``.
+    """
+    rng = random.Random(seed)
+    b = HistoryBuilder()
+    length: dict[Any, int] = {}  # partition -> log length
+    index: dict[Any, list[int]] = {}  # key -> log positions of its writes
+    values: dict[Any, list[Any]] = {}  # key -> written values, in log order
+    applied: dict[tuple[Any, int], int] = {}  # (partition, follower) -> log prefix applied
+    pinned = {p: rng.randrange(followers) for p in range(processes)}
+    for _ in range(n_ops):
+        p = rng.randrange(processes)
+        key = f"k{rng.randrange(keys)}"
+        part = key if partitioned else None
+        if length and rng.random() < 0.5:
+            lagging = (rng.choice(sorted(length, key=str)), rng.randrange(followers))
+            n = applied.get(lagging, 0)
+            applied[lagging] = n + round(rng.random() * (length[lagging[0]] - n))
+        if rng.random() < 0.4:
+            index.setdefault(key, []).append(length.get(part, 0))
+            length[part] = length.get(part, 0) + 1
+            values.setdefault(key, []).append(len(b.ops) + 1)
+            b.write(p, key, values[key][-1], version=len(values[key]))
+            continue
+        f = pinned[p] if reads == "pinned" else rng.randrange(followers)
+        n = bisect_left(index.get(key, []), applied.get((part, f), 0))
+        b.read(p, key, values[key][n - 1] if n else None, version=n)
+    return b.history()
