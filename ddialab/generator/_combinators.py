@@ -303,7 +303,11 @@ class Filter(Generator):
 
 
 def filter_ops(pred: Callable[[OpDict], bool], gen: Gen) -> Filter:
-    """Only the ops of ``gen`` satisfying ``pred`` (the others are skipped)."""
+    """Only the ops of ``gen`` satisfying ``pred`` (the others are skipped).
+
+    Skipping is a loop inside one ``op`` call: filtering *every* op out of an infinite
+    generator never returns.
+    """
     return Filter(pred, gen)
 
 
@@ -357,6 +361,8 @@ class FlipFlop(Generator):
 
     def update(self, ctx: Context, event: OpDict) -> Gen:
         gens = tuple(update(g, ctx, event) for g in self.gens)
+        if all(a is b for a, b in zip(gens, self.gens, strict=True)):
+            return self
         return FlipFlop(gens, self.i)
 
 

@@ -382,7 +382,11 @@ def _arity(fn: Callable[..., Any]) -> int:
 
 def call_with_ctx(fn: Callable[..., Any], ctx: Context) -> Any:
     """Call a user function of zero or one argument (the context)."""
-    return fn(ctx) if _arity(fn) else fn()
+    try:
+        arity = _arity(fn)
+    except TypeError:  # an unhashable callable object: no caching
+        arity = _arity.__wrapped__(fn)
+    return fn(ctx) if arity else fn()
 
 
 @dataclass(frozen=True, slots=True)

@@ -56,7 +56,10 @@ class OnThreads(Generator):
     gen: Gen
 
     def op(self, ctx: Context) -> OpResult:
-        res = op(self.gen, ctx.restrict(self.pred))
+        sub = ctx.restrict(self.pred)
+        if not sub.workers:
+            return None  # no thread can ever run it (threads come and go only as processes)
+        res = op(self.gen, sub)
         if res is None:
             return None
         o, g = res
@@ -72,7 +75,11 @@ class OnThreads(Generator):
 
 
 def on_threads(pred: Callable[[Thread], bool], gen: Gen) -> OnThreads:
-    """``gen`` runs only on the threads satisfying ``pred`` and sees only their events."""
+    """``gen`` runs only on the threads satisfying ``pred`` and sees only their events.
+
+    In a context with no such thread at all (e.g. ``clients`` inside the nemesis's copy of
+    ``each_thread``) it is exhausted rather than pending forever.
+    """
     return OnThreads(pred, gen)
 
 

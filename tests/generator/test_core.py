@@ -111,3 +111,31 @@ def test_secs_to_ns() -> None:
 def test_goes_in_history() -> None:
     assert not gen.goes_in_history(gen.sleep(1)) and not gen.goes_in_history(gen.log("x"))
     assert gen.goes_in_history({"type": "invoke"})
+
+
+def test_restrict_follows_worker_changes() -> None:
+    ctx = ctx3()
+    clients = ctx.restrict(gen.is_client)
+    assert dict(clients.workers) == {0: 0, 1: 1, 2: 2}
+    moved = ctx.with_next_process(1).restrict(gen.is_client)
+    assert dict(moved.workers) == {0: 0, 1: 4, 2: 2}
+    assert ctx.busy(0).restrict(gen.is_client).free_threads == {1, 2}
+    unhashable = ctx.restrict([0].__contains__)  # a bound method of a list is hashable...
+    assert set(unhashable.workers) == {0}
+
+
+def test_unhashable_callable_generator() -> None:
+    class Maker:
+        __hash__ = None  # type: ignore[assignment]
+
+        def __call__(self) -> dict[str, object]:
+            return {"f": "x"}
+
+    assert len(gen.simulate(gen.limit(2, Maker()))) == 4
+
+
+def test_for_thread_gives_distinct_seeds() -> None:
+    ctx = ctx3(seed=9)
+    seeds = {ctx.for_thread(t).seed for t in ctx.all_threads}
+    assert len(seeds) == 4
+    assert ctx.for_thread(1).all_threads == (1,)

@@ -106,7 +106,12 @@ def _play(g: Any, concurrency: int, latency_ns: int, info: bool) -> list[dict[st
         return {"type": "info" if info and o["f"] == "w" else "ok"}
 
     return gen.simulate(
-        g, concurrency=concurrency, latency_ns=latency_ns, complete=complete, max_ops=200
+        g,
+        concurrency=concurrency,
+        latency_ns=latency_ns,
+        complete=complete,
+        max_ops=200,
+        max_idle_ticks=2_000,
     )
 
 

@@ -135,3 +135,9 @@ def test_reserve_partitions_threads() -> None:
     for e in invokes(events):
         by_f.setdefault(e["f"], set()).add(e["process"])
     assert by_f == {"w": {0}, "cas": {1, 2}, "r": {3, 4}}
+
+
+def test_on_threads_without_threads_is_exhausted() -> None:
+    g = gen.each_thread(gen.clients(gen.limit(1, gen.repeat(READ))))
+    events = gen.simulate(g, concurrency=2, latency_ns=1)
+    assert sorted(e["process"] for e in invokes(events)) == [0, 1]
