@@ -48,7 +48,10 @@ class AppendAnalysis:
         self.longest: dict[Any, list[Any]] = {}
         self.bad_keys: set[Any] = set()
         self.pos: dict[Any, dict[Any, int]] = {}
+        self.duplicate_writes: list[tuple[Any, Any]] = []
         self._index_writes()
+        if self.duplicate_writes:
+            return
         self._scan_reads()
         self._version_orders()
 
@@ -59,17 +62,20 @@ class AppendAnalysis:
 
     def _index_writes(self) -> None:
         writer, inter = self.writer, self.intermediate
+        n = 0
         for t in self.txns:
             tid, mops = t.id, t.mops
             if len(mops) == 1:
                 f, k, v = mops[0]
                 if f == "append":
                     writer[(k, v)] = tid
+                    n += 1
                 continue
             last: dict[Any, Any] = {}
             for f, k, v in mops:
                 if f == "append":
                     writer[(k, v)] = tid
+                    n += 1
                     if k in last:
                         inter[(k, last[k])] = tid
                     last[k] = v
@@ -77,6 +83,9 @@ class AppendAnalysis:
             for f, k, v in t.mops:
                 if f == "append":
                     self.failed_writer[(k, v)] = t
+                    n += 1
+        if n != len(writer) + len(self.failed_writer):
+            self.duplicate_writes = _duplicates(self.txns + self.failed, "append")
 
     def _scan_reads(self) -> None:
         lost: dict[tuple[Any, tuple[Any, ...]], list[int]] = {}
@@ -388,6 +397,19 @@ class AppendAnalysis:
         while j >= 0 and self.writer.get((k, order[j])) is None:
             j -= 1
         return order[j] if j >= 0 else _INIT
+
+
+def _duplicates(txns: list[Txn], write: str) -> list[tuple[Any, Any]]:
+    """(key, value) pairs written more than once (the workloads assume none)."""
+    seen: set[tuple[Any, Any]] = set()
+    dups = []
+    for t in txns:
+        for f, k, v in t.mops:
+            if f == write:
+                if (k, v) in seen:
+                    dups.append((k, v))
+                seen.add((k, v))
+    return dups
 
 
 def _first_duplicate(v: list[Any]) -> int | None:

@@ -32,7 +32,7 @@ import networkx as nx
 
 from checkers.elle._append import AppendAnalysis
 from checkers.elle._cycles import SPECS, classify, collapse_time, scc_graph, search_scc
-from checkers.elle._explain import cycle_witness, render_anomaly
+from checkers.elle._explain import cycle_witness, fmt, render_anomaly
 from checkers.elle._register import RegisterAnalysis
 from checkers.elle._scc import nontrivial_sccs
 from checkers.elle._tables import (
@@ -84,14 +84,21 @@ def check(history: Any, options: Mapping[str, Any] | None = None) -> dict[str, A
 def _check(history: Any, options: Mapping[str, Any] | None) -> dict[str, Any]:
     opts = dict(options or {})
     model = _workload(opts.get("model"))
-    cm = canonical_model(opts.get("consistency_model") or DEFAULT_MODEL)
-    prohibited = prohibited_anomalies(cm)
+    cm = opts.get("consistency_model") or DEFAULT_MODEL
+    if isinstance(cm, list | tuple):  # several models, as Elle's :consistency-models
+        cm = [canonical_model(m) for m in cm]
+        prohibited = set().union(*(prohibited_anomalies(m) for m in cm))
+    else:
+        cm = canonical_model(cm)
+        prohibited = prohibited_anomalies(cm)
     limit = opts.get("time_limit")
     deadline = time.monotonic() + float(limit) if limit is not None else None
     need_rt = any(t.endswith("-realtime") and t in prohibited for t in CYCLE_TYPES)
     need_proc = need_rt or any(t.endswith("-process") and t in prohibited for t in CYCLE_TYPES)
     g, failed = collect(history, process=need_proc, realtime=need_rt)
     analysis = model.analyzer(g, failed)
+    if analysis.duplicate_writes:
+        return _duplicate_writes(model.name, analysis.duplicate_writes)
     analysis.add_edges()
     anomalies = {k: [_with_text(k, w) for w in ws] for k, ws in analysis.anomalies.items()}
     incomplete = _cycles(g, analysis, anomalies, deadline)
@@ -106,6 +113,18 @@ def _workload(name: Any) -> WorkloadModel:
     if name not in MODELS:
         raise UsageError(f"unknown elle model {name!r}; known: {', '.join(MODELS)}")
     return MODELS[name]
+
+
+def _duplicate_writes(model: str, dups: list[tuple[Any, Any]]) -> dict[str, Any]:
+    shown = ", ".join(f"key {fmt(k)} value {fmt(v)}" for k, v in dups[:5])
+    return {
+        "valid": "unknown",
+        "anomaly_types": [],
+        "anomalies": {},
+        "model": model,
+        "reason": f"{model} needs every written value to be unique per key; "
+        f"written more than once: {shown}",
+    }
 
 
 def _with_text(kind: str, w: dict[str, Any]) -> dict[str, Any]:
@@ -171,7 +190,7 @@ def _result(
     anomalies: dict[str, list[Any]],
     incomplete: list[dict[str, Any]],
     prohibited: set[str],
-    cm: str,
+    cm: str | list[str],
     model: str,
     n: int,
     limit: Any,

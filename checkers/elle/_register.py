@@ -26,6 +26,7 @@ import itertools
 from collections.abc import Iterator
 from typing import Any
 
+from checkers.elle._append import _duplicates
 from checkers.elle._txns import RW, WR, WW, Txn, TxnGraph
 
 
@@ -43,7 +44,10 @@ class RegisterAnalysis:
         self.readers: dict[tuple[Any, Any], list[int]] = {}
         self.versions: dict[Any, dict[Any, set[Any]]] = {}
         self.unknown_reads = 0
+        self.duplicate_writes: list[tuple[Any, Any]] = []
         self._index_writes(failed)
+        if self.duplicate_writes:
+            return
         self._scan_reads()
         self._explicit_orders()
         self._cyclic = self._find_cyclic_versions()
@@ -69,6 +73,9 @@ class RegisterAnalysis:
             for f, k, v in t.mops:
                 if f == "w":
                     self.failed_writer[(k, v)] = t
+        n = sum(1 for t in [*self.txns, *failed] for m in t.mops if m[0] == "w")
+        if n != len(self.writer) + len(self.failed_writer):
+            self.duplicate_writes = _duplicates([*self.txns, *failed], "w")
 
     def _scan_reads(self) -> None:
         lost: dict[tuple[Any, Any], list[int]] = {}

@@ -187,7 +187,9 @@ def _process_edges(g: TxnGraph, in_out: bool) -> None:
         prev = last.get(t.process)
         if prev is not None:
             nxt[prev] = t.id
-            if in_out:
+            # A well-formed history never reuses a process after an info txn; if one
+            # does, real time cannot imply that edge, so it joins the graph.
+            if in_out or g.txns[prev].type != "ok":
                 g.out[prev].append(t.id << 5 | PROCESS)
         last[t.process] = t.id
     g.proc_in_out = in_out

@@ -183,3 +183,24 @@ def test_info_txn_writes_count_and_failed_reads_do_not():
 
 def test_empty_history_is_valid():
     assert check(hist(), {})["valid"] is True
+
+
+def test_duplicate_appends_make_the_result_unknown():
+    h = hist(*concurrent((0, [["append", "x", 1]]), (1, [["append", "x", 1]])))
+    r = check(h, {})
+    assert r["valid"] == "unknown"
+    assert r["reason"].endswith("written more than once: key x value 1")
+
+
+def test_several_consistency_models_at_once():
+    h = hist(
+        *concurrent(
+            (0, [["r", "x", []], ["append", "y", 1]]), (1, [["r", "y", []], ["append", "x", 1]])
+        )
+    )
+    assert (
+        check(h, {"consistency_model": ["snapshot-isolation", "read-committed"]})["valid"] is True
+    )
+    r = check(h, {"consistency_model": ["snapshot-isolation", "repeatable-read"]})
+    assert r["valid"] is False
+    assert r["consistency_model"] == ["snapshot-isolation", "repeatable-read"]
