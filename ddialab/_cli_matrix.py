@@ -1,0 +1,105 @@
+"""``ddialab matrix``: every simulated system x guarantee, checked over K seeds."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from typing import Any
+
+from ddialab.errors import EXIT_INVALID, EXIT_VALID, UsageError
+from ddialab.matrix import MatrixOptions, run_matrix
+from ddialab.matrix._plan import plan
+
+
+def add_parser(sub: Any) -> None:
+    p = sub.add_parser(
+        "matrix",
+        help="run every simulated system against its workloads and faults; systems x guarantees",
+        description="Runs each system (each option set) against its workloads under faults "
+        "for K seeds and writes matrix.json and matrix.html. Exit 1 if a system violated a "
+        "guarantee it claims.",
+    )
+    p.add_argument("--seeds", type=int, default=2, help="seeds per system and workload")
+    p.add_argument("--time-limit", type=float, default=5.0, help="simulated seconds per run")
+    p.add_argument("--systems", nargs="*", default=[], help="only these systems")
+    p.add_argument("--jobs", type=int, default=0, help="parallel processes (default: all cores)")
+    p.add_argument("--out", help="output directory (default: runs/matrix-<time>)")
+    p.add_argument("--executor", choices=["local", "dask"], default="local")
+    p.add_argument("--scheduler", help="Dask scheduler address, with --executor dask")
+    p.set_defaults(func=run_matrix_cmd)
+
+
+def run_matrix_cmd(args: argparse.Namespace) -> int:
+    if args.seeds < 1 or args.time_limit <= 0 or args.jobs < 0:
+        raise UsageError("--seeds must be >= 1, --time-limit > 0 and --jobs >= 0")
+    options = MatrixOptions(
+        seeds=args.seeds, time_limit=args.time_limit, systems=tuple(args.systems), jobs=args.jobs
+    )
+    out = args.out or os.path.join("runs", time.strftime("matrix-%Y%m%dT%H%M%S"))
+    total = len(plan(options))
+    with _progress(total) as advance:
+        result = run_matrix(options, out, args.executor, args.scheduler, advance)
+    _print_table(result)
+    return EXIT_INVALID if result.bugs else EXIT_VALID
+
+
+class _progress:
+    """A rich progress bar on a terminal; one line per run elsewhere."""
+
+    def __init__(self, total: int) -> None:
+        self.total = total
+        self.done = 0
+        self.bar: Any = None
+
+    def __enter__(self) -> Any:
+        if sys.stderr.isatty():
+            from rich.progress import Progress
+
+            self.bar = Progress(transient=True)
+            self.bar.start()
+            self.task = self.bar.add_task("matrix", total=self.total)
+        return self.advance
+
+    def advance(self, summary: dict[str, Any]) -> None:
+        self.done += 1
+        if self.bar is not None:
+            self.bar.update(self.task, advance=1)
+        else:
+            s = summary["spec"]
+            print(
+                f"[{self.done}/{self.total}] {s['system']} {s['workload']} seed {s['seed']}: "
+                f"{_word(summary['valid'])}",
+                file=sys.stderr,
+                flush=True,
+            )
+
+    def __exit__(self, *exc: Any) -> None:
+        if self.bar is not None:
+            self.bar.stop()
+
+
+def _word(v: Any) -> str:
+    return {True: "valid", False: "INVALID"}.get(v, "unknown")
+
+
+SYMBOL = {"held": "✓", "violated": "✗", "not-demonstrated": "?", "not-applicable": "·"}
+
+
+def _print_table(result: Any) -> None:
+    names = [g["name"] for g in result.document["guarantees"]]
+    print(f"{'system':<34}" + " ".join(f"{n[:6]:>6}" for n in names))
+    for row in result.document["rows"]:
+        cells = []
+        for n in names:
+            cell = row["cells"][n]
+            status = cell if isinstance(cell, str) else cell["status"]
+            mark = SYMBOL[status] + ("!" if status == "violated" and n in row["claims"] else "")
+            cells.append(f"{mark:>6}")
+        print(f"{row['system']:<34}" + " ".join(cells))
+    print("✓ held (claimed)  ✗ violated (! = claimed: a bug)  ? not demonstrated  · n/a")
+    for system, g in result.bugs:
+        print(f"BUG: {system} claims {g} but violated it", file=sys.stderr)
+    print(f"{result.runs} runs in {result.seconds:.1f} s")
+    print(f"matrix: {os.path.join(result.out_dir, 'matrix.html')}")

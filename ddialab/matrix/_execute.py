@@ -1,0 +1,97 @@
+"""Running the matrix's independent runs: in-process, on a local process pool, or on Dask.
+
+Every run is a pure function of its spec (deterministic simulation, pure checkers), so
+where it runs cannot change its result: ``run_one`` returns the same summary on a worker
+process, on a Dask worker, or here.  Workers return small summaries, not histories.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from multiprocessing import get_context
+from typing import Any
+
+from ddialab.errors import UsageError
+from ddialab.matrix._guarantees import verdicts
+from ddialab.runner import TestSpec, run
+
+
+def run_one(spec_dict: dict[str, Any], root: str) -> dict[str, Any]:
+    """Run one spec into ``root``; return its summary (picklable, small)."""
+    spec = TestSpec.from_dict(spec_dict)
+    out = os.path.join(root, _run_name(spec))
+    result = run(spec, out=out)
+    from ddialab.runner._store import replay_command
+
+    return {
+        "spec": spec.to_dict(),
+        "run_dir": result.run_dir,
+        "valid": result.valid,
+        "verdicts": verdicts(result.results),
+        "results": _slim(result.results),
+        "replay": replay_command(spec),
+        "ops": result.ops,
+    }
+
+
+def _run_name(spec: TestSpec) -> str:
+    return f"{spec.system}__{spec.workload}__seed{spec.seed}"
+
+
+def _slim(results: dict[str, Any]) -> dict[str, Any]:
+    keep = ("valid", "anomaly_types", "not", "also_not", "guarantees")
+    return {
+        "checkers": {
+            name: {k: r[k] for k in keep if k in r} for name, r in results["checkers"].items()
+        }
+    }
+
+
+def execute(
+    specs: Sequence[TestSpec],
+    root: str,
+    jobs: int,
+    executor: str = "local",
+    scheduler: str | None = None,
+) -> Iterator[dict[str, Any]]:
+    """Yield each run's summary as it finishes (order depends on the executor)."""
+    args = [(s.to_dict(), root) for s in specs]
+    if executor == "dask":
+        yield from _dask(args, scheduler)
+    elif executor != "local":
+        raise UsageError(f"unknown executor {executor!r}; use local or dask")
+    elif jobs <= 1:
+        for a in args:
+            yield run_one(*a)
+    else:
+        yield from _pool(args, jobs)
+
+
+def _pool(args: list[tuple[dict[str, Any], str]], jobs: int) -> Iterator[dict[str, Any]]:
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("spawn")) as pool:
+        futures = [pool.submit(run_one, *a) for a in args]
+        for f in as_completed(futures):
+            yield f.result()
+
+
+def _dask(
+    args: list[tuple[dict[str, Any], str]], scheduler: str | None
+) -> Iterator[dict[str, Any]]:
+    try:
+        from dask.distributed import Client
+        from dask.distributed import as_completed as dask_completed
+    except ImportError:
+        raise UsageError(
+            "--executor dask needs dask.distributed: pip install 'ddialab[dask]'"
+        ) from None
+    if not scheduler:
+        raise UsageError("--executor dask needs --scheduler ADDRESS (e.g. tcp://127.0.0.1:8786)")
+    with Client(scheduler) as client:
+        futures = [client.submit(run_one, *a, pure=False) for a in args]
+        for f in dask_completed(futures):
+            yield f.result()
+
+
+ProgressFn = Callable[[dict[str, Any]], None]

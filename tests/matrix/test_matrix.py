@@ -1,0 +1,131 @@
+"""The matrix: plan, run locally (serial and parallel), aggregate cells, and on Dask."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ddialab.cli import main
+from ddialab.matrix import MatrixOptions, plan, run_matrix, verdicts
+from ddialab.matrix._cells import _cell
+
+SYSTEMS = ("single-node", "single-node-ack-before-fsync")
+
+
+def _options(**kw: Any) -> MatrixOptions:
+    base: dict[str, Any] = {"seeds": 2, "time_limit": 4.0, "systems": SYSTEMS, "jobs": 1}
+    base.update(kw)
+    return MatrixOptions(**base)
+
+
+def test_plan_covers_each_system_workload_and_seed() -> None:
+    specs = plan(_options())
+    keys = {(s.system, s.workload, s.seed) for s in specs}
+    assert ("single-node", "register", 0) in keys
+    assert ("single-node-ack-before-fsync", "list-append", 1) in keys
+    assert len(keys) == len(specs) == 2 * 3 * 2
+
+
+def _statuses(doc: dict[str, Any], system: str) -> dict[str, str]:
+    row = next(r for r in doc["rows"] if r["system"] == system)
+    return {g: (c if isinstance(c, str) else c["status"]) for g, c in row["cells"].items()}
+
+
+@pytest.fixture(scope="module")
+def serial(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    return run_matrix(_options(), str(tmp_path_factory.mktemp("serial")))
+
+
+def test_claimed_guarantees_hold_and_the_unsafe_system_is_caught(serial: Any) -> None:
+    safe = _statuses(serial.document, "single-node")
+    assert safe["linearizable"] == "held"
+    assert safe["serializable"] == "held"
+    assert safe["read-your-writes"] == "held"
+    assert safe["durability"] == "held"
+    assert safe["convergence"] == "not-applicable"
+    unsafe = _statuses(serial.document, "single-node-ack-before-fsync")
+    assert unsafe["linearizable"] == "violated"
+    assert serial.bugs == []  # the unsafe one claims nothing, so nothing is a bug
+
+
+def test_matrix_files_are_written(serial: Any) -> None:
+    out = Path(serial.out_dir)
+    doc = json.loads((out / "matrix.json").read_text())
+    assert len(doc["runs"]) == serial.runs
+    cell = next(r for r in doc["rows"] if r["system"] == "single-node-ack-before-fsync")
+    violated = cell["cells"]["linearizable"]
+    assert violated["replay"].startswith("ddialab run --system single-node-ack-before-fsync")
+    assert Path(violated["run_dir"], "history.jsonl").exists()
+    assert (out / "matrix.html").exists()
+
+
+def test_parallel_run_gives_identical_cells(serial: Any, tmp_path: Path) -> None:
+    parallel = run_matrix(_options(jobs=2), str(tmp_path))
+    assert _strip(parallel.document) == _strip(serial.document)
+
+
+def _strip(doc: dict[str, Any]) -> Any:
+    """Cells without run paths (which differ by output directory)."""
+    out = {}
+    for row in doc["rows"]:
+        for g, c in row["cells"].items():
+            out[(row["system"], g)] = (
+                c
+                if isinstance(c, str)
+                else (c["status"], c.get("seed"), c.get("runs"), tuple(c.get("anomalies", [])))
+            )
+    return out
+
+
+def test_a_violated_claim_is_a_bug() -> None:
+    runs = [{"spec": {"seed": 3}, "verdicts": {"linearizable": False}, "run_dir": "r",
+             "replay": "x", "results": {"checkers": {}}}]  # fmt: skip
+    cell = _cell("linearizable", True, runs)
+    assert cell["status"] == "violated"
+    assert cell["expected"] == "held"
+    assert cell["seed"] == 3
+    assert _cell("linearizable", False, runs)["expected"] == "violated"
+    assert _cell("serializable", True, runs) == "not-applicable"
+
+
+def test_verdicts_read_elle_models_and_session_guarantees() -> None:
+    results = {
+        "checkers": {
+            "elle": {"valid": False, "not": ["snapshot-isolation"], "also_not": ["serializable"]},
+            "session": {"guarantees": {"read-your-writes": False, "monotonic-reads": True}},
+        }
+    }
+    v = verdicts(results)
+    assert v["snapshot-isolation"] is False
+    assert v["serializable"] is False
+    assert v["read-committed"] is True
+    assert v["read-your-writes"] is False
+    assert v["monotonic-reads"] is True
+
+
+def test_cli_matrix_exit_code_and_table(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code = main(["matrix", "--seeds", "1", "--time-limit", "3", "--systems", "single-node",
+                 "--jobs", "1", "--out", str(tmp_path)])  # fmt: skip
+    out = capsys.readouterr().out
+    assert code == 0, out
+    assert "single-node" in out
+    assert (tmp_path / "matrix.html").exists()
+
+
+def test_unknown_system_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["matrix", "--systems", "nope"]) == 2
+    assert "unknown system" in capsys.readouterr().err
+
+
+def test_dask_executor_matches_local(serial: Any, tmp_path: Path) -> None:
+    distributed = pytest.importorskip("dask.distributed")
+    with distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
+    ) as cluster:
+        result = run_matrix(
+            _options(), str(tmp_path), executor="dask", scheduler=cluster.scheduler_address
+        )
+    assert _strip(result.document) == _strip(serial.document)
