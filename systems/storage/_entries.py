@@ -14,7 +14,9 @@ from typing import Any
 
 from systems._protocols import SystemEntry
 from systems.storage._bitcask import Bitcask
+from systems.storage._btree import BTree
 from systems.storage._disk import Disk
+from systems.storage._lsm import LSMTree
 from systems.storage._node import Engine, StorageSystem
 
 
@@ -28,7 +30,32 @@ def _bitcask(disk: Disk, o: Mapping[str, Any]) -> Engine:
     )
 
 
-ENGINES: dict[str, Callable[[Disk, Mapping[str, Any]], Engine]] = {"bitcask": _bitcask}
+def _lsm(disk: Disk, o: Mapping[str, Any]) -> Engine:
+    return LSMTree(
+        disk,
+        memtable_bytes=int(o.get("memtable_bytes", 512)),
+        bits_per_key=float(o.get("bits_per_key", 10)),
+        block_entries=int(o.get("block_entries", 8)),
+        fanout=int(o.get("fanout", 4)),
+        batch=int(o.get("batch", 16)),
+        wal=bool(o.get("wal", True)),
+    )
+
+
+def _btree(disk: Disk, o: Mapping[str, Any]) -> Engine:
+    return BTree(
+        disk,
+        page_size=int(o.get("page_size", 256)),
+        cache_pages=int(o.get("cache_pages", 16)),
+        dirty_limit=int(o.get("dirty_limit", 8)),
+    )
+
+
+ENGINES: dict[str, Callable[[Disk, Mapping[str, Any]], Engine]] = {
+    "bitcask": _bitcask,
+    "lsm": _lsm,
+    "btree": _btree,
+}
 
 
 def make_engine(name: str, disk: Disk, **options: Any) -> Engine:
@@ -83,5 +110,33 @@ ENTRIES = [
         "deleted keys come back after a restart)",
         {"engine": "bitcask", "mode": "sync", "unsafe_tombstones": True},
         safe=False,
+    ),
+    _entry(
+        "lsm",
+        "LSM tree: WAL fsync per write, SSTables with sparse index and Bloom filter, "
+        "size-tiered compaction",
+        {"engine": "lsm", "mode": "sync"},
+    ),
+    _entry(
+        "lsm-group-commit",
+        "LSM tree with group commit: one WAL fsync per batch, replies held until it",
+        {"engine": "lsm", "mode": "group"},
+    ),
+    _entry(
+        "lsm-no-wal",
+        "LSM tree whose memtable has no write-ahead log (named unsafe: a crash loses "
+        "every acknowledged write not yet flushed)",
+        {"engine": "lsm", "mode": "sync", "wal": False},
+        safe=False,
+    ),
+    _entry(
+        "btree",
+        "B-tree of fixed-size pages: redo log fsync per write, page cache, checkpoints",
+        {"engine": "btree", "mode": "sync"},
+    ),
+    _entry(
+        "btree-group-commit",
+        "B-tree with group commit: one redo-log fsync per batch, replies held until it",
+        {"engine": "btree", "mode": "group"},
     ),
 ]
