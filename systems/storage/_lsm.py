@@ -15,8 +15,9 @@ Background work is one ``compact_step()`` at a time:
 * compaction (size-tiered, contiguous as in RocksDB's universal style) -- gather the
   newest tables while the next older one is at most twice their total size; once
   ``fanout`` are gathered, merge them (newest version of each key wins) into one table,
-  written ``batch`` entries per step and installed like a flush.  A tombstone is dropped only when the merged run includes
-  the oldest table: otherwise an older table may still hold a value it must shadow.
+  written ``batch`` entries per step and installed like a flush.  A tombstone is dropped
+  only when the merged run includes the oldest table: otherwise an older table may still
+  hold a value it must shadow.
 
 Reads look in the memtable, the immutable memtable, then tables newest first; each table
 is skipped when its Bloom filter says no, else one block is read (``Table.get``).  The
@@ -298,4 +299,3 @@ class LSMTree:
             "memtable": len(self.memtable),
             **self.stats,
         }
-
