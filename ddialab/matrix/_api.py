@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from ddialab.matrix._cells import build_rows, claimed_violations, matrix_document
+from ddialab.matrix._cells import build_rows, claimed_violations, matrix_document, run_key
 from ddialab.matrix._execute import execute
 from ddialab.matrix._plan import MatrixOptions, plan, select_systems
 
@@ -63,5 +63,4 @@ def _write(out_dir: str, doc: dict[str, Any], summaries: list[dict[str, Any]]) -
 
 
 def _sorted(summaries: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    key = lambda s: (s["spec"]["system"], s["spec"]["workload"], s["spec"]["seed"])  # noqa: E731
-    return sorted(summaries, key=key)
+    return sorted(summaries, key=run_key)

@@ -23,13 +23,17 @@ from systems import SystemEntry
 def build_rows(
     entries: Iterable[SystemEntry], summaries: list[dict[str, Any]]
 ) -> list[dict[str, Any]]:
-    ordered = sorted(summaries, key=lambda s: (s["spec"]["system"], s["spec"]["workload"],
-                                               s["spec"]["seed"]))  # fmt: skip
+    ordered = sorted(summaries, key=run_key)
     rows = []
     for entry in entries:
         runs = [s for s in ordered if s["spec"]["system"] == entry.name]
         rows.append(_row(entry, runs))
     return rows
+
+
+def run_key(summary: dict[str, Any]) -> tuple[str, str, int]:
+    spec = summary["spec"]
+    return spec["system"], spec["workload"], spec["seed"]
 
 
 def _row(entry: SystemEntry, runs: list[dict[str, Any]]) -> dict[str, Any]:

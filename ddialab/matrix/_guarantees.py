@@ -15,7 +15,7 @@ from typing import Any
 GUARANTEES: list[dict[str, str]] = [
     {
         "name": "linearizable",
-        "description": "single-object ops take effect atomically in real time",
+        "description": "single-object ops act atomically in real time",
     },
     {"name": "strict-serializable", "description": "serializable, in real-time order"},
     {"name": "serializable", "description": "Adya PL-3: no dependency cycles"},
@@ -72,7 +72,7 @@ def _kind(checker_name: str) -> str:
 def _txn_verdicts(result: Mapping[str, Any]) -> dict[str, Any]:
     ruled_out = set(result.get("not", [])) | set(result.get("also_not", []))
     valid = result.get("valid")
-    out = {}
+    out: dict[str, Any] = {}
     for model in TXN_MODELS:
         if model in ruled_out:
             out[model] = False
