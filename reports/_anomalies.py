@@ -345,6 +345,8 @@ _KIND = ("kind", "type", "rel", "relation", "label")
 
 
 def graph_of(w: dict[str, Any]) -> tuple[list[GNode], list[GEdge]] | None:
+    if not isinstance(w.get("graph"), dict) and _is_path(w.get("cycle")):
+        return _path_graph(w["cycle"])
     g = w["graph"] if isinstance(w.get("graph"), dict) else w
     raw_edges = g.get("edges")
     if not isinstance(raw_edges, list) or not raw_edges:
@@ -358,6 +360,24 @@ def graph_of(w: dict[str, Any]) -> tuple[list[GNode], list[GEdge]] | None:
                 ids.add(end)
                 nodes.append(GNode(end, str(end), str(end)))
     return (nodes, edges) if edges else None
+
+
+def _is_path(c: Any) -> bool:
+    """A cycle written as ``[op, kind, op, kind, ..., op]`` (the session checker's form)."""
+    return (
+        isinstance(c, list)
+        and len(c) >= 3
+        and len(c) % 2 == 1
+        and all(isinstance(x, str) for x in c[1::2])
+        and all(isinstance(x, int | str) and not isinstance(x, bool) for x in c[0::2])
+    )
+
+
+def _path_graph(c: list[Any]) -> tuple[list[GNode], list[GEdge]]:
+    ids = list(dict.fromkeys(c[0::2]))
+    nodes = [GNode(i, str(i), str(i)) for i in ids]
+    edges = [GEdge(c[k], c[k + 2], c[k + 1]) for k in range(0, len(c) - 2, 2)]
+    return nodes, edges
 
 
 def _edge(e: Any) -> GEdge | None:
@@ -398,7 +418,8 @@ def _node_detail(node: GNode, view: HistoryView) -> str:
     p = view.by_index.get(i) if i is not None else None
     if p is None:
         return node.detail
-    return f"op {p.inv}: p{p.process} {p.f} {mops(p.value)}"
+    span = f"{p.inv}–{p.comp}" if p.comp >= 0 else f"{p.inv}"
+    return f"op {span}: p{p.process} {p.f} {mops(p.value)}"
 
 
 def mops(value: Any, limit: int = 60) -> str:

@@ -132,16 +132,20 @@ def _lin_svg(prefix: dict[str, Any], ops: list[Pair], view: HistoryView) -> Mark
         body.append(
             f'<g class="lop {status}{" open" if q.end < 0 else ""}">{title(tip)}'
             + el("rect", x=x0, y=float(y), width=max(x1 - x0, 3.0), height=22.0, rx=3.0)
-            + text(
-                x0 + 3,
-                y + 15,
-                (f"#{order[q.inv]} " if q.inv in order else "") + label,
-                class_="lbl",
-            )
+            + text(x0 + 3, y + 15, _fit(order.get(q.inv), label, x1 - x0), class_="lbl")
             + "</g>"
         )
     height = 20 + len(procs) * lane_h
     return svg(width, height, body, cls="linview")
+
+
+def _fit(number: int | None, label: str, width: float) -> str:
+    """The bar's label cut to its width (about 6 px a character); the order number stays."""
+    head = f"#{number} " if number is not None else ""
+    room = max(0, int((width - 6) / 6.2) - len(head))
+    if len(label) > room:
+        label = label[: room - 1] + "…" if room >= 3 else ""
+    return head + label
 
 
 # --- message diagrams ----------------------------------------------------------------

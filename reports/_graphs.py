@@ -72,26 +72,30 @@ def cycle_svg(nodes: list[GNode], edges: list[GEdge]) -> Markup:
 
 
 def _edge(p: tuple, q: tuple, centre: tuple, kind: str, k: int) -> str:
-    (x0, y0), (x1, y1) = p, q
+    if p == q:
+        return _self_loop(p, kind)
+    (x0, y0), (x1, y1) = sorted((p, q))  # the pair's normal, whichever way the edge points
     mx, my = (x0 + x1) / 2, (y0 + y1) / 2
     dx, dy = x1 - x0, y1 - y0
     length = math.hypot(dx, dy) or 1.0
-    nx, ny = -dy / length, dx / length  # left normal
+    nx, ny = -dy / length, dx / length
     out = (mx - centre[0]) * nx + (my - centre[1]) * ny
-    sign = 1 if out >= 0 else -1
-    bow = (0.18 * length + 14 * k) * sign * (-1 if k % 2 else 1)
-    if p == q:
-        return _self_loop(p, kind)
+    sign = 1 if out >= 0 else -1  # outwards, away from the circle's centre
+    # the pair's 1st edge bows out, the 2nd in, the 3rd further out, ...
+    bow = (0.18 * length + 16 * (k // 2)) * sign * (-1 if k % 2 else 1)
     ctl = (mx + nx * bow, my + ny * bow)
     end = _shorten(ctl, q, 19)
     start = _shorten(ctl, p, 19)
     color = edge_color(kind)
     path = f"M{start[0]:.1f},{start[1]:.1f} Q{ctl[0]:.1f},{ctl[1]:.1f} {end[0]:.1f},{end[1]:.1f}"
+    # the label sits just outside the curve's middle, on the side it bows to
     lx, ly = (start[0] + 2 * ctl[0] + end[0]) / 4, (start[1] + 2 * ctl[1] + end[1]) / 4
+    ux, uy = (nx, ny) if bow >= 0 else (-nx, -ny)
+    anchor = "start" if ux > 0.35 else "end" if ux < -0.35 else "mid"
     return (
         el("path", title(kind), d=path, stroke=color, class_="edge")
         + _arrowhead(ctl, end, color)
-        + text(lx, ly - 4, kind, fill=color, class_="elabel mid")
+        + text(lx + ux * 6, ly + uy * 8 + 4, kind, fill=color, class_=f"elabel {anchor}")
     )
 
 
@@ -128,7 +132,7 @@ def _node(p: tuple, node: GNode, centre: tuple) -> str:
     anchor = "mid" if abs(dx) < 20 else ("start" if dx > 0 else "end")
     return (
         f'<g class="gnode">{title(node.detail)}'
-        + el("circle", cx=x, cy=y, r=17.0, class_="node")
+        + el("circle", cx=x, cy=y, r=max(17.0, 4 + 3.8 * len(node.label)), class_="node")
         + text(x, y + 4, node.label, class_="nlabel mid")
         + text(lx, ly, _cut(node.detail, 30), class_=f"ndetail {anchor}")
         + "</g>"

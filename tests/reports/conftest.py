@@ -216,6 +216,7 @@ def sample_results(history: list[dict]) -> dict:
                     "process": 0,
                     "key": 2,
                     "ops": [a, c],
+                    "cycle": [c, "process", a, "rw", b, "wr", c],
                     "write": {"op": a, "value": 4},
                     "read": {"op": c, "value": 3},
                     "explanation": f"process 0 wrote 4 to key 2 (op {a}) and then read 3 (op {c})",

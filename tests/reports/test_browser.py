@@ -48,7 +48,7 @@ def test_small_report(chromium, small_run: Path, shots_dir: Path) -> None:
     facts = chromium.eval(PAGE_FACTS)
     assert facts["verdict"] == "invalid"
     assert facts["anomalies"] == 5
-    assert facts["graphs"] == 1 and facts["linviews"] == 2 and facts["lamports"] >= 3
+    assert facts["graphs"] == 2 and facts["linviews"] == 2 and facts["lamports"] >= 3
     assert facts["lattice"] == 24 and facts["charts"] == 2
     assert facts["ops"] == 200 and facts["drawn"] > 100 and facts["greenPixels"] > 1000
     shot = chromium.screenshot(shots_dir / "report-small.png")

@@ -59,6 +59,13 @@ def test_cycle_graph_is_drawn_with_labelled_edges(small_run: Path) -> None:
     assert "digraph" in html  # the checker's DOT, shown verbatim
 
 
+def test_session_cycle_paths_are_drawn(small_run: Path) -> None:
+    html = render_run(small_run).read_text()
+    graphs = re.findall(r'<svg [^>]*class="graph".*?</svg>', html, re.S)
+    assert len(graphs) == 2
+    assert all(f">{k}</text>" in graphs[1] for k in ("process", "rw", "wr"))
+
+
 def test_linearizability_view_shows_each_dead_end(small_run: Path) -> None:
     html = render_run(small_run).read_text()
     assert html.count('class="linview"') == 2
