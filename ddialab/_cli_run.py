@@ -31,6 +31,11 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--checker", action="append", help="run this checker (repeatable)")
     p.add_argument("--system-option", action="append", default=[], metavar="KEY=JSON")
     p.add_argument("--workload-option", action="append", default=[], metavar="KEY=JSON")
+    p.add_argument(
+        "--record-messages",
+        action="store_true",
+        help="keep the network's message log (messages.jsonl, for diagrams)",
+    )
     p.add_argument("--out", help="run directory (default: runs/<name>__<time>)")
     p.add_argument("--json", action="store_true", help="print the results as JSON")
     p.set_defaults(func=run_cmd)
@@ -65,6 +70,7 @@ def spec_from_args(args: argparse.Namespace) -> TestSpec:
         system_options=parse_options(args.system_option, "--system-option"),
         workload_options=parse_options(args.workload_option, "--workload-option"),
         checkers=args.checker,
+        record_messages=args.record_messages,
     )
 
 

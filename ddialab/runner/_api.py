@@ -10,7 +10,13 @@ from ddialab.history import read_history
 from ddialab.runner._check import checker_specs, run_checkers
 from ddialab.runner._run import simulate
 from ddialab.runner._spec import TestSpec
-from ddialab.runner._store import load_spec, new_run_dir, write_json, write_test_json
+from ddialab.runner._store import (
+    load_spec,
+    new_run_dir,
+    write_json,
+    write_jsonl_dicts,
+    write_test_json,
+)
 
 
 @dataclass
@@ -30,6 +36,8 @@ def run(spec: TestSpec, out: str | None = None, root: str = "runs") -> RunResult
     write_test_json(run_dir, spec, {})
     outcome = simulate(spec, os.path.join(run_dir, "history.jsonl"))
     write_test_json(run_dir, spec, outcome.stats)
+    if spec.record_messages:
+        write_jsonl_dicts(os.path.join(run_dir, "messages.jsonl"), outcome.messages)
     results = run_checkers(outcome.history, checker_specs(spec))
     write_json(os.path.join(run_dir, "results.json"), results)
     render_report(run_dir)

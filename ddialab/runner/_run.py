@@ -38,6 +38,8 @@ _CORE = ("index", "time", "type", "process", "f", "value", "node", "error")
 class RunOutcome:
     history: History
     stats: dict[str, Any] = field(default_factory=dict)
+    #: the network's message log (only when ``spec.record_messages``)
+    messages: list[dict[str, Any]] = field(default_factory=list)
 
 
 def to_op(index: int, d: dict[str, Any]) -> Op:
@@ -71,7 +73,8 @@ def simulate(spec: TestSpec, history_path: str | None = None) -> RunOutcome:
         stats = run_simulated(_main, spec, recorder, seed=spec.seed)
     finally:
         recorder.close()
-    return RunOutcome(History(recorder.ops, source=history_path), stats)
+    messages = stats.pop("messages", [])
+    return RunOutcome(History(recorder.ops, source=history_path), stats, messages)
 
 
 async def _main(spec: TestSpec, record: _Recorder) -> dict[str, Any]:
@@ -88,7 +91,11 @@ async def _main(spec: TestSpec, record: _Recorder) -> dict[str, Any]:
         for phase in _phases(spec, package):
             ctx = await interp.run(phase, ctx)
         await workers.close()
-    return {"network": world.network.stats.as_dict(), "events": world.scheduler.processed}
+    return {
+        "network": world.network.stats.as_dict(),
+        "events": world.scheduler.processed,
+        "messages": world.network.log,
+    }
 
 
 def _phases(spec: TestSpec, package: NemesisPackage) -> list[Any]:

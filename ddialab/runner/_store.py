@@ -41,6 +41,10 @@ def replay_command(spec: TestSpec) -> str:
         words += ["--nemesis", ",".join(spec.nemesis)]
     words += ["--seed", str(spec.seed), "--time-limit", f"{spec.time_limit:g}"]
     words += ["--concurrency", str(spec.concurrency), "--rate", f"{spec.rate:g}"]
+    words += ["--op-timeout", f"{spec.op_timeout:g}"]
+    words += ["--nemesis-interval", f"{spec.nemesis_interval:g}"]
+    if spec.record_messages:
+        words.append("--record-messages")
     for k, v in sorted(spec.system_options.items()):
         words += ["--system-option", f"{k}={json.dumps(v)}"]
     for k, v in sorted(spec.workload_options.items()):
@@ -62,6 +66,12 @@ def write_json(path: str, data: Any) -> None:
         json.dump(data, f, indent=1, sort_keys=True, default=str)
         f.write("\n")
     os.replace(tmp, path)
+
+
+def write_jsonl_dicts(path: str, rows: list[dict[str, Any]]) -> None:
+    with open(path, "w", encoding="utf-8") as f:
+        for row in rows:
+            f.write(json.dumps(row, separators=(",", ":")) + "\n")
 
 
 def read_json(path: str) -> Any:

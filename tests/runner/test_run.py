@@ -107,3 +107,27 @@ def test_ack_before_fsync_loses_writes_under_kill(seed: int) -> None:
         h, {"model": "cas-register", "independent": True, "init": None}
     )
     assert result["valid"] is False
+
+
+def test_record_messages_writes_the_network_log(tmp_path: Path) -> None:
+    result = run(_spec(record_messages=True, time_limit=2.0), out=str(tmp_path / "run"))
+    lines = (Path(result.run_dir) / "messages.jsonl").read_text().splitlines()
+    log = [json.loads(line) for line in lines]
+    assert set(log[0]) == {"id", "src", "dst", "type", "sent", "at", "outcome"}
+    stats = json.loads((Path(result.run_dir) / "test.json").read_text())["stats"]["network"]
+    assert sum(e["outcome"] == "delivered" for e in log) == stats["delivered"]
+    assert sum(e["outcome"] != "delivered" for e in log) == stats["dropped"]
+
+
+def test_replay_command_reproduces_the_history(tmp_path: Path) -> None:
+    import shlex
+
+    from ddialab.cli import main
+
+    spec = _spec(seed=11, time_limit=3.0, nemesis_interval=0.7, op_timeout=0.3)
+    first = run(spec, out=str(tmp_path / "a"))
+    replay = json.loads((Path(first.run_dir) / "test.json").read_text())["replay"]
+    argv = [*shlex.split(replay)[1:], "--out", str(tmp_path / "b")]
+    assert main(argv) in (0, 1, 4)
+    a = (tmp_path / "a" / "history.jsonl").read_bytes()
+    assert a == (tmp_path / "b" / "history.jsonl").read_bytes()
