@@ -163,9 +163,11 @@ class PauseNemesis:
 
 
 class ClockNemesis:
-    """``bump-clock`` (value ``{node: delta_ns}`` or random), ``reset-clock``."""
+    """``bump-clock`` (value ``{node: delta_ns}`` or random), ``strobe-clock`` (value
+    ``{"nodes": [...], "delta": ns, "period": ns, "duration": ns}`` or random),
+    ``drift-clock`` (value ``{node: rate}``), ``reset-clock``."""
 
-    fs = frozenset({"bump-clock", "reset-clock"})
+    fs = frozenset({"bump-clock", "strobe-clock", "drift-clock", "reset-clock"})
 
     def __init__(self, max_skew_ns: int = 2_000_000_000) -> None:
         self.max_skew_ns = max_skew_ns
@@ -179,10 +181,28 @@ class ClockNemesis:
             for h in world.nodes.values():
                 h.clock.reset()
             return {"type": "info", "value": "reset"}
+        if op["f"] == "strobe-clock":
+            return self._strobe(world, system, op.get("value"))
+        if op["f"] == "drift-clock":
+            rates = op.get("value") or {n: 0.01 for n in pick_nodes(world, system, self.rng, "one")}
+            for node, rate in sorted(rates.items()):
+                world.host(node).clock.set_drift(float(rate))
+            return {"type": "info", "value": rates}
         deltas = op.get("value") or self._random_deltas(world, system)
         for node, delta in sorted(deltas.items()):
             world.host(node).clock.bump(int(delta))
         return {"type": "info", "value": deltas}
+
+    def _strobe(self, world: Any, system: Any, value: Any) -> dict[str, Any]:
+        v = dict(value or {})
+        nodes = v.get("nodes") or pick_nodes(world, system, self.rng, "minority")
+        delta = int(v.get("delta", self.rng.randint(1, self.max_skew_ns)))
+        period = int(v.get("period", 10_000_000))
+        duration = int(v.get("duration", 1_000_000_000))
+        for n in nodes:
+            world.host(n).clock.strobe(delta, period, duration)
+        spec = {"nodes": nodes, "delta": delta, "period": period, "duration": duration}
+        return {"type": "info", "value": spec}
 
     def _random_deltas(self, world: Any, system: Any) -> dict[str, int]:
         nodes = pick_nodes(world, system, self.rng, "minority")

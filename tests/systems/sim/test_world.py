@@ -162,3 +162,18 @@ def test_same_seed_same_run_different_seed_differs(loss: float):
 
     assert once(7) == once(7)
     assert once(7) != once(8)
+
+
+def test_clock_strobe_flips_for_its_duration():
+    async def main() -> list[int]:
+        world = _world()
+        out = []
+        async with world.running():
+            clock = world.host("n1").clock
+            clock.strobe(7 * MS, 10 * MS, 40 * MS)
+            for _ in range(6):
+                out.append(clock.skew_ns())
+                await trio.sleep(0.01)
+        return out
+
+    assert run_simulated(main, seed=1) == [7 * MS, 0, 7 * MS, 0, 0, 0]
