@@ -113,14 +113,16 @@ def _lin_svg(prefix: dict[str, Any], ops: list[Pair], view: HistoryView) -> Mark
         descr[blocked] = prefix["blocked"].get("description")
     procs = sorted({str(q.process) for q in ops}, key=lambda s: (len(s), s))
     lane = {p: i for i, p in enumerate(procs)}
-    t_lo = min(q.start for q in ops)
-    t_hi = max(max(q.end, q.start) for q in ops)
+    # x is event order, as in Knossos's and Porcupine's pictures: every invocation and
+    # completion gets its own slot, so short ops stay readable next to long ones
+    events = sorted({q.start for q in ops} | {q.end for q in ops if q.end >= 0})
+    slot = {t: i for i, t in enumerate(events)}
     width, left, lane_h = 960, 70, 34
-    scale = (width - left - 20) / max(1, t_hi - t_lo)
+    step = (width - left - 20) / (len(events) + 1)
     body = [text(4, 26 + i * lane_h, f"p{p}", class_="tl") for i, p in enumerate(procs)]
     for q in ops:
-        x0 = left + (q.start - t_lo) * scale
-        x1 = left + ((q.end if q.end >= 0 else t_hi) - t_lo) * scale
+        x0 = left + (slot[q.start] + 0.1) * step
+        x1 = left + ((slot[q.end] if q.end >= 0 else len(events)) + 0.9) * step
         y = 10 + lane[str(q.process)] * lane_h
         status = ("blocked" if q.inv == blocked else "candidate" if q.inv in cands
                   else "linearized" if q.inv in order else "other")  # fmt: skip
@@ -136,7 +138,9 @@ def _lin_svg(prefix: dict[str, Any], ops: list[Pair], view: HistoryView) -> Mark
             + "</g>"
         )
     height = 20 + len(procs) * lane_h
-    return svg(width, height, body, cls="linview")
+    body.append(text(width - 20, height - 4, "time → (event order, not to scale)",
+                     class_="tl end small"))  # fmt: skip
+    return svg(width, height + 8, body, cls="linview")
 
 
 def _fit(number: int | None, label: str, width: float) -> str:
