@@ -1,0 +1,146 @@
+"""Nemeses on the simulated world: partitions, kills, pauses, clocks; composition."""
+
+from __future__ import annotations
+
+import random
+from typing import Any
+
+import pytest
+
+from ddialab.errors import UsageError
+from ddialab.runner import TestSpec
+from nemesis import (
+    ClockNemesis,
+    ComposedNemesis,
+    KillNemesis,
+    PartitionNemesis,
+    PauseNemesis,
+    build_nemesis,
+    grudge_for,
+    pick_nodes,
+)
+from systems.sim import World, run_simulated
+from systems.single import KVNode
+
+NODES = ["n1", "n2", "n3", "n4", "n5"]
+
+
+class FiveNodes:
+    def node_names(self) -> list[str]:
+        return NODES
+
+
+def _world() -> World:
+    world = World(1)
+    for n in NODES:
+        world.add_node(n, KVNode)
+    world.start_all()
+    return world
+
+
+def test_halves_cut_the_cluster_in_two() -> None:
+    g = grudge_for("halves", NODES, random.Random(1))
+    assert g["n1"] == {"n3", "n4", "n5"}
+    assert g["n5"] == {"n1", "n2"}
+
+
+def test_majorities_ring_gives_every_node_a_distinct_majority() -> None:
+    g = grudge_for("majorities-ring", NODES, random.Random(2))
+    visible = {n: frozenset(set(NODES) - g[n]) for n in NODES}
+    assert all(len(v) == 3 and n in v for n, v in visible.items())
+    assert len(set(visible.values())) == 5
+
+
+def test_bridge_node_sees_both_sides() -> None:
+    g = grudge_for("bridge", NODES, random.Random(3))
+    bridges = [n for n in NODES if n not in g]
+    assert len(bridges) == 1
+    assert all(bridges[0] not in cut for cut in g.values())
+
+
+@pytest.mark.parametrize(
+    ("spec", "count"), [("one", 1), ("minority", 2), ("majority", 3), ("all", 5)]
+)
+def test_target_specs_pick_the_right_number(spec: str, count: int) -> None:
+    assert len(pick_nodes(None, FiveNodes(), random.Random(1), spec)) == count
+
+
+def test_kill_and_start() -> None:
+    world, system = _world(), FiveNodes()
+    nem = KillNemesis()
+    nem.setup(world, system)
+    killed = nem.invoke(world, system, {"f": "kill", "value": "majority"})["value"]
+    assert len(killed) == 3
+    assert all(world.host(n).state == "down" for n in killed)
+    assert nem.invoke(world, system, {"f": "start"})["value"] == sorted(killed)
+    assert all(h.state == "up" for h in world.nodes.values())
+
+
+def test_pause_resume_and_teardown() -> None:
+    world, system = _world(), FiveNodes()
+    nem = PauseNemesis()
+    nem.setup(world, system)
+    paused = nem.invoke(world, system, {"f": "pause", "value": ["n2"]})["value"]
+    assert paused == ["n2"]
+    assert world.host("n2").state == "paused"
+    nem.teardown(world, system)
+    assert world.host("n2").state == "up"
+
+
+def test_partition_isolate_and_heal() -> None:
+    world, system = _world(), FiveNodes()
+    nem = PartitionNemesis()
+    nem.setup(world, system)
+    out = nem.invoke(world, system, {"f": "start-partition", "value": "isolate"})["value"]
+    victim = out["isolated"][0]
+    assert world.network.blocked("c9", victim)  # even clients that attach later
+    nem.invoke(world, system, {"f": "stop-partition"})
+    assert not world.network.blocked("c9", victim)
+
+
+def test_clock_bump_strobe_and_reset() -> None:
+    async def main() -> list[int]:
+        world, system = _world(), FiveNodes()
+        nem = ClockNemesis()
+        nem.setup(world, system)
+        nem.invoke(world, system, {"f": "bump-clock", "value": {"n1": 5_000}})
+        strobe = {"nodes": ["n2"], "delta": 7, "period": 10, "duration": 100}
+        nem.invoke(world, system, {"f": "strobe-clock", "value": strobe})
+        skews = [world.host("n1").clock.skew_ns(), world.host("n2").clock.skew_ns()]
+        nem.invoke(world, system, {"f": "reset-clock"})
+        return [*skews, world.host("n1").clock.skew_ns(), world.host("n2").clock.skew_ns()]
+
+    assert run_simulated(main, seed=1) == [5_000, 7, 0, 0]
+
+
+def test_composed_nemesis_routes_by_f_and_rejects_overlap() -> None:
+    world, system = _world(), FiveNodes()
+    both = ComposedNemesis([KillNemesis(), PauseNemesis()])
+    both.setup(world, system)
+    assert both.invoke(world, system, {"f": "kill", "value": ["n1"]})["value"] == ["n1"]
+    assert "no nemesis" in both.invoke(world, system, {"f": "frob"})["error"]
+    with pytest.raises(UsageError, match="both handle"):
+        ComposedNemesis([KillNemesis(), KillNemesis()])
+
+
+def test_build_nemesis_composes_packages_with_final_heals() -> None:
+    package = build_nemesis(["partition", "kill"], TestSpec())
+    assert package.name == "partition+kill"
+    assert {op["f"] for op in package.final_ops} == {"stop-partition", "start"}
+    with pytest.raises(UsageError, match="unknown nemesis"):
+        build_nemesis(["nope"], TestSpec())
+
+
+def _fs(history: Any) -> list[tuple[int, str]]:
+    return [(op.time, op.f) for op in history.nemesis_ops() if op.type == "invoke"]
+
+
+def test_composed_schedules_interleave_without_colliding() -> None:
+    from ddialab.runner import simulate
+
+    h = simulate(TestSpec(nemesis=["partition", "kill"], time_limit=9, seed=1)).history
+    faults = _fs(h)
+    assert ("start-partition" in {f for _, f in faults}) and ("kill" in {f for _, f in faults})
+    starts = [t for t, f in faults if f == "start-partition"]
+    kills = [t for t, f in faults if f == "kill"]
+    assert not set(starts) & set(kills)
