@@ -336,9 +336,7 @@ class BTree:
 
     def _recover(self) -> None:
         meta: bytes | None = None
-        if self.disk.exists(DB) and self.disk.size(DB) >= self.page_size:
-            meta = self._read_page(0)
-        if self.disk.exists(WAL):
+        if self.disk.exists(WAL):  # first: its images replace whatever a crash tore
             for _, payload in scan_file(self.disk, WAL, repair=True):
                 rec = decode(REDO, payload)
                 for pid, image in zip(rec["pages"], rec["images"], strict=True):
@@ -347,6 +345,8 @@ class BTree:
                     else:
                         self.cache[pid] = Node.parse(image)
                     self.dirty.add(pid)
+        if meta is None and self.disk.exists(DB) and self.disk.size(DB) >= self.page_size:
+            meta = self._read_page(0)
         if meta is None:
             self.cache[1] = Node(True)
             self.touched = {0, 1}

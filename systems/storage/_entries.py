@@ -26,6 +26,7 @@ def _bitcask(disk: Disk, o: Mapping[str, Any]) -> Engine:
         segment_bytes=int(o.get("segment_bytes", 1024)),
         merge_fanout=int(o.get("merge_fanout", 3)),
         merge_batch=int(o.get("merge_batch", 16)),
+        major_every=int(o.get("major_every", 2)),
         unsafe_tombstones=bool(o.get("unsafe_tombstones", False)),
     )
 
