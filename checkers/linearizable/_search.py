@@ -130,12 +130,15 @@ def search(
     p = w = ib = 0
     node = nxt[head]
     pushes = 0
-    phase = 0  # 0: try completed calls; 1: then calls that never completed
-    two_phases = not all(has_ret)
+    # Candidates are tried in three sweeps: completed read-only calls, other completed
+    # calls, then calls that never completed.
+    sweep = [(0 if ro[i] else 1) if has_ret[i] else 2 for i in range(m)]
+    last_sweep = max(sweep, default=0)
+    phase = 0
     while remaining:
         if node < m:
             t = twin[node]
-            if has_ret[node] == phase or (t >= 0 and not done[t]):
+            if sweep[node] != phase or (t >= 0 and not done[t]):
                 node = nxt[node]  # an identical unknown call invoked earlier goes first
                 continue
             call = calls[node]
@@ -189,8 +192,8 @@ def search(
             if node != END:
                 node = nxt[node]
                 continue
-        elif phase == 0 and two_phases:
-            phase = 1
+        elif phase < last_sweep:
+            phase += 1
             node = nxt[head]
             continue
         # A return event (or a forced failure): this configuration is a dead end.
@@ -218,7 +221,7 @@ def search(
                 prv[b] = node
             if kind != _FORCED:
                 break
-        phase = 0 if has_ret[node] else 1
+        phase = sweep[node]
         if kind == _NORMAL:
             node = nxt[node]
     budget.states_used += len(cache)
