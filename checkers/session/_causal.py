@@ -68,6 +68,7 @@ class Deps:
         self.facts = facts
         self._arrays: dict[tuple[str, Any, Any], list[Rec]] = {}
         self._writer_rows: dict[Any, list[tuple[Any, int]]] = {}
+        self._scored: dict[tuple[str, Any, Any, int], tuple[bool, float | None]] = {}
 
     def of(self, verb: str, k1: Any, w: Txn, k2: Any, w2: Any) -> Dep | None:
         f = self.facts
@@ -82,6 +83,26 @@ class Deps:
         return Dep(k1, r[0], r[1].op, verb, w, k2, w2)
 
     # -- scores -------------------------------------------------------------------------
+    def scored(self, verb: str, k1: KeyFacts, w: Txn) -> tuple[bool, float | None]:
+        """(has a dependency, its score) -- memoised per position in the writer's history."""
+        f = self.facts
+        if verb == WROTE:
+            seqs = f.pwrite_seqs.get((w.process, k1.key))
+            j = bisect_left(seqs, w.seq) if seqs else 0
+        else:
+            seqs = f.pread_seqs.get((w.process, k1.key))
+            j = bisect_right(seqs, w.seq) if seqs else 0
+        if not j:
+            return False, None
+        memo = (verb, k1.key, w.process, j)
+        got = self._scored.get(memo)
+        if got is None:
+            rows = f.pwrites if verb == WROTE else f.preads
+            v = rows[(w.process, k1.key)][j - 1][1]
+            empty = v is None or (k1.append and v in (0, ()))
+            got = self._scored[memo] = (not empty, self._value_score(k1, verb, v))
+        return got
+
     def obs_score(self, k1: KeyFacts, obs: Any) -> float | None:
         if k1.append:
             return obs if isinstance(obs, int) else None
@@ -331,10 +352,18 @@ def _cp_observe(facts: Facts, reader: Any, t: Txn, seen_reg: Any, seen_app: Any)
 
 def _cp_read(deps: Deps, tally: Tally, reader: Any, t: Txn, k1: Any, obs: Any, seen: Any) -> None:
     seen_reg, seen_app = seen
+    k1f = deps.facts.keys[k1]
+    have = deps.obs_score(k1f, obs)
     for w, k2, w2, by in seen_reg.values():
         if k2 == k1:
             continue  # a same-key regression is a monotonic-reads matter
         for verb in (WROTE, READ):
+            exists, need = deps.scored(verb, k1f, w)
+            if not exists:
+                continue
+            if need is not None and have is not None and have >= need:
+                tally.evidence[deps.evidence(k1f)] += 1  # the fast path: scores decide
+                continue
             d = deps.of(verb, k1, w, k2, w2)
             if d is not None:
                 _judged_one(deps, tally, k1, obs, d, t, _cp(reader, t, by))
