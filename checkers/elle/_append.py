@@ -105,7 +105,7 @@ class AppendAnalysis:
 
     def _scan_simple(self, t: Txn) -> None:
         """The fast path: a txn touching each key once (every read is external)."""
-        tid, ext, inter = t.id, self.ext, self.intermediate
+        tid, ext, inter, longest = t.id, self.ext, self.intermediate, self.longest
         for f, k, v in t.mops:
             if f != "r":
                 continue
@@ -118,7 +118,16 @@ class AppendAnalysis:
                 w = inter.get((k, v[-1]))
                 if w is not None and w != tid:
                     self._g1b(t, 0, k, v, w)
-            self._observe(t, k, v)
+            cur = longest.get(k)  # _observe, inlined on the hot path
+            if cur is None:
+                longest[k] = v
+            elif len(v) > len(cur):
+                if v[: len(cur)] == cur:
+                    longest[k] = v
+                else:
+                    self._observe(t, k, v)
+            elif cur[: len(v)] != v:
+                self._observe(t, k, v)
 
     def _observe(self, t: Txn, k: Any, v: list[Any]) -> None:
         cur = self.longest.get(k)
@@ -266,26 +275,28 @@ class AppendAnalysis:
             self.add(kind, w)
 
     def _version_orders(self) -> None:
-        longest, bad = self.longest, self.bad_keys
+        longest, bad, pos = self.longest, self.bad_keys, self.pos
         for k in bad:
             longest.pop(k, None)
-        single: dict[Any, Any] = {}
-        for k, v in self.writer:
-            if k not in longest and k not in bad:
-                single[k] = _MANY if k in single else v
-        for k, v in single.items():
-            if v is not _MANY and not any(fk == k for fk, _ in self.failed_writer):
-                longest[k] = [v]
-        dirty_keys = {k for k, _ in self.failed_writer}
         for k, order in longest.items():
-            self.pos[k] = {x: i for i, x in enumerate(order)}
-            if k in dirty_keys:
-                self._dirty_update(k, order)
-        pos, unobserved = self.pos, self.unobserved
+            pos[k] = {x: i for i, x in enumerate(order)}
+        single: dict[Any, Any] = {}
+        unobserved = self.unobserved
         for (k, v), tid in self.writer.items():
             p = pos.get(k)
-            if p is not None and v not in p:
-                unobserved.setdefault(k, []).append((tid, v))
+            if p is not None:
+                if v not in p:
+                    unobserved.setdefault(k, []).append((tid, v))
+            elif k not in bad:
+                single[k] = _MANY if k in single else (v, tid)
+        failed_keys = {k for k, _ in self.failed_writer}
+        for k, vt in single.items():  # one append and no non-empty read: order is [v]
+            if vt is not _MANY and k not in failed_keys:
+                longest[k] = [vt[0]]
+                pos[k] = {vt[0]: 0}
+        for k in failed_keys:
+            if k in longest:
+                self._dirty_update(k, longest[k])
 
     def _dirty_update(self, k: Any, order: list[Any]) -> None:
         aborted = None

@@ -31,7 +31,7 @@ from typing import Any
 import networkx as nx
 
 from checkers.elle._append import AppendAnalysis
-from checkers.elle._cycles import SPECS, classify, collapse_time, scc_graph, search_scc
+from checkers.elle._cycles import classify, collapse_time, scc_graph, search_scc
 from checkers.elle._explain import cycle_witness, fmt, render_anomaly
 from checkers.elle._register import RegisterAnalysis
 from checkers.elle._scc import nontrivial_sccs
@@ -101,7 +101,10 @@ def _check(history: Any, options: Mapping[str, Any] | None) -> dict[str, Any]:
         return _duplicate_writes(model.name, analysis.duplicate_writes)
     analysis.add_edges()
     anomalies = {k: [_with_text(k, w) for w in ws] for k, ws in analysis.anomalies.items()}
-    incomplete = _cycles(g, analysis, anomalies, deadline)
+    wanted = {t for t in CYCLE_TYPES if not t.endswith(("-process", "-realtime"))}
+    wanted |= {t for t in CYCLE_TYPES if t.endswith("-process")} if need_proc else set()
+    wanted |= {t for t in CYCLE_TYPES if t.endswith("-realtime")} if need_rt else set()
+    incomplete = _cycles(g, analysis, anomalies, wanted, deadline)
     out = _result(anomalies, incomplete, prohibited, cm, model.name, len(g.txns), limit)
     if getattr(analysis, "unknown_reads", 0):
         out["unknown_reads"] = analysis.unknown_reads
@@ -132,10 +135,13 @@ def _with_text(kind: str, w: dict[str, Any]) -> dict[str, Any]:
 
 
 def _cycles(
-    g: Any, analysis: Any, anomalies: dict[str, list[Any]], deadline: float | None
+    g: Any,
+    analysis: Any,
+    anomalies: dict[str, list[Any]],
+    wanted: set[str],
+    deadline: float | None,
 ) -> list[dict[str, Any]]:
     incomplete = []
-    wanted = set(CYCLE_TYPES)
     for nodes in nontrivial_sccs(g.out):
         sg = scc_graph(nodes, g)
         found, unsearched = search_scc(sg, g.n_txns, wanted, deadline)
@@ -219,4 +225,4 @@ def _result(
     return out
 
 
-__all__ = ["MODELS", "SPECS", "WorkloadModel", "check"]
+__all__ = ["MODELS", "WorkloadModel", "check"]

@@ -88,9 +88,6 @@ class TxnGraph:
         if a != b:
             self.out[a].append(b << 5 | kind)
 
-    def is_time(self, node: int) -> bool:
-        return node >= self.n_txns
-
 
 def is_txn_op(op: Op) -> bool:
     if op.f == "txn":
