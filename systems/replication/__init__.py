@@ -4,12 +4,27 @@ Public surface::
 
     ENTRIES                      # the named option sets, as SystemEntry
     SingleLeaderSystem, LeaderNode, LeaderConfig, claims_for
+    LeaderlessSystem, QuorumNode, QuorumConfig, leaderless_claims
 """
 
 from systems.replication._leader import LeaderConfig, LeaderNode
+from systems.replication._leaderless import ENTRIES as LEADERLESS_ENTRIES
+from systems.replication._leaderless import LeaderlessSystem
+from systems.replication._leaderless import claims_for as leaderless_claims
+from systems.replication._quorum import QuorumConfig, QuorumNode
 from systems.replication._single import ENTRIES as SINGLE_ENTRIES
 from systems.replication._single import SingleLeaderSystem, claims_for
 
-ENTRIES = [*SINGLE_ENTRIES]
+ENTRIES = [*SINGLE_ENTRIES, *LEADERLESS_ENTRIES]
 
-__all__ = ["ENTRIES", "LeaderConfig", "LeaderNode", "SingleLeaderSystem", "claims_for"]
+__all__ = [
+    "ENTRIES",
+    "LeaderConfig",
+    "LeaderNode",
+    "LeaderlessSystem",
+    "QuorumConfig",
+    "QuorumNode",
+    "SingleLeaderSystem",
+    "claims_for",
+    "leaderless_claims",
+]

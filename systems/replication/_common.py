@@ -95,8 +95,11 @@ class ReplicaClient:
         key = op["value"][0]
         node = self.nodes[int(op.get("replica", 0)) % len(self.nodes)]
         reply = await self.ask(node, {"type": "local-read", "key": key})
-        if reply is None or reply.get("type") != "ok":
-            return info(op, "timeout" if reply is None else str(reply.get("code")))
+        if reply is None:
+            return info(op, "timeout")
+        if reply.get("type") != "ok":
+            code = str(reply.get("code", "error"))
+            return fail(op, code) if reply.get("definite") else info(op, code)
         return {"type": "ok", "value": [key, reply.get("value")], "node": node}
 
 

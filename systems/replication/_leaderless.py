@@ -1,0 +1,144 @@
+"""The leaderless system: quorum options, the claims they earn, the client, named entries.
+
+Options (``system_options``): ``nodes`` (default 3), ``n``/``w``/``r`` (3/2/2),
+``conflict`` (``vv``: dotted version vectors with siblings; ``lww``: last write wins by the
+coordinator's clock), ``read_repair``, ``anti_entropy``, ``sloppy`` (sloppy quorums with
+hinted handoff), ``link_loss``.
+
+The client sends each op to its own node, which coordinates.  It keeps, per key, the
+version vector of what it last read or wrote and sends it with its next write (the
+*context*), so a write obsoletes exactly the siblings the client had seen.  A read's value
+is the greatest sibling (the client's merge rule for this workload's increasing values);
+all siblings are reported in the completion's ``siblings`` field, and the version vector
+(``vclock``) or LWW timestamp (``version``) as evidence for the session checker.
+
+Claims: ``convergence`` with anti-entropy, and nothing else.  A read quorum meets every
+write quorum when ``w + r > n``, but the value a client is shown is one sibling (its
+version vector is reported as the read's ``vclock``), so a concurrent write can hide the
+client's own; and never linearizable: DDIA's quorum edge cases (partial writes,
+concurrent writes, sloppy quorums, LWW with skewed clocks) are what the tests look for.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from systems._protocols import SystemEntry
+from systems.replication._common import (
+    ATTEMPT_TIMEOUT_NS,
+    ReplicaClient,
+    fail,
+    info,
+    lossy_links,
+    versions_extra,
+)
+from systems.replication._quorum import QuorumConfig, QuorumNode
+from systems.sim import World, names
+
+
+def config_of(options: Mapping[str, Any]) -> QuorumConfig:
+    count = int(options.get("nodes", 3))
+    n = int(options.get("n", min(3, count)))
+    return QuorumConfig(
+        tuple(names("n", count)),
+        n,
+        int(options.get("w", n // 2 + 1)),
+        int(options.get("r", n // 2 + 1)),
+        str(options.get("conflict", "vv")),
+        bool(options.get("read_repair", True)),
+        bool(options.get("anti_entropy", True)),
+        bool(options.get("sloppy", False)),
+    )
+
+
+def claims_for(options: Mapping[str, Any]) -> frozenset[str]:
+    cfg = config_of(options)
+    claims = set()
+    if cfg.anti_entropy:
+        claims.add("convergence")
+    return frozenset(claims)
+
+
+class QuorumClient(ReplicaClient):
+    def __init__(self, world: World, process: int, nodes: list[str]) -> None:
+        super().__init__(world, process, nodes, ATTEMPT_TIMEOUT_NS)
+        self.ctx: dict[Any, dict[str, int]] = {}
+
+    async def run(self, op: dict[str, Any]) -> dict[str, Any]:
+        key, value = op["value"]
+        if op["f"] == "write":
+            body = {"type": "put", "key": key, "value": value, "ctx": self.ctx.get(key)}
+        elif op["f"] == "read":
+            body = {"type": "get", "key": key}
+        else:
+            return fail(op, "unsupported")
+        reply = await self.ask(self.home, body)
+        if reply is None:
+            return info(op, "timeout")
+        if reply.get("type") != "ok":
+            code = str(reply.get("code", "error"))
+            return fail(op, code) if reply.get("definite") else info(op, code)
+        if reply.get("ctx") is not None:
+            self.ctx[key] = reply["ctx"]
+        extra = versions_extra(reply)
+        if op["f"] == "write":
+            return {"type": "ok", "value": [key, value], **extra}
+        siblings = reply.get("siblings") or []
+        if len(siblings) > 1:
+            extra["siblings"] = siblings
+        return {"type": "ok", "value": [key, reply.get("value")], "node": self.home, **extra}
+
+
+class LeaderlessSystem:
+    name = "leaderless"
+
+    def __init__(self, options: Mapping[str, Any]) -> None:
+        self.options = dict(options)
+        self.cfg = config_of(options)
+        self.claims = claims_for(options)
+
+    def node_names(self) -> list[str]:
+        return list(self.cfg.nodes)
+
+    def setup(self, world: World) -> None:
+        cfg = self.cfg
+        for n in cfg.nodes:
+            world.add_node(n, lambda: QuorumNode(cfg))
+        lossy_links(world, cfg.nodes, float(self.options.get("link_loss", 0.0)))
+
+    def client(self, world: World, process: int) -> QuorumClient:
+        return QuorumClient(world, process, list(self.cfg.nodes))
+
+
+def _entry(name: str, description: str, **options: Any) -> SystemEntry:
+    opts: dict[str, Any] = {"nodes": 3, "n": 3, "w": 2, "r": 2, "conflict": "vv"}
+    opts.update(read_repair=True, anti_entropy=True, sloppy=False)
+    opts.update(options)
+    return SystemEntry(name, description, LeaderlessSystem, claims_for(opts), opts, ("session",))
+
+
+ENTRIES = [
+    _entry(
+        "leaderless",
+        "Dynamo-style N=3 W=2 R=2, dotted version vectors, read repair, Merkle anti-entropy",
+    ),
+    _entry(
+        "leaderless-no-repair",
+        "strict quorums N=3 W=2 R=2 without read repair or anti-entropy",
+        read_repair=False,
+        anti_entropy=False,
+    ),
+    _entry(
+        "leaderless-sloppy",
+        "5 nodes, N=3 W=2 R=2 sloppy quorums with hinted handoff, anti-entropy",
+        nodes=5,
+        sloppy=True,
+    ),
+    _entry(
+        "leaderless-lww",
+        "N=3 W=2 R=2, last write wins by each coordinator's own (skewable) clock",
+        conflict="lww",
+    ),
+    _entry("leaderless-w1r1", "N=3 W=1 R=1: fast, no quorum overlap", w=1, r=1),
+]

@@ -1,0 +1,135 @@
+"""Leaderless replication: convergence holds; DDIA's quorum edge cases are caught by seed."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from ddialab.history import History
+from ddialab.runner import simulate
+from systems import SYSTEMS
+from systems.replication import leaderless_claims
+from systems.replication._leaderless import ENTRIES
+from systems.replication._versions import clock_of, merge, resolve
+
+Rig = Any
+
+
+def test_entries_are_registered_and_claims_follow_options() -> None:
+    for e in ENTRIES:
+        assert SYSTEMS[e.name] is e
+        assert e.claims == leaderless_claims(e.defaults)
+        assert "linearizable" not in e.claims
+    assert SYSTEMS["leaderless"].claims == {"convergence"}
+    assert SYSTEMS["leaderless-no-repair"].claims == frozenset()
+
+
+def test_dotted_version_vectors_keep_concurrent_writes_as_siblings() -> None:
+    a = {"v": 1, "dot": ["n1", 1], "ctx": {}}
+    b = {"v": 2, "dot": ["n1", 2], "ctx": {}}  # same node, concurrent: not a successor
+    c = {"v": 3, "dot": ["n2", 1], "ctx": {"n1": 2}}  # saw both
+    assert [s["v"] for s in merge("vv", [a], [b])] == [1, 2]
+    assert merge("vv", [a, b], [c]) == [c]
+    assert merge("vv", [c], [a]) == [c]
+    assert clock_of([a, b]) == {"n1": 2}
+    assert resolve(merge("vv", [a], [b])) == 2
+
+
+def test_last_write_wins_keeps_the_greatest_timestamp() -> None:
+    old = {"v": 1, "ts": [5, "n1"]}
+    new = {"v": 2, "ts": [3, "n2"]}  # written later, by a clock that runs behind
+    assert merge("lww", [old], [new]) == [old]
+
+
+CONVERGES = [
+    ("leaderless", 1, {}),
+    ("leaderless", 2, {"link_loss": 0.05}),
+    ("leaderless-sloppy", 3, {}),
+    ("leaderless-lww", 4, {}),
+]
+
+
+@pytest.mark.parametrize(("system", "seed", "options"), CONVERGES)
+def test_anti_entropy_converges_after_faults(
+    rig: Rig, system: str, seed: int, options: dict[str, Any]
+) -> None:
+    assert "convergence" in SYSTEMS[system].claims
+    v = rig.verdicts(rig.spec(system, seed=seed, system_options=options))
+    assert v["convergence"] is True, v
+
+
+def test_without_anti_entropy_replicas_diverge(rig: Rig) -> None:
+    v = rig.verdicts(rig.spec("leaderless-no-repair", seed=1))
+    assert "divergence" in v["anomalies"]["convergence"]
+
+
+def test_concurrent_writes_break_session_guarantees(rig: Rig) -> None:
+    """Siblings: the value shown may be a concurrent write, not the session's own."""
+    v = rig.verdicts(rig.spec("leaderless", seed=1))
+    assert v["read-your-writes"] is False
+    assert v["monotonic-reads"] is False
+
+
+SPARSE = {"keys": 8, "read_ratio": 0.85}
+#: (system, system options, nemesis, seed, workload options): a non-linearizable history
+NON_LINEARIZABLE: list[tuple[str, dict[str, Any], list[str], int, dict[str, Any]]] = [
+    # strict quorum W + R > N without read repair: a partial write is seen, then unseen
+    ("leaderless-no-repair", {}, ["partition", "kill"], 1, SPARSE),
+    # sloppy quorum W + R > N: acknowledged by fallbacks, home replicas serve stale reads
+    ("leaderless-sloppy", {}, ["partition"], 0, {}),
+]
+
+
+@pytest.mark.parametrize(("system", "options", "nemesis", "seed", "wopts"), NON_LINEARIZABLE)
+def test_quorum_edge_cases_are_not_linearizable(
+    rig: Rig,
+    system: str,
+    options: dict[str, Any],
+    nemesis: list[str],
+    seed: int,
+    wopts: dict[str, Any],
+) -> None:
+    spec = rig.spec(system, seed=seed, nemesis=nemesis, system_options=options)
+    spec.workload_options = wopts
+    assert rig.verdicts(spec, linearizable=True)["linearizable"] is False
+
+
+def test_the_same_seed_with_a_strict_quorum_is_linearizable(rig: Rig) -> None:
+    """The control for the sloppy finding: same nodes, faults and seed, strict quorum."""
+    spec = rig.spec("leaderless-sloppy", seed=0, nemesis=["partition"])
+    spec.system_options = {"sloppy": False}
+    assert rig.verdicts(spec, linearizable=True)["linearizable"] is True
+
+
+def lost_updates(history: History) -> list[dict[str, Any]]:
+    """Final values whose write completed before another acknowledged write began."""
+    started: dict[Any, int] = {}
+    writes: dict[Any, list[tuple[int, int, Any]]] = {}
+    finals: dict[Any, set[Any]] = {}
+    for op in history.client_ops():
+        if op.type == "invoke":
+            started[op.process] = op.time
+        elif op.f == "write" and op.type == "ok":
+            writes.setdefault(op.value[0], []).append((started[op.process], op.time, op.value[1]))
+        elif op.f == "final-read" and op.type == "ok":
+            finals.setdefault(op.value[0], set()).add(op.value[1])
+    lost = []
+    for key, seen in finals.items():
+        ws = writes.get(key, [])
+        winner = [w for w in ws if len(seen) == 1 and w[2] in seen]
+        later = [w[2] for w in ws if winner and w[0] > winner[0][1]]
+        if later:
+            lost.append({"key": key, "kept": winner[0][2], "lost": later})
+    return lost
+
+
+def test_lww_with_skewed_clocks_loses_updates(rig: Rig) -> None:
+    h = simulate(rig.spec("leaderless-lww", seed=0, nemesis=["clock"])).history
+    assert lost_updates(h)
+    assert rig.judge(h, linearizable=True)["linearizable"] is False
+
+
+def test_lww_without_skew_keeps_the_last_write(rig: Rig) -> None:
+    h = simulate(rig.spec("leaderless-lww", seed=0, nemesis=[])).history
+    assert lost_updates(h) == []
