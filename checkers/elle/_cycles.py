@@ -246,6 +246,8 @@ def _path(parent: dict[Any, Any], end: tuple[int, int]) -> list[Step]:
 
 def collapse_time(steps: list[Step], n_txns: int) -> list[Step]:
     """Merge runs through time nodes into single realtime steps between txns."""
+    first = next((i for i, st in enumerate(steps) if st[0] < n_txns), 0)
+    steps = steps[first:] + steps[:first]  # start at a txn, so no run wraps around
     out: list[Step] = []
     src: int | None = None
     for a, b, kind in steps:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from checkers.elle import check
-from checkers.elle._cycles import classify
+from checkers.elle._cycles import classify, collapse_time
 from checkers.elle._scc import nontrivial_sccs
 from checkers.elle._txns import PROCESS, REALTIME, RW, WR, WW
 from checkers.elle.synth import synth_history
@@ -21,6 +21,11 @@ def test_classify_like_elle():
     assert classify([(0, 1, RW), (1, 0, PROCESS)], 9) == "G-single-process"
     # a walk through time node 9 collapses into one realtime step
     assert classify([(0, 9, REALTIME), (9, 1, REALTIME), (1, 0, RW)], 9) == "G-single-realtime"
+
+
+def test_collapse_time_when_the_walk_starts_inside_a_time_run():
+    steps = [(9, 10, REALTIME), (10, 1, REALTIME), (1, 0, WW), (0, 9, REALTIME)]
+    assert collapse_time(steps, 9) == [(0, 1, REALTIME), (1, 0, WW)]
 
 
 def test_tarjan_finds_nontrivial_components():

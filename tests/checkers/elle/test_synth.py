@@ -30,6 +30,17 @@ def test_list_append_reports_exactly_the_planted_anomalies(seed: int, plants: li
     assert r["valid"] is (not expected)
     for ws in r["anomalies"].values():
         assert all(w["explanation"] for w in ws)
+        for w in ws:
+            if "graph" in w:
+                _assert_is_a_cycle(w)
+
+
+def _assert_is_a_cycle(w: dict) -> None:
+    edges = w["graph"]["edges"]
+    names = [n["id"] for n in w["graph"]["nodes"]]
+    assert len(edges) == len(names) == len(w["cycle"]) >= 2
+    assert [e["from"] for e in edges] == names
+    assert [e["to"] for e in edges] == [*names[1:], names[0]]
 
 
 @given(seed=st.integers(0, 2**32 - 1), plants=st.lists(st.sampled_from(REGISTER), max_size=4))
