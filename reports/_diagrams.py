@@ -13,8 +13,9 @@ a bar shows its op.
 Message diagram
 ---------------
 From ``messages.jsonl`` (one ``{"id","src","dst","type","sent","at","outcome"}`` per line,
-times in ns), the messages sent or received in a window around a witness's ops: one
-lifeline per node, time flowing down, an arrow per message.  Lost, partitioned and
+times in ns), the messages sent or received in a window around a witness's ops (its
+clients' messages first, then messages between servers, then the rest, at most
+``MSG_MAX``): one lifeline per node, time flowing down, an arrow per message.  Lost, partitioned and
 unreceived messages stop half-way with a cross.  The witness's ops are marked as
 horizontal rules so the reader sees which messages happened during them.
 """
@@ -26,6 +27,7 @@ from typing import Any
 
 from markupsafe import Markup
 
+from reports._graphs import _arrowhead
 from reports._history import HistoryView, Pair, short
 from reports._svg import OUTCOME_COLORS, duration, el, svg, text, title
 
@@ -168,12 +170,19 @@ def message_diagram(
     inside = [m for m in messages if _in(m, lo, hi)]
     if not inside:
         return None
-    shown = inside
-    if len(inside) > MSG_MAX:
-        mid = (lo + hi) / 2
-        shown = sorted(inside, key=lambda m: abs(_t(m.get("sent")) - mid))[:MSG_MAX]
-    shown.sort(key=lambda m: _t(m.get("sent")))
+    mid = (lo + hi) / 2
+    ranked = sorted(inside, key=lambda m: (_rank(m, around), abs(_t(m.get("sent")) - mid)))
+    shown = sorted(ranked[:MSG_MAX], key=lambda m: _t(m.get("sent")))
     return _draw_messages(shown, around, t0), len(shown), len(inside)
+
+
+def _rank(m: dict[str, Any], around: list[Pair]) -> int:
+    """0: to or from a witness op's client (simulated clients are ``c<process>``); 1: between
+    servers; 2: other clients' messages."""
+    ends = {str(m.get("src")), str(m.get("dst"))}
+    if ends & {f"c{q.process}" for q in around}:
+        return 0
+    return 1 if not any(e.startswith("c") for e in ends) else 2
 
 
 def _t(x: Any) -> int:
@@ -210,7 +219,7 @@ def _draw_messages(msgs: list[dict[str, Any]], around: list[Pair], t0: int) -> M
             body += _op_rule(q, q.end, y(q.end), q.outcome, t0, width)
     labels = len(msgs) <= 60
     for m in msgs:
-        body.append(_message(m, xs, y, labels))
+        body.append(_message(m, xs, y, t0, labels, mine=_rank(m, around) == 0))
     return svg(width, height, body, cls="lamport", natural=True)
 
 
@@ -232,7 +241,9 @@ def _op_rule(q: Pair, t: int, yv: float, what: str, t0: int, width: int) -> list
     ]
 
 
-def _message(m: dict[str, Any], xs: dict[str, float], y: Any, label: bool) -> str:
+def _message(
+    m: dict[str, Any], xs: dict[str, float], y: Any, t0: int, label: bool, mine: bool
+) -> str:
     x0, x1 = xs[str(m.get("src"))], xs[str(m.get("dst"))]
     sent, at = _t(m.get("sent")), _t(m.get("at"))
     outcome = str(m.get("outcome", "delivered"))
@@ -242,13 +253,14 @@ def _message(m: dict[str, Any], xs: dict[str, float], y: Any, label: bool) -> st
     if not done:
         x1, y1 = (x0 + x1) / 2, (y0 + y1) / 2 if at >= 0 else y0 + 16
     color = MSG_COLORS.get(outcome, "#34495e")
-    tip = (f"message {m.get('id')}: {m.get('type')} {m.get('src')} → {m.get('dst')}, "
-           f"sent {sent} ns, {'received ' + str(at) + ' ns' if at >= 0 else outcome}")  # fmt: skip
-    parts = [el("line", title(tip), x1=x0, y1=y0, x2=x1, y2=y1, stroke=color,
-                class_="msg" + ("" if done else " dropped"))]  # fmt: skip
+    if mine and done:  # a message of the witness's own clients
+        color = "#1f6fb2"
+    tip = f"message {m.get('id')}: {m.get('type')} {m.get('src')} → {m.get('dst')}"
+    tip += f", sent at {duration(sent - t0)}, {outcome}"
+    tip += f" at {duration(at - t0)}" if at >= 0 else ""
+    cls = "msg" + ("" if done else " dropped") + (" mine" if mine else "")
+    parts = [el("line", title(tip), x1=x0, y1=y0, x2=x1, y2=y1, stroke=color, class_=cls)]
     if done:
-        from reports._graphs import _arrowhead
-
         parts.append(_arrowhead((x0, y0), (x1, y1), color))
     else:
         parts.append(text(x1, y1 + 4, "×", fill=color, class_="mid strong"))
