@@ -117,9 +117,28 @@ def find_cycle(g: nx.DiGraph, spec: Spec, n_txns: int, deadline: float | None) -
         if viable is not None and not viable(b, a):
             continue
         steps = _bfs_back(g, spec, a, b, comp_of, n_txns, deadline)
-        if steps is not None:
-            return steps
+        if steps is None:
+            continue
+        for cycle in simple_cycles_of(steps):
+            if classify(cycle, n_txns) == spec.name:
+                return cycle
     return None
+
+
+def simple_cycles_of(steps: list[Step]) -> list[list[Step]]:
+    """Split a closed walk that revisits a node into simple cycles.
+
+    The (node, flags) search can pass a node twice with different flags; such a walk is
+    a union of simple cycles, and a witness must be one of them.
+    """
+    seen: dict[int, int] = {}
+    for i, (a, _, _) in enumerate(steps):
+        if a in seen:
+            j = seen[a]
+            inner, outer = steps[j:i], steps[:j] + steps[i:]
+            return [*simple_cycles_of(inner), *simple_cycles_of(outer)]
+        seen[a] = i
+    return [steps]
 
 
 def _sub_sccs(g: nx.DiGraph, kinds: int) -> dict[int, int]:

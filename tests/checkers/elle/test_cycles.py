@@ -60,3 +60,10 @@ def test_one_witness_per_scc_and_weakest_type_first():
     r = check(h, {})
     assert r["anomaly_types"] == ["G-single", "G0"]
     assert len(r["anomalies"]["G-single"]) == 2
+
+
+def test_closed_walks_split_into_simple_cycles():
+    from checkers.elle._cycles import simple_cycles_of
+
+    walk = [(0, 1, RW), (1, 2, WR), (2, 1, WR), (1, 0, WR)]
+    assert simple_cycles_of(walk) == [[(1, 2, WR), (2, 1, WR)], [(0, 1, RW), (1, 0, WR)]]
