@@ -216,11 +216,16 @@ def _bfs_back(
     n_txns: int,
     deadline: float | None,
 ) -> list[Step] | None:
-    """Shortest walk b -> ... -> a satisfying ``spec``, closed by the anchor a -> b."""
+    """Shortest walk b -> ... -> a satisfying ``spec``, closed by the anchor a -> b.
+
+    A 0-1 breadth-first search: leaving a time node costs nothing, so a real-time step
+    through any number of time nodes counts as one step, and "shortest" means fewest
+    transactions (a stale read a thousand completions later is still a 2-cycle).
+    """
     comp = comp_of[a]
-    anchor_kind = spec.anchor
     start = (b, _start_flags(spec))
     parent: dict[tuple[int, int], tuple[tuple[int, int], int] | None] = {start: None}
+    dist = {start: 0}
     queue = deque([start])
     succ = g._succ  # plain dict-of-dicts: the public view costs 3x here
     allowed = spec.allowed
@@ -231,6 +236,12 @@ def _bfs_back(
         if deadline is not None and pops & 511 == 1 and time.monotonic() > deadline:
             raise SearchTimeout
         u, flags = state
+        if u == a:
+            if _goal(spec, flags):
+                return [(a, b, spec.anchor), *_path(parent, state)]
+            continue
+        cost = 0 if u >= n_txns else 1
+        d = dist[state] + cost
         for w, attrs in succ[u].items():
             mask = attrs["k"] & allowed
             if not mask or comp_of.get(w) != comp:
@@ -242,13 +253,14 @@ def _bfs_back(
                 if nf < 0:
                     continue
                 nxt = (w, nf)
-                if nxt in parent:
+                if dist.get(nxt, d + 1) <= d:
                     continue
+                dist[nxt] = d
                 parent[nxt] = (state, kind)
-                if w == a and _goal(spec, nf):
-                    return [(a, b, anchor_kind), *_path(parent, nxt)]
-                if w != a:
+                if cost:
                     queue.append(nxt)
+                else:
+                    queue.appendleft(nxt)
     return None
 
 
