@@ -158,23 +158,32 @@ def _fz(v: Any) -> Any:
     return v if type(v) in _SCALARS else freeze(v)
 
 
+_TABLES = (
+    ("version", "vclock", "versions", "vclocks"),
+    ("read_version", "read_vclock", "read_versions", "read_vclocks"),
+)
+
+
 def _versions(txn: Txn, f: str, mops: list[tuple[str, Any, Any]], extra: dict[str, Any]) -> None:
-    keys = {key for _, key, _ in mops}
-    for name, ints, clocks in (
-        ("version", txn.versions, txn.vclocks),
-        ("read_version", txn.read_versions, txn.read_vclocks),
-    ):
-        version, vclock = extra.get(name), extra.get(name.replace("version", "vclock"))
+    for vname, cname, ints_attr, clocks_attr in _TABLES:
+        version, vclock = extra.get(vname), extra.get(cname)
+        if version is None and vclock is None:
+            continue
+        ints, clocks = getattr(txn, ints_attr), getattr(txn, clocks_attr)
         if f != TXN_F:
-            (key,) = keys
-            version, vclock = {str(key): version}, {str(key): vclock}
-        for key in keys:
+            _note_version(ints, clocks, mops[0][1], version, vclock)
+            continue
+        for key in {key for _, key, _ in mops}:
             v = version.get(str(key)) if isinstance(version, dict) else None
-            if isinstance(v, int) and not isinstance(v, bool):
-                ints[key] = v
             vc = vclock.get(str(key)) if isinstance(vclock, dict) else None
-            if isinstance(vc, dict) and _is_vclock(vc):
-                clocks[key] = {str(n): c for n, c in vc.items()}
+            _note_version(ints, clocks, key, v, vc)
+
+
+def _note_version(ints: dict[Any, int], clocks: dict[Any, Any], key: Any, v: Any, vc: Any) -> None:
+    if isinstance(v, int) and not isinstance(v, bool):
+        ints[key] = v
+    if isinstance(vc, dict) and _is_vclock(vc):
+        clocks[key] = {str(n): c for n, c in vc.items()}
 
 
 def _is_vclock(vc: Any) -> bool:
