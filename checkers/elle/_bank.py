@@ -39,7 +39,7 @@ def check_bank(history: Any, options: Mapping[str, Any] | None = None) -> dict[s
     total = opts.get("total")
     inferred = total is None and bool(reads)
     if inferred:
-        total = sum(v for v in reads[0].value.values() if isinstance(v, int | float))
+        total = sum(v for v in reads[0].value.values() if _number(v))
     accounts = {str(a) for a in opts["accounts"]} if opts.get("accounts") else None
     anomalies: dict[str, list[dict[str, Any]]] = {}
     for op in reads:
@@ -64,7 +64,7 @@ def _read_anomalies(
 ) -> list[tuple[str, dict[str, Any]]]:
     out: list[tuple[str, dict[str, Any]]] = []
     balances = op.value
-    nils = sorted(str(a) for a, v in balances.items() if v is None)
+    nils = sorted(str(a) for a, v in balances.items() if not _number(v))
     if nils:
         out.append(
             (
@@ -117,3 +117,7 @@ def _read_anomalies(
             )
         )
     return out
+
+
+def _number(v: Any) -> bool:
+    return isinstance(v, int | float) and not isinstance(v, bool)
