@@ -17,6 +17,8 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Iterator
@@ -91,6 +93,33 @@ def report(label: str, path: Path, fmt: str | None, repeat: int) -> None:
     print(f"{label:<34} {n:>8} ops {size:7.1f} MB {secs:7.2f} s {n / secs:>10,.0f} ops/s")
 
 
+_MEMORY = """
+import sys, tracemalloc
+from ddialab.history import iter_history
+tracemalloc.start()
+if sys.argv[2] == "read-whole-file":  # the control: what holding the text would cost
+    n = len(open(sys.argv[1]).read())
+else:
+    n = sum(1 for _ in iter_history(sys.argv[1], sys.argv[2]))
+print(n, tracemalloc.get_traced_memory()[1])
+"""
+
+
+def peak_memory(path: Path, fmt: str) -> None:
+    """Peak Python allocation (tracemalloc) of a fresh interpreter streaming ``path``, next
+    to that of merely reading the file into one string."""
+    grew = []
+    for mode in (fmt, "read-whole-file"):
+        cmd = [sys.executable, "-c", _MEMORY, str(path), mode]
+        out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout.split()
+        grew.append(int(out[1]) / 1e6)
+    size = os.path.getsize(path) / 1e6
+    print(
+        f"  {path.name} ({size:.1f} MB, ONE line): peak allocation {grew[0]:.1f} MB"
+        f" streaming, vs {grew[1]:.1f} MB for read() alone"
+    )
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("--ops", type=int, default=100_000)
@@ -107,6 +136,9 @@ def main() -> None:
             vector = d / f"{name}-vector.edn"
             vector.write_text("[" + (d / f"{name}.edn").read_text().split("\n", 1)[1] + "]\n")
             report(f"{name} edn (one vector)", vector, "edn", args.repeat)
+            one_line = d / f"{name}-one-line.edn"
+            one_line.write_text(vector.read_text().replace("\n", " "))
+            peak_memory(one_line, "edn")
         write_log(register_ops(args.ops, random.Random(42)), d / "register.log")
         report("register jepsen-log", d / "register.log", "jepsen-log", args.repeat)
         write_kv(args.ops, random.Random(42), d / "kv.txt")

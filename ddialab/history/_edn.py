@@ -109,7 +109,7 @@ def iter_forms(
 
 #: The longest piece of a line read at once: a history written as one enormous line (a
 #: whole vector on one line) still streams, piece by piece.
-CHUNK = 1 << 20
+CHUNK = 1 << 16
 
 
 def read_pieces(stream: Iterable[str]) -> Iterator[str]:
