@@ -134,6 +134,8 @@ class Bitcask:
     def delete(self, key: bytes, sync: bool = True) -> None:
         if key in self.index:
             self._append(key, None, sync)
+        elif sync:
+            self.sync()  # the key's absence may rest on an unsynced tombstone
 
     def scan(self, lo: bytes | None = None, hi: bytes | None = None) -> list[tuple[bytes, bytes]]:
         keys = sorted(k for k in self.index if (lo is None or k >= lo) and (hi is None or k < hi))

@@ -220,6 +220,8 @@ class BTree:
 
     def delete(self, key: bytes, sync: bool = True) -> None:
         if self.get(key) is None:
+            if sync:
+                self.sync()  # the key's absence may rest on an unsynced delete
             return
         self._remove(self.root, key)
         root = self._node(self.root)

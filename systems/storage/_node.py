@@ -33,6 +33,9 @@ from systems.storage._record import key_bytes, value_bytes, value_from_bytes
 
 
 class Engine(Protocol):
+    """A single-node KV engine over bytes.  ``sync=True`` (or ``sync()``): on return this
+    write and every earlier one is durable; ``sync=False`` leaves them to a later sync."""
+
     contract: str
 
     def get(self, key: bytes) -> bytes | None: ...

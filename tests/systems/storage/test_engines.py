@@ -139,7 +139,7 @@ def _same_but_inflight(got: dict[bytes, bytes], model: dict[bytes, bytes], infli
     if inflight is None:
         assert got == model, f"crash at mutation {n}"
         return
-    f, key, value = inflight
+    _, key, value = inflight
     others = {x: v for x, v in got.items() if x != key}
     assert others == {x: v for x, v in model.items() if x != key}, f"crash at mutation {n}"
     assert got.get(key) in (model.get(key), value), f"crash at mutation {n}"
