@@ -280,7 +280,7 @@ RESULT = st.fixed_dictionaries(
 
 
 @settings(
-    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(checkers=st.dictionaries(st.text(min_size=1, max_size=10), RESULT, max_size=3))
 def test_any_results_shape_renders(tmp_path: Path, samples, checkers: dict) -> None:
