@@ -8,10 +8,10 @@ its invocation comes before the first return event still in the list (otherwise 
 other call returned before it was invoked and must go first).  The search walks the list
 from the head:
 
-* at an invocation, it asks the model to ``step``; if legal and the pair
-  ``(linearized set, new state)`` has not been seen, the call is *lifted* out of the list
-  (both its events; dancing links make this O(1) and exactly undoable), pushed on the
-  stack, and the walk restarts at the head;
+* at an invocation, it asks the model to ``step``; if legal and the configuration
+  (linearized set, new state) is new, the call is *lifted* out of the list (both its
+  events; dancing links make this O(1) and exactly undoable), pushed on the stack, and
+  the walk restarts at the head;
 * at a return event, the configuration is a dead end: pop the last call, put its events
   back, restore the state and continue after it.
 
@@ -19,16 +19,22 @@ Success is when no return events remain: every ``ok`` call is linearized, and ca
 never completed (``info``, or no completion) may take effect now or never, so they need
 no place.  ``fail`` calls never reach the search.
 
-The linearized set is a Python int used as a bitset; the memo holds ``(bits, state)``
-pairs, so two orders that reach the same state with the same ops are explored once.
-Read-only calls (``model.readonly``) get special treatment: if one is legal now, putting
-it first never hurts (moving a read earlier keeps every real-time constraint and every
-later state), so it is linearized without a backtrack point -- if the configuration after
-it fails, so does the one before it.
+Pruning (none of it changes a verdict; see docs/linearizability.md for the arguments):
 
-The deepest dead ends are kept (their stack is a cons list, so keeping one is O(1)) to
-build the counterexample: the longest linearizable prefix, its state, and the calls that
-could not be placed after it.
+* read-only calls that are legal are linearized with no backtrack point: if the
+  configuration after one fails, so does the one before it;
+* identical unknown calls are interchangeable: only the earliest unlinearized one of a
+  class is tried; an unknown call that leaves the state unchanged is never placed;
+* the memo maps (completed calls linearized, state) to the sets of unknown calls seen
+  with it; a configuration whose unknown set contains a visited one's is dominated;
+* candidates are swept in three passes: completed reads, other completed calls, then
+  unknown calls (an ordering only).
+
+The linearized completed calls are stored compressed as ``(p, w)``: the first ``p`` (in
+invocation order) plus bit ``i`` of ``w`` for call ``p + i``; unknown calls have their
+own bitset.  The deepest dead ends are kept (the stack is a cons list, so keeping one is
+O(1)) for the counterexample.  ``search`` is one long loop on purpose: in CPython every
+function call in it costs more than the work it would name.
 """
 
 from __future__ import annotations
@@ -118,7 +124,11 @@ def search(
     twin = _previous_twins(calls)
     done = bytearray(m)
     remaining = sum(has_ret)
-    cache: set[tuple[int, int, int, Any]] = set()
+    # (p, w, state) -> the unknown-call bitsets visited with them (an int, or a list
+    # when several incomparable ones were): a config is skipped when a visited one had
+    # the same completed calls and state and a subset of its unknown calls.
+    memo: dict[tuple[int, int, Any], Any] = {}
+    visited = 0
     # cons list: (node, state before, kind, p, w, ib before, rest)
     stack: Any = None
     depth = 0
@@ -162,10 +172,19 @@ def search(
                 else:
                     np_, nw, nib = p, w, ib | (1 << rank[node])
                 if type(ns) is Choice:
-                    ns = _first_unseen(ns, np_, nw, nib, cache)
+                    ns = _first_unseen(ns, np_, nw, nib, memo)
                     kind = _BRANCH
-                if ns is not ILLEGAL and (np_, nw, nib, ns) not in cache:
-                    cache.add((np_, nw, nib, ns))
+                    fresh = ns is not ILLEGAL
+                else:
+                    k3 = (np_, nw, ns)
+                    prev = memo.get(k3)
+                    if prev is None:
+                        memo[k3] = nib
+                        fresh = True
+                    else:
+                        fresh = prev != nib and _admit(memo, k3, prev, nib)
+                if fresh:
+                    visited += 1
                     stack = (node, state, kind, p, w, ib, stack)
                     depth += 1
                     state, p, w, ib = ns, np_, nw, nib
@@ -185,7 +204,7 @@ def search(
                     phase = 0
                     pushes += 1
                     if pushes % _CHECK_EVERY == 1:
-                        budget.check(len(cache))
+                        budget.check(visited)
                     continue
                 if kind == _FORCED:
                     node = END  # a legal read led to a failed configuration: so does this one
@@ -203,8 +222,8 @@ def search(
             dead.append((stack, state, node))
         while True:
             if stack is None:
-                budget.states_used += len(cache)
-                return Outcome(False, len(cache), _dead_ends(dead, calls, nxt, prv, m))
+                budget.states_used += visited
+                return Outcome(False, visited, _dead_ends(dead, calls, nxt, prv, m))
             node, state, kind, p, w, ib, stack = stack
             depth -= 1
             done[node] = 0
@@ -224,8 +243,8 @@ def search(
         phase = sweep[node]
         if kind == _NORMAL:
             node = nxt[node]
-    budget.states_used += len(cache)
-    return Outcome(True, len(cache))
+    budget.states_used += visited
+    return Outcome(True, visited)
 
 
 def _previous_twins(calls: Sequence[Call]) -> list[int]:
@@ -259,11 +278,31 @@ def _ranks(has_ret: list[bool]) -> list[int]:
     return out
 
 
+def _admit(memo: dict[tuple[int, int, Any], Any], key: Any, prev: Any, ib: int) -> bool:
+    """Record unknown-call set ``ib`` under ``key`` unless a visited subset dominates it.
+
+    With the same completed calls and state, fewer unknown calls linearized is never
+    worse (those calls may still happen later, or never), so a config whose unknown set
+    includes a visited one's cannot succeed where that one failed.
+    """
+    olds = prev if type(prev) is list else [prev]
+    if any(x & ib == x for x in olds):
+        return False
+    keep = [x for x in olds if x & ib != ib]  # drop visited supersets: ib covers them
+    memo[key] = ib if not keep else [*keep, ib]
+    return True
+
+
 def _first_unseen(
-    choices: Choice, p: int, w: int, ib: int, cache: set[tuple[int, int, int, Any]]
+    choices: Choice, p: int, w: int, ib: int, memo: dict[tuple[int, int, Any], Any]
 ) -> Any:
     for s in choices:
-        if (p, w, ib, s) not in cache:
+        key = (p, w, s)
+        prev = memo.get(key)
+        if prev is None:
+            memo[key] = ib
+            return s
+        if prev != ib and _admit(memo, key, prev, ib):
             return s
     return ILLEGAL
 
