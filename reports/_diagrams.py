@@ -22,6 +22,7 @@ horizontal rules so the reader sees which messages happened during them.
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass
 from typing import Any
 
@@ -157,17 +158,31 @@ def _fit(number: int | None, label: str, width: float) -> str:
 # --- message diagrams ----------------------------------------------------------------
 
 
-def message_diagram(
-    messages: list[dict[str, Any]], around: list[Pair], t0: int
-) -> tuple[Markup, int, int] | None:
+class MessageLog:
+    """Messages sorted by send time, for cheap windows over logs of millions of messages."""
+
+    def __init__(self, messages: list[dict[str, Any]]) -> None:
+        self.messages = sorted(messages, key=lambda m: _t(m.get("sent")))
+        self.sent = [_t(m.get("sent")) for m in self.messages]
+        transit = (_t(m.get("at")) - _t(m.get("sent")) for m in self.messages)
+        self.max_transit = max(transit, default=0)
+
+    def window(self, lo: int, hi: int) -> list[dict[str, Any]]:
+        """Messages sent or received within ``[lo, hi]``."""
+        a = bisect.bisect_left(self.sent, lo - max(0, self.max_transit))
+        b = bisect.bisect_right(self.sent, hi)
+        return [m for m in self.messages[a:b] if _in(m, lo, hi)]
+
+
+def message_diagram(log: MessageLog, around: list[Pair], t0: int) -> tuple[Markup, int, int] | None:
     """``(svg, shown, in window)`` for the messages around the given ops, or None."""
-    if not around or not messages:
+    if not around or not log.messages:
         return None
     lo = min(q.start for q in around)
     hi = max(max(q.end, q.start) for q in around)
     pad = max((hi - lo) // 10, 1_000_000)
     lo, hi = lo - pad, hi + pad
-    inside = [m for m in messages if _in(m, lo, hi)]
+    inside = log.window(lo, hi)
     if not inside:
         return None
     mid = (lo + hi) / 2

@@ -24,7 +24,7 @@ import jinja2
 from markupsafe import Markup
 
 from reports import _anomalies as an
-from reports._diagrams import linear_view, message_diagram
+from reports._diagrams import MessageLog, linear_view, message_diagram
 from reports._graphs import lattice_svg
 from reports._history import analyse, latency_table, series, timeline_data
 from reports._load import REPORT, RunFiles, load_run
@@ -86,7 +86,8 @@ def run_context(run: RunFiles) -> dict[str, Any]:
     if not isinstance(spec, dict):
         spec = {}
     view = analyse(run.ops)
-    witnesses = an.witness_views(run.results, view, lambda wv, w: _decorate(wv, w, run, view))
+    log = MessageLog(run.messages) if run.messages else None
+    witnesses = an.witness_views(run.results, view, lambda wv, w: _decorate(wv, w, log, view))
     marked = {i for w in witnesses for i in w.op_indices}
     everything, weakest, off = an.ruled_out(run.results)
     stats = series(view)
@@ -126,12 +127,12 @@ def run_context(run: RunFiles) -> dict[str, Any]:
     }
 
 
-def _decorate(w: an.WitnessView, raw: Any, run: RunFiles, view: Any) -> None:
+def _decorate(w: an.WitnessView, raw: Any, log: MessageLog | None, view: Any) -> None:
     if isinstance(raw, dict) and "prefixes" in raw:
         w.linear = linear_view(raw, view)
-    if run.messages:
+    if log is not None:
         around = [view.by_index[i] for i in w.op_indices[:MSG_AROUND] if i in view.by_index]
-        w.messages = message_diagram(run.messages, around, view.t0)
+        w.messages = message_diagram(log, around, view.t0)
 
 
 def _title(spec: dict[str, Any], run: RunFiles) -> str:
