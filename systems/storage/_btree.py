@@ -73,6 +73,12 @@ class Node:
         rec.update({"values": self.values, "children": self.children})
         return encode(PAGE, rec)
 
+    def size_bound(self) -> int:
+        """An upper bound on ``len(self.payload())`` without encoding (tag + length <= 3
+        bytes per key or value up to 16 KiB, <= 6 bytes per child)."""
+        n = 2 + 3 * (len(self.keys) + len(self.values)) + 6 * len(self.children)
+        return n + sum(map(len, self.keys)) + sum(map(len, self.values))
+
     @classmethod
     def parse(cls, payload: bytes) -> Node:
         r = decode(PAGE, payload)
@@ -247,7 +253,7 @@ class BTree:
                 node.keys.insert(i, split[0])
                 node.children.insert(i + 1, split[1])
         self._touch(pid, node)
-        return self._split(node) if len(node.payload()) > self.capacity else None
+        return self._split(node) if node.size_bound() > self.capacity else None
 
     def _split(self, node: Node) -> tuple[bytes, int]:
         self.stats["splits"] += 1
@@ -273,7 +279,7 @@ class BTree:
             if self._remove(node.children[i], key):
                 self._merge(node, i)
         self._touch(pid, node)
-        return len(node.payload()) < self.capacity // 4
+        return node.size_bound() < self.capacity // 4
 
     def _merge(self, parent: Node, i: int) -> None:
         j = i - 1 if i > 0 else i  # merge children j and j + 1
@@ -285,7 +291,7 @@ class BTree:
         else:
             keys = [*left.keys, parent.keys[j], *right.keys]
             merged = Node(False, keys, [], left.children + right.children)
-        if len(merged.payload()) > self.capacity:
+        if merged.size_bound() > self.capacity:
             return
         self.stats["merges"] += 1
         self._touch(parent.children[j], merged)

@@ -116,10 +116,33 @@ def encode(s: Schema, record: Mapping[str, Any]) -> bytes:
             if f.required:
                 raise ValueError(f"{s.name}.{f.name} is required")
             continue
+        key = _key_bytes(f)
+        if f.type == "bytes":  # the hot path: pages and entries are mostly bytes
+            for raw in v if f.repeated else (v,):
+                out += key
+                n = len(raw)
+                if n < 0x80:
+                    out.append(n)
+                else:
+                    put_varint(out, n)
+                out += raw
+            continue
         for item in v if f.repeated else (v,):
-            put_varint(out, f.tag << 3 | WIRE[f.type])
+            out += key
             _put_value(out, f.type, item)
     return bytes(out)
+
+
+_KEYS: dict[tuple[int, str], bytes] = {}
+
+
+def _key_bytes(f: Field) -> bytes:
+    key = _KEYS.get((f.tag, f.type))
+    if key is None:
+        buf = bytearray()
+        put_varint(buf, f.tag << 3 | WIRE[f.type])
+        key = _KEYS[(f.tag, f.type)] = bytes(buf)
+    return key
 
 
 def _put_value(out: bytearray, t: str, v: Any) -> None:
