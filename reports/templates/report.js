@@ -98,29 +98,33 @@
     for (var l = 0; l < d.lanes.length; l++) {
       if (l % 2 === 1) { c.fillStyle = "rgba(0,0,0,0.025)"; c.fillRect(GUTTER, AXIS + l * rowH, W - GUTTER, rowH); }
     }
-    // ops
+    // ops, collected per outcome and drawn ok first, then pending, fail, info on top, so a
+    // burst of failures stays visible when many ops share a pixel
     var drawn = 0, pad = rowH > 6 ? 1 : 0;
-    var marks = [];
+    var marks = [], layers = [[], [], [], []], ORDER = [0, 3, 1, 2];
     for (l = 0; l < this.lanes.length; l++) {
       var list = this.lanes[l], yl = AXIS + l * rowH + pad, h = Math.max(1, rowH - 2 * pad);
       var k = this.lowerBound(list, this.v0 - this.maxDur);
-      var lastX = -1, lastO = -1;
+      var lastX = [-1, -1, -1, -1];
       for (; k < list.length; k++) {
         var i = list[k], s = d.s[i];
         if (s > this.v1) break;
         var e = this.end[i];
         if (e < this.v0) continue;
-        var x0 = this.x(s), x1 = this.x(e);
-        var o = d.o[i];
-        // at whole-run zoom many ops share a pixel: skip exact repeats
-        if (x1 - x0 < 1 && Math.floor(x0) === lastX && o === lastO && !this.marked[i]) continue;
-        lastX = Math.floor(x0); lastO = o;
+        var x0 = this.x(s), x1 = this.x(e), o = d.o[i], px = Math.floor(x0);
+        // at whole-run zoom many ops share a pixel: one bar per pixel and outcome
+        if (x1 - x0 < 1 && px === lastX[o] && !this.marked[i]) continue;
+        lastX[o] = px;
         if (x0 < GUTTER) x0 = GUTTER;
-        c.fillStyle = OUTCOME_COLORS[o];
-        c.fillRect(x0, yl, Math.max(1, x1 - x0), h);
-        drawn++;
+        layers[o].push(x0, yl, Math.max(1, x1 - x0), h);
         if (this.marked[i] || (this.focused && this.focused[i])) marks.push([x0, yl, Math.max(2, x1 - x0), h]);
       }
+    }
+    for (var oi = 0; oi < ORDER.length; oi++) {
+      var rects = layers[ORDER[oi]];
+      c.fillStyle = OUTCOME_COLORS[ORDER[oi]];
+      for (var r = 0; r < rects.length; r += 4) c.fillRect(rects[r], rects[r + 1], rects[r + 2], rects[r + 3]);
+      drawn += rects.length / 4;
     }
     c.strokeStyle = "#111"; c.lineWidth = 2;
     for (var m = 0; m < marks.length; m++) c.strokeRect(marks[m][0], marks[m][1], marks[m][2], marks[m][3]);
