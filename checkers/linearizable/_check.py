@@ -84,8 +84,12 @@ def check(history: History | list[Any], options: Mapping[str, Any]) -> dict[str,
     """Is the history linearizable against ``options["model"]``?  See the package doc."""
     model = resolve_model(options)
     init = model.freeze_init(options.get("init", model.init))
-    limit = float(options.get("time_limit", DEFAULT_TIME_LIMIT))
-    budget = Budget(time.perf_counter() + limit, int(options.get("max_states", DEFAULT_MAX_STATES)))
+    limit = options.get("time_limit")
+    cap = options.get("max_states")
+    budget = Budget(
+        time.perf_counter() + float(DEFAULT_TIME_LIMIT if limit is None else limit),
+        int(DEFAULT_MAX_STATES if cap is None else cap),
+    )
     parts = partitions(calls_of(history, model), model)
     unknown: list[Any] = []
     for key, calls in parts:
@@ -94,7 +98,7 @@ def check(history: History | list[Any], options: Mapping[str, Any]) -> dict[str,
         except BudgetExceeded as e:
             budget.states_used += e.states
             unknown.append((key, str(e)))
-            if "time" in str(e):
+            if e.timed_out:
                 break
             continue
         if not outcome.valid:

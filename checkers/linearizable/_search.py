@@ -56,9 +56,10 @@ _CHECK_EVERY = 4096
 class BudgetExceeded(Exception):
     """The time or memory budget ran out; carries the reason and the states explored."""
 
-    def __init__(self, reason: str, states: int) -> None:
+    def __init__(self, reason: str, states: int, timed_out: bool) -> None:
         super().__init__(reason)
         self.states = states
+        self.timed_out = timed_out
 
 
 @dataclass
@@ -86,9 +87,9 @@ class Budget:
 
     def check(self, states: int) -> None:
         if time.perf_counter() > self.deadline:
-            raise BudgetExceeded("time limit reached", states)
+            raise BudgetExceeded("time limit reached", states, True)
         if states > self.max_states:
-            raise BudgetExceeded(f"memoized-state cap ({self.max_states}) reached", states)
+            raise BudgetExceeded(f"memoized-state cap ({self.max_states}) reached", states, False)
 
 
 def _build_list(calls: Sequence[Call]) -> tuple[list[int], list[int]]:

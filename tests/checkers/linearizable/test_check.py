@@ -244,3 +244,16 @@ def test_identical_timed_out_writes_are_interchangeable_but_each_counts():
     again = [(3, "invoke", "write", 2), (3, "ok", "write", 2),
              (2, "invoke", "read", None), (2, "ok", "read", 1)]  # fmt: skip
     assert valid(hist(*events, *again)) is False
+
+
+def test_a_failed_part_beats_an_undecided_one():
+    h = hist(
+        (0, "invoke", "put", ["a", "x"]),
+        (0, "ok", "put", ["a", "x"]),
+        (1, "invoke", "get", ["b", None]),
+        (1, "ok", "get", ["b", "zz"]),
+    )
+    r = check(h, {"model": "kv", "max_states": 0})
+    assert r["valid"] is False and r["failed_partition"] == "b"
+    only_a = hist(*[(op.process, op.type, op.f, op.value) for op in h.ops[:2]])
+    assert check(only_a, {"model": "kv", "max_states": 0})["valid"] == "unknown"
