@@ -75,3 +75,16 @@ def test_every_planted_type_at_once_in_a_large_history():
         for t in ("G0", "G1c", "G-single", "G-nonadjacent", "G2-item")
         for v in ("-process", "-realtime")
     )
+
+
+@given(seed=st.integers(0, 2**32 - 1), plants=st.lists(st.sampled_from(APPEND), max_size=6))
+def test_order_variants_vanish_without_order_edges(seed: int, plants: list[str]):
+    """Judged against serializable, no process/real-time edges are built: only the
+    data-dependency plants show, and validity follows the model's prohibitions."""
+    h, expected = synth_history(300, plants, seed=seed)
+    r = check(h, {"consistency_model": "serializable"})
+    data = {t for t in expected if not t.endswith(("-process", "-realtime"))}
+    assert set(r["anomaly_types"]) == data
+    assert r["valid"] is (not data)
+    si = check(h, {"consistency_model": "snapshot-isolation"})
+    assert si["valid"] is (not (data - {"G2-item"}))
