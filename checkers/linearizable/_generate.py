@@ -8,8 +8,9 @@ processes are merged in time order and replayed against a true in-memory map of
 registers: at its linearization point an operation reads or changes the true state, so
 the emitted history is linearizable by construction.  With ``info_rate`` an operation
 times out (completion ``info``; it took effect or not, at random) and its process is
-retired, as in Jepsen.  ``stale_reads`` > 0 makes that many ok reads return a value the
-register held earlier -- the history is then (almost always) not linearizable.
+retired, as in Jepsen.  ``stale_reads`` > 0 makes that many ok reads return the value the
+register held before its latest change -- often not linearizable, but not always: with
+enough concurrency (or a timed-out write) the old value may still be explainable.
 """
 
 from __future__ import annotations
