@@ -90,6 +90,14 @@ def _extend(children: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
         st.builds(lambda a, b: gen.any(a, b), children, children),
         st.builds(gen.flip_flop, children, children),
         st.builds(lambda a, b: [a, b], children, children),
+        st.builds(gen.until_ok, children),
+        st.builds(gen.each_process, children),
+        st.builds(gen.cycle, children, st.sampled_from([None, 2])),
+        st.builds(gen.repeat, children, st.sampled_from([None, 3])),
+        st.builds(gen.synchronize, children),
+        st.builds(lambda g: gen.filter(lambda o: o["f"] != "cas", gen.limit(3, g)), children),
+        st.builds(lambda g: gen.map(lambda o: {**o, "value": 1}, g), children),
+        st.builds(lambda a, b: gen.reserve(1, a, b), children, children),
     )
 
 
@@ -165,3 +173,13 @@ def test_long_runs_do_not_nest() -> None:
         gen.nemesis(gen.limit(3000, gen.cycle([{"f": "a"}, lambda: [{"f": "b"}]]))),
     )
     assert len(invokes(gen.simulate(g, max_ops=10_000))) == 6000
+
+
+@given(client=GENS, fault=GENS, **RUN)
+def test_nemesis_ops_stay_on_the_nemesis_thread(
+    client: Any, fault: Any, concurrency: int, latency_ns: int, info: bool
+) -> None:
+    tagged = gen.map(lambda o: {**o, "fault": True}, fault)
+    events = _play(gen.clients_and_nemesis(client, tagged), concurrency, latency_ns, info)
+    for e in events:
+        assert (e["process"] == "nemesis") == bool(e.get("fault"))
