@@ -330,7 +330,7 @@ def _pair_row(i: int, p: Pair) -> dict[str, Any]:
         "process": p.process,
         "f": p.f,
         "outcome": p.outcome,
-        "value": short(p.value) + (f" ({short(p.error, 40)})" if p.error is not None else ""),
+        "value": mops(p.value, 120) + (f" ({short(p.error, 40)})" if p.error is not None else ""),
         "start": p.start,
         "end": p.end if p.end >= 0 else None,
         "latency": p.latency,
@@ -422,10 +422,17 @@ def _node_detail(node: GNode, view: HistoryView) -> str:
     return f"op {span}: p{p.process} {p.f} {mops(p.value)}"
 
 
+def _elle(x: Any) -> str:
+    if x is None:
+        return "nil"
+    if isinstance(x, list):
+        return "[" + " ".join(_elle(v) for v in x) + "]"
+    return short(x, 24)
+
+
 def mops(value: Any, limit: int = 60) -> str:
     """A transaction's micro-ops as Elle prints them (``[append 9 2] [r 8 nil]``)."""
     if not (isinstance(value, list) and value and all(isinstance(m, list) for m in value)):
         return short(value, limit)
-    text = " ".join("[" + " ".join("nil" if x is None else short(x, 24) for x in m) + "]"
-                    for m in value)  # fmt: skip
+    text = " ".join(_elle(m) for m in value)
     return text if len(text) <= limit else text[: limit - 1] + "…"
