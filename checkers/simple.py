@@ -4,7 +4,8 @@ Every ``ok`` read of ``[k, v]`` must return the initial value (``None``) or a va
 some write or successful-or-unknown cas of ``k`` *invoked before the read completed*
 could have written; otherwise the read saw a value from nowhere (or from the future).
 This catches garbage and future reads only; full linearizability is
-``checkers.linearizable``.
+``checkers.linearizable``.  Values are ``[key, v]`` (``cas``: ``[key, [old, new]]``); with
+``options["independent"] = False`` they are bare (one register).
 """
 
 from __future__ import annotations
@@ -13,18 +14,35 @@ from collections.abc import Mapping
 from typing import Any
 
 from checkers._result import Result, anomalies_result
+from ddialab.errors import DdialabError
 from ddialab.history import History
 
 
-def _written(op: Any) -> tuple[Any, Any] | None:
-    if op.f == "write":
-        return op.value[0], op.value[1]
+def _keyed(op: Any, independent: bool) -> tuple[Any, Any]:
+    if not independent:
+        return None, op.value
+    v = op.value
+    if not (isinstance(v, list) and len(v) == 2):
+        raise DdialabError(
+            f"op {op.index}: register-simple expects [key, value] values (or pass "
+            f"independent=False for one bare register); got {v!r}"
+        )
+    return v[0], v[1]
+
+
+def _written(op: Any, independent: bool) -> tuple[Any, Any] | None:
+    if op.f not in ("write", "cas"):
+        return None
+    k, v = _keyed(op, independent)
     if op.f == "cas":
-        return op.value[0], op.value[1][1]
-    return None
+        if not (isinstance(v, list) and len(v) == 2):
+            raise DdialabError(f"op {op.index}: a cas value must be [old, new]; got {v!r}")
+        return k, v[1]
+    return k, v
 
 
 def check_register(history: History, options: Mapping[str, Any]) -> Result:
+    independent = bool(options.get("independent", True))
     pairs = history.pairs()
     seen: dict[Any, set[Any]] = {}
     bad = []
@@ -32,12 +50,12 @@ def check_register(history: History, options: Mapping[str, Any]) -> Result:
         if op.process == "nemesis":
             continue
         if op.type == "invoke":
-            w = _written(op)
+            w = _written(op, independent)
             completion = history[pairs[op.index]] if pairs[op.index] >= 0 else None
             if w and not (completion and completion.type == "fail"):
                 seen.setdefault(_h(w[0]), set()).add(_h(w[1]))
         elif op.type == "ok" and op.f == "read":
-            k, v = op.value
+            k, v = _keyed(op, independent)
             if v is not None and _h(v) not in seen.get(_h(k), set()):
                 bad.append(_witness(op, k, v))
     return anomalies_result({"garbage-read": bad})

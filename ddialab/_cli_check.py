@@ -16,7 +16,7 @@ from ddialab.errors import (
     DdialabError,
     UsageError,
 )
-from ddialab.history import read_history
+from ddialab.history import get_format, read_history
 
 
 def add_parser(sub: Any) -> None:
@@ -70,6 +70,8 @@ def checker_options(args: argparse.Namespace) -> dict[str, Any]:
 
 def run_check(args: argparse.Namespace) -> int:
     check = get_checker(args.checker)
+    if args.format:
+        get_format(args.format)  # an unknown format is a usage error, before any file
     opts = checker_options(args)
     verdicts = []
     for path in args.paths:

@@ -101,3 +101,23 @@ def test_run_prints_summary_and_run_directory(
     assert "verdict: valid" in text
     assert f"run directory: {out}" in text
     assert (out / "history.jsonl").exists()
+
+
+def test_unknown_format_is_a_usage_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    p = _write(tmp_path / "h.jsonl", GOOD)
+    assert main(["check", str(p), "-c", "register-simple", "--format", "nope"]) == 2
+    assert "unknown history format 'nope'" in capsys.readouterr().err
+
+
+def test_checker_that_cannot_read_the_values_says_so(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bare = [dict(op, value=1) for op in GOOD]
+    p = _write(tmp_path / "h.jsonl", bare)
+    assert main(["check", str(p), "-c", "register-simple"]) == 3
+    err = capsys.readouterr().err
+    assert "expects [key, value] values" in err
+    assert "Traceback" not in err
+    assert main(["check", str(p), "-c", "register-simple", "--init", "null"]) == 3
