@@ -3,132 +3,155 @@
 Theory of operation
 -------------------
 Ops: ``add`` with an element as value; ``read`` whose ok value is the list of elements.
-As Jepsen's set-full, each element becomes *known* when its add is acknowledged or when a
-read first returns it.  The reads invoked after that moment decide its fate:
+As in Jepsen's set-full, each element becomes *known* when its add is acknowledged or when
+the first read (by invocation) that returned it completed.  The reads invoked after that
+moment decide its fate:
 
 * ``stable``     -- every one of them contains it;
-* ``stale``      -- some miss it but a later one has it (visibility lagged: a
+* ``stale``      -- some miss it but the last one has it (visibility lagged: a
                     linearizability violation, an anomaly only with ``options["linearizable"]``);
-* ``lost``       -- the last of them misses it;
+* ``lost``       -- the last read misses it;
 * ``never-read`` -- no read began after it was known.
 
 Also: ``unexpected`` (read but never added), ``duplicated`` (twice in one read) and
-``recovered`` (its add was indeterminate, yet it was read).  Read order is by invocation.
+``recovered`` (its add was indeterminate, yet it was read).
+
+Reads are streamed in invocation order with set operations: the elements known before a
+read began and present in every read since form one set, intersected with each read
+(C-speed set algebra, one hash per element per read); those that drop out are *missed*,
+and the last read says whether they came back (stale) or not (lost).  Memory is per
+element, not per read x element.
 """
 
 from __future__ import annotations
 
-from bisect import bisect_right
+import heapq
+import itertools
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from checkers._result import Result, anomalies_result
-from checkers.invariants._common import capped, client_pairs, freeze, show, thaw
+from checkers.invariants._common import Pair, capped, client_pairs, freeze, show, thaw
 from ddialab.history import History
 
 
 def check_set(history: History, options: Mapping[str, Any]) -> Result:
-    adds: dict[Any, Any] = {}
-    reads: list[tuple[int, int, set[Any]]] = []  # (invoke, completion, elements)
-    duplicated: list[dict[str, Any]] = []
+    adds: dict[Any, Pair] = {}
+    reads: list[Pair] = []
     for p in client_pairs(history, ("add", "read")):
         if p.inv.f == "add" and p.outcome != "fail":
             adds.setdefault(freeze(p.inv.value), p)
         elif p.inv.f == "read" and p.outcome == "ok" and isinstance(p.value, list):
-            elements = [freeze(e) for e in p.value]
-            reads.append((p.start, p.op, set(elements)))
-            duplicated += _duplicates(elements, p.op)
-    reads.sort()
-    return _judge(adds, reads, duplicated, bool(options.get("linearizable")))
+            reads.append(p)
+    reads.sort(key=lambda r: r.start)
+    return _judge(adds, reads, _stream(adds, reads), bool(options.get("linearizable")))
 
 
-def _duplicates(elements: list[Any], op: int) -> list[dict[str, Any]]:
+def _elements(value: list[Any]) -> set[Any]:
+    try:
+        return set(value)
+    except TypeError:
+        return {freeze(e) for e in value}
+
+
+@dataclass
+class _Sweep:
+    """Elements by state: known (and present in every read since), missed, first reads."""
+
+    known: set[Any] = field(default_factory=set)
+    missed: dict[Any, int] = field(default_factory=dict)  # element -> op of a read lacking it
+    first: dict[Any, int] = field(default_factory=dict)  # element -> op of first read with it
+    known_op: dict[Any, int] = field(default_factory=dict)
+    duplicated: list[dict[str, Any]] = field(default_factory=list)
+
+
+def _stream(adds: dict[Any, Pair], reads: list[Pair]) -> _Sweep:
+    sw = _Sweep()
+    tie = itertools.count()  # heap entries never compare elements
+    events = [(a.end, a.op, next(tie), e) for e, a in adds.items() if a.outcome == "ok"]
+    heapq.heapify(events)
     seen: set[Any] = set()
-    out = []
-    for e in elements:
-        if e in seen:
-            out.append({"element": thaw(e), "op": op, "explanation": _dup_text(e, op)})
-        seen.add(e)
-    return out
+    for r in reads:
+        while events and events[0][0] < r.start:
+            _, op, _, e = heapq.heappop(events)
+            if e not in sw.known_op:
+                sw.known_op[e] = op
+                sw.known.add(e)
+        elements = _elements(r.value)
+        if len(elements) != len(r.value):
+            sw.duplicated += _duplicates(r.value, r.op)
+        for e in elements - seen:
+            sw.first[e] = r.op
+            heapq.heappush(events, (r.end, r.op, next(tie), e))
+        seen |= elements
+        for e in sw.known - elements:
+            sw.missed[e] = r.op
+        sw.known &= elements
+    return sw
 
 
-def _dup_text(e: Any, op: int) -> str:
-    return f"the read at op {op} returned {show(e)} more than once"
+def _duplicates(value: list[Any], op: int) -> list[dict[str, Any]]:
+    counts: dict[Any, int] = {}
+    for e in value:
+        counts[freeze(e)] = counts.get(freeze(e), 0) + 1
+    return [
+        {
+            "element": thaw(e),
+            "op": op,
+            "explanation": f"the read at op {op} returned {show(e)} {n} times",
+        }
+        for e, n in counts.items()
+        if n > 1
+    ]
 
 
-def _judge(adds: dict[Any, Any], reads: list[Any], dup: list[Any], linearizable: bool) -> Result:
-    containing: dict[Any, list[int]] = {}
-    first_seen: dict[Any, int] = {}
-    for i, (_, comp, elements) in enumerate(reads):
-        for e in elements:
-            containing.setdefault(e, []).append(i)
-            first_seen.setdefault(e, comp)
-    starts = [r[0] for r in reads]
-    outcome: dict[str, list[Any]] = {"lost": [], "stale": [], "never-read": [], "stable": []}
-    witnesses: dict[str, list[dict[str, Any]]] = {"lost": [], "stale": []}
-    for e in set(adds) | set(first_seen):
-        kind, w = _fate(e, adds.get(e), first_seen.get(e), containing.get(e, []), reads, starts)
-        if kind:
-            outcome[kind].append(e)
-            if w is not None:
-                witnesses[kind].append(w)
-    unexpected = [e for e in first_seen if e not in adds]
-    recovered = [e for e in adds if adds[e].outcome != "ok" and e in first_seen]
+def _judge(adds: dict[Any, Pair], reads: list[Pair], sw: _Sweep, lin: bool) -> Result:
+    last = _elements(reads[-1].value) if reads else set()
+    last_op = reads[-1].op if reads else -1
+    lost = [e for e in sw.missed if e not in last]
+    stale = [e for e in sw.missed if e in last]
+    judged = len(sw.known) + len(sw.missed)
+    known_ever = {e for e, a in adds.items() if a.outcome == "ok"} | sw.first.keys()
+    unexpected = [e for e in sw.first if e not in adds]
+    recovered = [e for e, a in adds.items() if a.outcome != "ok" and e in sw.first]
     anomalies = {
-        "lost": witnesses["lost"],
-        "unexpected": [_unexpected(e, first_seen[e]) for e in unexpected],
-        "duplicated": dup,
+        "lost": [_witness(e, sw, last_op, None) for e in lost],
+        "unexpected": [_unexpected(e, sw.first[e]) for e in unexpected],
+        "duplicated": sw.duplicated,
     }
-    if linearizable:
-        anomalies["stale"] = witnesses["stale"]
-    counts = {k: len(v) for k, v in outcome.items()}
+    if lin:
+        anomalies["stale"] = [_witness(e, sw, last_op, sw.missed[e]) for e in stale]
+    counts = {
+        "stable": len(sw.known),
+        "stale": len(stale),
+        "lost": len(lost),
+        "never-read": len(known_ever) - judged,
+        "unexpected": len(unexpected),
+        "recovered": len(recovered),
+    }
     return anomalies_result(
         anomalies,
         attempted=len(adds),
-        acknowledged=sum(1 for p in adds.values() if p.outcome == "ok"),
-        counts={**counts, "unexpected": len(unexpected), "recovered": len(recovered)},
-        lost=capped(sorted((thaw(e) for e in outcome["lost"]), key=repr)),
-        stale=capped(sorted((thaw(e) for e in outcome["stale"]), key=repr)),
+        acknowledged=sum(1 for a in adds.values() if a.outcome == "ok"),
+        counts=counts,
+        lost=capped(sorted((thaw(e) for e in lost), key=repr)),
+        stale=capped(sorted((thaw(e) for e in stale), key=repr)),
         recovered=capped(sorted((thaw(e) for e in recovered), key=repr)),
     )
 
 
-def _fate(e: Any, add: Any, seen: int | None, has: list[int], reads: list[Any], starts: Any) -> Any:
-    acked = add.end if add is not None and add.outcome == "ok" else None
-    known = min((x for x in (acked, seen) if x is not None), default=None)
-    if known is None:
-        return None, None  # an indeterminate add nobody read: nothing to say
-    known_op = add.op if acked == known else seen
-    first = bisect_right(starts, known)  # the reads invoked after it was known
-    if first >= len(reads):
-        return "never-read", None
-    present = has[bisect_right(has, first - 1) :]
-    if len(present) == len(reads) - first:
-        return "stable", None
-    here = set(present)
-    absent = next(i for i in range(first, len(reads)) if i not in here)
-    if present and present[-1] == len(reads) - 1:
-        later = next(i for i in present if i > absent)
-        return "stale", _missing_witness(e, known_op, reads, absent, later)
-    return "lost", _missing_witness(e, known_op, reads, len(reads) - 1, None)
-
-
-def _missing_witness(
-    e: Any, known_op: Any, reads: list[Any], absent: int, later: int | None
-) -> dict[str, Any]:
-    miss = reads[absent][1]
-    w: dict[str, Any] = {"element": thaw(e), "known_op": known_op, "missing_op": miss}
-    if later is None:
-        w["explanation"] = (
-            f"{show(e)} was known by op {known_op}, but the last read (op {miss}) lacks it"
-        )
-    else:
-        w["present_op"] = reads[later][1]
-        w["explanation"] = (
-            f"{show(e)} was known by op {known_op}, missing from the read at op {miss}, "
-            f"and back in the read at op {reads[later][1]}"
-        )
-    return w
+def _witness(e: Any, sw: _Sweep, last_op: int, missing_op: int | None) -> dict[str, Any]:
+    known = sw.known_op[e]
+    if missing_op is None:
+        text = f"{show(e)} was known by op {known}, but the last read (op {last_op}) lacks it"
+        return {"element": thaw(e), "known_op": known, "missing_op": last_op, "explanation": text}
+    text = (
+        f"{show(e)} was known by op {known}, missing from the read at op {missing_op}, "
+        f"and back in the last read (op {last_op})"
+    )
+    w = {"element": thaw(e), "known_op": known, "missing_op": missing_op, "present_op": last_op}
+    return {**w, "explanation": text}
 
 
 def _unexpected(e: Any, op: int) -> dict[str, Any]:

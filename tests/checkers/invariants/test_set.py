@@ -42,7 +42,7 @@ def test_stale_is_reported_and_an_anomaly_only_when_linearizable():
     r = check_set(b.history(), {"linearizable": True})
     assert r["anomaly_types"] == ["stale"]
     assert r["anomalies"]["stale"][0]["explanation"] == (
-        "1 was known by op 1, missing from the read at op 3, and back in the read at op 5"
+        "1 was known by op 1, missing from the read at op 3, and back in the last read (op 5)"
     )
 
 
@@ -54,3 +54,14 @@ def test_never_read_and_failed_adds():
     r = check_set(b.history(), {})
     assert r["valid"] is True
     assert r["counts"]["never-read"] == 1
+
+
+def test_seen_then_gone_is_lost_and_an_info_add_can_be_recovered():
+    b = HistoryBuilder()
+    b.op(0, "add", 1, type_="info")
+    b.op(1, "read", None, result=[1])  # known from here, though its add never completed
+    b.op(1, "read", None, result=[])
+    r = check_set(b.history(), {})
+    assert r["lost"] == [1]
+    assert r["recovered"] == [1]
+    assert r["anomalies"]["lost"][0]["known_op"] == 3
