@@ -4,6 +4,9 @@ Ops are Jepsen "independent" style: ``{"f": "read", "value": [key, None]}`` and
 ``{"f": "write", "value": [key, v]}`` with ``v`` unique per key (1, 2, 3, ... per key).  With
 ``options["mode"] = "append"`` the writes are ``append`` ops (``[key, element]``, unique
 elements) and reads return lists, which makes a lost acknowledged write visible by value.
+Two modes serve CRDTs: ``"set"`` writes are ``add`` ops (unique elements; reads return the
+sorted elements), ``"counter"`` writes are ``incr`` ops by a small nonzero int (reads
+return the total; the convergence checker compares totals as plain values).
 
 Where a read is served is the *system's* business (its read-routing option); the workload
 only issues ops.  After the faults heal, the final phase reads every key from every
@@ -24,19 +27,23 @@ from typing import Any
 
 from workloads._protocol import CheckerSpec, Workload
 
+WRITE_FS = {"write": "write", "append": "append", "set": "add", "counter": "incr"}
 DEFAULTS = {"keys": 3, "read_ratio": 0.6, "mode": "write", "replicas": 5}
 
 
 def generator(rng: random.Random, options: Mapping[str, Any]) -> Any:
     keys = int(options.get("keys", DEFAULTS["keys"]))
     read_ratio = float(options.get("read_ratio", DEFAULTS["read_ratio"]))
-    write_f = "append" if options.get("mode", "write") == "append" else "write"
+    mode = str(options.get("mode", "write"))
+    write_f = WRITE_FS.get(mode, "write")
     counters = {k: itertools.count(1) for k in range(keys)}
 
     def next_op() -> dict[str, Any]:
         k = rng.randrange(keys)
         if rng.random() < read_ratio:
             return {"f": "read", "value": [k, None]}
+        if mode == "counter":
+            return {"f": write_f, "value": [k, rng.choice([-1, 1, 2])]}
         return {"f": write_f, "value": [k, next(counters[k])]}
 
     return next_op

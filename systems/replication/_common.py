@@ -12,7 +12,7 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from systems.sim import RequestTimeout, SimDisk, World
+from systems.sim import MS, Latency, RequestTimeout, SimDisk, World
 
 #: each request attempt waits this long for a reply (an op may make several attempts)
 ATTEMPT_TIMEOUT_NS = 300_000_000
@@ -44,13 +44,17 @@ def key_of(k: Any) -> Any:
     return tuple(k) if isinstance(k, list) else k
 
 
-def lossy_links(world: World, nodes: Sequence[str], loss: float) -> None:
-    """Option ``link_loss``: drop this fraction of messages between replicas (not clients)."""
-    if loss:
-        for a in nodes:
-            for b in nodes:
-                if a != b:
-                    world.network.set_link(a, b, loss=loss)
+def lossy_links(world: World, nodes: Sequence[str], loss: float, latency_ms: float = 0) -> None:
+    """Options ``link_loss`` (fraction of replica-to-replica messages lost) and
+    ``link_latency_ms`` (mean of an exponential delay on those links, e.g. between
+    datacenters); client links keep the network's defaults."""
+    if not (loss or latency_ms):
+        return
+    latency = Latency.exponential(int(latency_ms * MS)) if latency_ms else None
+    for a in nodes:
+        for b in nodes:
+            if a != b:
+                world.network.set_link(a, b, loss=loss or None, latency=latency)
 
 
 def info(op: dict[str, Any], why: str) -> dict[str, Any]:

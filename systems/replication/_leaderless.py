@@ -105,7 +105,12 @@ class LeaderlessSystem:
         cfg = self.cfg
         for n in cfg.nodes:
             world.add_node(n, lambda: QuorumNode(cfg))
-        lossy_links(world, cfg.nodes, float(self.options.get("link_loss", 0.0)))
+        lossy_links(
+            world,
+            cfg.nodes,
+            float(self.options.get("link_loss", 0.0)),
+            float(self.options.get("link_latency_ms", 0.0)),
+        )
 
     def client(self, world: World, process: int) -> QuorumClient:
         return QuorumClient(world, process, list(self.cfg.nodes))

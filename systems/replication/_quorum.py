@@ -39,7 +39,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from systems.replication._common import error, key_of, load_json, ok, save_json
-from systems.replication._versions import clock_of, digest, merge, resolve, values
+from systems.replication._versions import digest, merge, resolve, values, version_extra
 from systems.sim import MS, Message, Runtime
 
 STORE, COUNTER, HINTS = "store", "counter", "hints"
@@ -202,14 +202,7 @@ class QuorumNode:
                 rt.send(node, {"type": "store", "key": req.key, "state": req.merged})
 
     def _version(self, state: list[dict[str, Any]]) -> dict[str, Any]:
-        if not state or not state[0]:
-            return {}
-        if self.cfg.conflict == "lww":
-            return {"version": state[0]["ts"][0]}
-        # the version of the value shown (the resolved sibling), and of the whole state
-        shown = resolve(state)
-        chosen = [s for s in state if s["v"] == shown][:1]
-        return {"vclock": clock_of(chosen), "ctx": clock_of(state)}
+        return version_extra(self.cfg.conflict, [x for x in state if x])
 
     # -- replica ------------------------------------------------------------------------
     def _on_store(self, rt: Runtime, msg: Message, body: dict[str, Any]) -> None:

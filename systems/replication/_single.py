@@ -163,7 +163,12 @@ class SingleLeaderSystem:
         cfg = self.cfg
         for n in cfg.nodes:
             world.add_node(n, lambda: LeaderNode(cfg))
-        lossy_links(world, cfg.nodes, float(self.options.get("link_loss", 0.0)))
+        lossy_links(
+            world,
+            cfg.nodes,
+            float(self.options.get("link_loss", 0.0)),
+            float(self.options.get("link_latency_ms", 0.0)),
+        )
 
     def client(self, world: World, process: int) -> LeaderClient:
         return LeaderClient(world, process, list(self.cfg.nodes), self.reads)

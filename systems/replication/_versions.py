@@ -71,8 +71,29 @@ def resolve(state: list[Sibling]) -> Any:
     vs = values(state)
     if not vs:
         return None
-    return max(vs, key=lambda v: (0, v, "") if isinstance(v, int) else (1, 0, json.dumps(v)))
+    return max(vs, key=order_key)
+
+
+def order_key(v: Any) -> tuple[int, int, str]:
+    """Ints by value, then anything else by its JSON text."""
+    return (0, v, "") if isinstance(v, int) else (1, 0, json.dumps(v))
 
 
 def digest(state: list[Sibling]) -> int:
     return zlib.crc32(json.dumps(state, sort_keys=True).encode())
+
+
+def version_extra(conflict: str, state: list[Sibling]) -> dict[str, Any]:
+    """Version evidence for a read or write: of the value shown, and of the whole state.
+
+    ``version`` (LWW timestamp) or ``vclock`` (the shown sibling's clock) describe the value
+    shown, as the session checker reads them; ``ctx`` is the state's whole version vector,
+    which the client sends back with its next write.
+    """
+    if not state:
+        return {}
+    if conflict in ("lww", "lww-id"):
+        return {"version": state[0]["ts"][0]}
+    shown = resolve(state)
+    chosen = [s for s in state if s["v"] == shown][:1] or state[:1]
+    return {"vclock": clock_of(chosen), "ctx": clock_of(state)}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
@@ -9,6 +10,8 @@ import pytest
 from checkers import get_checker
 from ddialab.history import History
 from ddialab.runner import TestSpec, simulate
+from systems import get_system
+from systems.sim import MS, RequestTimeout, World, run_simulated
 
 ALL_FAULTS = ["partition", "kill", "pause", "clock"]
 
@@ -47,12 +50,47 @@ def run_and_judge(spec: TestSpec, linearizable: bool = False) -> dict[str, Any]:
     return judge(simulate(spec).history, linearizable)
 
 
+Call = Callable[..., Awaitable[dict[str, Any] | None]]
+
+
+def scenario(
+    system: str,
+    options: dict[str, Any],
+    script: Callable[[World, Call], Awaitable[Any]],
+    seed: int = 0,
+) -> Any:
+    """Run ``script(world, call)`` against a system's nodes, no workload, no nemesis.
+
+    ``call(node, body)`` sends one request from a test client and returns the reply, or
+    ``None`` on a timeout; ``trio.sleep`` inside the script is simulated time.
+    """
+    built = get_system(system).build(options)
+
+    async def main() -> Any:
+        world = World(seed)
+        built.setup(world)
+        world.start_all()
+        async with world.running():
+            endpoint = world.client("tester")
+
+            async def call(node: str, body: dict[str, Any], timeout_ms: int = 300) -> Any:
+                try:
+                    return await endpoint.request(node, body, timeout_ms * MS)
+                except RequestTimeout:
+                    return None
+
+            return await script(world, call)
+
+    return run_simulated(main, seed=seed)
+
+
 class Rig:
     """What the replication tests share (importlib mode: conftest is not importable)."""
 
     spec = staticmethod(make_spec)
     judge = staticmethod(judge)
     verdicts = staticmethod(run_and_judge)
+    scenario = staticmethod(scenario)
 
 
 @pytest.fixture

@@ -1,0 +1,155 @@
+"""The multi-leader system: topologies and conflict handling as options, the client, entries.
+
+Options (``system_options``): ``nodes`` (datacenters, default 3: ``dc1``...), ``topology``
+(``all-to-all`` | ``circular`` | ``star``), ``conflict`` (``lww`` | ``lww-id`` | ``vv`` |
+``custom`` | ``pn-counter`` | ``or-set``), ``merge`` (for ``custom``: a callable, or
+``"module:function"``, from the list of sibling values to the value a read shows),
+``link_loss``.
+
+Each client process uses its own datacenter's leader for everything.  Register modes serve
+the session workload (``write``/``read``); ``or-set`` serves it with ``mode="set"``
+(``add``; reads return the sorted elements) and ``pn-counter`` with ``mode="counter"``
+(``incr`` by an int; reads return the total).  The client keeps the version vector of
+what it last saw per key and sends it with its writes, so under ``vv`` a write merges the
+siblings it read.
+
+Claims: ``convergence`` always (every merge rule is a CRDT over delivered entries, and
+delivery retries until acknowledged).  With LWW the version order is the timestamps, in
+which a client's own leader never goes backwards: ``read-your-writes`` and
+``monotonic-reads``.  Not ``consistent-prefix`` or ``writes-follow-reads`` in any topology
+with more than one path (``all-to-all``), nor ``linearizable``: writes are acknowledged
+before any other leader has them.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Mapping
+from typing import Any
+
+from systems._protocols import SystemEntry
+from systems.replication._common import (
+    ATTEMPT_TIMEOUT_NS,
+    ReplicaClient,
+    fail,
+    info,
+    lossy_links,
+    versions_extra,
+)
+from systems.replication._multi import MultiConfig, MultiLeaderNode
+from systems.sim import World, names
+
+UPDATES = {"write": "write", "add": "add", "remove": "remove", "incr": "incr"}
+
+
+def _hook(spec: Any) -> Any:
+    if spec is None or callable(spec):
+        return spec
+    module, _, attr = str(spec).partition(":")
+    return getattr(importlib.import_module(module), attr)
+
+
+def config_of(options: Mapping[str, Any]) -> MultiConfig:
+    return MultiConfig(
+        tuple(names("dc", int(options.get("nodes", 3)))),
+        str(options.get("topology", "all-to-all")),
+        str(options.get("conflict", "lww")),
+        _hook(options.get("merge")),
+    )
+
+
+def claims_for(options: Mapping[str, Any]) -> frozenset[str]:
+    cfg = config_of(options)
+    claims = {"convergence"}
+    if cfg.conflict in ("lww", "lww-id"):
+        claims |= {"read-your-writes", "monotonic-reads"}
+    return frozenset(claims)
+
+
+class MultiLeaderClient(ReplicaClient):
+    def __init__(self, world: World, process: int, nodes: list[str]) -> None:
+        super().__init__(world, process, nodes, ATTEMPT_TIMEOUT_NS)
+        self.ctx: dict[Any, Any] = {}
+
+    async def run(self, op: dict[str, Any]) -> dict[str, Any]:
+        f = op["f"]
+        key, value = op["value"]
+        if f == "read":
+            body: dict[str, Any] = {"type": "read", "key": key}
+        elif f in UPDATES:
+            body = {"type": "update", "f": f, "key": key, "value": value}
+            body["ctx"] = self.ctx.get(key)
+        else:
+            return fail(op, "unsupported")
+        reply = await self.ask(self.home, body)
+        if reply is None:
+            return info(op, "timeout")
+        if reply.get("type") != "ok":
+            code = str(reply.get("code", "error"))
+            return fail(op, code) if reply.get("definite") else info(op, code)
+        if reply.get("ctx") is not None:
+            self.ctx[key] = reply["ctx"]
+        extra = versions_extra(reply)
+        if f != "read":
+            return {"type": "ok", "value": [key, value], **extra}
+        if len(reply.get("siblings") or []) > 1:
+            extra["siblings"] = reply["siblings"]
+        return {"type": "ok", "value": [key, reply.get("value")], "node": self.home, **extra}
+
+
+class MultiLeaderSystem:
+    name = "multi-leader"
+
+    def __init__(self, options: Mapping[str, Any]) -> None:
+        self.options = dict(options)
+        self.cfg = config_of(options)
+        self.claims = claims_for(options)
+
+    def node_names(self) -> list[str]:
+        return list(self.cfg.nodes)
+
+    def setup(self, world: World) -> None:
+        cfg = self.cfg
+        for n in cfg.nodes:
+            world.add_node(n, lambda: MultiLeaderNode(cfg))
+        lossy_links(
+            world,
+            cfg.nodes,
+            float(self.options.get("link_loss", 0.0)),
+            float(self.options.get("link_latency_ms", 20.0)),
+        )
+
+    def client(self, world: World, process: int) -> MultiLeaderClient:
+        return MultiLeaderClient(world, process, list(self.cfg.nodes))
+
+    def primaries(self, world: World) -> list[str]:
+        return [n for n in self.cfg.nodes if world.nodes[n].state == "up"]
+
+
+def _entry(name: str, description: str, **options: Any) -> SystemEntry:
+    opts: dict[str, Any] = {"nodes": 3, "topology": "all-to-all", "conflict": "lww"}
+    opts.update(options)
+    return SystemEntry(name, description, MultiLeaderSystem, claims_for(opts), opts, ("session",))
+
+
+ENTRIES = [
+    _entry("multi-leader", "a leader per datacenter, all-to-all async replication, LWW by clock"),
+    _entry(
+        "multi-leader-circular",
+        "a leader per datacenter, circular topology, LWW by clock",
+        topology="circular",
+    ),
+    _entry(
+        "multi-leader-star",
+        "a leader per datacenter, star topology (dc1 the hub), LWW by clock",
+        topology="star",
+    ),
+    _entry("multi-leader-lww-id", "all-to-all, the highest-ranked replica wins", conflict="lww-id"),
+    _entry(
+        "multi-leader-vv",
+        "all-to-all, version vectors: concurrent writes kept as siblings, merged on write",
+        conflict="vv",
+    ),
+    _entry("multi-leader-or-set", "all-to-all, observed-remove set CRDT", conflict="or-set"),
+    _entry("multi-leader-pn-counter", "all-to-all, PN-counter CRDT", conflict="pn-counter"),
+]

@@ -1,0 +1,134 @@
+"""Multi-leader replication: convergence under faults; LWW, ranks and siblings misbehave."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+import trio
+
+from ddialab.runner import simulate
+from systems import SYSTEMS
+from systems.replication import multi_leader_claims
+from systems.replication._crdt import apply, initial, show
+from systems.replication._multileader import ENTRIES
+
+Rig = Any
+
+
+def test_entries_are_registered_and_claims_follow_options() -> None:
+    for e in ENTRIES:
+        assert SYSTEMS[e.name] is e
+        assert e.claims == multi_leader_claims(e.defaults)
+        assert "convergence" in e.claims and "linearizable" not in e.claims
+    assert "read-your-writes" not in SYSTEMS["multi-leader-vv"].claims
+
+
+def _entry(origin: str, seq: int, data: dict[str, Any]) -> dict[str, Any]:
+    return {"id": [origin, seq], "path": [origin], "key": 0, "data": data}
+
+
+def test_or_set_keeps_a_concurrent_re_add() -> None:
+    s = apply("or-set", initial("or-set"), _entry("a", 1, {"add": 7, "tag": ["a", 1]}))
+    remove = _entry("b", 1, {"remove": [["a", 1]]})  # b removes the 7 it saw
+    readd = _entry("a", 2, {"add": 7, "tag": ["a", 2]})  # concurrently, a adds 7 again
+    one = apply("or-set", apply("or-set", s, remove), readd)
+    other = apply("or-set", apply("or-set", s, readd), remove)
+    assert one == other and show("or-set", one) == [7]
+
+
+def test_pn_counter_is_idempotent_and_commutative() -> None:
+    inc = _entry("a", 1, {"p": 3, "n": 0})
+    dec = _entry("b", 1, {"p": 0, "n": 2})
+    s1 = apply("pn-counter", apply("pn-counter", initial("pn-counter"), inc), dec)
+    s2 = apply(
+        "pn-counter", apply("pn-counter", apply("pn-counter", initial("pn-counter"), dec), inc), inc
+    )
+    assert s1 == s2 and show("pn-counter", s1) == 1
+
+
+def test_custom_merge_hook_resolves_siblings() -> None:
+    state = [{"v": 2, "dot": ["a", 1], "ctx": {}}, {"v": 5, "dot": ["b", 1], "ctx": {}}]
+    assert show("custom", state, sum) == 7
+    assert show("vv", state) == 5
+
+
+CONVERGES = [
+    ("multi-leader", 1, {}, {}),
+    ("multi-leader-circular", 2, {"link_loss": 0.05}, {}),
+    ("multi-leader-star", 3, {}, {}),
+    ("multi-leader-lww-id", 1, {}, {}),
+    ("multi-leader-vv", 2, {}, {}),
+    ("multi-leader-or-set", 1, {}, {"mode": "set"}),
+]
+
+
+@pytest.mark.parametrize(("system", "seed", "options", "wopts"), CONVERGES)
+def test_claimed_guarantees_hold_under_faults(
+    rig: Rig, system: str, seed: int, options: dict[str, Any], wopts: dict[str, Any]
+) -> None:
+    spec = rig.spec(system, seed=seed, system_options=options, workload_options=wopts)
+    v = rig.verdicts(spec)
+    for guarantee in sorted(SYSTEMS[system].claims):
+        assert v[guarantee] is True, (guarantee, v)
+    assert v["anomalies"]["convergence"] == []  # no lost adds either (or-set)
+
+
+def test_pn_counter_replicas_agree_on_a_total_the_increments_allow(rig: Rig) -> None:
+    spec = rig.spec("multi-leader-pn-counter", seed=1, workload_options={"mode": "counter"})
+    h = simulate(spec).history
+    finals: dict[Any, set[int]] = {}
+    certain: dict[Any, int] = {}
+    possible: dict[Any, list[int]] = {}
+    for inv, comp in h.completed_pairs():
+        if inv.f == "final-read" and comp is not None and comp.type == "ok":
+            finals.setdefault(comp.value[0], set()).add(comp.value[1])
+        elif inv.f == "incr" and comp is not None and comp.type != "fail":
+            key, delta = inv.value
+            if comp.type == "ok":
+                certain[key] = certain.get(key, 0) + delta
+            else:
+                possible.setdefault(key, []).append(delta)
+    assert finals and all(len(totals) == 1 for totals in finals.values())
+    for key, (total,) in finals.items():
+        low = certain.get(key, 0) + sum(d for d in possible.get(key, []) if d < 0)
+        high = certain.get(key, 0) + sum(d for d in possible.get(key, []) if d > 0)
+        assert low <= total <= high
+
+
+#: (system, nemesis, seed, guarantees violated): the recorded findings
+FINDINGS = [
+    # LWW with skewed clocks: a write that follows another causally gets an older timestamp
+    ("multi-leader", ["clock"], 0, {"writes-follow-reads", "monotonic-writes"}),
+    ("multi-leader-circular", ["clock"], 0, {"writes-follow-reads", "monotonic-writes"}),
+    # the highest-ranked replica wins even over writes made after reading it
+    ("multi-leader-lww-id", [], 0, {"writes-follow-reads"}),
+    # siblings: the value shown can be a concurrent write, hiding the one depended on
+    ("multi-leader-vv", [], 0, {"read-your-writes", "consistent-prefix"}),
+]
+
+
+@pytest.mark.parametrize(("system", "nemesis", "seed", "violated"), FINDINGS)
+def test_conflict_handling_anomalies_are_caught(
+    rig: Rig, system: str, nemesis: list[str], seed: int, violated: set[str]
+) -> None:
+    v = rig.verdicts(rig.spec(system, seed=seed, nemesis=nemesis))
+    assert {g for g in violated if v[g] is False} == violated, v
+    assert v["convergence"] is True
+
+
+def test_a_failed_node_interrupts_the_circular_topology(rig: Rig) -> None:
+    """DDIA: in a circular topology one failed node stops the flow until it returns."""
+
+    async def script(world: Any, call: Any) -> list[Any]:
+        world.host("dc2").crash()
+        await call("dc1", {"type": "update", "f": "write", "key": "k", "value": 1})
+        await trio.sleep(1.0)
+        before = await call("dc3", {"type": "read", "key": "k"})
+        world.host("dc2").start()
+        await trio.sleep(1.0)
+        after = await call("dc3", {"type": "read", "key": "k"})
+        return [before["value"], after["value"]]
+
+    assert rig.scenario("multi-leader-circular", {}, script) == [None, 1]
+    assert rig.scenario("multi-leader", {}, script) == [1, 1]  # all-to-all routes around
