@@ -23,7 +23,7 @@ crashes to replicas.
 
 from __future__ import annotations
 
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right, insort
 from collections.abc import Mapping
 from typing import Any
 
@@ -47,23 +47,70 @@ def check_durability(history: History, options: Mapping[str, Any]) -> Result:
     if not crashes:
         return unknown_result("no crash events in the history", durable_writes=len(writes))
     acked_at = _acked_at(history, keyed)
-    lost: list[dict[str, Any]] = []
-    reads = [p for p in client_pairs(history, READ_FS) if p.outcome == "ok"]
-    by_key: dict[Any, list[Pair]] = {}
-    for r in reads:
-        kv = _kv(r.value, keyed)
+    reads: dict[Any, list[tuple[Pair, Any]]] = {}
+    for r in client_pairs(history, READ_FS):
+        kv = _kv(r.value, keyed) if r.outcome == "ok" else None
         if kv is not None:
-            by_key.setdefault(freeze(kv[0]), []).append(r)
+            reads.setdefault(freeze(kv[0]), []).append((r, kv[1]))
+    due: dict[Any, list[tuple[int, Pair, Any]]] = {}  # key -> (crash, write, value)
     for w in writes:
         kv = _kv(w.inv.value, keyed)
-        if kv is None:
-            continue
-        found = _first_miss(w, kv, crashes, by_key.get(freeze(kv[0]), []), acked_at, keyed)
-        if found is not None:
-            lost.append(found)
+        i = bisect_left(crashes, w.end)
+        if kv is not None and i < len(crashes):
+            due.setdefault(freeze(kv[0]), []).append((crashes[i], w, freeze(kv[1])))
+    lost: list[dict[str, Any]] = []
+    for key, ws in due.items():
+        lost += _sweep_key(key, sorted(ws, key=lambda x: x[0]), reads.get(key, []), acked_at)
     return anomalies_result(
         {"lost-durable-writes": lost}, durable_writes=len(writes), crashes=len(crashes)
     )
+
+
+def _sweep_key(key: Any, due: list[Any], reads: list[Any], acked_at: Any) -> list[dict[str, Any]]:
+    """Reads in invocation order against the durable writes a crash has already tested."""
+    elements: dict[Any, tuple[Pair, int]] = {}  # append/add: element -> (write, crash)
+    registers: list[tuple[int, Any, Pair, int]] = []  # (write start, value, write, crash)
+    out = []
+    nxt = 0
+    for r, state in sorted(reads, key=lambda rs: rs[0].start):
+        while nxt < len(due) and due[nxt][0] < r.start:
+            crash, w, x = due[nxt]
+            if w.inv.f in ("append", "add"):
+                elements[x] = (w, crash)
+            else:
+                insort(registers, (w.start, x, w, crash), key=lambda e: e[0])
+            nxt += 1
+        for x, (w, crash) in _missing_elements(elements, state):
+            out.append(_witness(w, key, x, crash, r, state))
+        for x, (w, crash) in _rolled_back(registers, key, state, acked_at):
+            out.append(_witness(w, key, x, crash, r, state))
+    return out
+
+
+def _missing_elements(elements: dict[Any, Any], state: Any) -> list[tuple[Any, Any]]:
+    if not elements or not isinstance(state, list):
+        return []
+    gone = elements.keys() - {freeze(e) for e in state}
+    return [(x, elements.pop(x)) for x in sorted(gone, key=repr)]
+
+
+def _rolled_back(registers: list[Any], key: Any, state: Any, acked_at: Any) -> list[Any]:
+    """Durable register writes that ``state`` predates: it is null, or was acknowledged
+    before they were invoked.  Each is reported once."""
+    if not registers:
+        return []
+    s = freeze(state)
+    if state is None:
+        threshold = -1
+    elif (key, s) in acked_at:
+        threshold = acked_at[(key, s)]
+    else:
+        return []  # a value of unknown age: it may be a later overwrite
+    i = bisect_right(registers, threshold, key=lambda e: e[0])
+    gone = [e for e in registers[i:] if e[1] != s]
+    for e in gone:
+        registers.remove(e)
+    return [(e[1], (e[2], e[3])) for e in gone]
 
 
 def _durable(p: Pair) -> bool:
@@ -87,41 +134,13 @@ def _acked_at(history: History, keyed: bool) -> dict[tuple[Any, Any], int]:
     return out
 
 
-def _first_miss(
-    w: Pair, kv: Any, crashes: list[int], reads: list[Pair], acked_at: Any, keyed: bool
-) -> dict[str, Any] | None:
-    i = bisect_left(crashes, w.end)
-    if i == len(crashes):
-        return None
-    crash = crashes[i]
-    key, x = freeze(kv[0]), freeze(kv[1])
-    for r in reads:
-        if r.start > crash:
-            state = _kv(r.value, keyed)
-            if state is not None and _rolled_back(w, key, x, state[1], acked_at):
-                return _witness(w, kv, crash, r, state[1])
-    return None
-
-
-def _rolled_back(w: Pair, key: Any, x: Any, state: Any, acked_at: Any) -> bool:
-    if w.inv.f in ("append", "add"):
-        return isinstance(state, list) and x not in {freeze(e) for e in state}
-    s = freeze(state)
-    if s == x:
-        return False
-    if state is None:
-        return True
-    acked = acked_at.get((key, s))
-    return acked is not None and acked < w.start
-
-
-def _witness(w: Pair, kv: Any, crash: int, r: Pair, state: Any) -> dict[str, Any]:
+def _witness(w: Pair, key: Any, x: Any, crash: int, r: Pair, state: Any) -> dict[str, Any]:
     return {
-        "key": kv[0],
-        "value": kv[1],
+        "key": thaw(key),
+        "value": thaw(x),
         "ops": [w.op, crash, r.op],
-        "read": {"op": r.op, "value": thaw(freeze(state))},
-        "explanation": f"{show(freeze(kv[1]))} was written durably to key {show(freeze(kv[0]))} "
-        f"(op {w.op}), the system crashed (op {crash}), and the read at op {r.op} "
-        f"returned {show(freeze(state))}, without it",
+        "read": {"op": r.op, "value": state},
+        "explanation": f"{show(x)} was written durably to key {show(key)} (op {w.op}), the "
+        f"system crashed (op {crash}), and the read at op {r.op} returned "
+        f"{show(freeze(state))}, without it",
     }

@@ -77,3 +77,14 @@ def test_no_crash_is_unknown():
     b = HistoryBuilder()
     b.write(0, "x", 1, durable=True)
     assert check_durability(b.history(), {})["valid"] == "unknown"
+
+
+def test_durable_append_missing_after_crash_reported_once():
+    b = HistoryBuilder()
+    b.append(0, "l", 7, durable=True)
+    b.append(0, "l", 8)  # not durable: may be lost
+    b.nemesis("crash")
+    b.read(1, "l", [])
+    b.read(1, "l", [])
+    r = check_durability(b.history(), {})
+    assert [w["value"] for w in r["anomalies"]["lost-durable-writes"]] == [7]
