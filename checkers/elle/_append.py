@@ -93,7 +93,12 @@ class AppendAnalysis:
             if t.type != "ok":
                 continue
             mops = t.mops
-            if len(mops) == 1 or len({m[1] for m in mops}) == len(mops):
+            n = len(mops)
+            if (
+                n == 1
+                or (n == 2 and mops[0][1] != mops[1][1])
+                or (n > 2 and len({m[1] for m in mops}) == n)
+            ):
                 self._scan_simple(t)
             else:
                 self._scan_txn(t, lost)
@@ -323,34 +328,31 @@ class AppendAnalysis:
     # -- edges -----------------------------------------------------------------------
 
     def add_edges(self) -> None:
-        out, writer, longest = self.g.out, self.writer, self.longest
-        for k, order in longest.items():
-            if k in self.bad_keys:
-                continue
+        out, writer, unobserved = self.g.out, self.writer, self.unobserved
+        writers_of: dict[Any, list[int]] = {}  # key -> writer of each version, -1 if none
+        for k, order in self.longest.items():
+            wo = writers_of[k] = [writer.get((k, x), -1) for x in order]
             prev = -1
-            for x in order:
-                w = writer.get((k, x), -1)
+            for w in wo:
                 if w >= 0:
                     if prev >= 0 and prev != w:
                         out[prev].append(w << 5 | WW)
                     prev = w
             if prev >= 0:
-                for w, _ in self.unobserved.get(k, ()):
+                for w, _ in unobserved.get(k, ()):
                     if w != prev:
                         out[prev].append(w << 5 | WW)
-        unobserved = self.unobserved
         for tid, k, v in self.ext:
-            found = longest.get(k)
-            if found is None:
+            if k not in writers_of:
                 continue
-            order = found
-            n = len(v)
+            wo = writers_of[k]
+            n = len(v)  # v is a prefix of the key's order, so v[-1] is order[n - 1]
             if n:
-                w = writer.get((k, v[-1]), -1)
+                w = wo[n - 1]
                 if w >= 0 and w != tid:
                     out[w].append(tid << 5 | WR)
-            if n < len(order):
-                w = writer.get((k, order[n]), -1)
+            if n < len(wo):
+                w = wo[n]
                 if w >= 0 and w != tid:
                     out[tid].append(w << 5 | RW)
             elif k in unobserved:
