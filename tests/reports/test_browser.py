@@ -128,13 +128,15 @@ def test_matrix_page(chromium, tmp_path: Path, shots_dir: Path) -> None:
     chromium.screenshot(shots_dir / "matrix.png")
 
 
-def test_screenshot_from_the_command_line(small_run: Path, shots_dir: Path) -> None:
+@pytest.mark.parametrize("which", ["small_run", "big_run"])
+def test_screenshot_from_the_command_line(request, which: str, shots_dir: Path) -> None:
     """The plain ``chromium --headless --screenshot`` route, as a user would take one."""
     chromium = os.environ.get("DDIALAB_CHROMIUM") or shutil.which("chromium")
     if chromium is None:
         pytest.skip("headless browser tests need Chromium (apt-get install chromium); skipped")
-    out = render_run(small_run)
-    shot = shots_dir / "report-small-cli.png"
+    run = request.getfixturevalue(which)
+    out = run / "report.html" if which == "big_run" else render_run(run)
+    shot = shots_dir / f"report-{which}-cli.png"
     with tempfile.TemporaryDirectory(prefix="ddialab-chromium-") as profile:
         subprocess.run(
             [
