@@ -102,9 +102,10 @@ class Interpreter:
         completion["time"] = now_ns()
         if g.goes_in_history(completion):
             self.record(completion)
-        ctx = ctx.with_time(completion["time"])
-        gen = g.update(gen, ctx, completion)
-        ctx = ctx.free(thread)
+        # As Jepsen's interpreter: free the thread and retire an indeterminate process
+        # first, then tell the generator.
+        ctx = ctx.with_time(completion["time"]).free(thread)
         if completion["type"] == "info" and thread != g.NEMESIS:
-            ctx = ctx.with_worker(thread, completion["process"] + self.concurrency)
+            ctx = ctx.with_next_process(thread)
+        gen = g.update(gen, ctx, completion)
         return gen, ctx
