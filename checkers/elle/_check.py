@@ -36,10 +36,13 @@ from checkers.elle._explain import cycle_witness, fmt, render_anomaly
 from checkers.elle._register import RegisterAnalysis
 from checkers.elle._scc import nontrivial_sccs
 from checkers.elle._tables import (
+    ANOMALIES,
     CYCLE_TYPES,
     DEFAULT_MODEL,
     boundary,
+    canonical_anomaly,
     canonical_model,
+    implied_anomalies,
     prohibited_anomalies,
 )
 from checkers.elle._txns import PROCESS, REALTIME, RW, WR, WW, collect
@@ -91,6 +94,7 @@ def _check(history: Any, options: Mapping[str, Any] | None) -> dict[str, Any]:
     else:
         cm = canonical_model(cm)
         prohibited = prohibited_anomalies(cm)
+    prohibited |= _also_forbidden(opts.get("anomalies"))
     limit = opts.get("time_limit")
     deadline = time.monotonic() + float(limit) if limit is not None else None
     need_rt = any(t.endswith("-realtime") and t in prohibited for t in CYCLE_TYPES)
@@ -109,6 +113,17 @@ def _check(history: Any, options: Mapping[str, Any] | None) -> dict[str, Any]:
     if getattr(analysis, "unknown_reads", 0):
         out["unknown_reads"] = analysis.unknown_reads
     return out
+
+
+def _also_forbidden(names: Any) -> set[str]:
+    """Elle's ``:anomalies`` option: specific anomalies to forbid on top of the model."""
+    if not names:
+        return set()
+    wanted = {canonical_anomaly(n) for n in ([names] if isinstance(names, str) else names)}
+    unknown = sorted(wanted - set(ANOMALIES))
+    if unknown:
+        raise UsageError(f"unknown anomaly {unknown[0]!r}; known: {', '.join(sorted(ANOMALIES))}")
+    return {a for a in ANOMALIES if implied_anomalies([a]) & wanted}
 
 
 def _workload(name: Any) -> WorkloadModel:

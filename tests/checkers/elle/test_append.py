@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
+
 from checkers.elle import check
+from ddialab.errors import UsageError
 
 from ._helpers import concurrent, hist, txn
 
@@ -204,3 +207,23 @@ def test_several_consistency_models_at_once():
     r = check(h, {"consistency_model": ["snapshot-isolation", "repeatable-read"]})
     assert r["valid"] is False
     assert r["consistency_model"] == ["snapshot-isolation", "repeatable-read"]
+
+
+def test_extra_anomalies_to_forbid_accept_elle_spellings():
+    h = hist(
+        *concurrent(
+            (0, [["r", "x", []], ["append", "y", 1]]), (1, [["r", "y", []], ["append", "x", 1]])
+        )
+    )
+    assert check(h, {"consistency_model": "snapshot-isolation"})["valid"] is True
+    r = check(h, {"consistency_model": "snapshot-isolation", "anomalies": ["G2-item"]})
+    assert r["valid"] is False
+    g = hist(
+        *concurrent(
+            (0, [["append", "x", 1], ["append", "y", 1]]), (1, [["r", "x", [1]], ["r", "y", []]])
+        )
+    )
+    r = check(g, {"consistency_model": "read-committed", "anomalies": "G-single-item"})
+    assert r["valid"] is False and r["anomaly_types"] == ["G-single"]
+    with pytest.raises(UsageError, match="unknown anomaly 'G9'"):
+        check(g, {"anomalies": ["G9"]})
