@@ -369,11 +369,31 @@ def _cp_read(deps: Deps, tally: Tally, reader: Any, t: Txn, k1: Any, obs: Any, s
                 _judged_one(deps, tally, k1, obs, d, t, _cp(reader, t, by))
     for k2, (n, by) in seen_app.items():
         if k2 != k1:
+            k2f = deps.facts.keys[k2]
             for verb in (WROTE, READ):
-                k2f = deps.facts.keys[k2]
                 rec = deps.prefix(verb, k2f, k1, n)
-                if rec is not None:
+                if rec is None:
+                    continue
+                res, _, d = deps.judge_prefix(verb, k2f, k1, obs, rec)
+                if res is False and d is not None and d.writer.process == reader:
+                    _cp_others(deps, tally, reader, t, (verb, k2f, k1, n), obs, by)
+                else:
                     _judged_prefix(deps, tally, (verb, k2f, k1), obs, rec, t, _cp(reader, t, by))
+
+
+def _cp_others(
+    deps: Deps, tally: Tally, reader: Any, t: Txn, where: Any, obs: Any, by: Txn
+) -> None:
+    """The prefix's worst dependency is the reader's own (a read-your-writes matter):
+    judge instead each other writer's latest element in the prefix."""
+    verb, k2f, k1, n = where
+    for p, poss in k2f.proc_gpos.items():
+        i = bisect_left(poss, n)
+        if p != reader and i:
+            e = k2f.G[poss[i - 1]]
+            d = deps.of(verb, k1, k2f.writes[e], k2f.key, e)
+            if d is not None:
+                _judged_one(deps, tally, k1, obs, d, t, _cp(reader, t, by))
 
 
 def _cp(reader: Any, t: Txn, by: Txn) -> Any:

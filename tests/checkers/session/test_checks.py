@@ -198,3 +198,12 @@ def test_witnesses_carry_their_process_cycle():
         "monotonic-writes": [1, "process", 3, "wr", 5, "rw", 1],
         "consistent-prefix": [1, "wr", 3, "process", 5, "wr", 7, "process", 9, "rw", 1],
     }
+
+
+def test_missing_your_own_dependency_is_read_your_writes_not_consistent_prefix():
+    b = HistoryBuilder()
+    b.write(0, "y", 1)
+    b.append(0, "x", 5)
+    b.read(0, "x", [5])
+    b.read(0, "y", None)
+    assert check(b.history(), {})["anomaly_types"] == ["read-your-writes"]
