@@ -40,29 +40,32 @@ class SearchTimeout(Exception):
     pass
 
 
+_RW_RULE = {"G-single": "single", "G-nonadjacent": "nonadjacent", "G2-item": "adjacent"}
+
+
 class Spec:
-    """What a cycle type may use and must contain."""
+    """What a cycle type may use and must contain.
+
+    ``allowed``: edge kinds the cycle may use; ``anchor``: the kind of the edge every
+    search starts from; ``rw``: the rw constraint ("single", "nonadjacent", "adjacent"
+    or None); ``need_wr``: at least one wr edge; ``variant``: PROCESS or REALTIME when at
+    least one such edge is required (a -realtime cycle may also use process edges).
+    """
 
     def __init__(self, name: str) -> None:
         self.name = name
-        base, _, variant = name.partition("-process")
-        if not variant and name.endswith("-realtime"):
-            base = name[: -len("-realtime")]
-        self.variant = PROCESS if "-process" in name else REALTIME if "-realtime" in name else 0
+        self.variant = 0
+        base = name
+        for suffix, kind in (("-process", PROCESS), ("-realtime", REALTIME)):
+            if name.endswith(suffix):
+                base, self.variant = name[: -len(suffix)], kind
         self.base = base
+        self.rw: str | None = _RW_RULE.get(base)
         data = {"G0": WW, "G1c": WW | WR}.get(base, WW | WR | RW)
-        self.rw = {"G-single": "single", "G-nonadjacent": "nonadjacent", "G2-item": "adjacent"}.get(
-            base
-        )
-        extra = PROCESS | REALTIME if self.variant == REALTIME else self.variant
-        self.allowed = data | extra
-        if self.rw:
-            self.anchor = RW
-        elif base == "G1c":
-            self.anchor = WR
-        else:
-            self.anchor = self.variant or WW
+        order = PROCESS | REALTIME if self.variant == REALTIME else self.variant
+        self.allowed = data | order
         self.need_wr = base == "G1c"
+        self.anchor = RW if self.rw else WR if self.need_wr else self.variant or WW
 
 
 SPECS = [Spec(name) for name in CYCLE_TYPES]
