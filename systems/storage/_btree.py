@@ -11,9 +11,12 @@ in ``[ki, ki+1)``.
 A put or delete changes pages in the cache only: a page that overflows is split (a root
 split grows the tree), a page that falls under a quarter full is merged into a sibling when
 the two fit in one page (a root left with one child is collapsed).  Then *one* redo record
-with the after-image of every page the operation changed is appended to ``btree.wal`` and
-fsynced before the reply: a split or merge is atomic because its record is either whole
-(checksum) or ignored.  Changed pages stay *dirty* (pinned) in the cache.
+is appended to ``btree.wal`` and fsynced before the reply.  It holds the full after-image
+of every page the operation changed -- except a leaf whose full image is already in the log
+since the last checkpoint, which gets a small logical record (page, key, value or delete)
+applied on top of that image at replay (as PostgreSQL logs a full page image only on the
+first change after a checkpoint).  A split or merge is atomic because its record is either
+whole (checksum) or ignored.  Changed pages stay *dirty* (pinned) in the cache.
 
 A checkpoint (``compact_step`` once enough pages are dirty or the log is long) fsyncs the
 log, writes every dirty page in place, fsyncs ``btree.db``, then empties the log.  A crash
@@ -58,6 +61,10 @@ REDO = schema(
     "Redo",
     Field(1, "pages", "uint", repeated=True),
     Field(2, "images", "bytes", repeated=True),
+    Field(3, "op_pages", "uint", repeated=True),
+    Field(4, "op_keys", "bytes", repeated=True),
+    Field(5, "op_values", "bytes", repeated=True),
+    Field(6, "op_deletes", "bool", repeated=True),
 )
 
 
@@ -83,6 +90,20 @@ class Node:
     def parse(cls, payload: bytes) -> Node:
         r = decode(PAGE, payload)
         return cls(r["leaf"], r["keys"], r["values"], r["children"])
+
+
+def _leaf_put(node: Node, key: bytes, value: bytes | None) -> None:
+    """Set (or with ``None`` remove) ``key`` in a leaf."""
+    i = bisect.bisect_left(node.keys, key)
+    found = i < len(node.keys) and node.keys[i] == key
+    if value is None:
+        if found:
+            del node.keys[i], node.values[i]
+    elif found:
+        node.values[i] = value
+    else:
+        node.keys.insert(i, key)
+        node.values.insert(i, value)
 
 
 def _balanced_mid(node: Node) -> int:
@@ -118,6 +139,7 @@ class BTree:
         self.cache: OrderedDict[int, Node] = OrderedDict()
         self.dirty: set[int] = set()
         self.touched: set[int] = set()
+        self.logical: list[tuple[int, bytes, bytes | None]] = []
         self.root, self.next_page, self.free = 1, 2, list[int]()
         self.unsynced = False
         self.stats = dict.fromkeys(
@@ -151,6 +173,8 @@ class BTree:
         return payload
 
     def _evict(self) -> None:
+        if len(self.cache) <= self.cache_pages + len(self.dirty) + len(self.touched):
+            return
         clean = [p for p in self.cache if p not in self.dirty and p not in self.touched]
         for pid in clean[: max(0, len(self.cache) - self.cache_pages - len(self.dirty))]:
             del self.cache[pid]
@@ -234,26 +258,32 @@ class BTree:
         if not root.leaf and not root.keys:
             old, self.root = self.root, root.children[0]
             self._release(old)
-        self.touched.add(0)
         self._log(sync)
 
     def _insert(self, pid: int, key: bytes, value: bytes) -> tuple[bytes, int] | None:
         node = self._node(pid)
         if node.leaf:
-            i = bisect.bisect_left(node.keys, key)
-            if i < len(node.keys) and node.keys[i] == key:
-                node.values[i] = value
-            else:
-                node.keys.insert(i, key)
-                node.values.insert(i, value)
+            _leaf_put(node, key, value)
         else:
             i = bisect.bisect_right(node.keys, key)
             split = self._insert(node.children[i], key, value)
-            if split is not None:
-                node.keys.insert(i, split[0])
-                node.children.insert(i + 1, split[1])
-        self._touch(pid, node)
-        return self._split(node) if node.size_bound() > self.capacity else None
+            if split is None:
+                return None
+            node.keys.insert(i, split[0])
+            node.children.insert(i + 1, split[1])
+        if node.size_bound() > self.capacity:
+            self._touch(pid, node)
+            return self._split(node)
+        self._changed(pid, node, key, value)
+        return None
+
+    def _changed(self, pid: int, node: Node, key: bytes, value: bytes | None) -> None:
+        """A leaf whose full image is already in the log since the last checkpoint gets
+        a small logical record; any other changed page a full after-image."""
+        if node.leaf and pid in self.dirty and pid not in self.touched:
+            self.logical.append((pid, key, value))
+        else:
+            self._touch(pid, node)
 
     def _split(self, node: Node) -> tuple[bytes, int]:
         self.stats["splits"] += 1
@@ -272,19 +302,18 @@ class BTree:
         """Delete ``key`` under ``pid``; True if the page is now under a quarter full."""
         node = self._node(pid)
         if node.leaf:
-            i = bisect.bisect_left(node.keys, key)
-            del node.keys[i], node.values[i]
+            _leaf_put(node, key, None)
+            self._changed(pid, node, key, None)
         else:
             i = bisect.bisect_right(node.keys, key)
-            if self._remove(node.children[i], key):
-                self._merge(node, i)
-        self._touch(pid, node)
+            if self._remove(node.children[i], key) and self._merge(node, i):
+                self._touch(pid, node)
         return node.size_bound() < self.capacity // 4
 
-    def _merge(self, parent: Node, i: int) -> None:
+    def _merge(self, parent: Node, i: int) -> bool:
         j = i - 1 if i > 0 else i  # merge children j and j + 1
         if j + 1 >= len(parent.children):
-            return
+            return False
         left, right = self._node(parent.children[j]), self._node(parent.children[j + 1])
         if left.leaf:
             merged = Node(True, left.keys + right.keys, left.values + right.values)
@@ -292,15 +321,22 @@ class BTree:
             keys = [*left.keys, parent.keys[j], *right.keys]
             merged = Node(False, keys, [], left.children + right.children)
         if merged.size_bound() > self.capacity:
-            return
+            return False
         self.stats["merges"] += 1
         self._touch(parent.children[j], merged)
         self._release(parent.children[j + 1])
         del parent.keys[j], parent.children[j + 1]
+        return True
 
     def _log(self, sync: bool) -> None:
         pids = sorted(self.touched)
-        rec = {"pages": pids, "images": [self._image(p) for p in pids]}
+        ops = [op for op in self.logical if op[0] not in self.touched and op[0] in self.cache]
+        rec: dict[str, Any] = {"pages": pids, "images": [self._image(p) for p in pids]}
+        rec["op_pages"] = [p for p, _, _ in ops]
+        rec["op_keys"] = [k for _, k, _ in ops]
+        rec["op_values"] = [v or b"" for _, _, v in ops]
+        rec["op_deletes"] = [v is None for _, _, v in ops]
+        self.logical = []
         self.disk.append(WAL, frame(encode(REDO, rec)))
         self.unsynced = True
         self.dirty |= self.touched
@@ -353,6 +389,7 @@ class BTree:
                     else:
                         self.cache[pid] = Node.parse(image)
                     self.dirty.add(pid)
+                self._redo_logical(rec)
         if meta is None and self.disk.exists(DB) and self.disk.size(DB) >= self.page_size:
             meta = self._read_page(0)
         if meta is None:
@@ -361,6 +398,14 @@ class BTree:
             return
         m = decode(META, meta)
         self.root, self.next_page, self.free = m["root"], m["next_page"], m["free"]
+
+    def _redo_logical(self, rec: dict[str, Any]) -> None:
+        ops = zip(rec["op_pages"], rec["op_keys"], rec["op_values"], rec["op_deletes"], strict=True)
+        for pid, key, value, deleted in ops:
+            node = self.cache.get(pid)
+            if node is None or not node.leaf:
+                raise CorruptionError(f"redo log: logical record for page {pid} without image")
+            _leaf_put(node, key, None if deleted else value)
 
     def info(self) -> dict[str, Any]:
         return {"root": self.root, "pages": self.next_page, "free": len(self.free), **self.stats}

@@ -49,6 +49,7 @@ def _btree(disk: Disk, o: Mapping[str, Any]) -> Engine:
         page_size=int(o.get("page_size", 256)),
         cache_pages=int(o.get("cache_pages", 16)),
         dirty_limit=int(o.get("dirty_limit", 8)),
+        wal_limit=int(o.get("wal_limit", 256 * 1024)),
     )
 
 
