@@ -12,6 +12,7 @@ parents (two sweeps of the barycentre heuristic), which keeps this small DAG tid
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -223,16 +224,46 @@ def _layers() -> list[list[str]]:
     layers: list[list[str]] = [[] for _ in range(max(depth.values()) + 1)]
     for m in LATTICE:
         layers[depth[m]].append(m)
-    for _ in range(2):
-        for i in range(1, len(layers)):
-            above = {m: j for j, m in enumerate(layers[i - 1])}
-            layers[i].sort(key=lambda m: _barycentre(m, above))
-    return layers
+    return _order(layers)
 
 
-def _barycentre(m: str, above: dict[str, int]) -> float:
-    ps = [j for p, j in above.items() if m in LATTICE[p]]
-    return sum(ps) / len(ps) if ps else 1e9
+def _order(layers: list[list[str]]) -> list[list[str]]:
+    """Barycentre sweeps down and up (positions normalised to the layer's width); the
+    ordering with the fewest edge crossings wins."""
+    best, best_crossings = [list(x) for x in layers], _crossings(layers)
+    n = len(layers)
+    sweeps = [(i, True) for i in range(1, n)] + [(i, False) for i in range(n - 2, -1, -1)]
+    for _ in range(4):
+        for i, down in sweeps:
+            ref = layers[i - 1] if down else layers[i + 1]
+            pos = {m: (j + 0.5) / len(ref) for j, m in enumerate(ref)}
+            layers[i].sort(key=functools.partial(_barycentre, pos=pos, down=down))
+        c = _crossings(layers)
+        if c < best_crossings:
+            best, best_crossings = [list(x) for x in layers], c
+    return best
+
+
+def _barycentre(m: str, pos: dict[str, float], down: bool) -> float:
+    """Mean normalised position of ``m``'s neighbours in the reference layer."""
+    if down:
+        ps = [x for p, x in pos.items() if m in LATTICE[p]]
+    else:
+        ps = [pos[w] for w in LATTICE[m] if w in pos]
+    return sum(ps) / len(ps) if ps else 0.5
+
+
+def _crossings(layers: list[list[str]]) -> int:
+    """Crossings among edges that span the same layers (an estimate for longer edges)."""
+    x = {m: (j + 0.5) / len(layer) for layer in layers for j, m in enumerate(layer)}
+    depth = {m: i for i, layer in enumerate(layers) for m in layer}
+    edges = [(depth[a], depth[b], x[a], x[b]) for a, ws in LATTICE.items() for b in ws]
+    return sum(
+        1
+        for i, (d0, d1, a0, a1) in enumerate(edges)
+        for e0, e1, b0, b1 in edges[i + 1 :]
+        if (d0, d1) == (e0, e1) and (a0 - b0) * (a1 - b1) < 0
+    )
 
 
 def lattice_svg(ruled_out: set[str], weakest: set[str]) -> Markup:
