@@ -4,6 +4,7 @@ Reproduce::
 
     .venv/bin/python bench/bench_elle.py                # 100k txns, 20 processes
     .venv/bin/python bench/bench_elle.py --txns 200000 --plants G-single,G2-item
+    .venv/bin/python bench/bench_elle.py --model rw-register
     .venv/bin/python bench/bench_elle.py --profile      # pyinstrument profile of the check
     .venv/bin/python bench/bench_elle.py --compare-networkx  # whole-graph SCCs: ours vs nx
 
@@ -33,11 +34,11 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
 
-def generate(path: str, txns: int, plants: list[str], seed: int) -> None:
+def generate(path: str, txns: int, plants: list[str], seed: int, model: str) -> None:
     from checkers.elle.synth import synth_history
     from ddialab.history import write_history
 
-    history, expected = synth_history(txns, plants, seed=seed)
+    history, expected = synth_history(txns, plants, seed=seed, model=model)
     write_history(history, path)
     print(f"generated {len(history)} ops ({txns} txns) -> {path}; planted {sorted(expected)}")
 
@@ -139,7 +140,8 @@ def main() -> None:
     if path is None:
         tmp = tempfile.TemporaryDirectory()
         path = os.path.join(tmp.name, "history.jsonl")
-        generate(path, args.txns, [p for p in args.plants.split(",") if p], args.seed)
+        plants = [p for p in args.plants.split(",") if p]
+        generate(path, args.txns, plants, args.seed, args.model)
     cmd = [sys.executable, __file__, "--measure-only", "--history", path, "--model", args.model]
     if args.compare_networkx:
         out = subprocess.run(
