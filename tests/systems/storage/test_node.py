@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
 import trio
 
 from systems import SYSTEMS
@@ -90,3 +91,48 @@ def test_a_node_that_finds_corruption_refuses_to_serve() -> None:
     replies = _session("bitcask", steps)
     assert replies[1]["type"] == "error" and replies[1]["code"] == "unavailable"
     assert "corruption" in replies[1]["text"]
+
+
+def _busy(engine: Any) -> bool:
+    """Is a merge, flush or compaction half done?"""
+    return bool(
+        getattr(engine, "merge", None)
+        or getattr(engine, "compaction", None)
+        or getattr(engine, "flushed", None)
+    )
+
+
+@pytest.mark.parametrize("system", ["bitcask", "lsm"])
+def test_kills_in_the_middle_of_background_work_lose_nothing(system: str) -> None:
+    """Write through the node; whenever a merge / flush / compaction is half done, kill the
+    node, restart it, and read back every key acknowledged so far."""
+    options = {"segment_bytes": 300, "merge_batch": 2, "memtable_bytes": 200, "batch": 2}
+
+    async def main() -> tuple[int, list[tuple[Any, Any]]]:
+        world = World(3)
+        SYSTEMS[system].build(options).setup(world)
+        world.start_all()
+        model: dict[int, int] = {}
+        kills, wrong = 0, []
+        async with world.running():
+            c = world.client("c1")
+            for i in range(400):
+                if kills >= 6:
+                    break
+                key = i % 13
+                reply = await c.request("n1", {"type": "write", "key": key, "value": i}, 500 * MS)
+                assert reply["type"] == "ok"
+                model[key] = i
+                host = world.host("n1")
+                if _busy(host.process.engine):  # type: ignore[union-attr]
+                    host.crash()
+                    host.start()
+                    kills += 1
+                    for k, v in model.items():
+                        got = await c.request("n1", {"type": "read", "key": k}, 500 * MS)
+                        if got["value"] != v:
+                            wrong.append((k, got["value"]))
+        return kills, wrong
+
+    kills, wrong = run_simulated(main, seed=3)
+    assert kills >= 5 and wrong == []
