@@ -23,15 +23,18 @@ from __future__ import annotations
 
 import gc
 import time
-from collections import deque
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-import networkx as nx
-
 from checkers.elle._append import AppendAnalysis
-from checkers.elle._cycles import classify, collapse_time, scc_graph, search_scc
+from checkers.elle._cycles import (
+    classify,
+    collapse_time,
+    fallback_cycle,
+    scc_graph,
+    search_scc,
+)
 from checkers.elle._explain import cycle_witness, fmt, render_anomaly
 from checkers.elle._register import RegisterAnalysis
 from checkers.elle._scc import nontrivial_sccs
@@ -45,7 +48,7 @@ from checkers.elle._tables import (
     implied_anomalies,
     prohibited_anomalies,
 )
-from checkers.elle._txns import PROCESS, REALTIME, RW, WR, WW, collect
+from checkers.elle._txns import collect
 from ddialab.errors import UsageError
 
 
@@ -170,41 +173,6 @@ def _cycles(
             w = cycle_witness(kind, collapse_time(steps, g.n_txns), g.txns, analysis.explain)
             anomalies.setdefault(kind, []).append(w)
     return incomplete
-
-
-def fallback_cycle(sg: nx.DiGraph, n_txns: int) -> list[tuple[int, int, int]] | None:
-    """A shortest cycle through one node, under the weakest kinds that have a cycle."""
-    for rels in (WW, WW | WR, WW | WR | RW, WW | WR | RW | PROCESS, 31):
-        sub = nx.subgraph_view(sg, filter_edge=lambda a, b, r=rels: bool(sg[a][b]["k"] & r))
-        for comp in nx.strongly_connected_components(sub):
-            if len(comp) > 1:
-                start = (
-                    min(v for v in comp if v < n_txns)
-                    if any(v < n_txns for v in comp)
-                    else min(comp)
-                )
-                return _bfs_cycle(sub, start, rels)
-    return None
-
-
-def _bfs_cycle(sub: Any, start: int, rels: int) -> list[tuple[int, int, int]] | None:
-    parent: dict[int, tuple[int, int]] = {}
-    queue = deque([start])
-    while queue:
-        u = queue.popleft()
-        for w, attrs in sub.succ[u].items():
-            kind = next(k for k in (WW, WR, RW, PROCESS, REALTIME) if attrs["k"] & rels & k)
-            if w == start:
-                steps = [(u, w, kind)]
-                while u != start:
-                    p, k2 = parent[u]
-                    steps.append((p, u, k2))
-                    u = p
-                return steps[::-1]
-            if w not in parent:
-                parent[w] = (u, kind)
-                queue.append(w)
-    return None
 
 
 def _result(

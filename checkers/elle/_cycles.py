@@ -71,6 +71,37 @@ class Spec:
 SPECS = [Spec(name) for name in CYCLE_TYPES]
 
 
+def _any_cycle_spec(rels: int, anchor: int) -> Spec:
+    """A spec with no constraint but the allowed kinds (for fallback cycles)."""
+    spec = Spec("G0")
+    spec.name, spec.allowed, spec.anchor, spec.need_wr = "any", rels, anchor, False
+    return spec
+
+
+def fallback_cycle(g: nx.DiGraph, n_txns: int) -> list[Step] | None:
+    """Some shortest cycle under the weakest kind restriction that has one.
+
+    Used when the time limit cut the typed search short: the SCC must hold a cycle, and
+    reporting it (classified by its own edges) is better than reporting nothing.  One
+    sub-SCC pass and one BFS per restriction, no deadline.
+    """
+    for rels in (
+        WW,
+        WW | WR,
+        WW | WR | RW,
+        WW | WR | RW | PROCESS,
+        WW | WR | RW | PROCESS | REALTIME,
+    ):
+        comp_of = _sub_sccs(g, rels)
+        for a, b, kind in g.edges(data="k"):
+            if kind & rels and comp_of.get(a, -1) == comp_of.get(b, -2):
+                anchor = next(k for k in KIND_ORDER if k & kind & rels)
+                steps = _bfs_back(g, _any_cycle_spec(rels, anchor), a, b, comp_of, n_txns, None)
+                if steps is not None:
+                    return steps
+    return None
+
+
 def scc_graph(nodes: list[int], g: Any) -> nx.DiGraph:
     """The SCC as a networkx DiGraph with a kind bitmask ``k`` on each edge."""
     member = set(nodes)
