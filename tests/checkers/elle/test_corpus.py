@@ -116,3 +116,14 @@ def test_unknown_consistency_model_is_a_usage_error(
     rc = main(["check", str(path), "--checker", "elle", "--consistency-model", "serialisable"])
     assert rc == 2
     assert "unknown consistency model 'serialisable'" in capsys.readouterr().err
+
+
+def test_time_limit_through_the_cli(corpus: Path, capsys: pytest.CaptureFixture[str]):
+    (case,) = [c for c in _cases(corpus) if c["path"].endswith("si-without-g-single.edn")]
+    # Under SI the G2-item is allowed, but with no time to search, nothing is proven: 4.
+    rc, r = _check(case, capsys, "--consistency-model", "snapshot-isolation", "--time-limit", "0")
+    assert (rc, r["valid"]) == (4, "unknown")
+    assert "ran out of time" in r["reason"]
+    # Under serializable, the fallback cycle alone proves invalidity: never a false pass.
+    rc, r = _check(case, capsys, "--consistency-model", "serializable", "--time-limit", "0")
+    assert (rc, r["valid"]) == (1, False) and r["incomplete"]
