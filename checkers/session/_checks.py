@@ -1,4 +1,4 @@
-"""The five session guarantees, each a pass over the sessions using ``Facts``.
+"""Read-your-writes, monotonic reads, and the single-key parts of MW and WFR.
 
 Theory of operation
 -------------------
@@ -22,6 +22,9 @@ consistent prefix per observer):
 * consistent-prefix -- across a reader's *successive* reads: having observed a write ``w2``,
   a later read of another key misses a write ``w2`` depended on (its writer's earlier write
   to that key, or what its writer had read of that key).  One hop of dependency is followed.
+
+The multi-key parts (txn snapshots for MW and WFR, and consistent prefix) live in
+``_causal``, which knows how to fold dependencies.
 """
 
 from __future__ import annotations

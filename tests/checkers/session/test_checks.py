@@ -5,6 +5,7 @@ import pytest
 from checkers.session import GUARANTEES, check
 from checkers.session.testing import PLANTS, HistoryBuilder, linearizable_history
 from ddialab.errors import UsageError
+from ddialab.history import Op, reindex
 
 PLANTED = [(g, name, make) for g, plants in PLANTS.items() for name, make in plants.items()]
 
@@ -207,3 +208,35 @@ def test_missing_your_own_dependency_is_read_your_writes_not_consistent_prefix()
     b.read(0, "x", [5])
     b.read(0, "y", None)
     assert check(b.history(), {})["anomaly_types"] == ["read-your-writes"]
+
+
+@pytest.mark.parametrize(
+    ("guarantee", "name", "make"), PLANTED, ids=[f"{g}-{n}" for g, n, _ in PLANTED]
+)
+def test_a_plant_hidden_in_a_large_linearizable_history_is_still_found_alone(guarantee, name, make):
+    background = linearizable_history(3, n_ops=300, processes=5, keys=3, mode="txn")
+    planted = [
+        Op(
+            0,
+            op.time,
+            op.type,
+            op.process if op.process == "nemesis" else op.process + 10_000,
+            op.f,
+            _rename(op.value),
+            op.node,
+            op.error,
+            dict(op.extra),
+        )
+        for op in make()
+    ]
+    r = check(reindex([*background, *planted]), {})
+    assert r["anomaly_types"] == [guarantee]
+
+
+def _rename(value):
+    """Move a plant's keys out of the background's way."""
+    if isinstance(value, list) and len(value) == 2 and not isinstance(value[0], list):
+        return [f"plant-{value[0]}", value[1]]
+    if isinstance(value, list):
+        return [[m[0], f"plant-{m[1]}", m[2]] for m in value]
+    return value
