@@ -26,6 +26,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from workloads._protocol import CheckerSpec, Workload
+from workloads.text import WORKLOAD as TEXT
 
 WRITE_FS = {"write": "write", "append": "append", "set": "add", "counter": "incr"}
 DEFAULTS = {"keys": 3, "read_ratio": 0.6, "mode": "write", "replicas": 5}
@@ -71,3 +72,6 @@ WORKLOAD = Workload(
     final_generator,
     DEFAULTS,
 )
+
+#: the text workload lives in ``workloads.text``; listed here so the registry finds it
+WORKLOADS = [WORKLOAD, TEXT]

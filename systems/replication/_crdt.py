@@ -17,7 +17,8 @@ entries hold the same state, whatever the order (strong eventual consistency).
 * ``pn-counter`` -- a positive and a negative total per origin; an entry carries its
                  origin's new totals and merging takes the maximum (a state-based CRDT);
 * ``or-set``   -- observed-remove set: each add has a unique tag, a remove deletes the tags
-                 its origin had observed, so a concurrent re-add survives.
+                 its origin had observed, so a concurrent re-add survives;
+* ``rga``      -- a replicated growable array of tokens (shared text), below.
 """
 
 from __future__ import annotations
@@ -37,6 +38,8 @@ def initial(conflict: str) -> Any:
         return {"p": {}, "n": {}}
     if conflict == "or-set":
         return {"adds": {}, "removed": []}
+    if conflict == "rga":
+        return rga_initial()
     return []
 
 
@@ -53,6 +56,8 @@ def apply(conflict: str, state: Any, entry: dict[str, Any]) -> Any:
         }
     if conflict == "or-set":
         return _or_set(state, data)
+    if conflict == "rga":
+        return rga_apply(state, data)
     return merge("lww" if conflict in ("lww", "lww-id") else "vv", state, [data])
 
 
@@ -71,6 +76,8 @@ def show(conflict: str, state: Any, hook: Merge | None = None) -> Any:
         return sum(state["p"].values()) - sum(state["n"].values())
     if conflict == "or-set":
         return sorted(state["adds"], key=order_key)
+    if conflict == "rga":
+        return rga_text(state)
     if conflict == "custom" and hook is not None and len(state) > 1:
         return hook([s["v"] for s in state])
     return resolve(state)
@@ -78,3 +85,74 @@ def show(conflict: str, state: Any, hook: Merge | None = None) -> Any:
 
 def observed_tags(state: dict[str, Any], element: Any) -> list[list[Any]]:
     return [list(t) for t in state["adds"].get(element, [])]
+
+
+# -- RGA: a replicated growable array for shared text ------------------------------------
+#
+# Each inserted token is an element ``{"id": [counter, node], "tok", "dead"}`` placed after
+# the element it was typed after (``after``: an id, or ``None`` for the start).  Ids are
+# Lamport timestamps, so an element inserted later after the same anchor has a larger id;
+# integration skips the elements after the anchor whose ids are larger, and inserts before
+# the first smaller one -- every replica ends with the same order, and each token stays after
+# its anchor (the editor's intent).  Deletes leave tombstones.  Multi-leader replication
+# does not deliver causally, so an op whose anchor or target has not arrived yet waits in
+# ``pending`` until it has.
+
+
+def rga_initial() -> dict[str, Any]:
+    return {"seq": [], "pending": [], "clock": 0}
+
+
+def rga_apply(state: dict[str, Any], data: dict[str, Any]) -> dict[str, Any]:
+    seq = [dict(e) for e in state["seq"]]
+    waiting = [*state["pending"], data]
+    progress = True
+    while progress:
+        progress = False
+        for op in list(waiting):
+            if _rga_try(seq, op):
+                waiting.remove(op)
+                progress = True
+    clock = max([state["clock"], *(e["id"][0] for e in seq)])
+    return {"seq": seq, "pending": waiting, "clock": clock}
+
+
+def _rga_index(seq: list[dict[str, Any]], ident: Any) -> int | None:
+    for i, e in enumerate(seq):
+        if e["id"] == ident:
+            return i
+    return None
+
+
+def _rga_try(seq: list[dict[str, Any]], op: dict[str, Any]) -> bool:
+    if "del" in op:
+        i = _rga_index(seq, op["del"])
+        if i is not None:
+            seq[i]["dead"] = True
+        return i is not None
+    ins = op["ins"]
+    if _rga_index(seq, ins["id"]) is not None:
+        return True  # already integrated
+    anchor = -1 if ins["after"] is None else _rga_index(seq, ins["after"])
+    if anchor is None:
+        return False
+    i = anchor + 1
+    while i < len(seq) and _rga_key(seq[i]["id"]) > _rga_key(ins["id"]):
+        i += 1
+    seq.insert(i, {"id": ins["id"], "tok": ins["tok"], "dead": False})
+    return True
+
+
+def _rga_key(ident: list[Any]) -> tuple[int, str]:
+    return (int(ident[0]), str(ident[1]))
+
+
+def rga_text(state: dict[str, Any]) -> list[Any]:
+    return [e["tok"] for e in state["seq"] if not e["dead"]]
+
+
+def rga_id_of(state: dict[str, Any], tok: Any) -> Any:
+    for e in state["seq"]:
+        if e["tok"] == tok:
+            return e["id"]
+    return None

@@ -125,7 +125,7 @@ class MultiLeaderNode:
         key = key_of(body["key"])
         data = self._data(rt, body["f"], key, body.get("value"), body.get("ctx"))
         if data is None:
-            rt.reply(msg, error("unsupported", True, text=f"{body['f']} under {self.cfg.conflict}"))
+            rt.reply(msg, error("rejected", True, text=f"{body['f']} under {self.cfg.conflict}"))
             return
         entry = {"id": [rt.name, self.seq], "path": [rt.name], "key": key, "data": data}
         self._apply(entry)
@@ -150,12 +150,24 @@ class MultiLeaderNode:
         if conflict == "pn-counter" and f == "incr":
             p, n = state["p"].get(me, 0), state["n"].get(me, 0)
             return {"p": p + max(value, 0), "n": n + max(-value, 0)}
+        if conflict == "rga" and f in ("insert", "delete"):
+            return self._rga_data(me, state, f, value)
         if conflict == "or-set" and f in ("add", "remove"):
             if f == "add":
                 return {"add": value, "tag": [me, self.seq]}
             return {"remove": _crdt.observed_tags(state, value)}
         self.seq -= 1
         return None
+
+    def _rga_data(self, me: str, state: Any, f: str, value: Any) -> Any:
+        if f == "delete":
+            target = _crdt.rga_id_of(state, value)
+            return None if target is None else {"del": target}
+        after = value.get("after")
+        anchor = None if after is None else _crdt.rga_id_of(state, after)
+        if after is not None and anchor is None:
+            return None
+        return {"ins": {"id": [state["clock"] + 1, me], "after": anchor, "tok": value["tok"]}}
 
     # -- replication --------------------------------------------------------------------
     def _ship(self, rt: Runtime, peer: str) -> None:

@@ -2,16 +2,17 @@
 
 Options (``system_options``): ``nodes`` (datacenters, default 3: ``dc1``...), ``topology``
 (``all-to-all`` | ``circular`` | ``star``), ``conflict`` (``lww`` | ``lww-id`` | ``vv`` |
-``custom`` | ``pn-counter`` | ``or-set``), ``merge`` (for ``custom``: a callable, or
+``custom`` | ``pn-counter`` | ``or-set`` | ``rga``), ``merge`` (for ``custom``: a callable, or
 ``"module:function"``, from the list of sibling values to the value a read shows),
 ``link_loss``.
 
 Each client process uses its own datacenter's leader for everything.  Register modes serve
 the session workload (``write``/``read``); ``or-set`` serves it with ``mode="set"``
 (``add``; reads return the sorted elements) and ``pn-counter`` with ``mode="counter"``
-(``incr`` by an int; reads return the total).  The client keeps the version vector of
-what it last saw per key and sends it with its writes, so under ``vv`` a write merges the
-siblings it read.
+(``incr`` by an int; reads return the total); ``rga`` serves the ``text`` workload (editors
+``insert`` a token after their cursor and ``delete`` tokens they have seen).  The client
+keeps the version vector of what it last saw per key and sends it with its writes, so under
+``vv`` a write merges the siblings it read.
 
 Claims: ``convergence`` always (every merge rule is a CRDT over delivered entries, and
 delivery retries until acknowledged).  With LWW the version order is the timestamps, in
@@ -70,10 +71,14 @@ class MultiLeaderClient(ReplicaClient):
     def __init__(self, world: World, process: int, nodes: list[str]) -> None:
         super().__init__(world, process, nodes, ATTEMPT_TIMEOUT_NS)
         self.ctx: dict[Any, Any] = {}
+        self.text: dict[Any, list[Any]] = {}  # the last text read, per document
+        self.last: dict[Any, Any] = {}  # this editor's last inserted token (its cursor)
 
     async def run(self, op: dict[str, Any]) -> dict[str, Any]:
         f = op["f"]
         key, value = op["value"]
+        if f in ("insert", "delete"):
+            return await self._edit(op, f, key, value)
         if f == "read":
             body: dict[str, Any] = {"type": "read", "key": key}
         elif f in UPDATES:
@@ -92,9 +97,36 @@ class MultiLeaderClient(ReplicaClient):
         extra = versions_extra(reply)
         if f != "read":
             return {"type": "ok", "value": [key, value], **extra}
+        if isinstance(reply.get("value"), list):
+            self.text[key] = list(reply["value"])
         if len(reply.get("siblings") or []) > 1:
             extra["siblings"] = reply["siblings"]
         return {"type": "ok", "value": [key, reply.get("value")], "node": self.home, **extra}
+
+    async def _edit(self, op: dict[str, Any], f: str, doc: Any, tok: Any) -> dict[str, Any]:
+        """Text editing: insert a token after this editor's last one (or a random visible
+        one, ``op["after"] == "random"``), or delete a random token it has seen."""
+        seen = self.text.get(doc, [])
+        if f == "delete":
+            if not seen:
+                return fail(op, "nothing-to-delete")
+            tok = self.rng.choice(seen)
+            body: dict[str, Any] = {"type": "update", "f": f, "key": doc, "value": tok}
+        else:
+            anchor = self.last.get(doc)
+            if op.get("after") == "random" or anchor is None:
+                anchor = self.rng.choice([None, *seen])
+            body = {"type": "update", "f": f, "key": doc, "value": {"tok": tok, "after": anchor}}
+        reply = await self.ask(self.home, body)
+        if reply is None or reply.get("type") != "ok":
+            why = "timeout" if reply is None else str(reply.get("code"))
+            kind = "fail" if reply is not None and reply.get("definite") else "info"
+            return {"type": kind, "value": [doc, tok], "error": why}
+        if f == "delete":
+            self.text[doc] = [t for t in seen if t != tok]
+            return {"type": "ok", "value": [doc, tok]}
+        self.last[doc] = tok
+        return {"type": "ok", "value": [doc, tok], "after": body["value"]["after"]}
 
 
 class MultiLeaderSystem:
@@ -152,4 +184,12 @@ ENTRIES = [
     ),
     _entry("multi-leader-or-set", "all-to-all, observed-remove set CRDT", conflict="or-set"),
     _entry("multi-leader-pn-counter", "all-to-all, PN-counter CRDT", conflict="pn-counter"),
+    SystemEntry(
+        "multi-leader-text",
+        "collaborative editing: each editor's leader, all-to-all, RGA sequence CRDT",
+        MultiLeaderSystem,
+        claims_for({"conflict": "rga"}),
+        {"nodes": 3, "topology": "all-to-all", "conflict": "rga"},
+        ("text",),
+    ),
 ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+import trio
 
 from checkers import get_checker
 from ddialab.runner import simulate
@@ -128,3 +129,56 @@ def test_safe_failover_keeps_acknowledged_appends(rig: Rig) -> None:
     v = rig.verdicts(spec)
     assert v["anomalies"]["convergence"] == []
     assert v["read-your-writes"] is True and v["monotonic-writes"] is True
+
+
+def _request(kind: str, key: Any, value: Any = None) -> dict[str, Any]:
+    return {"type": "request", "kind": kind, "key": key, "value": value}
+
+
+def test_a_crashed_follower_catches_up_from_the_log(rig: Rig) -> None:
+    async def script(world: Any, call: Any) -> list[Any]:
+        world.host("n3").crash()
+        acks = [await call("n1", _request("write", "k", v)) for v in range(1, 6)]
+        world.host("n3").start()
+        await trio.sleep(0.5)
+        caught_up = await call("n3", {"type": "local-read", "key": "k"})
+        return [[a["lsn"] for a in acks], caught_up["value"], caught_up["version"]]
+
+    lsns, value, version = rig.scenario("leader-follower-async-reads", {}, script)
+    assert lsns == [1, 2, 3, 4, 5]
+    assert (value, version) == (5, 5)
+
+
+def test_a_deposed_leaders_writes_are_rejected_and_discarded(rig: Rig) -> None:
+    """Safe failover: a new term is elected; the old leader cannot commit and steps down."""
+
+    async def script(world: Any, call: Any) -> dict[str, Any]:
+        system = SYSTEMS["leader-follower"].build()
+        assert isinstance(system, Primaries)
+        await trio.sleep(1.0)
+        (old,) = system.primaries(world)
+        old_term = world.host(old).process.term
+        others = [n for n in world.nodes if n != old]
+        world.network.partition({old: set(others), **{n: {old} for n in others}})
+        await trio.sleep(1.5)
+        (new,) = [n for n in system.primaries(world) if n != old]
+        stale = await call(old, _request("write", "k", "stale"))
+        fresh = await call(new, _request("write", "k", "fresh"))
+        world.network.heal()
+        await trio.sleep(1.0)
+        return {
+            "stale": stale,
+            "fresh": fresh["type"],
+            "terms": (old_term, world.host(new).process.term),
+            "leaders": system.primaries(world),
+            "values": [
+                (await call(n, {"type": "local-read", "key": "k"}))["value"] for n in world.nodes
+            ],
+        }
+
+    out = rig.scenario("leader-follower", {}, script)
+    assert out["stale"] is None or out["stale"]["type"] == "error"
+    assert out["fresh"] == "ok"
+    assert out["terms"][1] > out["terms"][0]
+    assert len(out["leaders"]) == 1
+    assert out["values"] == ["fresh", "fresh", "fresh"]
