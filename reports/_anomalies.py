@@ -96,6 +96,8 @@ class WitnessView:
     more: int = 0
     op_indices: list[int] = field(default_factory=list)
     error: str | None = None
+    #: the witness's key (partition), as the timeline's key filter spells it
+    key: str | None = None
 
 
 def verdict_word(valid: Any) -> str:
@@ -229,6 +231,8 @@ def witness_view(checker: str, kind: str, n: int, w: Any, view: HistoryView) -> 
         wv.graph_legend = edge_legend(e.kind for e in edges)
     if isinstance(w.get("dot"), str):
         wv.dot = w["dot"]
+    if isinstance(w.get("key"), str | int) and not isinstance(w.get("key"), bool):
+        wv.key = short(w["key"])
     return wv
 
 

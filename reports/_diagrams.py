@@ -29,7 +29,7 @@ from typing import Any
 from markupsafe import Markup
 
 from reports._graphs import _arrowhead
-from reports._history import HistoryView, Pair, short
+from reports._history import HistoryView, Pair, key_of, short
 from reports._svg import OUTCOME_COLORS, duration, el, svg, text, title
 
 LIN_MAX_OPS = 160
@@ -84,9 +84,7 @@ def _partition(w: dict[str, Any], prefixes: list[dict], view: HistoryView) -> li
 
 
 def _key(q: Pair) -> Any:
-    """The key of a keyed op: Jepsen's independent ``[key, value]``, else none."""
-    v = q.value
-    return v[0] if isinstance(v, list) and len(v) == 2 else None
+    return key_of(q.value)
 
 
 def _lin_window(prefixes: list[dict], part: list[Pair], view: HistoryView) -> list[Pair]:

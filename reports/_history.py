@@ -247,6 +247,7 @@ def timeline_data(view: HistoryView, concurrency: int | None, marked: set[int]) 
         "p": [str(p.process) for p in pairs] if title != "process" else [],
         "v": [_pair_text(p) for p in pairs],
         "m": sorted(i for i, p in enumerate(pairs) if p.inv in marked or p.comp in marked),
+        **_keys(pairs),
         "bands": [
             {
                 "s": rel(b.start),
@@ -258,6 +259,30 @@ def timeline_data(view: HistoryView, concurrency: int | None, marked: set[int]) 
             for b in view.bands
         ],
     }
+
+
+#: At most this many keys get a filter on the timeline.
+MAX_KEYS = 500
+
+
+def _keys(pairs: list[Pair]) -> dict[str, Any]:
+    """``{"keys": [...], "k": [key number per op]}`` when ops are keyed ``[key, value]``
+    (Jepsen's independent histories): the timeline can then show one key (one partition)."""
+    found = [key_of(p.value) for p in pairs]
+    if not pairs or sum(k is not None for k in found) < 0.9 * len(pairs):
+        return {}
+    names = sorted({k for k in found if k is not None}, key=lambda k: (str(type(k)), k))
+    if len(names) > MAX_KEYS:
+        return {}
+    number = {k: i for i, k in enumerate(names)}
+    return {"keys": [short(k) for k in names], "k": [number.get(k, -1) for k in found]}
+
+
+def key_of(value: Any) -> Any:
+    """The key of a keyed op's value ``[key, v]`` (a string or number), else None."""
+    if isinstance(value, list) and len(value) == 2 and isinstance(value[0], str | int):
+        return value[0]
+    return None
 
 
 def _pair_text(p: Pair) -> str:

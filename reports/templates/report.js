@@ -46,6 +46,7 @@
     this.marked = new Uint8Array(n);
     for (i = 0; i < data.m.length; i++) this.marked[data.m[i]] = 1;
     this.focused = null;
+    this.key = -1;  // show every key; else only ops of key number this.key
     this.v0 = 0; this.v1 = Math.max(1, data.end);
     this.resize();
     window.addEventListener("resize", function () { self.resize(); self.draw(); });
@@ -110,7 +111,7 @@
         var i = list[k], s = d.s[i];
         if (s > this.v1) break;
         var e = this.end[i];
-        if (e < this.v0) continue;
+        if (e < this.v0 || (this.key >= 0 && d.k[i] !== this.key)) continue;
         var x0 = this.x(s), x1 = this.x(e), o = d.o[i], px = Math.floor(x0);
         // at whole-run zoom many ops share a pixel: one bar per pixel and outcome
         if (x1 - x0 < 1 && px === lastX[o] && !this.marked[i]) continue;
@@ -153,7 +154,7 @@
     this.lastDrawMs = performance.now() - t0;
     this.lastDrawn = drawn;
     if (this.status) {
-      this.status.textContent = this.n + " ops in " + d.lanes.length + " lanes (by " + d.laneTitle +
+      this.status.textContent = (this.key >= 0 ? "key " + d.keys[this.key] + " of " : "") + this.n + " ops in " + d.lanes.length + " lanes (by " + d.laneTitle +
         "); showing " + fmtTime(this.v0, d.unit_ns) + " – " + fmtTime(this.v1, d.unit_ns) +
         "; drew " + drawn + " bars in " + this.lastDrawMs.toFixed(1) + " ms";
     }
@@ -193,6 +194,7 @@
     var list = this.lanes[l], k = this.lowerBound(list, t + tol) - 1, best = -1;
     for (var steps = 0; k >= 0 && steps < 400; k--, steps++) {
       var i = list[k];
+      if (this.key >= 0 && this.d.k[i] !== this.key) continue;
       if (this.end[i] + tol >= t) { best = i; break; }
       if (this.d.s[i] < t - this.maxDur) break;
     }
@@ -206,6 +208,7 @@
       (d.p.length ? "process " + d.p[i] + ", " : "") + d.laneTitle.split(" ")[0] + " " + d.lanes[d.l[i]],
       "invoked " + fmtTime(d.s[i], d.unit_ns) + ", latency " + lat];
     if (d.v[i]) lines.push("value " + d.v[i]);
+    if (d.keys && d.k[i] >= 0) lines.push("key " + d.keys[d.k[i]]);
     if (this.marked[i]) lines.push("named by an anomaly");
     return lines.join("\n");
   };
@@ -257,8 +260,28 @@
       for (var j = 0; j < d.m.length; j++) { a = Math.min(a, d.s[d.m[j]]); b = Math.max(b, tl.end[d.m[j]]); }
       if (a <= b) tl.show(a, b);
     });
+    var keySelect = byId("tl-key");
+    if (data.keys && data.keys.length > 1) {
+      var opt = document.createElement("option");
+      opt.value = "-1"; opt.textContent = "all keys";
+      keySelect.appendChild(opt);
+      data.keys.forEach(function (k, j) {
+        var o = document.createElement("option");
+        o.value = String(j); o.textContent = "key " + k;
+        keySelect.appendChild(o);
+      });
+      keySelect.classList.remove("hidden");
+      keySelect.addEventListener("change", function () { tl.key = Number(keySelect.value); tl.draw(); });
+    }
+    tl.showKey = function (name) {
+      var j = data.keys ? data.keys.indexOf(name) : -1;
+      if (j < 0 || keySelect.classList.contains("hidden")) return;
+      keySelect.value = String(j); tl.key = j;
+    };
     document.querySelectorAll("button.focus").forEach(function (btn) {
       btn.addEventListener("click", function () {
+        tl.key = -1; keySelect.value = "-1";
+        if (btn.hasAttribute("data-key")) tl.showKey(btn.getAttribute("data-key"));
         tl.focusOps(btn.getAttribute("data-ops").split(",").map(Number));
         byId("timeline").scrollIntoView();
       });

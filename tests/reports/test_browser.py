@@ -84,6 +84,17 @@ def test_small_report_interactions(chromium, small_run: Path) -> None:
       return [full, focused, tl.v1 - tl.v0];
     })()""")
     assert span[1] < span[0] == span[2]
+    # the key filter shows one partition; the linearizability witness selects its key
+    keys = chromium.eval("""(() => {
+      const tl = window.ddialab.timeline, sel = document.getElementById("tl-key");
+      sel.value = "-1"; sel.dispatchEvent(new Event("change"));
+      const all = tl.lastDrawn;
+      sel.value = "1"; sel.dispatchEvent(new Event("change"));
+      const one = tl.lastDrawn;
+      document.querySelector("button.focus[data-key]").click();
+      return [all, one, sel.options.length, tl.key, sel.classList.contains("hidden")];
+    })()""")
+    assert keys[1] < keys[0] and keys[2] == 6 and keys[3] == 0 and keys[4] is False
     assert chromium.errors() == []
 
 

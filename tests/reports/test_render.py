@@ -98,6 +98,7 @@ def test_timeline_data_is_compact_and_marks_anomaly_ops(small_run: Path) -> None
     assert data["m"] and all(0 <= i < n for i in data["m"])
     assert [b["kind"] for b in data["bands"]] == ["partition", "kill"] * 2 + ["partition"]
     assert all(e >= s for s, e in zip(data["s"], data["e"], strict=True) if e >= 0)
+    assert data["keys"] == ["0", "1", "2", "3", "4"] and len(data["k"]) == n
 
 
 def test_data_cannot_close_the_script_element(tmp_path: Path, samples) -> None:
