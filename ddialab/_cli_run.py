@@ -36,6 +36,18 @@ def add_parser(sub: Any) -> None:
         action="store_true",
         help="keep the network's message log (messages.jsonl, for diagrams)",
     )
+    p.add_argument(
+        "--schedule",
+        metavar="FILE",
+        help="replay this fault schedule (schedule.json, or a run directory holding one) "
+        "instead of the nemesis packages' own",
+    )
+    p.add_argument(
+        "--replay",
+        metavar="RUN_DIR",
+        help="re-run a run directory: its spec (test.json) and fault schedule; other "
+        "options are ignored",
+    )
     p.add_argument("--out", help="run directory (default: runs/<name>__<time>)")
     p.add_argument("--json", action="store_true", help="print the results as JSON")
     p.set_defaults(func=run_cmd)
@@ -75,7 +87,11 @@ def spec_from_args(args: argparse.Namespace) -> TestSpec:
 
 
 def run_cmd(args: argparse.Namespace) -> int:
-    spec = spec_from_args(args)
+    spec = _replay_spec(args.replay) if args.replay else spec_from_args(args)
+    if args.schedule:
+        from ddialab.runner._schedule import load_schedule
+
+        spec.schedule = load_schedule(args.schedule)
     _validate_names(spec)
     result = run(spec, out=args.out)
     if args.json:
@@ -83,6 +99,18 @@ def run_cmd(args: argparse.Namespace) -> int:
     else:
         _print_summary(result)
     return {True: EXIT_VALID, False: EXIT_INVALID}.get(result.valid, EXIT_UNKNOWN)
+
+
+def _replay_spec(run_dir: str) -> TestSpec:
+    import os
+
+    from ddialab.runner._schedule import load_schedule
+    from ddialab.runner._store import load_spec
+
+    spec = load_spec(run_dir)
+    if os.path.exists(os.path.join(run_dir, "schedule.json")):
+        spec.schedule = load_schedule(run_dir)
+    return spec
 
 
 def _validate_names(spec: TestSpec) -> None:

@@ -64,14 +64,29 @@ class ComposedNemesis:
             n.teardown(world, system)
 
 
+def _flatten(nemeses: Sequence[Nemesis]) -> list[Nemesis]:
+    """Composed nemeses flattened; one nemesis per class (ops carry explicit values, so
+    two packages of one class, e.g. ``kill`` and ``kill-primary``, share a nemesis)."""
+    out: list[Nemesis] = []
+    for n in nemeses:
+        for m in n.nemeses if isinstance(n, ComposedNemesis) else [n]:
+            if all(type(m) is not type(o) for o in out):
+                out.append(m)
+    return out
+
+
 def compose(packages: Sequence[NemesisPackage]) -> NemesisPackage:
-    """One package from many: faults interleave, each final op runs in the end."""
+    """One package from many: faults interleave, each final op runs (once) in the end."""
     from ddialab.generator import any_of
 
     gens = [p.generator for p in packages if p.generator is not None]
+    finals: list[dict[str, Any]] = []
+    for op in (op for p in packages for op in p.final_ops):
+        if op not in finals:
+            finals.append(op)
     return NemesisPackage(
         "+".join(p.name for p in packages) or "none",
-        ComposedNemesis([p.nemesis for p in packages]),
+        ComposedNemesis(_flatten([p.nemesis for p in packages])),
         any_of(*gens) if len(gens) > 1 else (gens[0] if gens else None),
-        [op for p in packages for op in p.final_ops],
+        finals,
     )

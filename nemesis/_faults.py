@@ -4,6 +4,10 @@ Each nemesis draws its choices (which nodes, which halves) from its own seeded R
 (``world.rng_for("nemesis/<name>")``), so a run's faults are a function of its seed.
 Targets are given as a *spec*: ``one``, ``minority``, ``majority``, ``all``,
 ``primaries`` (for systems with roles), or an explicit list of node names.
+
+Every fault op's completion value is *explicit*: the nodes, grudge or deltas actually
+used.  Given back as an op's value it performs exactly that fault again, with no random
+choice; this is how a recorded schedule (``schedule.json``) replays.
 """
 
 from __future__ import annotations
@@ -13,6 +17,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from systems import Primaries
+
+TARGETS = ("one", "minority", "majority", "all", "primaries")
 
 
 def pick_nodes(world: Any, system: Any, rng: random.Random, spec: Any) -> list[str]:
@@ -47,7 +53,25 @@ def grudge_for(kind: str, nodes: list[str], rng: random.Random) -> dict[str, set
         # shuffled[half] is the bridge: in neither side, so it talks to both
         left, right = set(shuffled[:half]), set(shuffled[half + 1 :])
         return _cut([left, right])
+    if kind == "one-way":
+        # shuffled[0] hears nobody, but everyone still hears it (an asymmetric partition)
+        return {shuffled[0]: set(shuffled[1:])}
+    if kind == "one-way-out":
+        # nobody hears shuffled[0], but it still hears everyone
+        return {n: {shuffled[0]} for n in shuffled[1:]}
     raise ValueError(f"unknown partition kind {kind!r}")
+
+
+PARTITION_KINDS = (
+    "halves",
+    "random-halves",
+    "majorities-ring",
+    "bridge",
+    "one-way",
+    "one-way-out",
+    "isolate",
+    "isolate-primary",
+)
 
 
 def _cut(components: list[set[str]]) -> dict[str, set[str]]:
@@ -71,7 +95,8 @@ def _majorities_ring(ring: list[str]) -> dict[str, set[str]]:
 
 
 class PartitionNemesis:
-    """``start-partition`` (value: a kind or ``isolate``) and ``stop-partition``."""
+    """``start-partition`` (value: a kind, or an explicit ``{"grudge": ...}`` /
+    ``{"isolated": [...]}``) and ``stop-partition`` (heal)."""
 
     fs = frozenset({"start-partition", "stop-partition"})
 
@@ -86,15 +111,25 @@ class PartitionNemesis:
         if op["f"] == "stop-partition":
             world.network.heal()
             return {"type": "info", "value": "healed"}
-        kind = op.get("value") or self.rng.choice(self._applicable(system))
-        if kind == "isolate":
-            victims = pick_nodes(world, system, self.rng, "one")
+        value = op.get("value") or self.rng.choice(self._applicable(system))
+        if isinstance(value, Mapping):
+            return self._explicit(world, value)
+        if value in ("isolate", "isolate-primary"):
+            spec = "primaries" if value == "isolate-primary" else "one"
+            victims = pick_nodes(world, system, self.rng, spec)
             world.network.isolate(victims)
-            return {"type": "info", "value": {"kind": kind, "isolated": victims}}
-        grudge = grudge_for(kind, sorted(system.node_names()), self.rng)
+            return {"type": "info", "value": {"kind": value, "isolated": victims}}
+        grudge = grudge_for(value, sorted(system.node_names()), self.rng)
         world.network.partition(grudge)
         cut = {n: sorted(g) for n, g in sorted(grudge.items())}
-        return {"type": "info", "value": {"kind": kind, "grudge": cut}}
+        return {"type": "info", "value": {"kind": value, "grudge": cut}}
+
+    def _explicit(self, world: Any, value: Mapping[str, Any]) -> dict[str, Any]:
+        if "isolated" in value:
+            world.network.isolate(list(value["isolated"]))
+        else:
+            world.network.partition(value.get("grudge") or {})
+        return {"type": "info", "value": dict(value)}
 
     def _applicable(self, system: Any) -> list[str]:
         if len(system.node_names()) < 2:
@@ -105,8 +140,16 @@ class PartitionNemesis:
         world.network.heal()
 
 
+def _kill_args(value: Any, default: Any) -> tuple[Any, bool]:
+    if isinstance(value, Mapping):
+        return value.get("nodes", default), bool(value.get("torn", False))
+    return value or default, False
+
+
 class KillNemesis:
-    """``kill`` (value: a target spec) crashes nodes; ``start`` restarts every crashed node."""
+    """``kill`` (value: a target spec, or ``{"nodes": spec, "torn": bool}``) crashes
+    nodes (volatile state and unsynced writes lost; ``torn`` keeps a torn prefix of the
+    last write); ``start`` restarts every crashed node."""
 
     fs = frozenset({"kill", "start"})
 
@@ -123,10 +166,12 @@ class KillNemesis:
             for n in started:
                 world.host(n).start()
             return {"type": "info", "value": started}
-        victims = pick_nodes(world, system, self.rng, op.get("value") or self.target)
+        spec, torn = _kill_args(op.get("value"), self.target)
+        victims = pick_nodes(world, system, self.rng, spec)
         for n in victims:
-            world.host(n).crash()
-        return {"type": "info", "value": victims}
+            world.host(n).crash(torn=torn)
+        value: Any = {"nodes": victims, "torn": True} if torn else victims
+        return {"type": "info", "value": value}
 
     def teardown(self, world: Any, system: Any) -> None:
         for h in world.nodes.values():
@@ -163,11 +208,15 @@ class PauseNemesis:
 
 
 class ClockNemesis:
-    """``bump-clock`` (value ``{node: delta_ns}`` or random), ``strobe-clock`` (value
-    ``{"nodes": [...], "delta": ns, "period": ns, "duration": ns}`` or random),
-    ``drift-clock`` (value ``{node: rate}``), ``reset-clock``."""
+    """Per-node clock faults.
 
-    fs = frozenset({"bump-clock", "strobe-clock", "drift-clock", "reset-clock"})
+    ``bump-clock`` (value ``{node: delta_ns}`` or random), ``set-clock`` (value
+    ``{node: offset_ns}`` or random), ``strobe-clock`` (value ``{"nodes": [...], "delta":
+    ns, "period": ns, "duration": ns}`` or random), ``drift-clock`` (value ``{node: rate}``
+    or random), ``reset-clock`` (every clock back to true time).
+    """
+
+    fs = frozenset({"bump-clock", "set-clock", "strobe-clock", "drift-clock", "reset-clock"})
 
     def __init__(self, max_skew_ns: int = 2_000_000_000) -> None:
         self.max_skew_ns = max_skew_ns
@@ -177,20 +226,25 @@ class ClockNemesis:
         self.rng = world.rng_for("nemesis/clock")
 
     def invoke(self, world: Any, system: Any, op: Mapping[str, Any]) -> dict[str, Any]:
-        if op["f"] == "reset-clock":
+        f, value = op["f"], op.get("value")
+        if f == "reset-clock":
             for h in world.nodes.values():
                 h.clock.reset()
             return {"type": "info", "value": "reset"}
-        if op["f"] == "strobe-clock":
-            return self._strobe(world, system, op.get("value"))
-        if op["f"] == "drift-clock":
-            rates = op.get("value") or {n: 0.01 for n in pick_nodes(world, system, self.rng, "one")}
+        if f == "strobe-clock":
+            return self._strobe(world, system, value)
+        if f == "drift-clock":
+            rates = value or {n: 0.01 for n in pick_nodes(world, system, self.rng, "one")}
             for node, rate in sorted(rates.items()):
                 world.host(node).clock.set_drift(float(rate))
             return {"type": "info", "value": rates}
-        deltas = op.get("value") or self._random_deltas(world, system)
+        deltas = value or self._random_deltas(world, system)
         for node, delta in sorted(deltas.items()):
-            world.host(node).clock.bump(int(delta))
+            clock = world.host(node).clock
+            if f == "set-clock":
+                clock.set_offset(int(delta))
+            else:
+                clock.bump(int(delta))
         return {"type": "info", "value": deltas}
 
     def _strobe(self, world: Any, system: Any, value: Any) -> dict[str, Any]:

@@ -33,6 +33,9 @@ class TestSpec:
     checkers: list[str] | None = None
     #: message log for diagrams (memory cost)
     record_messages: bool = False
+    #: an explicit fault schedule (``{"events": [...]}``, see ``nemesis._schedule``) that
+    #: replaces the nemesis packages' own generators; ``None``: the packages schedule
+    schedule: dict[str, Any] | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

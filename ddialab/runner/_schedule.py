@@ -1,0 +1,77 @@
+"""Fault schedules of runs: extract one from a history, save it, load it for a replay.
+
+After a run, ``schedule.json`` in its directory lists every fault the nemesis performed
+in the main phase (the final heals are not part of it: every run performs them), each
+with the *explicit* value its completion reported (the nodes actually killed, the grudge
+actually installed).  ``ddialab run --schedule FILE`` (or ``--replay RUN_DIR``) plays it
+back instead of the packages' own random schedule; with the same seed and options the
+history is the same.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import Any
+
+from ddialab.errors import UsageError
+from ddialab.history import History
+from nemesis import build_nemesis, parse_schedule, schedule_document
+
+#: faults whose invocation value is a spec to resolve; their completion's value is explicit
+_RESOLVED = frozenset(
+    {
+        "start-partition",
+        "kill",
+        "pause",
+        "bump-clock",
+        "set-clock",
+        "strobe-clock",
+        "drift-clock",
+        "degrade-network",
+        "lose-unsynced",
+        "torn-crash",
+        "flip-bit",
+    }
+)
+
+
+def schedule_from_history(history: History, final_ops: int) -> dict[str, Any]:
+    """The main phase's nemesis ops of a history as an explicit schedule document.
+
+    The runner's heal phase performs the package's ``final_ops`` once each, after every
+    op of the main phase has completed and before any other nemesis op, so they are
+    exactly the last ``final_ops`` nemesis invocations; everything before is the schedule.
+    """
+    events: list[dict[str, Any]] = []
+    pending: dict[str, Any] | None = None
+    for op in history:
+        if op.process != "nemesis":
+            continue
+        if op.type == "invoke":
+            pending = {"time_ns": op.time, "f": op.f, "value": op.value}
+            events.append(pending)
+        elif pending is not None:
+            if op.f in _RESOLVED and op.error is None:
+                pending["value"] = op.value
+            pending = None
+    return schedule_document(events[: len(events) - final_ops])
+
+
+def run_schedule(history: History, spec: Any) -> dict[str, Any]:
+    """The schedule of a finished run of ``spec`` (see ``schedule_from_history``)."""
+    return schedule_from_history(history, len(build_nemesis(spec.nemesis, spec).final_ops))
+
+
+def load_schedule(path: str) -> dict[str, Any]:
+    """A schedule from a JSON file, or from a run directory's ``schedule.json``."""
+    if os.path.isdir(path):
+        path = os.path.join(path, "schedule.json")
+    try:
+        with open(path, encoding="utf-8") as f:
+            data = json.load(f)
+    except FileNotFoundError:
+        raise UsageError(f"{path}: no such schedule file") from None
+    except json.JSONDecodeError as e:
+        raise UsageError(f"{path}:{e.lineno}: invalid JSON: {e.msg}") from None
+    return schedule_document(parse_schedule(data))
