@@ -27,7 +27,7 @@ from checkers.session._checks import (
 )
 from checkers.session._model import parse, thaw
 from checkers.session._order import Facts
-from checkers.session._tally import CP, GUARANTEES, MR, MW, RYW, WFR, Tally
+from checkers.session._tally import CP, GUARANTEES, MR, MW, RYW, WFR, OutOfTime, Tally
 from ddialab.errors import UsageError
 from ddialab.history import History
 
@@ -61,8 +61,17 @@ def check(history: History, options: Mapping[str, Any]) -> Result:
         if deadline is not None and time.monotonic() > deadline:
             skipped.append(name)
             continue
-        tallies[name] = Tally(name, int(options.get("max_witnesses", DEFAULT_MAX_WITNESSES)))
-        _CHECKS[name](facts, tallies[name])
+        tally = Tally(name, int(options.get("max_witnesses", DEFAULT_MAX_WITNESSES)))
+        tally.deadline = deadline
+        try:
+            _CHECKS[name](facts, tally)
+        except OutOfTime:
+            if tally.total:  # a violation found in time stands
+                tallies[name] = tally
+            else:
+                skipped.append(name)
+            continue
+        tallies[name] = tally
     return _result(facts, tallies, skipped)
 
 
@@ -104,5 +113,5 @@ def _result(facts: Facts, tallies: dict[str, Tally], skipped: list[str]) -> Resu
     if facts.duplicate_writes:
         result["duplicate_writes"] = [[thaw(k), thaw(v)] for k, v in facts.duplicate_writes[:20]]
     if skipped:
-        result["reason"] = f"time limit reached before checking {', '.join(skipped)}"
+        result["reason"] = f"time limit reached before finishing {', '.join(skipped)}"
     return result

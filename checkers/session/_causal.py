@@ -329,6 +329,7 @@ def consistent_prefix(facts: Facts, tally: Tally) -> None:
         seen_reg: dict[Any, tuple[Txn, Any, Any, Txn]] = {}  # writer -> (W, k2, w2, by)
         seen_app: dict[Any, tuple[int, Txn]] = {}  # append key -> (longest prefix, by)
         for t in txns:
+            tally.tick()
             if seen_reg or seen_app:
                 for k1, obs in t.reads.items():
                     if k1 in facts.keys:

@@ -52,6 +52,7 @@ def read_your_writes(facts: Facts, tally: Tally) -> None:
     for process, txns in facts.parsed.by_process.items():
         mine: dict[Any, list[tuple[Any, Txn]]] = {}
         for t in txns:
+            tally.tick()
             for key, obs in t.reads.items():
                 ws = mine.get(key)
                 if not ws:
@@ -95,6 +96,7 @@ def monotonic_reads(facts: Facts, tally: Tally) -> None:
     for process, txns in facts.parsed.by_process.items():
         frontier: dict[Any, list[tuple[Any, Txn]]] = {}
         for t in txns:
+            tally.tick()
             for key, obs in t.reads.items():
                 k = facts.keys.get(key)
                 prev = frontier.get(key, [])
@@ -186,17 +188,20 @@ def _order_undecided(key: Any, p: Any, w1: Any, w2: Any, what: str) -> dict[str,
 def monotonic_writes(facts: Facts, tally: Tally) -> None:
     _mw_register_orders(facts, tally, _observed_registers(facts))
     for k in facts.keys.values():
+        tally.tick()
         if k.append:
             for seq, reader in _append_states(facts, k):
                 _mw_scan_list(facts, tally, k, seq, reader)
     deps = Deps(facts)
     for t in facts.parsed.txns:
+        tally.tick()
         if len(t.reads) > 1:
             snapshot_deps(facts, deps, tally, t, WROTE)
 
 
 def _mw_register_orders(facts: Facts, tally: Tally, observed: set[tuple[Any, Any]]) -> None:
     for (p, key), ws in facts.pwrites.items():
+        tally.tick()
         k = facts.keys[key]
         if k.append:
             continue
@@ -292,17 +297,20 @@ def _mw_list_violation(
 def writes_follow_reads(facts: Facts, tally: Tally) -> None:
     _wfr_register_orders(facts, tally, _observed_registers(facts))
     for k in facts.keys.values():
+        tally.tick()
         if k.append:
             for lst, reader in _append_states(facts, k):
                 _wfr_scan_list(facts, tally, k, lst, reader)
     deps = Deps(facts)
     for t in facts.parsed.txns:
+        tally.tick()
         if len(t.reads) > 1:
             snapshot_deps(facts, deps, tally, t, READ)
 
 
 def _wfr_register_orders(facts: Facts, tally: Tally, observed: set[tuple[Any, Any]]) -> None:
     for (p, key), ws in facts.pwrites.items():
+        tally.tick()
         k = facts.keys[key]
         if k.append:
             continue

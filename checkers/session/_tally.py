@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
@@ -24,6 +25,10 @@ def show(v: Any) -> str:
     return json.dumps(thaw(v))
 
 
+class OutOfTime(Exception):
+    """The time limit ran out in the middle of a guarantee."""
+
+
 @dataclass
 class Tally:
     """Violations, undecided comparisons and evidence counts for one guarantee."""
@@ -36,6 +41,15 @@ class Tally:
     examples: list[dict[str, Any]] = field(default_factory=list)
     evidence: Counter[str] = field(default_factory=Counter)
     _seen: set[Any] = field(default_factory=set)
+    deadline: float | None = None
+    _ticks: int = 0
+
+    def tick(self) -> None:
+        """Called once per unit of work; raises ``OutOfTime`` past the deadline."""
+        self._ticks += 1
+        late = self.deadline is not None and not self._ticks & 1023
+        if late and time.monotonic() > self.deadline:  # type: ignore[operator]
+            raise OutOfTime(self.name)
 
     def decided(self, d: Decision) -> bool | None:
         self.evidence[d[1]] += 1

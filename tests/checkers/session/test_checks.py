@@ -173,6 +173,14 @@ def test_time_limit_exhausted_gives_unknown_with_reason():
     assert r["reason"].startswith("time limit reached")
 
 
+def test_time_limit_running_out_midway_keeps_finished_verdicts():
+    h = linearizable_history(1, n_ops=3000, processes=5, keys=5, mode="append")
+    r = check(h, {"time_limit": 0.3})
+    assert r["valid"] in (True, "unknown")
+    if r["valid"] == "unknown":
+        assert "time limit reached" in r["reason"]
+
+
 @pytest.mark.parametrize("mode", ["register", "append", "txn"])
 @pytest.mark.parametrize("seed", range(6))
 def test_linearizable_executions_pass_every_guarantee(mode, seed):
