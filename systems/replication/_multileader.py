@@ -182,6 +182,13 @@ ENTRIES = [
         "all-to-all, version vectors: concurrent writes kept as siblings, merged on write",
         conflict="vv",
     ),
+    _entry(
+        "multi-leader-devices",
+        "offline-capable clients: 5 devices, each its own leader, syncing all-to-all with "
+        "version vectors (a partition is a device offline)",
+        nodes=5,
+        conflict="vv",
+    ),
     _entry("multi-leader-or-set", "all-to-all, observed-remove set CRDT", conflict="or-set"),
     _entry("multi-leader-pn-counter", "all-to-all, PN-counter CRDT", conflict="pn-counter"),
     SystemEntry(

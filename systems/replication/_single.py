@@ -12,6 +12,9 @@ Options (``system_options``):
 * ``follower``  -- any replica, chosen at random per read (replication lag shows);
 * ``ryw``       -- read-your-writes: a random replica that has applied the client's last
   write LSN, else the leader (DDIA: "remember the timestamp of its most recent write");
+* ``ryw-recent`` -- the leader for ``ryw_window_ms`` (default 500) after the client's last
+  write, a random replica otherwise (DDIA's other heuristic).  Sound only while replication
+  lag stays under the window, which a partition breaks: not claimed;
 * ``monotonic`` -- a sticky replica per session (the client's own node): monotonic reads,
   and, since every replica applies one log in order, consistent prefix.
 
@@ -22,8 +25,11 @@ before acking) or when elections are safe and every commit reaches a majority of
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from typing import Any
+
+import trio
 
 from systems._protocols import SystemEntry
 from systems.replication._common import (
@@ -38,7 +44,7 @@ from systems.replication._leader import LeaderConfig, LeaderNode
 from systems.sim import World, names
 
 SESSION = frozenset({"monotonic-writes", "writes-follow-reads", "convergence"})
-READS = ("leader", "follower", "ryw", "monotonic")
+READS = ("leader", "follower", "ryw", "ryw-recent", "monotonic")
 
 
 def config_of(options: Mapping[str, Any]) -> LeaderConfig:
@@ -83,9 +89,13 @@ def claims_for(options: Mapping[str, Any]) -> frozenset[str]:
 class LeaderClient(ReplicaClient):
     """Sends writes (and leader reads) to the leader, following ``not-leader`` hints."""
 
-    def __init__(self, world: World, process: int, nodes: list[str], reads: str) -> None:
+    def __init__(
+        self, world: World, process: int, nodes: list[str], reads: str, window_ms: float = 500
+    ) -> None:
         super().__init__(world, process, nodes, ATTEMPT_TIMEOUT_NS)
         self.reads = reads
+        self.window_s = window_ms / 1000
+        self.wrote_at = -math.inf
         self.guess = ""
         self.last_lsn = 0
 
@@ -117,6 +127,8 @@ class LeaderClient(ReplicaClient):
 
     async def _replica_read(self, op: dict[str, Any]) -> dict[str, Any]:
         key = op["value"][0]
+        if self.reads == "ryw-recent" and trio.current_time() - self.wrote_at < self.window_s:
+            return await self._to_leader(op, {"type": "request", "kind": "read", "key": key})
         node = self.home if self.reads == "monotonic" else self.rng.choice(self.nodes)
         body: dict[str, Any] = {"type": "local-read", "key": key}
         if self.reads == "ryw":
@@ -137,6 +149,7 @@ class LeaderClient(ReplicaClient):
         if op["f"] == "read":
             return {"type": "ok", "value": [key, reply.get("value")], **extra}
         self.last_lsn = max(self.last_lsn, int(reply.get("lsn") or 0))
+        self.wrote_at = trio.current_time()
         return {"type": "ok", "value": [key, value], **extra}
 
 
@@ -171,7 +184,8 @@ class SingleLeaderSystem:
         )
 
     def client(self, world: World, process: int) -> LeaderClient:
-        return LeaderClient(world, process, list(self.cfg.nodes), self.reads)
+        window = float(self.options.get("ryw_window_ms", 500))
+        return LeaderClient(world, process, list(self.cfg.nodes), self.reads, window)
 
     def primaries(self, world: World) -> list[str]:
         out = []
@@ -214,6 +228,13 @@ ENTRIES = [
         replication="async",
         failover="none",
         reads="ryw",
+    ),
+    _entry(
+        "leader-follower-async-recent",
+        "single leader, async followers, no failover, leader reads for 500 ms after a write",
+        replication="async",
+        failover="none",
+        reads="ryw-recent",
     ),
     _entry(
         "leader-follower-async-sticky",

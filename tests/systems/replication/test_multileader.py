@@ -165,3 +165,29 @@ def test_collaborative_editing_converges_and_keeps_every_insert(rig: Rig) -> Non
     result = check_text(h)
     assert result["valid"] is True, result
     assert sum(1 for op in h if op.f == "insert" and op.type == "ok") > 100
+
+
+def test_an_offline_device_syncs_its_edits_when_it_reconnects(rig: Rig) -> None:
+    """Each device is a leader: edits made offline on both sides become siblings."""
+
+    async def script(world: Any, call: Any) -> list[Any]:
+        devices = sorted(world.nodes)
+        offline, online = devices[0], devices[1:]
+        world.network.partition({offline: set(online), **{d: {offline} for d in online}})
+        await call(offline, {"type": "update", "f": "write", "key": "note", "value": 1})
+        await call(online[0], {"type": "update", "f": "write", "key": "note", "value": 2})
+        await trio.sleep(1.0)
+        apart = [(await call(d, {"type": "read", "key": "note"}))["siblings"] for d in devices]
+        world.network.heal()
+        await trio.sleep(1.0)
+        synced = [(await call(d, {"type": "read", "key": "note"}))["siblings"] for d in devices]
+        merged = await call(online[1], {"type": "update", "f": "write", "key": "note",
+                                        "value": 3, "ctx": {"dc1": 1, "dc2": 1}})  # fmt: skip
+        await trio.sleep(1.0)
+        final = [(await call(d, {"type": "read", "key": "note"}))["siblings"] for d in devices]
+        return [apart, synced, merged["type"], final]
+
+    apart, synced, merged, final = rig.scenario("multi-leader-devices", {}, script)
+    assert apart == [[1], [2], [2], [2], [2]]
+    assert synced == [[1, 2]] * 5
+    assert merged == "ok" and final == [[3]] * 5

@@ -182,3 +182,17 @@ def test_a_deposed_leaders_writes_are_rejected_and_discarded(rig: Rig) -> None:
     assert out["terms"][1] > out["terms"][0]
     assert len(out["leaders"]) == 1
     assert out["values"] == ["fresh", "fresh", "fresh"]
+
+
+def test_reading_from_the_leader_for_a_while_fails_when_lag_outlasts_the_window(
+    rig: Rig,
+) -> None:
+    """DDIA's time-window heuristic: a partitioned follower lags longer than the window."""
+    assert "read-your-writes" not in SYSTEMS["leader-follower-async-recent"].claims
+    spec = rig.spec(
+        "leader-follower-async-recent",
+        seed=0,
+        nemesis=["partition"],
+        system_options={"ryw_window_ms": 100},
+    )
+    assert rig.verdicts(spec)["read-your-writes"] is False
