@@ -6,9 +6,9 @@ Ops: ``enqueue`` with an element; ``dequeue`` whose ok value is the element take
 when the queue was empty); ``drain`` whose ok value is the list of every element left.
 Elements are assumed unique.
 
-* ``lost``        -- an acknowledged enqueue never dequeued; judged only when the history
-                     has a completed drain (without one, undelivered elements may simply be
-                     still queued, and are listed as ``remaining``);
+* ``lost``        -- an enqueue acknowledged before the last completed drain began, never
+                     dequeued (without a drain, undelivered elements may simply be still
+                     queued: they are listed as ``remaining``);
 * ``duplicated``  -- dequeued more than once;
 * ``unexpected``  -- dequeued but never enqueued;
 * ``out-of-order`` (``options["model"] == "fifo"``) -- ``a``'s enqueue completed before
@@ -34,24 +34,26 @@ FIFO_MODELS = ("fifo", "fifo-queue")
 def check_queue(history: History, options: Mapping[str, Any]) -> Result:
     enq: dict[Any, Pair] = {}
     deq: dict[Any, list[tuple[int, float]]] = {}  # element -> [(start, end) of deliveries]
-    drained = False
+    drained = -1  # invocation index of the last completed drain
     for p in client_pairs(history, ("enqueue", "dequeue", "drain")):
         if p.inv.f == "enqueue" and p.outcome != "fail":
             enq.setdefault(freeze(p.inv.value), p)
         elif p.outcome == "ok" and p.inv.f == "dequeue" and p.value is not None:
             deq.setdefault(freeze(p.value), []).append((p.start, p.end))
         elif p.outcome == "ok" and p.inv.f == "drain" and isinstance(p.value, list):
-            drained = True
+            drained = max(drained, p.start)
             for e in p.value:
                 deq.setdefault(freeze(e), []).append((p.start, p.end))
     fifo = options.get("model") in FIFO_MODELS
     return _judge(enq, deq, drained, fifo)
 
 
-def _judge(enq: dict[Any, Pair], deq: dict[Any, Any], drained: bool, fifo: bool) -> Result:
+def _judge(enq: dict[Any, Pair], deq: dict[Any, Any], drained: int, fifo: bool) -> Result:
     undelivered = [e for e, p in enq.items() if p.outcome == "ok" and e not in deq]
+    lost = [e for e in undelivered if enq[e].end < drained]
+    still = [e for e in undelivered if enq[e].end >= drained]
     anomalies: dict[str, list[Any]] = {
-        "lost": [_lost(e, enq[e]) for e in undelivered] if drained else [],
+        "lost": [_lost(e, enq[e]) for e in lost],
         "duplicated": [_dup(e, d) for e, d in deq.items() if len(d) > 1],
         "unexpected": [_unexpected(e, d) for e, d in deq.items() if e not in enq],
     }
@@ -62,8 +64,8 @@ def _judge(enq: dict[Any, Pair], deq: dict[Any, Any], drained: bool, fifo: bool)
         anomalies,
         enqueued=len(enq),
         delivered=len(deq),
-        drained=drained,
-        remaining=[] if drained else capped([thaw(e) for e in undelivered]),
+        drained=drained >= 0,
+        remaining=capped([thaw(e) for e in still]),
         recovered=capped([thaw(e) for e in recovered]),
     )
 

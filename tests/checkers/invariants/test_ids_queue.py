@@ -45,3 +45,13 @@ def test_queue_duplicated_unexpected_and_out_of_order():
     (ooo,) = r["anomalies"]["out-of-order"]
     assert ooo["elements"] == [1, 2]
     assert check_queue(_queue(2, 1, drain=[3]), {})["valid"] is True  # unordered queue
+
+
+def test_enqueued_after_the_drain_began_is_remaining_not_lost():
+    b = HistoryBuilder()
+    b.op(0, "enqueue", 1)
+    b.op(1, "drain", None, result=[1])
+    b.op(0, "enqueue", 2)
+    r = check_queue(b.history(), {})
+    assert r["valid"] is True
+    assert r["remaining"] == [2]
