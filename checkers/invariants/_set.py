@@ -9,7 +9,8 @@ moment decide its fate:
 
 * ``stable``     -- every one of them contains it;
 * ``stale``      -- some miss it but the last one has it (visibility lagged: a
-                    linearizability violation, an anomaly only with ``options["linearizable"]``);
+                    linearizability violation, an anomaly only with ``options["linearizable"]``
+                    or ``--consistency-model linearizable``);
 * ``lost``       -- the last read misses it;
 * ``never-read`` -- no read began after it was known.
 
@@ -45,7 +46,8 @@ def check_set(history: History, options: Mapping[str, Any]) -> Result:
         elif p.inv.f == "read" and p.outcome == "ok" and isinstance(p.value, list):
             reads.append(p)
     reads.sort(key=lambda r: r.start)
-    return _judge(adds, reads, _stream(adds, reads), bool(options.get("linearizable")))
+    lin = bool(options.get("linearizable")) or options.get("consistency_model") == "linearizable"
+    return _judge(adds, reads, _stream(adds, reads), lin)
 
 
 def _elements(value: list[Any]) -> set[Any]:
