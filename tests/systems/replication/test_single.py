@@ -71,8 +71,9 @@ def test_claimed_guarantees_hold_under_faults(
         assert v[guarantee] is True, (guarantee, v)
 
 
-def test_leader_follower_is_linearizable_with_cas(rig: Rig) -> None:
-    spec = rig.spec("leader-follower", workload="register", seed=5)
+@pytest.mark.parametrize("seed", [5, 6, 7])
+def test_leader_follower_is_linearizable_with_cas(rig: Rig, seed: int) -> None:
+    spec = rig.spec("leader-follower", workload="register", seed=seed)
     h = simulate(spec).history
     assert any(op.f == "cas" and op.type == "ok" for op in h)
     lin = get_checker("linearizable")(h, {"model": "cas-register", "independent": True})
