@@ -29,7 +29,15 @@ from typing import Any
 
 from markupsafe import Markup
 
-from reports._graphs import LATTICE, GEdge, GNode, canonical, cycle_svg, edge_legend
+from reports._graphs import (
+    LATTICE,
+    GEdge,
+    GNode,
+    canonical,
+    cycle_svg,
+    edge_legend,
+    stronger_closure,
+)
 from reports._history import HistoryView, Pair, short
 
 MAX_WITNESSES = 6
@@ -168,8 +176,6 @@ def ruled_out(results: dict[str, Any]) -> tuple[set[str], set[str], list[str]]:
             model = ANOMALY_MODELS.get(a, canonical(str(a)))
             if model in LATTICE and r.get("valid") is False:
                 weakest.add(model)
-    from reports._graphs import stronger_closure
-
     everything = stronger_closure(weakest) | also
     weakest -= {m for m in weakest if set(LATTICE.get(m, ())) & everything}
     off_lattice = sorted(m for m in everything if m not in LATTICE)
