@@ -1,0 +1,234 @@
+"""``ddialab shrink RUN_DIR``: search for a smaller run that fails the same way.
+
+Theory of operation
+-------------------
+A failing run is a spec (seed and options) plus its fault schedule (``schedule.json``).
+Every candidate is that spec with a smaller dimension, simulated from scratch with the
+same seed and an explicit schedule, then checked; it is *failing* iff some checker still
+reports the target anomaly type (by default the first one the original run reported).
+The search is greedy and deterministic -- no wall clock, no randomness of its own -- so
+the same run directory always shrinks to the same result:
+
+1. time: bisect the main phase's ``time_limit`` (faults after it are dropped);
+2. faults: delta debugging (``nemesis.ddmin``) over fault units (a fault and the heals
+   that follow it);
+3. concurrency: the lowest client count that still fails;
+4. rate: halve the client rate while the run still fails (fewer ops);
+
+and again from 1 while a pass made progress, within ``--max-runs`` simulations.  Why
+ddmin rather than hypothesis's shrinker: a candidate costs a whole simulation, and ddmin
+on a handful of fault units plus a bisection per number needs tens of runs; hypothesis
+replays from a byte buffer, so a small change in the choices reshuffles the whole run,
+and its shrinker spends hundreds of runs and is not deterministic across versions.
+
+The minimal run is written as a new run directory by ``ddialab.runner.run`` (history,
+test.json with the schedule, results.json, report.html, schedule.json), plus
+``shrink.json``: the target anomaly, the dimensions before and after, and every step.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import time
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from ddialab.errors import EXIT_INVALID, EXIT_VALID, DdialabError, UsageError
+from ddialab.runner import TestSpec, run, simulate
+from ddialab.runner._check import checker_specs, run_checkers
+from ddialab.runner._schedule import load_schedule, run_schedule
+from ddialab.runner._store import load_spec, read_json, write_json
+from nemesis import HEAL_FS, ddmin, fault_units
+
+
+def add_parser(sub: Any) -> None:
+    p = sub.add_parser(
+        "shrink",
+        help="find a smaller run that fails with the same anomaly type",
+        description="Re-run a failing run directory with fewer faults, a shorter time, "
+        "lower concurrency and fewer ops, keeping the anomaly type; write the smallest "
+        "failing run as a new run directory (deterministic for a given run directory).",
+    )
+    p.add_argument("run_dir", metavar="RUN_DIR")
+    p.add_argument("--anomaly", help="anomaly type to keep (default: the first reported)")
+    p.add_argument("--out", help="output run directory (default: RUN_DIR-shrunk)")
+    p.add_argument("--max-runs", type=int, default=60, help="simulations at most (60)")
+    p.add_argument("--json", action="store_true", help="print the summary as JSON")
+    p.set_defaults(func=shrink_cmd)
+
+
+@dataclass
+class Shrinker:
+    target: str
+    max_runs: int
+    runs: int = 0
+    steps: list[dict[str, Any]] = field(default_factory=list)
+    _cache: dict[str, bool] = field(default_factory=dict)
+
+    def fails(self, spec: TestSpec) -> bool:
+        key = json.dumps(spec.to_dict(), sort_keys=True, default=str)
+        if key not in self._cache:
+            if self.runs >= self.max_runs:
+                return False
+            self.runs += 1
+            self._cache[key] = self.target in anomaly_types(_check(spec))
+        return self._cache[key]
+
+    def accept(self, step: str, spec: TestSpec, best: TestSpec) -> TestSpec:
+        if spec != best and self.fails(spec):
+            self.steps.append({"step": step, **dimensions(spec)})
+            return spec
+        return best
+
+    def shrink(self, spec: TestSpec) -> TestSpec:
+        while True:
+            before = spec
+            spec = self.shrink_time(spec)
+            spec = self.shrink_faults(spec)
+            spec = self.shrink_concurrency(spec)
+            spec = self.shrink_rate(spec)
+            if spec == before or self.runs >= self.max_runs:
+                return spec
+
+    def shrink_time(self, spec: TestSpec) -> TestSpec:
+        lo, hi = 0.0, spec.time_limit
+        while hi - lo > max(0.25, spec.time_limit / 64) and self.runs < self.max_runs:
+            mid = round((lo + hi) / 2, 2)
+            cand = self.accept("time", with_time(spec, mid), spec)
+            if cand is spec:
+                lo = mid
+            else:
+                spec, hi = cand, mid
+        return spec
+
+    def shrink_faults(self, spec: TestSpec) -> TestSpec:
+        events = events_of(spec)
+        units = fault_units(events, HEAL_FS)
+        if not units:
+            return spec
+
+        def fails(kept: list[list[int]]) -> bool:
+            return self.fails(with_events(spec, [events[i] for u in kept for i in u]))
+
+        kept = ddmin(units, fails, budget=max(0, self.max_runs - self.runs))
+        if len(kept) < len(units) and fails(kept):
+            spec = with_events(spec, [events[i] for u in kept for i in u])
+            self.steps.append({"step": "faults", **dimensions(spec)})
+        return spec
+
+    def shrink_concurrency(self, spec: TestSpec) -> TestSpec:
+        for c in range(1, spec.concurrency):
+            cand = self.accept("concurrency", replace(spec, concurrency=c), spec)
+            if cand is not spec:
+                return cand
+        return spec
+
+    def shrink_rate(self, spec: TestSpec) -> TestSpec:
+        while spec.rate / 2 >= 0.5 and self.runs < self.max_runs:
+            cand = self.accept("rate", replace(spec, rate=spec.rate / 2), spec)
+            if cand is spec:
+                break
+            spec = cand
+        return spec
+
+
+def events_of(spec: TestSpec) -> list[dict[str, Any]]:
+    return list((spec.schedule or {}).get("events", []))
+
+
+def with_events(spec: TestSpec, events: list[dict[str, Any]]) -> TestSpec:
+    return replace(spec, schedule={"version": 1, "events": events})
+
+
+def with_time(spec: TestSpec, seconds: float) -> TestSpec:
+    end = round(seconds * 1e9)
+    return with_events(
+        replace(spec, time_limit=seconds), [e for e in events_of(spec) if e["time_ns"] < end]
+    )
+
+
+def dimensions(spec: TestSpec) -> dict[str, Any]:
+    events = events_of(spec)
+    return {
+        "time_limit": spec.time_limit,
+        "concurrency": spec.concurrency,
+        "rate": spec.rate,
+        "faults": sum(1 for e in events if e["f"] not in HEAL_FS),
+        "events": len(events),
+    }
+
+
+def _check(spec: TestSpec) -> dict[str, Any]:
+    outcome = simulate(spec)
+    return run_checkers(outcome.history, checker_specs(spec))
+
+
+def anomaly_types(results: dict[str, Any]) -> list[str]:
+    found = {t for r in results.get("checkers", {}).values() for t in r.get("anomaly_types") or []}
+    return sorted(found)
+
+
+def client_ops(run_dir: str) -> int:
+    with open(os.path.join(run_dir, "history.jsonl"), encoding="utf-8") as f:
+        return sum(1 for line in f if '"type":"invoke"' in line and '"nemesis"' not in line)
+
+
+def original_spec(run_dir: str) -> TestSpec:
+    """The run's spec with its schedule made explicit (re-derived if schedule.json is
+    missing, as in run directories from before schedules were saved)."""
+    spec = load_spec(run_dir)
+    if os.path.exists(os.path.join(run_dir, "schedule.json")):
+        return replace(spec, schedule=load_schedule(run_dir))
+    if spec.schedule is None:
+        spec = replace(spec, schedule=run_schedule(simulate(spec).history, spec))
+    return spec
+
+
+def shrink_run(
+    run_dir: str, out: str | None = None, anomaly: str | None = None, max_runs: int = 60
+) -> dict[str, Any]:
+    """Shrink a failing run directory; return the summary (also in ``out``/shrink.json)."""
+    found = anomaly_types(read_json(os.path.join(run_dir, "results.json")))
+    if not found:
+        raise UsageError(f"{run_dir}: the run found no anomaly; nothing to shrink")
+    target = anomaly or found[0]
+    if target not in found:
+        raise UsageError(f"{run_dir}: no {target!r} anomaly; it found {', '.join(found)}")
+    spec = original_spec(run_dir)
+    shrinker = Shrinker(target, max_runs)
+    if not shrinker.fails(spec):
+        raise DdialabError(f"{run_dir}: replaying its schedule did not reproduce {target!r}")
+    small = shrinker.shrink(spec)
+    out = out or run_dir.rstrip("/") + "-shrunk"
+    result = run(small, out=out)
+    summary = {
+        "source": run_dir,
+        "run_dir": result.run_dir,
+        "anomaly": target,
+        "reproduced": target in anomaly_types(result.results),
+        "before": {**dimensions(spec), "ops": client_ops(run_dir)},
+        "after": {**dimensions(small), "ops": client_ops(result.run_dir)},
+        "runs": shrinker.runs,
+        "steps": shrinker.steps,
+    }
+    write_json(os.path.join(result.run_dir, "shrink.json"), summary)
+    return summary
+
+
+def shrink_cmd(args: argparse.Namespace) -> int:
+    if args.max_runs < 1:
+        raise UsageError("--max-runs must be >= 1")
+    t0 = time.perf_counter()
+    summary = shrink_run(args.run_dir, args.out, args.anomaly, args.max_runs)
+    seconds = round(time.perf_counter() - t0, 1)
+    if args.json:
+        print(json.dumps({**summary, "seconds": seconds}))
+    else:
+        b, a = summary["before"], summary["after"]
+        print(f"anomaly {summary['anomaly']}: {summary['runs']} runs in {seconds} s")
+        for k in ("ops", "faults", "time_limit", "concurrency", "rate"):
+            print(f"  {k:<12} {b[k]:>8} -> {a[k]}")
+        print(f"run directory: {summary['run_dir']}")
+    return EXIT_INVALID if summary["reproduced"] else EXIT_VALID

@@ -1,0 +1,174 @@
+"""Hypothesis strategies for your own tests: fault schedules, workloads (test specs), and
+valid or anomalous histories.
+
+::
+
+    from hypothesis import given
+    from nemesis.strategies import schedules, test_specs, valid_histories, anomalous_histories
+
+    @given(test_specs(systems=["single-node"], nemesis=["kill"]))
+    def test_my_system_survives(spec): ...
+
+Schedules are explicit (concrete nodes, grudges, deltas), so any example replays exactly
+(``TestSpec(schedule=...)``), and hypothesis shrinks them by dropping events and moving
+them earlier.  Every fault is followed by its heal.  Histories come from the checkers'
+own generators (``checkers.session.testing`` and ``checkers.elle.synth``): valid ones are
+linearizable by construction; anomalous ones carry planted anomalies, returned with the
+anomaly types a checker must report.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from hypothesis import strategies as st
+
+from nemesis._faults import PARTITION_KINDS
+from nemesis._quality import NETWORK_KINDS
+
+FAULT_KINDS = ("partition", "kill", "pause", "clock", "network")
+_HEAL = {
+    "partition": "stop-partition",
+    "kill": "start",
+    "pause": "resume",
+    "clock": "reset-clock",
+    "network": "heal-network",
+}
+_S = 1_000_000_000
+
+
+def _subset(nodes: Sequence[str]) -> st.SearchStrategy[list[str]]:
+    return st.lists(st.sampled_from(sorted(nodes)), min_size=1, unique=True).map(sorted)
+
+
+def _fault_value(kind: str, nodes: Sequence[str]) -> st.SearchStrategy[tuple[str, Any]]:
+    if kind == "kill":
+        return _subset(nodes).map(lambda ns: ("kill", ns))
+    if kind == "pause":
+        return _subset(nodes).map(lambda ns: ("pause", ns))
+    if kind == "clock":
+        delta = st.integers(-2 * _S, 2 * _S)
+        return st.dictionaries(st.sampled_from(sorted(nodes)), delta, min_size=1).map(
+            lambda d: ("bump-clock", dict(sorted(d.items())))
+        )
+    if kind == "network":
+        return st.tuples(st.sampled_from(sorted(NETWORK_KINDS)), _subset(nodes)).map(
+            lambda t: ("degrade-network", _links(t[0], t[1], nodes))
+        )
+    return _subset(nodes).map(lambda side: ("start-partition", _grudge(side, nodes)))
+
+
+def _links(kind: str, victims: list[str], nodes: Sequence[str]) -> dict[str, Any]:
+    others = [n for n in sorted(nodes) if n not in victims]
+    links = [[a, b] for v in victims for o in others for a, b in ((v, o), (o, v))]
+    return {"kind": kind, "links": links, **NETWORK_KINDS[kind]}
+
+
+def _grudge(side: list[str], nodes: Sequence[str]) -> dict[str, Any]:
+    other = sorted(set(nodes) - set(side))
+    if not other:
+        return {"kind": "isolate", "isolated": side}
+    cut = {n: other for n in side} | {n: side for n in other}
+    return {"kind": "custom", "grudge": dict(sorted(cut.items()))}
+
+
+@st.composite
+def fault_events(
+    draw: st.DrawFn,
+    nodes: Sequence[str],
+    time_limit_s: float = 10.0,
+    kinds: Sequence[str] = FAULT_KINDS,
+    max_faults: int = 4,
+) -> list[dict[str, Any]]:
+    """A list of explicit, timed fault events, each fault followed by its heal."""
+    n = draw(st.integers(0, max_faults))
+    end = round(time_limit_s * _S)
+    events: list[dict[str, Any]] = []
+    for _ in range(n):
+        kind = draw(st.sampled_from(list(kinds)))
+        f, value = draw(_fault_value(kind, nodes))
+        start = draw(st.integers(0, max(0, end - 1)))
+        stop = draw(st.integers(start, end))
+        events.append({"time_ns": start, "f": f, "value": value})
+        events.append({"time_ns": stop, "f": _HEAL[kind], "value": None})
+    return sorted(events, key=lambda e: e["time_ns"])
+
+
+def schedules(nodes: Sequence[str], **kwargs: Any) -> st.SearchStrategy[dict[str, Any]]:
+    """Schedule documents, as ``schedule.json`` holds them (see ``fault_events``)."""
+    return fault_events(nodes, **kwargs).map(lambda evs: {"version": 1, "events": evs})
+
+
+@st.composite
+def test_specs(
+    draw: st.DrawFn,
+    systems: Sequence[str] = ("single-node",),
+    workloads: Sequence[str] = ("register",),
+    nemesis: Sequence[str] = (),
+    max_time_s: float = 5.0,
+    max_concurrency: int = 5,
+) -> Any:
+    """``TestSpec``s: a system, a workload, seed, concurrency, rate, time, and a schedule."""
+    from ddialab.runner import TestSpec
+    from systems import get_system
+
+    system = draw(st.sampled_from(list(systems)))
+    time_limit = draw(st.integers(1, max(1, int(max_time_s))))
+    nodes = get_system(system).build().node_names()
+    return TestSpec(
+        system=system,
+        workload=draw(st.sampled_from(list(workloads))),
+        nemesis=list(nemesis),
+        seed=draw(st.integers(0, 2**16)),
+        concurrency=draw(st.integers(1, max_concurrency)),
+        rate=float(draw(st.sampled_from([5, 10, 20, 50]))),
+        time_limit=float(time_limit),
+        schedule=draw(schedules(nodes, time_limit_s=time_limit)),
+    )
+
+
+test_specs.__test__ = False  # type: ignore[attr-defined]  # not a pytest test
+
+
+def valid_histories(mode: str = "register", max_ops: int = 60) -> st.SearchStrategy[Any]:
+    """Histories of a linearizable store (``mode``: register, append or txn)."""
+    from checkers.session.testing import linearizable_history
+
+    return st.builds(
+        lambda seed, n, p: linearizable_history(seed, n_ops=n, processes=p, mode=mode),
+        st.integers(0, 2**32),
+        st.integers(1, max_ops),
+        st.integers(1, 5),
+    )
+
+
+def anomalous_histories(kind: str = "elle") -> st.SearchStrategy[tuple[Any, set[str]]]:
+    """``(history, expected anomaly types)``: ``kind="elle"`` plants transactional
+    anomalies (G0, G1c, G-single, ...) in list-append histories; ``"session"`` picks a
+    session-guarantee violation (the expected set is the violated guarantee)."""
+    if kind == "session":
+        from checkers.session.testing import PLANTS as SESSION_PLANTS
+
+        pairs = [(g, f) for g, fs in sorted(SESSION_PLANTS.items()) for f in fs.values()]
+        return st.sampled_from(pairs).map(lambda gf: (gf[1](), {gf[0]}))
+    from checkers.elle.synth import PLANTS, synth_history
+
+    names = sorted(PLANTS["list-append"])
+    return st.builds(
+        lambda plants, seed, n: synth_history(n, plants, seed),
+        st.lists(st.sampled_from(names), min_size=1, max_size=3),
+        st.integers(0, 2**32),
+        st.integers(10, 80),
+    )
+
+
+__all__ = [
+    "FAULT_KINDS",
+    "PARTITION_KINDS",
+    "anomalous_histories",
+    "fault_events",
+    "schedules",
+    "test_specs",
+    "valid_histories",
+]
