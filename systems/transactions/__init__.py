@@ -1,0 +1,30 @@
+"""Transactions (DDIA ch. 7): one node at a selectable isolation level, and 2PC.
+
+Public surface::
+
+    ENTRIES                          # txn-read-uncommitted ... txn-serial, txn-2pc
+    TxnNode, SerialNode, TxnClient   # the node, serial execution, the interactive client
+    LockManager, LockingEngine, MvccEngine   # the concurrency-control engines
+
+See ``docs/transactions.md``.
+"""
+
+from systems.transactions._client import TxnClient
+from systems.transactions._engines import LockingEngine, Step
+from systems.transactions._locks import LockManager
+from systems.transactions._mvcc import MvccEngine
+from systems.transactions._node import SerialNode, TxnNode
+from systems.transactions._systems import ENTRIES as _SINGLE
+
+ENTRIES = [*_SINGLE]
+
+__all__ = [
+    "ENTRIES",
+    "LockManager",
+    "LockingEngine",
+    "MvccEngine",
+    "SerialNode",
+    "Step",
+    "TxnClient",
+    "TxnNode",
+]
