@@ -35,7 +35,7 @@ from systems.storage._bloom import expected_fp_rate
 from systems.storage._record import key_bytes
 
 CONFIG: dict[str, dict[str, Any]] = {
-    "bitcask": {"segment_bytes": 256 << 10, "merge_fanout": 4},
+    "bitcask": {"segment_bytes": 256 << 10, "merge_fanout": 4, "merge_batch": 1024},
     "lsm": {"memtable_bytes": 256 << 10, "block_entries": 16, "fanout": 4, "batch": 4096},
     "btree": {"page_size": 4096, "cache_pages": 256, "dirty_limit": 1024, "wal_limit": 1 << 20},
 }

@@ -33,6 +33,7 @@ to a new segment.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -67,7 +68,7 @@ class SegFile:
     hi: int
     gen: int
 
-    @property
+    @functools.cached_property
     def name(self) -> str:
         return f"seg-{self.lo:08d}-{self.hi:08d}-{self.gen:04d}.data"
 
@@ -229,10 +230,13 @@ class Bitcask:
     def _copy(self) -> None:
         m = self.merge
         assert m is not None
+        base = self.disk.size("merge.tmp") if self.disk.exists("merge.tmp") else 0
+        buf = bytearray()
         for k, v, loc in m.keep[m.done : m.done + self.merge_batch]:
             data = frame(entry_bytes(k, v))
-            off = self.disk.append("merge.tmp", data)
-            m.placed.append((k, v, loc, (m.output.name, off, len(data))))
+            m.placed.append((k, v, loc, (m.output.name, base + len(buf), len(data))))
+            buf += data
+        self.disk.append("merge.tmp", bytes(buf))
         m.done = min(len(m.keep), m.done + self.merge_batch)
 
     def _commit(self) -> None:

@@ -25,8 +25,11 @@ LINEARIZABLE = {"model": "cas-register", "independent": True, "init": None}
 
 
 def spec(system: str, workload: str, seed: int, time_limit: float = 5.0) -> TestSpec:
+    # the checkers are named so that other checkers a workload may add do not change these
+    # verdicts
     return TestSpec(system=system, workload=workload, nemesis=["kill"], seed=seed,
-                    time_limit=time_limit, rate=100.0, nemesis_interval=1.0)  # fmt: skip
+                    time_limit=time_limit, rate=100.0, nemesis_interval=1.0,
+                    checkers=["linearizable"])  # fmt: skip
 
 
 def linearizable(h: History) -> Any:
