@@ -109,7 +109,15 @@ def _result(facts: Facts, tallies: dict[str, Tally], skipped: list[str]) -> Resu
         },
         "ops_checked": len(facts.parsed.txns),
         "ops_skipped": facts.parsed.skipped,
+        "ops_ignored": facts.parsed.ignored,
     }
+    left_out = facts.parsed.ignored + facts.parsed.skipped
+    if left_out and not any(t.reads for t in facts.parsed.txns):
+        result["valid"] = merge_valid([result["valid"], UNKNOWN])
+        result["reason"] = (
+            "no reads in the session vocabulary (f read/write/append/txn, values [key, v]); "
+            f"{left_out} ops were ignored or malformed"
+        )
     if facts.duplicate_writes:
         result["duplicate_writes"] = [[thaw(k), thaw(v)] for k, v in facts.duplicate_writes[:20]]
     if skipped:

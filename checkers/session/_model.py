@@ -86,15 +86,19 @@ class Parsed:
     txns: list[Txn]
     by_process: dict[int | str, list[Txn]]
     skipped: int  # client ops the checker could not read (bad value shapes)
+    ignored: int = 0  # client ops with an ``f`` outside the vocabulary
 
 
 def parse(history: History) -> Parsed:
     txns: list[Txn] = []
     by_process: dict[int | str, list[Txn]] = {}
-    skipped = 0
+    skipped = ignored = 0
     for inv, comp in _client_pairs(history):
         outcome = comp.type if comp is not None else "info"
-        if outcome == "fail" or (inv.f not in SINGLE_FS and inv.f != TXN_F):
+        if inv.f not in SINGLE_FS and inv.f != TXN_F:
+            ignored += 1
+            continue
+        if outcome == "fail":
             continue
         seq = len(by_process.get(inv.process, ()))
         txn = Txn(len(txns), (comp or inv).index, inv.process, seq, outcome == "ok")
@@ -103,7 +107,7 @@ def parse(history: History) -> Parsed:
             continue
         txns.append(txn)
         by_process.setdefault(inv.process, []).append(txn)
-    return Parsed(txns, by_process, skipped)
+    return Parsed(txns, by_process, skipped, ignored)
 
 
 def _client_pairs(history: History) -> Iterator[tuple[Op, Op | None]]:

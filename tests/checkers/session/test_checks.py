@@ -248,3 +248,13 @@ def _rename(value):
     if isinstance(value, list):
         return [[m[0], f"plant-{m[1]}", m[2]] for m in value]
     return value
+
+
+def test_a_history_in_another_vocabulary_is_unknown_not_vacuously_valid():
+    b = HistoryBuilder()
+    b.append(0, "k", "x 0 0 y")  # Porcupine kv: string append, reads are "get"
+    b.op(1, "get", ["k", None], result=["k", "x 0 0 y"])
+    r = check(b.history(), {})
+    assert r["valid"] == "unknown"
+    assert r["ops_ignored"] == 1
+    assert "ignored" in r["reason"]
