@@ -8,7 +8,8 @@ Reproduce with::
 Every engine runs on ``RealDisk`` in a fresh temporary directory (or under ``--dir``),
 wrapped in ``CountingDisk``.  Background work (merges, flushes, compactions, checkpoints)
 runs inline: after each op, ``compact_step()`` while the engine asks for it, so it is
-charged to the throughput.  Workloads, all seeded:
+charged to the throughput.  Each rate is the best of ``--repeat`` runs (other load on the
+machine only ever slows a run down).  Workloads, all seeded:
 
 * seq-write / rand-write -- ``--ops`` puts of 100-byte values, keys in order / at random
   (keyspace ``--ops``), ``sync=False`` and one final ``sync()``: the engines' own cost;
@@ -25,6 +26,7 @@ from __future__ import annotations
 
 import argparse
 import random
+import sys
 import tempfile
 import time
 from collections.abc import Callable
@@ -40,6 +42,7 @@ CONFIG: dict[str, dict[str, Any]] = {
     "btree": {"page_size": 4096, "cache_pages": 256, "dirty_limit": 1024, "wal_limit": 1 << 20},
 }
 VALUE = 100
+COLS = ["seq-write", "rand-write", "seq-read", "rand-read", "fsync-write"]
 
 
 def background(e: Any) -> None:
@@ -119,17 +122,23 @@ def main() -> None:
     ap.add_argument("--sync-ops", type=int, default=500)
     ap.add_argument("--dir", default=None, help="parent directory (default: a temp dir)")
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--repeat", type=int, default=3, help="report the best of this many runs")
     args = ap.parse_args()
-    results = {}
-    with tempfile.TemporaryDirectory(dir=args.dir) as root:
-        for name in CONFIG:
-            results[name] = bench_engine(name, root, args.ops, args.sync_ops, args.seed)
-    print(f"## throughput (ops/s), {args.ops} ops, {VALUE}-byte values, real directory\n")
-    cols = ["seq-write", "rand-write", "seq-read", "rand-read", "fsync-write"]
-    print("| engine | " + " | ".join(cols) + " |")
-    print("|---" * (len(cols) + 1) + "|")
+    results: dict[str, dict[str, Any]] = {}
+    for rep in range(args.repeat):
+        with tempfile.TemporaryDirectory(dir=args.dir) as root:
+            for name in CONFIG:
+                r = bench_engine(name, root, args.ops, args.sync_ops, args.seed)
+                best = results.setdefault(name, r)
+                for col in COLS:  # keep the fastest of the repeats
+                    if r[col][1] / r[col][0] > best[col][1] / best[col][0]:
+                        best[col] = r[col]
+        print(f"repeat {rep + 1}/{args.repeat} done", file=sys.stderr)
+    print(f"## throughput (ops/s, best of {args.repeat}), {args.ops} ops, {VALUE}-byte values\n")
+    print("| engine | " + " | ".join(COLS) + " |")
+    print("|---" * (len(COLS) + 1) + "|")
     for name, r in results.items():
-        cells = [f"{r[c][1] / r[c][0]:,.0f}" for c in cols]
+        cells = [f"{r[c][1] / r[c][0]:,.0f}" for c in COLS]
         print(f"| {name} | " + " | ".join(cells) + " |")
     print("\n## amplification (random writes, then random reads)\n")
     print("| engine | write amp (bytes written / user bytes) | disk reads per get | "
