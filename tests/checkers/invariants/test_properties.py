@@ -1,5 +1,7 @@
 """Every invariant checker returns a well-formed result on arbitrary well-formed histories."""
 
+import json
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -62,3 +64,4 @@ def test_never_raises(checker, h, fifo):
     r = checker(h, {"model": "fifo"} if fifo else {})
     assert r["valid"] in (True, False, "unknown")
     assert r["anomaly_types"] == sorted(r["anomalies"])
+    json.dumps(r)
