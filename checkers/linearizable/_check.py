@@ -45,7 +45,13 @@ def resolve_model(options: Mapping[str, Any]) -> Model:
         model = MODELS[name]
     else:
         raise UsageError(f"unknown model {name!r} for the linearizable checker; models: {known}")
-    return independent(model) if options.get("independent") else model
+    if not options.get("independent"):
+        return model
+    if model.partitioned:
+        raise UsageError(
+            f"model {model.name!r} already checks each key on its own; drop --independent"
+        )
+    return independent(model)
 
 
 def calls_of(history: History | list[Any], model: Model) -> list[Call]:

@@ -257,3 +257,8 @@ def test_a_failed_part_beats_an_undecided_one():
     assert r["valid"] is False and r["failed_partition"] == "b"
     only_a = hist(*[(op.process, op.type, op.f, op.value) for op in h.ops[:2]])
     assert check(only_a, {"model": "kv", "max_states": 0})["valid"] == "unknown"
+
+
+def test_independent_on_a_partitioned_model_is_a_usage_error():
+    with pytest.raises(UsageError, match="already checks each key"):
+        check(hist(), {"model": "kv", "independent": True})
