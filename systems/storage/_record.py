@@ -125,6 +125,13 @@ def parse_entry(payload: bytes) -> tuple[bytes, bytes | None]:
     return rec["key"], None if rec["tombstone"] else (rec["value"] or b"")
 
 
+def entry_key(payload: bytes) -> bytes:
+    """An encoded entry's key without decoding the rest (the key is field 1, written first)."""
+    if len(payload) > 2 and payload[0] == 0x0A and payload[1] < 0x80:
+        return payload[2 : 2 + payload[1]]
+    return parse_entry(payload)[0]
+
+
 def iter_entries(frames: list[tuple[int, bytes]]) -> Iterator[tuple[int, bytes, bytes | None]]:
     for off, payload in frames:
         k, v = parse_entry(payload)

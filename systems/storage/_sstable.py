@@ -24,7 +24,7 @@ from systems.storage._bloom import BloomFilter
 from systems.storage._disk import Disk
 from systems.storage._encoding import Field, decode, encode, schema
 from systems.storage._errors import CorruptionError
-from systems.storage._record import entry_bytes, frame, parse_entry, unframe
+from systems.storage._record import entry_bytes, entry_key, frame, parse_entry, unframe
 
 FOOTER = struct.Struct(">QQI")
 INDEX = schema(
@@ -115,14 +115,15 @@ class Table:
         i = bisect.bisect_right(self.block_keys, key) - 1
         if i < 0:
             return False, None
-        for k, v in self._block(i):
+        for payload in self._payloads(i):
+            k = entry_key(payload)
             if k == key:
-                return True, v
+                return True, parse_entry(payload)[1]
             if k > key:
                 break
         return False, None
 
-    def _block(self, i: int) -> Iterator[Entry]:
+    def _payloads(self, i: int) -> Iterator[bytes]:
         start = self.offsets[i]
         stop = self.offsets[i + 1] if i + 1 < len(self.offsets) else self.end
         self.block_reads += 1
@@ -130,6 +131,10 @@ class Table:
         pos = 0
         while pos < len(data):
             payload, pos = unframe(data, pos)
+            yield payload
+
+    def _block(self, i: int) -> Iterator[Entry]:
+        for payload in self._payloads(i):
             yield parse_entry(payload)
 
     def scan(self, lo: bytes | None = None, hi: bytes | None = None) -> Iterator[Entry]:
