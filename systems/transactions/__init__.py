@@ -15,14 +15,19 @@ from systems.transactions._locks import LockManager
 from systems.transactions._mvcc import MvccEngine
 from systems.transactions._node import SerialNode, TxnNode
 from systems.transactions._systems import ENTRIES as _SINGLE
+from systems.transactions._twopc import ENTRY as TWO_PC
+from systems.transactions._twopc import Coordinator, Participant
 
-ENTRIES = [*_SINGLE]
+ENTRIES = [*_SINGLE, TWO_PC]
 
 __all__ = [
     "ENTRIES",
+    "TWO_PC",
+    "Coordinator",
     "LockManager",
     "LockingEngine",
     "MvccEngine",
+    "Participant",
     "SerialNode",
     "Step",
     "TxnClient",

@@ -37,6 +37,7 @@ class TxnClient:
         think_ns: int = 0,
         abort_ratio: float = 0.0,
         stored_procedures: bool = False,
+        node: str | None = None,
     ) -> None:
         self.endpoint = world.client(name)
         self.rng = world.rng_for(f"client/{name}")
@@ -44,11 +45,13 @@ class TxnClient:
         self.think_ns = think_ns
         self.abort_ratio = abort_ratio
         self.stored_procedures = stored_procedures
-        self.node = ""
+        #: a fixed node (the 2PC coordinator) overrides the one ``open`` is given
+        self.fixed_node = node
+        self.node = node or ""
         self.deadline = 0
 
     async def open(self, node: str) -> None:
-        self.node = node
+        self.node = self.fixed_node or node
 
     async def close(self) -> None:
         self.endpoint.close()
