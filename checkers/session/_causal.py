@@ -97,7 +97,7 @@ class Deps:
         memo = (verb, k1.key, w.process, j)
         got = self._scored.get(memo)
         if got is None:
-            rows = f.pwrites if verb == WROTE else f.preads
+            rows = f.pwrites_ok if verb == WROTE else f.preads
             v = rows[(w.process, k1.key)][j - 1][1]
             empty = v is None or (k1.append and v in (0, ()))
             got = self._scored[memo] = (not empty, self._value_score(k1, verb, v))
@@ -141,7 +141,9 @@ class Deps:
     def _build(self, verb: str, k2: KeyFacts, k1: Any) -> list[Rec]:
         """Fold the dependencies on ``k1`` of the elements of G(``k2``), prefix by prefix."""
         f, k1f = self.facts, self.facts.keys[k1]
-        seqs_of, vals_of = (f.pwrite_seqs, f.pwrites) if verb == WROTE else (f.pread_seqs, f.preads)
+        seqs_of, vals_of = (
+            (f.pwrite_seqs, f.pwrites_ok) if verb == WROTE else (f.pread_seqs, f.preads)
+        )
         find = bisect_left if verb == WROTE else bisect_right
         score, best, unk = -INF, -1, -1
         out: list[Rec] = []

@@ -206,8 +206,8 @@ def _mw_register_orders(facts: Facts, tally: Tally, observed: set[tuple[Any, Any
         if k.append:
             continue
         for (s1, w1), (s2, w2) in pairwise(ws):
-            if s1 == s2:
-                continue
+            if s1 == s2 or not k.writes[w1].ok:
+                continue  # same txn (atomicity, not sessions), or w1 may never have happened
             d = facts.precedes(k, w1, w2)
             if d[0] is None and (key, w2) not in observed:
                 continue
@@ -260,7 +260,7 @@ def _mw_scan_list(
         expect = nxt.get(w.process, 0)
         if j > expect:
             s1, w1 = mine[expect]
-            if s1 != w.seq:
+            if s1 != w.seq and k.writes[w1].ok:
                 tally.evidence[APPEND] += 1
                 later = pos_in_list.get(w1)
                 op = reader if reader is not None else facts.shortest_read_with(k, later or i)

@@ -78,7 +78,12 @@ class Facts:
         self._index_versions()
         self._index_append_lists()
         self._index_reads()
-        self.pwrite_seqs = {pk: [s for s, _ in ws] for pk, ws in self.pwrites.items()}
+        # session-order dependencies count only writes known to have happened (ok txns)
+        self.pwrites_ok = {
+            pk: [(s, v) for s, v in ws if self.keys[pk[1]].writes[v].ok]
+            for pk, ws in self.pwrites.items()
+        }
+        self.pwrite_seqs = {pk: [s for s, _ in ws] for pk, ws in self.pwrites_ok.items()}
         self.pread_seqs = {pk: [s for s, _, _ in rs] for pk, rs in self.preads.items()}
 
     # -- building -----------------------------------------------------------------------
@@ -236,12 +241,12 @@ class Facts:
         return table[value]
 
     def last_write_before(self, process: int | str, key: Any, seq: int) -> Any:
-        """The process's last write to ``key`` in a txn before its txn number ``seq``."""
+        """The process's last ok write to ``key`` in a txn before its txn number ``seq``."""
         seqs = self.pwrite_seqs.get((process, key))
         if not seqs:
             return _NONE
         i = bisect_left(seqs, seq)
-        return self.pwrites[(process, key)][i - 1][1] if i else _NONE
+        return self.pwrites_ok[(process, key)][i - 1][1] if i else _NONE
 
     def last_read_upto(self, process: int | str, key: Any, seq: int) -> tuple[Any, Txn] | None:
         """The process's latest read of ``key`` in a txn numbered at most ``seq``."""

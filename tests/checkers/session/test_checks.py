@@ -258,3 +258,11 @@ def test_a_history_in_another_vocabulary_is_unknown_not_vacuously_valid():
     assert r["valid"] == "unknown"
     assert r["ops_ignored"] == 1
     assert "ignored" in r["reason"]
+
+
+def test_an_indeterminate_earlier_write_is_no_session_dependency():
+    b = HistoryBuilder()
+    b.append(0, "x", 1, type_="info")  # may never have happened...
+    b.append(0, "x", 2)  # (a history that reuses the process id anyway)
+    b.read(1, "x", [2])
+    assert check(b.history(), {})["valid"] is True
