@@ -60,6 +60,31 @@ SAFE = [
 ]
 
 
+def test_leader_follower_survives_faults_aimed_at_the_leader(rig: Rig) -> None:
+    """The nemesis finds the leader through ``systems.Primaries``: isolate it, kill it,
+    and drop messages on a minority's links; acknowledged appends all survive."""
+    spec = rig.spec(
+        "leader-follower",
+        seed=0,
+        nemesis=["partition-primary", "kill-primary", "loss"],
+        workload_options={"mode": "append"},
+    )
+    v = rig.verdicts(spec)
+    assert v["anomalies"]["convergence"] == []
+    for guarantee in sorted(SYSTEMS["leader-follower"].claims & CHECKED - {"linearizable"}):
+        assert v[guarantee] is True, (guarantee, v)
+
+
+def test_killing_the_async_leader_loses_acknowledged_writes(rig: Rig) -> None:
+    spec = rig.spec(
+        "leader-follower-async-failover",
+        seed=0,
+        nemesis=["partition-primary", "kill-primary", "loss"],
+        workload_options={"mode": "append"},
+    )
+    assert "lost-writes" in rig.verdicts(spec)["anomalies"]["convergence"]
+
+
 @pytest.mark.parametrize(("system", "seed", "options"), SAFE)
 def test_claimed_guarantees_hold_under_faults(
     rig: Rig, system: str, seed: int, options: dict[str, Any]
