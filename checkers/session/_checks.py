@@ -51,6 +51,7 @@ from checkers.session._tally import (
 def read_your_writes(facts: Facts, tally: Tally) -> None:
     for process, txns in facts.parsed.by_process.items():
         mine: dict[Any, list[tuple[Any, Txn]]] = {}
+        need: dict[Any, float] = {}  # append key -> prefix length holding all own appends
         for t in txns:
             tally.tick()
             for key, obs in t.reads.items():
@@ -58,11 +59,23 @@ def read_your_writes(facts: Facts, tally: Tally) -> None:
                 if not ws:
                     continue
                 k = facts.keys.get(key)
-                for w, wt in ws if k is not None and k.append else ws[-1:]:
-                    _ryw_one(facts, tally, process, key, obs, t, w, wt)
+                if k is None or not k.append:
+                    _ryw_one(facts, tally, process, key, obs, t, *ws[-1])
+                elif isinstance(obs, int) and need[key] <= obs:
+                    tally.evidence[APPEND] += 1  # the prefix read holds every own append
+                else:
+                    for w, wt in ws:
+                        _ryw_one(facts, tally, process, key, obs, t, w, wt)
             if t.ok:
                 for key, value, _ in t.writes:
                     mine.setdefault(key, []).append((value, t))
+                    k = facts.keys[key]
+                    if k.append:
+                        at = k.gidx.get(value)
+                        need[key] = max(need.get(key, 0), INF if at is None else at + 1)
+
+
+INF = float("inf")
 
 
 def _ryw_one(
