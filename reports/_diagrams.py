@@ -28,7 +28,7 @@ from typing import Any
 
 from markupsafe import Markup
 
-from reports._graphs import _arrowhead
+from reports._graphs import _arrowhead, _cut
 from reports._history import HistoryView, Pair, key_of, short
 from reports._svg import OUTCOME_COLORS, duration, el, svg, text, title
 
@@ -179,14 +179,28 @@ def message_diagram(log: MessageLog, around: list[Pair], t0: int) -> tuple[Marku
     lo = min(q.start for q in around)
     hi = max(max(q.end, q.start) for q in around)
     pad = max((hi - lo) // 10, 1_000_000)
-    lo, hi = lo - pad, hi + pad
+    return window_diagram(log, lo - pad, hi + pad, t0, around)
+
+
+def window_diagram(
+    log: MessageLog,
+    lo: int,
+    hi: int,
+    t0: int,
+    around: list[Pair] | None = None,
+    rules: list[tuple[int, str]] | None = None,
+) -> tuple[Markup, int, int] | None:
+    """``(svg, shown, in window)`` for the messages sent or received in ``[lo, hi]``; the
+    ``around`` ops and the ``rules`` ``(time, label)`` are marked as horizontal rules."""
+    around = around or []
     inside = log.window(lo, hi)
     if not inside:
         return None
     mid = (lo + hi) / 2
     ranked = sorted(inside, key=lambda m: (_rank(m, around), abs(_t(m.get("sent")) - mid)))
     shown = sorted(ranked[:MSG_MAX], key=lambda m: _t(m.get("sent")))
-    return _draw_messages(shown, around, t0), len(shown), len(inside)
+    marks = [(t, label) for t, label in rules or [] if lo <= t <= hi]
+    return _draw_messages(shown, around, t0, marks), len(shown), len(inside)
 
 
 def _rank(m: dict[str, Any], around: list[Pair]) -> int:
@@ -206,11 +220,14 @@ def _in(m: dict[str, Any], lo: int, hi: int) -> bool:
     return lo <= _t(m.get("sent")) <= hi or lo <= _t(m.get("at")) <= hi
 
 
-def _draw_messages(msgs: list[dict[str, Any]], around: list[Pair], t0: int) -> Markup:
+def _draw_messages(
+    msgs: list[dict[str, Any]], around: list[Pair], t0: int, rules: list[tuple[int, str]]
+) -> Markup:
     nodes = sorted({str(m.get(k)) for m in msgs for k in ("src", "dst")},
                    key=lambda s: (not s.startswith("n"), len(s), s))  # fmt: skip
     times = [_t(m.get(k)) for m in msgs for k in ("sent", "at") if _t(m.get(k)) >= 0]
     times += [q.start for q in around] + [q.end for q in around if q.end >= 0]
+    times += [t for t, _ in rules]
     lo, hi = min(times), max(times)
     gap = max(90, min(150, 860 // max(1, len(nodes))))
     left, top = 150, 30
@@ -230,6 +247,11 @@ def _draw_messages(msgs: list[dict[str, Any]], around: list[Pair], t0: int) -> M
         body += _op_rule(q, q.start, y(q.start), "invoked", t0, width)
         if q.end >= 0:
             body += _op_rule(q, q.end, y(q.end), q.outcome, t0, width)
+    for t, label in rules:
+        tip = f"{label} at {duration(t - t0)}"
+        body.append(el("line", title(tip), x1=4.0, x2=float(width - 10), y1=y(t), y2=y(t),
+                       stroke="#b03a2e", class_="oprule"))  # fmt: skip
+        body.append(text(4, y(t) - 2, _cut(tip, 40), fill="#b03a2e", class_="tl small"))
     labels = len(msgs) <= 60
     for m in msgs:
         body.append(_message(m, xs, y, t0, labels, mine=_rank(m, around) == 0))

@@ -24,7 +24,7 @@ import jinja2
 from markupsafe import Markup
 
 from reports import _anomalies as an
-from reports._diagrams import MessageLog, linear_view, message_diagram
+from reports._diagrams import MessageLog, linear_view, message_diagram, window_diagram
 from reports._graphs import lattice_svg
 from reports._history import analyse, latency_table, series, timeline_data
 from reports._load import REPORT, RunFiles, load_run
@@ -40,6 +40,8 @@ from reports._svg import (
 #: The first ops a witness names (the op that cannot be placed, the cycle's txns) frame
 #: its message diagram.
 MSG_AROUND = 4
+#: The Network section's diagram: this long before and after the first fault (ns).
+NETWORK_BEFORE, NETWORK_AFTER = 5_000_000, 20_000_000
 
 
 @cache
@@ -123,6 +125,7 @@ def run_context(run: RunFiles) -> dict[str, Any]:
         "t0": view.t0,
         "logical": view.logical,
         "messages": _message_summary(run.messages),
+        "network_diagram": _network_diagram(log, view),
         "generated": time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime()),
     }
 
@@ -133,6 +136,16 @@ def _decorate(w: an.WitnessView, raw: Any, log: MessageLog | None, view: Any) ->
     if log is not None:
         around = [view.by_index[i] for i in w.op_indices[:MSG_AROUND] if i in view.by_index]
         w.messages = message_diagram(log, around, view.t0)
+
+
+def _network_diagram(log: MessageLog | None, view: Any) -> Any:
+    """Messages around the first fault (or the start): what the network did when it hit."""
+    if log is None or not log.messages:
+        return None
+    start = view.bands[0].start if view.bands else view.t0
+    rules = [(b.start, f"{b.kind} begins") for b in view.bands]
+    rules += [(b.end, f"{b.kind} ends") for b in view.bands if b.end > b.start]
+    return window_diagram(log, start - NETWORK_BEFORE, start + NETWORK_AFTER, view.t0, [], rules)
 
 
 def _title(spec: dict[str, Any], run: RunFiles) -> str:

@@ -118,7 +118,9 @@ def test_data_cannot_close_the_script_element(tmp_path: Path, samples) -> None:
 def test_messages_are_drawn_around_anomalies(small_run: Path) -> None:
     html = render_run(small_run).read_text()
     assert html.count('class="lamport"') >= 3
-    assert 'id="network"' in html
+    network = html[html.index('<section id="network">') :]
+    assert 'class="lamport"' in network[: network.index("</section>")]
+    assert "Messages around the first fault (start-partition" in network
 
 
 def test_no_messages_file_means_no_network_section(tmp_path: Path, samples) -> None:
