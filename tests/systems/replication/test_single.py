@@ -222,3 +222,38 @@ def test_reading_from_the_leader_for_a_while_fails_when_lag_outlasts_the_window(
         system_options={"ryw_window_ms": 100},
     )
     assert rig.verdicts(spec)["read-your-writes"] is False
+
+
+def test_careless_failover_splits_the_brain(rig: Rig) -> None:
+    """Careless failover: a cut-off leader and its replacement both acknowledge writes; on
+    healing one leader is left and the other side's acknowledged write is gone."""
+
+    async def script(world: Any, call: Any) -> dict[str, Any]:
+        system = SYSTEMS["leader-follower-careless-failover"].build({"replication": "async"})
+        assert isinstance(system, Primaries)
+        await trio.sleep(1.0)
+        (old,) = system.primaries(world)
+        others = [n for n in world.nodes if n != old]
+        world.network.partition({old: set(others), **{n: {old} for n in others}})
+        await trio.sleep(1.5)
+        leaders = system.primaries(world)
+        (new,) = [n for n in leaders if n != old]
+        acks = [
+            (await call(old, _request("write", "k", "old-side")))["type"],
+            (await call(new, _request("write", "k", "new-side")))["type"],
+        ]
+        world.network.heal()
+        await trio.sleep(1.0)
+        values = {(await call(n, {"type": "local-read", "key": "k"}))["value"] for n in world.nodes}
+        return {
+            "leaders": leaders,
+            "acks": acks,
+            "after": system.primaries(world),
+            "values": values,
+        }
+
+    out = rig.scenario("leader-follower-careless-failover", {"replication": "async"}, script)
+    assert len(out["leaders"]) == 2  # split brain
+    assert out["acks"] == ["ok", "ok"]
+    assert len(out["after"]) == 1
+    assert out["values"] == {"new-side"}  # the old leader's acknowledged write is lost
