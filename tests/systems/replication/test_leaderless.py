@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+import trio
 
 from ddialab.history import History
 from ddialab.runner import simulate
@@ -133,3 +134,42 @@ def test_lww_with_skewed_clocks_loses_updates(rig: Rig) -> None:
 def test_lww_without_skew_keeps_the_last_write(rig: Rig) -> None:
     h = simulate(rig.spec("leaderless-lww", seed=0, nemesis=[])).history
     assert lost_updates(h) == []
+
+
+def test_sloppy_quorum_hands_hinted_writes_off_to_the_home_replicas(rig: Rig) -> None:
+    async def script(world: Any, call: Any) -> dict[str, Any]:
+        cfg = SYSTEMS["leaderless-sloppy"].build().cfg  # type: ignore[attr-defined]
+        coordinator, *cut = cfg.home("k")
+        fallbacks = [n for n in cfg.ring("k") if n not in cfg.home("k")]
+        others = [n for n in world.nodes if n not in cut]
+        world.network.partition({**{c: set(others) for c in cut}, **{o: set(cut) for o in others}})
+        put = await call(coordinator, {"type": "put", "key": "k", "value": 1})
+        hinted = [sorted(world.host(f).process.hints) for f in fallbacks]
+        world.network.heal()
+        await trio.sleep(1.0)
+        homes = [(await call(n, {"type": "local-read", "key": "k"}))["value"] for n in cut]
+        kept = [("k" in world.host(f).process.data) for f in fallbacks]
+        return {"put": put["type"], "hinted": hinted, "homes": homes, "kept": kept}
+
+    out = rig.scenario("leaderless-sloppy", {}, script)
+    assert out["put"] == "ok"
+    assert sorted(h for hs in out["hinted"] for h, _ in hs) == sorted(
+        SYSTEMS["leaderless-sloppy"].build().cfg.home("k")[1:]  # type: ignore[attr-defined]
+    )
+    assert out["homes"] == [1, 1]
+    assert out["kept"] == [False, False]
+
+
+@pytest.mark.parametrize(("anti_entropy", "expected"), [(True, 1), (False, None)])
+def test_merkle_anti_entropy_repairs_a_replica_nobody_reads(
+    rig: Rig, anti_entropy: bool, expected: Any
+) -> None:
+    async def script(world: Any, call: Any) -> Any:
+        world.network.partition({"n3": {"n1", "n2"}, "n1": {"n3"}, "n2": {"n3"}})
+        assert (await call("n1", {"type": "put", "key": "k", "value": 1}))["type"] == "ok"
+        world.network.heal()
+        await trio.sleep(2.0)
+        return (await call("n3", {"type": "local-read", "key": "k"}))["value"]
+
+    options = {"read_repair": False, "anti_entropy": anti_entropy}
+    assert rig.scenario("leaderless", options, script) == expected
