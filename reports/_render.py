@@ -166,6 +166,12 @@ def _summary(spec: dict[str, Any], run: RunFiles) -> list[tuple[str, Any]]:
     for key in ("system_options", "workload_options"):
         if spec.get(key):
             rows.append((key.replace("_", " "), json.dumps(spec[key], sort_keys=True)))
+    stats = run.test.get("stats")
+    if isinstance(stats, dict):
+        for k, v in sorted(stats.items()):
+            if isinstance(v, dict):
+                v = ", ".join(f"{a} {b}" for a, b in sorted(v.items()))
+            rows.append((str(k).replace("_", " "), v))
     versions = run.test.get("versions")
     if isinstance(versions, dict):
         rows.append(("versions", ", ".join(f"{k} {v}" for k, v in sorted(versions.items()))))
