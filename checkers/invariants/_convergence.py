@@ -19,8 +19,9 @@ Verdict, per key:
 
 For registers the checker does not say which write *should* have won (that needs a version
 order; see the session checker).  ``"unknown"`` when there are no final reads, when a final
-read began before the last nemesis event (the faults had not healed yet), or when
-``options["nodes"]`` names a replica that was never read.
+read began before the last nemesis event (the faults had not healed yet) or before the last
+write finished (the system had not quiesced), or when ``options["nodes"]`` names a replica
+that was never read.
 """
 
 from __future__ import annotations
@@ -47,6 +48,14 @@ def check_convergence(history: History, options: Mapping[str, Any]) -> Result:
             f"final reads began before the last nemesis event (op {last_nemesis}): "
             f"ops {early[:10]}",
             early_final_reads=early,
+        )
+    busy = max((p.op for p in client_pairs(history, WRITE_FS)), default=-1)
+    racing = [p.op for p in finals if p.start < busy]
+    if racing:
+        return unknown_result(
+            f"final reads began before the last write finished (op {busy}): the system had "
+            f"not quiesced; ops {racing[:10]}",
+            racing_final_reads=racing,
         )
     states = _states(finals, keyed)
     missing_nodes = sorted(set(map(str, options.get("nodes") or ())) - {str(n) for n, _ in states})

@@ -88,3 +88,12 @@ def test_durable_append_missing_after_crash_reported_once():
     b.read(1, "l", [])
     r = check_durability(b.history(), {})
     assert [w["value"] for w in r["anomalies"]["lost-durable-writes"]] == [7]
+
+
+def test_final_reads_racing_writes_are_unknown():
+    b = HistoryBuilder()
+    b.invoke(0, "append", ["x", 1])
+    b.op(9, "final-read", ["x", None], result=["x", []], node="n1")
+    b.complete(0, "append", ["x", 1])
+    r = check_convergence(b.history(), {})
+    assert r["valid"] == "unknown" and "quiesced" in r["reason"]
