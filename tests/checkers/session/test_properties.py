@@ -52,3 +52,26 @@ def test_never_raises_and_result_is_well_formed(h):
 def test_simulated_linearizable_histories_always_pass(seed, mode):
     r = check(linearizable_history(seed, n_ops=60, processes=3, keys=2, mode=mode), {})
     assert r["valid"] is True
+
+
+@given(st.integers(0, 10_000), st.data())
+def test_a_stale_read_injected_into_a_linearizable_history_is_caught(seed, data):
+    h = linearizable_history(seed, n_ops=80, processes=3, keys=2, mode="register")
+    written: dict[tuple[object, object], int] = {}  # (process, key) -> version written
+    candidates = []
+    for op in h:
+        if op.type != "ok" or op.f not in ("read", "write"):
+            continue
+        key, version = op.value[0], op.extra["version"]
+        if op.f == "write":
+            written[(op.process, key)] = version
+        elif written.get((op.process, key), 0) > 0:
+            candidates.append(op)
+    if not candidates:
+        return
+    stale = data.draw(st.sampled_from(candidates))
+    stale.value = [stale.value[0], None]  # back to the initial state...
+    stale.extra["version"] = 0  # ...as the system itself reports
+    r = check(h, {})
+    assert r["valid"] is False
+    assert "read-your-writes" in r["anomaly_types"]
