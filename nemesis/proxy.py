@@ -111,16 +111,16 @@ class Link:
             _rst(client)
             await client.aclose()
             return
-        with trio.CancelScope() as scope:
-            entry = (scope, client, server)
-            self._open.add(entry)
-            try:
+        try:
+            with trio.CancelScope() as scope:
+                entry = (scope, client, server)
+                self._open.add(entry)
                 async with trio.open_nursery() as nursery:
                     nursery.start_soon(self._pump, client, server, self.up)
                     nursery.start_soon(self._pump, server, client, self.down)
-            finally:
-                self._open.discard(entry)
-        await _close(client, server)
+        finally:
+            self._open.discard(entry)
+            await _close(client, server)
 
     async def _pump(self, src: trio.SocketStream, dst: trio.SocketStream, d: Direction) -> None:
         try:
@@ -138,8 +138,8 @@ class Link:
                     await trio.sleep(d.latency_s)
                 if d.bandwidth_bps:
                     await trio.sleep(len(data) / d.bandwidth_bps)
-                await dst.send_all(data)
                 d.forwarded += len(data)
+                await dst.send_all(data)
         except (trio.BrokenResourceError, trio.ClosedResourceError):
             return
 
@@ -181,9 +181,7 @@ class FaultProxy:
     def link(self, name: str) -> Link:
         return self.links[name]
 
-    def partition(
-        self, names: list[str], direction: str = "both", mode: str = "blackhole"
-    ) -> None:
+    def partition(self, names: list[str], direction: str = "both", mode: str = "blackhole") -> None:
         for n in names:
             self.links[n].partition(direction, mode)
 

@@ -144,3 +144,58 @@ def test_composed_schedules_interleave_without_colliding() -> None:
     starts = [t for t, f in faults if f == "start-partition"]
     kills = [t for t, f in faults if f == "kill"]
     assert not set(starts) & set(kills)
+
+
+class FiveWithLeader(FiveNodes):
+    def primaries(self, world: Any) -> list[str]:
+        return ["n3"]
+
+
+def test_one_way_partitions_are_asymmetric() -> None:
+    g = grudge_for("one-way", NODES, random.Random(4))
+    [deaf] = g
+    assert g[deaf] == set(NODES) - {deaf}  # it drops everyone's messages; nobody drops its
+    out = grudge_for("one-way-out", NODES, random.Random(4))
+    assert all(cut == {deaf} for cut in out.values()) and deaf not in out
+
+
+def test_isolate_primary_targets_the_leader() -> None:
+    world, system = _world(), FiveWithLeader()
+    nem = PartitionNemesis()
+    nem.setup(world, system)
+    out = nem.invoke(world, system, {"f": "start-partition", "value": "isolate-primary"})
+    assert out["value"] == {"kind": "isolate-primary", "isolated": ["n3"]}
+    assert len(pick_nodes(world, system, random.Random(1), "primaries")) == 1
+
+
+def test_fault_completions_replay_as_explicit_values() -> None:
+    world, system = _world(), FiveNodes()
+    nem = PartitionNemesis()
+    nem.setup(world, system)
+    first = nem.invoke(world, system, {"f": "start-partition", "value": "majorities-ring"})
+    grudge = dict(world.network.grudge)
+    nem.invoke(world, system, {"f": "stop-partition"})
+    again = nem.invoke(world, system, {"f": "start-partition", "value": first["value"]})
+    assert again["value"] == first["value"] and world.network.grudge == grudge
+
+
+def test_torn_kill_and_set_clock() -> None:
+    async def main() -> tuple[Any, int]:
+        world, system = _world(), FiveNodes()
+        kill, clock = KillNemesis(), ClockNemesis()
+        kill.setup(world, system)
+        clock.setup(world, system)
+        out = kill.invoke(world, system, {"f": "kill", "value": {"nodes": ["n1"], "torn": True}})
+        clock.invoke(world, system, {"f": "set-clock", "value": {"n2": 9}})
+        clock.invoke(world, system, {"f": "set-clock", "value": {"n2": 4}})
+        return out["value"], world.host("n2").clock.skew_ns()
+
+    assert run_simulated(main, seed=1) == ({"nodes": ["n1"], "torn": True}, 4)
+
+
+def test_compose_shares_one_nemesis_per_class() -> None:
+    package = build_nemesis(["kill", "kill-primary", "mix"], TestSpec())
+    assert isinstance(package.nemesis, ComposedNemesis)
+    kinds = [type(n).__name__ for n in package.nemesis.nemeses]
+    assert len(kinds) == len(set(kinds))
+    assert len({op["f"] for op in package.final_ops}) == len(package.final_ops)

@@ -1,0 +1,67 @@
+"""Delta debugging and ``ddialab shrink``."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from ddialab._cli_shrink import shrink_run
+from ddialab.cli import main
+from ddialab.runner import TestSpec, run
+from nemesis import ddmin
+
+
+@given(st.integers(1, 40), st.sets(st.integers(0, 39), max_size=4))
+def test_ddmin_finds_exactly_the_needed_items(n: int, needed: set[int]) -> None:
+    needed = {i for i in needed if i < n}
+    calls: list[int] = []
+
+    def fails(xs: list[int]) -> bool:
+        calls.append(1)
+        return needed <= set(xs)
+
+    assert ddmin(list(range(n)), fails) == sorted(needed)
+
+
+def test_ddmin_respects_its_budget() -> None:
+    calls: list[int] = []
+
+    def fails(xs: list[int]) -> bool:
+        calls.append(1)
+        return 7 in xs
+
+    ddmin(list(range(100)), fails, budget=3)
+    assert len(calls) == 3
+
+
+def _failing_run(tmp_path: Path) -> str:
+    spec = TestSpec(system="single-node-ack-before-fsync", nemesis=["kill"], seed=1, time_limit=6)
+    result = run(spec, out=str(tmp_path / "orig"))
+    assert result.valid is False
+    return result.run_dir
+
+
+def test_shrink_keeps_the_anomaly_and_is_deterministic(tmp_path: Path) -> None:
+    src = _failing_run(tmp_path)
+    one = shrink_run(src, out=str(tmp_path / "s1"), max_runs=25)
+    assert one["reproduced"] and one["anomaly"] == "nonlinearizable"
+    before, after = one["before"], one["after"]
+    assert after["ops"] < before["ops"] and after["faults"] <= before["faults"]
+    assert after["time_limit"] <= before["time_limit"]
+    assert (tmp_path / "s1" / "report.html").exists()
+    results = json.loads((tmp_path / "s1" / "results.json").read_text())
+    assert results["valid"] is False
+    two = shrink_run(src, out=str(tmp_path / "s2"), max_runs=25)
+    assert {**two, "run_dir": None} == {**one, "run_dir": None}
+    h1 = (tmp_path / "s1" / "history.jsonl").read_text()
+    assert h1 == (tmp_path / "s2" / "history.jsonl").read_text()
+
+
+def test_shrink_cli_refuses_a_valid_run(tmp_path: Path, capsys: Any) -> None:
+    result = run(TestSpec(time_limit=1), out=str(tmp_path / "ok"))
+    assert main(["shrink", result.run_dir]) == 2
+    assert "nothing to shrink" in capsys.readouterr().err

@@ -1,0 +1,52 @@
+"""The hypothesis strategies users get: schedules, test specs, valid/anomalous histories."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hypothesis import given, settings
+
+from checkers import get_checker
+from ddialab.runner import TestSpec, simulate
+from nemesis import HEAL_FS, build_nemesis, parse_schedule
+from nemesis.strategies import anomalous_histories, schedules, test_specs, valid_histories
+
+LINEARIZABLE = {"model": "cas-register", "independent": True, "init": None}
+
+
+@given(schedules(["n1", "n2", "n3"], time_limit_s=3))
+def test_schedules_are_valid_and_heal_every_fault(schedule: dict[str, Any]) -> None:
+    events = parse_schedule(schedule)
+    assert events == schedule["events"]
+    faults = [e for e in events if e["f"] not in HEAL_FS]
+    assert len(faults) * 2 == len(events)
+    spec = TestSpec(system="leader-follower", schedule=schedule)
+    assert build_nemesis([], spec).nemesis.fs >= {e["f"] for e in events}
+
+
+@settings(max_examples=4)
+@given(test_specs(systems=["single-node", "leader-follower"], max_time_s=2))
+def test_specs_run(spec: TestSpec) -> None:
+    h = simulate(spec).history
+    assert len(h.nemesis_ops()) >= 2 * len(spec.schedule["events"])  # type: ignore[index]
+
+
+@settings(max_examples=10)
+@given(valid_histories())
+def test_valid_histories_are_linearizable(history: Any) -> None:
+    assert get_checker("linearizable")(history, LINEARIZABLE)["valid"] is True
+
+
+@settings(max_examples=10)
+@given(anomalous_histories())
+def test_elle_anomalies_are_found(pair: tuple[Any, set[str]]) -> None:
+    history, expected = pair
+    found = set(get_checker("elle")(history, {})["anomaly_types"])
+    assert expected <= found
+
+
+@settings(max_examples=10)
+@given(anomalous_histories("session"))
+def test_session_anomalies_are_found(pair: tuple[Any, set[str]]) -> None:
+    history, expected = pair
+    assert expected <= set(get_checker("session")(history, {})["anomaly_types"])
