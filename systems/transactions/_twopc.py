@@ -120,7 +120,7 @@ class Participant:
         elif kind in ("commit", "abort", "decision"):
             decision = body.get("decision", kind)
             self._complete(rt, txn, decision == "commit")
-            rt.send(msg.src, {"type": "ack", "txn": txn})
+            rt.reply(msg, {"type": "ack", "txn": txn})
         elif kind == "inspect":
             rt.reply(msg, ok(self._inspect()))
         else:
@@ -136,19 +136,19 @@ class Participant:
         if branch.prepared or not self.locks.try_acquire(txn, k, SHARED if f == "r" else EXCLUSIVE):
             if not branch.prepared:
                 self._drop(txn)
-            rt.send(msg.src, {**reply, "type": "op-failed", "code": "lock-conflict"})
+            rt.reply(msg, {**reply, "type": "op-failed", "code": "lock-conflict"})
             return
         if f == "r":
             value = branch.writes.get(k, self.data.get(k))
         else:
             branch.writes[k] = apply_mop(branch.writes.get(k, self.data.get(k)), f, v)
             value = v
-        rt.send(msg.src, {**reply, "value": [f, k, value]})
+        rt.reply(msg, {**reply, "value": [f, k, value]})
 
     def _prepare(self, rt: Runtime, msg: Message, txn: str) -> None:
         branch = self.branches.get(txn)
         if branch is None:
-            rt.send(msg.src, {"type": "vote", "txn": txn, "yes": False})
+            rt.reply(msg, {"type": "vote", "txn": txn, "yes": False})
             return
         if not branch.prepared:
             held = [[k, self.locks.mode(txn, k)] for k in self.locks.held.get(txn, ())]
@@ -156,7 +156,7 @@ class Participant:
             _append(rt, PLOG, {"kind": "prepare", "txn": txn, "writes": writes, "locks": held})
             branch.prepared = True
             rt.set_timer(self.status_interval_ns, "in-doubt", txn)
-        rt.send(msg.src, {"type": "vote", "txn": txn, "yes": True})
+        rt.reply(msg, {"type": "vote", "txn": txn, "yes": True})
 
     def _complete(self, rt: Runtime, txn: str, commit: bool) -> None:
         branch = self.branches.get(txn)
@@ -175,7 +175,7 @@ class Participant:
     def _inspect(self) -> dict[str, Any]:
         return {
             "in_doubt": self.in_doubt(),
-            "locks": {k: locks.holders for k, locks in self.locks.keys.items()},
+            "locks": {k: dict(locks.holders) for k, locks in self.locks.keys.items()},
             "data": dict(self.data),
         }
 
