@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from reports._diagrams import MessageLog, _fit, _in
 
-MESSAGE = st.fixed_dictionaries(
-    {"id": st.integers(0, 100), "src": st.sampled_from(["n1", "c0"]),
-     "dst": st.sampled_from(["n2", "c1"]), "sent": st.integers(0, 1000),
-     "outcome": st.sampled_from(["delivered", "lost"])},
-).flatmap(lambda m: st.builds(lambda at: {**m, "at": at},
-                              st.none() | st.integers(m["sent"], m["sent"] + 300)))  # fmt: skip
+MESSAGE = st.builds(
+    lambda i, src, dst, sent, transit, lost: {
+        "id": i, "src": src, "dst": dst, "sent": sent,
+        "at": None if transit is None else sent + transit,
+        "outcome": "lost" if lost else "delivered",
+    },
+    st.integers(0, 100), st.sampled_from(["n1", "c0"]), st.sampled_from(["n2", "c1"]),
+    st.integers(0, 1000), st.none() | st.integers(0, 300), st.booleans(),
+)  # fmt: skip
 
 
+@settings(max_examples=60)
 @given(st.lists(MESSAGE, max_size=40), st.integers(0, 1300), st.integers(0, 400))
 def test_message_window_is_the_brute_force_filter(messages: list, lo: int, width: int) -> None:
     log = MessageLog(messages)
