@@ -42,6 +42,7 @@ from systems.storage._disk import Disk
 from systems.storage._encoding import Field, decode, encode, schema
 from systems.storage._errors import CorruptionError
 from systems.storage._record import (
+    HEADER,
     Scan,
     entry_bytes,
     frame,
@@ -220,12 +221,14 @@ class Bitcask:
         return True
 
     def _frames(self, f: SegFile) -> list[tuple[int, bytes, bytes | None, int]]:
-        out = []
-        data = self.disk.read(f.name)
-        for off, k, v in iter_entries(scan_file(self.disk, f.name, repair=False)):
-            _, end = unframe(data, off)
-            out.append((off, k, v, end - off))
-        return out
+        frames = scan_file(self.disk, f.name, repair=False)
+        sizes = {off: HEADER.size + len(payload) for off, payload in frames}
+        return [(off, k, v, sizes[off]) for off, k, v in iter_entries(frames)]
+
+    def _raw_entry(self, loc: Loc) -> bytes:
+        """The checksummed payload at ``loc``, copied as is (no re-encoding)."""
+        payload, _ = unframe(self.disk.read(*loc))
+        return payload
 
     def _copy(self) -> None:
         m = self.merge
@@ -233,7 +236,7 @@ class Bitcask:
         base = self.disk.size("merge.tmp") if self.disk.exists("merge.tmp") else 0
         buf = bytearray()
         for k, v, loc in m.keep[m.done : m.done + self.merge_batch]:
-            data = frame(entry_bytes(k, v))
+            data = frame(entry_bytes(k, v) if v is None else self._raw_entry(loc))
             m.placed.append((k, v, loc, (m.output.name, base + len(buf), len(data))))
             buf += data
         self.disk.append("merge.tmp", bytes(buf))
@@ -245,10 +248,12 @@ class Bitcask:
         if not self.disk.exists("merge.tmp"):
             self.disk.write("merge.tmp", 0, b"")
         self.disk.fsync("merge.tmp")
+        hints = bytearray()
         for k, v, _, (_, off, n) in m.placed:
             rec = {"key": k, "offset": off, "length": n, "tombstone": v is None}
-            self.disk.append("hint.tmp", frame(encode(HINT, rec)))
+            hints += frame(encode(HINT, rec))
         if m.placed:
+            self.disk.append("hint.tmp", bytes(hints))
             self.disk.fsync("hint.tmp")
         self.disk.rename("merge.tmp", m.output.name)
         if m.placed:
