@@ -154,7 +154,8 @@ def _entries() -> list[NemesisEntry]:
          DiskNemesis, {"f": "lose-unsynced", "value": "one"}),
         ("disk-torn", "power-cut a node with a torn final write, restart at once",
          DiskNemesis, {"f": "torn-crash", "value": "one"}),
-        ("bitflip", "flip a bit in a random file of a random node", DiskNemesis,
+        ("bitflip", "flip a bit in a random file of a random node (bitflip:FILE: in files "
+         "named FILE...)", DiskNemesis,
          {"f": "flip-bit"}),
     ]  # fmt: skip
     for target, what in [("minority", "a minority"), ("majority", "a majority"),
@@ -181,10 +182,14 @@ NEMESES: dict[str, NemesisEntry] = {e.name: e for e in _entries()}
 def _named_packages(names: Sequence[str], spec: Any) -> list[NemesisPackage]:
     packages = []
     for i, name in enumerate(names):
-        entry = NEMESES.get(name)
-        if entry is None:
+        base, _, arg = name.partition(":")
+        entry = NEMESES.get(base)
+        if entry is None or (arg and base != "bitflip"):
             raise UsageError(f"unknown nemesis {name!r}; known: {', '.join(NEMESES)}")
         package = entry.build(spec)
+        if arg:  # bitflip:FILE flips bits in files whose name starts with FILE
+            fault = {"f": "flip-bit", "value": {"file": arg}}
+            package = _package(name, DiskNemesis, fault)(spec)
         if isinstance(package.generator, Alternate):
             package.generator = replace(package.generator, offset=i / len(names))
         packages.append(package)

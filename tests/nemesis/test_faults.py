@@ -199,3 +199,10 @@ def test_compose_shares_one_nemesis_per_class() -> None:
     kinds = [type(n).__name__ for n in package.nemesis.nemeses]
     assert len(kinds) == len(set(kinds))
     assert len({op["f"] for op in package.final_ops}) == len(package.final_ops)
+
+
+def test_bitflip_takes_a_file_name_and_only_it_takes_an_argument() -> None:
+    package = build_nemesis(["bitflip:wal"], TestSpec())
+    assert package.generator.ops == ({"f": "flip-bit", "value": {"file": "wal"}},)
+    with pytest.raises(UsageError, match="unknown nemesis"):
+        build_nemesis(["kill:n1"], TestSpec())
