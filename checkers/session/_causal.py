@@ -278,10 +278,17 @@ def _judged_one(deps: Deps, tally: Tally, k1: Any, obs: Any, d: Dep, t: Txn, rep
 
 
 def _judged_prefix(
-    deps: Deps, tally: Tally, where: Any, obs: Any, rec: Rec, t: Txn, report: Any
+    deps: Deps,
+    tally: Tally,
+    where: Any,
+    obs: Any,
+    rec: Rec,
+    t: Txn,
+    report: Any,
+    judged: Any = None,
 ) -> None:
     verb, k2f, k1 = where
-    res, ev, d = deps.judge_prefix(verb, k2f, k1, obs, rec)
+    res, ev, d = judged or deps.judge_prefix(verb, k2f, k1, obs, rec)
     tally.evidence[ev] += 1
     if d is None:
         return
@@ -377,11 +384,13 @@ def _cp_read(deps: Deps, tally: Tally, reader: Any, t: Txn, k1: Any, obs: Any, s
                 rec = deps.prefix(verb, k2f, k1, n)
                 if rec is None:
                     continue
-                res, _, d = deps.judge_prefix(verb, k2f, k1, obs, rec)
+                judged = deps.judge_prefix(verb, k2f, k1, obs, rec)
+                res, _, d = judged
                 if res is False and d is not None and d.writer.process == reader:
                     _cp_others(deps, tally, reader, t, (verb, k2f, k1, n), obs, by)
                 else:
-                    _judged_prefix(deps, tally, (verb, k2f, k1), obs, rec, t, _cp(reader, t, by))
+                    report = _cp(reader, t, by)
+                    _judged_prefix(deps, tally, (verb, k2f, k1), obs, rec, t, report, judged)
 
 
 def _cp_others(
