@@ -285,8 +285,21 @@ def key_of(value: Any) -> Any:
     return None
 
 
+_TEXTS: dict[tuple, str] = {}  # memo: histories repeat small values ([key, v]) endlessly
+_FLAT = (int, str, type(None))
+
+
 def _pair_text(p: Pair) -> str:
-    text = "" if p.value is None else short(p.value)
+    value = p.value
+    if value is None:
+        text = ""
+    elif isinstance(value, list) and len(value) <= 4 and all(type(x) in _FLAT for x in value):
+        key = tuple(value)
+        text = _TEXTS.get(key) or _TEXTS.setdefault(key, short(value))
+        if len(_TEXTS) > 100_000:
+            _TEXTS.clear()
+    else:
+        text = short(value)
     return f"{text} ({short(p.error, 30)})" if p.error is not None else text
 
 
