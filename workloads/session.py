@@ -8,6 +8,10 @@ Two modes serve CRDTs: ``"set"`` writes are ``add`` ops (unique elements; reads 
 sorted elements), ``"counter"`` writes are ``incr`` ops by a small nonzero int (reads
 return the total; the convergence checker compares totals as plain values).
 
+Each op goes to a random free client process (``options["spread"]``, default on), so every
+session gets work and sessions interleave; otherwise the runner hands most ops to the
+lowest free process whenever ops complete quickly.
+
 Where a read is served is the *system's* business (its read-routing option); the workload
 only issues ops.  After the faults heal, the final phase reads every key from every
 replica: ``{"f": "final-read", "value": [key, None], "replica": i}`` for ``i`` in
@@ -25,11 +29,12 @@ import random
 from collections.abc import Mapping
 from typing import Any
 
+from ddialab.history import NEMESIS
 from workloads._protocol import CheckerSpec, Workload
 from workloads.text import WORKLOAD as TEXT
 
 WRITE_FS = {"write": "write", "append": "append", "set": "add", "counter": "incr"}
-DEFAULTS = {"keys": 3, "read_ratio": 0.6, "mode": "write", "replicas": 5}
+DEFAULTS = {"keys": 3, "read_ratio": 0.6, "mode": "write", "replicas": 5, "spread": True}
 
 
 def generator(rng: random.Random, options: Mapping[str, Any]) -> Any:
@@ -39,13 +44,20 @@ def generator(rng: random.Random, options: Mapping[str, Any]) -> Any:
     write_f = WRITE_FS.get(mode, "write")
     counters = {k: itertools.count(1) for k in range(keys)}
 
-    def next_op() -> dict[str, Any]:
+    spread = bool(options.get("spread", DEFAULTS["spread"]))
+
+    def next_op(ctx: Any) -> dict[str, Any]:
         k = rng.randrange(keys)
         if rng.random() < read_ratio:
-            return {"f": "read", "value": [k, None]}
-        if mode == "counter":
-            return {"f": write_f, "value": [k, rng.choice([-1, 1, 2])]}
-        return {"f": write_f, "value": [k, next(counters[k])]}
+            op: dict[str, Any] = {"f": "read", "value": [k, None]}
+        elif mode == "counter":
+            op = {"f": write_f, "value": [k, rng.choice([-1, 1, 2])]}
+        else:
+            op = {"f": write_f, "value": [k, next(counters[k])]}
+        free = [p for p in ctx.free_processes() if p != NEMESIS] if spread else []
+        if free:
+            op["process"] = rng.choice(free)
+        return op
 
     return next_op
 

@@ -9,9 +9,21 @@ from workloads import get_workload
 from workloads.session import final_generator, generator
 
 
+class _Ctx:
+    """Just what the generator asks of a context: the free processes."""
+
+    def free_processes(self) -> list[Any]:
+        return [0, 1, 2, "nemesis"]
+
+
 def _ops(options: dict[str, Any], n: int = 200) -> list[dict[str, Any]]:
     make = generator(random.Random(1), options)
-    return [make() for _ in range(n)]
+    return [make(_Ctx()) for _ in range(n)]
+
+
+def test_ops_go_to_random_free_client_processes() -> None:
+    assert {op["process"] for op in _ops({})} == {0, 1, 2}
+    assert all("process" not in op for op in _ops({"spread": False}))
 
 
 def test_writes_are_unique_per_key() -> None:
