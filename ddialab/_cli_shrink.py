@@ -9,11 +9,13 @@ reports the target anomaly type (by default the first one the original run repor
 The search is greedy and deterministic -- no wall clock, no randomness of its own -- so
 the same run directory always shrinks to the same result:
 
-1. time: bisect the main phase's ``time_limit`` (faults after it are dropped);
+1. time: bisect the main phase's ``time_limit`` (faults after it are dropped), then
+   bisect a shift of every fault (and the end) towards the start of the run;
 2. faults: delta debugging (``nemesis.ddmin``) over fault units (a fault and the heals
    that follow it);
 3. concurrency: the lowest client count that still fails;
-4. rate: halve the client rate while the run still fails (fewer ops);
+4. rate: halve the client rate while the run still fails, then take quarters off (fewer
+   ops);
 
 and again from 1 while a pass made progress, within ``--max-runs`` simulations.  Why
 ddmin rather than hypothesis's shrinker: a candidate costs a whole simulation, and ddmin
@@ -86,6 +88,7 @@ class Shrinker:
         while True:
             before = spec
             spec = self.shrink_time(spec)
+            spec = self.shrink_shift(spec)
             spec = self.shrink_faults(spec)
             spec = self.shrink_concurrency(spec)
             spec = self.shrink_rate(spec)
@@ -101,6 +104,19 @@ class Shrinker:
                 lo = mid
             else:
                 spec, hi = cand, mid
+        return spec
+
+    def shrink_shift(self, spec: TestSpec) -> TestSpec:
+        """Move every fault earlier, and the end with them: less time before the fault."""
+        events = events_of(spec)
+        lo, hi = 0.0, round(events[0]["time_ns"] / 1e9, 2) if events else 0.0
+        while hi - lo > 0.1 and self.runs < self.max_runs:
+            mid = round((lo + hi) / 2, 2)
+            cand = self.accept("shift", shifted(spec, mid), spec)
+            if cand is spec:
+                hi = mid
+            else:
+                spec, lo, hi = cand, 0.0, hi - mid
         return spec
 
     def shrink_faults(self, spec: TestSpec) -> TestSpec:
@@ -126,11 +142,13 @@ class Shrinker:
         return spec
 
     def shrink_rate(self, spec: TestSpec) -> TestSpec:
-        while spec.rate / 2 >= 0.5 and self.runs < self.max_runs:
-            cand = self.accept("rate", replace(spec, rate=spec.rate / 2), spec)
-            if cand is spec:
-                break
-            spec = cand
+        for factor in (0.5, 0.75):
+            while spec.rate * factor >= 0.5 and self.runs < self.max_runs:
+                rate = round(spec.rate * factor, 3)
+                cand = self.accept("rate", replace(spec, rate=rate), spec)
+                if cand is spec:
+                    break
+                spec = cand
         return spec
 
 
@@ -147,6 +165,12 @@ def with_time(spec: TestSpec, seconds: float) -> TestSpec:
     return with_events(
         replace(spec, time_limit=seconds), [e for e in events_of(spec) if e["time_ns"] < end]
     )
+
+
+def shifted(spec: TestSpec, seconds: float) -> TestSpec:
+    d = round(seconds * 1e9)
+    events = [{**e, "time_ns": e["time_ns"] - d} for e in events_of(spec)]
+    return with_events(replace(spec, time_limit=round(spec.time_limit - seconds, 2)), events)
 
 
 def dimensions(spec: TestSpec) -> dict[str, Any]:
