@@ -17,6 +17,9 @@ Verdict, per key:
   state (reported by value, with the replicas that lack it);
 * ``unexpected`` -- a final register value nobody wrote, or a set/list element nobody added.
 
+A key with no writes in this vocabulary (say, counter ``incr`` ops) is judged on agreement
+alone.
+
 For registers the checker does not say which write *should* have won (that needs a version
 order; see the session checker).  ``"unknown"`` when there are no final reads, when a final
 read began before the last nemesis event (the faults had not healed yet) or before the last
@@ -124,10 +127,12 @@ def _judge(states: dict[tuple[Any, Any], Any], writes: dict[Any, Any]) -> Result
         by_key.setdefault(key, {})[node] = got
     anomalies: dict[str, list[Any]] = {"divergence": [], "lost-writes": [], "unexpected": []}
     for key, nodes in sorted(by_key.items(), key=lambda kv: repr(kv[0])):
-        w = writes.get(key, {"kind": "write", "acked": {}, "attempted": set()})
-        normal = {n: _normal(w["kind"], s) for n, (s, _) in nodes.items()}
+        w = writes.get(key)
+        normal = {n: _normal(w["kind"] if w else "write", s) for n, (s, _) in nodes.items()}
         if len(set(normal.values())) > 1:
             anomalies["divergence"].append(_divergence(key, nodes))
+        if w is None:
+            continue  # no write in this vocabulary (e.g. counter increments): agreement only
         if w["kind"] in ("append", "add"):
             anomalies["lost-writes"] += _lost(key, w, normal, nodes)
             anomalies["unexpected"] += _unexpected_elements(key, w, normal)

@@ -97,3 +97,13 @@ def test_final_reads_racing_writes_are_unknown():
     b.complete(0, "append", ["x", 1])
     r = check_convergence(b.history(), {})
     assert r["valid"] == "unknown" and "quiesced" in r["reason"]
+
+
+def test_keys_written_outside_the_vocabulary_are_judged_on_agreement_alone():
+    b = HistoryBuilder()
+    b.op(0, "incr", [0, 2])
+    b.op(9, "final-read", [0, None], result=[0, 2], node="n1")
+    b.op(9, "final-read", [0, None], result=[0, 2], node="n2")
+    assert check_convergence(b.history(), {})["valid"] is True
+    b.op(9, "final-read", [0, None], result=[0, 3], node="n3")
+    assert check_convergence(b.history(), {})["anomaly_types"] == ["divergence"]
