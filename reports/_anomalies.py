@@ -182,6 +182,26 @@ def ruled_out(results: dict[str, Any]) -> tuple[set[str], set[str], list[str]]:
     return everything, weakest, off_lattice
 
 
+def checked_models(results: dict[str, Any]) -> dict[str, list[str]]:
+    """Models a checker judged and found no violation of: model -> the checkers' names.
+
+    Elle's ``consistency_model`` when its verdict is valid, ``linearizable`` for a valid
+    linearizability checker, and each session guarantee whose own verdict is ``True``."""
+    out: dict[str, list[str]] = {}
+    for name, r in checker_results(results).items():
+        found: list[Any] = []
+        if r.get("valid") is True and isinstance(r.get("consistency_model"), str):
+            found.append(r["consistency_model"])
+        if r.get("valid") is True and "linearizab" in name:
+            found.append("linearizable")
+        guarantees = r.get("guarantees")
+        if isinstance(guarantees, dict):
+            found += [g for g, v in guarantees.items() if v is True]
+        for m in found:
+            out.setdefault(canonical(str(m)), []).append(name)
+    return out
+
+
 # --- witnesses -----------------------------------------------------------------------
 
 

@@ -266,8 +266,12 @@ def _crossings(layers: list[list[str]]) -> int:
     )
 
 
-def lattice_svg(ruled_out: set[str], weakest: set[str]) -> Markup:
-    """The lattice, with ruled-out models filled; the weakest ruled out are outlined."""
+def lattice_svg(
+    ruled_out: set[str], weakest: set[str], checked: dict[str, list[str]] | None = None
+) -> Markup:
+    """The lattice, with ruled-out models filled (the weakest ruled out darkest) and models
+    checked without a violation outlined in green."""
+    checked = checked or {}
     layers = _layers()
     row_h, width = 58, 1000
     pos: dict[str, tuple[float, float, float]] = {}
@@ -283,8 +287,11 @@ def lattice_svg(ruled_out: set[str], weakest: set[str]) -> Markup:
             body.append(el("line", x1=x0, y1=y0 + 11, x2=x1, y2=y1 - 11, class_=cls))
     for m, (x, y, w) in pos.items():
         cls = "lnode weakest" if m in weakest else "lnode out" if m in ruled_out else "lnode"
+        if m in checked and m not in ruled_out:
+            cls += " held"
+        tip = title(_lattice_title(m, ruled_out, weakest, checked))
         body.append(
-            f'<g class="{cls}" data-model="{m}">{title(_lattice_title(m, ruled_out, weakest))}'
+            f'<g class="{cls}" data-model="{m}">{tip}'
             + el("rect", x=x - w / 2, y=y - 11, width=w, height=22, rx=11.0)
             + text(x, y + 4, m, class_="mid")
             + "</g>"
@@ -292,7 +299,11 @@ def lattice_svg(ruled_out: set[str], weakest: set[str]) -> Markup:
     return svg(width, 24 + len(layers) * row_h - 20, body, cls="lattice", id="lattice")
 
 
-def _lattice_title(m: str, ruled_out: set[str], weakest: set[str]) -> str:
+def _lattice_title(
+    m: str, ruled_out: set[str], weakest: set[str], checked: dict[str, list[str]]
+) -> str:
+    if m in checked and m not in ruled_out:
+        return f"{m}: checked by {', '.join(checked[m])}, no violation found"
     if m in weakest:
         return f"{m}: ruled out by an anomaly found in this run"
     if m in ruled_out:

@@ -92,6 +92,7 @@ def run_context(run: RunFiles) -> dict[str, Any]:
     witnesses = an.witness_views(run.results, view, lambda wv, w: _decorate(wv, w, log, view))
     marked = {i for w in witnesses for i in w.op_indices}
     everything, weakest, off = an.ruled_out(run.results)
+    checked = {m: cs for m, cs in an.checked_models(run.results).items() if m not in everything}
     stats = series(view)
     concurrency = spec.get("concurrency") if isinstance(spec.get("concurrency"), int) else None
     return {
@@ -107,7 +108,8 @@ def run_context(run: RunFiles) -> dict[str, Any]:
         "checkers": an.checker_views(run.results),
         "witnesses": witnesses,
         "warnings": run.warnings,
-        "lattice": lattice_svg(everything, weakest),
+        "lattice": lattice_svg(everything, weakest, checked),
+        "checked": sorted(checked.items()),
         "ruled_out": sorted(everything),
         "weakest": sorted(weakest),
         "off_lattice": off,

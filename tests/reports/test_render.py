@@ -84,6 +84,7 @@ def test_lattice_marks_ruled_out_models(small_run: Path) -> None:
     assert 'class="lnode out" data-model="strict-serializable"' in html
     assert 'class="lnode" data-model="read-committed"' in html
     assert "consistent-prefix" not in re.findall(r'data-model="([^"]+)"', html)
+    assert 'class="lnode held" data-model="monotonic-reads"' in html  # session: True
 
 
 def test_unknown_anomalies_render_generically_and_escaped(small_run: Path) -> None:
@@ -149,6 +150,7 @@ def test_valid_run_says_so(tmp_path: Path, samples) -> None:
     assert 'id="verdict">valid<' in html
     assert "No anomalies found." in html
     assert "No consistency model is ruled out" in html
+    assert 'class="lnode held" data-model="linearizable"' in html
 
 
 @pytest.mark.parametrize(
