@@ -26,7 +26,7 @@ from markupsafe import Markup
 from reports import _anomalies as an
 from reports._diagrams import MessageLog, linear_view, message_diagram, window_diagram
 from reports._graphs import lattice_svg
-from reports._history import analyse, latency_table, series, timeline_data
+from reports._history import QUANTILES, analyse, latency_table, series, timeline_data
 from reports._load import REPORT, RunFiles, load_run
 from reports._svg import (
     BAND_COLORS,
@@ -117,6 +117,7 @@ def run_context(run: RunFiles) -> dict[str, Any]:
         "latency_chart": latency_chart(stats, view.bands, view.t0),
         "throughput_chart": throughput_chart(stats, view.bands, view.t0),
         "latency_rows": latency_table(view.pairs),
+        "quantiles": QUANTILES,
         "bands": view.bands,
         "band_color": band_color,
         "band_colors": BAND_COLORS,

@@ -6,6 +6,7 @@ Draw times are printed, never asserted (performance claims live in bench/).
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -170,3 +171,28 @@ def test_screenshot_from_the_command_line(request, which: str, shots_dir: Path) 
             timeout=90,
         )
     assert shot.stat().st_size > 20_000
+
+
+EDGE_HISTORIES = {
+    "empty": [],
+    "nemesis-only": [
+        {"index": 0, "time": 5, "type": "invoke", "process": "nemesis", "f": "kill", "value": None},
+        {"index": 1, "time": 9, "type": "info", "process": "nemesis", "f": "kill", "value": "n1"},
+    ],
+    "one-pending-op": [
+        {"index": 0, "time": 0, "type": "invoke", "process": 0, "f": "read", "value": None},
+    ],
+}
+
+
+@pytest.mark.parametrize("name", sorted(EDGE_HISTORIES))
+def test_degenerate_histories_load_cleanly(chromium, tmp_path: Path, name: str) -> None:
+    run = tmp_path / name
+    run.mkdir()
+    (run / "history.jsonl").write_text(
+        "".join(json.dumps(op) + "\n" for op in EDGE_HISTORIES[name])
+    )
+    out = render_run(run)
+    chromium.load(out)
+    assert_clean(chromium, out)
+    assert chromium.eval("window.ddialab.timeline.n") == (1 if name == "one-pending-op" else 0)
