@@ -236,10 +236,10 @@ def tuple_observations(facts: Facts, key: Any, obs: Any) -> list[tuple[Txn, Any]
     """For a list read that is not a prefix of G: each writer's latest element in it."""
     k = facts.keys.get(key)
     latest: dict[Any, tuple[Txn, Any]] = {}
-    if k is not None and k.append and isinstance(obs, tuple):
-        for e in reversed(obs):
+    if k is not None and k.append and isinstance(obs, tuple | frozenset):
+        for e in obs:
             w = k.writes.get(e)
-            if w is not None and w.process not in latest:
+            if w is not None and (w.process not in latest or latest[w.process][0].seq < w.seq):
                 latest[w.process] = (w, e)
     return list(latest.values())
 
@@ -256,10 +256,14 @@ def snapshot_deps(facts: Facts, deps: Deps, tally: Tally, t: Txn, verb: str) -> 
                 continue
             if k2f.append and isinstance(obs2, int):
                 rec = deps.prefix(verb, k2f, k1, obs2)
-                if rec is not None:
-                    _judged_prefix(
-                        deps, tally, (verb, k2f, k1), obs1, rec, t, lambda d, ev: _snap(t, d, ev)
-                    )
+                if rec is None:
+                    continue
+                judged = deps.judge_prefix(verb, k2f, k1, obs1, rec)
+                report = lambda d, ev: _snap(t, d, ev)  # noqa: E731
+                if judged[0] is None and facts.keys[k1].append:
+                    _per_writer(deps, tally, t, (verb, k2f, k1, obs2), obs1, None, report)
+                else:
+                    _judged_prefix(deps, tally, (verb, k2f, k1), obs1, rec, t, report, judged)
                 continue
             seen = [register_observation(facts, k2, obs2), *tuple_observations(facts, k2, obs2)]
             for w, w2 in (s for s in seen if s is not None):
@@ -386,26 +390,29 @@ def _cp_read(deps: Deps, tally: Tally, reader: Any, t: Txn, k1: Any, obs: Any, s
                     continue
                 judged = deps.judge_prefix(verb, k2f, k1, obs, rec)
                 res, _, d = judged
-                if res is False and d is not None and d.writer.process == reader:
-                    _cp_others(deps, tally, reader, t, (verb, k2f, k1, n), obs, by)
+                own = res is False and d is not None and d.writer.process == reader
+                report = _cp(reader, t, by)
+                if own or (res is None and k1f.append):
+                    _per_writer(deps, tally, t, (verb, k2f, k1, n), obs, reader, report)
                 else:
-                    report = _cp(reader, t, by)
                     _judged_prefix(deps, tally, (verb, k2f, k1), obs, rec, t, report, judged)
 
 
-def _cp_others(
-    deps: Deps, tally: Tally, reader: Any, t: Txn, where: Any, obs: Any, by: Txn
+def _per_writer(
+    deps: Deps, tally: Tally, t: Txn, where: Any, obs: Any, exclude: Any, report: Any
 ) -> None:
-    """The prefix's worst dependency is the reader's own (a read-your-writes matter):
-    judge instead each other writer's latest element in the prefix."""
+    """Judge each writer's latest element of the prefix on its own (skipping ``exclude``):
+    for when the folded maximum cannot decide -- the reader's own dependency (a
+    read-your-writes matter), or a state or dependency with no score (a list or set read
+    that is not a prefix of G)."""
     verb, k2f, k1, n = where
     for p, poss in k2f.proc_gpos.items():
         i = bisect_left(poss, n)
-        if p != reader and i:
+        if p != exclude and i:
             e = k2f.G[poss[i - 1]]
             d = deps.of(verb, k1, k2f.writes[e], k2f.key, e)
             if d is not None:
-                _judged_one(deps, tally, k1, obs, d, t, _cp(reader, t, by))
+                _judged_one(deps, tally, k1, obs, d, t, report)
 
 
 def _cp(reader: Any, t: Txn, by: Txn) -> Any:

@@ -263,6 +263,9 @@ def _mw_scan_list(
     facts: Facts, tally: Tally, k: KeyFacts, lst: tuple[Any, ...], reader: int | None
 ) -> None:
     pos_in_list = {e: i for i, e in reversed(list(enumerate(lst)))}
+    if k.unordered:  # a set: visit each writer's elements in its own session order
+        lst = tuple(sorted(pos_in_list, key=lambda e: _session_position(facts, k, e)))
+        pos_in_list = {e: i for i, e in enumerate(lst)}
     nxt: dict[Any, int] = {}
     for i, e in enumerate(lst):
         w = k.writes.get(e)
@@ -276,10 +279,20 @@ def _mw_scan_list(
             if s1 != w.seq and k.writes[w1].ok:
                 tally.evidence[APPEND] += 1
                 later = pos_in_list.get(w1)
-                op = reader if reader is not None else facts.shortest_read_with(k, later or i)
+                at = k.gidx.get(e if later is None else w1, i)
+                op = reader if reader is not None else facts.shortest_read_with(k, at)
                 _mw_list_violation(facts, tally, k, w1, e, op, later is not None)
         if j >= expect:
             nxt[w.process] = j + 1
+
+
+def _verb(k: KeyFacts) -> str:
+    return "added" if k.unordered else "appended"
+
+
+def _session_position(facts: Facts, k: KeyFacts, e: Any) -> int:
+    w = k.writes.get(e)
+    return facts.position(w.process, k.key, e) if w is not None else -1
 
 
 def _mw_list_violation(
@@ -299,7 +312,7 @@ def _mw_list_violation(
             "cycle": cycle(t1.op, "process", t2.op, "ww", t1.op)
             if reversed_
             else cycle(t1.op, "process", t2.op, "wr", op, "rw", t1.op),
-            "explanation": f"process {t1.process} appended {show(w1)} (op {t1.op}) and then "
+            "explanation": f"process {t1.process} {_verb(k)} {show(w1)} (op {t1.op}) and then "
             f"{show(w2)} (op {t2.op}) to key {show(k.key)}, but the read at op {op} shows "
             f"{show(w2)} {how} [{APPEND}]",
         },
@@ -377,10 +390,13 @@ def _wfr_scan_list(
         if r is None or (reader is None and isinstance(r[0], int)):
             continue  # a prefix of G is, by construction, before any later element of G
         before = k.G[: r[0]] if isinstance(r[0], int) else r[0]
-        if not isinstance(before, tuple):
+        if not isinstance(before, tuple | frozenset):
             continue
         tally.evidence[APPEND] += 1
-        missing = next((x for x in before if pos.get(x, len(lst)) > i), NOTHING)
+        if k.unordered:  # a set: membership only
+            missing = next((x for x in before if x not in pos), NOTHING)
+        else:
+            missing = next((x for x in before if pos.get(x, len(lst)) > i), NOTHING)
         if missing is not NOTHING:
             op = reader if reader is not None else facts.shortest_read_with(k, i)
             _wfr_list_violation(facts, tally, k, (missing, r[1].op), e, op, missing in pos)
@@ -406,7 +422,7 @@ def _wfr_list_violation(
             "evidence": APPEND,
             "cycle": cycle(o1, "wr", r_op, "process", t2.op, *tail),
             "explanation": f"process {t2.process} read {show(v1)} in key {show(k.key)} "
-            f"(op {r_op}) and then appended {show(w2)} (op {t2.op}), but the read at op {op} "
+            f"(op {r_op}) and then {_verb(k)} {show(w2)} (op {t2.op}), but the read at op {op} "
             f"shows {show(w2)} {how} [{APPEND}]",
         },
     )

@@ -35,10 +35,10 @@ from typing import Any
 
 from ddialab.history import NEMESIS, History, Op
 
-SINGLE_FS = ("read", "write", "append")
+SINGLE_FS = ("read", "write", "append", "add")
 TXN_F = "txn"
-MOP_READ, MOP_WRITE, MOP_APPEND = "r", "w", "append"
-_MOP_OF_F = {"read": MOP_READ, "write": MOP_WRITE, "append": MOP_APPEND}
+MOP_READ, MOP_WRITE, MOP_APPEND, MOP_ADD = "r", "w", "append", "add"
+_MOP_OF_F = {"read": MOP_READ, "write": MOP_WRITE, "append": MOP_APPEND, "add": MOP_ADD}
 
 
 def freeze(v: Any) -> Any:
@@ -61,6 +61,8 @@ def thaw(v: Any) -> Any:
         if len(v) == 2 and v[0] == "__dict__" and isinstance(v[1], tuple):
             return {k: thaw(x) for k, x in v[1]}
         return [thaw(x) for x in v]
+    if isinstance(v, frozenset):
+        return sorted((thaw(x) for x in v), key=repr)
     return v
 
 

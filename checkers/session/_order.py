@@ -33,7 +33,7 @@ from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 from typing import Any
 
-from checkers.session._model import MOP_APPEND, Parsed, Txn
+from checkers.session._model import MOP_ADD, MOP_APPEND, Parsed, Txn
 
 INITIAL = "initial-state"
 DIRECT = "direct"
@@ -49,7 +49,8 @@ Decision = tuple[bool | None, str]
 @dataclass
 class KeyFacts:
     key: Any
-    append: bool = False
+    append: bool = False  # a collection key: append (a list) or add (a set)
+    unordered: bool = False  # add: a set, so only membership counts, never position
     writes: dict[Any, Txn] = field(default_factory=dict)  # value -> writer txn
     writers: set[int | str] = field(default_factory=set)
     single_pos: dict[Any, int] | None = None  # value -> position, for single-writer keys
@@ -97,7 +98,8 @@ class Facts:
         for t in self.parsed.txns:
             for key, value, kind in t.writes:
                 k = self.kf(key)
-                k.append = k.append or kind == MOP_APPEND
+                k.append = k.append or kind in (MOP_APPEND, MOP_ADD)
+                k.unordered = k.unordered or kind == MOP_ADD
                 if value in k.writes:
                     self.duplicate_writes.append((key, value))
                     continue
@@ -178,7 +180,7 @@ class Facts:
             k.prefix_reads.append((n, op))
             return n
         k.odd_reads.append((value, op))
-        return value
+        return frozenset(value) if k.unordered else value
 
     # -- questions ----------------------------------------------------------------------
     def includes(self, key: Any, obs: Any, w: Any) -> Decision:
@@ -197,7 +199,7 @@ class Facts:
     def _append_includes(self, k: KeyFacts, obs: Any, w: Any) -> Decision:
         if isinstance(obs, int):
             return k.gidx.get(w, len(k.G)) < obs, APPEND
-        if isinstance(obs, tuple):
+        if isinstance(obs, tuple | frozenset):
             return w in obs, APPEND
         return None, UNKNOWN_EV
 
@@ -267,6 +269,8 @@ class Facts:
         k = self.keys.get(key)
         if k is not None and k.append and isinstance(obs, int):
             return list(k.G[:obs])
+        if isinstance(obs, frozenset):
+            return sorted(obs, key=repr)
         return obs
 
 

@@ -92,7 +92,8 @@ def append_missing(k: KeyFacts, earlier: Any, later: Any) -> Any:
     """An element the earlier append-list read has and the later lacks (or NOTHING)."""
     if isinstance(earlier, int) and isinstance(later, int):
         return k.G[later] if later < earlier else NOTHING
-    if not isinstance(earlier, tuple | int) or not isinstance(later, tuple | int):
+    kinds = tuple | frozenset | int
+    if not isinstance(earlier, kinds) or not isinstance(later, kinds):
         return None
     e = k.G[:earlier] if isinstance(earlier, int) else earlier
     lset = set(k.G[:later] if isinstance(later, int) else later)

@@ -8,7 +8,8 @@ the scenario it plants::
     b.read(0, "x", None)            # ... and reads the initial state back
     history = b.history()
 
-``linearizable_history`` simulates a sequential key-value store: each op invokes, takes
+``linearizable_history`` simulates a sequential key-value store (registers, append lists,
+sets, or register transactions): each op invokes, takes
 effect at one random moment while it is pending (its linearization point), then completes
 -- or, with some probability, ends ``info`` (before or after taking effect) and the client
 carries on under a fresh process id.  Ops carry ``extra["version"]``, the per-key sequence
@@ -172,12 +173,65 @@ def _cp_session_order() -> History:
     return b.history()
 
 
+def _ryw_set() -> History:
+    b = HistoryBuilder()
+    b.op(0, "add", ["s", 1])
+    b.op(1, "add", ["s", 2])
+    b.read(0, "s", [2])
+    return b.history()
+
+
+def _mr_set() -> History:
+    b = HistoryBuilder()
+    b.op(0, "add", ["s", 1])
+    b.op(0, "add", ["s", 2])
+    b.read(1, "s", [1, 2])
+    b.read(1, "s", [1])
+    return b.history()
+
+
+def _mw_set() -> History:
+    b = HistoryBuilder()
+    b.op(0, "add", ["s", 2])
+    b.op(0, "add", ["s", 1])
+    b.read(1, "s", [1])  # a set has no order: only the missing 2 counts
+    return b.history()
+
+
+def _wfr_set() -> History:
+    b = HistoryBuilder()
+    b.op(0, "add", ["s", 1])
+    b.read(1, "s", [1])
+    b.op(1, "add", ["s", 2])
+    b.read(2, "s", [2])
+    return b.history()
+
+
+def _cp_set() -> History:
+    b = HistoryBuilder()
+    b.op(0, "add", ["q", 1])
+    b.read(1, "q", [1])
+    b.op(1, "add", ["a", 2])
+    b.read(2, "a", [2])
+    b.read(2, "q", [])
+    return b.history()
+
+
 PLANTS: dict[str, dict[str, Callable[[], History]]] = {
-    "read-your-writes": {"register": _ryw_register, "append": _ryw_append},
-    "monotonic-reads": {"register": _mr_register, "versions": _mr_versions},
-    "monotonic-writes": {"append": _mw_append, "versions": _mw_versions, "txn": _mw_txn},
-    "writes-follow-reads": {"append": _wfr_append, "txn": _wfr_txn},
-    "consistent-prefix": {"ddia": _cp_ddia, "session-order": _cp_session_order},
+    "read-your-writes": {"register": _ryw_register, "append": _ryw_append, "set": _ryw_set},
+    "monotonic-reads": {"register": _mr_register, "versions": _mr_versions, "set": _mr_set},
+    "monotonic-writes": {
+        "append": _mw_append,
+        "versions": _mw_versions,
+        "txn": _mw_txn,
+        "set": _mw_set,
+    },
+    "writes-follow-reads": {"append": _wfr_append, "txn": _wfr_txn, "set": _wfr_set},
+    "consistent-prefix": {
+        "ddia": _cp_ddia,
+        "session-order": _cp_session_order,
+        "set": _cp_set,
+    },
 }
 
 
@@ -193,12 +247,16 @@ class _Store:
         self.lsn[key] = self.lsn.get(key, 0) + 1
         if kind == "append":
             self.values.setdefault(key, []).append(v)
+        elif kind == "add":
+            self.values.setdefault(key, set()).add(v)
         else:
             self.values[key] = v
         return v, self.lsn[key]
 
 
 def _copy(v: Any) -> Any:
+    if isinstance(v, set):
+        return sorted(v)
     return list(v) if isinstance(v, list) else v
 
 
@@ -211,7 +269,7 @@ def linearizable_history(
     info_rate: float = 0.05,
     versions: bool = True,
 ) -> History:
-    """A history of a linearizable store; ``mode`` is register, append or txn."""
+    """A history of a linearizable store; ``mode`` is register, append, set or txn."""
     rng = random.Random(seed)
     sim = _Sim(rng, mode, keys, info_rate, versions)
     live = list(range(processes))
@@ -257,7 +315,8 @@ class _Sim:
             if self.rng.random() < 0.5:
                 out.append(["r", key, None])
             else:
-                out.append(["append" if self.mode == "append" else "w", key, self.next_value])
+                kind = {"append": "append", "set": "add"}.get(self.mode, "w")
+                out.append([kind, key, self.next_value])
                 self.next_value += 1
         return out
 
@@ -267,7 +326,7 @@ class _Sim:
                 [m[0], m[1], None if reads_blank and m[0] == "r" else m[2]] for m in mops
             ]
         kind, key, v = mops[0]
-        f = {"r": "read", "w": "write", "append": "append"}[kind]
+        f = {"r": "read", "w": "write", "append": "append", "add": "add"}[kind]
         return f, [key, None if reads_blank and kind == "r" else v]
 
     def _take_effect(self, op: dict[str, Any]) -> None:
@@ -292,7 +351,7 @@ class _Sim:
         return p
 
     def _versions(self, op: dict[str, Any]) -> dict[str, Any]:
-        if not self.ver or self.mode == "append":
+        if not self.ver or self.mode in ("append", "set"):
             return {}
         if self.mode != "txn":
             return {"version": next(iter(op["versions"].values()))}

@@ -181,7 +181,7 @@ def test_time_limit_running_out_midway_keeps_finished_verdicts():
         assert "time limit reached" in r["reason"]
 
 
-@pytest.mark.parametrize("mode", ["register", "append", "txn"])
+@pytest.mark.parametrize("mode", ["register", "append", "set", "txn"])
 @pytest.mark.parametrize("seed", range(6))
 def test_linearizable_executions_pass_every_guarantee(mode, seed):
     h = linearizable_history(seed, n_ops=150, processes=4, keys=3, mode=mode)

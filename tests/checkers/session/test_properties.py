@@ -13,7 +13,7 @@ values = st.none() | st.integers(0, 4) | st.lists(st.integers(0, 4), max_size=3)
 versions = (
     st.none() | st.integers(0, 5) | st.dictionaries(st.sampled_from(["a", "b"]), st.integers(0, 3))
 )
-mop = st.tuples(st.sampled_from(["r", "w", "append"]), keys, values).map(list)
+mop = st.tuples(st.sampled_from(["r", "w", "append", "add"]), keys, values).map(list)
 
 
 @st.composite
@@ -28,7 +28,7 @@ def histories(draw):
             extra = {"version": draw(versions), "vclock": draw(versions)}
             b.complete(p, f, draw(st.just(value) | values), t, **extra)
         elif draw(st.booleans()):
-            f = draw(st.sampled_from(["read", "write", "append", "txn", "cas"]))
+            f = draw(st.sampled_from(["read", "write", "append", "add", "txn", "cas"]))
             value = draw(st.lists(mop, max_size=3)) if f == "txn" else [draw(keys), draw(values)]
             open_ops[p] = (f, value)
             b.invoke(p, f, value)
@@ -48,7 +48,7 @@ def test_never_raises_and_result_is_well_formed(h):
     json.dumps(r)  # JSON-ready as it is: no default= needed
 
 
-@given(st.integers(0, 10_000), st.sampled_from(["register", "append", "txn"]))
+@given(st.integers(0, 10_000), st.sampled_from(["register", "append", "set", "txn"]))
 def test_simulated_linearizable_histories_always_pass(seed, mode):
     r = check(linearizable_history(seed, n_ops=60, processes=3, keys=2, mode=mode), {})
     assert r["valid"] is True
