@@ -15,17 +15,25 @@ concurrent txns room to interleave.  Outcomes:
   ``fail``: without a commit the node can only abort it (its txn timeout does so if the
   abort is lost).
 
+The bank workload's ops run the same way: ``transfer`` (``{"from", "to", "amount"}``) reads
+both balances, rolls back on an overdraft (``insufficient-funds``) and writes both;
+``read`` reads every account (``op["accounts"]`` of them) and completes with
+``{account: balance}``.  An account never written holds ``op["initial"]``.
+
 With ``stored_procedures=True`` the whole txn goes in one ``{"type": "txn"}`` message
 (for ``SerialNode`` and the 2PC coordinator).
 """
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import trio
 
 from systems.sim import MS, RequestTimeout, World, now_ns
+
+Body = Callable[[Any], Awaitable[Any]]
 
 
 class TxnClient:
@@ -58,10 +66,14 @@ class TxnClient:
 
     async def invoke(self, op: dict[str, Any]) -> dict[str, Any]:
         self.deadline = now_ns() + self.timeout_ns
-        ops = op["value"]
+        value = op.get("value")
         if self.stored_procedures:
-            return await self._stored(ops)
-        return await self._interactive(ops)
+            return await self._stored(value or [])
+        if op["f"] == "transfer":
+            return await self._conversation(value, lambda txn: self._transfer(txn, op))
+        if op["f"] == "read":
+            return await self._conversation(value, lambda txn: self._read_all(txn, op))
+        return await self._conversation(value, lambda txn: self._micro_ops(txn, value or []))
 
     async def _stored(self, ops: list[Any]) -> dict[str, Any]:
         reply = await self._request({"type": "txn", "ops": ops})
@@ -71,35 +83,63 @@ class TxnClient:
             return _done("fail" if reply.get("definite") else "info", ops, reply["code"])
         return _done("ok", reply["value"])
 
-    async def _interactive(self, ops: list[Any]) -> dict[str, Any]:
+    async def _conversation(self, value: Any, body: Body) -> dict[str, Any]:
+        """begin; ``body(txn)`` (its micro-ops); commit -- or the definite way out."""
         begun = await self._request({"type": "begin"})
         if begun is None or begun["type"] != "ok":
-            return _done("fail", ops, "timeout" if begun is None else begun["code"])
+            return _done("fail", value, "timeout" if begun is None else begun["code"])
         txn = begun["txn"]
-        done = []
-        for mop in ops:
-            reply = await self._request({"type": "op", "txn": txn, "op": mop})
-            if reply is None or reply["type"] != "ok":
-                return await self._rollback(txn, ops, reply)
-            done.append(reply["value"])
-            await self._think()
-        if self.abort_ratio and self.rng.random() < self.abort_ratio:
-            await self._request({"type": "abort", "txn": txn})
-            return _done("fail", ops, "rolled-back")
+        try:
+            result = await body(txn)
+            if self.abort_ratio and self.rng.random() < self.abort_ratio:
+                raise _Stop("rolled-back")
+        except _Stop as stop:
+            if stop.node_aborted is False:
+                self._send_abort(txn)
+            return _done("fail", value, stop.code)
         reply = await self._request({"type": "commit", "txn": txn})
         if reply is None:
-            return _done("info", ops, "timeout")
+            return _done("info", value, "timeout")
         if reply["type"] != "ok":
-            return _done("fail", ops, reply["code"])
-        return _done("ok", done)
+            return _done("fail", value, reply["code"])
+        return _done("ok", result)
 
-    async def _rollback(self, txn: Any, ops: list[Any], reply: Any) -> dict[str, Any]:
+    async def _step(self, txn: Any, mop: list[Any]) -> Any:
+        """One micro-op; its completed form.  Raises ``_Stop`` if the txn cannot go on."""
+        reply = await self._request({"type": "op", "txn": txn, "op": mop})
         if reply is None:
-            self.endpoint.world.network.send(
-                self.endpoint.name, self.node, {"type": "abort", "txn": txn}
-            )
-            return _done("fail", ops, "timeout")
-        return _done("fail", ops, reply["code"])
+            raise _Stop("timeout")
+        if reply["type"] != "ok":
+            raise _Stop(reply["code"], node_aborted=True)
+        await self._think()
+        return reply["value"]
+
+    async def _micro_ops(self, txn: Any, ops: list[Any]) -> list[Any]:
+        return [await self._step(txn, list(mop)) for mop in ops]
+
+    async def _transfer(self, txn: Any, op: dict[str, Any]) -> Any:
+        """The bank workload's transfer: read both balances, refuse an overdraft, write."""
+        t, initial = op["value"], op.get("initial", 0)
+        src = _balance(await self._step(txn, ["r", t["from"], None]), initial)
+        dst = _balance(await self._step(txn, ["r", t["to"], None]), initial)
+        if src < t["amount"]:
+            raise _Stop("insufficient-funds")
+        await self._step(txn, ["w", t["from"], src - t["amount"]])
+        await self._step(txn, ["w", t["to"], dst + t["amount"]])
+        return t
+
+    async def _read_all(self, txn: Any, op: dict[str, Any]) -> dict[Any, Any]:
+        """The bank workload's read: every account's balance, in one txn."""
+        initial = op.get("initial", 0)
+        return {
+            a: _balance(await self._step(txn, ["r", a, None]), initial)
+            for a in range(int(op["accounts"]))
+        }
+
+    def _send_abort(self, txn: Any) -> None:
+        """Best effort, no wait: without a commit the node aborts the txn anyway."""
+        body = {"type": "abort", "txn": txn}
+        self.endpoint.world.network.send(self.endpoint.name, self.node, body)
 
     async def _think(self) -> None:
         if self.think_ns:
@@ -113,6 +153,20 @@ class TxnClient:
             return await self.endpoint.request(self.node, body, left)
         except RequestTimeout:
             return None
+
+
+class _Stop(Exception):
+    """The txn cannot commit: ``code`` says why; ``node_aborted`` if the node already did."""
+
+    def __init__(self, code: str, node_aborted: bool = False) -> None:
+        super().__init__(code)
+        self.code = code
+        self.node_aborted = node_aborted
+
+
+def _balance(mop: list[Any], initial: int) -> int:
+    """A bank account never written holds the workload's initial balance."""
+    return initial if mop[2] is None else int(mop[2])
 
 
 def _done(kind: str, value: Any, err: str | None = None) -> dict[str, Any]:
