@@ -129,10 +129,14 @@ class Participant:
     def _op(self, rt: Runtime, msg: Message, txn: str, mop: list[Any]) -> None:
         f, k, v = mop[0], key_of(mop[1]), mop[2]
         branch = self.branches.get(txn)
+        reply = {"type": "op-done", "txn": txn, "seq": msg.body.get("seq")}
+        if branch is None and not msg.body.get("first"):
+            # we lost this branch's earlier writes (a crash): it must not commit
+            rt.reply(msg, {**reply, "type": "op-failed", "code": "unknown-txn"})
+            return
         if branch is None:
             branch = self.branches[txn] = _Branch()
             rt.set_timer(self.active_timeout_ns, "active-timeout", txn)
-        reply = {"type": "op-done", "txn": txn, "seq": msg.body.get("seq")}
         if branch.prepared or not self.locks.try_acquire(txn, k, SHARED if f == "r" else EXCLUSIVE):
             if not branch.prepared:
                 self._drop(txn)
@@ -254,8 +258,10 @@ class Coordinator:
             return
         f, k, v = t.ops[len(t.done)]
         p = owner(key_of(k), self.partitions)
+        first = p not in t.participants
         t.participants.add(p)
-        rt.send(p, {"type": "op", "txn": txn, "seq": len(t.done), "op": [f, k, v]})
+        body = {"type": "op", "txn": txn, "seq": len(t.done), "op": [f, k, v], "first": first}
+        rt.send(p, body)
 
     def _progress(self, rt: Runtime, msg: Message, t: _Txn, txn: str) -> None:
         body = msg.body

@@ -66,7 +66,8 @@ def test_crash_before_the_commit_point_blocks_then_aborts() -> None:
             world.host("coord").crash()  # votes are in, the decision is not logged
         await trio.sleep(0.5)  # five status intervals: nobody may decide alone
         out["blocked"] = [await inspect(call, p) for p in ("p1", "p2")]
-        out["conflict"] = await call("p1", {"type": "op", "txn": "other", "op": ["r", 0, None]})
+        other = {"type": "op", "txn": "other", "op": ["r", 0, None], "first": True}
+        out["conflict"] = await call("p1", other)
         world.host("coord").start()
         await trio.sleep(0.3)
         out["after"] = [await inspect(call, p) for p in ("p1", "p2")]
@@ -144,3 +145,19 @@ def test_2pc_is_strict_serializable_under_crashes(workload: str) -> None:
     )
     assert oks > 50
     assert result["valid"] is True, result["anomaly_types"]
+
+
+def test_a_participant_that_lost_a_branch_refuses_to_continue_it() -> None:
+    """A crash before prepare loses the branch's writes: later ops and the vote say no."""
+
+    async def script(world: World, call: Call) -> list[Any]:
+        first = {"type": "op", "txn": "t", "seq": 0, "op": ["append", 0, 1], "first": True}
+        out = [(await call("p1", first))["type"]]
+        world.host("p1").crash()
+        world.host("p1").start()
+        later = {"type": "op", "txn": "t", "seq": 1, "op": ["append", 3, 1], "first": False}
+        out.append((await call("p1", later))["code"])
+        out.append((await call("p1", {"type": "prepare", "txn": "t"}))["yes"])
+        return out
+
+    assert scenario({}, script) == ["op-done", "unknown-txn", False]
