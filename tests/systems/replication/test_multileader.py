@@ -191,3 +191,17 @@ def test_an_offline_device_syncs_its_edits_when_it_reconnects(rig: Rig) -> None:
     assert apart == [[1], [2], [2], [2], [2]]
     assert synced == [[1, 2]] * 5
     assert merged == "ok" and final == [[3]] * 5
+
+
+def test_a_custom_merge_hook_named_by_module_and_function(rig: Rig) -> None:
+    async def script(world: Any, call: Any) -> Any:
+        world.network.partition({"dc1": {"dc2", "dc3"}, "dc2": {"dc1"}, "dc3": {"dc1"}})
+        await call("dc1", {"type": "update", "f": "write", "key": "k", "value": 3})
+        await call("dc2", {"type": "update", "f": "write", "key": "k", "value": 8})
+        world.network.heal()
+        await trio.sleep(1.0)
+        return [(await call(n, {"type": "read", "key": "k"}))["value"] for n in world.nodes]
+
+    options = {"conflict": "custom", "merge": "builtins:min"}
+    assert rig.scenario("multi-leader", options, script) == [3, 3, 3]
+    assert rig.scenario("multi-leader-vv", {}, script) == [8, 8, 8]  # the default: greatest
