@@ -286,7 +286,7 @@ class Filter(Generator):
 
     def op(self, ctx: Context) -> OpResult:
         g = self.gen
-        while True:
+        for _ in range(MAX_FILTER_SKIPS):
             res = op(g, ctx)
             if res is None:
                 return None
@@ -296,17 +296,26 @@ class Filter(Generator):
             if self.pred(o):
                 return o, Filter(self.pred, g2)
             g = g2
+        raise UsageError(
+            f"filter skipped {MAX_FILTER_SKIPS} ops in a row and none passed: its generator "
+            "never emits an op the predicate accepts (a limit inside a filter counts only "
+            "invoked ops, so it cannot end the skipping)"
+        )
 
     def update(self, ctx: Context, event: OpDict) -> Gen:
         g = update(self.gen, ctx, event)
         return self if g is self.gen else Filter(self.pred, g)
 
 
+#: consecutive rejected ops after which ``filter`` gives up with a UsageError, not a hang
+MAX_FILTER_SKIPS = 100_000
+
+
 def filter_ops(pred: Callable[[OpDict], bool], gen: Gen) -> Filter:
     """Only the ops of ``gen`` satisfying ``pred`` (the others are skipped).
 
-    Skipping is a loop inside one ``op`` call: filtering *every* op out of an infinite
-    generator never returns.
+    Skipping is a loop inside one ``op`` call; a generator whose next ``MAX_FILTER_SKIPS``
+    ops all fail the predicate is a mistake, reported as ``UsageError`` rather than a hang.
     """
     return Filter(pred, gen)
 
