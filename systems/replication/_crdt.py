@@ -14,6 +14,8 @@ entries hold the same state, whatever the order (strong eventual consistency).
 * ``vv``       -- dotted version vectors with siblings (``_versions``), merged by the
                  client's next write; ``custom`` is the same with a user merge hook
                  resolving the siblings a read shows;
+* ``arrival``  -- (named unsafe) no conflict resolution: whichever write arrives last
+                 stays, so leaders that receive writes in different orders diverge;
 * ``pn-counter`` -- a positive and a negative total per origin; an entry carries its
                  origin's new totals and merging takes the maximum (a state-based CRDT);
 * ``or-set``   -- observed-remove set: each add has a unique tag, a remove deletes the tags
@@ -28,7 +30,7 @@ from typing import Any
 
 from systems.replication._versions import merge, order_key, resolve
 
-REGISTERS = ("lww", "lww-id", "vv", "custom")
+REGISTERS = ("lww", "lww-id", "vv", "custom", "arrival")
 RANK_SPAN = 10**12
 Merge = Callable[[list[Any]], Any]
 
@@ -58,6 +60,8 @@ def apply(conflict: str, state: Any, entry: dict[str, Any]) -> Any:
         return _or_set(state, data)
     if conflict == "rga":
         return rga_apply(state, data)
+    if conflict == "arrival":
+        return [data]
     return merge("lww" if conflict in ("lww", "lww-id") else "vv", state, [data])
 
 

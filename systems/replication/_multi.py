@@ -142,6 +142,8 @@ class MultiLeaderNode:
         if conflict in _crdt.REGISTERS and f == "write":
             if conflict == "lww":
                 return {"v": value, "ts": [rt.now(), me]}
+            if conflict == "arrival":
+                return {"v": value}
             if conflict == "lww-id":
                 rank = self.cfg.nodes.index(me) + 1
                 return {"v": value, "ts": [rank * _crdt.RANK_SPAN + self.seq, me]}

@@ -2,9 +2,9 @@
 
 Options (``system_options``): ``nodes`` (datacenters, default 3: ``dc1``...), ``topology``
 (``all-to-all`` | ``circular`` | ``star``), ``conflict`` (``lww`` | ``lww-id`` | ``vv`` |
-``custom`` | ``pn-counter`` | ``or-set`` | ``rga``), ``merge`` (for ``custom``: a callable, or
-``"module:function"``, from the list of sibling values to the value a read shows),
-``link_loss``.
+``custom`` | ``pn-counter`` | ``or-set`` | ``rga`` | ``arrival``, named unsafe), ``merge``
+(for ``custom``: a callable, or ``"module:function"``, from the list of sibling values to
+the value a read shows), ``link_loss``, ``link_latency_ms`` (default 20).
 
 Each client process uses its own datacenter's leader for everything.  Register modes serve
 the session workload (``write``/``read``); ``or-set`` serves it with ``mode="set"``
@@ -14,12 +14,13 @@ the session workload (``write``/``read``); ``or-set`` serves it with ``mode="set
 keeps the version vector of what it last saw per key and sends it with its writes, so under
 ``vv`` a write merges the siblings it read.
 
-Claims: ``convergence`` always (every merge rule is a CRDT over delivered entries, and
-delivery retries until acknowledged).  With LWW the version order is the timestamps, in
-which a client's own leader never goes backwards: ``read-your-writes`` and
-``monotonic-reads``.  Not ``consistent-prefix`` or ``writes-follow-reads`` in any topology
-with more than one path (``all-to-all``), nor ``linearizable``: writes are acknowledged
-before any other leader has them.
+Claims: ``convergence`` for every rule but ``arrival`` (each other rule is a CRDT over
+delivered entries, and delivery retries until acknowledged).  With LWW the version order is
+the timestamps, in which a client's own leader never goes backwards: ``read-your-writes``
+and ``monotonic-reads``.  Not ``writes-follow-reads``, ``monotonic-writes`` or
+``consistent-prefix``: a skewed clock gives a causally later write an older timestamp, in
+any topology.  Never ``linearizable``: writes are acknowledged before any other leader has
+them.
 """
 
 from __future__ import annotations
@@ -61,6 +62,8 @@ def config_of(options: Mapping[str, Any]) -> MultiConfig:
 
 def claims_for(options: Mapping[str, Any]) -> frozenset[str]:
     cfg = config_of(options)
+    if cfg.conflict == "arrival":
+        return frozenset()
     claims = {"convergence"}
     if cfg.conflict in ("lww", "lww-id"):
         claims |= {"read-your-writes", "monotonic-reads"}
@@ -175,6 +178,11 @@ ENTRIES = [
         "multi-leader-star",
         "a leader per datacenter, star topology (dc1 the hub), LWW by clock",
         topology="star",
+    ),
+    _entry(
+        "multi-leader-no-resolution",
+        "all-to-all, no conflict resolution: the last write to arrive stays (named unsafe)",
+        conflict="arrival",
     ),
     _entry("multi-leader-lww-id", "all-to-all, the highest-ranked replica wins", conflict="lww-id"),
     _entry(

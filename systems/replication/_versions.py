@@ -90,7 +90,7 @@ def version_extra(conflict: str, state: list[Sibling]) -> dict[str, Any]:
     shown, as the session checker reads them; ``ctx`` is the state's whole version vector,
     which the client sends back with its next write.
     """
-    if not state:
+    if not state or conflict == "arrival":
         return {}
     if conflict in ("lww", "lww-id"):
         return {"version": state[0]["ts"][0]}

@@ -205,3 +205,10 @@ def test_a_custom_merge_hook_named_by_module_and_function(rig: Rig) -> None:
     options = {"conflict": "custom", "merge": "builtins:min"}
     assert rig.scenario("multi-leader", options, script) == [3, 3, 3]
     assert rig.scenario("multi-leader-vv", {}, script) == [8, 8, 8]  # the default: greatest
+
+
+def test_without_conflict_resolution_leaders_diverge(rig: Rig) -> None:
+    """The last write to arrive wins: each leader sees a different last write."""
+    assert SYSTEMS["multi-leader-no-resolution"].claims == frozenset()
+    v = rig.verdicts(rig.spec("multi-leader-no-resolution", seed=0, nemesis=[]))
+    assert "divergence" in v["anomalies"]["convergence"]
