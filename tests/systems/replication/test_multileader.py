@@ -20,7 +20,8 @@ def test_entries_are_registered_and_claims_follow_options() -> None:
     for e in ENTRIES:
         assert SYSTEMS[e.name] is e
         assert e.claims == multi_leader_claims(e.defaults)
-        assert "convergence" in e.claims and "linearizable" not in e.claims
+        assert "linearizable" not in e.claims
+        assert ("convergence" in e.claims) == (e.defaults["conflict"] != "arrival")
     assert "read-your-writes" not in SYSTEMS["multi-leader-vv"].claims
 
 
