@@ -172,7 +172,7 @@ def legend(items: Sequence[tuple[str, str]], x: float, y: float) -> str:
 def latency_chart(series: dict[str, Any], bands: Sequence[Any], t0: int) -> Markup:
     """Latency quantiles (p50/p95/p99/max of ok ops) per time bucket, log scale, ms."""
     lat = series["latency"]
-    values = [v for q in lat.values() for v in q if v]
+    values = [v for q in lat.values() for v in q if v and v > 0]  # (clocks can go backwards)
     xs = [(i + 0.5) * series["width"] for i in range(series["buckets"])]
     unit, scale = _latency_unit(max(values) if values else 1e6)
     lo = min(values) / scale if values else 0.1
@@ -182,7 +182,7 @@ def latency_chart(series: dict[str, Any], bands: Sequence[Any], t0: int) -> Mark
     body = fr.axes(f"latency ({unit})", lambda v: f"{v:g}")
     body += fr.bands([_shift(b, t0) for b in bands])
     for q, ys in lat.items():
-        scaled = [v / scale if v else None for v in ys]
+        scaled = [v / scale if v and v > 0 else None for v in ys]
         body.append(fr.polyline(xs, scaled, QUANTILE_COLORS[q]))
     names = [("p50" if q == 0.5 else "max" if q == 1.0 else f"p{q * 100:g}") for q in lat]
     body.append(legend(list(zip(names, QUANTILE_COLORS.values(), strict=False)), fr.L + 8, 26))

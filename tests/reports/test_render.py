@@ -306,3 +306,26 @@ def test_any_results_shape_renders(tmp_path: Path, samples, checkers: dict) -> N
     html = render_run(run).read_text()
     assert "</html>" in html
     assert not URL.search(html)
+
+
+OP = st.fixed_dictionaries(
+    {"type": st.sampled_from(["invoke", "ok", "fail", "info", "weird"]),
+     "process": st.sampled_from([0, 1, 2, "nemesis", "x", [1]]),
+     "f": st.sampled_from(["read", "write", "start-partition", "stop-partition", "kill", 7]),
+     "value": JSON},
+    optional={"time": st.integers(0, 10**10) | st.floats(0, 10) | st.none(),
+              "error": JSON, "node": st.text(max_size=3)},
+)  # fmt: skip
+
+
+@settings(
+    max_examples=20, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(ops=st.lists(OP, max_size=30))
+def test_any_history_shape_renders(tmp_path: Path, ops: list) -> None:
+    """Odd histories (no times, unpaired ops, odd processes) render without an exception."""
+    run = tmp_path / "fuzz-history"
+    run.mkdir(exist_ok=True)
+    lines = [json.dumps({"index": i, **op}) for i, op in enumerate(ops)]
+    (run / "history.jsonl").write_text("".join(line + "\n" for line in lines))
+    assert "</html>" in render_run(run).read_text()
