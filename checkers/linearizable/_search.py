@@ -28,7 +28,8 @@ Pruning (none of it changes a verdict; see docs/linearizability.md for the argum
 * the memo maps (completed calls linearized, state) to the sets of unknown calls seen
   with it; a configuration whose unknown set contains a visited one's is dominated;
 * candidates are swept in three passes: completed reads, other completed calls, then
-  unknown calls (an ordering only).
+  unknown calls; each pass first takes the calls invoked since the call that returns
+  first was, then the older ones (an ordering only: long-pending calls go last).
 
 The linearized completed calls are stored compressed as ``(p, w)``: the first ``p`` (in
 invocation order) plus bit ``i`` of ``w`` for call ``p + i``; unknown calls have their
@@ -47,6 +48,7 @@ from typing import Any
 from checkers.linearizable._models import ILLEGAL, Call, Choice
 
 END = -1
+NO_STOP = -3
 _NORMAL, _FORCED, _BRANCH = 0, 1, 2
 #: How many equally deep dead ends to keep for the counterexample.
 KEEP_DEAD_ENDS = 3
@@ -139,17 +141,21 @@ def search(
     # The linearized set, compressed: the first p completed calls (by rank) and those at
     # p + i for each bit i of w; ib holds the unknown calls (by their own rank).
     p = w = ib = 0
-    node = nxt[head]
-    pushes = 0
-    # Candidates are tried in three sweeps: completed read-only calls, other completed
-    # calls, then calls that never completed.
+    rn, rp = _return_list(calls)  # completed calls in return order (head m)
+    first = rn[m]  # the unlinearized call that returns first
+    # Candidates are tried in sweeps: completed read-only calls, other completed calls,
+    # then calls that never completed; each sweep in two parts: the calls invoked since
+    # ``first`` was (from it, forwards), then those pending since before it (from the
+    # head up to it) -- so calls pending for long are tried last.  phase = 2*sweep+part.
     sweep = [(0 if ro[i] else 1) if has_ret[i] else 2 for i in range(m)]
-    last_sweep = max(sweep, default=0)
+    last_phase = 2 * max(sweep, default=0) + 1
     phase = 0
+    node, stop = first, NO_STOP
+    pushes = 0
     while remaining:
-        if node < m:
+        if 0 <= node < m and node != stop:
             t = twin[node]
-            if sweep[node] != phase or (t >= 0 and not done[t]):
+            if sweep[node] != phase >> 1 or (t >= 0 and not done[t]):
                 node = nxt[node]  # an identical unknown call invoked earlier goes first
                 continue
             call = calls[node]
@@ -200,9 +206,13 @@ def search(
                         nxt[a] = b
                         if b != END:
                             prv[b] = a
+                        a, b = rp[node], rn[node]
+                        rn[a] = b
+                        if b != END:
+                            rp[b] = a
                         remaining -= 1
-                    node = nxt[head]
-                    phase = 0
+                        first = rn[m]
+                    node, stop, phase = first, NO_STOP, 0
                     pushes += 1
                     if pushes % _CHECK_EVERY == 1:
                         budget.check(visited)
@@ -212,15 +222,15 @@ def search(
             if node != END:
                 node = nxt[node]
                 continue
-        elif phase < last_sweep:
+        elif node != END and phase < last_phase:  # the end of a part: the next one
             phase += 1
-            node = nxt[head]
+            node, stop = (nxt[head], first) if phase & 1 else (first, NO_STOP)
             continue
         # A return event (or a forced failure): this configuration is a dead end.
         if depth >= best and (depth > best or len(dead) < KEEP_DEAD_ENDS):
             if depth > best:
                 dead, best = [], depth
-            dead.append((stack, state, node))
+            dead.append((stack, state, first + m))
         while True:
             if stack is None:
                 budget.states_used += visited
@@ -234,6 +244,10 @@ def search(
                 nxt[a] = r
                 if b != END:
                     prv[b] = r
+                a, b = rp[node], rn[node]
+                rn[a] = node
+                if b != END:
+                    rp[b] = node
                 remaining += 1
             a, b = prv[node], nxt[node]
             nxt[a] = node
@@ -241,7 +255,10 @@ def search(
                 prv[b] = node
             if kind != _FORCED:
                 break
-        phase = sweep[node]
+        first = rn[m]
+        older = calls[node].index < calls[first].index
+        phase = 2 * sweep[node] + older
+        stop = first if older else NO_STOP
         if kind == _NORMAL:
             node = nxt[node]
     budget.states_used += visited
@@ -267,6 +284,19 @@ def _previous_twins(calls: Sequence[Call]) -> list[int]:
         except TypeError:  # an unhashable extra: no twin
             continue
     return out
+
+
+def _return_list(calls: Sequence[Call]) -> tuple[list[int], list[int]]:
+    """next/prev arrays over the completed calls in return order; the head is ``m``."""
+    m = len(calls)
+    rn = [END] * (m + 1)
+    rp = [END] * (m + 1)
+    last = m
+    for _, i in sorted((c.done, i) for i, c in enumerate(calls) if c.done >= 0):
+        rn[last] = i
+        rp[i] = last
+        last = i
+    return rn, rp
 
 
 def _ranks(has_ret: list[bool]) -> list[int]:
