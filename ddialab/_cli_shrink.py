@@ -57,6 +57,12 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--anomaly", help="anomaly type to keep (default: the first reported)")
     p.add_argument("--out", help="output run directory (default: RUN_DIR-shrunk)")
     p.add_argument("--max-runs", type=int, default=60, help="simulations at most (60)")
+    p.add_argument(
+        "--engine",
+        choices=["ddmin", "hypothesis"],
+        default="ddmin",
+        help="search: greedy ddmin/bisection (default) or hypothesis.find (for comparison)",
+    )
     p.add_argument("--json", action="store_true", help="print the summary as JSON")
     p.set_defaults(func=shrink_cmd)
 
@@ -152,6 +158,44 @@ class Shrinker:
         return spec
 
 
+def hypothesis_shrink(spec: TestSpec, shrinker: Shrinker) -> TestSpec:
+    """The same dimensions searched by ``hypothesis.find`` (derandomized, no database):
+    a keep-mask over fault units, the time limit, concurrency and rate.  For comparison
+    with the default search; see docs/nemesis.md."""
+    from hypothesis import HealthCheck, Phase, find, settings
+    from hypothesis import strategies as st
+    from hypothesis.errors import NoSuchExample
+
+    events = events_of(spec)
+    units = fault_units(events, HEAL_FS)
+
+    def build(t: tuple[list[bool], int, int, int]) -> TestSpec:
+        mask, centis, concurrency, rate = t
+        kept = [events[i] for u, keep in zip(units, mask, strict=True) if keep for i in u]
+        small = with_time(with_events(spec, kept), centis / 100)
+        return replace(small, concurrency=concurrency, rate=float(rate))
+
+    strategy = st.tuples(
+        st.lists(st.booleans(), min_size=len(units), max_size=len(units)),
+        st.integers(1, round(spec.time_limit * 100)),
+        st.integers(1, spec.concurrency),
+        st.integers(1, max(1, int(spec.rate))),
+    )
+    config = settings(
+        max_examples=shrinker.max_runs,
+        database=None,
+        derandomize=True,
+        deadline=None,
+        phases=[Phase.generate, Phase.shrink],
+        suppress_health_check=list(HealthCheck),
+    )
+    try:
+        found = find(strategy, lambda t: shrinker.fails(build(t)), settings=config)
+    except NoSuchExample:
+        return spec
+    return build(found)
+
+
 def events_of(spec: TestSpec) -> list[dict[str, Any]]:
     return list((spec.schedule or {}).get("events", []))
 
@@ -211,7 +255,11 @@ def original_spec(run_dir: str) -> TestSpec:
 
 
 def shrink_run(
-    run_dir: str, out: str | None = None, anomaly: str | None = None, max_runs: int = 60
+    run_dir: str,
+    out: str | None = None,
+    anomaly: str | None = None,
+    max_runs: int = 60,
+    engine: str = "ddmin",
 ) -> dict[str, Any]:
     """Shrink a failing run directory; return the summary (also in ``out``/shrink.json)."""
     found = anomaly_types(read_json(os.path.join(run_dir, "results.json")))
@@ -224,7 +272,7 @@ def shrink_run(
     shrinker = Shrinker(target, max_runs)
     if not shrinker.fails(spec):
         raise DdialabError(f"{run_dir}: replaying its schedule did not reproduce {target!r}")
-    small = shrinker.shrink(spec)
+    small = hypothesis_shrink(spec, shrinker) if engine == "hypothesis" else shrinker.shrink(spec)
     out = out or run_dir.rstrip("/") + "-shrunk"
     result = run(small, out=out)
     summary = {
@@ -234,6 +282,7 @@ def shrink_run(
         "reproduced": target in anomaly_types(result.results),
         "before": {**dimensions(spec), "ops": client_ops(run_dir)},
         "after": {**dimensions(small), "ops": client_ops(result.run_dir)},
+        "engine": engine,
         "runs": shrinker.runs,
         "steps": shrinker.steps,
     }
@@ -245,7 +294,7 @@ def shrink_cmd(args: argparse.Namespace) -> int:
     if args.max_runs < 1:
         raise UsageError("--max-runs must be >= 1")
     t0 = time.perf_counter()
-    summary = shrink_run(args.run_dir, args.out, args.anomaly, args.max_runs)
+    summary = shrink_run(args.run_dir, args.out, args.anomaly, args.max_runs, args.engine)
     seconds = round(time.perf_counter() - t0, 1)
     if args.json:
         print(json.dumps({**summary, "seconds": seconds}))

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -38,15 +39,16 @@ def test_ddmin_respects_its_budget() -> None:
     assert len(calls) == 3
 
 
-def _failing_run(tmp_path: Path) -> str:
+@pytest.fixture(scope="module")
+def failing_run(tmp_path_factory: pytest.TempPathFactory) -> str:
     spec = TestSpec(system="single-node-ack-before-fsync", nemesis=["kill"], seed=1, time_limit=6)
-    result = run(spec, out=str(tmp_path / "orig"))
+    result = run(spec, out=str(tmp_path_factory.mktemp("shrink") / "orig"))
     assert result.valid is False
     return result.run_dir
 
 
-def test_shrink_keeps_the_anomaly_and_is_deterministic(tmp_path: Path) -> None:
-    src = _failing_run(tmp_path)
+def test_shrink_keeps_the_anomaly_and_is_deterministic(failing_run: str, tmp_path: Path) -> None:
+    src = failing_run
     one = shrink_run(src, out=str(tmp_path / "s1"), max_runs=25)
     assert one["reproduced"] and one["anomaly"] == "nonlinearizable"
     before, after = one["before"], one["after"]
@@ -59,6 +61,12 @@ def test_shrink_keeps_the_anomaly_and_is_deterministic(tmp_path: Path) -> None:
     assert {**two, "run_dir": None} == {**one, "run_dir": None}
     h1 = (tmp_path / "s1" / "history.jsonl").read_text()
     assert h1 == (tmp_path / "s2" / "history.jsonl").read_text()
+
+
+def test_hypothesis_engine_also_shrinks(failing_run: str, tmp_path: Path) -> None:
+    out = shrink_run(failing_run, out=str(tmp_path / "h"), max_runs=12, engine="hypothesis")
+    assert out["reproduced"] and out["engine"] == "hypothesis"
+    assert out["after"]["ops"] < out["before"]["ops"]
 
 
 def test_shrink_cli_refuses_a_valid_run(tmp_path: Path, capsys: Any) -> None:
