@@ -160,12 +160,20 @@
     }
   };
 
-  Timeline.prototype.zoom = function (factor, atX) {
+  Timeline.prototype.zoom = function (factor, atX, later) {
     var t = this.t(atX === undefined ? (GUTTER + this.cssW) / 2 : atX);
     var span = Math.max(2, (this.v1 - this.v0) * factor);
     var frac = (t - this.v0) / (this.v1 - this.v0);
     this.v0 = t - frac * span; this.v1 = this.v0 + span;
-    this.draw();
+    if (later) this.drawSoon(); else this.draw();
+  };
+
+  // wheel and drag events can outpace drawing: draw once per animation frame
+  Timeline.prototype.drawSoon = function () {
+    var self = this;
+    if (this.pending) return;
+    this.pending = true;
+    window.requestAnimationFrame(function () { self.pending = false; self.draw(); });
   };
 
   Timeline.prototype.show = function (a, b) {
@@ -218,7 +226,7 @@
     cv.addEventListener("wheel", function (ev) {
       ev.preventDefault();
       var r = cv.getBoundingClientRect();
-      self.zoom(Math.pow(1.0015, ev.deltaY), ev.clientX - r.left);
+      self.zoom(Math.pow(1.0015, ev.deltaY), ev.clientX - r.left, true);
     }, { passive: false });
     cv.addEventListener("mousedown", function (ev) {
       drag = { x: ev.clientX, v0: self.v0, v1: self.v1 }; cv.classList.add("dragging");
@@ -228,7 +236,7 @@
       var r = cv.getBoundingClientRect(), px = ev.clientX - r.left, py = ev.clientY - r.top;
       if (drag) {
         var dt = (ev.clientX - drag.x) / (self.cssW - GUTTER - 8) * (drag.v1 - drag.v0);
-        self.v0 = drag.v0 - dt; self.v1 = drag.v1 - dt; self.draw();
+        self.v0 = drag.v0 - dt; self.v1 = drag.v1 - dt; self.drawSoon();
         return;
       }
       var i = self.hit(px, py);

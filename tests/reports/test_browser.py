@@ -113,6 +113,16 @@ def test_100k_op_report(chromium, big_run: Path, shots_dir: Path) -> None:
       tl.zoom(0.01); const r = [tl.lastDrawn, tl.lastDrawMs]; tl.reset(); return r;
     })()""")
     assert 0 < zoomed[0] < facts["drawn"]
+    # mouse-wheel zoom: many events, one draw per animation frame
+    wheel = chromium.eval("""(async () => {
+      const cv = document.getElementById("tl-canvas"), tl = window.ddialab.timeline;
+      const r = cv.getBoundingClientRect(), span = tl.v1 - tl.v0;
+      for (let i = 0; i < 20; i++) cv.dispatchEvent(new WheelEvent("wheel", {deltaY: -100,
+        clientX: r.left + 400, clientY: r.top + 50, bubbles: true, cancelable: true}));
+      await new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)));
+      const r2 = [span, tl.v1 - tl.v0, tl.lastDrawn]; tl.reset(); return r2;
+    })()""")
+    assert wheel[1] < wheel[0] / 10 and wheel[2] < facts["drawn"]
     shot = chromium.screenshot(shots_dir / "report-100k.png")
     print(
         f"\n100k report: {size / 1e6:.2f} MB; whole-run draw {facts['drawMs']:.1f} ms "
