@@ -114,6 +114,9 @@ class LeaderNode:
 
     # -- client requests ----------------------------------------------------------------
     def _on_request(self, rt: Runtime, msg: Message, body: dict[str, Any]) -> None:
+        if body.get("kind") not in (*WRITE_KINDS, "read"):
+            rt.reply(msg, error("unsupported", True, text=f"no op {body.get('kind')!r}"))
+            return
         if self.role != "leader":
             rt.reply(msg, error("not-leader", True, leader=self.leader))
             return

@@ -41,7 +41,7 @@ from systems.replication._common import (
 from systems.replication._multi import MultiConfig, MultiLeaderNode
 from systems.sim import World, names
 
-UPDATES = {"write": "write", "add": "add", "remove": "remove", "incr": "incr"}
+UPDATES = ("write", "add", "remove", "incr")
 
 
 def _hook(spec: Any) -> Any:
