@@ -5,15 +5,16 @@ Theory of operation
 Every call has an invocation event and, if it completed ``ok``, a return event.  The
 events sit in one doubly linked list in history order.  A call may be linearized next iff
 its invocation comes before the first return event still in the list (otherwise some
-other call returned before it was invoked and must go first).  The search walks the list
-from the head:
+other call returned before it was invoked and must go first).  The search walks these
+candidates (in the sweeps below; a second linked list of the completed calls in return
+order gives the first return in O(1)):
 
-* at an invocation, it asks the model to ``step``; if legal and the configuration
-  (linearized set, new state) is new, the call is *lifted* out of the list (both its
-  events; dancing links make this O(1) and exactly undoable), pushed on the stack, and
-  the walk restarts at the head;
-* at a return event, the configuration is a dead end: pop the last call, put its events
-  back, restore the state and continue after it.
+* for each, it asks the model to ``step``; if legal and the configuration (linearized
+  set, new state) is new, the call is *lifted* out of the list (both its events; dancing
+  links make this O(1) and exactly undoable), pushed on the stack, and the walk starts
+  over in the new configuration;
+* when the sweeps are done, the configuration is a dead end: pop the last call, put its
+  events back, restore the state and continue the parent's walk after it.
 
 Success is when no return events remain: every ``ok`` call is linearized, and calls that
 never completed (``info``, or no completion) may take effect now or never, so they need
