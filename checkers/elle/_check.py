@@ -51,6 +51,10 @@ from checkers.elle._tables import (
 from checkers.elle._txns import collect
 from ddialab.errors import UsageError
 
+#: Seconds for the cycle search when ``time_limit`` is not given (``None``: no limit).
+#: Elle likewise bounds its search; a budget that runs out never gives a false pass.
+DEFAULT_TIME_LIMIT = 60.0
+
 
 @dataclass(frozen=True)
 class WorkloadModel:
@@ -98,7 +102,7 @@ def _check(history: Any, options: Mapping[str, Any] | None) -> dict[str, Any]:
         cm = canonical_model(cm)
         prohibited = prohibited_anomalies(cm)
     prohibited |= _also_forbidden(opts.get("anomalies"))
-    limit = opts.get("time_limit")
+    limit = opts.get("time_limit", DEFAULT_TIME_LIMIT)
     deadline = time.monotonic() + float(limit) if limit is not None else None
     need_rt = any(t.endswith("-realtime") and t in prohibited for t in CYCLE_TYPES)
     need_proc = need_rt or any(t.endswith("-process") and t in prohibited for t in CYCLE_TYPES)

@@ -13,10 +13,11 @@ search and export.
 from __future__ import annotations
 
 
-def nontrivial_sccs(out: list[list[int]]) -> list[list[int]]:
-    """Components with two or more nodes, via Tarjan.
+def nontrivial_sccs(out: list[list[int]], keep_trivial: bool = False) -> list[list[int]]:
+    """Components with two or more nodes (or all, with ``keep_trivial``), via Tarjan.
 
     ``out[v]`` holds encoded edges ``w << 5 | kind`` (see ``TxnGraph``); no self-loops.
+    Components come out in reverse topological order of the condensation (sinks first).
     """
     n = len(out)
     index = [-1] * n
@@ -26,7 +27,7 @@ def nontrivial_sccs(out: list[list[int]]) -> list[list[int]]:
     result: list[list[int]] = []
     counter = 0
     for root in range(n):
-        if index[root] != -1 or not out[root]:
+        if index[root] != -1 or not (out[root] or keep_trivial):
             continue
         index[root] = low[root] = counter
         counter += 1
@@ -63,6 +64,6 @@ def nontrivial_sccs(out: list[list[int]]) -> list[list[int]]:
                     comp.append(w)
                     if w == v:
                         break
-                if len(comp) > 1:
+                if len(comp) > 1 or keep_trivial:
                     result.append(comp)
     return result
