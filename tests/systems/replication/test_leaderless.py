@@ -13,6 +13,7 @@ from systems import SYSTEMS
 from systems.replication import leaderless_claims
 from systems.replication._leaderless import ENTRIES
 from systems.replication._versions import clock_of, merge, resolve
+from systems.sim import MS, Latency
 
 Rig = Any
 
@@ -173,3 +174,26 @@ def test_merkle_anti_entropy_repairs_a_replica_nobody_reads(
 
     options = {"read_repair": False, "anti_entropy": anti_entropy}
     assert rig.scenario("leaderless", options, script) == expected
+
+
+def test_asynchronous_read_repair_still_lets_a_later_read_go_back_in_time(rig: Rig) -> None:
+    """DDIA's quorum edge case: a failed write survives on one replica; a quorum read that
+    includes it returns the new value, a later one that does not returns the old value,
+    because read repair runs after the first read has answered (here over slow links)."""
+
+    async def script(world: Any, call: Any) -> list[Any]:
+        cfg = SYSTEMS["leaderless"].build({"nodes": 4}).cfg  # type: ignore[attr-defined]
+        h1, h2, h3 = cfg.home("k")
+        (c,) = [n for n in world.nodes if n not in (h1, h2, h3)]
+        world.network.partition({h1: {h2, h3}, h2: {h1}, h3: {h1}})
+        failed = await call(h1, {"type": "put", "key": "k", "value": "new"})
+        world.network.partition({h1: {h3}, h3: {h1}})
+        for slow in (h2, h3):
+            world.network.set_link(c, slow, latency=Latency.constant(100 * MS))
+        first = await call(c, {"type": "get", "key": "k"})
+        second = await call(h3, {"type": "get", "key": "k"})
+        return [failed["code"], failed["definite"], first["value"], second["value"]]
+
+    code, definite, first, second = rig.scenario("leaderless", {"nodes": 4}, script)
+    assert (code, definite) == ("quorum", False)  # the write failed, indefinitely
+    assert (first, second) == ("new", None)  # new, then old: not linearizable
