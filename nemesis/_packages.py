@@ -19,7 +19,7 @@ from typing import Any
 
 from ddialab import generator as g
 from ddialab.errors import UsageError
-from nemesis._core import NemesisPackage, compose
+from nemesis._core import ComposedNemesis, NemesisPackage, compose
 from nemesis._faults import ClockNemesis, KillNemesis, PartitionNemesis, PauseNemesis
 from nemesis._quality import DiskNemesis, NetworkNemesis
 from nemesis._schedule import ScheduleGen, parse_schedule
@@ -110,8 +110,6 @@ def _mix(spec: Any) -> NemesisPackage:
     ]
     ops = tuple(op for cls, fault in faults for op in (fault, HEALS[cls]) if op)
     gen = Alternate(ops, g.secs_to_ns(spec.nemesis_interval))
-    from nemesis._core import ComposedNemesis
-
     nemesis = ComposedNemesis([cls() for cls, _ in faults])
     return NemesisPackage("mix", nemesis, gen, [h for cls, _ in faults if (h := HEALS[cls])])
 
