@@ -40,6 +40,9 @@ def _lsm(disk: Disk, o: Mapping[str, Any]) -> Engine:
         fanout=int(o.get("fanout", 4)),
         batch=int(o.get("batch", 16)),
         wal=bool(o.get("wal", True)),
+        compaction=str(o.get("compaction", "tiered")),
+        level_bytes=int(o.get("level_bytes", 0)),
+        table_bytes=int(o.get("table_bytes", 0)),
     )
 
 
@@ -123,6 +126,11 @@ ENTRIES = [
         "lsm-group-commit",
         "LSM tree with group commit: one WAL fsync per batch, replies held until it",
         {"engine": "lsm", "mode": "group"},
+    ),
+    _entry(
+        "lsm-leveled",
+        "LSM tree with leveled compaction (L0 + non-overlapping levels, 10x per level)",
+        {"engine": "lsm", "mode": "sync", "compaction": "leveled"},
     ),
     _entry(
         "lsm-no-wal",

@@ -31,8 +31,9 @@ writes are lost if the node crashes before a flush.
 
 from __future__ import annotations
 
+import bisect
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from systems.storage._disk import Disk
@@ -46,6 +47,7 @@ MANIFEST = schema(
     Field(1, "tables", "uint", repeated=True),
     Field(2, "log_number", "uint", default=0),
     Field(3, "next_file", "uint", default=1),
+    Field(4, "levels", "uint", repeated=True),  # added with leveled compaction; absent: L0
 )
 WAL_NAME = re.compile(r"^wal-(\d{8})\.log$")
 SST_NAME = re.compile(r"^sst-(\d{8})\.sst$")
@@ -63,8 +65,10 @@ def sst_name(n: int) -> str:
 class Compaction:
     inputs: list[Table]
     entries: list[Entry]
-    number: int
+    level: int  # where the output goes
+    outputs: list[int] = field(default_factory=list)  # finished output tables
     writer: TableWriter | None = None
+    number: int = 0  # the table being written
     done: int = 0
 
 
@@ -80,7 +84,13 @@ class LSMTree:
         fanout: int = 4,
         batch: int = 64,
         wal: bool = True,
+        compaction: str = "tiered",
+        level_bytes: int = 0,
+        level_ratio: int = 10,
+        table_bytes: int = 0,
     ) -> None:
+        if compaction not in ("tiered", "leveled"):
+            raise ValueError(f"compaction must be 'tiered' or 'leveled', not {compaction!r}")
         self.disk = disk
         self.memtable_bytes = memtable_bytes
         self.bits_per_key = bits_per_key
@@ -88,12 +98,17 @@ class LSMTree:
         self.fanout = fanout
         self.batch = batch
         self.use_wal = wal
+        self.style = compaction
+        self.level_bytes = level_bytes or 4 * memtable_bytes
+        self.level_ratio = level_ratio
+        self.table_bytes = table_bytes or 2 * memtable_bytes
+        self.cursor: dict[int, bytes] = {}
         self.memtable: dict[bytes, bytes | None] = {}
         self.mem_size = 0
         self.immutable: dict[bytes, bytes | None] | None = None
         self.imm_log = 0
         self.flushed: Table | None = None
-        self.tables: list[Table] = []  # oldest first
+        self.levels: list[list[Table]] = [[]]  # L0 oldest first; L1.. by key range
         self.compaction: Compaction | None = None
         self.log_number = 0
         self.next_file = 1
@@ -108,11 +123,22 @@ class LSMTree:
         for mem in (self.memtable, self.immutable or {}):
             if key in mem:
                 return mem[key]
-        for t in reversed(self.tables):
+        for t in reversed(self.levels[0]):
             found, v = t.get(key)
             if found:
                 return v
+        for level in self.levels[1:]:
+            i = bisect.bisect_left([t.last for t in level], key)
+            if i < len(level) and level[i].first <= key:
+                found, v = level[i].get(key)
+                if found:
+                    return v
         return None
+
+    @property
+    def tables(self) -> list[Table]:
+        """Level 0: every table of a size-tiered tree, the newest of a leveled one."""
+        return self.levels[0]
 
     def put(self, key: bytes, value: bytes, sync: bool = True) -> None:
         self._write(key, value, sync)
@@ -144,8 +170,9 @@ class LSMTree:
 
     def scan(self, lo: bytes | None = None, hi: bytes | None = None) -> list[tuple[bytes, bytes]]:
         merged: dict[bytes, bytes | None] = {}
-        for t in self.tables:
-            merged.update(t.scan(lo, hi))
+        for level in [*reversed(self.levels[1:]), self.levels[0]]:  # oldest data first
+            for t in level:
+                merged.update(t.scan(lo, hi))
         for mem in (self.immutable or {}, self.memtable):
             merged.update(
                 (k, v) for k, v in mem.items() if (lo is None or k >= lo) and (hi is None or k < hi)
@@ -162,8 +189,8 @@ class LSMTree:
             self._flush_step()
         elif self.compaction is not None:
             self._compaction_step()
-        elif run := self._pick():
-            self._plan(run)
+        elif picked := self._pick():
+            self._plan(*picked)
         else:
             return False
         return True
@@ -184,60 +211,119 @@ class LSMTree:
             self.disk.rename("table.tmp", sst_name(n))
             self.flushed = Table(self.disk, sst_name(n), n)
             return
-        self._install([*self.tables, self.flushed], self.imm_log)
+        self._install([[*self.levels[0], self.flushed], *self.levels[1:]], self.imm_log)
         self.immutable, self.flushed = None, None
         self.stats["flushes"] += 1
 
-    def _pick(self) -> list[Table]:
+    def _pick(self) -> tuple[list[Table], int] | None:
+        """The tables to merge next and the level the output goes to, if any."""
+        if self.style == "leveled":
+            return self._pick_leveled()
+        run = self._pick_tiered()
+        return (run, 0) if run else None
+
+    def _pick_tiered(self) -> list[Table]:
         """The newest tables, extended while the next older one is at most twice as big
         as those gathered so far; merged once there are ``fanout`` of them."""
-        ts = self.tables
+        ts = self.levels[0]
         start, gathered = len(ts), 0
         while start > 0 and (gathered == 0 or ts[start - 1].size <= 2 * gathered):
             start -= 1
             gathered += ts[start].size
         return ts[start:] if len(ts) - start >= self.fanout else []
 
-    def _plan(self, run: list[Table]) -> None:
-        bottom = run[0] is self.tables[0]
+    def _pick_leveled(self) -> tuple[list[Table], int] | None:
+        """All of L0 once it has ``fanout`` tables, with the L1 tables they overlap; else
+        the next table (round robin) of the first level over its size, with the tables
+        of the level below that it overlaps."""
+        l0 = self.levels[0]
+        if len(l0) >= self.fanout:
+            lo, hi = min(t.first for t in l0), max(t.last for t in l0)
+            return [*l0, *self._overlapping(1, lo, hi)], 1
+        for i in range(1, len(self.levels)):
+            level = self.levels[i]
+            if sum(t.size for t in level) > self.level_bytes * self.level_ratio ** (i - 1):
+                t = next((t for t in level if t.first > self.cursor.get(i, b"")), level[0])
+                self.cursor[i] = t.last
+                return [t, *self._overlapping(i + 1, t.first, t.last)], i + 1
+        return None
+
+    def _overlapping(self, level: int, lo: bytes, hi: bytes) -> list[Table]:
+        if level >= len(self.levels):
+            return []
+        return [t for t in self.levels[level] if not (t.last < lo or t.first > hi)]
+
+    def _level_of(self, t: Table) -> int:
+        return next(i for i, level in enumerate(self.levels) if t in level)
+
+    def _plan(self, inputs: list[Table], level: int) -> None:
+        if self.style == "leveled":  # tombstones may go only if nothing older lies below
+            bottom = not any(self.levels[level + 1 :])
+        else:  # a contiguous run of L0: bottom when it starts at the oldest table
+            bottom = inputs[0] is self.levels[0][0]
         newest: dict[bytes, bytes | None] = {}
-        for t in run:  # oldest first: later tables overwrite
+        for t in sorted(inputs, key=self._level_of, reverse=True):  # oldest data first
             newest.update(t.scan())
         entries = sorted(newest.items())
         if bottom:
             kept = [e for e in entries if e[1] is not None]
             self.stats["tombstones_dropped"] += len(entries) - len(kept)
             entries = kept
-        self.compaction = Compaction(run, entries, self._new_number())
+        self.compaction = Compaction(inputs, entries, level)
 
     def _compaction_step(self) -> None:
         c = self.compaction
         assert c is not None
         if c.writer is None:
+            c.number = self._new_number()
             c.writer = TableWriter(self.disk, "compact.tmp", self.bits_per_key, self.block_entries)
         if c.done < len(c.entries):
             c.writer.add(c.entries[c.done : c.done + self.batch])
             c.done += self.batch
+            if self.style == "leveled" and c.writer.end >= self.table_bytes:
+                self._finish_output(c)
             return
-        c.writer.finish()
-        self.disk.rename("compact.tmp", sst_name(c.number))
-        pos = self.tables.index(c.inputs[0])
-        tables = list(self.tables)
-        tables[pos : pos + len(c.inputs)] = [Table(self.disk, sst_name(c.number), c.number)]
-        self._install(tables, self.log_number)
-        for t in c.inputs:
-            self.disk.delete(t.name)
+        self._finish_output(c)
+        self._install_compaction(c)
         self.compaction = None
         self.stats["compactions"] += 1
 
-    def _install(self, tables: list[Table], log_number: int) -> None:
-        rec = {"tables": [t.number for t in tables], "log_number": log_number}
-        rec["next_file"] = self.next_file
+    def _finish_output(self, c: Compaction) -> None:
+        if c.writer is None:
+            return
+        empty = not c.writer.keys
+        c.writer.finish()
+        c.writer = None
+        if empty and self.style == "leveled":
+            self.disk.delete("compact.tmp")
+            return
+        self.disk.rename("compact.tmp", sst_name(c.number))
+        c.outputs.append(c.number)
+
+    def _install_compaction(self, c: Compaction) -> None:
+        new = [Table(self.disk, sst_name(n), n) for n in c.outputs]
+        levels = [list(level) for level in self.levels]
+        if self.style == "tiered":
+            pos = levels[0].index(c.inputs[0])
+            levels[0][pos : pos + len(c.inputs)] = new
+        else:
+            gone = {t.number for t in c.inputs}
+            levels = [[t for t in level if t.number not in gone] for level in levels]
+            levels += [[] for _ in range(c.level + 1 - len(levels))]
+            levels[c.level] = sorted(levels[c.level] + new, key=lambda t: t.first)
+        self._install(levels, self.log_number)
+        for t in c.inputs:
+            self.disk.delete(t.name)
+
+    def _install(self, levels: list[list[Table]], log_number: int) -> None:
+        rec: dict[str, Any] = {"log_number": log_number, "next_file": self.next_file}
+        rec["tables"] = [t.number for level in levels for t in level]
+        rec["levels"] = [i for i, level in enumerate(levels) for _ in level]
         self.disk.delete("MANIFEST.tmp")
         self.disk.append("MANIFEST.tmp", frame(encode(MANIFEST, rec)))
         self.disk.fsync("MANIFEST.tmp")
         self.disk.rename("MANIFEST.tmp", "MANIFEST")
-        self.tables, self.log_number = tables, log_number
+        self.levels, self.log_number = levels, log_number
         for name in self.disk.list("wal-"):
             m = WAL_NAME.match(name)
             if m and int(m.group(1)) < log_number:
@@ -255,6 +341,7 @@ class LSMTree:
             if name.endswith(".tmp"):
                 self.disk.delete(name)
         numbers: list[int] = []
+        levels: list[int] = []
         if self.disk.exists("MANIFEST"):
             frames = scan_file(self.disk, "MANIFEST", repair=False)
             if not frames:
@@ -262,11 +349,12 @@ class LSMTree:
             rec = decode(MANIFEST, frames[-1][1])
             numbers, self.log_number = rec["tables"], rec["log_number"]
             self.next_file = rec["next_file"]
-        self._open_tables(numbers)
+            levels = rec["levels"] if len(rec["levels"]) == len(numbers) else [0] * len(numbers)
+        self._open_tables(numbers, levels)
         self._replay_wals()
         self.wal = self._new_number()
 
-    def _open_tables(self, numbers: list[int]) -> None:
+    def _open_tables(self, numbers: list[int], levels: list[int]) -> None:
         listed = set(numbers)
         for name in self.disk.list("sst-"):
             m = SST_NAME.match(name)
@@ -274,10 +362,11 @@ class LSMTree:
                 self.disk.delete(name)  # an uninstalled flush or compaction output
             if m:
                 self.next_file = max(self.next_file, int(m.group(1)) + 1)
-        for n in numbers:
+        for n, level in zip(numbers, levels, strict=True):
             if not self.disk.exists(sst_name(n)):
                 raise CorruptionError(f"MANIFEST lists missing table {sst_name(n)}")
-            self.tables.append(Table(self.disk, sst_name(n), n))
+            self.levels += [[] for _ in range(level + 1 - len(self.levels))]
+            self.levels[level].append(Table(self.disk, sst_name(n), n))
 
     def _replay_wals(self) -> None:
         wals = sorted(int(m.group(1)) for n in self.disk.list("wal-") if (m := WAL_NAME.match(n)))
@@ -295,7 +384,7 @@ class LSMTree:
 
     def info(self) -> dict[str, Any]:
         return {
-            "tables": [(t.name, t.size) for t in self.tables],
+            "levels": [[(t.name, t.size) for t in level] for level in self.levels],
             "memtable": len(self.memtable),
             **self.stats,
         }

@@ -33,6 +33,7 @@ INDEX = schema(
     Field(2, "offsets", "uint", repeated=True),
     Field(3, "end", "uint", default=0),
     Field(4, "count", "uint", default=0),
+    Field(5, "last", "bytes"),  # added later: tables without it compute it on open
 )
 Entry = tuple[bytes, bytes | None]
 
@@ -68,6 +69,7 @@ class TableWriter:
             bloom.add(k)
         rec = {"keys": self.block_keys, "offsets": self.offsets, "end": self.end}
         rec["count"] = len(self.keys)
+        rec["last"] = self.keys[-1] if self.keys else None
         index_off = self.disk.append(self.name, frame(encode(INDEX, rec)))
         bloom_off = self.disk.append(self.name, frame(bloom.to_bytes()))
         head = struct.pack(">QQ", index_off, bloom_off)
@@ -104,7 +106,16 @@ class Table:
         self.end: int = index["end"]
         self.count: int = index["count"]
         self.bloom = BloomFilter.from_bytes(bloom_payload)
+        self.first: bytes = self.block_keys[0] if self.block_keys else b""
+        self.last: bytes = index["last"] if index["last"] is not None else self._last_key()
         self.probes = self.block_reads = self.bloom_negatives = 0
+
+    def _last_key(self) -> bytes:
+        last = b""
+        if self.offsets:
+            for k, _ in self._block(len(self.offsets) - 1):
+                last = k
+        return last
 
     def get(self, key: bytes) -> tuple[bool, bytes | None]:
         """(found, value); a found ``None`` is a tombstone."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import random
 from collections.abc import Callable
 from pathlib import Path
@@ -26,13 +27,15 @@ from systems.storage._record import key_bytes
 SMALL: dict[str, dict[str, Any]] = {
     "bitcask": {"segment_bytes": 256, "merge_fanout": 2, "merge_batch": 4},
     "lsm": {"memtable_bytes": 160, "block_entries": 4, "fanout": 3, "batch": 4},
+    "lsm-leveled": {"memtable_bytes": 160, "block_entries": 4, "fanout": 2, "batch": 4,
+                    "compaction": "leveled", "level_bytes": 400, "table_bytes": 200},
     "btree": {"page_size": 128, "cache_pages": 4, "dirty_limit": 4},
-}
+}  # fmt: skip
 ENGINES = sorted(SMALL)
 
 
 def engine(name: str, disk: Disk) -> Any:
-    return make_engine(name, disk, **SMALL[name])
+    return make_engine(name.split("-")[0], disk, **SMALL[name])
 
 
 def k(i: int) -> bytes:
@@ -92,8 +95,15 @@ def test_the_script_exercises_background_work(name: str) -> None:
         background(e)
     stats = e.stats
     wanted = {"bitcask": ["merges", "tombstones_dropped"], "lsm": ["flushes", "compactions"],
+              "lsm-leveled": ["flushes", "compactions", "tombstones_dropped"],
               "btree": ["splits", "merges", "checkpoints"]}[name]  # fmt: skip
     assert all(stats[w] > 0 for w in wanted), stats
+    if name == "lsm-leveled":
+        assert len(e.levels) >= 3 and all(_disjoint(level) for level in e.levels[1:])
+
+
+def _disjoint(level: list[Any]) -> bool:
+    return all(a.last < b.first for a, b in itertools.pairwise(level))
 
 
 @pytest.mark.parametrize("name", ENGINES)
@@ -250,8 +260,8 @@ def test_lsm_keeps_tombstones_above_the_bottom_table() -> None:
     e.flush()
     e.put(k(3), b"z")
     e.flush()
-    run = e._pick()
-    assert run and run[0] is not e.tables[0]
+    picked = e._pick()
+    assert picked and picked[0][0] is not e.tables[0]
     background(e)
     assert e.stats["compactions"] >= 1 and e.get(k(1)) is None
     disk.crash()

@@ -23,6 +23,15 @@ from systems.storage._record import key_bytes
 CONFIGS: dict[str, dict[str, Any]] = {
     "bitcask": {"segment_bytes": 200, "merge_fanout": 2, "merge_batch": 2},
     "lsm": {"memtable_bytes": 120, "block_entries": 2, "fanout": 2, "batch": 2},
+    "lsm-leveled": {
+        "memtable_bytes": 120,
+        "block_entries": 2,
+        "fanout": 2,
+        "batch": 2,
+        "compaction": "leveled",
+        "level_bytes": 250,
+        "table_bytes": 150,
+    },
     "btree": {"page_size": 256, "cache_pages": 2, "dirty_limit": 3},
 }
 keys = st.integers(0, 7).map(key_bytes)
@@ -41,7 +50,7 @@ class EngineMachine(RuleBasedStateMachine):
         self.since_sync: dict[bytes, list[bytes | None]] = {}
 
     def _open(self) -> Any:
-        return make_engine(self.engine_name, self.disk, **CONFIGS[self.engine_name])
+        return make_engine(self.engine_name.split("-")[0], self.disk, **CONFIGS[self.engine_name])
 
     def _wrote(self, key: bytes, value: bytes | None, sync: bool) -> None:
         if value is None:
@@ -110,10 +119,15 @@ class LSMMachine(EngineMachine):
     engine_name = "lsm"
 
 
+class LeveledLSMMachine(EngineMachine):
+    engine_name = "lsm-leveled"
+
+
 class BTreeMachine(EngineMachine):
     engine_name = "btree"
 
 
 TestBitcask = BitcaskMachine.TestCase
 TestLSM = LSMMachine.TestCase
+TestLeveledLSM = LeveledLSMMachine.TestCase
 TestBTree = BTreeMachine.TestCase

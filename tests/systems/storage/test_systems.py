@@ -18,7 +18,7 @@ from ddialab.history import History, read_history
 from ddialab.runner import TestSpec, run, simulate
 from systems import SYSTEMS
 
-SAFE = ["bitcask", "lsm", "btree"]
+SAFE = ["bitcask", "lsm", "lsm-leveled", "btree"]
 GROUP = ["bitcask-group-commit", "lsm-group-commit", "btree-group-commit"]
 FLAWED = ["bitcask-ack-before-fsync", "bitcask-unsafe-tombstones", "lsm-no-wal"]
 LINEARIZABLE = {"model": "cas-register", "independent": True, "init": None}
