@@ -22,7 +22,7 @@ from checkers.session.testing import linearizable_history
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--pairs", type=int, default=50_000, help="ops per history (x2 events)")
-    ap.add_argument("--modes", default="register,append,txn")
+    ap.add_argument("--modes", default="register,append,txn", help="also: set")
     ap.add_argument("--repeat", type=int, default=1)
     ap.add_argument("--seed", type=int, default=7)
     args = ap.parse_args()

@@ -21,7 +21,9 @@ version order of ``k``.  The checker never guesses that order; ``Facts.includes`
 
 Anything else (two writers, no system version, neither value initial) is ``unknown``.
 
-Append keys are judged against ``G``, the longest list read from the key.  A read that is a
+Append keys are judged against ``G``, the longest list read from the key; for set keys
+(``add``) G orders the elements by the read that first returned them, so that a set read
+holding exactly G's first n elements is a "prefix" too.  A read that is a
 prefix of ``G`` is stored as its length (``int``); the rare read that is not (an
 incompatible-order anomaly, outside this checker's remit) keeps its tuple and is judged by
 membership alone.
@@ -140,13 +142,21 @@ class Facts:
             table[value] = (version, op)
 
     def _index_append_lists(self) -> None:
+        order: dict[Any, tuple[list[Any], set[Any]]] = {}  # set keys: first-seen order
         for t in self.parsed.txns:
             for key, value in t.reads.items():
                 k = self.keys.get(key)
                 if k is None or not k.append or not isinstance(value, tuple):
                     continue
-                if len(value) > len(k.G):
+                if k.unordered:
+                    seq, seen = order.setdefault(key, ([], set()))
+                    new = set(value) - seen
+                    seq += sorted(new, key=repr)
+                    seen |= new
+                elif len(value) > len(k.G):
                     k.G = value
+        for key, (seq, _) in order.items():
+            self.keys[key].G = tuple(seq)
         for k in self.keys.values():
             if not k.append:
                 continue
@@ -176,7 +186,7 @@ class Facts:
         if not isinstance(value, tuple):
             return value  # not a list: judged unknown
         n = len(value)
-        if k.G[:n] == value:
+        if k.G[:n] == value or (k.unordered and frozenset(k.G[:n]) == frozenset(value)):
             k.prefix_reads.append((n, op))
             return n
         k.odd_reads.append((value, op))
@@ -268,7 +278,7 @@ class Facts:
         """An observed state as the JSON value that was read."""
         k = self.keys.get(key)
         if k is not None and k.append and isinstance(obs, int):
-            return list(k.G[:obs])
+            return sorted(k.G[:obs], key=repr) if k.unordered else list(k.G[:obs])
         if isinstance(obs, frozenset):
             return sorted(obs, key=repr)
         return obs
