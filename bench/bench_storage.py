@@ -43,6 +43,15 @@ from systems.storage._record import key_bytes
 CONFIG: dict[str, dict[str, Any]] = {
     "bitcask": {"segment_bytes": 256 << 10, "merge_fanout": 4, "merge_batch": 1024},
     "lsm": {"memtable_bytes": 256 << 10, "block_entries": 16, "fanout": 4, "batch": 4096},
+    "lsm-leveled": {
+        "memtable_bytes": 256 << 10,
+        "block_entries": 16,
+        "fanout": 4,
+        "batch": 4096,
+        "compaction": "leveled",
+        "level_bytes": 1 << 20,
+        "table_bytes": 512 << 10,
+    },
     "btree": {"page_size": 4096, "cache_pages": 256, "dirty_limit": 1024, "wal_limit": 1 << 20},
 }
 VALUE = 100
@@ -68,7 +77,7 @@ def bench_engine(name: str, root: str, ops: int, sync_ops: int, seed: int) -> di
     def open_engine(sub: str) -> tuple[Any, CountingDisk, RealDisk]:
         real = RealDisk(f"{root}/{name}-{sub}")
         disk = CountingDisk(real)
-        return make_engine(name, disk, **CONFIG[name]), disk, real
+        return make_engine(name.split("-")[0], disk, **CONFIG[name]), disk, real
 
     def writes(e: Any, keys: list[int], sync: bool) -> int:
         for i in keys:

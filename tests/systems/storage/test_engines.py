@@ -295,3 +295,28 @@ def test_btree_grows_and_shrinks() -> None:
         e.delete(k(i))
     assert e.scan() == [] and e.stats["merges"] > 20 and e.root != deep
     assert e._node(e.root).leaf
+
+
+def test_lsm_reads_files_written_before_levels_existed() -> None:
+    """Schema evolution on disk: a MANIFEST without the ``levels`` field (every table is
+    then L0) and a table index without ``last`` (computed on open) still read."""
+    from systems.storage._encoding import decode, encode, schema
+    from systems.storage._lsm import MANIFEST
+    from systems.storage._record import frame, scan_file
+
+    disk = SimDisk(random.Random(0))
+    e = LSMTree(disk, memtable_bytes=100_000)
+    for i in range(50):
+        e.put(k(i), b"v%d" % i)
+        if i % 10 == 9:
+            e.flush()
+    rec = decode(MANIFEST, scan_file(disk, "MANIFEST", repair=False)[-1][1])
+    old = schema("Manifest", *[f for f in MANIFEST.fields if f.name != "levels"])
+    disk.delete("MANIFEST")
+    disk.append("MANIFEST", frame(encode(old, rec)))
+    disk.fsync("MANIFEST")
+    again = LSMTree(disk)
+    assert len(again.levels) == 1 and len(again.tables) == 5
+    assert again.scan() == [(k(i), b"v%d" % i) for i in range(50)]
+    t = again.tables[0]
+    assert t.last == t._last_key() == k(9)
