@@ -49,6 +49,10 @@ def verdicts(results: Mapping[str, Any]) -> dict[str, Any]:
             out.update({g: v for g, v in (result.get("guarantees") or {}).items() if g in SESSION})
         elif kind in ("convergence", "durability"):
             out[kind] = result.get("valid")
+    if out.get("linearizable") is True:
+        # linearizable -> sequential -> causal -> every session guarantee (the lattice)
+        for g in SESSION:
+            out.setdefault(g, True)
     return out
 
 

@@ -129,3 +129,10 @@ def test_dask_executor_matches_local(serial: Any, tmp_path: Path) -> None:
             _options(), str(tmp_path), executor="dask", scheduler=cluster.scheduler_address
         )
     assert _strip(result.document) == _strip(serial.document)
+
+
+def test_linearizable_implies_the_session_guarantees_unless_checked() -> None:
+    v = verdicts({"checkers": {"linearizable": {"valid": True}}})
+    assert v["read-your-writes"] is True and v["consistent-prefix"] is True
+    v = verdicts({"checkers": {"linearizable": {"valid": False}}})
+    assert "read-your-writes" not in v

@@ -1,0 +1,69 @@
+"""Helpers for using ddialab from tests: run a spec and fail with the full story.
+
+``assert_valid(result)`` raises ``AssertionError`` whose message carries, for every checker
+that did not pass, its anomaly types and the first witness's plain-English explanation,
+then the seed, the replay command and the report's path -- everything needed to replay
+and read the failure.  Also usable without pytest (plain ``assert`` semantics).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import Any
+
+from ddialab.runner import RunResult, TestSpec, run
+
+#: at most this many witnesses are quoted per anomaly type in a failure message
+QUOTED_WITNESSES = 2
+
+
+def run_spec(spec: TestSpec | None = None, out: str | None = None, **options: Any) -> RunResult:
+    """Run a test (a ``TestSpec``, or its fields as keywords) into ``out``."""
+    spec = spec or TestSpec(**options)
+    return run(spec, out=out)
+
+
+def failure_message(result: RunResult) -> str:
+    lines = [f"ddialab run {_verdict(result.valid)}: {result.spec.system} x "
+             f"{result.spec.workload} x {'+'.join(result.spec.nemesis) or 'no faults'}"]  # fmt: skip
+    for name, r in result.results.get("checkers", {}).items():
+        if r.get("valid") is True:
+            continue
+        lines.append(
+            f"  {name}: {_verdict(r.get('valid'))} {', '.join(r.get('anomaly_types', []))}"
+        )
+        lines.extend(_witness_lines(r))
+        if r.get("reason"):
+            lines.append(f"    reason: {r['reason']}")
+    lines.append(f"  seed: {result.spec.seed}")
+    lines.append(f"  replay: {_replay(result)}")
+    lines.append(f"  report: {os.path.join(result.run_dir, 'report.html')}")
+    return "\n".join(lines)
+
+
+def assert_valid(result: RunResult) -> None:
+    """Fail (``AssertionError``) unless every checker of the run said valid."""
+    if result.valid is not True:
+        raise AssertionError(failure_message(result))
+
+
+def _witness_lines(r: dict[str, Any]) -> list[str]:
+    out = []
+    for kind, witnesses in (r.get("anomalies") or {}).items():
+        for w in list(witnesses)[:QUOTED_WITNESSES]:
+            text = w.get("explanation") if isinstance(w, dict) else None
+            out.append(f"    {kind}: {text or json.dumps(w, default=str)[:300]}")
+    return out
+
+
+def _verdict(v: Any) -> str:
+    return {True: "valid", False: "INVALID"}.get(v, "unknown")
+
+
+def _replay(result: RunResult) -> str:
+    try:
+        with open(os.path.join(result.run_dir, "test.json"), encoding="utf-8") as f:
+            return str(json.load(f)["replay"])
+    except (OSError, KeyError, ValueError):
+        return "(see test.json)"
