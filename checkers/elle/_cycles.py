@@ -89,7 +89,7 @@ def fallback_cycle(g: nx.DiGraph, n_txns: int) -> list[Step] | None:
     reporting it (classified by its own edges) is better than reporting nothing.  One
     sub-SCC pass and one BFS per restriction, no deadline.
     """
-    local = Local(g)
+    local = g.graph.get("local") or Local(g)  # reuse the typed search's sub-SCCs
     for rels in (WW, WW | WR, WW | WR | RW, WW | WR | RW | PROCESS, ALL_KINDS):
         comp_of = local.comp_of(rels)
         for a, b, kind in g.edges(data="k") if comp_of else ():
@@ -126,7 +126,7 @@ def search_scc(
     """Cycles found (type, steps) and the types left unsearched when time ran out."""
     found: list[tuple[str, list[Step]]] = []
     skip: set[str] = set()
-    local = Local(g)
+    local = g.graph["local"] = Local(g)
     for i, spec in enumerate(SPECS):
         if spec.name not in wanted or spec.name in skip:
             continue
