@@ -25,14 +25,14 @@ def run_spec(spec: TestSpec | None = None, out: str | None = None, **options: An
 
 
 def failure_message(result: RunResult) -> str:
-    lines = [f"ddialab run {_verdict(result.valid)}: {result.spec.system} x "
-             f"{result.spec.workload} x {'+'.join(result.spec.nemesis) or 'no faults'}"]  # fmt: skip
+    spec = result.spec
+    faults = "+".join(spec.nemesis) or "no faults"
+    lines = [f"ddialab run {_verdict(result.valid)}: {spec.system} x {spec.workload} x {faults}"]
     for name, r in result.results.get("checkers", {}).items():
         if r.get("valid") is True:
             continue
-        lines.append(
-            f"  {name}: {_verdict(r.get('valid'))} {', '.join(r.get('anomaly_types', []))}"
-        )
+        types = ", ".join(r.get("anomaly_types", []))
+        lines.append(f"  {name}: {_verdict(r.get('valid'))} {types}")
         lines.extend(_witness_lines(r))
         if r.get("reason"):
             lines.append(f"    reason: {r['reason']}")
