@@ -11,8 +11,8 @@ the same run directory always shrinks to the same result:
 
 1. time: bisect the main phase's ``time_limit`` (faults after it are dropped), then
    bisect a shift of every fault (and the end) towards the start of the run;
-2. faults: delta debugging (``nemesis.ddmin``) over fault units (a fault and the heals
-   that follow it);
+2. faults: none at all if that still fails, else delta debugging (``nemesis.ddmin``)
+   over fault units (a fault and the heals that follow it);
 3. concurrency: the lowest client count that still fails;
 4. rate: halve the client rate while the run still fails, then take quarters off (fewer
    ops);
@@ -134,6 +134,10 @@ class Shrinker:
         def fails(kept: list[list[int]]) -> bool:
             return self.fails(with_events(spec, [events[i] for u in kept for i in u]))
 
+        if fails([]):  # many anomalies need no fault at all: one run to find out
+            spec = with_events(spec, [])
+            self.steps.append({"step": "faults", **dimensions(spec)})
+            return spec
         kept = ddmin(units, fails, budget=max(0, self.max_runs - self.runs))
         if len(kept) < len(units) and fails(kept):
             spec = with_events(spec, [events[i] for u in kept for i in u])

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+import trio
 
 from ddialab.runner import TestSpec, simulate
 from nemesis import NEMESES, Alternate, build_nemesis
@@ -40,3 +41,24 @@ def test_mix_interleaves_several_fault_kinds() -> None:
     fs = {op.f for op in h.nemesis_ops() if op.type == "invoke"}
     assert {"start-partition", "kill", "pause", "bump-clock", "degrade-network"} <= fs
     assert {"stop-partition", "start", "resume", "reset-clock", "heal-network"} <= fs
+
+
+def test_primary_targets_follow_the_systems_roles() -> None:
+    async def main() -> tuple[list[str], Any]:
+        world = World(4)
+        system: Any = get_system("leader-follower").build()
+        system.setup(world)
+        world.start_all()
+        async with world.running():
+            await trio.sleep(2)  # simulated: time for an election
+            leaders = system.primaries(world)
+            package = build_nemesis(["partition-primary", "kill-primary"], TestSpec())
+            package.nemesis.setup(world, system)
+            iso = package.nemesis.invoke(
+                world, system, {"f": "start-partition", "value": "isolate-primary"}
+            )
+            killed = package.nemesis.invoke(world, system, {"f": "kill", "value": "primaries"})
+        return leaders, (iso["value"]["isolated"], killed["value"])
+
+    leaders, (isolated, killed) = run_simulated(main, seed=1)
+    assert leaders and isolated == sorted(leaders) == killed
