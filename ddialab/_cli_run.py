@@ -45,8 +45,8 @@ def add_parser(sub: Any) -> None:
     p.add_argument(
         "--replay",
         metavar="RUN_DIR",
-        help="re-run a run directory: its spec (test.json) and fault schedule; other "
-        "options are ignored",
+        help="re-run a run directory: its spec (test.json) and fault schedule "
+        "(schedule.json); options other than --schedule and --out are ignored",
     )
     p.add_argument("--out", help="run directory (default: runs/<name>__<time>)")
     p.add_argument("--json", action="store_true", help="print the results as JSON")
