@@ -84,6 +84,11 @@ CHECKERS: dict[str, CheckerEntry] = {
             "long fork: two reads see incompatible orders of two writes",
         ),
         CheckerEntry(
+            "text",
+            "workloads.text:check_text",
+            "collaborative text: replicas converge, acknowledged inserts survive, intent order",
+        ),
+        CheckerEntry(
             "register-simple",
             "checkers.simple:check_register",
             "quick sound check: every ok read returns a value that was written (or initial)",

@@ -18,6 +18,7 @@ WORKLOAD_MODULES = (
     "workloads.set",
     "workloads.counter",
     "workloads.session",
+    "workloads.text",
     "workloads.queue",
     "workloads.derived",
     "workloads.documents",
