@@ -61,7 +61,7 @@ def checkers(options: Mapping[str, Any]) -> dict[str, CheckerSpec]:
     return {}
 
 
-def check_text(history: History) -> dict[str, Any]:
+def check_text(history: History, options: Any = None) -> dict[str, Any]:
     finals: dict[Any, dict[str, list[Any]]] = {}
     inserted: dict[Any, dict[Any, Any]] = {}  # doc -> token -> anchor (acknowledged)
     deleted: dict[Any, set[Any]] = {}  # acknowledged deletes
