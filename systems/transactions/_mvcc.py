@@ -15,21 +15,29 @@ That rules out lost updates.  Write skew (G2-item) remains: two txns that read e
 other's keys and write disjoint ones both commit -- snapshot isolation, as PostgreSQL's
 REPEATABLE READ.
 
-**Serializable snapshot isolation** (``ssi=True``; Cahill, Röhm & Fekete 2008) adds
-tracking of rw anti-dependencies between concurrent txns.  A reader R of key k has an rw
-edge to a concurrent writer W of k when R's snapshot misses W's write: found at R's read
-(a version newer than R's snapshot, or a write W has buffered) or at W's write (R left a
-*SIREAD* mark on k).  Each txn keeps two flags: ``in_rw`` and ``out_rw``.  Every cycle
-that snapshot isolation lets through has a *pivot* with both, so a txn that gets both is
-not allowed to commit: an active pivot is doomed (it aborts at its next step with
-``serialization-failure``), and if the pivot has already committed, the txn whose
-operation made the edge aborts instead.  This is conservative (false positives abort
-some serializable txns), as PostgreSQL's implementation is.  Committed txns are kept for
-the SIREAD bookkeeping until no active txn is concurrent with them.
+**Serializable snapshot isolation** (``ssi=True``; Cahill, Röhm & Fekete 2008, with
+the commit-ordering rule of Ports & Grittner 2012, as PostgreSQL) adds tracking of rw
+anti-dependencies between concurrent txns.  A reader R of key k has an rw edge to a
+concurrent writer W of k when R's snapshot misses W's write: found at R's read (a
+version newer than R's snapshot, or a write W has buffered) or at W's write (R left a
+*SIREAD* mark on k).  Every cycle snapshot isolation lets through contains a *dangerous
+structure* ``I -rw-> P -rw-> O`` in which O commits first (I may be O).  So each txn keeps
+its in-neighbours (``rw_in``) and the earliest commit among its committed out-neighbours
+(``out_first``), and:
+
+* at P's commit: if an out-neighbour committed (``out_first``) and some live in-neighbour
+  I has not committed before it, P aborts (``serialization-failure``);
+* when a reader I makes an edge into an already committed P whose out-neighbour
+  committed before P, I aborts (I is live, so the structure is complete).
+
+It is still conservative (the structure does not prove a cycle), but it aborts one txn
+of a write skew, not both.  Committed txns are kept for this bookkeeping until no
+active txn is concurrent with them.
 """
 
 from __future__ import annotations
 
+import math
 from bisect import bisect_right
 from dataclasses import dataclass, field
 from typing import Any
@@ -43,14 +51,11 @@ class MvccTxn:
     start_ts: int
     writes: dict[Any, Any] = field(default_factory=dict)
     reads: set[Any] = field(default_factory=set)
-    in_rw: bool = False
-    out_rw: bool = False
-    doomed: bool = False
+    #: txns with an rw edge into this one (they read what this one overwrote)
+    rw_in: set[Any] = field(default_factory=set)
+    #: the earliest commit_ts among committed txns this one has an rw edge to
+    out_first: float = math.inf
     commit_ts: int | None = None
-
-    @property
-    def pivot(self) -> bool:
-        return self.in_rw and self.out_rw
 
 
 class MvccEngine:
@@ -88,12 +93,16 @@ class MvccEngine:
         t = self.txns[txn]
         if any(self.latest_ts(k) > t.start_ts for k in t.writes):
             return self._abort(t, "write-conflict")
-        if self.ssi and (t.doomed or t.pivot):
+        if self.ssi and self._dangerous(t):
             return self._abort(t, "serialization-failure")
         self.ts += 1
         t.commit_ts = self.ts
         for k, value in t.writes.items():
             self.versions.setdefault(k, []).append((self.ts, value))
+        for rid in t.rw_in:  # t is a committed out-neighbour of each reader
+            r = self.txns.get(rid)
+            if r is not None:
+                r.out_first = min(r.out_first, self.ts)
         if not self.ssi:
             del self.txns[txn]
         self._prune()
@@ -143,19 +152,25 @@ class MvccEngine:
 
     def _rw_edge(self, reader: MvccTxn, writer: MvccTxn, current: MvccTxn) -> bool:
         """Record reader -rw-> writer; False when ``current`` must abort for it."""
-        reader.out_rw = True
-        writer.in_rw = True
-        ok = True
-        for x in (reader, writer):
-            if x.pivot:
-                if x.commit_ts is not None:
-                    ok = False  # a committed pivot: abort the txn that closed the structure
-                else:
-                    x.doomed = True
-        return ok and not current.doomed
+        writer.rw_in.add(reader.tid)
+        if writer.commit_ts is None:
+            return True
+        reader.out_first = min(reader.out_first, writer.commit_ts)
+        # reader (live) -> writer (committed) -> an out-neighbour that committed before it
+        return not writer.out_first < writer.commit_ts
+
+    def _dangerous(self, p: MvccTxn) -> bool:
+        """P as a pivot at its commit: O committed first, and a live I did not commit before."""
+        if p.out_first == math.inf:
+            return False
+        for rid in p.rw_in:
+            i = self.txns.get(rid)
+            if i is not None and (i.commit_ts is None or i.commit_ts >= p.out_first):
+                return True
+        return False
 
     def _checked(self, t: MvccTxn, ok: bool, done: list[Any]) -> Step:
-        if not ok or t.doomed:
+        if not ok:
             return self._abort(t, "serialization-failure")
         return Step("ok", done)
 

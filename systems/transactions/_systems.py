@@ -116,7 +116,7 @@ ENTRIES = [
     _entry(
         "txn-ssi",
         "ssi",
-        "serializable snapshot isolation: MVCC plus rw-antidependency (pivot) aborts",
+        "serializable snapshot isolation: MVCC, aborts on dangerous rw-antidependency structures",
     ),
     _entry(
         "txn-serial",

@@ -42,6 +42,26 @@ def test_ssi_aborts_one_side_of_write_skew() -> None:
     assert write_skew(ssi=True).count("ok") < 3
 
 
+def test_ssi_aborts_one_side_of_write_skew_only() -> None:
+    assert write_skew(ssi=True) == ["ok", "ok", "abort"]
+
+
+def test_ssi_catches_the_read_only_anomaly() -> None:
+    """Fekete, O'Neil & O'Neil 2004: the pivot p commits before the reader i reads y."""
+    e = MvccEngine(ssi=True)
+    e.begin("p")
+    e.op("p", ["r", "x", None])
+    e.begin("o")
+    e.op("o", ["w", "x", 1])
+    assert e.commit("o").kind == "ok"  # o commits first: p -rw-> o
+    e.begin("i")
+    assert e.op("i", ["r", "x", None]).value == ["r", "x", 1]  # o -wr-> i
+    e.op("p", ["w", "y", 1])
+    assert e.commit("p").kind == "ok"  # no in-edge yet: p may commit
+    step = e.op("i", ["r", "y", None])  # i -rw-> p closes the cycle: i must go
+    assert (step.kind, step.code) == ("abort", "serialization-failure")
+
+
 def test_first_committer_wins() -> None:
     e = MvccEngine()
     e.begin("t1")
