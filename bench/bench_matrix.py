@@ -11,6 +11,7 @@ time.  The cells must come out identical for every --jobs value (checked here to
 from __future__ import annotations
 
 import argparse
+import json
 import tempfile
 import time
 
@@ -42,9 +43,8 @@ def main() -> None:
             t0 = time.perf_counter()
             result = run_matrix(opts, out)
             seconds = time.perf_counter() - t0
-            import json
-
-            runs = json.load(open(f"{out}/matrix.json"))["runs"]
+            with open(f"{out}/matrix.json") as f:
+                runs = json.load(f)["runs"]
         ops = sum(r["ops"] for r in runs)
         print(f"{jobs:>4} {result.runs:>5} {seconds:>8.1f} {result.runs * 60 / seconds:>9.0f}"
               f" {ops / seconds:>9.0f}")  # fmt: skip
