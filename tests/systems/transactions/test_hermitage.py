@@ -54,7 +54,7 @@ SERIALIZABLE = [
 ]
 
 
-def elle(system: str, workload: str, seed: int) -> dict[str, Any]:
+def elle(system: str, workload: str, seed: int, **options: Any) -> dict[str, Any]:
     spec = TestSpec(
         system=system,
         workload=workload,
@@ -62,6 +62,7 @@ def elle(system: str, workload: str, seed: int) -> dict[str, Any]:
         time_limit=2.0,
         rate=100.0,
         workload_options={"key_count": 3},
+        system_options=options,
     )
     history = simulate(spec).history
     model = strongest_claim(get_system(system).claims)
@@ -106,3 +107,12 @@ def test_snapshot_isolation_is_not_claimed_serializable() -> None:
     assert not claims & {"serializable", "repeatable-read", "strict-serializable"}
     assert strongest_claim(get_system("txn-read-committed").claims) == "read-committed"
     assert strongest_claim(get_system("txn-read-uncommitted").claims) == "read-uncommitted"
+
+
+def test_client_rollbacks_feed_aborted_reads_only_below_read_committed() -> None:
+    """``abort_ratio``: the client rolls back 30% of txns; only dirty readers see them."""
+    dirty = elle("txn-read-uncommitted", "list-append", 1, abort_ratio=0.3)
+    assert "G1a" in dirty["anomaly_types"]
+    clean = elle("txn-read-committed", "list-append", 1, abort_ratio=0.3)
+    assert clean["valid"] is True
+    assert not {base(a) for a in clean["anomaly_types"]} & set(G1)
