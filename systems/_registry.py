@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import importlib
 
+from ddialab._optional import present_modules
 from ddialab.errors import UsageError
 from systems._protocols import SystemEntry
 
@@ -26,13 +27,7 @@ FAMILY_MODULES = (
 
 def _collect() -> dict[str, SystemEntry]:
     table: dict[str, SystemEntry] = {}
-    for name in FAMILY_MODULES:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as e:
-            if e.name == name:
-                continue
-            raise
+    for module in present_modules(FAMILY_MODULES):
         for entry in getattr(module, "ENTRIES", []):
             table[entry.name] = entry
     return table

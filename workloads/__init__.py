@@ -5,13 +5,13 @@ Each workload module exports ``WORKLOAD``; modules not present are skipped, so a
 workload means adding its module name to ``WORKLOAD_MODULES``.
 """
 
-import importlib
-
+from ddialab._optional import present_modules
 from ddialab.errors import UsageError
 from workloads._protocol import CheckerSpec, Workload
 
 WORKLOAD_MODULES = (
     "workloads.register",
+    "workloads.kv_delete",
     "workloads.list_append",
     "workloads.rw_register",
     "workloads.bank",
@@ -27,13 +27,7 @@ WORKLOAD_MODULES = (
 
 def _collect() -> dict[str, Workload]:
     table: dict[str, Workload] = {}
-    for name in WORKLOAD_MODULES:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as e:
-            if e.name == name:
-                continue
-            raise
+    for module in present_modules(WORKLOAD_MODULES):
         for w in getattr(module, "WORKLOADS", [getattr(module, "WORKLOAD", None)]):
             if w is not None:
                 table[w.name] = w

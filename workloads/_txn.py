@@ -13,6 +13,8 @@ import random
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from workloads._protocol import CheckerSpec, Workload
+
 DEFAULTS = {"key_count": 5, "max_txn_length": 4, "max_writes_per_key": 32, "read_ratio": 0.5}
 
 CONSISTENCY_ORDER = (
@@ -61,3 +63,16 @@ def strongest_claim(claims: frozenset[str] | set[str]) -> str | None:
         if model in claims:
             return model
     return None
+
+
+def txn_workload(name: str, write_f: str, description: str) -> Workload:
+    """A transactional workload whose writes are ``write_f``, checked by Elle as ``name``."""
+
+    def generator(rng: random.Random, options: Mapping[str, Any]) -> Any:
+        return txn_generator(write_f, rng, options)
+
+    def checkers(options: Mapping[str, Any]) -> dict[str, CheckerSpec]:
+        model = options.get("consistency_model", "strict-serializable")
+        return {"elle": ("elle", {"model": name, "consistency_model": model})}
+
+    return Workload(name, description, generator, checkers, None, DEFAULTS)

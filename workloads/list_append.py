@@ -5,30 +5,10 @@ can infer ww, wr and rw dependencies exactly.  Checked by the Elle checker again
 system's strongest claimed consistency model (strict-serializable when it claims none).
 """
 
-from __future__ import annotations
+from workloads._txn import txn_workload
 
-import random
-from collections.abc import Mapping
-from typing import Any
-
-from workloads._protocol import CheckerSpec, Workload
-from workloads._txn import DEFAULTS, txn_generator
-
-
-def generator(rng: random.Random, options: Mapping[str, Any]) -> Any:
-    return txn_generator("append", rng, options)
-
-
-def checkers(options: Mapping[str, Any]) -> dict[str, CheckerSpec]:
-    model = options.get("consistency_model", "strict-serializable")
-    return {"elle": ("elle", {"model": "list-append", "consistency_model": model})}
-
-
-WORKLOAD = Workload(
+WORKLOAD = txn_workload(
     "list-append",
+    "append",
     "txns of appends and reads over rolling keys; Elle infers the dependency graph",
-    generator,
-    checkers,
-    None,
-    DEFAULTS,
 )
