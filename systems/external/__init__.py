@@ -1,0 +1,75 @@
+"""Real datastores as test subjects: PostgreSQL, SQLite, Redis (and their servers).
+
+Public surface::
+
+    REAL_ENTRIES          # SystemEntry per built-in real system (registered by name)
+    RealSystem, BlockingClient, is_real, MissingServer   # the protocol (see _base)
+
+These entries run through ``ddialab.runner._real`` (real servers, real clock, blocking
+clients in worker threads), never on the simulated world.  Their ``workloads`` tuple is
+empty so the matrix, which simulates, leaves them out; the workloads each one runs are
+in ``WORKLOADS`` below and in docs/external.md.  Importing this package registers them
+(``systems._registry.register_system``) so ``ddialab run --system postgres-serializable``
+finds them; a user's own real system is named ``package.module:ENTRY`` as usual.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from systems._protocols import SystemEntry
+from systems._registry import SYSTEMS, register_system
+from systems.external._base import BlockingClient, MissingServer, RealSystem, is_real
+
+#: system name -> workloads it runs (for docs and tests; the matrix does not pair them)
+WORKLOADS: dict[str, tuple[str, ...]] = {}
+
+
+def _postgres(level: str) -> Any:
+    def build(options: Mapping[str, Any]) -> Any:
+        from systems.external._postgres import Postgres
+
+        return Postgres({**options, "isolation": level})
+
+    return build
+
+
+def _lazy(module: str, cls: str) -> Any:
+    def build(options: Mapping[str, Any]) -> Any:
+        import importlib
+
+        return getattr(importlib.import_module(module), cls)(options)
+
+    return build
+
+
+_PG = "list-append", "rw-register", "bank"
+_SPECS: list[tuple[str, str, Any, frozenset[str], tuple[str, ...]]] = [
+    ("postgres-read-committed", "PostgreSQL (psycopg 3) at READ COMMITTED",
+     _postgres("read-committed"), frozenset({"read-committed"}), _PG),
+    ("postgres-repeatable-read", "PostgreSQL at REPEATABLE READ (snapshot isolation)",
+     _postgres("repeatable-read"), frozenset({"snapshot-isolation", "read-committed"}), _PG),
+    ("postgres-serializable", "PostgreSQL at SERIALIZABLE (SSI)",
+     _postgres("serializable"), frozenset({"serializable", "snapshot-isolation"}), _PG),
+    ("sqlite", "SQLite (stdlib sqlite3), WAL mode, one connection per client",
+     _lazy("systems.external._sqlite", "SQLite"), frozenset({"serializable"}), _PG),
+    ("redis", "Redis, single node; cas with WATCH/MULTI",
+     _lazy("systems.external._redis", "Redis"), frozenset({"linearizable"}), ("register",)),
+    ("redis-replica", "Redis primary + replica; writes to the primary, reads from the replica",
+     _lazy("systems.external._redis", "RedisReplica"), frozenset(), ("register",)),
+]  # fmt: skip
+
+REAL_ENTRIES = [SystemEntry(name, desc, f, claims, {}, ()) for name, desc, f, claims, _ in _SPECS]
+WORKLOADS.update({name: w for name, _, _, _, w in _SPECS})
+
+
+def register() -> None:
+    for entry in REAL_ENTRIES:
+        if entry.name not in SYSTEMS:
+            register_system(entry)
+
+
+register()
+
+__all__ = ["REAL_ENTRIES", "WORKLOADS", "BlockingClient", "MissingServer", "RealSystem", "is_real"]

@@ -1,0 +1,280 @@
+"""PostgreSQL as a test subject: a private server per run, psycopg 3 clients.
+
+Theory of operation
+-------------------
+``setup(workdir)`` runs ``initdb`` into ``workdir/pg`` and starts ``postgres`` on a free
+127.0.0.1 port (Unix socket in the same directory).  PostgreSQL refuses to run as root,
+so as root both run as the ``postgres`` user (``subprocess`` with ``user=``: the pid we
+hold is the server's own, and ``teardown`` stops it by that pid with SIGINT, "fast
+shutdown").  ``fsync=off``: these runs test isolation, not durability.
+
+Tables: ``lists(k int primary key, v int[])`` (list-append: an upsert that concatenates),
+``regs(k, v)`` (rw-register: an upsert), ``accounts(k, v)`` (bank: each client inserts
+the initial balances, ``ON CONFLICT DO NOTHING``, before its first bank op).
+
+Each txn is ``BEGIN ISOLATION LEVEL ...``, one statement per micro-op, ``COMMIT``, on an
+autocommit connection, so we know which statement failed:
+
+* any error before ``COMMIT`` was sent -> ``fail`` (the server rolls the txn back);
+* an error reply to ``COMMIT`` (SQLSTATE 40001 serialization failure, 40P01 deadlock) ->
+  ``fail``: the server answered that it did not commit;
+* a lost connection during ``COMMIT`` -> ``info`` (it may have committed).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import glob
+import os
+import pwd
+import signal
+import subprocess
+from collections.abc import Mapping
+from typing import Any
+
+from systems.external._base import (
+    MissingServer,
+    done,
+    find_binary,
+    free_port,
+    stop_process,
+    wait_until,
+)
+
+INSTALL = "apt-get install postgresql (Debian/Ubuntu), then re-run"
+LEVELS = {
+    "read-committed": "READ COMMITTED",
+    "repeatable-read": "REPEATABLE READ",
+    "serializable": "SERIALIZABLE",
+}
+SCHEMA = (
+    "CREATE TABLE lists (k int PRIMARY KEY, v int[] NOT NULL)",
+    "CREATE TABLE regs (k int PRIMARY KEY, v int)",
+    "CREATE TABLE accounts (k int PRIMARY KEY, v int NOT NULL)",
+)
+#: SQLSTATE classes whose errors mean "this txn did not commit"
+DEFINITE_COMMIT_ERRORS = ("40001", "40P01", "23505", "25P02")
+
+
+def pg_bindir() -> str:
+    """Where initdb/postgres live: Debian's versioned dir first, then PATH."""
+    for d in sorted(glob.glob("/usr/lib/postgresql/*/bin"), reverse=True):
+        if os.access(os.path.join(d, "initdb"), os.X_OK):
+            return d
+    return os.path.dirname(find_binary("initdb", install=INSTALL))
+
+
+class PostgresServer:
+    """One throwaway PostgreSQL server on 127.0.0.1."""
+
+    def __init__(self, workdir: str) -> None:
+        self.dir = os.path.join(workdir, "pg")
+        self.log = os.path.join(workdir, "postgres.log")
+        self.port = 0
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.user: str | None = None
+
+    def start(self) -> None:
+        bindir = pg_bindir()
+        self.user = _run_as()
+        os.makedirs(self.dir, mode=0o700)
+        self._chown(self.dir)
+        subprocess.run(
+            [os.path.join(bindir, "initdb"), "-D", self.dir, "-U", "postgres",
+             "-A", "trust", "--no-sync", "-E", "UTF8"],
+            user=self.user, check=True, capture_output=True, cwd=self.dir,
+        )  # fmt: skip
+        self.port = free_port()
+        with open(self.log, "wb") as log:
+            self._chown(self.log)
+            self.proc = subprocess.Popen(
+                [os.path.join(bindir, "postgres"), "-D", self.dir, "-p", str(self.port),
+                 "-c", "listen_addresses=127.0.0.1", "-c", f"unix_socket_directories={self.dir}",
+                 "-c", "fsync=off", "-c", "max_connections=200"],
+                user=self.user, stdout=log, stderr=subprocess.STDOUT, cwd=self.dir,
+            )  # fmt: skip
+        wait_until(self._ready, 60, "postgres", self.proc)
+
+    def _chown(self, path: str) -> None:
+        if self.user is not None:
+            pw = pwd.getpwnam(self.user)
+            os.chown(path, pw.pw_uid, pw.pw_gid)
+
+    def _ready(self) -> bool:
+        import psycopg
+
+        try:
+            psycopg.connect(self.dsn(), connect_timeout=2).close()
+            return True
+        except psycopg.OperationalError:
+            return False
+
+    def dsn(self) -> str:
+        return f"host=127.0.0.1 port={self.port} user=postgres dbname=postgres"
+
+    def stop(self) -> None:
+        stop_process(self.proc, signal.SIGINT)
+
+
+def _run_as() -> str | None:
+    if os.geteuid() != 0:
+        return None
+    try:
+        pwd.getpwnam("postgres")
+    except KeyError:
+        raise MissingServer("running as root needs a 'postgres' user; " + INSTALL) from None
+    return "postgres"
+
+
+class Postgres:
+    """A real PostgreSQL at one isolation level (system option ``isolation``)."""
+
+    real_datastore = True
+
+    def __init__(self, options: Mapping[str, Any]) -> None:
+        self.isolation = str(options.get("isolation", "serializable"))
+        if self.isolation not in LEVELS:
+            raise ValueError(f"isolation is one of {sorted(LEVELS)}, not {self.isolation!r}")
+        self.name = f"postgres-{self.isolation}"
+        self.claims = frozenset({self.isolation})
+        self.workload = str(options.get("workload", "list-append"))
+        self.server: PostgresServer | None = None
+
+    def node_names(self) -> list[str]:
+        return ["pg"]
+
+    def setup(self, workdir: str) -> None:
+        import psycopg
+
+        self.server = PostgresServer(workdir)
+        self.server.start()
+        with psycopg.connect(self.server.dsn(), autocommit=True) as conn:
+            for sql in SCHEMA:
+                conn.execute(sql)
+
+    def teardown(self) -> None:
+        if self.server is not None:
+            self.server.stop()
+
+    def log_files(self) -> dict[str, str]:
+        return {"postgres.log": self.server.log} if self.server else {}
+
+    def client(self, process: int) -> PostgresClient:
+        assert self.server is not None, "setup() first"
+        lists = self.workload != "rw-register"
+        return PostgresClient(self.server.dsn(), LEVELS[self.isolation], lists)
+
+
+class _Rollback(Exception):
+    """The client gives up the txn itself (bank: insufficient funds)."""
+
+
+class PostgresClient:
+    def __init__(self, dsn: str, level: str, lists: bool = True) -> None:
+        self.dsn, self.level = dsn, level
+        self.lists = lists  # reads read ``lists`` (list-append) or ``regs`` (rw-register)
+        self.conn: Any = None
+        self.bank_ready = False
+
+    def open(self, node: str) -> None:
+        import psycopg
+
+        self.conn = psycopg.connect(self.dsn, autocommit=True, connect_timeout=5)
+
+    def close(self) -> None:
+        if self.conn is not None:
+            self.conn.close()
+
+    def invoke(self, op: dict[str, Any]) -> dict[str, Any]:
+        f, value = op["f"], op.get("value")
+        if f == "txn" and value is not None:
+            return self._txn(value, lambda: [self._mop(list(m)) for m in value])
+        if op.get("accounts") is not None and not self.bank_ready:
+            self._init_accounts(int(op["accounts"]), int(op.get("initial", 0)))
+        if f == "transfer" and value is not None:
+            return self._txn(value, lambda: self._transfer(value))
+        if f == "read":
+            return self._txn(value, lambda: self._read_all(int(op["accounts"])))
+        return done("fail", value, f"unknown-f:{f}")
+
+    def _txn(self, value: Any, body: Any) -> dict[str, Any]:
+        import psycopg
+
+        try:
+            self.conn.execute(f"BEGIN ISOLATION LEVEL {self.level}")
+            result = body()
+        except _Rollback as e:
+            self._rollback()
+            return done("fail", value, str(e))
+        except psycopg.Error as e:
+            self._rollback()
+            return done("fail", value, _code(e))
+        try:
+            self.conn.execute("COMMIT")
+        except psycopg.Error as e:
+            if e.sqlstate in DEFINITE_COMMIT_ERRORS:
+                return done("fail", value, _code(e))
+            return done("info", value, _code(e))
+        return done("ok", result)
+
+    def _rollback(self) -> None:
+        import psycopg
+
+        with contextlib.suppress(psycopg.Error):
+            self.conn.execute("ROLLBACK")
+
+    def _mop(self, mop: list[Any]) -> list[Any]:
+        f, k, v = mop
+        if f == "r":
+            return [f, k, self._read_list(k) if self.lists else self._read_reg(k)]
+        if f == "append":
+            self.conn.execute(
+                "INSERT INTO lists (k, v) VALUES (%s, ARRAY[%s]::int[]) "
+                "ON CONFLICT (k) DO UPDATE SET v = lists.v || EXCLUDED.v",
+                (k, v),
+            )
+        else:
+            self.conn.execute(
+                "INSERT INTO regs (k, v) VALUES (%s, %s) "
+                "ON CONFLICT (k) DO UPDATE SET v = EXCLUDED.v",
+                (k, v),
+            )
+        return [f, k, v]
+
+    def _read_list(self, k: Any) -> list[Any] | None:
+        row = self.conn.execute("SELECT v FROM lists WHERE k = %s", (k,)).fetchone()
+        return None if row is None else list(row[0])
+
+    def _read_reg(self, k: Any) -> Any:
+        row = self.conn.execute("SELECT v FROM regs WHERE k = %s", (k,)).fetchone()
+        return None if row is None else row[0]
+
+    def _init_accounts(self, accounts: int, initial: int) -> None:
+        self.conn.execute(
+            "INSERT INTO accounts (k, v) SELECT a, %s FROM generate_series(0, %s) a "
+            "ON CONFLICT DO NOTHING",
+            (initial, accounts - 1),
+        )
+        self.bank_ready = True
+
+    def _balance(self, k: int) -> int:
+        row = self.conn.execute("SELECT v FROM accounts WHERE k = %s", (k,)).fetchone()
+        return int(row[0])
+
+    def _transfer(self, t: dict[str, Any]) -> dict[str, Any]:
+        src, dst = self._balance(t["from"]), self._balance(t["to"])
+        if src < t["amount"]:
+            raise _Rollback("insufficient-funds")
+        update = "UPDATE accounts SET v = %s WHERE k = %s"
+        self.conn.execute(update, (src - t["amount"], t["from"]))
+        self.conn.execute(update, (dst + t["amount"], t["to"]))
+        return t
+
+    def _read_all(self, accounts: int) -> dict[int, int]:
+        return {a: self._balance(a) for a in range(accounts)}
+
+
+def _code(e: Exception) -> str:
+    state = getattr(e, "sqlstate", None)
+    first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+    return f"{state}: {first}" if state else first
