@@ -6,6 +6,7 @@ import os
 from dataclasses import dataclass
 from typing import Any
 
+import systems.external  # noqa: F401  (registers the real datastores' names)
 from ddialab.history import read_history
 from ddialab.runner._check import checker_specs, run_checkers
 from ddialab.runner._run import simulate
@@ -35,7 +36,7 @@ class RunResult:
 def run(spec: TestSpec, out: str | None = None, root: str = "runs") -> RunResult:
     run_dir = new_run_dir(spec, root=root, out=out)
     write_test_json(run_dir, spec, {})
-    outcome = simulate(spec, os.path.join(run_dir, "history.jsonl"))
+    outcome = _execute(spec, run_dir)
     write_test_json(run_dir, spec, outcome.stats)
     schedule = run_schedule(outcome.history, spec)
     write_json(os.path.join(run_dir, "schedule.json"), schedule)
@@ -45,6 +46,16 @@ def run(spec: TestSpec, out: str | None = None, root: str = "runs") -> RunResult
     write_json(os.path.join(run_dir, "results.json"), results)
     render_report(run_dir)
     return RunResult(run_dir, spec, results, len(outcome.history))
+
+
+def _execute(spec: TestSpec, run_dir: str) -> Any:
+    """Simulate, or run against real servers when the system is a real datastore."""
+    from ddialab.runner import _real
+
+    history = os.path.join(run_dir, "history.jsonl")
+    if _real.is_real_spec(spec):
+        return _real.execute(spec, history, os.path.join(run_dir, "logs"))
+    return simulate(spec, history)
 
 
 def recheck(run_dir: str) -> dict[str, Any]:
