@@ -54,6 +54,9 @@ class SystemEntry:
     defaults: Mapping[str, Any] = field(default_factory=dict)
     #: workloads this system can run (the matrix pairs them)
     workloads: tuple[str, ...] = ("register",)
+    #: workload options the matrix uses with this system, per workload name (e.g. a CRDT
+    #: set is exercised by the session workload in ``mode="set"``)
+    workload_options: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
     def build(self, options: Mapping[str, Any] | None = None) -> System:
         return self.factory({**self.defaults, **(options or {})})

@@ -52,6 +52,7 @@ def plan(options: MatrixOptions) -> list[TestSpec]:
                         rate=options.rate,
                         concurrency=options.concurrency,
                         nemesis_interval=max(0.5, options.time_limit / 5),
+                        workload_options=dict(entry.workload_options.get(workload, {})),
                     )
                 )
     return specs

@@ -161,10 +161,19 @@ class MultiLeaderSystem:
         return [n for n in self.cfg.nodes if world.nodes[n].state == "up"]
 
 
+#: the session workload's mode that exercises each CRDT (others use plain writes)
+CRDT_MODES = {"or-set": "set", "pn-counter": "counter"}
+
+
 def _entry(name: str, description: str, **options: Any) -> SystemEntry:
     opts: dict[str, Any] = {"nodes": 3, "topology": "all-to-all", "conflict": "lww"}
     opts.update(options)
-    return SystemEntry(name, description, MultiLeaderSystem, claims_for(opts), opts, ("session",))
+    mode = CRDT_MODES.get(opts["conflict"])
+    workload_options = {"session": {"mode": mode}} if mode else {}
+    return SystemEntry(
+        name, description, MultiLeaderSystem, claims_for(opts), opts, ("session",),
+        workload_options,
+    )  # fmt: skip
 
 
 ENTRIES = [
