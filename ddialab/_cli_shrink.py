@@ -14,8 +14,8 @@ the same run directory always shrinks to the same result:
 2. faults: none at all if that still fails, else delta debugging (``nemesis.ddmin``)
    over fault units (a fault and the heals that follow it);
 3. concurrency: the lowest client count that still fails;
-4. rate: halve the client rate while the run still fails, then take quarters off (fewer
-   ops);
+4. rate: the lowest of 1, 2, 4, 8, 16 ops/s that still fails, then halve the rate
+   while the run still fails, then take quarters off (fewer ops);
 
 and again from 1 while a pass made progress, within ``--max-runs`` simulations.  Why
 ddmin rather than hypothesis's shrinker: a candidate costs a whole simulation, and ddmin
@@ -152,6 +152,13 @@ class Shrinker:
         return spec
 
     def shrink_rate(self, spec: TestSpec) -> TestSpec:
+        for low in (1.0, 2.0, 4.0, 8.0, 16.0):  # the lowest rate that fails, first
+            if low >= spec.rate:
+                break
+            cand = self.accept("rate", replace(spec, rate=low), spec)
+            if cand is not spec:
+                spec = cand
+                break
         for factor in (0.5, 0.75):
             while spec.rate * factor >= 0.5 and self.runs < self.max_runs:
                 rate = round(spec.rate * factor, 3)
