@@ -1,0 +1,96 @@
+"""Derived-data workloads: ``kafka`` (a partitioned log) and ``derived-view`` (CDC vs dual writes).
+
+``kafka`` (Jepsen's Kafka workload, simplified): ``send [k, v]`` with ``v`` unique,
+``poll`` (consume in the group ``app``), and now and then ``crash`` (the consumer loses
+its in-memory state).  Final ops: polls in a separate group that read every partition
+from its earliest offset.  Checked by ``kafka`` (``checkers.derived``).
+
+``derived-view``: ``write [k, v]`` (``v`` unique per key) goes to the source of record;
+the system keeps a derived view (a cache, a secondary index by value, a count per value)
+up to date -- by dual writes from the client, or by change data capture.  ``read [k,
+None]`` reads the source, ``read-view [k, None]`` the view (its answers give the lag
+series).  Final op: ``read-all``, the whole source and the whole view after quiescence.
+Checked by ``derived-view``: the view must equal the function of the source.
+"""
+
+from __future__ import annotations
+
+import itertools
+import random
+from collections.abc import Mapping
+from typing import Any
+
+from workloads._protocol import CheckerSpec, Workload
+
+KAFKA_DEFAULTS = {"keys": 4, "send_ratio": 0.5, "crash_ratio": 0.05, "final_polls": 2}
+VIEW_DEFAULTS = {"keys": 3, "write_ratio": 0.6, "view_read_ratio": 0.3}
+
+
+def kafka_generator(rng: random.Random, options: Mapping[str, Any]) -> Any:
+    opts = {**KAFKA_DEFAULTS, **options}
+    keys, values = int(opts["keys"]), itertools.count(1)
+
+    def next_op() -> dict[str, Any]:
+        roll = rng.random()
+        if roll < float(opts["send_ratio"]):
+            return {"f": "send", "value": [rng.randrange(keys), next(values)]}
+        if roll < float(opts["send_ratio"]) + float(opts["crash_ratio"]):
+            return {"f": "crash", "value": None}
+        return {"f": "poll", "value": None}
+
+    return next_op
+
+
+def kafka_final(rng: random.Random, options: Mapping[str, Any]) -> Any:
+    n = int({**KAFKA_DEFAULTS, **options}["final_polls"])
+    return [{"f": "poll", "value": None, "final": True} for _ in range(n)]
+
+
+def kafka_checkers(options: Mapping[str, Any]) -> dict[str, CheckerSpec]:
+    return {"kafka": ("kafka", {})}
+
+
+def view_generator(rng: random.Random, options: Mapping[str, Any]) -> Any:
+    opts = {**VIEW_DEFAULTS, **options}
+    keys = int(opts["keys"])
+    counters = {k: itertools.count(1) for k in range(keys)}
+    w, vr = float(opts["write_ratio"]), float(opts["view_read_ratio"])
+
+    def next_op() -> dict[str, Any]:
+        k, roll = rng.randrange(keys), rng.random()
+        if roll < w:
+            return {"f": "write", "value": [k, next(counters[k])]}
+        if roll < w + vr:
+            return {"f": "read-view", "value": [k, None]}
+        return {"f": "read", "value": [k, None]}
+
+    return next_op
+
+
+def view_final(rng: random.Random, options: Mapping[str, Any]) -> Any:
+    return [{"f": "read-all", "value": None, "final": True}]
+
+
+def view_checkers(options: Mapping[str, Any]) -> dict[str, CheckerSpec]:
+    return {"derived-view": ("derived-view", {})}
+
+
+WORKLOADS = [
+    Workload(
+        "kafka",
+        "sends and consumer-group polls over a partitioned log, with consumer crashes",
+        kafka_generator,
+        kafka_checkers,
+        kafka_final,
+        KAFKA_DEFAULTS,
+    ),
+    Workload(
+        "derived-view",
+        "writes to a source of record with a derived view (cache, index, counts); "
+        "after quiescence the view must equal the function of the source",
+        view_generator,
+        view_checkers,
+        view_final,
+        VIEW_DEFAULTS,
+    ),
+]
