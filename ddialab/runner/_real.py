@@ -23,6 +23,7 @@ Real faults use the system's optional abilities: ``kill`` (``kill(node)``/``star
 
 from __future__ import annotations
 
+import contextlib
 import os
 import random
 import shutil
@@ -167,6 +168,11 @@ def _safe_invoke(client: Any, op: dict[str, Any]) -> dict[str, Any]:
         return {"type": "info", "value": op.get("value"), "error": f"{type(e).__name__}: {e}"}
 
 
+def _safe_close(client: Any) -> None:
+    with contextlib.suppress(Exception):
+        client.close()
+
+
 class _Workers:
     """A blocking client per process, driven from worker threads; faults on the system."""
 
@@ -175,6 +181,7 @@ class _Workers:
         self.clients: dict[Any, tuple[int, Any]] = {}
         self.rng = random.Random(f"{spec.seed}/nemesis")
         self.faults = 0
+        self.abandoned: list[Any] = []
 
     async def invoke(self, thread: Any, op: dict[str, Any]) -> dict[str, Any]:
         if thread == g.NEMESIS:
@@ -185,7 +192,8 @@ class _Workers:
             return {"type": "fail", "value": op.get("value"), "error": f"open: {e}"}
         with trio.move_on_after(self.spec.op_timeout):
             return await trio.to_thread.run_sync(_safe_invoke, client, op, abandon_on_cancel=True)
-        self.clients.pop(thread, None)  # its thread may still be using it: drop it
+        # its thread may still be using it: set it aside, close it at the end
+        self.abandoned.append(self.clients.pop(thread)[1])
         return {"type": "info", "value": op.get("value"), "error": "timeout"}
 
     async def _client(self, thread: Any, process: int) -> Any:
@@ -228,9 +236,10 @@ class _Workers:
 
     async def _close(self, client: Any) -> None:
         with trio.move_on_after(5.0):
-            await trio.to_thread.run_sync(client.close, abandon_on_cancel=True)
+            await trio.to_thread.run_sync(_safe_close, client, abandon_on_cancel=True)
 
     async def close(self) -> None:
-        for _, client in list(self.clients.values()):
+        for client in [c for _, c in self.clients.values()] + self.abandoned:
             await self._close(client)
         self.clients.clear()
+        self.abandoned.clear()

@@ -1,0 +1,174 @@
+"""SQLite as a test subject: one database file in WAL mode, one connection per client.
+
+Theory of operation
+-------------------
+The stdlib ``sqlite3`` module, ``isolation_level=None`` (we send ``BEGIN``/``COMMIT``
+ourselves) and a short busy timeout (system option ``busy_timeout_s``, default 0.05 s).
+SQLite serialises writers: a txn that reads, then tries to write after another writer
+committed (``SQLITE_BUSY_SNAPSHOT``), or that waits too long for the write lock
+(``SQLITE_BUSY``, "database is locked"), gets an error, and we roll it back: a definite
+``fail``.  ``COMMIT`` itself can be refused as busy; the txn is still open, so we roll it
+back and report ``fail`` too.  Any other error during ``COMMIT`` is ``info``.
+
+Tables as in the PostgreSQL adapter: ``lists(k, v)`` holds a list as JSON text (appended
+with ``json_insert``), ``regs(k, v)``, ``accounts(k, v)``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import sqlite3
+from collections.abc import Mapping
+from typing import Any
+
+from systems.external._base import done
+
+SCHEMA = (
+    "CREATE TABLE IF NOT EXISTS lists (k INTEGER PRIMARY KEY, v TEXT NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS regs (k INTEGER PRIMARY KEY, v INTEGER)",
+    "CREATE TABLE IF NOT EXISTS accounts (k INTEGER PRIMARY KEY, v INTEGER NOT NULL)",
+)
+
+
+class SQLite:
+    real_datastore = True
+    name = "sqlite"
+    claims = frozenset({"serializable"})
+
+    def __init__(self, options: Mapping[str, Any]) -> None:
+        self.busy_timeout = float(options.get("busy_timeout_s", 0.05))
+        self.workload = str(options.get("workload", "list-append"))
+        self.path = ""
+
+    def node_names(self) -> list[str]:
+        return ["db"]
+
+    def setup(self, workdir: str) -> None:
+        self.path = os.path.join(workdir, "test.db")
+        conn = sqlite3.connect(self.path, isolation_level=None)
+        conn.execute("PRAGMA journal_mode=WAL")
+        for sql in SCHEMA:
+            conn.execute(sql)
+        conn.close()
+
+    def teardown(self) -> None:
+        pass
+
+    def client(self, process: int) -> SQLiteClient:
+        return SQLiteClient(self.path, self.busy_timeout, self.workload != "rw-register")
+
+
+class _Rollback(Exception):
+    pass
+
+
+class SQLiteClient:
+    def __init__(self, path: str, busy_timeout: float, lists: bool = True) -> None:
+        self.path, self.busy_timeout, self.lists = path, busy_timeout, lists
+        self.conn: sqlite3.Connection | None = None
+        self.bank_ready = False
+
+    def open(self, node: str) -> None:
+        self.conn = sqlite3.connect(
+            self.path, timeout=self.busy_timeout, isolation_level=None, check_same_thread=False
+        )
+
+    def close(self) -> None:
+        if self.conn is not None:
+            self.conn.close()
+
+    @property
+    def db(self) -> sqlite3.Connection:
+        assert self.conn is not None, "open() first"
+        return self.conn
+
+    def invoke(self, op: dict[str, Any]) -> dict[str, Any]:
+        f, value = op["f"], op.get("value")
+        if f == "txn" and value is not None:
+            return self._txn(value, lambda: [self._mop(list(m)) for m in value])
+        if op.get("accounts") is not None and not self.bank_ready:
+            r = self._txn(None, lambda: self._init_accounts(op["accounts"], op.get("initial", 0)))
+            if r["type"] != "ok":
+                return done("fail", value, r.get("error"))
+        if f == "transfer" and value is not None:
+            return self._txn(value, lambda: self._transfer(value))
+        if f == "read":
+            return self._txn(value, lambda: self._read_all(int(op["accounts"])))
+        return done("fail", value, f"unknown-f:{f}")
+
+    def _txn(self, value: Any, body: Any) -> dict[str, Any]:
+        try:
+            self.db.execute("BEGIN")
+            result = body()
+        except _Rollback as e:
+            self._rollback()
+            return done("fail", value, str(e))
+        except sqlite3.Error as e:
+            self._rollback()
+            return done("fail", value, _code(e))
+        try:
+            self.db.execute("COMMIT")
+        except sqlite3.OperationalError as e:
+            if not self.db.in_transaction:
+                return done("info", value, _code(e))
+            self._rollback()  # busy: the txn is still open and will not commit
+            return done("fail", value, _code(e))
+        return done("ok", result)
+
+    def _rollback(self) -> None:
+        with contextlib.suppress(sqlite3.Error):
+            self.db.execute("ROLLBACK")
+
+    def _mop(self, mop: list[Any]) -> list[Any]:
+        f, k, v = mop
+        if f == "r":
+            return [f, k, self._read(k)]
+        if f == "append":
+            self.db.execute(
+                "INSERT INTO lists (k, v) VALUES (?, json_array(?)) "
+                "ON CONFLICT (k) DO UPDATE SET v = json_insert(lists.v, '$[#]', ?)",
+                (k, v, v),
+            )
+        else:
+            self.db.execute(
+                "INSERT INTO regs (k, v) VALUES (?, ?) ON CONFLICT (k) DO UPDATE SET v = ?",
+                (k, v, v),
+            )
+        return [f, k, v]
+
+    def _read(self, k: Any) -> Any:
+        table = "lists" if self.lists else "regs"
+        row = self.db.execute(f"SELECT v FROM {table} WHERE k = ?", (k,)).fetchone()
+        if row is None:
+            return None
+        return json.loads(row[0]) if self.lists else row[0]
+
+    def _init_accounts(self, accounts: int, initial: int) -> None:
+        self.db.executemany(
+            "INSERT OR IGNORE INTO accounts (k, v) VALUES (?, ?)",
+            [(a, initial) for a in range(int(accounts))],
+        )
+        self.bank_ready = True
+
+    def _balance(self, k: int) -> int:
+        row = self.db.execute("SELECT v FROM accounts WHERE k = ?", (k,)).fetchone()
+        return int(row[0])
+
+    def _transfer(self, t: dict[str, Any]) -> dict[str, Any]:
+        src, dst = self._balance(t["from"]), self._balance(t["to"])
+        if src < t["amount"]:
+            raise _Rollback("insufficient-funds")
+        update = "UPDATE accounts SET v = ? WHERE k = ?"
+        self.db.execute(update, (src - t["amount"], t["from"]))
+        self.db.execute(update, (dst + t["amount"], t["to"]))
+        return t
+
+    def _read_all(self, accounts: int) -> dict[int, int]:
+        return {a: self._balance(a) for a in range(accounts)}
+
+
+def _code(e: sqlite3.Error) -> str:
+    name = getattr(e, "sqlite_errorname", None)
+    return f"{name}: {e}" if name else str(e)
