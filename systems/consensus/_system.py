@@ -1,0 +1,171 @@
+"""The Raft key-value system: options, client, claims, named entries.
+
+Options (``system_options``):
+
+``nodes``          cluster size (default 3: ``n1``..``n3``, all voting members)
+``reads``          ``read-index`` (default) | ``log`` | ``lease-unsafe`` (named unsafe)
+``snapshot_every`` compact the log after this many applied entries (default 0: never)
+``lease_ms``       the leader lease of ``lease-unsafe`` (default 300, the minimum election
+                   timeout)
+
+The client finds the leader by following ``not-leader`` hints (trying the next node when
+there is none), so every op reaches the leader.  A write whose reply does not arrive is
+``info``; a read that times out is retried on another node, since a read that was never
+answered had no effect.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import trio
+
+from systems._protocols import SystemEntry
+from systems.consensus._raft import READS, RaftConfig, RaftNode
+from systems.sim import MS, RequestTimeout, World, names
+
+ATTEMPT_TIMEOUT_NS = 300 * MS
+#: completion fields copied from replies (evidence for session checkers)
+EXTRA = ("version", "index", "token")
+
+LINEARIZABLE = frozenset(
+    {
+        "linearizable",
+        "read-your-writes",
+        "monotonic-reads",
+        "monotonic-writes",
+        "writes-follow-reads",
+        "consistent-prefix",
+        "convergence",
+        "durability",
+    }
+)
+
+
+def config_of(options: Mapping[str, Any]) -> RaftConfig:
+    reads = str(options.get("reads", "read-index"))
+    if reads not in READS:
+        raise ValueError(f"reads must be one of {READS}, not {reads!r}")
+    return RaftConfig(
+        tuple(names("n", int(options.get("members", options.get("nodes", 3))))),
+        reads=reads,
+        snapshot_every=int(options.get("snapshot_every", 0)),
+        lease_ns=int(float(options.get("lease_ms", 300)) * MS),
+        lock_ttl_ns=int(float(options.get("lock_ttl_ms", 200)) * MS),
+    )
+
+
+def claims_for(options: Mapping[str, Any]) -> frozenset[str]:
+    if str(options.get("reads", "read-index")) == "lease-unsafe":
+        # writes still go through consensus; reads may be stale
+        return frozenset({"durability", "monotonic-writes", "convergence"})
+    return LINEARIZABLE
+
+
+class RaftClient:
+    """One process's view: every op goes to the leader (found by hints)."""
+
+    def __init__(self, world: World, process: int, nodes: list[str]) -> None:
+        self.endpoint = world.client(f"c{process}")
+        self.nodes = nodes
+        self.guess = nodes[0]
+
+    async def open(self, node: str) -> None:
+        self.guess = node
+
+    async def close(self) -> None:
+        self.endpoint.close()
+
+    async def request(self, body: dict[str, Any], retry_timeouts: bool) -> dict[str, Any] | None:
+        """Send to the leader; the reply, or ``None`` on a timeout that may have had effect."""
+        for attempt in range(3 * len(self.nodes)):
+            try:
+                reply = await self.endpoint.request(self.guess, body, ATTEMPT_TIMEOUT_NS)
+            except RequestTimeout:
+                if not retry_timeouts:
+                    return None
+                self.guess = self._next(self.guess)
+                continue
+            if reply.get("code") != "not-leader":
+                return reply
+            hint = reply.get("leader")
+            self.guess = hint if hint and hint != self.guess else self._next(self.guess)
+            if not hint:
+                await trio.sleep(0.05 * (1 + attempt % 3))
+        return {"type": "error", "code": "no-leader", "definite": True}
+
+    def _next(self, node: str) -> str:
+        return self.nodes[(self.nodes.index(node) + 1) % len(self.nodes)]
+
+    async def invoke(self, op: dict[str, Any]) -> dict[str, Any]:
+        f = op["f"]
+        key, arg = op.get("value") or (None, None)
+        if f not in ("read", "write", "cas"):
+            return {"type": "fail", "value": op.get("value"), "error": "unsupported"}
+        reply = await self.request({"type": f, "key": key, "value": arg}, f == "read")
+        return completion(op, reply)
+
+
+def completion(op: dict[str, Any], reply: dict[str, Any] | None) -> dict[str, Any]:
+    if reply is None:
+        return {"type": "info", "value": op.get("value"), "error": "timeout"}
+    if reply.get("type") != "ok":
+        kind = "fail" if reply.get("definite") else "info"
+        return {"type": kind, "value": op.get("value"), "error": reply.get("code", "error")}
+    key, arg = op["value"]
+    extra = {k: reply[k] for k in EXTRA if reply.get(k) is not None}
+    value = reply.get("value") if op["f"] == "read" else arg
+    return {"type": "ok", "value": [key, value], **extra}
+
+
+class RaftSystem:
+    name = "raft"
+
+    def __init__(self, options: Mapping[str, Any]) -> None:
+        self.options = dict(options)
+        self.cfg = config_of(options)
+        self.claims = claims_for(options)
+        self.nodes = names("n", int(options.get("nodes", 3)))
+
+    def node_names(self) -> list[str]:
+        return list(self.nodes)
+
+    def setup(self, world: World) -> None:
+        cfg = self.cfg
+        for n in self.nodes:
+            world.add_node(n, lambda: RaftNode(cfg))
+
+    def client(self, world: World, process: int) -> RaftClient:
+        return RaftClient(world, process, self.node_names())
+
+    def primaries(self, world: World) -> list[str]:
+        out = []
+        for n, host in world.nodes.items():
+            proc = host.process
+            if host.state == "up" and isinstance(proc, RaftNode) and proc.role == "leader":
+                out.append(n)
+        return out
+
+
+def _entry(name: str, description: str, **options: Any) -> SystemEntry:
+    opts: dict[str, Any] = {"nodes": 3, "reads": "read-index", "snapshot_every": 0}
+    opts.update(options)
+    return SystemEntry(name, description, RaftSystem, claims_for(opts), opts, ("register",))
+
+
+ENTRIES = [
+    _entry("raft", "Raft KV: elections, replication, fsync before ack, read-index reads"),
+    _entry("raft-log-reads", "Raft KV, reads through the log", reads="log"),
+    _entry(
+        "raft-snapshots",
+        "Raft KV, snapshots and log compaction every 16 entries (followers catch up by snapshot)",
+        snapshot_every=16,
+    ),
+    _entry(
+        "raft-lease-unsafe",
+        "Raft KV, leader-lease reads that trust the clocks (named unsafe: stale reads under "
+        "clock skew)",
+        reads="lease-unsafe",
+    ),
+]
