@@ -1,0 +1,110 @@
+"""Raft's log on disk, snapshots and installs, and single-server membership changes."""
+
+from __future__ import annotations
+
+import json
+import random
+from typing import Any
+
+from systems.consensus import RaftNode
+from systems.consensus._log import LOG, RaftLog, Snapshot
+from systems.sim import SimDisk, World
+
+from .conftest import Call, scenario, to_leader
+
+
+def _disk() -> SimDisk:
+    return SimDisk(random.Random(0))
+
+
+def test_a_conflicting_suffix_is_replaced_by_an_append() -> None:
+    disk, log = _disk(), RaftLog()
+    log.put(disk, 1, [[1, ["write", "k", 1]], [1, ["write", "k", 2]], [1, ["write", "k", 3]]])
+    log.put(disk, 2, [[2, ["write", "k", 9]]])
+    again = RaftLog()
+    again.recover(disk)
+    assert again.entries == [[1, ["write", "k", 1]], [2, ["write", "k", 9]]]
+    assert again.last_index() == 2 and again.last_term() == 2
+
+
+def test_a_torn_last_line_is_dropped_and_cut_off() -> None:
+    disk, log = _disk(), RaftLog()
+    log.put(disk, 1, [[1, ["noop"]]])
+    disk.append(LOG, b'[2, 1, ["wri')  # a power cut mid-append (unsynced, then torn)
+    disk.fsync(LOG)
+    again = RaftLog()
+    again.recover(disk)
+    assert again.last_index() == 1
+    again.put(disk, 2, [[1, ["write", "k", 1]]])
+    lines = disk.read(LOG).decode().splitlines()
+    assert [json.loads(x)[0] for x in lines] == [1, 2]
+
+
+def test_compaction_keeps_the_suffix_and_survives_recovery() -> None:
+    disk, log = _disk(), RaftLog()
+    log.put(disk, 1, [[1, ["write", "k", i]] for i in range(10)])
+    log.compact(disk, Snapshot(6, 1, {"x": 1}, ["n1"]))
+    assert log.base == 6 and log.last_index() == 10 and log.term_at(6) == 1
+    assert log.term_at(3) is None
+    again = RaftLog()
+    again.recover(disk)
+    assert (again.base, again.last_index(), again.snap.state) == (6, 10, {"x": 1})
+    assert again.command(7) == ["write", "k", 6]
+
+
+def _node(world: World, name: str) -> RaftNode:
+    proc = world.host(name).process
+    assert isinstance(proc, RaftNode)
+    return proc
+
+
+def test_a_follower_that_fell_behind_a_snapshot_catches_up_by_install() -> None:
+    async def script(world: World, call: Call) -> dict[str, Any]:
+        await to_leader(world, call, {"type": "write", "key": "k", "value": 0})
+        leader = next(n for n in world.nodes if _node(world, n).role == "leader")
+        lagging = next(n for n in world.nodes if n != leader)
+        world.host(lagging).crash()
+        for i in range(1, 41):
+            await to_leader(world, call, {"type": "write", "key": i % 4, "value": i})
+        world.host(lagging).start()
+        await to_leader(world, call, {"type": "write", "key": "k", "value": "last"})
+        import trio
+
+        await trio.sleep(0.3)
+        ahead, behind = _node(world, leader), _node(world, lagging)
+        return {
+            "leader_base": ahead.log.base,
+            "lagging_base": behind.log.base,
+            "same": behind.sm.data == ahead.sm.data,
+            "value": behind.sm.data.get("k"),
+        }
+
+    out = scenario("raft-snapshots", {}, script)
+    assert out["leader_base"] >= 32 and out["lagging_base"] >= 32
+    assert out["same"] and out["value"] == "last"
+
+
+def test_single_server_changes_move_the_cluster_to_new_nodes() -> None:
+    async def script(world: World, call: Call) -> dict[str, Any]:
+        import trio
+
+        await to_leader(world, call, {"type": "write", "key": "k", "value": 0})
+        steps = [{"add": "n4"}, {"add": "n5"}, {"remove": "n1"}, {"remove": "n2"}]
+        for i, step in enumerate(steps, 1):
+            reply = await to_leader(world, call, {"type": "reconfigure", **step})
+            assert reply["type"] == "ok", reply
+            await to_leader(world, call, {"type": "write", "key": "k", "value": i})
+        await trio.sleep(0.5)
+        world.host("n1").crash()
+        world.host("n2").crash()
+        await to_leader(world, call, {"type": "write", "key": "k", "value": "after"})
+        read = await to_leader(world, call, {"type": "read", "key": "k"})
+        await trio.sleep(0.3)
+        views = {n: _node(world, n).members for n in ("n3", "n4", "n5")}
+        data = {n: _node(world, n).sm.data.get("k") for n in ("n3", "n4", "n5")}
+        return {"read": read["value"], "views": views, "data": data}
+
+    out = scenario("raft", {"nodes": 5, "members": 3}, script)
+    assert out["read"] == "after"
+    assert all(v == ["n3", "n4", "n5"] for v in out["views"].values())
+    assert set(out["data"].values()) == {"after"}
