@@ -1,0 +1,177 @@
+"""Redis as a test subject (redis-py, blocking): a register store with WATCH/MULTI cas.
+
+Theory of operation
+-------------------
+``Redis``: one ``redis-server`` on a free 127.0.0.1 port, no persistence.  The register
+workload's ops: ``read`` is ``GET``; ``write`` is ``SET``; ``cas [old, new]`` is ``WATCH
+k; GET k``, then ``UNWATCH`` and ``fail`` if the value is not ``old``, else ``MULTI; SET;
+EXEC`` -- an ``EXEC`` refused because ``k`` changed (``WatchError``) is a definite
+``fail``.  A connection error or timeout is ``fail`` for a read (it changed nothing) and
+``info`` for a write or cas (it may have happened).
+
+``RedisReplica``: a primary and a replica (``--replicaof``), the replica's replication
+connection going through the loopback fault proxy with ``lag_s`` (default 0.05) of
+latency; writes and cas go to the primary, reads to the replica.  Redis replication is
+asynchronous, so reads are stale and the history is not linearizable; the entry claims
+nothing, and the register workload's linearizability checker shows it.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from collections.abc import Mapping
+from typing import Any
+
+from systems.external._base import done, find_binary, free_port, stop_process, wait_until
+
+INSTALL = "apt-get install redis-server (Debian/Ubuntu), then re-run"
+
+
+class RedisServer:
+    def __init__(self, workdir: str, name: str) -> None:
+        self.dir = os.path.join(workdir, name)
+        self.log = os.path.join(workdir, f"{name}.log")
+        self.port = free_port()
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def start(self, *extra: str) -> None:
+        binary = find_binary("redis-server", install=INSTALL)
+        os.makedirs(self.dir, exist_ok=True)
+        self.proc = subprocess.Popen(
+            [binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
+             "--appendonly", "no", "--dir", self.dir, "--logfile", self.log,
+             "--daemonize", "no", *extra],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        wait_until(self._ready, 30, "redis-server", self.proc)
+
+    def _ready(self) -> bool:
+        import redis
+
+        try:
+            return bool(redis.Redis(port=self.port, socket_timeout=1).ping())
+        except redis.RedisError:
+            return False
+
+    def stop(self) -> None:
+        stop_process(self.proc)
+
+
+class Redis:
+    real_datastore = True
+    name = "redis"
+    claims = frozenset({"linearizable"})
+
+    def __init__(self, options: Mapping[str, Any]) -> None:
+        self.timeout = float(options.get("socket_timeout_s", 1.0))
+        self.servers: dict[str, RedisServer] = {}
+
+    def node_names(self) -> list[str]:
+        return ["r1"]
+
+    def setup(self, workdir: str) -> None:
+        self.servers["r1"] = RedisServer(workdir, "r1")
+        self.servers["r1"].start()
+
+    def teardown(self) -> None:
+        for server in self.servers.values():
+            server.stop()
+
+    def log_files(self) -> dict[str, str]:
+        return {f"{n}.log": s.log for n, s in self.servers.items()}
+
+    def client(self, process: int) -> RedisClient:
+        port = self.servers["r1"].port
+        return RedisClient(port, port, self.timeout)
+
+
+class RedisReplica(Redis):
+    name = "redis-replica"
+    claims: frozenset[str] = frozenset()
+
+    def __init__(self, options: Mapping[str, Any]) -> None:
+        super().__init__(options)
+        self.lag = float(options.get("lag_s", 0.05))
+        self.proxy: Any = None
+
+    def node_names(self) -> list[str]:
+        return ["primary", "replica"]
+
+    def setup(self, workdir: str) -> None:
+        from systems.external._proxy import ProxyThread
+
+        primary = self.servers["primary"] = RedisServer(workdir, "primary")
+        primary.start()
+        self.proxy = ProxyThread()
+        port = self.proxy.add_link("replication", primary.port)
+        self.proxy.call(lambda p: p.link("replication").set("down", latency_s=self.lag))
+        replica = self.servers["replica"] = RedisServer(workdir, "replica")
+        replica.start("--replicaof", "127.0.0.1", str(port))
+        wait_until(lambda: _in_sync(replica.port), 30, "redis replica")
+
+    def teardown(self) -> None:
+        super().teardown()
+        if self.proxy is not None:
+            self.proxy.close()
+
+    def client(self, process: int) -> RedisClient:
+        return RedisClient(self.servers["primary"].port, self.servers["replica"].port, self.timeout)
+
+
+def _in_sync(port: int) -> bool:
+    import redis
+
+    info = redis.Redis(port=port, socket_timeout=1).info("replication")
+    return info.get("master_link_status") == "up"
+
+
+class RedisClient:
+    def __init__(self, write_port: int, read_port: int, timeout: float) -> None:
+        self.ports = write_port, read_port
+        self.timeout = timeout
+        self.w: Any = None
+        self.r: Any = None
+
+    def open(self, node: str) -> None:
+        import redis
+
+        self.w = redis.Redis(port=self.ports[0], socket_timeout=self.timeout)
+        same = self.ports[0] == self.ports[1]
+        self.r = self.w if same else redis.Redis(port=self.ports[1], socket_timeout=self.timeout)
+
+    def close(self) -> None:
+        for conn in {id(c): c for c in (self.w, self.r) if c is not None}.values():
+            conn.close()
+
+    def invoke(self, op: dict[str, Any]) -> dict[str, Any]:
+        import redis
+
+        f, (k, v) = op["f"], op["value"]
+        try:
+            if f == "read":
+                raw = self.r.get(f"k{k}")
+                return done("ok", [k, None if raw is None else int(raw)])
+            if f == "write":
+                self.w.set(f"k{k}", v)
+                return done("ok", [k, v])
+            if f == "cas":
+                return self._cas(k, v)
+        except redis.WatchError:
+            return done("fail", [k, v], "watch-conflict")
+        except redis.RedisError as e:
+            return done("fail" if f == "read" else "info", [k, v], f"{type(e).__name__}: {e}")
+        return done("fail", [k, v], f"unknown-f:{f}")
+
+    def _cas(self, k: Any, v: list[Any]) -> dict[str, Any]:
+        old, new = v
+        with self.w.pipeline() as pipe:
+            pipe.watch(f"k{k}")
+            raw = pipe.get(f"k{k}")
+            if (None if raw is None else int(raw)) != old:
+                pipe.unwatch()
+                return done("fail", [k, v], "cas-mismatch")
+            pipe.multi()
+            pipe.set(f"k{k}", new)
+            pipe.execute()
+        return done("ok", [k, v])
