@@ -2,22 +2,32 @@
 
 Public surface::
 
-    ENTRIES                       # raft, raft-log-reads, raft-snapshots, raft-lease-unsafe
+    ENTRIES                       # raft, raft-log-reads, raft-snapshots, raft-lease-unsafe,
+                                  # raft-lock, raft-lock-unfenced
+    LockSystem, LockClient, lock_claims   # the lock service with fencing tokens
     RaftNode, RaftConfig          # the node state machine and its settings
     RaftSystem, RaftClient, claims_for
     StateMachine                  # the replicated commands (KV, broadcast, locks, fences)
 """
 
+from systems.consensus._lock import LOCK_ENTRIES, LockClient, LockSystem, lock_claims
 from systems.consensus._machine import StateMachine
 from systems.consensus._raft import RaftConfig, RaftNode
-from systems.consensus._system import ENTRIES, RaftClient, RaftSystem, claims_for
+from systems.consensus._system import ENTRIES as KV_ENTRIES
+from systems.consensus._system import RaftClient, RaftSystem, claims_for
+
+ENTRIES = [*KV_ENTRIES, *LOCK_ENTRIES]
 
 __all__ = [
     "ENTRIES",
+    "KV_ENTRIES",
+    "LockClient",
+    "LockSystem",
     "RaftClient",
     "RaftConfig",
     "RaftNode",
     "RaftSystem",
     "StateMachine",
     "claims_for",
+    "lock_claims",
 ]

@@ -14,7 +14,10 @@ goes through the same states):
   so every later grant has a larger token;
 * ``["release", lock, owner]``;
 * ``["fenced-write", key, value, token]`` -- a write the storage refuses when a larger token
-  has already written that key (DDIA figure 8-5).
+  has already touched that key (DDIA figure 8-5);
+* ``["fenced-read", key, token]`` -- a read that also records its token: a lock holder's
+  read-modify-write is fenced as a whole, so a holder whose lease ran out cannot write back a
+  value computed from a read that a newer holder's read has since superseded.
 
 Replies are message bodies (``{"type": "ok", ...}`` or a definite error).
 """
@@ -98,6 +101,13 @@ class StateMachine:
             return error("stale-token", True, token=token, fence=self.fences[k])
         self.fences[k] = token
         return self._write(index, key, value)
+
+    def _fenced_read(self, index: int, key: Any, token: int) -> dict[str, Any]:
+        k = key_of(key)
+        if token < self.fences.get(k, 0):
+            return error("stale-token", True, token=token, fence=self.fences[k])
+        self.fences[k] = token
+        return self.local_read(key, index)
 
     # -- snapshots ------------------------------------------------------------------------
     def dump(self) -> dict[str, Any]:

@@ -53,7 +53,6 @@ from systems.consensus._machine import StateMachine, error, ok
 from systems.sim import MS, Message, Runtime
 
 READS = ("read-index", "log", "lease-unsafe")
-CLIENT_COMMANDS = ("write", "cas", "broadcast", "acquire", "release", "fenced-write")
 
 
 @dataclass(frozen=True)
@@ -160,6 +159,10 @@ class RaftNode:
         if self._leader_or_refuse(rt, msg):
             cmd = ["fenced-write", body["key"], body.get("value"), int(body["token"])]
             self._propose(rt, msg, cmd)
+
+    def _on_fenced_read(self, rt: Runtime, msg: Message, body: dict[str, Any]) -> None:
+        if self._leader_or_refuse(rt, msg):
+            self._propose(rt, msg, ["fenced-read", body["key"], int(body["token"])])
 
     def _on_read(self, rt: Runtime, msg: Message, body: dict[str, Any]) -> None:
         if not self._leader_or_refuse(rt, msg):
