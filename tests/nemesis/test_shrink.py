@@ -73,3 +73,11 @@ def test_shrink_cli_refuses_a_valid_run(tmp_path: Path, capsys: Any) -> None:
     result = run(TestSpec(time_limit=1), out=str(tmp_path / "ok"))
     assert main(["shrink", result.run_dir]) == 2
     assert "nothing to shrink" in capsys.readouterr().err
+
+
+def test_shrink_cli_prints_the_reduction(failing_run: str, tmp_path: Path, capsys: Any) -> None:
+    out = str(tmp_path / "cli")
+    assert main(["shrink", failing_run, "--max-runs", "6", "--out", out]) == 1
+    text = capsys.readouterr().out
+    assert "anomaly nonlinearizable" in text and f"run directory: {out}" in text
+    assert json.loads((tmp_path / "cli" / "shrink.json").read_text())["runs"] <= 6
