@@ -89,11 +89,18 @@ def write_test_json(run_dir: str, spec: TestSpec, stats: dict[str, Any]) -> None
         os.path.join(run_dir, "test.json"),
         {
             "spec": spec.to_dict(),
-            "replay": replay_command(spec),
+            "replay": _replay_for(run_dir, spec),
             "versions": versions(),
             "stats": stats,
         },
     )
+
+
+def _replay_for(run_dir: str, spec: TestSpec) -> str:
+    """Options alone reproduce a run, unless it played an explicit fault schedule."""
+    if spec.schedule is not None:
+        return shlex.join(["ddialab", "run", "--replay", run_dir])
+    return replay_command(spec)
 
 
 def load_spec(run_dir: str) -> TestSpec:
