@@ -1,4 +1,4 @@
-"""Real datastores as test subjects: PostgreSQL, SQLite, Redis (and their servers).
+"""Real datastores as test subjects: PostgreSQL, SQLite, Redis, etcd (and their servers).
 
 Public surface::
 
@@ -58,6 +58,8 @@ _SPECS: list[tuple[str, str, Any, frozenset[str], tuple[str, ...]]] = [
      _lazy("systems.external._redis", "Redis"), frozenset({"linearizable"}), ("register",)),
     ("redis-replica", "Redis primary + replica; writes to the primary, reads from the replica",
      _lazy("systems.external._redis", "RedisReplica"), frozenset(), ("register",)),
+    ("etcd", "etcd 3-node cluster on loopback, peers through the fault proxy; JSON gateway",
+     _lazy("systems.external._etcd", "Etcd"), frozenset({"linearizable"}), ("register",)),
 ]  # fmt: skip
 
 REAL_ENTRIES = [SystemEntry(name, desc, f, claims, {}, ()) for name, desc, f, claims, _ in _SPECS]

@@ -157,8 +157,10 @@ def test_cli_runs_a_real_system(tmp_path: Path, capsys: pytest.CaptureFixture[st
 
 def test_builtin_real_systems_are_registered() -> None:
     from systems import get_system
+    from systems.external import REAL_ENTRIES
 
-    names = ("postgres-read-committed", "postgres-serializable", "sqlite", "redis", "redis-replica")
-    for name in names:
+    names = {e.name for e in REAL_ENTRIES}
+    assert {"postgres-serializable", "sqlite", "redis", "redis-replica", "etcd"} <= names
+    for name in sorted(names):
         assert is_real(get_system(name).build())
         assert get_system(name).workloads == ()  # the (simulating) matrix leaves them out

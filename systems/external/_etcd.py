@@ -1,0 +1,199 @@
+"""etcd as a test subject: a 3-node cluster on loopback, its JSON gateway via httpx.
+
+Theory of operation
+-------------------
+Each node ``n1..n3`` listens for clients on a free 127.0.0.1 port and for peers on
+another; every peer connection *to* a node goes through the loopback fault proxy
+(``nemesis.proxy``, in a thread of its own: ``ProxyThread``): the node advertises the
+proxy link's port as its peer URL, so all raft traffic crosses the proxy.
+
+The register workload over the v3 JSON gateway (``/v3/kv/...``, keys and values base64):
+``read`` is a linearizable ``range``; ``write`` a ``put``; ``cas [old, new]`` a ``txn``
+comparing the value (or, for ``None``, ``create_revision == 0``) and putting ``new`` if
+it matches -- ``succeeded: false`` is a definite ``fail``.  A request that could not
+connect is ``fail``; any other error or timeout is ``fail`` for a read and ``info`` for a
+write or cas.
+
+Faults (the runner's ``kill``, ``pause``, ``partition``): SIGKILL and restart on the same
+data directory, SIGSTOP/SIGCONT (``nemesis.process.ProcessFaults``), and ``partition``,
+which blackholes *every* peer link (all nodes cut from each other, no quorum anywhere)
+until healed.  A link carries all connections to its node from either peer, so a
+minority/majority split cannot be made from per-destination links (raft traffic flows
+both ways over connections dialled from either side).
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import subprocess
+from collections.abc import Mapping
+from typing import Any
+
+from systems.external._base import done, find_binary, free_port, stop_process, wait_until
+
+INSTALL = "apt-get install etcd-server (Debian/Ubuntu), then re-run"
+NODES = ("n1", "n2", "n3")
+
+
+def _b64(s: str) -> str:
+    return base64.b64encode(s.encode()).decode()
+
+
+class Etcd:
+    real_datastore = True
+    name = "etcd"
+    claims = frozenset({"linearizable"})
+
+    def __init__(self, options: Mapping[str, Any]) -> None:
+        self.timeout = float(options.get("request_timeout_s", 1.0))
+        self.client_ports = {n: free_port() for n in NODES}
+        self.peer_ports = {n: free_port() for n in NODES}
+        self.link_ports: dict[str, int] = {}
+        self.procs: dict[str, subprocess.Popen[bytes]] = {}
+        self.workdir = ""
+        self.proxy: Any = None
+        self.faults: Any = None
+
+    def node_names(self) -> list[str]:
+        return list(NODES)
+
+    def setup(self, workdir: str) -> None:
+        from nemesis.process import ProcessFaults
+        from systems.external._proxy import ProxyThread
+
+        find_binary("etcd", install=INSTALL)
+        self.workdir = workdir
+        self.proxy = ProxyThread()
+        for n in NODES:
+            self.link_ports[n] = self.proxy.add_link(n, self.peer_ports[n])
+        pids = {n: self._spawn(n) for n in NODES}
+        self.faults = ProcessFaults(pids, self._spawn)
+        wait_until(self._healthy, 60, "etcd cluster")
+
+    def _spawn(self, n: str) -> int:
+        cluster = ",".join(f"{m}=http://127.0.0.1:{self.link_ports[m]}" for m in NODES)
+        client = f"http://127.0.0.1:{self.client_ports[n]}"
+        log = open(os.path.join(self.workdir, f"{n}.log"), "ab")  # noqa: SIM115
+        self.procs[n] = subprocess.Popen(
+            [find_binary("etcd", install=INSTALL), "--name", n,
+             "--data-dir", os.path.join(self.workdir, n),
+             "--listen-client-urls", client, "--advertise-client-urls", client,
+             "--listen-peer-urls", f"http://127.0.0.1:{self.peer_ports[n]}",
+             "--initial-advertise-peer-urls", f"http://127.0.0.1:{self.link_ports[n]}",
+             "--initial-cluster", cluster, "--initial-cluster-state", "new",
+             "--initial-cluster-token", "ddialab", "--heartbeat-interval", "50",
+             "--election-timeout", "500", "--logger", "zap", "--log-outputs", "stderr"],
+            stdout=log, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+        log.close()
+        return self.procs[n].pid
+
+    def _healthy(self) -> bool:
+        client = EtcdClient(self.client_ports, 1.0)
+        client.open("n1")
+        try:
+            return client.invoke({"f": "read", "value": ["health", None]})["type"] == "ok"
+        finally:
+            client.close()
+
+    def teardown(self) -> None:
+        for n, proc in self.procs.items():
+            if self.faults is not None and n in self.faults.paused:
+                self.faults.resume(n)
+            stop_process(proc)
+        if self.proxy is not None:
+            self.proxy.close()
+
+    def log_files(self) -> dict[str, str]:
+        return {f"{n}.log": os.path.join(self.workdir, f"{n}.log") for n in NODES}
+
+    def client(self, process: int) -> EtcdClient:
+        return EtcdClient(self.client_ports, self.timeout)
+
+    # -- faults -----------------------------------------------------------------------
+    def kill(self, node: str) -> None:
+        if node not in self.faults.down:
+            self.faults.kill(node)
+            self.procs[node].wait(10)  # sets its return code (ProcessFaults reaped it)
+
+    def start(self, node: str) -> None:
+        if node in self.faults.down:
+            self.faults.start(node)
+
+    def pause(self, node: str) -> None:
+        if node not in self.faults.down:
+            self.faults.pause(node)
+
+    def resume(self, node: str) -> None:
+        if node in self.faults.paused:
+            self.faults.resume(node)
+
+    def partition(self, nodes: list[str]) -> None:
+        self.proxy.call(lambda p: p.partition(list(NODES)))
+
+    def heal(self) -> None:
+        self.proxy.call(lambda p: p.heal())
+
+
+class EtcdClient:
+    def __init__(self, ports: Mapping[str, int], timeout: float) -> None:
+        self.ports, self.timeout = ports, timeout
+        self.http: Any = None
+
+    def open(self, node: str) -> None:
+        import httpx
+
+        base = f"http://127.0.0.1:{self.ports[node]}"
+        self.http = httpx.Client(base_url=base, timeout=self.timeout)
+
+    def close(self) -> None:
+        if self.http is not None:
+            self.http.close()
+
+    def invoke(self, op: dict[str, Any]) -> dict[str, Any]:
+        import httpx
+
+        f, (k, v) = op["f"], op["value"]
+        try:
+            if f == "read":
+                return done("ok", [k, self._get(k)])
+            if f == "write":
+                self._post("/v3/kv/put", {"key": _b64(f"k{k}"), "value": _b64(str(v))})
+                return done("ok", [k, v])
+            if f == "cas":
+                return self._cas(k, v)
+        except httpx.ConnectError as e:
+            return done("fail", [k, v], f"connect: {e}")
+        except (httpx.HTTPError, EtcdError) as e:
+            return done("fail" if f == "read" else "info", [k, v], f"{type(e).__name__}: {e}")
+        return done("fail", [k, v], f"unknown-f:{f}")
+
+    def _post(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
+        r = self.http.post(path, json=body)
+        data: dict[str, Any] = r.json() if r.content else {}
+        if r.status_code != 200 or "error" in data:
+            raise EtcdError(data.get("error") or data.get("message") or r.status_code)
+        return data
+
+    def _get(self, k: Any) -> Any:
+        kvs = self._post("/v3/kv/range", {"key": _b64(f"k{k}")}).get("kvs") or []
+        return int(base64.b64decode(kvs[0]["value"])) if kvs else None
+
+    def _cas(self, k: Any, v: list[Any]) -> dict[str, Any]:
+        old, new = v
+        key = _b64(f"k{k}")
+        compare = (
+            {"key": key, "target": "CREATE", "result": "EQUAL", "create_revision": "0"}
+            if old is None
+            else {"key": key, "target": "VALUE", "result": "EQUAL", "value": _b64(str(old))}
+        )
+        put = {"request_put": {"key": key, "value": _b64(str(new))}}
+        reply = self._post("/v3/kv/txn", {"compare": [compare], "success": [put]})
+        if reply.get("succeeded"):
+            return done("ok", [k, v])
+        return done("fail", [k, v], "cas-mismatch")
+
+
+class EtcdError(Exception):
+    pass
