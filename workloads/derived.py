@@ -23,7 +23,7 @@ from typing import Any
 from workloads._protocol import CheckerSpec, Workload
 
 KAFKA_DEFAULTS = {"keys": 4, "send_ratio": 0.5, "crash_ratio": 0.05, "final_polls": 2}
-VIEW_DEFAULTS = {"keys": 3, "write_ratio": 0.6, "view_read_ratio": 0.3}
+VIEW_DEFAULTS = {"keys": 2, "writes_per_key": 8, "write_ratio": 0.6, "view_read_ratio": 0.3}
 
 
 def kafka_generator(rng: random.Random, options: Mapping[str, Any]) -> Any:
@@ -51,15 +51,22 @@ def kafka_checkers(options: Mapping[str, Any]) -> dict[str, CheckerSpec]:
 
 
 def view_generator(rng: random.Random, options: Mapping[str, Any]) -> Any:
+    """Writes and reads over a rolling pool of keys: a key retires after
+    ``writes_per_key`` writes, so many keys end with a final state worth comparing."""
     opts = {**VIEW_DEFAULTS, **options}
-    keys = int(opts["keys"])
-    counters = {k: itertools.count(1) for k in range(keys)}
+    pool = list(range(int(opts["keys"])))
+    fresh = itertools.count(len(pool))
+    writes: dict[int, int] = {}
     w, vr = float(opts["write_ratio"]), float(opts["view_read_ratio"])
 
     def next_op() -> dict[str, Any]:
-        k, roll = rng.randrange(keys), rng.random()
+        slot, roll = rng.randrange(len(pool)), rng.random()
+        k = pool[slot]
         if roll < w:
-            return {"f": "write", "value": [k, next(counters[k])]}
+            writes[k] = writes.get(k, 0) + 1
+            if writes[k] >= int(opts["writes_per_key"]):
+                pool[slot] = next(fresh)
+            return {"f": "write", "value": [k, writes[k]]}
         if roll < w + vr:
             return {"f": "read-view", "value": [k, None]}
         return {"f": "read", "value": [k, None]}

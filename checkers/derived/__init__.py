@@ -10,5 +10,6 @@ Public surface::
 """
 
 from checkers.derived._kafka import check as check_kafka
+from checkers.derived._view import check as check_view
 
-__all__ = ["check_kafka"]
+__all__ = ["check_kafka", "check_view"]

@@ -118,7 +118,8 @@ class Group:
 
 
 class BrokerNode:
-    """The broker: ``produce``, ``fetch``, ``poll`` (group consume), ``commit``, ``offsets``."""
+    """The broker: ``produce``, ``produce_batch``, ``fetch``, ``poll`` (group consume),
+    ``commit``, ``committed``."""
 
     def __init__(
         self,
@@ -181,6 +182,23 @@ class BrokerNode:
         if self.retain_records is not None:
             log.enforce_retention(rt, self.retain_records)
         return _ok(offset=offset, durable=not self.unsynced)
+
+    def _on_produce_batch(self, rt: Runtime, body: dict[str, Any]) -> dict[str, Any]:
+        """Append several values in order, one fsync for the batch (before the reply)."""
+        log = self._partition(body)
+        if log is None:
+            return _error("unknown-partition")
+        offsets = []
+        for value in body["values"]:
+            offset, seg = log.append(rt, value, self.segment_records)
+            self.unsynced.add(seg)
+            offsets.append(offset)
+        self.pending += len(offsets)
+        if self.durable or self.pending >= self.sync_every:
+            self._sync(rt)
+        if self.retain_records is not None:
+            log.enforce_retention(rt, self.retain_records)
+        return _ok(offsets=offsets)
 
     def _sync(self, rt: Runtime) -> None:
         for name in sorted(self.unsynced):
