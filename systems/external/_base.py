@@ -14,7 +14,7 @@ against real servers under the real clock instead of on the simulated world:
   ``fail`` only for a *definite* error (the op certainly did not take effect), ``info``
   otherwise;
 * optional abilities, found by ``hasattr``: ``kill(node)``/``start(node)``,
-  ``pause(node)``/``resume(node)``, ``partition(nodes)``/``heal()``, ``primaries()``,
+  ``pause(node)``/``resume(node)``, ``partition(nodes)``/``heal()``,
   ``log_files() -> {name: path}`` (copied into the run directory).
 
 Constructing the system object must be cheap and must not start anything: the CLI builds
