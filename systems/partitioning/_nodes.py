@@ -1,0 +1,359 @@
+"""Partitioned storage (DDIA chapter 6): storage nodes, the metadata node, partition moves.
+
+Theory of operation
+-------------------
+Keys map to a *point*: ``hash(key)`` (a stable 32-bit hash, ``scheme="hash"``) or, for
+``scheme="range"``, the key itself when it is an int (keys sort; sequential ids all land in
+the last range -- DDIA's hot spot).  A fixed number of partitions (``partitions``) each own
+a range of points.  ``meta`` is the metadata service (ZooKeeper's role): it holds the
+authoritative assignment ``{pid: [lo, hi, owner, epoch]}``, persists it, and pushes each new
+version to every node (asynchronously: nodes may route by a stale map).
+
+*Rebalancing while clients run* (fixed number of partitions, moved whole): every
+``rebalance_ms`` the meta node moves one partition from the most to the least loaded
+member, and with ``churn`` one random partition to a random other member; node ``n4``
+joins the members at ``join_ms``.  A move is a handoff with a new epoch:
+
+1. meta -> source ``handoff(pid, to, epoch)`` (retried each tick until done);
+2. the source *freezes* the partition (persisted; from now on it refuses it with a
+   ``wrong-node`` hint) and sends its data to the destination (``move-in``);
+3. the destination installs the data (fsync), owns the partition, and tells meta;
+4. meta records the new owner and pushes the new map.
+
+At every moment at most one node serves a partition, and the data moves with ownership, so
+single-key operations stay linearizable through moves.
+
+*Request routing.*  Any node accepts any request: if it does not own the key's partition it
+forwards it (to the owner by its own map, or by a hint), up to ``MAX_HOPS``; a request that
+cannot find its owner (a partition in flight) fails definitely and the client retries.
+Clients either know the map (``routing="client"``, partition-aware) or pick a random node
+(``routing="any-node"``).
+
+*Secondary indexes* on a document's ``color``:
+
+* ``index="local"`` (document-partitioned) -- each partition indexes its own documents; an
+  index read scatters to every partition and gathers (``index-part`` per partition);
+* ``index="global"`` (term-partitioned) -- the entry for term ``t`` is the key ``idx/t``,
+  stored in whichever partition owns that key.  A document write updates it
+  *asynchronously*: the owner of the document queues an ``index-add`` for the term's owner
+  and retries it every tick until acknowledged, so an index read can miss documents whose
+  writes were already acknowledged (stale index reads: a finding, not a failure).
+"""
+
+from __future__ import annotations
+
+import json
+import zlib
+from dataclasses import dataclass
+from typing import Any
+
+from systems.sim import MS, Message, Runtime, SimDisk
+
+STATE, META_STATE = "state", "meta"
+MAX_HOPS = 4
+POINTS = 1 << 32
+
+
+def save_json(disk: SimDisk, name: str, obj: Any) -> None:
+    disk.delete(name)
+    disk.write(name, 0, json.dumps(obj).encode())
+    disk.fsync(name)
+
+
+def load_json(disk: SimDisk, name: str, default: Any) -> Any:
+    if not disk.exists(name) or disk.size(name) == 0:
+        return default
+    return json.loads(disk.read(name))
+
+
+def ok(value: Any = None, **extra: Any) -> dict[str, Any]:
+    return {"type": "ok", "value": value, **extra}
+
+
+def error(code: str, definite: bool, **extra: Any) -> dict[str, Any]:
+    return {"type": "error", "code": code, "definite": definite, **extra}
+
+
+@dataclass(frozen=True)
+class PartConfig:
+    nodes: tuple[str, ...]
+    #: the storage nodes that own partitions from the start (the rest join at ``join_ms``)
+    initial: tuple[str, ...]
+    scheme: str = "hash"
+    partitions: int = 12
+    index: str = "local"
+    rebalance_ms: int = 300
+    churn: bool = True
+    join_ms: int = 1500
+    tick_ms: int = 50
+
+
+def point_of(cfg: PartConfig, key: Any) -> int:
+    if cfg.scheme == "range" and isinstance(key, int):
+        return max(0, min(POINTS - 1, key))
+    return zlib.crc32(json.dumps(key).encode()) % POINTS
+
+
+def initial_map(cfg: PartConfig) -> dict[str, list[Any]]:
+    """``{pid: [lo, hi, owner, epoch]}``; range partitions split the point space evenly,
+    except that ``range`` puts small int keys (ids) together in the first partitions."""
+    out: dict[str, list[Any]] = {}
+    n = cfg.partitions
+    for i in range(n):
+        if cfg.scheme == "range":  # ids 0..n*64 spread over the first n-1; the rest last
+            lo, hi = i * 64, (i + 1) * 64 if i < n - 1 else POINTS
+        else:
+            lo, hi = i * POINTS // n, (i + 1) * POINTS // n
+        out[str(i)] = [lo, hi, cfg.initial[i % len(cfg.initial)], 1]
+    return out
+
+
+def pid_for(pmap: dict[str, list[Any]], point: int) -> str:
+    for pid, (lo, hi, _, _) in pmap.items():
+        if lo <= point < hi:
+            return pid
+    raise KeyError(point)
+
+
+class StorageNode:
+    """Owns some partitions (data, persisted), forwards the rest, feeds the global index."""
+
+    def __init__(self, cfg: PartConfig) -> None:
+        self.cfg = cfg
+        self.map: dict[str, list[Any]] = initial_map(cfg)
+        self.version = 0
+        self.parts: dict[str, dict[str, Any]] = {}  # pid -> {"epoch", "data", "frozen_to"}
+        self.outbox: list[list[Any]] = []  # global index updates not yet acknowledged
+        self.relays: dict[int, Message] = {}
+        self.next_relay = 0
+
+    def on_start(self, rt: Runtime) -> None:
+        state = load_json(rt.disk, STATE, None)
+        if state is None:
+            for pid, (lo, hi, owner, epoch) in self.map.items():
+                if owner == rt.name:
+                    self.parts[pid] = {"epoch": epoch, "data": [], "frozen_to": None,
+                                       "range": [lo, hi]}  # fmt: skip
+        else:
+            self.parts, self.outbox = state["parts"], state["outbox"]
+            self.map, self.version = state["map"], state["version"]
+        rt.set_timer(self.cfg.tick_ms * MS, "tick")
+
+    def _persist(self, rt: Runtime) -> None:
+        state = {"parts": self.parts, "outbox": self.outbox, "map": self.map,
+                 "version": self.version}  # fmt: skip
+        save_json(rt.disk, STATE, state)
+
+    def on_timer(self, rt: Runtime, name: str, payload: Any) -> None:
+        rt.set_timer(self.cfg.tick_ms * MS, "tick")
+        for term, key in self.outbox:
+            req = {"type": "index-add", "key": f"idx/{term}", "doc": key, "from": rt.name}
+            self._route(rt, req, None, 0)
+
+    def on_message(self, rt: Runtime, msg: Message) -> None:
+        body = msg.body
+        kind = body.get("type")
+        if kind == "map":
+            self._learn_map(body["map"], body["version"])
+            if msg.src != "meta":
+                rt.reply(msg, ok(self.map, version=self.version))
+        elif kind == "handoff":
+            self._on_handoff(rt, body)
+        elif kind == "move-in":
+            self._on_move_in(rt, body)
+        elif kind == "fwd":
+            self._route(rt, body["req"], (msg.src, body["rid"]), body["hops"])
+        elif kind == "fwd-reply":
+            waiting = self.relays.pop(body["rid"], None)
+            if waiting is not None:
+                self._answer(rt, waiting, body["body"])
+        elif kind == "index-added":
+            self._on_index_added(rt, body)
+        else:
+            self._route(rt, body, msg, 0)
+
+    def _learn_map(self, pmap: dict[str, list[Any]], version: int) -> None:
+        if version > self.version:
+            self.map, self.version = pmap, version
+
+    # -- routing ------------------------------------------------------------------------
+    def _answer(self, rt: Runtime, origin: Any, reply: dict[str, Any]) -> None:
+        if origin is None:
+            return
+        if isinstance(origin, Message):
+            rt.reply(origin, reply)
+        else:
+            node, rid = origin
+            rt.send(node, {"type": "fwd-reply", "rid": rid, "body": reply})
+
+    def _route(self, rt: Runtime, req: dict[str, Any], origin: Any, hops: int) -> None:
+        if req.get("type") == "index-part":
+            pid = str(req["pid"])
+        else:
+            pid = pid_for(self.map, point_of(self.cfg, _key(req.get("key"))))
+        part = self._owned(pid, req)
+        if part is not None and part["frozen_to"] is None:
+            self._answer(rt, origin, self._serve(rt, pid, part, req))
+            return
+        hint = part["frozen_to"] if part is not None else self.map[pid][2]
+        if hops >= MAX_HOPS or hint == rt.name:
+            self._answer(rt, origin, error("wrong-node", True, owner=hint, pid=pid))
+            return
+        self.next_relay += 1
+        rid = self.next_relay
+        if origin is not None:
+            self.relays[rid] = origin
+        rt.send(hint, {"type": "fwd", "rid": rid, "req": req, "hops": hops + 1})
+
+    def _owned(self, pid: str, req: dict[str, Any]) -> dict[str, Any] | None:
+        """The partition holding the request's key, if this node has it."""
+        if req.get("type") == "index-part":
+            return self.parts.get(pid)
+        point = point_of(self.cfg, _key(req.get("key")))
+        for part in self.parts.values():
+            lo, hi = part["range"]
+            if lo <= point < hi:
+                return part
+        return None
+
+    # -- serving ------------------------------------------------------------------------
+    def _serve(self, rt: Runtime, pid: str, part: dict[str, Any], req: dict[str, Any]) -> Any:
+        data = dict((json.dumps(k), v) for k, v in part["data"])
+        kind, key = req.get("type"), req.get("key")
+        jk = json.dumps(key)
+        if kind == "read":
+            return ok(data.get(jk), node=rt.name, pid=pid)
+        if kind == "index-part":
+            term = req["term"]
+            docs = [json.loads(k) for k, v in data.items() if _color(v) == term]
+            return ok(sorted(docs), node=rt.name, pid=pid)
+        if kind == "index-read":
+            return ok(sorted(data.get(jk) or []), node=rt.name, pid=pid)
+        if kind == "cas" and data.get(jk) != req["value"][0]:
+            return error("cas-mismatch", True)
+        if kind == "index-add":
+            data[jk] = sorted({*(data.get(jk) or []), req["doc"]})
+            done = {"type": "index-added", "term": str(key)[len("idx/") :], "doc": req["doc"]}
+            rt.send(req["from"], done)
+        elif kind in ("write", "cas"):
+            new = req["value"][1] if kind == "cas" else req["value"]
+            self._index_update(data.get(jk), new, key)
+            data[jk] = new
+        else:
+            return error("unsupported", True)
+        part["data"] = [[json.loads(k), v] for k, v in data.items()]
+        self._persist(rt)
+        return ok(None, node=rt.name, pid=pid)
+
+    def _index_update(self, old: Any, new: Any, key: Any) -> None:
+        term = _color(new)
+        if self.cfg.index == "global" and term is not None and term != _color(old):
+            self.outbox.append([term, key])
+
+    def _on_index_added(self, rt: Runtime, body: dict[str, Any]) -> None:
+        done = [body["term"], body["doc"]]
+        if done in self.outbox:
+            self.outbox.remove(done)
+            self._persist(rt)
+
+    # -- moves --------------------------------------------------------------------------
+    def _on_handoff(self, rt: Runtime, body: dict[str, Any]) -> None:
+        pid, dest, epoch = str(body["pid"]), body["to"], body["epoch"]
+        part = self.parts.get(pid)
+        if part is None or part["epoch"] >= epoch:
+            return
+        if part["frozen_to"] != dest:
+            part["frozen_to"] = dest
+            self._persist(rt)
+        rt.send(dest, {"type": "move-in", "pid": pid, "epoch": epoch, "range": part["range"],
+                       "data": part["data"]})  # fmt: skip
+
+    def _on_move_in(self, rt: Runtime, body: dict[str, Any]) -> None:
+        pid, epoch = str(body["pid"]), body["epoch"]
+        part = self.parts.get(pid)
+        if part is None or part["epoch"] < epoch:
+            self.parts[pid] = {"epoch": epoch, "data": body["data"], "frozen_to": None,
+                               "range": body["range"]}  # fmt: skip
+            self._persist(rt)
+        rt.send("meta", {"type": "installed", "pid": pid, "epoch": epoch})
+
+
+def _key(k: Any) -> Any:
+    return tuple(k) if isinstance(k, list) else k
+
+
+def _color(doc: Any) -> Any:
+    return doc.get("color") if isinstance(doc, dict) else None
+
+
+class MetaNode:
+    """The metadata service: the authoritative map, moves, and pushing maps to nodes."""
+
+    def __init__(self, cfg: PartConfig) -> None:
+        self.cfg = cfg
+        self.map = initial_map(cfg)
+        self.version = 1
+        self.members = list(cfg.initial)
+        self.moving: list[Any] | None = None  # [pid, to, epoch]
+        self.ticks = 0
+
+    def on_start(self, rt: Runtime) -> None:
+        state = load_json(rt.disk, META_STATE, None)
+        if state is not None:
+            self.map, self.version = state["map"], state["version"]
+            self.members, self.moving = state["members"], state["moving"]
+        rt.set_timer(self.cfg.tick_ms * MS, "tick")
+
+    def _persist(self, rt: Runtime) -> None:
+        state = {"map": self.map, "version": self.version, "members": self.members,
+                 "moving": self.moving}  # fmt: skip
+        save_json(rt.disk, META_STATE, state)
+
+    def on_timer(self, rt: Runtime, name: str, payload: Any) -> None:
+        rt.set_timer(self.cfg.tick_ms * MS, "tick")
+        self.ticks += 1
+        elapsed = self.ticks * self.cfg.tick_ms
+        if elapsed >= self.cfg.join_ms and set(self.cfg.nodes) - set(self.members):
+            self.members = list(self.cfg.nodes)
+            self._persist(rt)
+        if self.moving is not None:
+            pid, to, epoch = self.moving
+            rt.send(self.map[pid][2], {"type": "handoff", "pid": pid, "to": to, "epoch": epoch})
+        elif self.ticks % max(1, self.cfg.rebalance_ms // self.cfg.tick_ms) == 0:
+            self._plan_move(rt)
+        if self.ticks % 4 == 0:
+            self._push(rt)
+
+    def _plan_move(self, rt: Runtime) -> None:
+        load = {m: [p for p, v in self.map.items() if v[2] == m] for m in self.members}
+        busiest = max(load, key=lambda m: (len(load[m]), m))
+        idlest = min(load, key=lambda m: (len(load[m]), m))
+        if len(load[busiest]) - len(load[idlest]) > 1:
+            pid, to = load[busiest][0], idlest
+        elif self.cfg.churn:
+            pid = rt.rng.choice(sorted(self.map))
+            to = rt.rng.choice([m for m in self.members if m != self.map[pid][2]])
+        else:
+            return
+        self.moving = [pid, to, self.map[pid][3] + 1]
+        self._persist(rt)
+
+    def on_message(self, rt: Runtime, msg: Message) -> None:
+        body = msg.body
+        if body.get("type") == "installed":
+            if self.moving is not None and self.moving[0] == body["pid"]:
+                pid, to, epoch = self.moving
+                if body["epoch"] == epoch:
+                    self.map[pid] = [*self.map[pid][:2], to, epoch]
+                    self.version += 1
+                    self.moving = None
+                    self._persist(rt)
+                    self._push(rt)
+        elif body.get("type") == "map":
+            rt.reply(msg, ok(self.map, version=self.version))
+        else:
+            rt.reply(msg, error("unsupported", True))
+
+    def _push(self, rt: Runtime) -> None:
+        for n in self.cfg.nodes:
+            rt.send(n, {"type": "map", "map": self.map, "version": self.version})

@@ -1,0 +1,197 @@
+"""The partitioned KV system: options, the routing client, claims, named entries.
+
+Options (``system_options``): ``scheme`` (``hash`` | ``range``), ``partitions`` (12),
+``routing`` (``client``: partition-aware, by the client's copy of the map, refreshed from
+the metadata node when a node says ``wrong-node``; ``any-node``: a random node, which
+forwards), ``index`` (``local`` | ``global``), ``churn`` (random moves besides balancing),
+``nodes`` (4 storage nodes; the last joins at ``join_ms``).
+
+The client speaks the register vocabulary (``read``/``write``/``cas`` of ``[key, v]``) and
+the secondary-index workload's (``add`` a document with colour ``red``; ``read`` with value
+``None``: every red document, by the index).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import trio
+
+from systems._protocols import SystemEntry
+from systems.partitioning._nodes import MetaNode, PartConfig, StorageNode, pid_for, point_of
+from systems.sim import MS, RequestTimeout, World, names
+
+ATTEMPT_NS = 200 * MS
+TERM = "red"
+
+LINEARIZABLE = frozenset(
+    {
+        "linearizable",
+        "read-your-writes",
+        "monotonic-reads",
+        "monotonic-writes",
+        "writes-follow-reads",
+        "consistent-prefix",
+        "convergence",
+        "durability",
+    }
+)
+
+
+def config_of(options: Mapping[str, Any]) -> PartConfig:
+    nodes = tuple(names("n", int(options.get("nodes", 4))))
+    return PartConfig(
+        nodes,
+        nodes[:-1] if len(nodes) > 1 else nodes,
+        scheme=str(options.get("scheme", "hash")),
+        partitions=int(options.get("partitions", 12)),
+        index=str(options.get("index", "local")),
+        churn=bool(options.get("churn", True)),
+        join_ms=int(options.get("join_ms", 1500)),
+    )
+
+
+def claims_for(options: Mapping[str, Any]) -> frozenset[str]:
+    if options.get("index", "local") == "global":
+        return frozenset({"durability"})  # index reads lag the documents
+    return LINEARIZABLE
+
+
+class PartitionClient:
+    def __init__(self, world: World, process: int, cfg: PartConfig, routing: str) -> None:
+        self.endpoint = world.client(f"c{process}")
+        self.rng = world.rng_for(f"client/{process}")
+        self.cfg = cfg
+        self.routing = routing
+        self.map: dict[str, list[Any]] | None = None
+        #: redirects this client followed (stale routing during moves)
+        self.redirects = 0
+
+    async def open(self, node: str) -> None:
+        if self.routing == "client":
+            await self._refresh()
+
+    async def close(self) -> None:
+        self.endpoint.close()
+
+    async def _refresh(self) -> None:
+        try:
+            reply = await self.endpoint.request("meta", {"type": "map"}, ATTEMPT_NS)
+        except RequestTimeout:
+            return
+        if reply.get("type") == "ok":
+            self.map = reply["value"]
+
+    def _target(self, body: dict[str, Any]) -> str:
+        if self.routing == "client" and self.map is not None:
+            pid = str(body["pid"]) if "pid" in body else None
+            pid = pid or pid_for(self.map, point_of(self.cfg, body.get("key")))
+            return str(self.map[pid][2])
+        return self.rng.choice(list(self.cfg.nodes))
+
+    async def request(self, body: dict[str, Any], retry_timeouts: bool) -> dict[str, Any] | None:
+        for _ in range(10):
+            try:
+                reply = await self.endpoint.request(self._target(body), body, ATTEMPT_NS)
+            except RequestTimeout:
+                if retry_timeouts:
+                    continue
+                return None
+            if reply.get("code") != "wrong-node":
+                return reply
+            self.redirects += 1
+            await trio.sleep(0.02)
+            if self.routing == "client":
+                await self._refresh()
+        return {"type": "error", "code": "no-owner", "definite": True}
+
+    async def invoke(self, op: dict[str, Any]) -> dict[str, Any]:
+        f, value = op["f"], op.get("value")
+        if f == "add":
+            doc = {"type": "write", "key": value, "value": {"color": TERM}}
+            return _completion(op, await self.request(doc, False), value)
+        if f == "read" and value is None:
+            return await self._index_read(op)
+        key, arg = value or (None, None)
+        reply = await self.request({"type": f, "key": key, "value": arg}, f == "read")
+        result = reply.get("value") if reply else None
+        return _completion(op, reply, [key, result if f == "read" else arg])
+
+    async def _index_read(self, op: dict[str, Any]) -> dict[str, Any]:
+        if self.cfg.index == "global":
+            reply = await self.request({"type": "index-read", "key": f"idx/{TERM}"}, True)
+            return _completion(op, reply, reply.get("value") if reply else None)
+        docs: list[Any] = []
+        for pid in range(self.cfg.partitions):  # scatter/gather: every partition
+            reply = await self.request({"type": "index-part", "pid": str(pid), "term": TERM}, True)
+            if reply is None or reply.get("type") != "ok":
+                return _completion(op, reply, None)
+            docs.extend(reply["value"])
+        return {"type": "ok", "value": sorted(docs)}
+
+
+def _completion(op: dict[str, Any], reply: dict[str, Any] | None, value: Any) -> dict[str, Any]:
+    if reply is None:
+        return {"type": "info", "value": op.get("value"), "error": "timeout"}
+    if reply.get("type") != "ok":
+        kind = "fail" if reply.get("definite") else "info"
+        return {"type": kind, "value": op.get("value"), "error": reply.get("code", "error")}
+    return {"type": "ok", "value": value}
+
+
+class PartitionedSystem:
+    name = "partitioned"
+
+    def __init__(self, options: Mapping[str, Any]) -> None:
+        self.options = dict(options)
+        self.cfg = config_of(options)
+        self.routing = str(options.get("routing", "client"))
+        self.claims = claims_for(options)
+
+    def node_names(self) -> list[str]:
+        return list(self.cfg.nodes)
+
+    def setup(self, world: World) -> None:
+        cfg = self.cfg
+        for n in cfg.nodes:
+            world.add_node(n, lambda: StorageNode(cfg))
+        world.add_node("meta", lambda: MetaNode(cfg))
+
+    def client(self, world: World, process: int) -> PartitionClient:
+        return PartitionClient(world, process, self.cfg, self.routing)
+
+
+WORKLOADS = ("register", "secondary-index")
+
+
+def _entry(name: str, description: str, **options: Any) -> SystemEntry:
+    opts: dict[str, Any] = {"nodes": 4, "scheme": "hash", "routing": "client", "index": "local"}
+    opts.update(options)
+    return SystemEntry(name, description, PartitionedSystem, claims_for(opts), opts, WORKLOADS)
+
+
+ENTRIES = [
+    _entry(
+        "partitioned-hash",
+        "12 hash partitions over 4 nodes, moved while clients run; partition-aware client; "
+        "local (scatter/gather) secondary index",
+    ),
+    _entry(
+        "partitioned-hash-any-node",
+        "hash partitions; clients ask any node, which forwards (by a possibly stale map)",
+        routing="any-node",
+    ),
+    _entry(
+        "partitioned-range",
+        "key-range partitions (sequential ids: a hot last range); any-node forwarding",
+        scheme="range",
+        routing="any-node",
+    ),
+    _entry(
+        "partitioned-global-index",
+        "hash partitions with a term-partitioned global secondary index updated "
+        "asynchronously (index reads can be stale)",
+        index="global",
+    ),
+]
