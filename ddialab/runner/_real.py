@@ -87,6 +87,8 @@ def execute(
     """Run the spec against the real system; return its history (also written to a file)."""
     if not 0 <= spec.time_limit <= MAX_TIME_LIMIT:
         raise UsageError(f"a real run's --time-limit is 0..{MAX_TIME_LIMIT:g} s")
+    if spec.schedule is not None:
+        raise UsageError("real runs cannot replay a fault schedule (--schedule/--replay) yet")
     # a real client cannot tell list-append reads from rw-register reads by themselves
     system: Any = get_system(spec.system).build({"workload": spec.workload, **spec.system_options})
     _check_faults(spec, system)

@@ -164,3 +164,13 @@ def test_builtin_real_systems_are_registered() -> None:
     for name in sorted(names):
         assert is_real(get_system(name).build())
         assert get_system(name).workloads == ()  # the (simulating) matrix leaves them out
+
+
+def test_pytest_fixture_checks_a_real_system(ddialab: Any) -> None:
+    ddialab.check(system=NAME, workload="register", time_limit=0.3, quiesce=0.0)
+
+
+def test_fault_schedules_are_refused(tmp_path: Path) -> None:
+    spec = TestSpec(system=NAME, time_limit=0.1, schedule={"events": []})
+    with pytest.raises(UsageError, match="schedule"):
+        run(spec, out=str(tmp_path / "r"))
