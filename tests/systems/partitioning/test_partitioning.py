@@ -1,0 +1,138 @@
+"""Partitioned KV: moves while clients run stay linearizable; the global index lags."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+import trio
+
+from checkers import get_checker
+from ddialab.history import History
+from ddialab.runner import TestSpec, simulate
+from systems import SYSTEMS, get_system
+from systems.partitioning import ENTRIES, MetaNode, PartitionClient, StorageNode, claims_for
+from systems.partitioning._nodes import PartConfig, initial_map, pid_for, point_of
+from systems.sim import World, run_simulated
+from workloads import secondary_index
+
+FAULTS = ["partition", "kill", "pause", "clock"]
+REGISTER = {"model": "cas-register", "independent": True, "init": None}
+
+
+@pytest.fixture(autouse=True)
+def _index_workload(monkeypatch: pytest.MonkeyPatch) -> None:
+    import workloads
+
+    monkeypatch.setitem(workloads.WORKLOADS, "secondary-index", secondary_index.WORKLOAD)
+
+
+def _run(system: str, workload: str, seed: int, nemesis: list[str], **kw: Any) -> History:
+    spec = TestSpec(system=system, workload=workload, nemesis=nemesis, seed=seed,
+                    time_limit=8.0, rate=50.0, nemesis_interval=1.0, **kw)  # fmt: skip
+    return simulate(spec).history
+
+
+def test_entries_are_registered_with_honest_claims() -> None:
+    for e in ENTRIES:
+        assert SYSTEMS[e.name] is e
+        assert e.build().claims == e.claims == claims_for(e.defaults)
+    assert "linearizable" in SYSTEMS["partitioned-hash"].claims
+    assert "linearizable" not in SYSTEMS["partitioned-global-index"].claims
+
+
+def test_every_point_has_exactly_one_partition() -> None:
+    for scheme in ("hash", "range"):
+        cfg = PartConfig(("n1", "n2", "n3"), ("n1", "n2"), scheme=scheme, partitions=7)
+        pmap = initial_map(cfg)
+        for key in [0, 1, 63, 64, 500, 10**9, "idx/red", "k"]:
+            assert pid_for(pmap, point_of(cfg, key)) in pmap
+    cfg = PartConfig(("n1",), ("n1",), scheme="range", partitions=4)
+    # key ranges keep neighbours together: sequential ids share a partition
+    assert len({pid_for(initial_map(cfg), point_of(cfg, k)) for k in range(64)}) == 1
+
+
+def test_partitions_move_to_a_joining_node_while_clients_write() -> None:
+    system = get_system("partitioned-hash").build({"churn": False})
+
+    async def main() -> dict[str, Any]:
+        world = World(0)
+        system.setup(world)
+        world.start_all()
+        async with world.running():
+            client = system.client(world, 0)
+            assert isinstance(client, PartitionClient)
+            await client.open("n1")
+            for i in range(150):
+                out = await client.invoke({"f": "write", "value": [i % 10, i]})
+                assert out["type"] == "ok", out
+                await trio.sleep(0.02)
+            reads = [await client.invoke({"f": "read", "value": [k, None]}) for k in range(10)]
+            meta = world.host("meta").process
+            assert isinstance(meta, MetaNode)
+            owners = {v[2] for v in meta.map.values()}
+            n4 = world.host("n4").process
+            assert isinstance(n4, StorageNode)
+            return {"reads": [r["value"] for r in reads], "owners": owners,
+                    "version": meta.version, "redirects": client.redirects,
+                    "n4": sorted(n4.parts)}  # fmt: skip
+
+    out = run_simulated(main, seed=0)
+    assert out["reads"] == [[k, 140 + k] for k in range(10)]
+    assert "n4" in out["owners"] and out["n4"], "the joining node took partitions"
+    assert out["version"] > 3
+
+
+SAFE = [
+    ("partitioned-hash", 0),
+    ("partitioned-hash", 1),
+    ("partitioned-hash-any-node", 2),
+    ("partitioned-range", 3),
+]
+
+
+@pytest.mark.parametrize(("system", "seed"), SAFE)
+def test_single_key_ops_stay_linearizable_through_moves_and_faults(system: str, seed: int) -> None:
+    h = _run(system, "register", seed, FAULTS)
+    assert sum(op.type == "ok" for op in h.client_ops()) > 150
+    assert get_checker("linearizable")(h, REGISTER)["valid"] is True
+    assert get_checker("durability")(h, {})["valid"] is True
+
+
+@pytest.mark.parametrize("system", ["partitioned-hash", "partitioned-range"])
+def test_a_local_index_read_scatters_and_misses_nothing(system: str) -> None:
+    h = _run(system, "secondary-index", 1, FAULTS)
+    result = get_checker("set")(h, {})
+    assert result["valid"] is True
+    assert result["counts"]["stale"] == 0 and result["counts"]["lost"] == 0
+    assert result["counts"]["stable"] > 100
+
+
+def test_a_global_index_is_stale_and_that_is_a_finding_not_a_crash() -> None:
+    h = _run("partitioned-global-index", "secondary-index", 0, [])
+    result = get_checker("set")(h, {})
+    assert result["valid"] is True  # eventually every document is indexed: nothing lost
+    assert result["counts"]["stale"] > 0 and result["counts"]["lost"] == 0
+    strict = get_checker("set")(h, {"linearizable": True})
+    assert strict["valid"] is False and "stale" in strict["anomaly_types"]
+
+
+def test_a_node_restarts_with_its_partitions() -> None:
+    system = get_system("partitioned-hash").build({"churn": False})
+
+    async def main() -> Any:
+        world = World(1)
+        system.setup(world)
+        world.start_all()
+        async with world.running():
+            client = system.client(world, 0)
+            await client.open("n1")
+            for k in range(12):
+                await client.invoke({"f": "write", "value": [k, k * 10]})
+            for n in ("n1", "n2", "n3", "n4"):
+                world.host(n).crash()
+                world.host(n).start()
+            return [(await client.invoke({"f": "read", "value": [k, None]}))["value"]
+                    for k in range(12)]  # fmt: skip
+
+    assert run_simulated(main, seed=1) == [[k, k * 10] for k in range(12)]
