@@ -96,8 +96,8 @@ def execute(
     workdir = tempfile.mkdtemp(prefix=f"ddialab-{system.name}-")
     os.chmod(workdir, 0o755)
     try:
-        system.setup(workdir)
-        try:
+        try:  # teardown also after a failed setup: it stops whatever did start
+            system.setup(workdir)
             stats = trio.run(_main, spec, system, recorder, clock=_RealClock())
         finally:
             _copy_logs(system, logs_dir)

@@ -174,3 +174,14 @@ def test_fault_schedules_are_refused(tmp_path: Path) -> None:
     spec = TestSpec(system=NAME, time_limit=0.1, schedule={"events": []})
     with pytest.raises(UsageError, match="schedule"):
         run(spec, out=str(tmp_path / "r"))
+
+
+def test_a_failed_setup_is_torn_down(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def broken(self: Store, workdir: str) -> None:
+        self.events.append("setup")
+        raise RuntimeError("server would not start")
+
+    monkeypatch.setattr(Store, "setup", broken)
+    with pytest.raises(RuntimeError, match="would not start"):
+        run(TestSpec(system=NAME, time_limit=0.1), out=str(tmp_path / "r"))
+    assert LAST[-1].events == ["setup", "teardown"]
