@@ -10,6 +10,7 @@ Public surface::
 """
 
 from checkers.derived._kafka import check as check_kafka
+from checkers.derived._models import check_documents, check_graph, check_relational
 from checkers.derived._view import check as check_view
 
-__all__ = ["check_kafka", "check_view"]
+__all__ = ["check_documents", "check_graph", "check_kafka", "check_relational", "check_view"]
