@@ -360,7 +360,7 @@ DEFAULTS: dict[str, Any] = {
     "idempotent": True,
     "durable_view": True,
     #: the application's work between its two writes (dual writes only)
-    "think_ns": 5 * MS,
+    "think_ns": 20 * MS,
 }
 
 
