@@ -6,8 +6,9 @@ Keys map to a *point*: ``hash(key)`` (a stable 32-bit hash, ``scheme="hash"``) o
 ``scheme="range"``, the key itself when it is an int (keys sort; sequential ids all land in
 the last range -- DDIA's hot spot).  A fixed number of partitions (``partitions``) each own
 a range of points.  ``meta`` is the metadata service (ZooKeeper's role): it holds the
-authoritative assignment ``{pid: [lo, hi, owner, epoch]}``, persists it, and pushes each new
-version to every node (asynchronously: nodes may route by a stale map).
+authoritative assignment ``{pid: [lo, hi, owner, epoch]}``, persists it, and pushes it to
+every node every ``4 * tick_ms`` (asynchronously, so for a while after each move nodes route
+by a stale map: the former owner forwards).
 
 *Rebalancing while clients run* (fixed number of partitions, moved whole): every
 ``rebalance_ms`` the meta node moves one partition from the most to the least loaded
@@ -26,8 +27,10 @@ single-key operations stay linearizable through moves.
 *Request routing.*  Any node accepts any request: if it does not own the key's partition it
 forwards it (to the owner by its own map, or by a hint), up to ``MAX_HOPS``; a request that
 cannot find its owner (a partition in flight) fails definitely and the client retries.
-Clients either know the map (``routing="client"``, partition-aware) or pick a random node
-(``routing="any-node"``).
+Clients either know the map (``routing="client"``, partition-aware), pick a random node
+(``routing="any-node"``), or send everything to a routing tier (``routing="tier"``: the
+``router`` node, a storage node that owns no partition, so it forwards every request by its
+copy of the map -- which, like every node's, can be stale during a move).
 
 *Secondary indexes* on a document's ``color``:
 
@@ -50,6 +53,8 @@ from typing import Any
 from systems.sim import MS, Message, Runtime, SimDisk
 
 STATE, META_STATE = "state", "meta"
+#: the routing tier (``routing="tier"``): a node that owns nothing and forwards everything
+ROUTER = "router"
 MAX_HOPS = 4
 POINTS = 1 << 32
 
@@ -154,7 +159,7 @@ class StorageNode:
         body = msg.body
         kind = body.get("type")
         if kind == "map":
-            self._learn_map(body["map"], body["version"])
+            self._learn_map(rt, body["map"], body["version"])
             if msg.src != "meta":
                 rt.reply(msg, ok(self.map, version=self.version))
         elif kind == "handoff":
@@ -172,9 +177,15 @@ class StorageNode:
         else:
             self._route(rt, body, msg, 0)
 
-    def _learn_map(self, pmap: dict[str, list[Any]], version: int) -> None:
-        if version > self.version:
-            self.map, self.version = pmap, version
+    def _learn_map(self, rt: Runtime, pmap: dict[str, list[Any]], version: int) -> None:
+        if version <= self.version:
+            return
+        self.map, self.version = pmap, version
+        gone = [p for p, part in self.parts.items()
+                if part["frozen_to"] is not None and pmap[p][3] > part["epoch"]]  # fmt: skip
+        for p in gone:  # the move finished: forward by the map from now on
+            del self.parts[p]
+        self._persist(rt)
 
     # -- routing ------------------------------------------------------------------------
     def _answer(self, rt: Runtime, origin: Any, reply: dict[str, Any]) -> None:
@@ -193,7 +204,7 @@ class StorageNode:
             pid = pid_for(self.map, point_of(self.cfg, _key(req.get("key"))))
         part = self._owned(pid, req)
         if part is not None and part["frozen_to"] is None:
-            self._answer(rt, origin, self._serve(rt, pid, part, req))
+            self._answer(rt, origin, {**self._serve(rt, pid, part, req), "hops": hops})
             return
         hint = part["frozen_to"] if part is not None else self.map[pid][2]
         if hops >= MAX_HOPS or hint == rt.name:
@@ -347,13 +358,12 @@ class MetaNode:
                     self.map[pid] = [*self.map[pid][:2], to, epoch]
                     self.version += 1
                     self.moving = None
-                    self._persist(rt)
-                    self._push(rt)
+                    self._persist(rt)  # nodes hear of it at the next push (stale meanwhile)
         elif body.get("type") == "map":
             rt.reply(msg, ok(self.map, version=self.version))
         else:
             rt.reply(msg, error("unsupported", True))
 
     def _push(self, rt: Runtime) -> None:
-        for n in self.cfg.nodes:
+        for n in (*self.cfg.nodes, ROUTER):
             rt.send(n, {"type": "map", "map": self.map, "version": self.version})

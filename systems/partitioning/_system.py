@@ -3,8 +3,9 @@
 Options (``system_options``): ``scheme`` (``hash`` | ``range``), ``partitions`` (12),
 ``routing`` (``client``: partition-aware, by the client's copy of the map, refreshed from
 the metadata node when a node says ``wrong-node``; ``any-node``: a random node, which
-forwards), ``index`` (``local`` | ``global``), ``churn`` (random moves besides balancing),
-``nodes`` (4 storage nodes; the last joins at ``join_ms``).
+forwards; ``tier``: the ``router`` node, which forwards), ``index`` (``local`` |
+``global``), ``churn`` (random moves besides balancing), ``nodes`` (4 storage nodes; the
+last joins at ``join_ms``).
 
 The client speaks the register vocabulary (``read``/``write``/``cas`` of ``[key, v]``) and
 the secondary-index workload's (``add`` a document with colour ``red``; ``read`` with value
@@ -19,7 +20,14 @@ from typing import Any
 import trio
 
 from systems._protocols import SystemEntry
-from systems.partitioning._nodes import MetaNode, PartConfig, StorageNode, pid_for, point_of
+from systems.partitioning._nodes import (
+    ROUTER,
+    MetaNode,
+    PartConfig,
+    StorageNode,
+    pid_for,
+    point_of,
+)
 from systems.sim import MS, RequestTimeout, World, names
 
 ATTEMPT_NS = 200 * MS
@@ -65,7 +73,7 @@ class PartitionClient:
         self.cfg = cfg
         self.routing = routing
         self.map: dict[str, list[Any]] | None = None
-        #: redirects this client followed (stale routing during moves)
+        #: requests that were forwarded or refused with a hint (routing by a stale map)
         self.redirects = 0
 
     async def open(self, node: str) -> None:
@@ -88,6 +96,8 @@ class PartitionClient:
             pid = str(body["pid"]) if "pid" in body else None
             pid = pid or pid_for(self.map, point_of(self.cfg, body.get("key")))
             return str(self.map[pid][2])
+        if self.routing == "tier":
+            return ROUTER
         return self.rng.choice(list(self.cfg.nodes))
 
     async def request(self, body: dict[str, Any], retry_timeouts: bool) -> dict[str, Any] | None:
@@ -99,6 +109,8 @@ class PartitionClient:
                     continue
                 return None
             if reply.get("code") != "wrong-node":
+                if reply.get("hops"):
+                    self.redirects += 1
                 return reply
             self.redirects += 1
             await trio.sleep(0.02)
@@ -137,7 +149,7 @@ def _completion(op: dict[str, Any], reply: dict[str, Any] | None, value: Any) ->
     if reply.get("type") != "ok":
         kind = "fail" if reply.get("definite") else "info"
         return {"type": kind, "value": op.get("value"), "error": reply.get("code", "error")}
-    return {"type": "ok", "value": value}
+    return {"type": "ok", "value": value, "hops": reply.get("hops", 0)}
 
 
 class PartitionedSystem:
@@ -157,6 +169,8 @@ class PartitionedSystem:
         for n in cfg.nodes:
             world.add_node(n, lambda: StorageNode(cfg))
         world.add_node("meta", lambda: MetaNode(cfg))
+        if self.routing == "tier":
+            world.add_node(ROUTER, lambda: StorageNode(cfg))
 
     def client(self, world: World, process: int) -> PartitionClient:
         return PartitionClient(world, process, self.cfg, self.routing)
@@ -181,6 +195,11 @@ ENTRIES = [
         "partitioned-hash-any-node",
         "hash partitions; clients ask any node, which forwards (by a possibly stale map)",
         routing="any-node",
+    ),
+    _entry(
+        "partitioned-hash-routing-tier",
+        "hash partitions; clients ask a routing tier that forwards by its (possibly stale) map",
+        routing="tier",
     ),
     _entry(
         "partitioned-range",

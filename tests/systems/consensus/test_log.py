@@ -108,3 +108,28 @@ def test_single_server_changes_move_the_cluster_to_new_nodes() -> None:
     assert out["read"] == "after"
     assert all(v == ["n3", "n4", "n5"] for v in out["views"].values())
     assert set(out["data"].values()) == {"after"}
+
+
+def test_total_order_broadcast_delivers_one_order_everywhere() -> None:
+    async def script(world: World, call: Call) -> list[list[Any]]:
+        import trio
+
+        async def sender(i: int) -> None:
+            for j in range(5):
+                await to_leader(world, call, {"type": "broadcast", "value": f"{i}.{j}"})
+
+        async with trio.open_nursery() as nursery:
+            for i in range(3):
+                nursery.start_soon(sender, i)
+            await trio.sleep(0.2)
+            world.host("n2").crash()
+            await trio.sleep(0.3)
+            world.host("n2").start()
+        await trio.sleep(1.0)
+        return [_node(world, n).sm.delivered for n in world.nodes]
+
+    orders = scenario("raft", {}, script)
+    assert len(orders[0]) >= 15 and all(o == orders[0] for o in orders)
+    for i in range(3):  # each sender's messages in its own order
+        mine = [v for v in orders[0] if v.startswith(f"{i}.")]
+        assert mine == sorted(set(mine))

@@ -87,6 +87,7 @@ SAFE = [
     ("partitioned-hash", 0),
     ("partitioned-hash", 1),
     ("partitioned-hash-any-node", 2),
+    ("partitioned-hash-routing-tier", 4),
     ("partitioned-range", 3),
 ]
 
@@ -97,6 +98,16 @@ def test_single_key_ops_stay_linearizable_through_moves_and_faults(system: str, 
     assert sum(op.type == "ok" for op in h.client_ops()) > 150
     assert get_checker("linearizable")(h, REGISTER)["valid"] is True
     assert get_checker("durability")(h, {})["valid"] is True
+
+
+@pytest.mark.parametrize("system", ["partitioned-hash-any-node", "partitioned-hash-routing-tier"])
+def test_stale_routing_during_moves_is_forwarded(system: str) -> None:
+    """A node whose map is stale (the push after a move is pending) sends a request to the
+    former owner, which forwards it to the new one: two hops instead of one."""
+    h = _run(system, "register", 5, [], workload_options={"keys": 60})
+    hops = [op.extra.get("hops", 0) for op in h.client_ops() if op.type == "ok"]
+    assert max(hops) >= 2, "some request met a stale map and was forwarded again"
+    assert get_checker("linearizable")(h, REGISTER)["valid"] is True
 
 
 @pytest.mark.parametrize("system", ["partitioned-hash", "partitioned-range"])
