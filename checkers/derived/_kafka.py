@@ -21,8 +21,11 @@ Every ok ``send`` (``[k, [offset, v]]``) and every record an ok ``poll`` returne
   offsets that do not increase.
 
 ``unseen`` (acknowledged sends that no poll ever returned) is reported as a count, not an
-anomaly: reads may simply not have reached them.  Polls flagged ``final`` (a separate
-group reading everything) count as facts but not as a consumer's sequence.
+anomaly: reads may simply not have reached them.  Retention: polls report each
+partition's log start (``log_starts``); a record below the highest reported start was
+deleted by retention, so it counts as ``expired``, never as lost.  Polls flagged
+``final`` (a separate group reading everything) count as facts but not as a consumer's
+sequence.
 """
 
 from __future__ import annotations
@@ -94,7 +97,17 @@ def _duplicates(facts: list[Fact]) -> list[dict[str, Any]]:
     return out
 
 
-def _lost(facts: list[Fact]) -> tuple[list[dict[str, Any]], int]:
+def _log_starts(history: History) -> dict[Any, int]:
+    """The highest log start offset any poll reported per partition (retention)."""
+    starts: dict[Any, int] = {}
+    for op in history:
+        if op.type == "ok" and op.f == "poll" and op.is_client:
+            for k, start in op.extra.get("log_starts", []):
+                starts[k] = max(start, starts.get(k, 0))
+    return starts
+
+
+def _lost(facts: list[Fact], starts: dict[Any, int]) -> tuple[list[dict[str, Any]], int]:
     polled = {(k, o, repr(v)) for k, o, v, _, src in facts if src == "poll"}
     highest: dict[int, tuple[int, int]] = {}
     for k, o, _, i, src in facts:
@@ -102,7 +115,7 @@ def _lost(facts: list[Fact]) -> tuple[list[dict[str, Any]], int]:
             highest[k] = (o, i)
     lost, unseen = [], 0
     for k, o, v, i, src in facts:
-        if src != "send" or (k, o, repr(v)) in polled:
+        if src != "send" or (k, o, repr(v)) in polled or o < starts.get(k, 0):
             continue
         unseen += 1
         top = highest.get(k)
@@ -122,7 +135,9 @@ def _lost(facts: list[Fact]) -> tuple[list[dict[str, Any]], int]:
     return lost, unseen
 
 
-def _lost_deliveries(history: History, facts: list[Fact]) -> list[dict[str, Any]]:
+def _lost_deliveries(
+    history: History, facts: list[Fact], starts: dict[Any, int]
+) -> list[dict[str, Any]]:
     """Records the consumer group never got, though it got later records of the partition."""
     delivered: set[tuple[int, int]] = set()
     highest: dict[int, tuple[int, int]] = {}
@@ -139,6 +154,8 @@ def _lost_deliveries(history: History, facts: list[Fact]) -> list[dict[str, Any]
         top = highest.get(k)
         if (k, o) in delivered or (k, o) in done or top is None or top[0] <= o:
             continue
+        if o < starts.get(k, 0):
+            continue  # retention deleted it: expired, not lost
         done.add((k, o))
         out.append(
             {
@@ -236,14 +253,17 @@ def _nonmonotonic_sends(history: History) -> list[dict[str, Any]]:
 
 def check(history: History, options: Mapping[str, Any]) -> Result:
     facts = _facts(history)
-    lost, unseen = _lost(facts)
+    starts = _log_starts(history)
+    lost, unseen = _lost(facts, starts)
     anomalies: dict[str, list[Any]] = {
         "inconsistent-offsets": _inconsistent(facts),
         "duplicate": _duplicates(facts),
         "lost-write": lost,
         "nonmonotonic-send": _nonmonotonic_sends(history),
-        "lost-delivery": _lost_deliveries(history, facts),
+        "lost-delivery": _lost_deliveries(history, facts, starts),
         **_consumer_anomalies(history, facts),
     }
     sends = sum(1 for f in facts if f[4] == "send")
-    return anomalies_result(anomalies, stats={"acked_sends": sends, "unseen": unseen})
+    expired = sum(1 for f in facts if f[4] == "send" and f[1] < starts.get(f[0], 0))
+    stats = {"acked_sends": sends, "unseen": unseen, "expired": expired}
+    return anomalies_result(anomalies, stats=stats)

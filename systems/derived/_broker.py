@@ -5,8 +5,8 @@ Ops (the ``kafka`` workload's vocabulary):
 * ``send``  ``[k, v]``  -> ``ok [k, [offset, v]]``: produce ``v`` to partition ``k``;
 * ``poll``  ``None``    -> ``ok [[k, [[offset, v], ...]], ...]`` with extras ``assigned``
   (partitions new to this consumer since its last poll: its position there restarts at the
-  group's committed offset) and ``resets`` (positions moved up to the log start by
-  retention);
+  group's committed offset), ``resets`` (positions moved up to the log start by
+  retention) and ``log_starts`` (``[[k, first retained offset], ...]``);
 * ``crash`` -> ``info``: the consumer loses its in-memory state (positions, fetch
   buffer); its process is retired and a fresh consumer joins the group.
 
@@ -101,8 +101,13 @@ class BrokerClient:
         reply = await self._request(body)
         assigned = self._absorb(reply)
         handed = self._hand_over(self.max_poll)
-        resets = reply.get("resets", [])
-        return {"type": "ok", "value": handed, "assigned": assigned, "resets": resets}
+        return {
+            "type": "ok",
+            "value": handed,
+            "assigned": assigned,
+            "resets": reply.get("resets", []),
+            "log_starts": reply.get("log_starts", []),
+        }
 
     def _absorb(self, reply: dict[str, Any]) -> list[int]:
         """Take the reply's assignment and records into the buffer; newly held partitions."""
@@ -133,7 +138,13 @@ class BrokerClient:
         body = {"type": "poll", "group": FINAL_GROUP, "member": self.name, "max": 100_000}
         reply = await self._request(body)
         value = [[p, recs] for p, _, recs in reply["records"] if recs]
-        return {"type": "ok", "value": value, "assigned": reply["assignment"], "final": True}
+        return {
+            "type": "ok",
+            "value": value,
+            "assigned": reply["assignment"],
+            "log_starts": reply.get("log_starts", []),
+            "final": True,
+        }
 
 
 class BrokerSystem:
@@ -153,6 +164,7 @@ class BrokerSystem:
             lambda: BrokerNode(
                 partitions=int(o["partitions"]),
                 durable=bool(o["durable"]),
+                segment_records=int(o["segment_records"]),
                 retain_records=o.get("retain_records"),
             ),
         )
@@ -171,6 +183,7 @@ DEFAULTS: dict[str, Any] = {
     "durable": True,
     "commit_on_fetch": False,
     "max_poll": 3,
+    "segment_records": 64,
     "retain_records": None,
 }
 HONEST = frozenset({"durability"})

@@ -236,7 +236,14 @@ class BrokerNode:
             out.append([p, pos, recs])
             if body.get("commit_on_fetch") and recs:
                 self._commit(rt, gname, p, recs[-1][0] + 1)
-        return _ok(assignment=assigned, records=out, resets=resets, generation=group.generation)
+        starts = [[p, self.logs[p].start] for p in assigned]
+        return _ok(
+            assignment=assigned,
+            records=out,
+            resets=resets,
+            log_starts=starts,
+            generation=group.generation,
+        )
 
     def _on_commit(self, rt: Runtime, body: dict[str, Any]) -> dict[str, Any]:
         self._commit(rt, str(body["group"]), int(body["partition"]), int(body["offset"]))

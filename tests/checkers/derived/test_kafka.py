@@ -31,7 +31,7 @@ def test_clean_history_is_valid() -> None:
         _poll(1, [[0, [[0, "a"]]]], assigned=[0]), _poll(1, [[0, [[1, "b"]]]]),
     ])  # fmt: skip
     r = check_kafka(h, {})
-    assert r["valid"] is True and r["stats"] == {"acked_sends": 2, "unseen": 0}
+    assert r["valid"] is True and r["stats"] == {"acked_sends": 2, "unseen": 0, "expired": 0}
 
 
 def test_lost_write_and_inconsistent_offsets() -> None:
@@ -79,3 +79,13 @@ def test_lost_delivery_counts_only_the_group_not_final_reads() -> None:
     assert r["anomaly_types"] == ["lost-delivery"]
     w = r["anomalies"]["lost-delivery"][0]
     assert (w["offset"], w["delivered_beyond"]) == (1, {"offset": 2, "op": 5})
+
+
+def test_records_below_a_reported_log_start_are_expired_not_lost() -> None:
+    h = _history([
+        _send(0, 0, 0, "a"), _send(0, 0, 1, "b"),
+        _poll(1, [[0, [[2, "c"]]]], assigned=[0], log_starts=[[0, 2]]),
+    ])  # fmt: skip
+    r = check_kafka(h, {})
+    assert r["valid"] is True
+    assert r["stats"] == {"acked_sends": 2, "unseen": 0, "expired": 2}

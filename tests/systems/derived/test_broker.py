@@ -124,3 +124,13 @@ def test_ack_before_fsync_is_caught_with_a_recorded_seed() -> None:
 def test_commit_before_process_is_caught_with_a_recorded_seed() -> None:
     r = _run("log-broker-commit-before-process", seed=0, nemesis=())
     assert r["anomaly_types"] == ["lost-delivery"]
+
+
+def test_honest_broker_with_aggressive_retention_expires_but_loses_nothing() -> None:
+    spec = TestSpec(
+        system="log-broker", workload="kafka", nemesis=["kill"], seed=0, time_limit=8,
+        concurrency=4, rate=100, system_options={"segment_records": 4, "retain_records": 8},
+    )  # fmt: skip
+    r = check_kafka(simulate(spec).history, {})
+    assert r["valid"] is True, r["anomalies"]
+    assert r["stats"]["expired"] > 100

@@ -74,3 +74,32 @@ def test_view_state_skips_replayed_changes_only_when_idempotent() -> None:
     view.apply(1, "x", 5)
     view.apply(2, "y", 5)
     assert view.dump()["index"] == [[5, ["x", "y"]]]
+
+
+#: crash the source, then the broker, then the view and the connector together
+EVERY_NODE = {
+    "events": [
+        {"time": 1.0, "f": "kill", "value": ["db"]},
+        {"time": 1.6, "f": "start", "value": None},
+        {"time": 2.5, "f": "kill", "value": ["broker"]},
+        {"time": 3.2, "f": "start", "value": None},
+        {"time": 4.0, "f": "kill", "value": ["view", "cdc"]},
+        {"time": 4.5, "f": "start", "value": None},
+    ]
+}
+
+
+@pytest.mark.parametrize("system", ["derived-cdc", "derived-cdc-rebuild"])
+def test_cdc_converges_when_every_node_crashes_and_under_mixed_faults(system: str) -> None:
+    spec = TestSpec(
+        system=system, workload="derived-view", nemesis=["kill"], seed=0, time_limit=6,
+        concurrency=4, rate=60, quiesce=2, schedule=EVERY_NODE,
+    )  # fmt: skip
+    r = check_view(simulate(spec).history, {})
+    assert r["valid"] is True, r["anomalies"]
+    mixed = TestSpec(
+        system=system, workload="derived-view", nemesis=["kill", "partition", "pause"],
+        seed=1, time_limit=8, quiesce=3,
+    )  # fmt: skip
+    r = check_view(simulate(mixed).history, {})
+    assert r["valid"] is True, r["anomalies"]
