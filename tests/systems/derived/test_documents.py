@@ -1,6 +1,7 @@
 """The three data models over the transactional systems: the same kind of invariant (one
-fact kept in several places) holds under snapshot isolation and serial execution, and
-breaks under read committed and without transactions (``kv-no-txn``)."""
+fact kept in several places) holds at snapshot isolation and above (SI, SSI, 2PL, serial,
+2PC), and breaks under read committed / read uncommitted and without transactions
+(``kv-no-txn``)."""
 
 from __future__ import annotations
 
@@ -28,15 +29,18 @@ def _run(workload: str, system: str, seed: int = 0, **system_options: Any) -> di
 
 
 @pytest.mark.parametrize("workload", sorted(CHECKS))
-@pytest.mark.parametrize("system", ["txn-snapshot-isolation", "txn-serial"])
+@pytest.mark.parametrize(
+    "system", ["txn-snapshot-isolation", "txn-ssi", "txn-2pl", "txn-serial", "txn-2pc"]
+)
 def test_invariant_holds_with_snapshot_reads(workload: str, system: str) -> None:
     r = _run(workload, system)
     assert r["valid"] is True, r["anomalies"]
 
 
 @pytest.mark.parametrize("workload", sorted(CHECKS))
-def test_read_committed_shows_read_skew_of_the_invariant(workload: str) -> None:
-    r = _run(workload, "txn-read-committed")
+@pytest.mark.parametrize("system", ["txn-read-committed", "txn-read-uncommitted"])
+def test_weak_isolation_shows_the_invariant_broken(workload: str, system: str) -> None:
+    r = _run(workload, system)
     assert ANOMALY[workload] in r["anomaly_types"]
     assert "committed txn op" in r["anomalies"][ANOMALY[workload]][0]["explanation"]
 
