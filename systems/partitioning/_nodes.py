@@ -91,6 +91,10 @@ class PartConfig:
     churn: bool = True
     join_ms: int = 1500
     tick_ms: int = 50
+    #: ``fixed``: ``partitions`` partitions for ever; ``dynamic``: start with one partition
+    #: and split any that holds more than ``split_at`` keys (DDIA's dynamic partitioning)
+    rebalance: str = "fixed"
+    split_at: int = 24
 
 
 def point_of(cfg: PartConfig, key: Any) -> int:
@@ -103,7 +107,7 @@ def initial_map(cfg: PartConfig) -> dict[str, list[Any]]:
     """``{pid: [lo, hi, owner, epoch]}``; range partitions split the point space evenly,
     except that ``range`` puts small int keys (ids) together in the first partitions."""
     out: dict[str, list[Any]] = {}
-    n = cfg.partitions
+    n = 1 if cfg.rebalance == "dynamic" else cfg.partitions
     for i in range(n):
         if cfg.scheme == "range":  # ids 0..n*64 spread over the first n-1; the rest last
             lo, hi = i * 64, (i + 1) * 64 if i < n - 1 else POINTS
@@ -151,6 +155,8 @@ class StorageNode:
 
     def on_timer(self, rt: Runtime, name: str, payload: Any) -> None:
         rt.set_timer(self.cfg.tick_ms * MS, "tick")
+        if self.cfg.rebalance == "dynamic":
+            self._report_sizes(rt)
         for term, key in self.outbox:
             req = {"type": "index-add", "key": f"idx/{term}", "doc": key, "from": rt.name}
             self._route(rt, req, None, 0)
@@ -172,6 +178,8 @@ class StorageNode:
             waiting = self.relays.pop(body["rid"], None)
             if waiting is not None:
                 self._answer(rt, waiting, body["body"])
+        elif kind == "split":
+            self._on_split(rt, body)
         elif kind == "index-added":
             self._on_index_added(rt, body)
         else:
@@ -200,14 +208,17 @@ class StorageNode:
     def _route(self, rt: Runtime, req: dict[str, Any], origin: Any, hops: int) -> None:
         if req.get("type") == "index-part":
             pid = str(req["pid"])
+            if pid not in self.map and pid not in self.parts:
+                self._answer(rt, origin, error("wrong-node", True, owner=None, pid=pid))
+                return
         else:
             pid = pid_for(self.map, point_of(self.cfg, _key(req.get("key"))))
         part = self._owned(pid, req)
         if part is not None and part["frozen_to"] is None:
             self._answer(rt, origin, {**self._serve(rt, pid, part, req), "hops": hops})
             return
-        hint = part["frozen_to"] if part is not None else self.map[pid][2]
-        if hops >= MAX_HOPS or hint == rt.name:
+        hint = part["frozen_to"] if part is not None else self.map.get(pid, [0, 0, None])[2]
+        if hops >= MAX_HOPS or hint in (rt.name, None):
             self._answer(rt, origin, error("wrong-node", True, owner=hint, pid=pid))
             return
         self.next_relay += 1
@@ -237,7 +248,7 @@ class StorageNode:
         if kind == "index-part":
             term = req["term"]
             docs = [json.loads(k) for k, v in data.items() if _color(v) == term]
-            return ok(sorted(docs), node=rt.name, pid=pid)
+            return ok(sorted(docs), node=rt.name, pid=pid, range=part["range"])
         if kind == "index-read":
             return ok(sorted(data.get(jk) or []), node=rt.name, pid=pid)
         if kind == "cas" and data.get(jk) != req["value"][0]:
@@ -266,6 +277,30 @@ class StorageNode:
         if done in self.outbox:
             self.outbox.remove(done)
             self._persist(rt)
+
+    # -- dynamic splitting --------------------------------------------------------------
+    def _report_sizes(self, rt: Runtime) -> None:
+        sizes = {}
+        for pid, part in self.parts.items():
+            if part["frozen_to"] is None and len(part["data"]) > self.cfg.split_at:
+                points = sorted(point_of(self.cfg, _key(k)) for k, _ in part["data"])
+                sizes[pid] = [part["epoch"], points[len(points) // 2]]
+        if sizes:
+            rt.send("meta", {"type": "sizes", "sizes": sizes})
+
+    def _on_split(self, rt: Runtime, body: dict[str, Any]) -> None:
+        pid, new, mid, epoch = str(body["pid"]), str(body["new"]), body["mid"], body["epoch"]
+        part = self.parts.get(pid)
+        if part is not None and part["epoch"] < epoch and part["frozen_to"] is None:
+            lo, hi = part["range"]
+            low = [kv for kv in part["data"] if point_of(self.cfg, _key(kv[0])) < mid]
+            high = [kv for kv in part["data"] if point_of(self.cfg, _key(kv[0])) >= mid]
+            self.parts[pid] = {"epoch": epoch, "data": low, "frozen_to": None, "range": [lo, mid]}
+            self.parts[new] = {"epoch": epoch, "data": high, "frozen_to": None,
+                               "range": [mid, hi]}  # fmt: skip
+            self._persist(rt)
+        if pid in self.parts and self.parts[pid]["epoch"] >= epoch:
+            rt.send("meta", {"type": "split-done", "pid": pid, "epoch": epoch})
 
     # -- moves --------------------------------------------------------------------------
     def _on_handoff(self, rt: Runtime, body: dict[str, Any]) -> None:
@@ -306,6 +341,7 @@ class MetaNode:
         self.version = 1
         self.members = list(cfg.initial)
         self.moving: list[Any] | None = None  # [pid, to, epoch]
+        self.splitting: list[Any] | None = None  # [pid, new, mid, epoch]
         self.ticks = 0
 
     def on_start(self, rt: Runtime) -> None:
@@ -313,11 +349,12 @@ class MetaNode:
         if state is not None:
             self.map, self.version = state["map"], state["version"]
             self.members, self.moving = state["members"], state["moving"]
+            self.splitting = state["splitting"]
         rt.set_timer(self.cfg.tick_ms * MS, "tick")
 
     def _persist(self, rt: Runtime) -> None:
         state = {"map": self.map, "version": self.version, "members": self.members,
-                 "moving": self.moving}  # fmt: skip
+                 "moving": self.moving, "splitting": self.splitting}  # fmt: skip
         save_json(rt.disk, META_STATE, state)
 
     def on_timer(self, rt: Runtime, name: str, payload: Any) -> None:
@@ -327,7 +364,11 @@ class MetaNode:
         if elapsed >= self.cfg.join_ms and set(self.cfg.nodes) - set(self.members):
             self.members = list(self.cfg.nodes)
             self._persist(rt)
-        if self.moving is not None:
+        if self.splitting is not None:
+            pid, new, mid, epoch = self.splitting
+            body = {"type": "split", "pid": pid, "new": new, "mid": mid, "epoch": epoch}
+            rt.send(self.map[pid][2], body)
+        elif self.moving is not None:
             pid, to, epoch = self.moving
             rt.send(self.map[pid][2], {"type": "handoff", "pid": pid, "to": to, "epoch": epoch})
         elif self.ticks % max(1, self.cfg.rebalance_ms // self.cfg.tick_ms) == 0:
@@ -361,8 +402,31 @@ class MetaNode:
                     self._persist(rt)  # nodes hear of it at the next push (stale meanwhile)
         elif body.get("type") == "map":
             rt.reply(msg, ok(self.map, version=self.version))
+        elif body.get("type") == "sizes":
+            self._plan_split(rt, body["sizes"])
+        elif body.get("type") == "split-done":
+            if self.splitting is not None and self.splitting[0] == body["pid"]:
+                self.splitting = None
+                self._persist(rt)
         else:
             rt.reply(msg, error("unsupported", True))
+
+    def _plan_split(self, rt: Runtime, sizes: dict[str, list[int]]) -> None:
+        """Split the first oversized partition at its median key (the map changes at once;
+        the owner, which serves by range, splits its data when told)."""
+        if self.splitting is not None or self.moving is not None:
+            return
+        for pid, (epoch, mid) in sorted(sizes.items()):
+            lo, hi, owner, current = self.map[pid]
+            if epoch != current or not lo < mid < hi:
+                continue
+            new = str(max(int(p) for p in self.map) + 1)
+            self.map[pid] = [lo, mid, owner, current + 1]
+            self.map[new] = [mid, hi, owner, current + 1]
+            self.version += 1
+            self.splitting = [pid, new, mid, current + 1]
+            self._persist(rt)
+            return
 
     def _push(self, rt: Runtime) -> None:
         for n in (*self.cfg.nodes, ROUTER):

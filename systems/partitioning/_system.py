@@ -21,6 +21,7 @@ import trio
 
 from systems._protocols import SystemEntry
 from systems.partitioning._nodes import (
+    POINTS,
     ROUTER,
     MetaNode,
     PartConfig,
@@ -57,6 +58,8 @@ def config_of(options: Mapping[str, Any]) -> PartConfig:
         index=str(options.get("index", "local")),
         churn=bool(options.get("churn", True)),
         join_ms=int(options.get("join_ms", 1500)),
+        rebalance=str(options.get("rebalance", "fixed")),
+        split_at=int(options.get("split_at", 24)),
     )
 
 
@@ -134,13 +137,39 @@ class PartitionClient:
         if self.cfg.index == "global":
             reply = await self.request({"type": "index-read", "key": f"idx/{TERM}"}, True)
             return _completion(op, reply, reply.get("value") if reply else None)
-        docs: list[Any] = []
-        for pid in range(self.cfg.partitions):  # scatter/gather: every partition
-            reply = await self.request({"type": "index-part", "pid": str(pid), "term": TERM}, True)
+        for _ in range(5):
+            docs = await self._scatter_gather()
+            if docs is not None:
+                return {"type": "ok", "value": docs}
+            await trio.sleep(0.05)
+        return {"type": "fail", "value": None, "error": "incomplete-scatter"}
+
+    async def _scatter_gather(self) -> list[Any] | None:
+        """Ask every partition of a fresh map for its red documents; ``None`` unless the
+        ranges the owners answered for cover every point (splits may be under way)."""
+        await self._refresh()
+        if self.map is None:
+            return None
+        docs: set[Any] = set()
+        covered: list[tuple[int, int]] = []
+        for pid, (lo, hi, _, _) in sorted(self.map.items(), key=lambda kv: kv[1][0]):
+            if _covers(covered, lo, hi):
+                continue
+            body = {"type": "index-part", "pid": pid, "term": TERM}
+            reply = await self.request(body, True)
             if reply is None or reply.get("type") != "ok":
-                return _completion(op, reply, None)
-            docs.extend(reply["value"])
-        return {"type": "ok", "value": sorted(docs)}
+                return None
+            docs.update(reply["value"])
+            covered.append((reply["range"][0], reply["range"][1]))
+        return sorted(docs) if _covers(covered, 0, POINTS) else None
+
+
+def _covers(ranges: list[tuple[int, int]], lo: int, hi: int) -> bool:
+    at = lo
+    for a, b in sorted(ranges):
+        if a <= at < b:
+            at = b
+    return at >= hi
 
 
 def _completion(op: dict[str, Any], reply: dict[str, Any] | None, value: Any) -> dict[str, Any]:
@@ -206,6 +235,14 @@ ENTRIES = [
         "key-range partitions (sequential ids: a hot last range); any-node forwarding",
         scheme="range",
         routing="any-node",
+    ),
+    _entry(
+        "partitioned-range-dynamic",
+        "key ranges split dynamically (one partition at first, split at the median key once "
+        "over 24 keys), halves moved to balance; partition-aware client",
+        scheme="range",
+        rebalance="dynamic",
+        churn=False,
     ),
     _entry(
         "partitioned-global-index",

@@ -89,6 +89,7 @@ SAFE = [
     ("partitioned-hash-any-node", 2),
     ("partitioned-hash-routing-tier", 4),
     ("partitioned-range", 3),
+    ("partitioned-range-dynamic", 4),
 ]
 
 
@@ -110,7 +111,9 @@ def test_stale_routing_during_moves_is_forwarded(system: str) -> None:
     assert get_checker("linearizable")(h, REGISTER)["valid"] is True
 
 
-@pytest.mark.parametrize("system", ["partitioned-hash", "partitioned-range"])
+@pytest.mark.parametrize(
+    "system", ["partitioned-hash", "partitioned-range", "partitioned-range-dynamic"]
+)
 def test_a_local_index_read_scatters_and_misses_nothing(system: str) -> None:
     h = _run(system, "secondary-index", 1, FAULTS)
     result = get_checker("set")(h, {})
@@ -147,3 +150,29 @@ def test_a_node_restarts_with_its_partitions() -> None:
                     for k in range(12)]  # fmt: skip
 
     assert run_simulated(main, seed=1) == [[k, k * 10] for k in range(12)]
+
+
+def test_dynamic_partitioning_splits_a_growing_key_range_and_spreads_it() -> None:
+    system = get_system("partitioned-range-dynamic").build()
+
+    async def main() -> dict[str, Any]:
+        world = World(2)
+        system.setup(world)
+        world.start_all()
+        async with world.running():
+            client = system.client(world, 0)
+            await client.open("n1")
+            for i in range(200):  # sequential ids: every insert hits the last range
+                assert (await client.invoke({"f": "add", "value": i}))["type"] == "ok"
+                await trio.sleep(0.01)
+            await trio.sleep(1.0)
+            index = await client.invoke({"f": "read", "value": None})
+            meta = world.host("meta").process
+            assert isinstance(meta, MetaNode)
+            return {"index": index["value"], "parts": len(meta.map),
+                    "owners": {v[2] for v in meta.map.values()}}  # fmt: skip
+
+    out = run_simulated(main, seed=2)
+    assert out["index"] == list(range(200)), "scatter/gather over split partitions"
+    assert out["parts"] >= 200 // 24
+    assert len(out["owners"]) >= 3
