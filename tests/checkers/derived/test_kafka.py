@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from hypothesis import given
+from hypothesis import strategies as st
+
 from checkers.derived import check_kafka
 from ddialab.history import History, Op
 
@@ -89,3 +92,29 @@ def test_records_below_a_reported_log_start_are_expired_not_lost() -> None:
     r = check_kafka(h, {})
     assert r["valid"] is True
     assert r["stats"] == {"acked_sends": 2, "unseen": 0, "expired": 2}
+
+
+@given(st.lists(st.tuples(st.sampled_from(["send", "poll"]), st.integers(0, 2)), max_size=40))
+def test_histories_of_a_correct_log_are_valid(steps: list[tuple[str, int]]) -> None:
+    """Sends append to an in-memory log; consumers read contiguously from 0; and a final
+    read of everything.  Whatever the interleaving, the checker finds nothing."""
+    logs: dict[int, list[Any]] = {0: [], 1: [], 2: []}
+    positions: dict[int, dict[int, int]] = {c: {} for c in range(3)}
+    events: list[tuple[Any, str, Any, dict[str, Any]]] = []
+    for n, (f, k) in enumerate(steps):
+        if f == "send":
+            logs[k].append(n)
+            events.append(_send(k, k, len(logs[k]) - 1, n))
+        else:
+            consumer, pos = k, positions[k]
+            recs = [[p, [[o, logs[p][o]] for o in range(pos.get(p, 0), len(logs[p]))]]
+                    for p in logs]  # fmt: skip
+            fresh = [p for p in logs if p not in pos]
+            for p in logs:
+                pos[p] = len(logs[p])
+            events.append(_poll(10 + consumer, [r for r in recs if r[1]], assigned=fresh))
+    final = [[p, [[o, v] for o, v in enumerate(logs[p])]] for p in logs if logs[p]]
+    events.append(_poll(99, final, final=True))
+    r = check_kafka(_history(events), {})
+    assert r["valid"] is True, r["anomalies"]
+    assert r["stats"]["unseen"] == 0
