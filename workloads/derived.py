@@ -3,14 +3,16 @@
 ``kafka`` (Jepsen's Kafka workload, simplified): ``send [k, v]`` with ``v`` unique,
 ``poll`` (consume in the group ``app``), and now and then ``crash`` (the consumer loses
 its in-memory state).  Final ops: polls in a separate group that read every partition
-from its earliest offset.  Checked by ``kafka`` (``checkers.derived``).
+from its earliest offset.  Checked by ``kafka`` (``checkers.derived``), and again as
+``durability`` restricted to lost and overwritten acknowledged sends.
 
 ``derived-view``: ``write [k, v]`` (``v`` unique per key) goes to the source of record;
 the system keeps a derived view (a cache, a secondary index by value, a count per value)
 up to date -- by dual writes from the client, or by change data capture.  ``read [k,
 None]`` reads the source, ``read-view [k, None]`` the view (its answers give the lag
 series).  Final op: ``read-all``, the whole source and the whole view after quiescence.
-Checked by ``derived-view``: the view must equal the function of the source.
+Checked by ``derived-view`` (result name ``convergence``): the view must equal the
+function of the source.
 """
 
 from __future__ import annotations
@@ -47,7 +49,9 @@ def kafka_final(rng: random.Random, options: Mapping[str, Any]) -> Any:
 
 
 def kafka_checkers(options: Mapping[str, Any]) -> dict[str, CheckerSpec]:
-    return {"kafka": ("kafka", {})}
+    """Everything, and the durability part alone (the matrix's ``durability`` column)."""
+    durable = {"anomalies": ["lost-write", "inconsistent-offsets"]}
+    return {"kafka": ("kafka", {}), "durability": ("kafka", durable)}
 
 
 def view_generator(rng: random.Random, options: Mapping[str, Any]) -> Any:
@@ -79,7 +83,8 @@ def view_final(rng: random.Random, options: Mapping[str, Any]) -> Any:
 
 
 def view_checkers(options: Mapping[str, Any]) -> dict[str, CheckerSpec]:
-    return {"derived-view": ("derived-view", {})}
+    """Named ``convergence``: the matrix column it speaks for (the view is a replica)."""
+    return {"convergence": ("derived-view", {})}
 
 
 WORKLOADS = [

@@ -20,6 +20,10 @@ Every ok ``send`` (``[k, [offset, v]]``) and every record an ok ``poll`` returne
 * ``nonmonotonic-send``    -- a process's acknowledged sends to one partition get
   offsets that do not increase.
 
+Option ``anomalies`` (a list of the names above) judges only those types: the
+``kafka`` workload runs the checker a second time as ``durability`` with
+``["lost-write", "inconsistent-offsets"]``.
+
 ``unseen`` (acknowledged sends that no poll ever returned) is reported as a count, not an
 anomaly: reads may simply not have reached them.  Retention: polls report each
 partition's log start (``log_starts``); a record below the highest reported start was
@@ -263,6 +267,9 @@ def check(history: History, options: Mapping[str, Any]) -> Result:
         "lost-delivery": _lost_deliveries(history, facts, starts),
         **_consumer_anomalies(history, facts),
     }
+    if "anomalies" in options:  # judge only these types (e.g. durability alone)
+        wanted = set(options["anomalies"])
+        anomalies = {k: v for k, v in anomalies.items() if k in wanted}
     sends = sum(1 for f in facts if f[4] == "send")
     expired = sum(1 for f in facts if f[4] == "send" and f[1] < starts.get(f[0], 0))
     stats = {"acked_sends": sends, "unseen": unseen, "expired": expired}

@@ -118,3 +118,10 @@ def test_histories_of_a_correct_log_are_valid(steps: list[tuple[str, int]]) -> N
     r = check_kafka(_history(events), {})
     assert r["valid"] is True, r["anomalies"]
     assert r["stats"]["unseen"] == 0
+
+
+def test_option_anomalies_judges_only_the_named_types() -> None:
+    h = _history([_send(0, 0, 1, "b"), _poll(1, [[0, [[0, "a"]]]]), _poll(1, [[0, [[2, "c"]]]])])
+    assert "poll-skip" in check_kafka(h, {})["anomaly_types"]
+    r = check_kafka(h, {"anomalies": ["lost-write", "inconsistent-offsets"]})
+    assert r["anomaly_types"] == ["lost-write"]
