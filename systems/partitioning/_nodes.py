@@ -95,6 +95,10 @@ class PartConfig:
     #: and split any that holds more than ``split_at`` keys (DDIA's dynamic partitioning)
     rebalance: str = "fixed"
     split_at: int = 24
+    #: ``proportional``: each node places ``tokens`` random points on the hash ring and
+    #: owns the arcs from its tokens (consistent hashing); a joining node's tokens split
+    #: the arcs they land in and it takes the upper halves (Cassandra's scheme)
+    tokens: int = 4
 
 
 def point_of(cfg: PartConfig, key: Any) -> int:
@@ -106,6 +110,8 @@ def point_of(cfg: PartConfig, key: Any) -> int:
 def initial_map(cfg: PartConfig) -> dict[str, list[Any]]:
     """``{pid: [lo, hi, owner, epoch]}``; range partitions split the point space evenly,
     except that ``range`` puts small int keys (ids) together in the first partitions."""
+    if cfg.rebalance == "proportional":
+        return ring_map(cfg)
     out: dict[str, list[Any]] = {}
     n = 1 if cfg.rebalance == "dynamic" else cfg.partitions
     for i in range(n):
@@ -115,6 +121,20 @@ def initial_map(cfg: PartConfig) -> dict[str, list[Any]]:
             lo, hi = i * POINTS // n, (i + 1) * POINTS // n
         out[str(i)] = [lo, hi, cfg.initial[i % len(cfg.initial)], 1]
     return out
+
+
+def token_of(node: str, i: int) -> int:
+    return zlib.crc32(f"token/{node}/{i}".encode()) % POINTS
+
+
+def ring_map(cfg: PartConfig) -> dict[str, list[Any]]:
+    """Arcs ``[token, next token)`` owned by the token's node; ``[0, first)`` wraps around
+    to the last token's node."""
+    tokens = sorted((token_of(n, i), n) for n in cfg.initial for i in range(cfg.tokens))
+    arcs: list[tuple[int, int, str]] = [(0, tokens[0][0], tokens[-1][1])]
+    for (t, n), (nxt, _) in zip(tokens, [*tokens[1:], (POINTS, "")], strict=True):
+        arcs.append((t, nxt, n))
+    return {str(i): [lo, hi, n, 1] for i, (lo, hi, n) in enumerate(arcs) if lo < hi}
 
 
 def pid_for(pmap: dict[str, list[Any]], point: int) -> str:
@@ -342,6 +362,8 @@ class MetaNode:
         self.members = list(cfg.initial)
         self.moving: list[Any] | None = None  # [pid, to, epoch]
         self.splitting: list[Any] | None = None  # [pid, new, mid, epoch]
+        #: steps for joining nodes (proportional): ["token", point, node] | ["move", pid, node]
+        self.plan: list[list[Any]] = []
         self.ticks = 0
 
     def on_start(self, rt: Runtime) -> None:
@@ -349,20 +371,25 @@ class MetaNode:
         if state is not None:
             self.map, self.version = state["map"], state["version"]
             self.members, self.moving = state["members"], state["moving"]
-            self.splitting = state["splitting"]
+            self.splitting, self.plan = state["splitting"], state["plan"]
         rt.set_timer(self.cfg.tick_ms * MS, "tick")
 
     def _persist(self, rt: Runtime) -> None:
         state = {"map": self.map, "version": self.version, "members": self.members,
-                 "moving": self.moving, "splitting": self.splitting}  # fmt: skip
+                 "moving": self.moving, "splitting": self.splitting,
+                 "plan": self.plan}  # fmt: skip
         save_json(rt.disk, META_STATE, state)
 
     def on_timer(self, rt: Runtime, name: str, payload: Any) -> None:
         rt.set_timer(self.cfg.tick_ms * MS, "tick")
         self.ticks += 1
         elapsed = self.ticks * self.cfg.tick_ms
-        if elapsed >= self.cfg.join_ms and set(self.cfg.nodes) - set(self.members):
+        joining = [n for n in self.cfg.nodes if n not in self.members]
+        if elapsed >= self.cfg.join_ms and joining:
             self.members = list(self.cfg.nodes)
+            if self.cfg.rebalance == "proportional":
+                self.plan += [["token", token_of(n, i), n]
+                              for n in joining for i in range(self.cfg.tokens)]  # fmt: skip
             self._persist(rt)
         if self.splitting is not None:
             pid, new, mid, epoch = self.splitting
@@ -371,10 +398,26 @@ class MetaNode:
         elif self.moving is not None:
             pid, to, epoch = self.moving
             rt.send(self.map[pid][2], {"type": "handoff", "pid": pid, "to": to, "epoch": epoch})
+        elif self.plan:
+            self._next_step(rt)
+        elif self.cfg.rebalance == "proportional":
+            pass  # the tokens decide; nothing to balance
         elif self.ticks % max(1, self.cfg.rebalance_ms // self.cfg.tick_ms) == 0:
             self._plan_move(rt)
         if self.ticks % 4 == 0:
             self._push(rt)
+
+    def _next_step(self, rt: Runtime) -> None:
+        kind, arg, node = self.plan.pop(0)
+        if kind == "move":
+            self.moving = [arg, node, self.map[arg][3] + 1]
+        else:
+            pid = pid_for(self.map, arg)
+            if self.map[pid][0] == arg:
+                self.plan.insert(0, ["move", pid, node])
+            else:
+                self.plan.insert(0, ["move", self._start_split(pid, arg), node])
+        self._persist(rt)
 
     def _plan_move(self, rt: Runtime) -> None:
         load = {m: [p for p, v in self.map.items() if v[2] == m] for m in self.members}
@@ -417,16 +460,20 @@ class MetaNode:
         if self.splitting is not None or self.moving is not None:
             return
         for pid, (epoch, mid) in sorted(sizes.items()):
-            lo, hi, owner, current = self.map[pid]
-            if epoch != current or not lo < mid < hi:
-                continue
-            new = str(max(int(p) for p in self.map) + 1)
-            self.map[pid] = [lo, mid, owner, current + 1]
-            self.map[new] = [mid, hi, owner, current + 1]
-            self.version += 1
-            self.splitting = [pid, new, mid, current + 1]
-            self._persist(rt)
-            return
+            lo, hi, _, current = self.map[pid]
+            if epoch == current and lo < mid < hi:
+                self._start_split(pid, mid)
+                self._persist(rt)
+                return
+
+    def _start_split(self, pid: str, mid: int) -> str:
+        lo, hi, owner, current = self.map[pid]
+        new = str(max(int(p) for p in self.map) + 1)
+        self.map[pid] = [lo, mid, owner, current + 1]
+        self.map[new] = [mid, hi, owner, current + 1]
+        self.version += 1
+        self.splitting = [pid, new, mid, current + 1]
+        return new
 
     def _push(self, rt: Runtime) -> None:
         for n in (*self.cfg.nodes, ROUTER):

@@ -60,6 +60,7 @@ def config_of(options: Mapping[str, Any]) -> PartConfig:
         join_ms=int(options.get("join_ms", 1500)),
         rebalance=str(options.get("rebalance", "fixed")),
         split_at=int(options.get("split_at", 24)),
+        tokens=int(options.get("tokens", 4)),
     )
 
 
@@ -243,6 +244,12 @@ ENTRIES = [
         scheme="range",
         rebalance="dynamic",
         churn=False,
+    ),
+    _entry(
+        "partitioned-consistent-hash",
+        "consistent hashing: 4 tokens per node on a hash ring; the joining node's tokens "
+        "split arcs and it takes them over (partitions proportional to nodes)",
+        rebalance="proportional",
     ),
     _entry(
         "partitioned-global-index",

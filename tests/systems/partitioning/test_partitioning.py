@@ -90,6 +90,7 @@ SAFE = [
     ("partitioned-hash-routing-tier", 4),
     ("partitioned-range", 3),
     ("partitioned-range-dynamic", 4),
+    ("partitioned-consistent-hash", 5),
 ]
 
 
@@ -176,3 +177,36 @@ def test_dynamic_partitioning_splits_a_growing_key_range_and_spreads_it() -> Non
     assert out["index"] == list(range(200)), "scatter/gather over split partitions"
     assert out["parts"] >= 200 // 24
     assert len(out["owners"]) >= 3
+
+
+def test_consistent_hashing_gives_a_joining_node_the_arcs_after_its_tokens() -> None:
+    system = get_system("partitioned-consistent-hash").build()
+    cfg = PartConfig(("n1", "n2", "n3", "n4"), ("n1", "n2", "n3"), rebalance="proportional")
+    before = initial_map(cfg)
+    assert {v[2] for v in before.values()} == {"n1", "n2", "n3"}
+
+    async def main() -> dict[str, Any]:
+        world = World(3)
+        system.setup(world)
+        world.start_all()
+        async with world.running():
+            client = system.client(world, 0)
+            await client.open("n1")
+            for i in range(150):
+                out = await client.invoke({"f": "write", "value": [i % 40, i]})
+                assert out["type"] == "ok", out
+                await trio.sleep(0.02)
+            reads = [await client.invoke({"f": "read", "value": [k, None]}) for k in range(40)]
+            meta = world.host("meta").process
+            assert isinstance(meta, MetaNode)
+            return {"reads": [r["value"] for r in reads], "map": meta.map, "plan": meta.plan}
+
+    out = run_simulated(main, seed=3)
+    assert out["reads"] == [[k, 120 + k if k < 30 else 80 + k] for k in range(40)]
+    assert out["plan"] == []
+    from systems.partitioning._nodes import token_of
+
+    mine = {token_of("n4", i) for i in range(4)}
+    n4_arcs = [v for v in out["map"].values() if v[2] == "n4"]
+    assert {lo for lo, _, _, _ in n4_arcs} == mine, "n4 owns exactly the arcs its tokens start"
+    assert len(out["map"]) == len(before) + 4
