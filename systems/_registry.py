@@ -22,6 +22,7 @@ FAMILY_MODULES = (
     "systems.transactions",
     "systems.consensus",
     "systems.derived",
+    "systems.external",
 )
 
 

@@ -6,7 +6,6 @@ import os
 from dataclasses import dataclass
 from typing import Any
 
-import systems.external  # noqa: F401  (registers the real datastores' names)
 from ddialab.history import read_history
 from ddialab.runner._check import checker_specs, run_checkers
 from ddialab.runner._run import simulate

@@ -8,9 +8,9 @@ Public surface::
 These entries run through ``ddialab.runner._real`` (real servers, real clock, blocking
 clients in worker threads), never on the simulated world.  Their ``workloads`` tuple is
 empty so the matrix, which simulates, leaves them out; the workloads each one runs are
-in ``WORKLOADS`` below and in docs/external.md.  Importing this package registers them
-(``systems._registry.register_system``) so ``ddialab run --system postgres-serializable``
-finds them; a user's own real system is named ``package.module:ENTRY`` as usual.
+in ``WORKLOADS`` below and in docs/external.md.  They are ``ENTRIES`` of this family
+package, so the registry lists them like any other system; a user's own real system is
+named ``package.module:ENTRY`` as usual.
 """
 
 from __future__ import annotations
@@ -19,7 +19,6 @@ from collections.abc import Mapping
 from typing import Any
 
 from systems._protocols import SystemEntry
-from systems._registry import SYSTEMS, register_system
 from systems.external._base import BlockingClient, MissingServer, RealSystem, is_real
 
 #: system name -> workloads it runs (for docs and tests; the matrix does not pair them)
@@ -64,14 +63,14 @@ _SPECS: list[tuple[str, str, Any, frozenset[str], tuple[str, ...]]] = [
 
 REAL_ENTRIES = [SystemEntry(name, desc, f, claims, {}, ()) for name, desc, f, claims, _ in _SPECS]
 WORKLOADS.update({name: w for name, _, _, _, w in _SPECS})
+ENTRIES = REAL_ENTRIES
 
-
-def register() -> None:
-    for entry in REAL_ENTRIES:
-        if entry.name not in SYSTEMS:
-            register_system(entry)
-
-
-register()
-
-__all__ = ["REAL_ENTRIES", "WORKLOADS", "BlockingClient", "MissingServer", "RealSystem", "is_real"]
+__all__ = [
+    "ENTRIES",
+    "REAL_ENTRIES",
+    "WORKLOADS",
+    "BlockingClient",
+    "MissingServer",
+    "RealSystem",
+    "is_real",
+]
