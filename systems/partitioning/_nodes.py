@@ -10,10 +10,18 @@ authoritative assignment ``{pid: [lo, hi, owner, epoch]}``, persists it, and pus
 every node every ``4 * tick_ms`` (asynchronously, so for a while after each move nodes route
 by a stale map: the former owner forwards).
 
-*Rebalancing while clients run* (fixed number of partitions, moved whole): every
-``rebalance_ms`` the meta node moves one partition from the most to the least loaded
-member, and with ``churn`` one random partition to a random other member; node ``n4``
-joins the members at ``join_ms``.  A move is a handoff with a new epoch:
+*Rebalancing while clients run*, node ``n4`` joining the members at ``join_ms``:
+
+* ``rebalance="fixed"`` -- a fixed number of partitions, moved whole: every
+  ``rebalance_ms`` the meta node moves one partition from the most to the least loaded
+  member, and with ``churn`` one random partition to a random other member;
+* ``rebalance="dynamic"`` -- one partition at first; an owner reports partitions over
+  ``split_at`` keys with their median, and meta splits there (the owner serves by range,
+  so it keeps serving both halves until it has split its data); halves then balance;
+* ``rebalance="proportional"`` -- consistent hashing: ``tokens`` points per node on the
+  ring; a joining node's tokens split the arcs they land in and it takes the upper halves.
+
+A move is a handoff with a new epoch:
 
 1. meta -> source ``handoff(pid, to, epoch)`` (retried each tick until done);
 2. the source *freezes* the partition (persisted; from now on it refuses it with a
