@@ -33,6 +33,18 @@ from systems.sim import MS, Message, Runtime
 OFFSETS = "offsets"
 
 
+def read_records(rt: Runtime, name: str) -> list[Any]:
+    """The JSON lines of a file, up to the first torn or corrupt one (the rest is lost)."""
+    out = []
+    if rt.disk.exists(name):
+        for line in rt.disk.read(name).split(b"\n")[:-1]:
+            try:
+                out.append(json.loads(line))
+            except ValueError:
+                break
+    return out
+
+
 def _ok(**fields: Any) -> dict[str, Any]:
     return {"type": "ok", **fields}
 
@@ -71,8 +83,10 @@ class PartitionLog:
                     break
                 self.records.append(rec)
                 good += len(line) + 1
-            if good < len(data):  # a torn tail: cut it off
+            if good < len(data):  # a torn tail: cut it off, and anything after it
                 rt.disk.truncate(name, good)
+                for later in self.segments[i + 1 :]:
+                    rt.disk.delete(self.seg_name(later))
                 del self.segments[i + 1 :]
                 break
         self.start = self.records[0][0] if self.records else (self.segments or [0])[0]
@@ -145,13 +159,8 @@ class BrokerNode:
     def on_start(self, rt: Runtime) -> None:
         for log in self.logs:
             log.recover(rt)
-        if rt.disk.exists(OFFSETS):
-            for line in rt.disk.read(OFFSETS).split(b"\n")[:-1]:
-                try:
-                    g, p, o = json.loads(line)
-                except ValueError:
-                    break
-                self.committed[(g, p)] = o
+        for g, p, o in read_records(rt, OFFSETS):
+            self.committed[(g, p)] = o
 
     def on_timer(self, rt: Runtime, name: str, payload: Any) -> None:
         pass

@@ -39,7 +39,7 @@ from typing import Any
 import trio
 
 from systems._protocols import SystemEntry
-from systems.derived._log import BrokerNode
+from systems.derived._log import BrokerNode, read_records
 from systems.sim import MS, Message, RequestTimeout, Runtime, now_ns
 
 WAL = "wal"
@@ -68,9 +68,8 @@ class SourceNode:
         self.log: list[list[Any]] = []  # [lsn, key, value]; lsn = index + 1
 
     def on_start(self, rt: Runtime) -> None:
-        if rt.disk.exists(WAL):
-            for line in rt.disk.read(WAL).split(b"\n")[:-1]:
-                self._apply(json.loads(line))
+        for entry in read_records(rt, WAL):
+            self._apply(entry)
 
     def on_timer(self, rt: Runtime, name: str, payload: Any) -> None:
         pass
@@ -139,9 +138,8 @@ class ConnectorNode:
         self.acks_missing: set[int] = set()
 
     def on_start(self, rt: Runtime) -> None:
-        if rt.disk.exists(CHECKPOINT):
-            lines = rt.disk.read(CHECKPOINT).split(b"\n")[:-1]
-            self.checkpoint = int(lines[-1]) if lines else 0
+        checkpoints = read_records(rt, CHECKPOINT)
+        self.checkpoint = int(checkpoints[-1]) if checkpoints else 0
         rt.set_timer(TICK_NS, "tick")
 
     def on_timer(self, rt: Runtime, name: str, payload: Any) -> None:
@@ -222,9 +220,9 @@ class ViewNode:
         self.last_commit = 0
 
     def on_start(self, rt: Runtime) -> None:
-        if self.durable_view and rt.disk.exists(VIEW_WAL):
-            for line in rt.disk.read(VIEW_WAL).split(b"\n")[:-1]:
-                self.state.apply(*json.loads(line))
+        if self.durable_view:
+            for change in read_records(rt, VIEW_WAL):
+                self.state.apply(*change)
         if self.partitions:
             if not self.durable_view:
                 self.positions = dict.fromkeys(range(self.partitions), 0)  # rebuild

@@ -134,3 +134,16 @@ def test_honest_broker_with_aggressive_retention_expires_but_loses_nothing() -> 
     r = check_kafka(simulate(spec).history, {})
     assert r["valid"] is True, r["anomalies"]
     assert r["stats"]["expired"] > 100
+
+
+def test_a_torn_tail_is_cut_off_and_the_log_goes_on() -> None:
+    def torn(world: World) -> None:
+        world.host("b1").crash(torn=True)
+        world.host("b1").start()
+
+    # 16 records (the 16th triggers the fsync), then one unsynced record that tears
+    steps: list[Any] = [_produce(0, i) for i in range(16)]
+    steps += [_produce(0, "b" * 50), torn, _produce(0, "c")]
+    steps += [{"type": "fetch", "partition": 0, "offset": 0}]
+    records = _session(steps, seed=3, durable=False)[-1]["records"]
+    assert records == [*[[i, i] for i in range(16)], [16, "c"]]
