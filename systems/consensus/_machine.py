@@ -19,12 +19,22 @@ goes through the same states):
   read-modify-write is fenced as a whole, so a holder whose lease ran out cannot write back a
   value computed from a read that a newer holder's read has since superseded.
 
+* ``["session", client, request_id, command]`` -- a client's command tagged with its
+  request id: applied only if the id is above the last one applied for that client, so a
+  request the network duplicated (two copies, two log entries) takes effect once, and the
+  copy answers with the original's reply (Raft's client sessions).  Each client's last
+  ``SESSION_WINDOW`` request ids are remembered; an id older than all of them is refused
+  (indefinitely: its client gave up on it long ago).
+
 Replies are message bodies (``{"type": "ok", ...}`` or a definite error).
 """
 
 from __future__ import annotations
 
+import json
 from typing import Any
+
+SESSION_WINDOW = 32
 
 
 def ok(value: Any = None, **extra: Any) -> dict[str, Any]:
@@ -47,6 +57,7 @@ class StateMachine:
         self.locks: dict[str, list[Any]] = {}  # lock -> [owner, token, until]
         self.fences: dict[Any, int] = {}
         self.delivered: list[Any] = []
+        self.sessions: dict[str, list[list[Any]]] = {}  # client -> [[request id, reply]]
 
     def apply(self, index: int, cmd: list[Any]) -> dict[str, Any]:
         handler = getattr(self, "_" + str(cmd[0]).replace("-", "_"), None)
@@ -54,6 +65,18 @@ class StateMachine:
             return ok(None, index=index)
         result: dict[str, Any] = handler(index, *cmd[1:])
         return result
+
+    def _session(self, index: int, client: str, request: int, cmd: list[Any]) -> dict[str, Any]:
+        recent = self.sessions.setdefault(client, [])
+        for seen, reply in recent:
+            if seen == request:
+                return dict(reply)
+        if len(recent) >= SESSION_WINDOW and request < min(r for r, _ in recent):
+            return error("duplicate", False, index=index)
+        reply = self.apply(index, cmd)
+        recent.append([request, reply])
+        del recent[:-SESSION_WINDOW]
+        return reply
 
     # -- register map ---------------------------------------------------------------------
     def _write(self, index: int, key: Any, value: Any) -> dict[str, Any]:
@@ -111,12 +134,16 @@ class StateMachine:
 
     # -- snapshots ------------------------------------------------------------------------
     def dump(self) -> dict[str, Any]:
-        return {
+        """A copy of the state (a snapshot must not change as the live state does)."""
+        state = {
             "data": [[k, v, self.versions.get(k)] for k, v in self.data.items()],
             "locks": self.locks,
             "fences": [[k, v] for k, v in self.fences.items()],
             "delivered": self.delivered,
+            "sessions": self.sessions,
         }
+        copy: dict[str, Any] = json.loads(json.dumps(state))
+        return copy
 
     @classmethod
     def load(cls, state: dict[str, Any] | None) -> StateMachine:
@@ -130,4 +157,5 @@ class StateMachine:
         sm.locks = {k: list(v) for k, v in state["locks"].items()}
         sm.fences = {key_of(k): v for k, v in state["fences"]}
         sm.delivered = list(state["delivered"])
+        sm.sessions = {c: [list(x) for x in v] for c, v in state.get("sessions", {}).items()}
         return sm

@@ -128,6 +128,8 @@ class RaftNode:
         return False
 
     def _propose(self, rt: Runtime, msg: Message, cmd: list[Any]) -> None:
+        if "msg_id" in msg.body:  # a duplicated request must take effect once
+            cmd = ["session", msg.src, msg.body["msg_id"], cmd]
         index = self.log.last_index() + 1
         self.log.put(rt.disk, index, [[self.term, cmd]])
         self.pending[index] = (msg, self.term)

@@ -53,6 +53,8 @@ SAFE = [
     ("raft", 3, ["mix"]),
     ("raft", 4, ["partition-ring", "kill-primary", "clock-strobe"]),
     ("raft", 5, ["partition-primary", "pause-primary", "kill-torn"]),
+    # the network duplicates client requests: client sessions apply each once
+    ("raft", 5, ["duplicate", "reorder", "loss", "kill"]),
     ("raft-log-reads", 1, ["partition", "kill", "pause", "clock"]),
     ("raft-snapshots", 2, ["partition", "kill-torn", "pause", "clock-strobe"]),
 ]
