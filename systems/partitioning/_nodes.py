@@ -65,6 +65,8 @@ STATE, META_STATE = "state", "meta"
 ROUTER = "router"
 MAX_HOPS = 4
 POINTS = 1 << 32
+#: the recent (client, request id, reply) triples a partition remembers
+SEEN_WINDOW = 64
 
 
 def save_json(disk: SimDisk, name: str, obj: Any) -> None:
@@ -234,6 +236,8 @@ class StorageNode:
             rt.send(node, {"type": "fwd-reply", "rid": rid, "body": reply})
 
     def _route(self, rt: Runtime, req: dict[str, Any], origin: Any, hops: int) -> None:
+        if isinstance(origin, Message) and "msg_id" in req:  # who asked, for deduplication
+            req = {**req, "client": origin.src}
         if req.get("type") == "index-part":
             pid = str(req["pid"])
             if pid not in self.map and pid not in self.parts:
@@ -243,7 +247,7 @@ class StorageNode:
             pid = pid_for(self.map, point_of(self.cfg, _key(req.get("key"))))
         part = self._owned(pid, req)
         if part is not None and part["frozen_to"] is None:
-            self._answer(rt, origin, {**self._serve(rt, pid, part, req), "hops": hops})
+            self._answer(rt, origin, {**self._serve_once(rt, pid, part, req), "hops": hops})
             return
         hint = part["frozen_to"] if part is not None else self.map.get(pid, [0, 0, None])[2]
         if hops >= MAX_HOPS or hint in (rt.name, None):
@@ -267,6 +271,24 @@ class StorageNode:
         return None
 
     # -- serving ------------------------------------------------------------------------
+    def _serve_once(
+        self, rt: Runtime, pid: str, part: dict[str, Any], req: dict[str, Any]
+    ) -> dict[str, Any]:
+        """Serve; a write or cas the network duplicated gets the original's reply."""
+        if req.get("type") not in ("write", "cas") or "client" not in req:
+            reply: dict[str, Any] = self._serve(rt, pid, part, req)
+            return reply
+        tag = [req["client"], req["msg_id"]]
+        seen = part.setdefault("seen", [])
+        for entry in seen:
+            if entry[:2] == tag:
+                return dict(entry[2])
+        reply = self._serve(rt, pid, part, req)
+        seen.append([*tag, reply])
+        del seen[:-SEEN_WINDOW]
+        self._persist(rt)
+        return reply
+
     def _serve(self, rt: Runtime, pid: str, part: dict[str, Any], req: dict[str, Any]) -> Any:
         data = dict((json.dumps(k), v) for k, v in part["data"])
         kind, key = req.get("type"), req.get("key")
@@ -323,9 +345,11 @@ class StorageNode:
             lo, hi = part["range"]
             low = [kv for kv in part["data"] if point_of(self.cfg, _key(kv[0])) < mid]
             high = [kv for kv in part["data"] if point_of(self.cfg, _key(kv[0])) >= mid]
-            self.parts[pid] = {"epoch": epoch, "data": low, "frozen_to": None, "range": [lo, mid]}
+            seen = part.get("seen", [])
+            self.parts[pid] = {"epoch": epoch, "data": low, "frozen_to": None, "range": [lo, mid],
+                               "seen": seen}  # fmt: skip
             self.parts[new] = {"epoch": epoch, "data": high, "frozen_to": None,
-                               "range": [mid, hi]}  # fmt: skip
+                               "range": [mid, hi], "seen": list(seen)}  # fmt: skip
             self._persist(rt)
         if pid in self.parts and self.parts[pid]["epoch"] >= epoch:
             rt.send("meta", {"type": "split-done", "pid": pid, "epoch": epoch})
@@ -340,14 +364,14 @@ class StorageNode:
             part["frozen_to"] = dest
             self._persist(rt)
         rt.send(dest, {"type": "move-in", "pid": pid, "epoch": epoch, "range": part["range"],
-                       "data": part["data"]})  # fmt: skip
+                       "data": part["data"], "seen": part.get("seen", [])})  # fmt: skip
 
     def _on_move_in(self, rt: Runtime, body: dict[str, Any]) -> None:
         pid, epoch = str(body["pid"]), body["epoch"]
         part = self.parts.get(pid)
         if part is None or part["epoch"] < epoch:
             self.parts[pid] = {"epoch": epoch, "data": body["data"], "frozen_to": None,
-                               "range": body["range"]}  # fmt: skip
+                               "range": body["range"], "seen": body.get("seen", [])}  # fmt: skip
             self._persist(rt)
         rt.send("meta", {"type": "installed", "pid": pid, "epoch": epoch})
 

@@ -112,6 +112,13 @@ def test_stale_routing_during_moves_is_forwarded(system: str) -> None:
     assert get_checker("linearizable")(h, REGISTER)["valid"] is True
 
 
+def test_duplicated_requests_apply_once_even_after_a_move() -> None:
+    """The network duplicates requests and forwards; partitions remember recent request ids
+    (and take them along when they move), so a duplicate gets the original's reply."""
+    h = _run("partitioned-hash-any-node", "register", 0, ["duplicate", "reorder", "loss", "kill"])
+    assert get_checker("linearizable")(h, REGISTER)["valid"] is True
+
+
 @pytest.mark.parametrize(
     "system", ["partitioned-hash", "partitioned-range", "partitioned-range-dynamic"]
 )
