@@ -66,6 +66,11 @@ class RaftConfig:
     snapshot_every: int = 0
     batch: int = 64
     lock_ttl_ns: int = 200 * MS
+    #: every node, spares included (membership churn picks from these)
+    cluster: tuple[str, ...] = ()
+    #: with ``churn_ns > 0`` the leader changes the membership that often, one server at a
+    #: time: it adds a spare, then removes a random other member, and so on
+    churn_ns: int = 0
 
 
 class RaftNode:
@@ -91,6 +96,7 @@ class RaftNode:
         self.sent_at: dict[int, int] = {}
         self.lease_until = 0
         self.reads: list[tuple[Message, int, int]] = []  # (request, read index, round)
+        self.leader_ticks = 0
 
     # -- lifecycle ----------------------------------------------------------------------
     def on_start(self, rt: Runtime) -> None:
@@ -106,6 +112,10 @@ class RaftNode:
         rt.set_timer(self.cfg.heartbeat_ns, "tick")
         if self.role == "leader":
             self._broadcast(rt)
+            self.leader_ticks += 1
+            every = self.cfg.churn_ns // self.cfg.heartbeat_ns
+            if every and self.leader_ticks % every == 0:
+                self._churn(rt)
         elif rt.name in self.members and rt.now() - self.heard_at >= self.timeout:
             self._campaign(rt)
 
@@ -206,20 +216,35 @@ class RaftNode:
     def _on_reconfigure(self, rt: Runtime, msg: Message, body: dict[str, Any]) -> None:
         if not self._leader_or_refuse(rt, msg):
             return
-        if self.log.term_at(self.commit) != self.term or self._config_pending():
+        index = self._change_members(rt, body.get("add"), body.get("remove"))
+        if index is None:
             rt.reply(msg, error("config-busy", True))
-            return
-        members = [m for m in self.members if m != body.get("remove")]
-        if body.get("add") and body["add"] not in members:
-            members.append(body["add"])
+        else:
+            self.pending[index] = (msg, self.term)
+
+    def _change_members(self, rt: Runtime, add: str | None, remove: str | None) -> int | None:
+        """Append a configuration with one server added or removed; None if one is pending."""
+        if self.log.term_at(self.commit) != self.term or self._config_pending():
+            return None
+        members = [m for m in self.members if m != remove]
+        if add and add not in members:
+            members.append(add)
         index = self.log.last_index() + 1
         self.log.put(rt.disk, index, [[self.term, ["config", members]]])
         self.members = members
-        self.pending[index] = (msg, self.term)
         for m in members:
             self.next.setdefault(m, index)
         self._broadcast(rt)
         self._try_commit(rt)
+        return index
+
+    def _churn(self, rt: Runtime) -> None:
+        spares = [n for n in self.cfg.cluster if n not in self.members]
+        others = [m for m in self.members if m != rt.name]
+        if len(self.members) > len(self.cfg.members) and others:
+            self._change_members(rt, None, rt.rng.choice(others))
+        elif spares:
+            self._change_members(rt, rt.rng.choice(spares), None)
 
     def _config_pending(self) -> bool:
         return any(

@@ -5,6 +5,8 @@ Options (``system_options``):
 ``nodes``          cluster size (default 3: ``n1``..``n3``, all voting members)
 ``reads``          ``read-index`` (default) | ``log`` | ``lease-unsafe`` (named unsafe)
 ``snapshot_every`` compact the log after this many applied entries (default 0: never)
+``members``        initial voting members (default: all ``nodes``; the rest are spares)
+``membership_churn_ms``  the leader adds a spare / removes a member this often (default 0)
 ``lease_ms``       the leader lease of ``lease-unsafe`` (default 300, the minimum election
                    timeout)
 
@@ -49,6 +51,8 @@ def config_of(options: Mapping[str, Any]) -> RaftConfig:
         raise ValueError(f"reads must be one of {READS}, not {reads!r}")
     return RaftConfig(
         tuple(names("n", int(options.get("members", options.get("nodes", 3))))),
+        cluster=tuple(names("n", int(options.get("nodes", 3)))),
+        churn_ns=int(float(options.get("membership_churn_ms", 0)) * MS),
         reads=reads,
         snapshot_every=int(options.get("snapshot_every", 0)),
         lease_ns=int(float(options.get("lease_ms", 300)) * MS),
@@ -161,6 +165,14 @@ ENTRIES = [
         "raft-snapshots",
         "Raft KV, snapshots and log compaction every 16 entries (followers catch up by snapshot)",
         snapshot_every=16,
+    ),
+    _entry(
+        "raft-membership",
+        "Raft KV on 5 nodes, 3 voting at a time: the leader adds a spare or removes a member "
+        "every 500 ms (single-server changes) while clients run",
+        nodes=5,
+        members=3,
+        membership_churn_ms=500,
     ),
     _entry(
         "raft-lease-unsafe",

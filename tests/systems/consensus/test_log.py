@@ -133,3 +133,30 @@ def test_total_order_broadcast_delivers_one_order_everywhere() -> None:
     for i in range(3):  # each sender's messages in its own order
         mine = [v for v in orders[0] if v.startswith(f"{i}.")]
         assert mine == sorted(set(mine))
+
+
+def test_membership_churn_keeps_changing_the_voters_while_writes_commit() -> None:
+    async def script(world: World, call: Call) -> dict[str, Any]:
+        import trio
+
+        for i in range(60):
+            await to_leader(world, call, {"type": "write", "key": "k", "value": i})
+            await trio.sleep(0.05)
+        leader = next(n for n in world.nodes if _node(world, n).role == "leader")
+        node = _node(world, leader)
+        configs = [
+            node.log.command(i)[1]
+            for i in range(node.log.base + 1, node.log.last_index() + 1)
+            if node.log.command(i)[0] == "config"
+        ]
+        read = await to_leader(world, call, {"type": "read", "key": "k"})
+        await trio.sleep(0.3)
+        return {"configs": configs, "read": read["value"], "members": node.members,
+                "data": {m: _node(world, m).sm.data.get("k") for m in node.members}}  # fmt: skip
+
+    out = scenario("raft-membership", {}, script)
+    assert len(out["configs"]) >= 4
+    assert len({tuple(sorted(c)) for c in out["configs"]}) >= 3, "different voter sets"
+    pairs = zip(out["configs"], out["configs"][1:], strict=False)
+    assert all(abs(len(a) - len(b)) == 1 for a, b in pairs), "one server at a time"
+    assert out["read"] == 59 and set(out["data"].values()) == {59}

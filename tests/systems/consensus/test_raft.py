@@ -55,6 +55,8 @@ SAFE = [
     ("raft", 5, ["partition-primary", "pause-primary", "kill-torn"]),
     # the network duplicates client requests: client sessions apply each once
     ("raft", 5, ["duplicate", "reorder", "loss", "kill"]),
+    ("raft-membership", 6, ["partition", "kill", "pause", "clock"]),
+    ("raft-membership", 7, ["partition-primary", "kill-primary", "clock-strobe", "duplicate"]),
     ("raft-log-reads", 1, ["partition", "kill", "pause", "clock"]),
     ("raft-snapshots", 2, ["partition", "kill-torn", "pause", "clock-strobe"]),
 ]
