@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 import pytest
 import trio
+from hypothesis import given
+from hypothesis import strategies as st
 
 from checkers import get_checker
 from ddialab.history import History
 from ddialab.runner import TestSpec, simulate
 from systems import SYSTEMS, get_system
 from systems.partitioning import ENTRIES, MetaNode, PartitionClient, StorageNode, claims_for
-from systems.partitioning._nodes import PartConfig, initial_map, pid_for, point_of
+from systems.partitioning._nodes import POINTS, PartConfig, initial_map, pid_for, point_of
 from systems.sim import World, run_simulated
 from workloads import secondary_index
 
@@ -217,3 +220,24 @@ def test_consistent_hashing_gives_a_joining_node_the_arcs_after_its_tokens() -> 
     n4_arcs = [v for v in out["map"].values() if v[2] == "n4"]
     assert {lo for lo, _, _, _ in n4_arcs} == mine, "n4 owns exactly the arcs its tokens start"
     assert len(out["map"]) == len(before) + 4
+
+
+@given(
+    st.sampled_from(["fixed-hash", "fixed-range", "dynamic", "proportional"]),
+    st.integers(1, 5),
+    st.lists(st.integers(0, POINTS - 1), max_size=8),
+)
+def test_maps_tile_the_ring_through_splits(kind: str, tokens: int, cuts: list[int]) -> None:
+    """Every map (and every map after splits) covers each point exactly once."""
+    scheme = "range" if kind == "fixed-range" else "hash"
+    rebalance = kind if kind in ("dynamic", "proportional") else "fixed"
+    cfg = PartConfig(("n1", "n2", "n3"), ("n1", "n2"), scheme=scheme, partitions=5,
+                     rebalance=rebalance, tokens=tokens)  # fmt: skip
+    meta = MetaNode(cfg)
+    for cut in cuts:
+        pid = pid_for(meta.map, cut)
+        if meta.map[pid][0] < cut:
+            meta._start_split(pid, cut)
+    arcs = sorted((lo, hi) for lo, hi, _, _ in meta.map.values())
+    assert arcs[0][0] == 0 and arcs[-1][1] == POINTS
+    assert all(a[1] == b[0] for a, b in itertools.pairwise(arcs))
