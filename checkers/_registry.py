@@ -89,6 +89,31 @@ CHECKERS: dict[str, CheckerEntry] = {
             "collaborative text: replicas converge, acknowledged inserts survive, intent order",
         ),
         CheckerEntry(
+            "kafka",
+            "checkers.derived:check_kafka",
+            "Kafka-style log: lost writes/deliveries, duplicates, offsets, poll skips",
+        ),
+        CheckerEntry(
+            "derived-view",
+            "checkers.derived:check_view",
+            "derived view = f(source) after quiescence; divergence with racing writes; lag",
+        ),
+        CheckerEntry(
+            "documents",
+            "checkers.derived:check_documents",
+            "denormalized document copies agree in every committed read",
+        ),
+        CheckerEntry(
+            "graph",
+            "checkers.derived:check_graph",
+            "no half-written edges or edges to missing vertices in any committed read",
+        ),
+        CheckerEntry(
+            "relational",
+            "checkers.derived:check_relational",
+            "no dangling foreign key in any committed read",
+        ),
+        CheckerEntry(
             "register-simple",
             "checkers.simple:check_register",
             "quick sound check: every ok read returns a value that was written (or initial)",
