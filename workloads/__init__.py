@@ -20,6 +20,8 @@ WORKLOAD_MODULES = (
     "workloads.session",
     "workloads.text",
     "workloads.queue",
+    "workloads.lock",
+    "workloads.secondary_index",
     "workloads.derived",
     "workloads.documents",
 )
