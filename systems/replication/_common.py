@@ -9,7 +9,7 @@ node answers from its local state with a ``local-read`` request.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from systems.sim import MS, Latency, RequestTimeout, SimDisk, World
@@ -55,6 +55,20 @@ def lossy_links(world: World, nodes: Sequence[str], loss: float, latency_ms: flo
         for b in nodes:
             if a != b:
                 world.network.set_link(a, b, loss=loss or None, latency=latency)
+
+
+def add_replicas(
+    world: World,
+    nodes: Sequence[str],
+    factory: Callable[[], Any],
+    options: Mapping[str, Any],
+    default_latency_ms: float = 0.0,
+) -> None:
+    """Add one node per name, then apply the replica-link options (see ``lossy_links``)."""
+    for n in nodes:
+        world.add_node(n, factory)
+    loss = float(options.get("link_loss", 0.0))
+    lossy_links(world, nodes, loss, float(options.get("link_latency_ms", default_latency_ms)))
 
 
 def info(op: dict[str, Any], why: str) -> dict[str, Any]:

@@ -28,9 +28,9 @@ from systems._protocols import SystemEntry
 from systems.replication._common import (
     ATTEMPT_TIMEOUT_NS,
     ReplicaClient,
+    add_replicas,
     fail,
     info,
-    lossy_links,
     versions_extra,
 )
 from systems.replication._quorum import QuorumConfig, QuorumNode
@@ -103,14 +103,7 @@ class LeaderlessSystem:
 
     def setup(self, world: World) -> None:
         cfg = self.cfg
-        for n in cfg.nodes:
-            world.add_node(n, lambda: QuorumNode(cfg))
-        lossy_links(
-            world,
-            cfg.nodes,
-            float(self.options.get("link_loss", 0.0)),
-            float(self.options.get("link_latency_ms", 0.0)),
-        )
+        add_replicas(world, cfg.nodes, lambda: QuorumNode(cfg), self.options)
 
     def client(self, world: World, process: int) -> QuorumClient:
         return QuorumClient(world, process, list(self.cfg.nodes))

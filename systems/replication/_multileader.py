@@ -33,9 +33,9 @@ from systems._protocols import SystemEntry
 from systems.replication._common import (
     ATTEMPT_TIMEOUT_NS,
     ReplicaClient,
+    add_replicas,
     fail,
     info,
-    lossy_links,
     versions_extra,
 )
 from systems.replication._multi import MultiConfig, MultiLeaderNode
@@ -145,14 +145,7 @@ class MultiLeaderSystem:
 
     def setup(self, world: World) -> None:
         cfg = self.cfg
-        for n in cfg.nodes:
-            world.add_node(n, lambda: MultiLeaderNode(cfg))
-        lossy_links(
-            world,
-            cfg.nodes,
-            float(self.options.get("link_loss", 0.0)),
-            float(self.options.get("link_latency_ms", 20.0)),
-        )
+        add_replicas(world, cfg.nodes, lambda: MultiLeaderNode(cfg), self.options, 20.0)
 
     def client(self, world: World, process: int) -> MultiLeaderClient:
         return MultiLeaderClient(world, process, list(self.cfg.nodes))

@@ -35,9 +35,9 @@ from systems._protocols import SystemEntry
 from systems.replication._common import (
     ATTEMPT_TIMEOUT_NS,
     ReplicaClient,
+    add_replicas,
     fail,
     info,
-    lossy_links,
     versions_extra,
 )
 from systems.replication._leader import LeaderConfig, LeaderNode
@@ -174,14 +174,7 @@ class SingleLeaderSystem:
 
     def setup(self, world: World) -> None:
         cfg = self.cfg
-        for n in cfg.nodes:
-            world.add_node(n, lambda: LeaderNode(cfg))
-        lossy_links(
-            world,
-            cfg.nodes,
-            float(self.options.get("link_loss", 0.0)),
-            float(self.options.get("link_latency_ms", 0.0)),
-        )
+        add_replicas(world, cfg.nodes, lambda: LeaderNode(cfg), self.options)
 
     def client(self, world: World, process: int) -> LeaderClient:
         window = float(self.options.get("ryw_window_ms", 500))
