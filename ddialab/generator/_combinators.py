@@ -175,11 +175,18 @@ def time_limit(seconds: float, gen: Gen) -> TimeLimit:
 
 
 @dataclass(frozen=True, slots=True)
-class Stagger(Generator):
+class Spaced(Generator):
+    """Ops of ``gen`` no sooner than ``next_time``; each sets the next one a gap later.
+
+    The gap is ``dt_ns`` (``state is None``: fixed) or uniform in ``[0, 2*dt_ns)`` drawn
+    from the splitmix ``state`` carried in the value (``stagger``).
+    """
+
     dt_ns: int
     next_time: int | None
     state: int | None
     gen: Gen
+    randomized: bool = False
 
     def op(self, ctx: Context) -> OpResult:
         res = op(self.gen, ctx)
@@ -188,58 +195,40 @@ class Stagger(Generator):
         o, g = res
         if o is PENDING:
             return PENDING, self
-        state = derive_seed(ctx.seed, "stagger") if self.state is None else self.state
         t = o["time"]
         if self.next_time is not None and self.next_time > t:
             t = self.next_time
             o = {**o, "time": t}
+        gap, state = self._gap(ctx)
+        return o, Spaced(self.dt_ns, t + gap, state, g, self.randomized)
+
+    def _gap(self, ctx: Context) -> tuple[int, int | None]:
+        if not self.randomized:
+            return self.dt_ns, None
+        state = derive_seed(ctx.seed, "stagger") if self.state is None else self.state
         state, u = rng_next(state)
-        return o, Stagger(self.dt_ns, t + int(u * 2 * self.dt_ns), state, g)
+        return int(u * 2 * self.dt_ns), state
 
     def update(self, ctx: Context, event: OpDict) -> Gen:
         g = update(self.gen, ctx, event)
         if g is self.gen:
             return self
-        return Stagger(self.dt_ns, self.next_time, self.state, g)
+        return Spaced(self.dt_ns, self.next_time, self.state, g, self.randomized)
 
 
-def stagger(seconds: float, gen: Gen, seed: int | None = None) -> Stagger:
+def stagger(seconds: float, gen: Gen, seed: int | None = None) -> Spaced:
     """Ops of ``gen`` spaced by random gaps uniform in [0, 2*seconds): mean ``seconds``.
 
     The spacing is across *all* threads (a total rate), as in Jepsen.  ``seed`` fixes the
     random gaps; when omitted they derive from ``ctx.seed``.
     """
     state = None if seed is None else derive_seed(seed, "stagger")
-    return Stagger(_check_duration("stagger", seconds), None, state, gen)
+    return Spaced(_check_duration("stagger", seconds), None, state, gen, randomized=True)
 
 
-@dataclass(frozen=True, slots=True)
-class Delay(Generator):
-    dt_ns: int
-    next_time: int | None
-    gen: Gen
-
-    def op(self, ctx: Context) -> OpResult:
-        res = op(self.gen, ctx)
-        if res is None:
-            return None
-        o, g = res
-        if o is PENDING:
-            return PENDING, self
-        t = o["time"]
-        if self.next_time is not None and self.next_time > t:
-            t = self.next_time
-            o = {**o, "time": t}
-        return o, Delay(self.dt_ns, t + self.dt_ns, g)
-
-    def update(self, ctx: Context, event: OpDict) -> Gen:
-        g = update(self.gen, ctx, event)
-        return self if g is self.gen else Delay(self.dt_ns, self.next_time, g)
-
-
-def delay(seconds: float, gen: Gen) -> Delay:
+def delay(seconds: float, gen: Gen) -> Spaced:
     """Ops of ``gen``, each at least ``seconds`` after the previous one."""
-    return Delay(_check_duration("delay", seconds), None, gen)
+    return Spaced(_check_duration("delay", seconds), None, None, gen)
 
 
 def sleep(seconds: float) -> OpDict:
