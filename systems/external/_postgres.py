@@ -32,6 +32,7 @@ import subprocess
 from collections.abc import Mapping
 from typing import Any
 
+from systems.external import _sqlbank as sqlbank
 from systems.external._base import (
     MissingServer,
     done,
@@ -165,10 +166,6 @@ class Postgres:
         return PostgresClient(self.server.dsn(), LEVELS[self.isolation], lists)
 
 
-class _Rollback(Exception):
-    """The client gives up the txn itself (bank: insufficient funds)."""
-
-
 class PostgresClient:
     def __init__(self, dsn: str, level: str, lists: bool = True) -> None:
         self.dsn, self.level = dsn, level
@@ -203,7 +200,7 @@ class PostgresClient:
         try:
             self.conn.execute(f"BEGIN ISOLATION LEVEL {self.level}")
             result = body()
-        except _Rollback as e:
+        except sqlbank.Rollback as e:
             self._rollback()
             return done("fail", value, str(e))
         except psycopg.Error as e:
@@ -257,21 +254,11 @@ class PostgresClient:
         )
         self.bank_ready = True
 
-    def _balance(self, k: int) -> int:
-        row = self.conn.execute("SELECT v FROM accounts WHERE k = %s", (k,)).fetchone()
-        return int(row[0])
-
     def _transfer(self, t: dict[str, Any]) -> dict[str, Any]:
-        src, dst = self._balance(t["from"]), self._balance(t["to"])
-        if src < t["amount"]:
-            raise _Rollback("insufficient-funds")
-        update = "UPDATE accounts SET v = %s WHERE k = %s"
-        self.conn.execute(update, (src - t["amount"], t["from"]))
-        self.conn.execute(update, (dst + t["amount"], t["to"]))
-        return t
+        return sqlbank.transfer(self.conn.execute, "%s", t)
 
     def _read_all(self, accounts: int) -> dict[int, int]:
-        return {a: self._balance(a) for a in range(accounts)}
+        return sqlbank.read_all(self.conn.execute, "%s", accounts)
 
 
 def _code(e: Exception) -> str:

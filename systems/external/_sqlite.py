@@ -23,6 +23,7 @@ import sqlite3
 from collections.abc import Mapping
 from typing import Any
 
+from systems.external import _sqlbank as sqlbank
 from systems.external._base import done
 
 SCHEMA = (
@@ -58,10 +59,6 @@ class SQLite:
 
     def client(self, process: int) -> SQLiteClient:
         return SQLiteClient(self.path, self.busy_timeout, self.workload != "rw-register")
-
-
-class _Rollback(Exception):
-    pass
 
 
 class SQLiteClient:
@@ -102,7 +99,7 @@ class SQLiteClient:
         try:
             self.db.execute("BEGIN")
             result = body()
-        except _Rollback as e:
+        except sqlbank.Rollback as e:
             self._rollback()
             return done("fail", value, str(e))
         except sqlite3.Error as e:
@@ -152,21 +149,11 @@ class SQLiteClient:
         )
         self.bank_ready = True
 
-    def _balance(self, k: int) -> int:
-        row = self.db.execute("SELECT v FROM accounts WHERE k = ?", (k,)).fetchone()
-        return int(row[0])
-
     def _transfer(self, t: dict[str, Any]) -> dict[str, Any]:
-        src, dst = self._balance(t["from"]), self._balance(t["to"])
-        if src < t["amount"]:
-            raise _Rollback("insufficient-funds")
-        update = "UPDATE accounts SET v = ? WHERE k = ?"
-        self.db.execute(update, (src - t["amount"], t["from"]))
-        self.db.execute(update, (dst + t["amount"], t["to"]))
-        return t
+        return sqlbank.transfer(self.db.execute, "?", t)
 
     def _read_all(self, accounts: int) -> dict[int, int]:
-        return {a: self._balance(a) for a in range(accounts)}
+        return sqlbank.read_all(self.db.execute, "?", accounts)
 
 
 def _code(e: sqlite3.Error) -> str:
