@@ -16,7 +16,7 @@ import sys
 from collections.abc import Sequence
 
 from ddialab import _cli_check, _cli_list
-from ddialab.errors import EXIT_USAGE, DdialabError
+from ddialab.errors import EXIT_BAD_INPUT, EXIT_USAGE, DdialabError
 
 EPILOG = """exit codes: 0 valid, 1 invalid (anomalies found), 2 usage error,
 3 bad input or other error, 4 unknown (a checker ran out of budget)"""
@@ -82,6 +82,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         # the reader went away (e.g. `ddialab list | head`): not an error worth a traceback
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+    except OSError as e:
+        # e.g. an --out directory that cannot be created: the user's environment, not a bug
+        where = f"{e.filename}: " if e.filename else ""
+        print(f"ddialab: error: {where}{e.strerror or e}", file=sys.stderr)
+        return EXIT_BAD_INPUT
 
 
 if __name__ == "__main__":

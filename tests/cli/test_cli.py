@@ -121,3 +121,10 @@ def test_checker_that_cannot_read_the_values_says_so(
     assert "expects [key, value] values" in err
     assert "Traceback" not in err
     assert main(["check", str(p), "-c", "register-simple", "--init", "null"]) == 3
+
+
+def test_unwritable_output_directory_exits_3(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["run", "--time-limit", "1", "--out", "/proc/ddialab-cannot-write"]) == 3
+    err = capsys.readouterr().err
+    assert "/proc/ddialab-cannot-write" in err
+    assert "Traceback" not in err
