@@ -37,10 +37,6 @@ def _collect() -> dict[str, SystemEntry]:
 SYSTEMS: dict[str, SystemEntry] = _collect()
 
 
-def register_system(entry: SystemEntry) -> None:
-    SYSTEMS[entry.name] = entry
-
-
 def get_system(name: str) -> SystemEntry:
     if name in SYSTEMS:
         return SYSTEMS[name]

@@ -8,7 +8,7 @@ process, on a Dask worker, or here.  Workers return small summaries, not histori
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from multiprocessing import get_context
 from typing import Any
@@ -92,6 +92,3 @@ def _dask(
         futures = [client.submit(run_one, *a, pure=False) for a in args]
         for f in dask_completed(futures):
             yield f.result()
-
-
-ProgressFn = Callable[[dict[str, Any]], None]

@@ -15,7 +15,6 @@ outside the simulation, from the history alone.
 
 from __future__ import annotations
 
-import os
 import random
 from dataclasses import dataclass, field
 from typing import Any
@@ -147,8 +146,3 @@ class _Workers:
         for _, client in self.clients.values():
             await client.close()
         self.package.nemesis.teardown(self.world, self.system)
-
-
-def ensure_dir(path: str) -> str:
-    os.makedirs(path, exist_ok=True)
-    return path

@@ -16,7 +16,7 @@ from systems.sim._disk import DiskError, SimDisk
 from systems.sim._network import MS, Latency, Message, Network, NetworkConfig, NetworkStats
 from systems.sim._node import NodeHost, NodeProcess, Runtime
 from systems.sim._scheduler import Scheduler
-from systems.sim._world import ClientEndpoint, RequestTimeout, World, all_but, names
+from systems.sim._world import ClientEndpoint, RequestTimeout, World, names
 
 __all__ = [
     "MS",
@@ -35,7 +35,6 @@ __all__ = [
     "Scheduler",
     "SimDisk",
     "World",
-    "all_but",
     "names",
     "now_ns",
     "run_simulated",

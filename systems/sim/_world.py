@@ -9,7 +9,7 @@ starts its scheduler task and stops it when the body is done.
 from __future__ import annotations
 
 import random
-from collections.abc import AsyncIterator, Callable, Iterable
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -115,8 +115,3 @@ class ClientEndpoint:
 
 def names(prefix: str, n: int) -> list[str]:
     return [f"{prefix}{i}" for i in range(1, n + 1)]
-
-
-def all_but(nodes: Iterable[str], exclude: Iterable[str]) -> list[str]:
-    ex = set(exclude)
-    return [n for n in nodes if n not in ex]
