@@ -22,7 +22,7 @@ from ddialab.errors import UsageError
 from nemesis._core import ComposedNemesis, NemesisPackage, compose
 from nemesis._faults import ClockNemesis, KillNemesis, PartitionNemesis, PauseNemesis
 from nemesis._quality import DiskNemesis, NetworkNemesis
-from nemesis._schedule import ScheduleGen, parse_schedule
+from nemesis._schedule import ReplayingNemesis, ScheduleGen, parse_schedule
 
 
 @dataclass(frozen=True)
@@ -220,5 +220,6 @@ def schedule_package(
     for p in packages:
         p.generator = None
     composed = compose([*packages, *extra])
+    composed.nemesis = ReplayingNemesis(composed.nemesis, events)
     composed.generator = ScheduleGen(tuple(events)) if events else None
     return composed

@@ -6,9 +6,12 @@ A schedule is what ``schedule.json`` in a run directory holds and what ``ddialab
     {"version": 1, "events": [{"time_ns": 2000000000, "f": "kill", "value": ["n1"]},
                               {"time_ns": 4000000000, "f": "start", "value": null}]}
 
-``time_ns`` counts from the start of the run (``time`` in seconds is accepted too).  The
-values are explicit (the nodes, grudges and deltas a fault actually used), so replaying a
-schedule with the same seed and options gives the same history.  ``ScheduleGen`` plays the
+``time_ns`` counts from the start of the run (``time`` in seconds is accepted too).
+``value`` is what the fault was invoked with; where that was a spec to resolve (``"one"``,
+``"isolate"``), ``applied`` holds the explicit value the fault actually used (the nodes,
+grudge or deltas).  A replay invokes each fault with its ``value``, so the history's
+invocation is the original one, and performs it with its ``applied`` value, so nothing is
+drawn at random: the same seed and options give a byte-identical history.  ``ScheduleGen`` plays the
 events on the nemesis thread, each at its time (or as soon after as the thread is free).
 """
 
@@ -35,7 +38,10 @@ def _event(i: int, e: Any) -> dict[str, Any]:
         raise UsageError(f"schedule event {i}: no time_ns (or time, in seconds)")
     if not isinstance(t, int) or t < 0:
         raise UsageError(f"schedule event {i}: time must be a non-negative integer of ns")
-    return {"time_ns": t, "f": e["f"], "value": e.get("value")}
+    event = {"time_ns": t, "f": e["f"], "value": e.get("value")}
+    if "applied" in e:
+        event["applied"] = e["applied"]
+    return event
 
 
 def parse_schedule(data: Any) -> list[dict[str, Any]]:
@@ -85,3 +91,32 @@ def fault_units(events: list[dict[str, Any]], heals: frozenset[str]) -> list[lis
 
 
 HEAL_FS = frozenset({"stop-partition", "start", "resume", "reset-clock", "heal-network"})
+
+
+class ReplayingNemesis:
+    """Performs a schedule's faults with their ``applied`` values, in schedule order.
+
+    The nemesis thread runs one fault at a time and ``ScheduleGen`` emits the events in
+    order, so the n-th scheduled invocation of a fault is the n-th event; each is handed to
+    the inner nemesis with its explicit value instead of the spec it was invoked with.
+    Ops the schedule does not name (the final heals) pass through unchanged.
+    """
+
+    def __init__(self, inner: Any, events: list[dict[str, Any]]) -> None:
+        self.inner = inner
+        self.fs = inner.fs
+        self._pending = [e for e in reversed(events)]
+
+    def setup(self, world: Any, system: Any) -> None:
+        self.inner.setup(world, system)
+
+    def invoke(self, world: Any, system: Any, op: Mapping[str, Any]) -> dict[str, Any]:
+        if self._pending and self._pending[-1]["f"] == op["f"]:
+            event = self._pending.pop()
+            if "applied" in event:
+                op = {**op, "value": event["applied"]}
+        result: dict[str, Any] = self.inner.invoke(world, system, op)
+        return result
+
+    def teardown(self, world: Any, system: Any) -> None:
+        self.inner.teardown(world, system)

@@ -9,7 +9,7 @@ from typing import Any
 from ddialab.history import read_history
 from ddialab.runner._check import checker_specs, run_checkers
 from ddialab.runner._run import simulate
-from ddialab.runner._schedule import run_schedule
+from ddialab.runner._schedule import run_schedule, save_schedule
 from ddialab.runner._spec import TestSpec
 from ddialab.runner._store import (
     load_spec,
@@ -38,7 +38,7 @@ def run(spec: TestSpec, out: str | None = None, root: str = "runs") -> RunResult
     outcome = _execute(spec, run_dir)
     write_test_json(run_dir, spec, outcome.stats)
     schedule = run_schedule(outcome.history, spec)
-    write_json(os.path.join(run_dir, "schedule.json"), schedule)
+    save_schedule(os.path.join(run_dir, "schedule.json"), schedule)
     if spec.record_messages:
         write_jsonl_dicts(os.path.join(run_dir, "messages.jsonl"), outcome.messages)
     results = run_checkers(outcome.history, checker_specs(spec))

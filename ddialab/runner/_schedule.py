@@ -2,7 +2,8 @@
 
 After a run, ``schedule.json`` in its directory lists every fault the nemesis performed
 in the main phase (the final heals are not part of it: every run performs them), each
-with the *explicit* value its completion reported (the nodes actually killed, the grudge
+with the value it was invoked with and, where that was a spec to resolve, the *explicit*
+value its completion reported as ``applied`` (the nodes actually killed, the grudge
 actually installed).  ``ddialab run --schedule FILE`` (or ``--replay RUN_DIR``) plays it
 back instead of the packages' own random schedule; with the same seed and options the
 history is the same.
@@ -16,6 +17,7 @@ from typing import Any
 
 from ddialab.errors import UsageError
 from ddialab.history import History
+from ddialab.runner._store import write_json
 from nemesis import build_nemesis, parse_schedule, schedule_document
 
 #: faults whose invocation value is a spec to resolve; their completion's value is explicit
@@ -52,8 +54,8 @@ def schedule_from_history(history: History, final_ops: int) -> dict[str, Any]:
             pending = {"time_ns": op.time, "f": op.f, "value": op.value}
             events.append(pending)
         elif pending is not None:
-            if op.f in _RESOLVED and op.error is None:
-                pending["value"] = op.value
+            if op.f in _RESOLVED and op.error is None and op.value != pending["value"]:
+                pending["applied"] = op.value
             pending = None
     return schedule_document(events[: len(events) - final_ops])
 
@@ -65,6 +67,11 @@ def run_schedule(history: History, spec: Any) -> dict[str, Any]:
     except UsageError:  # fault names only another runner knows: one heal per fault
         finals = len(spec.nemesis)
     return schedule_from_history(history, finals)
+
+
+def save_schedule(path: str, schedule: dict[str, Any]) -> None:
+    """Write a schedule keeping its values' key order, which a replay reproduces as is."""
+    write_json(path, schedule, sort_keys=False)
 
 
 def load_schedule(path: str) -> dict[str, Any]:

@@ -60,10 +60,10 @@ def versions() -> dict[str, str]:
     return {"ddialab": __version__, "python": platform.python_version(), "trio": trio.__version__}
 
 
-def write_json(path: str, data: Any) -> None:
+def write_json(path: str, data: Any, sort_keys: bool = True) -> None:
     tmp = path + ".tmp"
     with open(tmp, "w", encoding="utf-8") as f:
-        json.dump(data, f, indent=1, sort_keys=True, default=str)
+        json.dump(data, f, indent=1, sort_keys=sort_keys, default=str)
         f.write("\n")
     os.replace(tmp, path)
 

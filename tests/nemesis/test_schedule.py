@@ -14,7 +14,7 @@ from ddialab.cli import main
 from ddialab.errors import UsageError
 from ddialab.runner import TestSpec, run, simulate
 from ddialab.runner._schedule import load_schedule, run_schedule
-from nemesis import HEAL_FS, ScheduleGen, build_nemesis, fault_units, parse_schedule
+from nemesis import HEAL_FS, NEMESES, ScheduleGen, build_nemesis, fault_units, parse_schedule
 
 KILL = TestSpec(system="single-node-ack-before-fsync", nemesis=["kill"], seed=1, time_limit=5)
 
@@ -61,23 +61,33 @@ def test_fault_units_keep_heals_with_their_fault() -> None:
     assert fault_units([{"f": f} for f in fs], HEAL_FS) == [[0, 1], [2, 3, 4], [5]]
 
 
-def _strip(history: Any) -> list[tuple[Any, ...]]:
-    """The history without invocation values of nemesis ops (a replay makes them explicit)."""
-    return [
-        (op.time, op.type, op.process, op.f, None if op.process == "nemesis" else op.value)
-        for op in history
-    ]
-
-
 def test_replaying_the_recorded_schedule_gives_the_same_history() -> None:
+    """Guards the split of a schedule event into the invoked ``value`` and the ``applied``
+    explicit value: a replay must show the original invocation and perform the same fault."""
     original = simulate(KILL).history
     schedule = run_schedule(original, KILL)
     assert [e["f"] for e in schedule["events"]] == ["kill", "start"]
-    assert all(isinstance(e["value"], list) for e in schedule["events"][:1])
+    kill = schedule["events"][0]
+    assert kill["value"] == "one" and isinstance(kill["applied"], list)
     replayed = simulate(replace(KILL, schedule=schedule)).history
-    assert _strip(replayed) == _strip(original)
-    completions = [op.value for op in original.nemesis_ops() if op.type == "info"]
-    assert completions == [op.value for op in replayed.nemesis_ops() if op.type == "info"]
+    assert [op.to_dict() for op in replayed] == [op.to_dict() for op in original]
+
+
+#: one system with roles, disks and clocks, so every fault package has something to hit
+_EVERY_FAULT = TestSpec(system="raft", seed=3, time_limit=6, nemesis_interval=1.0)
+
+
+@pytest.mark.parametrize("package", sorted(NEMESES))
+def test_cli_replay_is_byte_identical_for_every_fault_package(package: str, tmp_path: Path) -> None:
+    """Guards ``ddialab run --replay``'s promise of an exact re-run: a replay that records
+    the resolved value in the invocation, draws a target at random again, or loses a
+    value's key order makes the two history files differ."""
+    spec = replace(_EVERY_FAULT, nemesis=[package])
+    first = run(spec, out=str(tmp_path / "a"))
+    assert run_schedule(simulate(spec).history, spec)["events"], f"{package}: no faults ran"
+    main(["run", "--replay", first.run_dir, "--out", str(tmp_path / "b")])
+    a = (tmp_path / "a" / "history.jsonl").read_bytes()
+    assert a == (tmp_path / "b" / "history.jsonl").read_bytes()
 
 
 def test_run_dir_schedule_and_cli_replay(tmp_path: Path, capsys: Any) -> None:
@@ -85,9 +95,8 @@ def test_run_dir_schedule_and_cli_replay(tmp_path: Path, capsys: Any) -> None:
     saved = json.loads((tmp_path / "a" / "schedule.json").read_text())
     assert saved == load_schedule(first.run_dir) and saved["version"] == 1
     assert main(["run", "--replay", first.run_dir, "--out", str(tmp_path / "b")]) == 1
-    a = (tmp_path / "a" / "history.jsonl").read_text().splitlines()
-    b = (tmp_path / "b" / "history.jsonl").read_text().splitlines()
-    assert len(a) == len(b) and a[0] == b[0]
+    a = (tmp_path / "a" / "history.jsonl").read_bytes()
+    assert a == (tmp_path / "b" / "history.jsonl").read_bytes()
     empty = tmp_path / "none.json"
     empty.write_text('{"version": 1, "events": []}')
     args = ["run", "-s", KILL.system, "-n", "kill", "--seed", "1", "--time-limit", "5"]
