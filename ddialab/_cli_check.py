@@ -9,6 +9,7 @@ import time
 from typing import Any
 
 from checkers import get_checker
+from ddialab import _cli_anyreport
 from ddialab.errors import (
     EXIT_INVALID,
     EXIT_UNKNOWN,
@@ -44,6 +45,7 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--format", help="force the input format (jsonl, edn, jepsen-log, ...)")
     p.add_argument("--time-limit", type=float, help="seconds per history before 'unknown'")
     p.add_argument("--json", action="store_true", help="print one JSON object per input")
+    p.add_argument("--report", metavar="HTML", help="also write a report page (a DIR/ for several)")
     p.set_defaults(func=run_check)
 
 
@@ -73,6 +75,7 @@ def run_check(args: argparse.Namespace) -> int:
     if args.format:
         get_format(args.format)  # an unknown format is a usage error, before any file
     opts = checker_options(args)
+    _cli_anyreport.plan_reports(args)
     verdicts = []
     for path in args.paths:
         verdicts.append(_check_one(check, path, args, opts))
@@ -89,6 +92,7 @@ def _check_one(check: Any, path: str, args: argparse.Namespace, opts: dict[str, 
     result = check(history, opts)
     elapsed = time.perf_counter() - t0
     _print_result(path, result, elapsed, len(history), args.json)
+    _cli_anyreport.report_one(args, path, history, result, opts)
     return result.get("valid")
 
 

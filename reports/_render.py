@@ -44,6 +44,17 @@ MSG_AROUND = 4
 NETWORK_BEFORE, NETWORK_AFTER = 5_000_000, 20_000_000
 
 
+#: How the page names what it reports on; ``reports._source`` rewords it for a history file.
+RUN_WORDING = {
+    "noun": "run",
+    "source_label": "run",
+    "replay_heading": "Replay",
+    "replay_note": "Re-run this exact test (same seed, same history):",
+    "details_name": "test.json",
+    "details_title": "Test details",
+}
+
+
 @cache
 def environment() -> jinja2.Environment:
     env = jinja2.Environment(
@@ -98,6 +109,7 @@ def run_context(run: RunFiles) -> dict[str, Any]:
     return {
         "title": _title(spec, run),
         "run_dir": os.path.basename(os.path.abspath(run.run_dir)),
+        **RUN_WORDING,
         "spec": spec,
         "summary": _summary(spec, run),
         "replay": run.test.get("replay"),
