@@ -11,7 +11,9 @@ renders it with the run template, so the page is the same page: verdicts, the
 consistency-model lattice, witnesses with their cycle graphs and Porcupine-like views,
 the timeline, latencies.  Only the framing differs: the title names the file and checker,
 the summary shows the source (path, format, checker, options) instead of a test spec, and
-the "Replay" box holds the ``ddialab check`` command that reproduces the verdict.
+the "Replay" box holds the ``ddialab check`` command that reproduces the verdict.  A
+history whose times are only its event numbers (Jepsen EDN and logs without ``:time``)
+is drawn in event order, and the page says so.
 
 The *source spec* is a small dict validated against :data:`SPEC_KEYS`: ``path`` (the
 history file as given), ``format`` (the format it was read as), ``checker`` (the name the
@@ -77,7 +79,16 @@ def history_files(
 ) -> RunFiles:
     """What a run directory would hold for this history: ops, results, a test record."""
     dicts = [op.to_dict() if hasattr(op, "to_dict") else dict(op) for op in ops]
+    if untimed(dicts):
+        dicts = [{**op, "time": 0} for op in dicts]
     return RunFiles(source["path"], dicts, {"source": source}, composed(results, source))
+
+
+def untimed(ops: list[dict[str, Any]]) -> bool:
+    """Did the reader number the events for want of times?  Jepsen's readers give an op
+    without ``:time`` its index as its time; shown as nanoseconds that would be a lie, so
+    such a history is drawn in event order, like any history without times."""
+    return len(ops) > 1 and all(op.get("time") == op.get("index") for op in ops)
 
 
 def composed(results: Mapping[str, Any], source: dict[str, Any]) -> dict[str, Any]:
