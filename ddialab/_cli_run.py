@@ -140,4 +140,5 @@ def _print_summary(result: Any) -> None:
         print(f"  {name:<20} skipped (checker not available)")
     print(f"verdict: {verdicts.get(result.valid, 'unknown')}")
     print(f"run directory: {result.run_dir}")
+    print(f"report: {result.run_dir}/report.html")
     sys.stdout.flush()

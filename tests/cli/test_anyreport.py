@@ -124,3 +124,12 @@ def test_run_directory_keeps_its_report(tmp_path: Path, capsys) -> None:
     assert main(["report", str(run)]) == 0
     assert capsys.readouterr().out.strip() == str(run / "report.html")
     assert "results.json is missing" in (run / "report.html").read_text()
+
+
+def test_run_names_its_report(tmp_path: Path, capsys) -> None:
+    """Guards the run summary's last line: it names report.html, and that file exists."""
+    out = tmp_path / "run"
+    assert main(["run", "--seed", "3", "--time-limit", "1", "--out", str(out)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[-1] == f"report: {out}/report.html"
+    assert (out / "report.html").is_file()
