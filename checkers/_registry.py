@@ -114,6 +114,11 @@ CHECKERS: dict[str, CheckerEntry] = {
             "no dangling foreign key in any committed read",
         ),
         CheckerEntry(
+            "lost-fields",
+            "checkers.evolution:check_lost_fields",
+            "schema evolution: fields lost by old code rewriting new records; undecodable",
+        ),
+        CheckerEntry(
             "register-simple",
             "checkers.simple:check_register",
             "quick sound check: every ok read returns a value that was written (or initial)",
