@@ -119,6 +119,11 @@ CHECKERS: dict[str, CheckerEntry] = {
             "schema evolution: fields lost by old code rewriting new records; undecodable",
         ),
         CheckerEntry(
+            "term-index",
+            "checkers.indexes:check_term_index",
+            "index reads vs data: missing, stale and phantom index entries",
+        ),
+        CheckerEntry(
             "register-simple",
             "checkers.simple:check_register",
             "quick sound check: every ok read returns a value that was written (or initial)",
