@@ -86,12 +86,25 @@ def _judge(q: Call, writes: dict[Any, list[Call]]) -> Iterator[tuple[str, dict[s
             yield "missing-entry", _witness(q, w, doc, term)
         elif _term(w) != term and doc in listed:
             yield "stale-entry", _witness(q, w, doc, term)
-    for doc in sorted(listed - {d for d, ws in writes.items()
-                                if any(_term(w) == term and w.outcome != "fail" for w in ws)}):
-        yield "phantom-entry", {"query": int(q.end), "doc": doc, "term": term,
-                                "ops": [q.inv.index], "explanation": (
-            f"Query op {int(q.end)} listed document {doc!r} under {term!r}, "
-            "but no write ever gave it that term.")}  # fmt: skip
+    ever = {
+        d for d, ws in writes.items() if any(_term(w) == term and w.outcome != "fail" for w in ws)
+    }
+    for doc in sorted(listed - ever, key=repr):
+        yield "phantom-entry", _phantom(q, doc, term)
+
+
+def _phantom(q: Call, doc: Any, term: Any) -> dict[str, Any]:
+    text = (
+        f"Query op {int(q.end)} listed document {doc!r} under {term!r}, "
+        "but no write ever gave it that term."
+    )
+    return {
+        "query": int(q.end),
+        "doc": doc,
+        "term": term,
+        "ops": [q.inv.index],
+        "explanation": text,
+    }
 
 
 def _witness(q: Call, w: Call, doc: Any, term: Any) -> dict[str, Any]:
