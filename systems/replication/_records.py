@@ -10,8 +10,9 @@ without a default -- an incompatible change (``problems`` reports it).
 Each node runs the code of one schema version (``deployed[node]``, changed by the
 ``upgrade`` / ``downgrade`` nemesis, which restarts the node).  The leader ``n1`` stores
 each record as bytes with the writer's version and a sequence number, and replicates the
-bytes to the followers, who store them as they are.  Every node *coordinates* the client
-requests it receives, as an application server would, at its own version:
+bytes to the followers, who store them as they are.  Clients pick a node at random per op
+(a load balancer), and every node *coordinates* the client requests it receives, as an
+application server would, at its own version:
 
 * ``read``   -- fetch the bytes from the leader, decode them with the node's schema;
 * ``write``  -- encode the client's record with the node's schema and store it;

@@ -47,11 +47,13 @@ def claims_for(options: Mapping[str, Any]) -> frozenset[str]:
 
 
 class RecordClient(ReplicaClient):
-    """Sends every op to its own node, which coordinates it at that node's version."""
+    """Sends each op to a random node (a load balancer in front of the application
+    servers), which coordinates it at that node's version."""
 
     async def run(self, op: dict[str, Any]) -> dict[str, Any]:
         key, value = op["value"]
         body = {"type": "request", "kind": op["f"], "key": key, "value": value}
+        self.home = self.rng.choice(self.nodes)
         reply = await self.ask(self.home, body)
         if reply is None:
             return info(op, "timeout")
