@@ -114,6 +114,16 @@ CHECKERS: dict[str, CheckerEntry] = {
             "no dangling foreign key in any committed read",
         ),
         CheckerEntry(
+            "lost-fields",
+            "checkers.evolution:check_lost_fields",
+            "schema evolution: fields lost by old code rewriting new records; undecodable",
+        ),
+        CheckerEntry(
+            "term-index",
+            "checkers.indexes:check_term_index",
+            "index reads vs data: missing, stale and phantom index entries",
+        ),
+        CheckerEntry(
             "register-simple",
             "checkers.simple:check_register",
             "quick sound check: every ok read returns a value that was written (or initial)",

@@ -23,6 +23,7 @@ from nemesis._core import ComposedNemesis, NemesisPackage, compose
 from nemesis._faults import ClockNemesis, KillNemesis, PartitionNemesis, PauseNemesis
 from nemesis._quality import DiskNemesis, NetworkNemesis
 from nemesis._schedule import ReplayingNemesis, ScheduleGen, parse_schedule
+from nemesis._upgrade import UpgradeNemesis
 
 
 @dataclass(frozen=True)
@@ -78,6 +79,7 @@ NEMESIS_CLASSES: tuple[type, ...] = (
     ClockNemesis,
     NetworkNemesis,
     DiskNemesis,
+    UpgradeNemesis,
 )
 #: the op that heals each nemesis class's faults (None: nothing to heal)
 HEALS: dict[type, dict[str, Any] | None] = {
@@ -87,6 +89,7 @@ HEALS: dict[type, dict[str, Any] | None] = {
     ClockNemesis: {"f": "reset-clock"},
     NetworkNemesis: {"f": "heal-network"},
     DiskNemesis: None,
+    UpgradeNemesis: None,  # versions stay where the run left them
 }
 
 
@@ -112,6 +115,13 @@ def _mix(spec: Any) -> NemesisPackage:
     gen = Alternate(ops, g.secs_to_ns(spec.nemesis_interval))
     nemesis = ComposedNemesis([cls() for cls, _ in faults])
     return NemesisPackage("mix", nemesis, gen, [h for cls, _ in faults if (h := HEALS[cls])])
+
+
+def _rolling(spec: Any) -> NemesisPackage:
+    """Upgrade three nodes one at a time, then downgrade them one at a time, and again."""
+    ops = ({"f": "upgrade"},) * 3 + ({"f": "downgrade"},) * 3
+    gen = Alternate(ops, g.secs_to_ns(spec.nemesis_interval))
+    return NemesisPackage("upgrade", UpgradeNemesis(), gen, [])
 
 
 def _entries() -> list[NemesisEntry]:
@@ -171,6 +181,8 @@ def _entries() -> list[NemesisEntry]:
     entries = [NemesisEntry(n, d, _package(n, cls, op)) for n, d, cls, op in table]
     entries.append(NemesisEntry("mix", "Jepsen's combined package: partition, kill, pause, "
                                 "clock and network faults in turn, each healed", _mix))  # fmt: skip
+    rolling = "rolling upgrade: nodes restart one at a time on the next schema version; back"
+    entries.append(NemesisEntry("upgrade", rolling, _rolling))
     return entries
 
 

@@ -90,7 +90,9 @@ def fault_units(events: list[dict[str, Any]], heals: frozenset[str]) -> list[lis
     return units
 
 
-HEAL_FS = frozenset({"stop-partition", "start", "resume", "reset-clock", "heal-network"})
+HEAL_FS = frozenset(
+    {"stop-partition", "start", "resume", "reset-clock", "heal-network", "downgrade"}
+)
 
 
 class ReplayingNemesis:

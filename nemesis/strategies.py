@@ -34,6 +34,7 @@ _HEAL = {
     "pause": "resume",
     "clock": "reset-clock",
     "network": "heal-network",
+    "upgrade": "downgrade",  # not in FAULT_KINDS: only systems with schema versions
 }
 _S = 1_000_000_000
 
@@ -52,6 +53,8 @@ def _fault_value(kind: str, nodes: Sequence[str]) -> st.SearchStrategy[tuple[str
         return st.dictionaries(st.sampled_from(sorted(nodes)), delta, min_size=1).map(
             lambda d: ("bump-clock", dict(sorted(d.items())))
         )
+    if kind == "upgrade":  # the nemesis picks the next node itself, deterministically
+        return st.just(("upgrade", None))
     if kind == "network":
         return st.tuples(st.sampled_from(sorted(NETWORK_KINDS)), _subset(nodes)).map(
             lambda t: ("degrade-network", _links(t[0], t[1], nodes))

@@ -146,7 +146,8 @@ def _hashable(x: Any) -> Any:
 
 # --- nemesis bands --------------------------------------------------------------------
 
-_OPENS_CLOSES = {"kill": "start", "pause": "resume", "partition": "heal", "crash": "restart"}
+_OPENS_CLOSES = {"kill": "start", "pause": "resume", "partition": "heal", "crash": "restart",
+                 "upgrade": "downgrade"}  # fmt: skip
 
 
 def _band_kind(f: str) -> tuple[str, bool] | None:

@@ -20,7 +20,8 @@ QUANTILE_COLORS = {0.5: "#4a6fa5", 0.95: "#2e8b57", 0.99: "#e6a23c", 1.0: "#d645
 
 
 #: Colours of the usual faults; others get one of BAND_COLORS by a hash of their name.
-KNOWN_BANDS = {"partition": "#f4c7c3", "kill": "#c9daf8", "pause": "#fce5cd", "clock": "#d9d2e9"}
+KNOWN_BANDS = {"partition": "#f4c7c3", "kill": "#c9daf8", "pause": "#fce5cd", "clock": "#d9d2e9",
+               "upgrade": "#d9ead3"}  # fmt: skip
 
 
 def band_color(kind: str) -> str:

@@ -4,10 +4,10 @@ Public surface::
 
     SYSTEMS                    # name -> SystemEntry (description, claims, factory)
     get_system(name)           # -> SystemEntry; also accepts "package.module:Attr"
-    Client, System, Primaries, SystemEntry   # the protocols
+    Client, System, Primaries, Upgradable, SystemEntry   # the protocols
 """
 
-from systems._protocols import Client, Primaries, System, SystemEntry
+from systems._protocols import Client, Primaries, System, SystemEntry, Upgradable
 from systems._registry import SYSTEMS, get_system
 
-__all__ = ["SYSTEMS", "Client", "Primaries", "System", "SystemEntry", "get_system"]
+__all__ = ["SYSTEMS", "Client", "Primaries", "System", "SystemEntry", "Upgradable", "get_system"]

@@ -43,6 +43,17 @@ class Primaries(Protocol):
     def primaries(self, world: Any) -> list[str]: ...
 
 
+@runtime_checkable
+class Upgradable(Protocol):
+    """A system whose nodes each run a schema version (the ``upgrade`` nemesis moves them)."""
+
+    versions: tuple[int, ...]
+
+    def schema_versions(self) -> dict[str, int]: ...
+    def upgrade_problems(self, node: str, version: int) -> list[str]: ...
+    def set_schema_version(self, world: Any, node: str, version: int) -> None: ...
+
+
 @dataclass(frozen=True)
 class SystemEntry:
     """A named system with its option set, as ``ddialab list`` and the matrix see it."""

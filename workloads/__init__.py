@@ -24,6 +24,7 @@ WORKLOAD_MODULES = (
     "workloads.secondary_index",
     "workloads.derived",
     "workloads.documents",
+    "workloads.records",
 )
 
 

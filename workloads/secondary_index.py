@@ -1,4 +1,7 @@
-"""The secondary-index workload: insert documents, query them back through an index.
+"""The secondary-index workloads: query documents back through an index.
+
+``secondary-index`` (below) inserts documents of one colour; ``term-index`` (further down)
+moves documents between many terms and deletes them.
 
 Ops: ``add`` (value: a new document id; the document gets the colour the system indexes)
 and ``read`` (value ``None``; ok value: the ids the index returns for that colour).  Every
@@ -49,3 +52,47 @@ WORKLOAD = Workload(
     final_generator,
     DEFAULTS,
 )
+
+
+# -- term-index: many terms, updates and deletes ---------------------------------------------
+TERM_DEFAULTS = {"docs": 12, "terms": ["red", "green", "blue", "amber"], "query_ratio": 0.4,
+                 "delete_ratio": 0.1}  # fmt: skip
+
+
+def term_generator(rng: random.Random, options: Mapping[str, Any]) -> Any:
+    """``put [doc, term]`` (create or recolour), ``delete [doc, None]``, ``query [term,
+    None]`` (ok value ``[term, docs]``: the documents the index lists under the term)."""
+    opts = {**TERM_DEFAULTS, **options}
+    terms = list(opts["terms"])
+
+    def next_op() -> dict[str, Any]:
+        roll = rng.random()
+        if roll < float(opts["query_ratio"]):
+            return {"f": "query", "value": [rng.choice(terms), None]}
+        doc = rng.randrange(int(opts["docs"]))
+        if roll < float(opts["query_ratio"]) + float(opts["delete_ratio"]):
+            return {"f": "delete", "value": [doc, None]}
+        return {"f": "put", "value": [doc, rng.choice(terms)]}
+
+    return next_op
+
+
+def term_final(rng: random.Random, options: Mapping[str, Any]) -> Any:
+    terms = list({**TERM_DEFAULTS, **options}["terms"])
+    return [{"f": "query", "value": [t, None], "final": True} for t in terms]
+
+
+def term_checkers(options: Mapping[str, Any]) -> dict[str, CheckerSpec]:
+    return {"index-consistency": ("term-index", {})}
+
+
+TERM_INDEX = Workload(
+    "term-index",
+    "documents moved between many index terms and deleted; index reads compared with the "
+    "documents' acknowledged terms (missing and stale entries)",
+    term_generator,
+    term_checkers,
+    term_final,
+    TERM_DEFAULTS,
+)
+WORKLOADS = [WORKLOAD, TERM_INDEX]

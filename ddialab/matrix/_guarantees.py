@@ -28,6 +28,8 @@ GUARANTEES: list[dict[str, str]] = [
     {"name": "consistent-prefix", "description": "readers see a prefix of one write order"},
     {"name": "convergence", "description": "replicas agree after healing, no lost writes"},
     {"name": "durability", "description": "acknowledged-after-fsync writes survive crashes"},
+    {"name": "field-preservation", "description": "no field lost across schema versions"},
+    {"name": "index-consistency", "description": "index reads agree with acknowledged data"},
 ]
 NAMES = [g["name"] for g in GUARANTEES]
 TXN_MODELS = ("strict-serializable", "serializable", "snapshot-isolation", "read-committed")
@@ -47,7 +49,7 @@ def verdicts(results: Mapping[str, Any]) -> dict[str, Any]:
             out.update(_txn_verdicts(result))
         elif kind == "session":
             out.update({g: v for g, v in (result.get("guarantees") or {}).items() if g in SESSION})
-        elif kind in ("convergence", "durability"):
+        elif kind in ("convergence", "durability", "field-preservation", "index-consistency"):
             out[kind] = result.get("valid")
     if out.get("linearizable") is True:
         # linearizable -> sequential -> causal -> every session guarantee (the lattice)

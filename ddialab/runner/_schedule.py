@@ -34,6 +34,8 @@ _RESOLVED = frozenset(
         "lose-unsynced",
         "torn-crash",
         "flip-bit",
+        "upgrade",
+        "downgrade",
     }
 )
 

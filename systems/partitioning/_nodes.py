@@ -58,6 +58,7 @@ import zlib
 from dataclasses import dataclass
 from typing import Any
 
+from systems.partitioning import _termindex as tix
 from systems.sim import MS, Message, Runtime, SimDisk
 
 STATE, META_STATE = "state", "meta"
@@ -165,6 +166,8 @@ class StorageNode:
         self.outbox: list[list[Any]] = []  # global index updates not yet acknowledged
         self.relays: dict[int, Message] = {}
         self.next_relay = 0
+        self.toutbox: list[list[Any]] = []  # term-index changes not yet acknowledged
+        self.waiting: list[list[Any]] = []  # term-sync: [origin, reply, changes still due]
 
     def on_start(self, rt: Runtime) -> None:
         state = load_json(rt.disk, STATE, None)
@@ -176,11 +179,14 @@ class StorageNode:
         else:
             self.parts, self.outbox = state["parts"], state["outbox"]
             self.map, self.version = state["map"], state["version"]
+            self.toutbox = state.get("toutbox", [])
         rt.set_timer(self.cfg.tick_ms * MS, "tick")
 
     def _persist(self, rt: Runtime) -> None:
         state = {"parts": self.parts, "outbox": self.outbox, "map": self.map,
                  "version": self.version}  # fmt: skip
+        if self.cfg.index in tix.TERM_MODES:
+            state["toutbox"] = self.toutbox
         save_json(rt.disk, STATE, state)
 
     def on_timer(self, rt: Runtime, name: str, payload: Any) -> None:
@@ -190,6 +196,8 @@ class StorageNode:
         for term, key in self.outbox:
             req = {"type": "index-add", "key": f"idx/{term}", "doc": key, "from": rt.name}
             self._route(rt, req, None, 0)
+        for change in self.toutbox:
+            self._route(rt, tix.request(change, rt.name), None, 0)
 
     def on_message(self, rt: Runtime, msg: Message) -> None:
         body = msg.body
@@ -212,6 +220,8 @@ class StorageNode:
             self._on_split(rt, body)
         elif kind == "index-added":
             self._on_index_added(rt, body)
+        elif kind == "tidx-done":
+            self._on_term_done(rt, body["change"])
         else:
             self._route(rt, body, msg, 0)
 
@@ -247,7 +257,12 @@ class StorageNode:
             pid = pid_for(self.map, point_of(self.cfg, _key(req.get("key"))))
         part = self._owned(pid, req)
         if part is not None and part["frozen_to"] is None:
-            self._answer(rt, origin, {**self._serve_once(rt, pid, part, req), "hops": hops})
+            reply = {**self._serve_once(rt, pid, part, req), "hops": hops}
+            due = [c for c in reply.pop("park", []) if c in self.toutbox]
+            if due and origin is not None:
+                self.waiting.append([origin, reply, due])
+            else:
+                self._answer(rt, origin, reply)
             return
         hint = part["frozen_to"] if part is not None else self.map.get(pid, [0, 0, None])[2]
         if hops >= MAX_HOPS or hint in (rt.name, None):
@@ -301,14 +316,21 @@ class StorageNode:
             return ok(sorted(docs), node=rt.name, pid=pid, range=part["range"])
         if kind == "index-read":
             return ok(sorted(data.get(jk) or []), node=rt.name, pid=pid)
+        if kind == "tidx-read":
+            return ok(tix.members(data.get(jk)), node=rt.name, pid=pid)
         if kind == "cas" and data.get(jk) != req["value"][0]:
             return error("cas-mismatch", True)
         if kind == "index-add":
             data[jk] = sorted({*(data.get(jk) or []), req["doc"]})
             done = {"type": "index-added", "term": str(key)[len("idx/") :], "doc": req["doc"]}
             rt.send(req["from"], done)
+        elif kind == "tidx":
+            data[jk] = tix.apply(data.get(jk), req["change"])
+            rt.send(req["from"], {"type": "tidx-done", "change": req["change"]})
         elif kind in ("write", "cas"):
             new = req["value"][1] if kind == "cas" else req["value"]
+            if self.cfg.index in tix.TERM_MODES:
+                return self._term_write(rt, pid, part, data, req)
             self._index_update(data.get(jk), new, key)
             data[jk] = new
         else:
@@ -316,6 +338,35 @@ class StorageNode:
         part["data"] = [[json.loads(k), v] for k, v in data.items()]
         self._persist(rt)
         return ok(None, node=rt.name, pid=pid)
+
+    def _term_write(
+        self, rt: Runtime, pid: str, part: dict[str, Any], data: dict[str, Any], req: Any
+    ) -> dict[str, Any]:
+        """Store a versioned document, queue its index changes and send them at once."""
+        jk = json.dumps(req["key"])
+        new = tix.versioned(data.get(jk), req["value"])
+        todo = tix.changes(data.get(jk), new, req["key"])
+        data[jk] = new
+        self.toutbox.extend(todo)
+        part["data"] = [[json.loads(k), v] for k, v in data.items()]
+        self._persist(rt)
+        for change in todo:
+            self._route(rt, tix.request(change, rt.name), None, 0)
+        park = todo if self.cfg.index == "term-sync" else []
+        return ok(None, node=rt.name, pid=pid, park=park)
+
+    def _on_term_done(self, rt: Runtime, change: list[Any]) -> None:
+        if change in self.toutbox:
+            self.toutbox.remove(change)
+            self._persist(rt)
+        still = []
+        for origin, reply, due in self.waiting:
+            due = [c for c in due if c != change]
+            if due:
+                still.append([origin, reply, due])
+            else:
+                self._answer(rt, origin, reply)
+        self.waiting = still
 
     def _index_update(self, old: Any, new: Any, key: Any) -> None:
         term = _color(new)

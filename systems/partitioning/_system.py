@@ -29,6 +29,7 @@ from systems.partitioning._nodes import (
     pid_for,
     point_of,
 )
+from systems.partitioning._termindex import TERM_MODES
 from systems.sim import MS, RequestTimeout, World, names
 
 ATTEMPT_NS = 200 * MS
@@ -65,6 +66,10 @@ def config_of(options: Mapping[str, Any]) -> PartConfig:
 
 
 def claims_for(options: Mapping[str, Any]) -> frozenset[str]:
+    if options.get("index") == "term-sync":
+        return frozenset({"index-consistency"})
+    if options.get("index") == "term-async":
+        return frozenset()  # index reads lag the documents: the hazard the matrix shows
     if options.get("index", "local") == "global":
         return frozenset({"durability"})  # index reads lag the documents
     return LINEARIZABLE
@@ -95,6 +100,21 @@ class PartitionClient:
         if reply.get("type") == "ok":
             self.map = reply["value"]
 
+    async def _term_op(self, op: dict[str, Any]) -> dict[str, Any]:
+        """The term-index vocabulary: ``put [doc, colour]``, ``delete [doc, None]``,
+        ``query [term, None]`` (ok value ``[term, docs]``)."""
+        f, (key, arg) = op["f"], op["value"]
+        if f == "query":
+            if self.cfg.index in TERM_MODES:
+                body = {"type": "tidx-read", "key": f"tidx/{key}"}
+                reply = await self.request(body, True)
+                return _completion(op, reply, [key, reply.get("value") if reply else None])
+            docs = await self._index_read({"f": "read", "value": None}, key)
+            return {**docs, "value": [key, docs.get("value")]}
+        value = {"color": arg} if f == "put" else None
+        reply = await self.request({"type": "write", "key": key, "value": value}, False)
+        return _completion(op, reply, op["value"])
+
     def _target(self, body: dict[str, Any]) -> str:
         if self.routing == "client" and self.map is not None:
             pid = str(body["pid"]) if "pid" in body else None
@@ -124,6 +144,8 @@ class PartitionClient:
 
     async def invoke(self, op: dict[str, Any]) -> dict[str, Any]:
         f, value = op["f"], op.get("value")
+        if f in ("put", "delete", "query"):
+            return await self._term_op(op)
         if f == "add":
             doc = {"type": "write", "key": value, "value": {"color": TERM}}
             return _completion(op, await self.request(doc, False), value)
@@ -134,18 +156,18 @@ class PartitionClient:
         result = reply.get("value") if reply else None
         return _completion(op, reply, [key, result if f == "read" else arg])
 
-    async def _index_read(self, op: dict[str, Any]) -> dict[str, Any]:
+    async def _index_read(self, op: dict[str, Any], term: str = TERM) -> dict[str, Any]:
         if self.cfg.index == "global":
             reply = await self.request({"type": "index-read", "key": f"idx/{TERM}"}, True)
             return _completion(op, reply, reply.get("value") if reply else None)
         for _ in range(5):
-            docs = await self._scatter_gather()
+            docs = await self._scatter_gather(term)
             if docs is not None:
                 return {"type": "ok", "value": docs}
             await trio.sleep(0.05)
         return {"type": "fail", "value": None, "error": "incomplete-scatter"}
 
-    async def _scatter_gather(self) -> list[Any] | None:
+    async def _scatter_gather(self, term: str = TERM) -> list[Any] | None:
         """Ask every partition of a fresh map for its red documents; ``None`` unless the
         ranges the owners answered for cover every point (splits may be under way)."""
         await self._refresh()
@@ -156,7 +178,7 @@ class PartitionClient:
         for pid, (lo, hi, _, _) in sorted(self.map.items(), key=lambda kv: kv[1][0]):
             if _covers(covered, lo, hi):
                 continue
-            body = {"type": "index-part", "pid": pid, "term": TERM}
+            body = {"type": "index-part", "pid": pid, "term": term}
             reply = await self.request(body, True)
             if reply is None or reply.get("type") != "ok":
                 return None
@@ -212,7 +234,8 @@ WORKLOADS = ("register", "secondary-index")
 def _entry(name: str, description: str, **options: Any) -> SystemEntry:
     opts: dict[str, Any] = {"nodes": 4, "scheme": "hash", "routing": "client", "index": "local"}
     opts.update(options)
-    return SystemEntry(name, description, PartitionedSystem, claims_for(opts), opts, WORKLOADS)
+    workloads = ("term-index",) if opts["index"] in TERM_MODES else WORKLOADS
+    return SystemEntry(name, description, PartitionedSystem, claims_for(opts), opts, workloads)
 
 
 ENTRIES = [
@@ -256,5 +279,17 @@ ENTRIES = [
         "hash partitions with a term-partitioned global secondary index updated "
         "asynchronously (index reads can be stale)",
         index="global",
+    ),
+    _entry(
+        "partitioned-term-index-async",
+        "hash partitions with a term-partitioned index over many terms, maintained "
+        "asynchronously through updates and deletes (named: index reads lag the data)",
+        index="term-async",
+    ),
+    _entry(
+        "partitioned-term-index-sync",
+        "as partitioned-term-index-async, but a write is acknowledged only once every "
+        "term partition it touches has applied it (index reads never miss an acked write)",
+        index="term-sync",
     ),
 ]

@@ -6,6 +6,7 @@ Public surface::
     SingleLeaderSystem, LeaderNode, LeaderConfig, claims_for
     LeaderlessSystem, QuorumNode, QuorumConfig, leaderless_claims
     MultiLeaderSystem, MultiLeaderNode, MultiConfig, multi_leader_claims
+    RecordSystem, RecordNode, SCHEMAS     # records through schemas; rolling upgrades
 """
 
 from systems.replication._leader import LeaderConfig, LeaderNode
@@ -17,13 +18,17 @@ from systems.replication._multileader import ENTRIES as MULTI_ENTRIES
 from systems.replication._multileader import MultiLeaderSystem
 from systems.replication._multileader import claims_for as multi_leader_claims
 from systems.replication._quorum import QuorumConfig, QuorumNode
+from systems.replication._records import SCHEMAS, RecordNode
 from systems.replication._single import ENTRIES as SINGLE_ENTRIES
 from systems.replication._single import SingleLeaderSystem, claims_for
+from systems.replication._upgrade import ENTRIES as UPGRADE_ENTRIES
+from systems.replication._upgrade import RecordSystem
 
-ENTRIES = [*SINGLE_ENTRIES, *LEADERLESS_ENTRIES, *MULTI_ENTRIES]
+ENTRIES = [*SINGLE_ENTRIES, *LEADERLESS_ENTRIES, *MULTI_ENTRIES, *UPGRADE_ENTRIES]
 
 __all__ = [
     "ENTRIES",
+    "SCHEMAS",
     "LeaderConfig",
     "LeaderNode",
     "LeaderlessSystem",
@@ -32,6 +37,8 @@ __all__ = [
     "MultiLeaderSystem",
     "QuorumConfig",
     "QuorumNode",
+    "RecordNode",
+    "RecordSystem",
     "SingleLeaderSystem",
     "claims_for",
     "leaderless_claims",

@@ -299,3 +299,119 @@ def json_compatibility(writer: Schema, reader: Schema) -> list[str]:
         elif wf.type != rf.type or wf.repeated != rf.repeated:
             problems.append(f"{rf.name}: {wf.type} != {rf.type}")
     return problems
+
+
+# --- unknown fields kept (tagged) -------------------------------------------------------
+
+
+def decode_keeping_unknown(s: Schema, data: bytes) -> tuple[dict[str, Any], bytes]:
+    """``decode``, plus the raw bytes of every field ``s`` does not know, in order.
+
+    Protocol Buffers keeps such fields in the decoded message and writes them back, so old
+    code that reads, changes and rewrites a record written by new code loses nothing.
+    """
+    unknown = bytearray()
+    pos = 0
+    while pos < len(data):
+        start = pos
+        key, pos = get_varint(data, pos)
+        _, pos = _get_raw(data, pos, key & 7)
+        if key >> 3 not in s.by_tag:
+            unknown += data[start:pos]
+    return decode(s, data), bytes(unknown)
+
+
+def encode_keeping_unknown(s: Schema, record: Mapping[str, Any], unknown: bytes) -> bytes:
+    """``encode`` followed by the unknown fields as read (tags stay unique: ``s`` lacks them)."""
+    return encode(s, record) + unknown
+
+
+# --- writer/reader resolution (Avro style) ----------------------------------------------
+#
+# The Avro binary form carries no tags and no names: the writer's fields, in the writer's
+# schema order, each an optional value (a union with null: branch varint 0 = null, 1 =
+# value; required fields have no branch) and repeated fields as one block (count, items,
+# 0).  Reading needs the *writer's* schema (a container header or a schema registry gives
+# its version); the reader's schema is then applied by *resolution*: fields are matched by
+# name (or a reader alias), writer-only fields are skipped, reader-only fields take their
+# default, and a reader-only field that is required fails.
+
+
+def encode_avro(s: Schema, record: Mapping[str, Any]) -> bytes:
+    out = bytearray()
+    for f in s.fields:
+        v = record.get(f.name)
+        if not f.required:
+            put_varint(out, 0 if v is None else 1)
+            if v is None:
+                continue
+        elif v is None:
+            raise ValueError(f"{s.name}.{f.name} is required")
+        _put_avro(out, f, v)
+    return bytes(out)
+
+
+def _put_avro(out: bytearray, f: Field, v: Any) -> None:
+    if not f.repeated:
+        _put_value(out, f.type, v)
+        return
+    items = list(v)
+    if items:
+        put_varint(out, len(items))
+        for item in items:
+            _put_value(out, f.type, item)
+    put_varint(out, 0)
+
+
+def _read_avro(data: bytes, pos: int, f: Field) -> tuple[Any, int]:
+    if not f.repeated:
+        return _read_one(data, pos, f.type)
+    items: list[Any] = []
+    count, pos = get_varint(data, pos)
+    while count:
+        for _ in range(count):
+            item, pos = _read_one(data, pos, f.type)
+            items.append(item)
+        count, pos = get_varint(data, pos)
+    return items, pos
+
+
+def _read_one(data: bytes, pos: int, t: str) -> tuple[Any, int]:
+    raw, pos = _get_raw(data, pos, WIRE[t])
+    return _value(t, raw), pos
+
+
+def decode_avro(writer: Schema, reader: Schema, data: bytes) -> dict[str, Any]:
+    """Data written with ``writer``, as a record of ``reader`` (see the rules above)."""
+    written: dict[str, Any] = {}
+    pos = 0
+    for f in writer.fields:
+        if not f.required:
+            branch, pos = get_varint(data, pos)
+            if branch == 0:
+                continue
+        written[f.name], pos = _read_avro(data, pos, f)
+    if pos != len(data):
+        raise CorruptionError(f"{writer.name}: {len(data) - pos} bytes after the last field")
+    return resolve(writer, reader, written)
+
+
+def resolve(writer: Schema, reader: Schema, written: Mapping[str, Any]) -> dict[str, Any]:
+    """A record decoded with the writer's schema, seen through the reader's."""
+    by_name = {f.name: f for f in writer.fields}
+    rec: dict[str, Any] = {}
+    for rf in reader.fields:
+        name = next((n for n in (rf.name, *rf.aliases) if n in by_name), None)
+        if name is None or name not in written:
+            continue
+        wf = by_name[name]
+        if (wf.type, wf.repeated) != (rf.type, rf.repeated):
+            raise CorruptionError(f"{rf.name}: written as {wf.type}, read as {rf.type}")
+        rec[rf.name] = written[name]
+    return _defaults(reader, rec)
+
+
+def avro_compatibility(writer: Schema, reader: Schema) -> list[str]:
+    """Problems that stop ``reader`` from resolving data written with ``writer``: the JSON
+    rules (fields matched by name or alias), since resolution matches the same way."""
+    return json_compatibility(writer, reader)

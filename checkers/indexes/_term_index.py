@@ -1,0 +1,140 @@
+"""Index reads against the data: missing, stale and phantom index entries.
+
+Theory of operation
+-------------------
+The history is the ``term-index`` workload's: ``put [doc, term]`` gives a document a term,
+``delete [doc, None]`` removes it, ``query [term, None]`` returns ``[term, docs]``, the
+documents the index lists under the term.
+
+For a query ``Q`` of term ``t`` and a document ``d``, the *settled* write of ``d`` is the
+ok write ``W`` that completed last before ``Q`` was invoked, provided no other write of
+``d`` that may have happened (ok or indeterminate) could take effect between ``W`` and
+``Q`` (invoked before ``Q`` completed, completed after ``W`` was invoked).  Then ``d``'s
+term during ``Q`` is known:
+
+* ``missing-entry``  -- ``W`` put ``d`` under ``t`` but ``Q`` does not list it;
+* ``stale-entry``    -- ``W`` moved ``d`` to another term or deleted it, but ``Q`` lists it;
+* ``phantom-entry``  -- ``Q`` lists a document no write ever put under ``t``.
+
+Documents without a settled write are not judged.  An asynchronously maintained index shows
+missing and stale entries (the known hazard, with a witness); a synchronously maintained
+one must show none.  Fail closed: with no ok query that has a settled document to judge,
+the result is ``unknown``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from ddialab.history import NEMESIS, History, Op
+
+INF = float("inf")
+
+
+@dataclass(frozen=True)
+class Call:
+    inv: Op
+    comp: Op | None
+
+    @property
+    def outcome(self) -> str:
+        return self.comp.type if self.comp is not None else "info"
+
+    @property
+    def end(self) -> float:
+        return self.comp.index if self.comp is not None else INF
+
+    @property
+    def arg(self) -> Any:
+        return self.inv.value[1] if isinstance(self.inv.value, list | tuple) else None
+
+    @property
+    def subject(self) -> Any:
+        return self.inv.value[0] if isinstance(self.inv.value, list | tuple) else None
+
+
+def calls(history: History) -> Iterator[Call]:
+    for inv, comp in history.completed_pairs():
+        if inv.process != NEMESIS and inv.f in ("put", "delete", "query"):
+            yield Call(inv, comp)
+
+
+def _term(w: Call) -> Any:
+    return w.arg if w.inv.f == "put" else None
+
+
+def settled(writes: list[Call], q: Call) -> Call | None:
+    done = [w for w in writes if w.outcome == "ok" and w.end < q.inv.index]
+    if not done:
+        return None
+    last = max(done, key=lambda w: w.end)
+    racing = [x for x in writes if x is not last and x.outcome != "fail"
+              and x.inv.index < q.end and x.end > last.inv.index]  # fmt: skip
+    return None if racing else last
+
+
+def _judge(q: Call, writes: dict[Any, list[Call]]) -> Iterator[tuple[str, dict[str, Any]]]:
+    term = q.subject
+    listed = set(q.comp.value[1] or []) if q.comp is not None else set()
+    for doc, ws in writes.items():
+        w = settled(ws, q)
+        if w is None:
+            continue
+        if _term(w) == term and doc not in listed:
+            yield "missing-entry", _witness(q, w, doc, term)
+        elif _term(w) != term and doc in listed:
+            yield "stale-entry", _witness(q, w, doc, term)
+    ever = {
+        d for d, ws in writes.items() if any(_term(w) == term and w.outcome != "fail" for w in ws)
+    }
+    for doc in sorted(listed - ever, key=repr):
+        yield "phantom-entry", _phantom(q, doc, term)
+
+
+def _phantom(q: Call, doc: Any, term: Any) -> dict[str, Any]:
+    text = (
+        f"Query op {int(q.end)} listed document {doc!r} under {term!r}, "
+        "but no write ever gave it that term."
+    )
+    return {
+        "query": int(q.end),
+        "doc": doc,
+        "term": term,
+        "ops": [q.inv.index],
+        "explanation": text,
+    }
+
+
+def _witness(q: Call, w: Call, doc: Any, term: Any) -> dict[str, Any]:
+    facts = {"query": int(q.end), "write": int(w.end), "doc": doc, "term": term,
+             "written_term": _term(w), "ops": [w.inv.index, q.inv.index]}  # fmt: skip
+    now = f"under {facts['written_term']!r}" if facts["written_term"] else "deleted"
+    listed = "did not list it" if _term(w) == term else "still listed it"
+    text = (
+        f"Write op {facts['write']} left document {doc!r} {now} and was acknowledged before "
+        f"query op {facts['query']} of {term!r} began, with no other write of it in between; "
+        f"the query {listed}."
+    )
+    return {**facts, "explanation": text}
+
+
+def check_term_index(history: History, options: Mapping[str, Any]) -> dict[str, Any]:
+    ops = list(calls(history))
+    writes: dict[Any, list[Call]] = {}
+    for c in ops:
+        if c.inv.f != "query":
+            writes.setdefault(c.subject, []).append(c)
+    found: dict[str, list[dict[str, Any]]] = {}
+    judged = 0
+    for q in ops:
+        if q.inv.f == "query" and q.outcome == "ok":
+            judged += sum(1 for ws in writes.values() if settled(ws, q) is not None)
+            for kind, witness in _judge(q, writes):
+                found.setdefault(kind, []).append(witness)
+    if not found and not judged:
+        return {"valid": "unknown", "anomaly_types": [], "anomalies": {},
+                "reason": "no ok query with a settled document to compare"}  # fmt: skip
+    return {"valid": not found, "anomaly_types": sorted(found), "anomalies": found,
+            "judged": judged}  # fmt: skip

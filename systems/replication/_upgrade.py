@@ -1,0 +1,160 @@
+"""Rolling upgrades of a single-leader record store: options, claims, client, entries.
+
+Options (``system_options``):
+
+``nodes``         replica count (default 3; ``n1`` leads, and every node coordinates)
+``versions``      the schema versions an upgrade walks through (default ``[1, 2]``)
+``keep_unknown``  old code keeps the fields it does not know when it rewrites a record
+                  (default true); false is DDIA's hazard: they are silently dropped
+``encoding``      ``tagged`` (Protocol Buffers style) or ``avro`` (writer/reader resolution)
+``force_upgrade`` upgrade even when the compatibility check finds problems (default false)
+
+Every node starts at the first version.  The ``upgrade`` nemesis asks ``upgrade_problems``
+first: an upgrade to a version that cannot read what older nodes wrote, or that older nodes
+cannot read, is refused unless ``force_upgrade``; then it restarts the node on the new
+version (``set_schema_version``).
+
+Claims: ``field-preservation`` (no acknowledged field is lost, every record decodes) when
+unknown fields are kept and upgrades are checked; nothing otherwise.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from systems._protocols import SystemEntry
+from systems.replication._common import ATTEMPT_TIMEOUT_NS, ReplicaClient, add_replicas, fail, info
+from systems.replication._records import SCHEMAS, RecordConfig, RecordNode, problems
+from systems.sim import World, names
+
+ENCODINGS = ("tagged", "avro")
+
+
+def config_of(options: Mapping[str, Any]) -> RecordConfig:
+    return RecordConfig(
+        tuple(names("n", int(options.get("nodes", 3)))),
+        str(options.get("encoding", "tagged")),
+        bool(options.get("keep_unknown", True)),
+    )
+
+
+def claims_for(options: Mapping[str, Any]) -> frozenset[str]:
+    if bool(options.get("keep_unknown", True)) and not options.get("force_upgrade"):
+        return frozenset({"field-preservation"})
+    return frozenset()
+
+
+class RecordClient(ReplicaClient):
+    """Sends each op to a random node (a load balancer in front of the application
+    servers), which coordinates it at that node's version."""
+
+    async def run(self, op: dict[str, Any]) -> dict[str, Any]:
+        key, value = op["value"]
+        body = {"type": "request", "kind": op["f"], "key": key, "value": value}
+        self.home = self.rng.choice(self.nodes)
+        reply = await self.ask(self.home, body)
+        if reply is None:
+            return info(op, "timeout")
+        extra: dict[str, Any] = {
+            k: reply[k] for k in ("schema", "fields", "writer", "detail") if k in reply
+        }
+        extra["node"] = self.home
+        if reply.get("type") != "ok":
+            done = fail(op, str(reply.get("code"))) if reply.get("definite") else None
+            return {**(done or info(op, str(reply.get("code")))), **extra}
+        if op["f"] == "read":
+            return {"type": "ok", "value": [key, reply.get("value")], **extra}
+        return {"type": "ok", "value": op["value"], **extra}
+
+
+class RecordSystem:
+    name = "records"
+
+    def __init__(self, options: Mapping[str, Any]) -> None:
+        self.options = dict(options)
+        self.cfg = config_of(options)
+        self.versions = tuple(int(v) for v in options.get("versions", (1, 2)))
+        if self.cfg.encoding not in ENCODINGS:
+            raise ValueError(f"encoding must be one of {ENCODINGS}, not {self.cfg.encoding!r}")
+        if not self.versions or any(v not in SCHEMAS for v in self.versions):
+            raise ValueError(f"versions must be a non-empty list of {sorted(SCHEMAS)}")
+        self.force = bool(options.get("force_upgrade", False))
+        self.claims = claims_for(options)
+        self.deployed = dict.fromkeys(self.cfg.nodes, self.versions[0])
+
+    def node_names(self) -> list[str]:
+        return list(self.cfg.nodes)
+
+    def setup(self, world: World) -> None:
+        cfg, deployed = self.cfg, self.deployed
+        add_replicas(world, cfg.nodes, lambda: RecordNode(cfg, deployed), self.options)
+
+    def client(self, world: World, process: int) -> RecordClient:
+        return RecordClient(world, process, list(self.cfg.nodes), ATTEMPT_TIMEOUT_NS)
+
+    # -- the Upgradable protocol ----------------------------------------------------------
+    def schema_versions(self) -> dict[str, int]:
+        return dict(self.deployed)
+
+    def upgrade_problems(self, node: str, version: int) -> list[str]:
+        """What the compatibility check finds against every version still running, in
+        both directions; empty when forced (the check was overridden)."""
+        if self.force:
+            return []
+        found: list[str] = []
+        for other in sorted({v for n, v in self.deployed.items() if n != node} | {version}):
+            for w, r in ((other, version), (version, other)):
+                found += [f"v{w} -> v{r}: {p}" for p in problems(w, r, self.cfg.encoding)]
+        return sorted(set(found))
+
+    def set_schema_version(self, world: World, node: str, version: int) -> None:
+        """Restart ``node`` on ``version`` (a node that is down comes up on it later)."""
+        self.deployed[node] = version
+        host = world.host(node)
+        if host.state != "down":
+            host.crash()
+            host.start()
+
+
+WORKLOADS = ("records",)
+
+
+@dataclass(frozen=True)
+class UpgradeEntry(SystemEntry):
+    """A system entry that names the faults the matrix runs it under."""
+
+    nemeses: tuple[str, ...] = ("upgrade",)
+
+
+def _entry(name: str, description: str, **options: Any) -> SystemEntry:
+    opts: dict[str, Any] = {"nodes": 3, "versions": [1, 2], "keep_unknown": True}
+    opts.update(options)
+    return UpgradeEntry(name, description, RecordSystem, claims_for(opts), opts, WORKLOADS)
+
+
+ENTRIES = [
+    _entry(
+        "leader-follower-rolling-upgrade",
+        "single leader, rolling upgrade v1 -> v2 (adds email): old code keeps unknown fields",
+    ),
+    _entry(
+        "leader-follower-rolling-upgrade-avro",
+        "as leader-follower-rolling-upgrade with Avro writer/reader schema resolution",
+        encoding="avro",
+    ),
+    _entry(
+        "leader-follower-upgrade-drops-unknown",
+        "single leader, rolling upgrade v1 -> v2 (named unsafe: old code drops the email "
+        "field it does not know when it rewrites a record)",
+        keep_unknown=False,
+    ),
+    _entry(
+        "leader-follower-upgrade-forced-incompatible",
+        "single leader, upgrade v2 -> v3 adding a required field without default, forced "
+        "past the compatibility check (named unsafe: v3 cannot decode old records)",
+        versions=[2, 3],
+        force_upgrade=True,
+    ),
+]
