@@ -8,6 +8,9 @@ Public surface::
     write_history(ops, path, format="jsonl")
     JsonlRecorder(path)                              # append ops as they happen
     FORMATS, Format, register_format
+    Shape, check_shapes(history, {(f, type): shape}, checker)  # a checker's value shapes
+    require_invocations(history, checker)            # reject completions nobody invoked
+    bad_op(history, op, message) -> HistoryFormatError  # names file and line
 """
 
 from ddialab.history._formats import (
@@ -22,8 +25,36 @@ from ddialab.history._formats import (
 )
 from ddialab.history._jsonl import JsonlRecorder, dumps_op, iter_jsonl, write_jsonl
 from ddialab.history._op import NEMESIS, OP_TYPES, History, Op, reindex
+from ddialab.history._shape import (
+    ANY,
+    INT,
+    NULL,
+    PLAIN,
+    SCALAR,
+    Shape,
+    ShapeTable,
+    bad_op,
+    check_shapes,
+    list_of,
+    one_of,
+    pair_of,
+    require_invocations,
+)
 
 __all__ = [
+    "ANY",
+    "INT",
+    "NULL",
+    "PLAIN",
+    "SCALAR",
+    "Shape",
+    "ShapeTable",
+    "bad_op",
+    "check_shapes",
+    "list_of",
+    "one_of",
+    "pair_of",
+    "require_invocations",
     "FORMATS",
     "NEMESIS",
     "OP_TYPES",
