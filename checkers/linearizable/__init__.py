@@ -15,8 +15,8 @@ See ``docs/linearizability.md`` for how the search works and how to write a mode
 from checkers.linearizable._check import check, resolve_model
 from checkers.linearizable._models import (
     ILLEGAL,
-    BadValue,
     MODELS,
+    BadValue,
     Call,
     Choice,
     Model,
@@ -27,8 +27,8 @@ from checkers.linearizable._models import (
 
 __all__ = [
     "ILLEGAL",
-    "BadValue",
     "MODELS",
+    "BadValue",
     "Call",
     "Choice",
     "Model",

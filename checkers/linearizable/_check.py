@@ -4,10 +4,11 @@ Theory of operation
 -------------------
 1. Pair each client invocation with its completion; a completion with no invocation is
    bad input (exit 3 naming its line: it has no start, so it cannot be placed in real
-   time).  ``fail`` ops never happened and are dropped; ``ok`` ops become known calls (value = the completion's value) that must take
-   effect between invocation and completion; ``info`` ops and invocations with no
-   completion become unknown calls (value = the invocation's value) that may take effect
-   any time after invocation, or never.  Nemesis ops are ignored.
+   time).  ``fail`` ops never happened and are dropped; ``ok`` ops become known calls
+   (value = the completion's value) that must take effect between invocation and
+   completion; ``info`` ops and invocations with no completion become unknown calls
+   (value = the invocation's value) that may take effect any time after invocation, or
+   never.  Nemesis ops are ignored.
 2. The model's ``prepare`` normalizes each call or drops it (unknown reads); a value of
    the wrong shape (``BadValue``) is bad input naming the op's file and line.  A history
    whose every op is a read of unknown outcome is ``"unknown"`` (nothing was checked); an
