@@ -48,9 +48,11 @@ def _is_int(v: Any) -> bool:
 
 
 ANY = Shape(lambda v: True, "any value")
-SCALAR = Shape(_is_scalar, "a JSON scalar (number, string, boolean or null)")
+SCALAR = Shape(_is_scalar, "a scalar (number, string, boolean or null)")
 INT = Shape(_is_int, "an integer")
 NULL = Shape(lambda v: v is None, "null")
+STRING = Shape(lambda v: isinstance(v, str), "a string")
+OBJECT = Shape(lambda v: isinstance(v, dict), "a JSON object")
 
 
 def _hashable(v: Any) -> bool:
@@ -60,7 +62,7 @@ def _hashable(v: Any) -> bool:
 
 
 #: Scalars, or arrays of them (nested): what a register may hold.  No objects.
-PLAIN = Shape(_hashable, "a scalar or an array of scalars (no objects)")
+PLAIN = Shape(_hashable, "a scalar or an array (no objects)")
 
 
 def list_of(item: Shape) -> Shape:
@@ -69,11 +71,38 @@ def list_of(item: Shape) -> Shape:
     )
 
 
-def pair_of(first: Shape, second: Shape) -> Shape:
-    def test(v: Any) -> bool:
-        return isinstance(v, list) and len(v) == 2 and first(v[0]) and second(v[1])
+def tuple_of(*items: Shape) -> Shape:
+    """An array of exactly ``len(items)`` elements, each of its shape (``[k, v]``...)."""
 
-    return Shape(test, f"[{first.text}, {second.text}]")
+    def test(v: Any) -> bool:
+        if not (isinstance(v, list) and len(v) == len(items)):
+            return False
+        return all(shape(x) for shape, x in zip(items, v, strict=True))
+
+    return Shape(test, "[" + ", ".join(s.text for s in items) + "]")
+
+
+def pair_of(first: Shape, second: Shape) -> Shape:
+    return tuple_of(first, second)
+
+
+def fields(**shapes: Shape) -> Shape:
+    """A JSON object holding (at least) these keys, each of its shape."""
+
+    def test(v: Any) -> bool:
+        return isinstance(v, dict) and all(k in v and s(v[k]) for k, s in shapes.items())
+
+    inner = ", ".join(f'"{k}": {s.text}' for k, s in shapes.items())
+    return Shape(test, "{" + inner + "}")
+
+
+#: ``[key, value]``: the keyed values of the KV workloads.
+KEY_VALUE = Shape(pair_of(ANY, ANY).test, "[key, value]")
+
+
+def literal(*names: str) -> Shape:
+    """One of the given strings (a micro-op's kind, say)."""
+    return Shape(lambda v: v in names, " | ".join(f'"{n}"' for n in names))
 
 
 def one_of(*shapes: Shape) -> Shape:
