@@ -70,10 +70,11 @@ def checker_options(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def _time_limit(seconds: float) -> float:
-    """A budget must be a positive, finite number of seconds (else exit 2 naming it)."""
-    if not (seconds > 0 and math.isfinite(seconds)):
+    """A budget is a finite, non-negative number of seconds (else exit 2 naming it);
+    0 is allowed: no time to search, so whatever needs a search says unknown."""
+    if not (seconds >= 0 and math.isfinite(seconds)):
         raise UsageError(
-            f"--time-limit must be a positive number of seconds (e.g. 60); got {seconds:g}"
+            f"--time-limit must be a non-negative number of seconds (e.g. 60); got {seconds:g}"
         )
     return seconds
 

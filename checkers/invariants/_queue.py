@@ -27,11 +27,11 @@ from typing import Any
 from checkers._input import admit, nothing_to_check
 from checkers._result import Result, anomalies_result
 from checkers.invariants._common import Pair, capped, client_pairs, freeze, show, thaw
-from ddialab.history import ANY, History, ShapeTable, list_of
+from ddialab.history import ANY, PRESENT, History, ShapeTable, list_of
 
 FIFO_MODELS = ("fifo", "fifo-queue")
-#: A drain returns the array of elements left (anything else is bad input, exit 3).
-SHAPES: ShapeTable = {("drain", "ok"): list_of(ANY)}
+#: An enqueue names its element; a drain returns the array of elements left (else exit 3).
+SHAPES: ShapeTable = {("enqueue", "invoke"): PRESENT, ("drain", "ok"): list_of(ANY)}
 
 
 def check_queue(history: History, options: Mapping[str, Any]) -> Result:

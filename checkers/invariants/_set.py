@@ -35,10 +35,10 @@ from typing import Any
 from checkers._input import admit, nothing_to_check
 from checkers._result import Result, anomalies_result
 from checkers.invariants._common import Pair, capped, client_pairs, freeze, show, thaw
-from ddialab.history import ANY, History, ShapeTable, list_of
+from ddialab.history import ANY, PRESENT, History, ShapeTable, list_of
 
-#: An ok read returns the array of elements (anything else is bad input, exit 3).
-SHAPES: ShapeTable = {("read", "ok"): list_of(ANY)}
+#: An add names its element; an ok read returns the array of elements (else exit 3).
+SHAPES: ShapeTable = {("add", "invoke"): PRESENT, ("read", "ok"): list_of(ANY)}
 
 
 def check_set(history: History, options: Mapping[str, Any]) -> Result:

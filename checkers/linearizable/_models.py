@@ -15,9 +15,9 @@ objects become sorted tuples of items (``freeze`` / ``thaw``).
 Besides ``step``, a model may say:
 
 * ``prepare(call)`` -- normalize a call, or return ``None`` to drop it because it constrains
-  nothing and changes nothing (an unknown read).  Unknown ``f`` raises ``UsageError`` (the
-  wrong model was named); a value of the wrong shape raises ``BadValue`` (the history is
-  malformed for this model: ``check`` reports it as bad input, naming file and line).
+  nothing and changes nothing (an unknown read).  An unknown ``f`` or a value of the wrong
+  shape raises ``BadValue``: the history does not fit the model, and ``check`` reports it
+  as bad input (exit 3), naming file and line.
 * ``readonly(call)`` -- the call never changes the state when it is legal (a read, a failed
   compare-and-set).  The search linearizes such calls greedily and never backtracks over
   them: moving a read earlier never breaks a linearization.
@@ -38,8 +38,6 @@ import json
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from typing import Any
-
-from ddialab.errors import UsageError
 
 
 class _Illegal:
@@ -146,11 +144,8 @@ class Model:
     describe_state: Callable[[Any], str] = _default_describe_state
 
 
-def _unknown_f(model: str, call: Call, known: tuple[str, ...]) -> UsageError:
-    return UsageError(
-        f"model {model!r} has no operation {call.f!r} (op {call.index}); "
-        f"it knows: {', '.join(known)}"
-    )
+def _unknown_f(model: str, call: Call, known: tuple[str, ...]) -> BadValue:
+    return BadValue(f"model {model!r} has no operation {call.f!r}; it knows: {', '.join(known)}")
 
 
 # --- registers ------------------------------------------------------------------------

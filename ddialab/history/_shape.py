@@ -51,6 +51,7 @@ ANY = Shape(lambda v: True, "any value")
 SCALAR = Shape(_is_scalar, "a scalar (number, string, boolean or null)")
 INT = Shape(_is_int, "an integer")
 NULL = Shape(lambda v: v is None, "null")
+PRESENT = Shape(lambda v: v is not None, "a value (not null or missing)")
 STRING = Shape(lambda v: isinstance(v, str), "a string")
 OBJECT = Shape(lambda v: isinstance(v, dict), "a JSON object")
 

@@ -1,7 +1,7 @@
 import pytest
 
 from checkers.linearizable import ILLEGAL, MODELS, Model, check
-from ddialab.errors import UsageError
+from ddialab.errors import HistoryFormatError, UsageError
 
 from ._helpers import hist
 
@@ -146,8 +146,9 @@ def test_independent_checks_each_key_and_names_the_failed_one():
     assert w["key"] == "b" and w["explanation"].startswith('for key "b": ')
 
 
-def test_unknown_f_is_a_usage_error():
-    with pytest.raises(UsageError, match="no operation 'frob'"):
+def test_unknown_f_is_bad_input_naming_the_op():
+    """Guards: an op the model does not know is bad input (exit 3) naming the op."""
+    with pytest.raises(HistoryFormatError, match=r"op 1 \(ok frob\).*no operation 'frob'"):
         check(hist((0, "invoke", "frob", 1), (0, "ok", "frob", 1)), {"model": "register"})
 
 
