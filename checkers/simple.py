@@ -5,7 +5,10 @@ some write or successful-or-unknown cas of ``k`` *invoked before the read comple
 could have written; otherwise the read saw a value from nowhere (or from the future).
 This catches garbage and future reads only; full linearizability is
 ``checkers.linearizable``.  Values are ``[key, v]`` (``cas``: ``[key, [old, new]]``); with
-``options["independent"] = False`` they are bare (one register).
+``options["independent"] = False`` they are bare (one register).  Register values are
+scalars or arrays of them; any other value shape, or a completion with no invocation, is
+bad input (exit 3 naming the line).  A history with client ops but no ok read checked
+nothing: ``"unknown"``.
 """
 
 from __future__ import annotations
@@ -13,36 +16,39 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from checkers._input import admit, nothing_to_check
 from checkers._result import Result, anomalies_result
-from ddialab.errors import DdialabError
-from ddialab.history import History
+from ddialab.history import PLAIN, History, Shape, ShapeTable, pair_of
+
+_BARE: ShapeTable = {
+    ("write", "invoke"): PLAIN,
+    ("cas", "invoke"): pair_of(PLAIN, PLAIN),
+    ("read", "ok"): PLAIN,
+}
+#: Keyed (the default): the same values, each as ``[key, v]``.
+_KEYED: ShapeTable = {
+    ("write", "invoke"): Shape(pair_of(PLAIN, PLAIN).test, "[key, value] values"),
+    ("cas", "invoke"): Shape(pair_of(PLAIN, pair_of(PLAIN, PLAIN)).test, "[key, [old, new]]"),
+    ("read", "ok"): Shape(pair_of(PLAIN, PLAIN).test, "[key, value] values"),
+}
 
 
 def _keyed(op: Any, independent: bool) -> tuple[Any, Any]:
-    if not independent:
-        return None, op.value
-    v = op.value
-    if not (isinstance(v, list) and len(v) == 2):
-        raise DdialabError(
-            f"op {op.index}: register-simple expects [key, value] values (or pass "
-            f"independent=False for one bare register); got {v!r}"
-        )
-    return v[0], v[1]
+    return (op.value[0], op.value[1]) if independent else (None, op.value)
 
 
 def _written(op: Any, independent: bool) -> tuple[Any, Any] | None:
     if op.f not in ("write", "cas"):
         return None
     k, v = _keyed(op, independent)
-    if op.f == "cas":
-        if not (isinstance(v, list) and len(v) == 2):
-            raise DdialabError(f"op {op.index}: a cas value must be [old, new]; got {v!r}")
-        return k, v[1]
-    return k, v
+    return (k, v[1]) if op.f == "cas" else (k, v)
 
 
 def check_register(history: History, options: Mapping[str, Any]) -> Result:
     independent = bool(options.get("independent", True))
+    admit(history, "register-simple", _KEYED if independent else _BARE)
+    if not any(op.type == "ok" and op.f == "read" for op in history.client_ops()):
+        return nothing_to_check(history, "no ok reads (f read) to check")
     pairs = history.pairs()
     seen: dict[Any, set[Any]] = {}
     bad = []

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import sys
 import time
 from typing import Any
@@ -66,8 +67,18 @@ def checker_options(args: argparse.Namespace) -> dict[str, Any]:
     if args.guarantee is not None:
         opts["guarantee"] = args.guarantee
     if args.time_limit is not None:
-        opts["time_limit"] = args.time_limit
+        opts["time_limit"] = _time_limit(args.time_limit)
     return opts
+
+
+def _time_limit(seconds: float) -> float:
+    """A budget is a finite, non-negative number of seconds (else exit 2 naming it);
+    0 is allowed: no time to search, so whatever needs a search says unknown."""
+    if not (seconds >= 0 and math.isfinite(seconds)):
+        raise UsageError(
+            f"--time-limit must be a non-negative number of seconds (e.g. 60); got {seconds:g}"
+        )
+    return seconds
 
 
 def run_check(args: argparse.Namespace) -> int:
@@ -83,13 +94,16 @@ def run_check(args: argparse.Namespace) -> int:
 
 
 def _check_one(check: Any, path: str, args: argparse.Namespace, opts: dict[str, Any]) -> Any:
+    t0 = time.perf_counter()
     try:
         history = read_history(path, args.format)
-    except DdialabError as e:
+        t0 = time.perf_counter()
+        result = check(history, opts)
+    except UsageError:
+        raise  # a bad option is wrong for every path: exit 2 at once
+    except DdialabError as e:  # unreadable, or ops of a shape the checker cannot take
         _report_error(path, e, args.json)
         return "error"
-    t0 = time.perf_counter()
-    result = check(history, opts)
     elapsed = time.perf_counter() - t0
     _print_result(path, result, elapsed, len(history), args.json)
     _cli_anyreport.report_one(args, path, history, result, opts)
@@ -112,6 +126,8 @@ def _print_result(path: str, result: dict[str, Any], elapsed: float, n: int, as_
     extra = f" ({types})" if types else ""
     if result.get("valid") not in (True, False) and result.get("reason"):
         extra = f" ({result['reason']})"
+    if n == 0:
+        extra = f"{extra} (0 ops: nothing to check)"
     print(f"{path}: {verdict}{extra}  [{n} ops, {elapsed:.3f}s]", flush=True)
 
 

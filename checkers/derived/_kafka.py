@@ -38,9 +38,15 @@ from collections import defaultdict
 from collections.abc import Mapping
 from typing import Any
 
+from checkers._input import admit, nothing_to_check
 from checkers._result import Result, anomalies_result
-from ddialab.history import History, Op
+from ddialab.history import INT, NULL, SCALAR, History, Op, ShapeTable, list_of, one_of, pair_of
 
+#: Partitions and values are scalars, offsets integers; anything else is bad input (exit 3).
+SHAPES: ShapeTable = {
+    ("send", "ok"): pair_of(SCALAR, pair_of(INT, SCALAR)),
+    ("poll", "ok"): one_of(NULL, list_of(pair_of(SCALAR, list_of(pair_of(INT, SCALAR))))),
+}
 Fact = tuple[int, int, Any, int, str]  # key, offset, value, op index, "send" | "poll"
 
 
@@ -256,7 +262,10 @@ def _nonmonotonic_sends(history: History) -> list[dict[str, Any]]:
 
 
 def check(history: History, options: Mapping[str, Any]) -> Result:
+    admit(history, "kafka", SHAPES)
     facts = _facts(history)
+    if not any(op.type == "ok" and op.f in ("send", "poll") for op in history.client_ops()):
+        return nothing_to_check(history, "no ok send or poll: no records to check")
     starts = _log_starts(history)
     lost, unseen = _lost(facts, starts)
     anomalies: dict[str, list[Any]] = {

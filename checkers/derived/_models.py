@@ -19,28 +19,68 @@ reads can straddle a writer and see the invariant broken.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from typing import Any
 
+from checkers._input import admit, nothing_to_check
 from checkers._result import Result, anomalies_result
-from ddialab.history import History, Op
+from ddialab.history import (
+    ANY,
+    NULL,
+    OBJECT,
+    SCALAR,
+    STRING,
+    History,
+    Op,
+    ShapeTable,
+    bad_op,
+    fields,
+    list_of,
+    one_of,
+    tuple_of,
+)
+
+#: Every txn is an array of ``[f, key, value]`` micro-ops (anything else: exit 3).
+SHAPES: ShapeTable = {("txn", "*"): one_of(NULL, list_of(tuple_of(STRING, SCALAR, ANY)))}
+#: What a read of a key with this prefix returns, per workload.
+READS = {
+    "adj:": one_of(NULL, list_of(SCALAR)),
+    "user:": one_of(NULL, fields(org=one_of(NULL, OBJECT))),
+    "users/": one_of(NULL, OBJECT),
+}
+NOTHING = "no ok txn with reads: no committed state to check"
 
 
-def _committed_reads(history: History) -> Iterator[tuple[Op, dict[str, Any]]]:
+def _committed_reads(history: History, checker: str) -> list[tuple[Op, dict[str, Any]]]:
     """Each ok txn with the values its reads returned (the first read of each key)."""
+    admit(history, checker, SHAPES)
+    out = []
     for op in history:
         if op.type == "ok" and op.f == "txn" and op.is_client and op.value:
             reads: dict[str, Any] = {}
             for f, k, v in op.value:
                 if f == "r":
-                    reads.setdefault(str(k), v)
+                    reads.setdefault(str(k), _read(history, op, str(k), v))
             if reads:
-                yield op, reads
+                out.append((op, reads))
+    return out
+
+
+def _read(history: History, op: Op, key: str, value: Any) -> Any:
+    for prefix, shape in READS.items():
+        if key.startswith(prefix) and not shape(value):
+            raise bad_op(
+                history, op, f"a read of {key} must return {shape.text}; got {value!r:.60}"
+            )
+    return value
 
 
 def check_documents(history: History, options: Mapping[str, Any]) -> Result:
     out = []
-    for op, reads in _committed_reads(history):
+    committed = _committed_reads(history, "documents")
+    if not committed:
+        return nothing_to_check(history, NOTHING)
+    for op, reads in committed:
         for key, doc in reads.items():
             if key.startswith("org:"):
                 org = key[4:]
@@ -78,7 +118,10 @@ def _copies_witness(op: Op, org: str, copies: dict[str, Any]) -> dict[str, Any]:
 
 def check_graph(history: History, options: Mapping[str, Any]) -> Result:
     half, dangling = [], []
-    for op, reads in _committed_reads(history):
+    committed = _committed_reads(history, "graph")
+    if not committed:
+        return nothing_to_check(history, NOTHING)
+    for op, reads in committed:
         adj = {k[4:]: [str(x) for x in (v or [])] for k, v in reads.items() if k.startswith("adj:")}
         for u, nbrs in adj.items():
             for v in sorted(set(nbrs)):
@@ -111,7 +154,10 @@ def _dangling_witness(op: Op, u: str, v: str) -> dict[str, Any]:
 
 def check_relational(history: History, options: Mapping[str, Any]) -> Result:
     out, judged = [], 0
-    for op, reads in _committed_reads(history):
+    committed = _committed_reads(history, "relational")
+    if not committed:
+        return nothing_to_check(history, NOTHING)
+    for op, reads in committed:
         for key, row in reads.items():
             if not key.startswith("users/") or not isinstance(row, dict):
                 continue

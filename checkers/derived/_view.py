@@ -27,8 +27,20 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+from checkers._input import admit, nothing_to_check
 from checkers._result import Result, anomalies_result, unknown_result
-from ddialab.history import History, Op
+from ddialab.history import (
+    ANY,
+    INT,
+    KEY_VALUE,
+    History,
+    Op,
+    ShapeTable,
+    fields,
+    list_of,
+    pair_of,
+    tuple_of,
+)
 
 #: at most this many lag samples are returned as a series
 SERIES_CAP = 500
@@ -179,9 +191,29 @@ def _staleness(writes: list[tuple[int, int, Any]], t: int, w: Any) -> int:
     return t - min(later) if later else 0
 
 
+_PAIRS = list_of(KEY_VALUE)
+#: Writes and view reads are ``[key, v]``; the final ``read-all`` returns the source rows
+#: and the view's tables.  Anything else is bad input (exit 3 naming the line).
+SHAPES: ShapeTable = {
+    ("write", "*"): KEY_VALUE,
+    ("read-view", "ok"): KEY_VALUE,
+    ("read-all", "ok"): fields(
+        source=list_of(tuple_of(ANY, ANY, INT)),
+        view=fields(
+            cache=_PAIRS,
+            versions=list_of(pair_of(ANY, INT)),
+            index=list_of(pair_of(ANY, list_of(ANY))),
+        ),
+    ),
+}
+
+
 def check(history: History, options: Mapping[str, Any]) -> Result:
+    admit(history, "derived-view", SHAPES)
     finals = [op for op in history if op.type == "ok" and op.f == "read-all" and op.is_client]
     lag = _lag(history)
+    if not history.client_ops():
+        return nothing_to_check(history, "no client ops", lag=lag)
     if not finals:
         return unknown_result("no ok read-all after quiescence: convergence undecided", lag=lag)
     anomalies = _converged(finals[-1], _writes(history))

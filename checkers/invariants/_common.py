@@ -54,6 +54,10 @@ def client_pairs(history: History, fs: tuple[str, ...] | None = None) -> Iterato
 
 
 def freeze(v: Any) -> Any:
+    """Hashable form of a JSON value; ``true`` stays distinct from ``1`` (Python's
+    ``True == 1`` would make them one element, one id)."""
+    if isinstance(v, bool):
+        return ("__bool__", v)
     if isinstance(v, list | tuple):
         return tuple(freeze(x) for x in v)
     if isinstance(v, dict):
@@ -65,6 +69,8 @@ def thaw(v: Any) -> Any:
     if isinstance(v, tuple):
         if len(v) == 2 and v[0] == "__dict__" and isinstance(v[1], tuple):
             return {k: thaw(x) for k, x in v[1]}
+        if len(v) == 2 and v[0] == "__bool__" and isinstance(v[1], bool):
+            return v[1]
         return [thaw(x) for x in v]
     if isinstance(v, frozenset):
         return sorted((thaw(x) for x in v), key=repr)

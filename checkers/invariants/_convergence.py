@@ -32,18 +32,26 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from checkers._input import admit, nothing_to_check
 from checkers._result import Result, anomalies_result, unknown_result
 from checkers.invariants._common import Pair, client_pairs, freeze, show, thaw
-from ddialab.history import History
+from ddialab.history import KEY_VALUE, OBJECT, History, ShapeTable, one_of
 
 WRITE_FS = ("write", "append", "add")
+#: Keyed values (the default): writes ``[key, v]``, final reads ``[key, state]`` or an
+#: object of states; anything else is bad input (exit 3 naming the line).
+KEYED: ShapeTable = {
+    **{(f, "invoke"): KEY_VALUE for f in WRITE_FS},
+    ("final-read", "ok"): one_of(KEY_VALUE, OBJECT),
+}
 
 
 def check_convergence(history: History, options: Mapping[str, Any]) -> Result:
     keyed = options.get("keyed", True)
+    admit(history, "convergence", KEYED if keyed else {})
     finals = [p for p in client_pairs(history) if _is_final(p)]
     if not finals:
-        return unknown_result('no final reads (f "final-read", or extra final=true)')
+        return nothing_to_check(history, 'no final reads (f "final-read", or extra final=true)')
     last_nemesis = max((op.index for op in history.nemesis_ops()), default=-1)
     early = [p.op for p in finals if p.start < last_nemesis]
     if early:

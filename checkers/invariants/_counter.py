@@ -20,12 +20,19 @@ from bisect import bisect_left
 from collections.abc import Mapping
 from typing import Any
 
+from checkers._input import admit, nothing_to_check
 from checkers._result import Result, anomalies_result
 from checkers.invariants._common import client_pairs, is_int
-from ddialab.history import History
+from ddialab.history import INT, History, ShapeTable
+
+#: Adds carry an integer; ok reads return one (anything else is bad input, exit 3).
+SHAPES: ShapeTable = {("add", "invoke"): INT, ("read", "ok"): INT}
 
 
 def check_counter(history: History, options: Mapping[str, Any]) -> Result:
+    admit(history, "counter", SHAPES)
+    if not any(op.type == "ok" and op.f == "read" for op in history.client_ops()):
+        return nothing_to_check(history, "no ok reads (f read) to bound")
     init = options.get("init", 0)
     init = init if is_int(init) else 0
     pairs = list(client_pairs(history, ("add", "read")))

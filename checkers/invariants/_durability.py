@@ -27,17 +27,26 @@ from bisect import bisect_left, bisect_right, insort
 from collections.abc import Mapping
 from typing import Any
 
+from checkers._input import admit, nothing_to_check
 from checkers._result import Result, anomalies_result, unknown_result
 from checkers.invariants._common import Pair, client_pairs, freeze, show, thaw
-from ddialab.history import History
+from ddialab.history import KEY_VALUE, History, ShapeTable
 
 CRASH_FS = ("crash", "kill", "restart", "crash-restart", "power-loss", "power-failure")
 WRITE_FS = ("write", "append", "add")
 READ_FS = ("read", "final-read")
+#: Keyed values (the default) are ``[key, v]``; anything else is bad input (exit 3).
+KEYED: ShapeTable = {
+    **{(f, "invoke"): KEY_VALUE for f in WRITE_FS},
+    **{(f, "ok"): KEY_VALUE for f in READ_FS},
+}
 
 
 def check_durability(history: History, options: Mapping[str, Any]) -> Result:
     keyed = options.get("keyed", True)
+    admit(history, "durability", KEYED if keyed else {})
+    if not history.client_ops():
+        return nothing_to_check(history, "no client ops")
     crashes = sorted(
         op.index
         for op in history.nemesis_ops()

@@ -24,14 +24,20 @@ from bisect import bisect_left
 from collections.abc import Mapping
 from typing import Any
 
+from checkers._input import admit, nothing_to_check
 from checkers._result import Result, anomalies_result
 from checkers.invariants._common import Pair, capped, client_pairs, freeze, show, thaw
-from ddialab.history import History
+from ddialab.history import ANY, PRESENT, History, ShapeTable, list_of
 
 FIFO_MODELS = ("fifo", "fifo-queue")
+#: An enqueue names its element; a drain returns the array of elements left (else exit 3).
+SHAPES: ShapeTable = {("enqueue", "invoke"): PRESENT, ("drain", "ok"): list_of(ANY)}
 
 
 def check_queue(history: History, options: Mapping[str, Any]) -> Result:
+    admit(history, "queue", SHAPES)
+    if not any(op.type == "ok" and op.f in ("dequeue", "drain") for op in history.client_ops()):
+        return nothing_to_check(history, "no ok dequeue or drain: nothing was delivered to check")
     enq: dict[Any, Pair] = {}
     deq: dict[Any, list[tuple[int, float]]] = {}  # element -> [(start, end) of deliveries]
     drained = -1  # invocation index of the last completed drain

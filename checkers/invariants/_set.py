@@ -32,12 +32,19 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from checkers._input import admit, nothing_to_check
 from checkers._result import Result, anomalies_result
 from checkers.invariants._common import Pair, capped, client_pairs, freeze, show, thaw
-from ddialab.history import History
+from ddialab.history import ANY, PRESENT, History, ShapeTable, list_of
+
+#: An add names its element; an ok read returns the array of elements (else exit 3).
+SHAPES: ShapeTable = {("add", "invoke"): PRESENT, ("read", "ok"): list_of(ANY)}
 
 
 def check_set(history: History, options: Mapping[str, Any]) -> Result:
+    admit(history, "set", SHAPES)
+    if not any(op.type == "ok" and op.f == "read" for op in history.client_ops()):
+        return nothing_to_check(history, "no ok reads (f read) to check the adds against")
     adds: dict[Any, Pair] = {}
     reads: list[Pair] = []
     for p in client_pairs(history, ("add", "read")):

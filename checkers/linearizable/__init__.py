@@ -6,6 +6,7 @@ Public surface::
                                          #          time_limit, max_states
     MODELS                               # name -> Model (each has .description)
     Model, Call, ILLEGAL, Choice         # to define a model of your own
+    BadValue                             # raised by prepare: a value of the wrong shape
     independent(model)                   # the same model per key of [key, v] values
 
 See ``docs/linearizability.md`` for how the search works and how to write a model.
@@ -15,6 +16,7 @@ from checkers.linearizable._check import check, resolve_model
 from checkers.linearizable._models import (
     ILLEGAL,
     MODELS,
+    BadValue,
     Call,
     Choice,
     Model,
@@ -26,6 +28,7 @@ from checkers.linearizable._models import (
 __all__ = [
     "ILLEGAL",
     "MODELS",
+    "BadValue",
     "Call",
     "Choice",
     "Model",

@@ -2,18 +2,26 @@
 
 Theory of operation
 -------------------
-1. Pair each client invocation with its completion.  ``fail`` ops never happened and are
-   dropped; ``ok`` ops become known calls (value = the completion's value) that must take
-   effect between invocation and completion; ``info`` ops and invocations with no
-   completion become unknown calls (value = the invocation's value) that may take effect
-   any time after invocation, or never.  Nemesis ops are ignored.
-2. The model's ``prepare`` normalizes each call or drops it (unknown reads).
+1. Pair each client invocation with its completion; a completion with no invocation is
+   bad input (exit 3 naming its line: it has no start, so it cannot be placed in real
+   time).  ``fail`` ops never happened and are dropped; ``ok`` ops become known calls
+   (value = the completion's value) that must take effect between invocation and
+   completion; ``info`` ops and invocations with no completion become unknown calls
+   (value = the invocation's value) that may take effect any time after invocation, or
+   never.  Nemesis ops are ignored.
+2. The model's ``prepare`` normalizes each call or drops it (unknown reads); a value of
+   the wrong shape (``BadValue``) is bad input naming the op's file and line.  A history
+   whose every op is a read of unknown outcome is ``"unknown"`` (nothing was checked); an
+   empty history, or one whose ops all failed, is valid, as in Knossos and Porcupine.
 3. P-compositionality: a partitioned model (``kv``) or ``independent: true`` splits the
    calls by key; each part is searched on its own (``_search``), smallest first, stopping
    at the first part that is not linearizable.
-4. Budgets: ``time_limit`` seconds (default 60) and ``max_states`` memoized states (default
-   2,000,000) across all parts.  Running out gives ``"unknown"`` with a reason -- unless a
-   part already failed, which is a definite ``False``.
+4. Budgets: ``time_limit`` seconds (default 60) and ``max_states`` memoized states across
+   all parts.  Unless given, ``max_states`` scales with the time limit
+   (``STATES_PER_SECOND`` x seconds, about what the search visits per second), so the
+   budget the user gives is the budget used: memory grows with it (roughly 200 bytes a
+   state).  Running out gives ``"unknown"`` with a reason naming the limit that ended the
+   search -- unless a part already failed, which is a definite ``False``.
 """
 
 from __future__ import annotations
@@ -24,13 +32,14 @@ from typing import Any
 
 from checkers._result import anomalies_result, unknown_result, valid_result
 from checkers.linearizable._explain import witness
-from checkers.linearizable._models import MODELS, Call, Model, freeze, independent
+from checkers.linearizable._models import MODELS, BadValue, Call, Model, freeze, independent
 from checkers.linearizable._search import Budget, BudgetExceeded, search
 from ddialab.errors import UsageError
-from ddialab.history import NEMESIS, History
+from ddialab.history import NEMESIS, History, bad_op, require_invocations
 
 DEFAULT_TIME_LIMIT = 60.0
-DEFAULT_MAX_STATES = 2_000_000
+#: Memoized states allowed per second of time limit (the search visits ~250k states/s).
+STATES_PER_SECOND = 250_000
 ANOMALY = "nonlinearizable"
 
 
@@ -71,7 +80,10 @@ def calls_of(history: History | list[Any], model: Model) -> list[Call]:
         value = comp.value if known else op.value  # type: ignore[union-attr]
         extra = comp.extra if comp is not None else {}
         call = Call(i, j if known else -1, op.process, op.f, freeze(value), known, extra)
-        prepared = model.prepare(call)
+        try:
+            prepared = model.prepare(call)
+        except BadValue as e:
+            raise bad_op(h, comp if known else op, str(e)) from None  # type: ignore[arg-type]
         if prepared is not None:
             out.append(prepared)
     return out
@@ -90,13 +102,13 @@ def check(history: History | list[Any], options: Mapping[str, Any]) -> dict[str,
     """Is the history linearizable against ``options["model"]``?  See the package doc."""
     model = resolve_model(options)
     init = model.freeze_init(options.get("init", model.init))
-    limit = options.get("time_limit")
-    cap = options.get("max_states")
-    budget = Budget(
-        time.perf_counter() + float(DEFAULT_TIME_LIMIT if limit is None else limit),
-        int(DEFAULT_MAX_STATES if cap is None else cap),
-    )
-    parts = partitions(calls_of(history, model), model)
+    h = history if isinstance(history, History) else History(history)
+    require_invocations(h, "linearizable")
+    calls = calls_of(h, model)
+    budget = _budget(options)
+    parts = partitions(calls, model)
+    if not calls and not _decided_ops(h):
+        return unknown_result(_nothing_reason(model), **_stats(model, parts, budget))
     unknown: list[Any] = []
     for key, calls in parts:
         try:
@@ -115,6 +127,30 @@ def check(history: History | list[Any], options: Mapping[str, Any]) -> dict[str,
     if unknown:
         return unknown_result(_unknown_reason(unknown, model, len(parts)), **stats)
     return valid_result(**stats)
+
+
+def _budget(options: Mapping[str, Any]) -> Budget:
+    """The user's time limit, and a state cap that scales with it unless given."""
+    limit = options.get("time_limit")
+    seconds = float(DEFAULT_TIME_LIMIT if limit is None else limit)
+    cap = options.get("max_states")
+    states = int(cap) if cap is not None else max(1, int(STATES_PER_SECOND * seconds))
+    return Budget(time.perf_counter() + seconds, states, seconds)
+
+
+def _decided_ops(h: History) -> bool:
+    """Does the history say anything?  Empty is trivially linearizable (as in Knossos and
+    Porcupine); so is one whose ops all failed (each definitely did nothing).  But when
+    every op left is a read of unknown outcome, nothing was checked."""
+    client = h.client_ops()
+    return not client or any(op.type == "fail" for op in client)
+
+
+def _nothing_reason(model: Model) -> str:
+    return (
+        f"nothing to check: every client op is a read with no known value, which "
+        f"constrains no {model.name} state"
+    )
 
 
 def _stats(

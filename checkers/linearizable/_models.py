@@ -15,7 +15,9 @@ objects become sorted tuples of items (``freeze`` / ``thaw``).
 Besides ``step``, a model may say:
 
 * ``prepare(call)`` -- normalize a call, or return ``None`` to drop it because it constrains
-  nothing and changes nothing (an unknown read).  Unknown ``f`` raises ``UsageError``.
+  nothing and changes nothing (an unknown read).  An unknown ``f`` or a value of the wrong
+  shape raises ``BadValue``: the history does not fit the model, and ``check`` reports it
+  as bad input (exit 3), naming file and line.
 * ``readonly(call)`` -- the call never changes the state when it is legal (a read, a failed
   compare-and-set).  The search linearizes such calls greedily and never backtracks over
   them: moving a read earlier never breaks a linearization.
@@ -37,8 +39,6 @@ from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ddialab.errors import UsageError
-
 
 class _Illegal:
     __slots__ = ()
@@ -55,6 +55,10 @@ class Choice(tuple):
     """Several possible next states (a nondeterministic step)."""
 
     __slots__ = ()
+
+
+class BadValue(Exception):
+    """A call's value does not have the shape the model needs (bad input, not usage)."""
 
 
 @dataclass(slots=True)
@@ -140,11 +144,8 @@ class Model:
     describe_state: Callable[[Any], str] = _default_describe_state
 
 
-def _unknown_f(model: str, call: Call, known: tuple[str, ...]) -> UsageError:
-    return UsageError(
-        f"model {model!r} has no operation {call.f!r} (op {call.index}); "
-        f"it knows: {', '.join(known)}"
-    )
+def _unknown_f(model: str, call: Call, known: tuple[str, ...]) -> BadValue:
+    return BadValue(f"model {model!r} has no operation {call.f!r}; it knows: {', '.join(known)}")
 
 
 # --- registers ------------------------------------------------------------------------
@@ -186,7 +187,7 @@ def _cas_prepare(call: Call) -> Call | None:
     if call.f == "cas":
         v = call.value
         if not (isinstance(v, tuple) and len(v) == 2):
-            raise UsageError(f"cas op {call.index}: value must be [old, new], got {show(v)}")
+            raise BadValue(f"a cas value must be [old, new]; got {show(v)}")
         succeeded = not (call.known and call.extra.get("result") is False)
         call.value = (v[0], v[1], succeeded)
         return call
@@ -241,7 +242,7 @@ _KV_FS = ("get", "put", "append")
 def _split_key(call: Call, model: str) -> tuple[Any, Any]:
     v = call.value
     if not (isinstance(v, tuple) and len(v) == 2):
-        raise UsageError(f"model {model!r}: op {call.index} value must be [key, v], got {v!r}")
+        raise BadValue(f"model {model!r} needs values [key, v]; got {show(v)}")
     return v[0], v[1]
 
 
@@ -251,6 +252,8 @@ def _kv_prepare(call: Call) -> Call | None:
     call.key, call.value = _split_key(call, "kv")
     if call.f == "get" and not call.known:
         return None
+    if call.f == "append" and not isinstance(call.value, str):
+        raise BadValue(f"a kv append needs a string to append; got {show(call.value)}")
     return call
 
 
@@ -339,10 +342,12 @@ KV_NOPARTITION = Model(
 def _txn_prepare(call: Call) -> Call | None:
     if call.f != "txn":
         raise _unknown_f("multi-register", call, ("txn",))
+    if not isinstance(call.value, tuple | type(None)):
+        raise BadValue(f"a txn value must be an array of micro-ops; got {show(call.value)}")
     mops = []
     for mop in call.value or ():
         if not (isinstance(mop, tuple) and len(mop) == 3 and mop[0] in ("read", "r", "write", "w")):
-            raise UsageError(f"op {call.index}: txn micro-op must be [read|write, k, v]: {mop!r}")
+            raise BadValue(f"a txn micro-op must be [read|write, k, v]; got {show(mop)}")
         is_write = mop[0] in ("write", "w")
         if is_write or (call.known and mop[2] is not None):
             mops.append((is_write, mop[1], mop[2]))
@@ -404,9 +409,16 @@ def _fs_prepare(model: str, fs: tuple[str, ...], read_f: str) -> Callable[[Call]
 
 
 def _set_prepare(call: Call) -> Call | None:
+    """A read becomes the frozenset it names -- unless it names an element twice: a set
+    never returns duplicates, so that read stays a tuple, which equals no state (illegal,
+    as in Knossos and Porcupine: reads compare exactly, as multisets)."""
     call = _fs_prepare("set", ("add", "read"), "read")(call)  # type: ignore[assignment]
     if call is not None and call.f == "read":
-        call.value = frozenset(call.value or ())
+        if not isinstance(call.value, tuple | type(None)):
+            raise BadValue(f"a set read returns an array of elements; got {show(call.value)}")
+        items = call.value or ()
+        elements = frozenset(items)
+        call.value = elements if len(elements) == len(items) else items
     return call
 
 
@@ -494,6 +506,18 @@ MUTEX = Model(
 )
 
 
+def _is_number(v: Any) -> bool:
+    return isinstance(v, int | float) and not isinstance(v, bool)
+
+
+def _counter_prepare(call: Call) -> Call | None:
+    call = _fs_prepare("counter", ("add", "read"), "read")(call)  # type: ignore[assignment]
+    if call is None or _is_number(call.value) or (call.f == "add" and call.value is None):
+        return call
+    need = "a number (or null for 1)" if call.f == "add" else "a number"
+    raise BadValue(f"a counter {call.f} needs {need}; got {show(call.value)}")
+
+
 def _counter_step(s: Any, c: Call) -> Any:
     if c.f == "read":
         return s if s == c.value else ILLEGAL
@@ -505,7 +529,7 @@ COUNTER = Model(
     "an integer: add n (or increment by 1 when null) / read; init 0",
     _counter_step,
     init=0,
-    prepare=_fs_prepare("counter", ("add", "read"), "read"),
+    prepare=_counter_prepare,
     readonly=_is_read,
     describe_state=lambda s: f"the counter is {s!r}",
 )

@@ -86,13 +86,19 @@ class Outcome:
 class Budget:
     deadline: float
     max_states: int
+    seconds: float | None = None  # the time limit, for the reason
     states_used: int = 0
 
     def check(self, states: int) -> None:
         if time.perf_counter() > self.deadline:
-            raise BudgetExceeded("time limit reached", states, True)
+            limit = f" ({self.seconds:g} s)" if self.seconds is not None else ""
+            raise BudgetExceeded(f"the time limit{limit} ran out", states, True)
         if states > self.max_states:
-            raise BudgetExceeded(f"memoized-state cap ({self.max_states}) reached", states, False)
+            raise BudgetExceeded(
+                f"the state limit ({self.max_states:,} memoized states) was reached",
+                states,
+                False,
+            )
 
 
 def _build_list(calls: Sequence[Call]) -> tuple[list[int], list[int]]:

@@ -17,6 +17,7 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from checkers._input import admit
 from checkers._result import UNKNOWN, Result, merge_valid
 from checkers.session._causal import consistent_prefix
 from checkers.session._checks import (
@@ -29,7 +30,7 @@ from checkers.session._model import parse, thaw
 from checkers.session._order import Facts
 from checkers.session._tally import CP, GUARANTEES, MR, MW, RYW, WFR, OutOfTime, Tally
 from ddialab.errors import UsageError
-from ddialab.history import History
+from ddialab.history import ANY, KEY_VALUE, History, ShapeTable, list_of, literal, tuple_of
 
 __all__ = ["GUARANTEES", "check"]
 
@@ -48,10 +49,18 @@ _ALSO_NOT = {
     CP: ["causal", "sequential", "linearizable"],
 }
 DEFAULT_MAX_WITNESSES = 100
+#: Single-object ops carry ``[key, v]``; a txn an array of ``[r|w|append|add, key, v]``.
+#: Anything else is bad input (exit 3 naming file and line), never skipped silently.
+_MOP = tuple_of(literal("r", "w", "append", "add"), ANY, ANY)
+SHAPES: ShapeTable = {
+    **{(f, "*"): KEY_VALUE for f in ("read", "write", "append", "add")},
+    ("txn", "*"): list_of(_MOP),
+}
 
 
 def check(history: History, options: Mapping[str, Any]) -> Result:
     names = _selected(options.get("guarantee"))
+    admit(history, "session", SHAPES)
     limit = options.get("time_limit")
     deadline = time.monotonic() + float(limit) if limit is not None else None
     facts = Facts(parse(history))

@@ -8,6 +8,9 @@ Public surface::
     write_history(ops, path, format="jsonl")
     JsonlRecorder(path)                              # append ops as they happen
     FORMATS, Format, register_format
+    Shape, check_shapes(history, {(f, type): shape}, checker)  # a checker's value shapes
+    require_invocations(history, checker)            # reject completions nobody invoked
+    bad_op(history, op, message) -> HistoryFormatError  # names file and line
 """
 
 from ddialab.history._formats import (
@@ -22,23 +25,65 @@ from ddialab.history._formats import (
 )
 from ddialab.history._jsonl import JsonlRecorder, dumps_op, iter_jsonl, write_jsonl
 from ddialab.history._op import NEMESIS, OP_TYPES, History, Op, reindex
+from ddialab.history._shape import (
+    ANY,
+    INT,
+    KEY_VALUE,
+    NULL,
+    OBJECT,
+    PLAIN,
+    PRESENT,
+    SCALAR,
+    STRING,
+    Shape,
+    ShapeTable,
+    bad_op,
+    check_shapes,
+    fields,
+    list_of,
+    literal,
+    one_of,
+    pair_of,
+    require_invocations,
+    tuple_of,
+)
 
 __all__ = [
+    "ANY",
     "FORMATS",
+    "INT",
+    "KEY_VALUE",
     "NEMESIS",
+    "NULL",
+    "OBJECT",
     "OP_TYPES",
+    "PLAIN",
+    "PRESENT",
+    "SCALAR",
+    "STRING",
     "Format",
     "History",
     "JsonlRecorder",
     "Op",
+    "Shape",
+    "ShapeTable",
+    "bad_op",
+    "check_shapes",
     "detect_format",
     "dumps_op",
+    "fields",
     "get_format",
     "iter_history",
     "iter_jsonl",
+    "list_of",
+    "literal",
+    "one_of",
+    "pair_of",
     "read_history",
     "register_format",
     "reindex",
+    "require_invocations",
+    "tuple_of",
     "write_history",
     "write_jsonl",
 ]

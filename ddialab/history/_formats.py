@@ -157,10 +157,13 @@ def read_history(path: str | os.PathLike[str], format: str | None = None) -> His
     small objects and none of them are garbage, so a collection pass finds nothing and
     costs about 40% of the parse time on a 100k-op history (bench/bench_elle.py).
     """
+    source = os.fspath(path)
+    if os.path.isdir(source):
+        source = _history_in_run_dir(source)  # messages name the file, not the directory
     was_enabled = gc.isenabled()
     gc.disable()
     try:
-        return History(iter_history(path, format), source=os.fspath(path))
+        return History(iter_history(source, format), source=source)
     finally:
         if was_enabled:
             gc.enable()

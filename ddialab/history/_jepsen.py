@@ -101,7 +101,7 @@ class _EdnOpMapper:
             extra["unknown_read"] = True
         if node is not None and type(node) is not str:
             node = dumps(node)
-        return Op(index, time, typ, process, f, value, node, error, extra)
+        return Op(index, time, typ, process, f, value, node, error, extra, line)
 
     def _f(self, f: Any, value: Any, line: int) -> str:
         if f is None:
@@ -274,6 +274,7 @@ def iter_jepsen_log(stream: Iterable[str], path: str | None = None) -> Iterator[
             op = Op(index, index, typ, process, f, value, error=error)
         else:
             op = _etcd_op(index, process, typ, f, value, error, opened)
+        op.line = lineno
         yield op
         index += 1
 

@@ -24,6 +24,7 @@ def iter_jsonl(lines: Iterable[str], path: str | None = None) -> Iterator[Op]:
             msg = f"invalid JSON: {e.msg} (column {e.colno})"
             raise HistoryFormatError(path, lineno, msg) from None
         op = op_from_mapping(d, path, lineno)
+        op.line = lineno
         if op.index != expected:
             raise HistoryFormatError(
                 path, lineno, f"expected op index {expected}, got {op.index} (indices are dense)"

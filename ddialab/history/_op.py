@@ -18,7 +18,8 @@ An invocation without any completion is treated like ``info``.  Nemesis (fault) 
 ``Op`` is a slotted dataclass rather than a dict because checkers touch millions of fields
 on 100k-op histories; attribute access on slots is the cheapest thing Python offers.
 Fields that a format carries but the contract does not name live in ``extra`` and are
-written back out unchanged.
+written back out unchanged.  ``line`` remembers where a reader found the op, so that a
+checker rejecting its shape can name the file and line (``ddialab.history.bad_op``).
 """
 
 from __future__ import annotations
@@ -49,6 +50,9 @@ class Op:
     node: str | None = None
     error: Any = None
     extra: dict[str, Any] = field(default_factory=dict)
+    #: The line of the source file the op was read from (``None`` when built in memory);
+    #: for messages only: not written out, not compared.
+    line: int | None = field(default=None, compare=False, repr=False)
 
     @property
     def is_invoke(self) -> bool:

@@ -50,7 +50,7 @@ def _op(d: Any, index: int, line: int, path: str | None) -> Op:
     if f == "get" and typ == "invoke":
         value = None
     extra = {k: v for k, v in d.items() if k not in ("process", "type", "f", "key", "value")}
-    return Op(index, index, typ, process, f, [d["key"], value], extra=extra)
+    return Op(index, index, typ, process, f, [d["key"], value], extra=extra, line=line)
 
 
 def sniff_porcupine_kv(first: str) -> bool:

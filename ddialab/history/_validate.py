@@ -17,7 +17,7 @@ def op_from_mapping(d: Any, path: str | None, line: int | None) -> Op:
             raise HistoryFormatError(path, line, f"op is missing the required key {key!r}")
     _expect_int(d, "index", path, line)
     _expect_int(d, "time", path, line)
-    if d["type"] not in OP_TYPES:
+    if not isinstance(d["type"], str) or d["type"] not in OP_TYPES:
         raise HistoryFormatError(
             path, line, f"'type' must be one of invoke, ok, fail, info; got {d['type']!r}"
         )

@@ -38,7 +38,12 @@ def test_unexpected_register_value():
 
 
 def test_unknown_without_final_reads_or_before_healing_or_missing_replica():
-    assert check_convergence(HistoryBuilder().history(), {})["valid"] == "unknown"
+    """Guards the fail-closed rules: empty is valid, but ops without a final read, final
+    reads before healing, or a named replica never read are unknown, not valid."""
+    assert check_convergence(HistoryBuilder().history(), {})["valid"] is True
+    b = HistoryBuilder()
+    b.op(0, "write", [1, 1])
+    assert check_convergence(b.history(), {})["valid"] == "unknown"
     h = _replicated({"n1": ([1, 2], 5)}, nemesis_last=True)
     assert check_convergence(h, {})["valid"] == "unknown"
     h = _replicated({"n1": ([1, 2], 5)})

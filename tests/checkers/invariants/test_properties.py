@@ -1,6 +1,7 @@
 """Every invariant checker returns a well-formed result on arbitrary well-formed histories."""
 
 import json
+import re
 
 import pytest
 from hypothesis import given
@@ -15,6 +16,7 @@ from checkers.invariants import (
     check_unique_ids,
 )
 from checkers.session.testing import HistoryBuilder
+from ddialab.errors import HistoryFormatError
 
 values = st.none() | st.integers(-3, 5) | st.lists(st.integers(0, 4) | st.none(), max_size=3)
 fs = ["add", "read", "final-read", "generate", "enqueue", "dequeue", "drain", "write", "append"]
@@ -61,7 +63,13 @@ CHECKERS = [
 @pytest.mark.parametrize("checker", CHECKERS, ids=lambda c: c.__name__)
 @given(h=histories(), fifo=st.booleans())
 def test_never_raises(checker, h, fifo):
-    r = checker(h, {"model": "fifo"} if fifo else {})
+    """Guards: any history gives a well-formed result, or -- values of the wrong shape for
+    this checker -- a HistoryFormatError naming the op; never another exception."""
+    try:
+        r = checker(h, {"model": "fifo"} if fifo else {})
+    except HistoryFormatError as e:
+        assert re.search(r"op \d+ \((ok|info|fail|invoke) [\w-]+\)", str(e)), str(e)
+        return
     assert r["valid"] in (True, False, "unknown")
     assert r["anomaly_types"] == sorted(r["anomalies"])
     json.dumps(r)

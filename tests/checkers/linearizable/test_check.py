@@ -1,7 +1,7 @@
 import pytest
 
 from checkers.linearizable import ILLEGAL, MODELS, Model, check
-from ddialab.errors import UsageError
+from ddialab.errors import HistoryFormatError, UsageError
 
 from ._helpers import hist
 
@@ -88,13 +88,24 @@ def test_info_op_cannot_take_effect_before_its_invocation():
 
 
 def test_unknown_read_constrains_nothing_and_nemesis_is_ignored():
+    """Guards: an info read is dropped (not judged), nemesis ops are skipped, and a history
+    left with nothing to check says unknown rather than valid."""
     h = hist(
         (1, "invoke", "read", None),
         ("nemesis", "info", "start", None),
         (1, "info", "read", 7),
         ("nemesis", "info", "stop", None),
     )
-    assert valid(h) is True
+    assert valid(h) == "unknown"
+    h2 = hist(
+        (0, "invoke", "write", 1),
+        (0, "ok", "write", 1),
+        (1, "invoke", "read", None),
+        ("nemesis", "info", "start", None),
+        (1, "info", "read", 7),
+        ("nemesis", "info", "stop", None),
+    )
+    assert valid(h2) is True
 
 
 def test_cas_register_with_failed_cas_result_false():
@@ -135,8 +146,9 @@ def test_independent_checks_each_key_and_names_the_failed_one():
     assert w["key"] == "b" and w["explanation"].startswith('for key "b": ')
 
 
-def test_unknown_f_is_a_usage_error():
-    with pytest.raises(UsageError, match="no operation 'frob'"):
+def test_unknown_f_is_bad_input_naming_the_op():
+    """Guards: an op the model does not know is bad input (exit 3) naming the op."""
+    with pytest.raises(HistoryFormatError, match=r"op 1 \(ok frob\).*no operation 'frob'"):
         check(hist((0, "invoke", "frob", 1), (0, "ok", "frob", 1)), {"model": "register"})
 
 
@@ -147,7 +159,7 @@ def test_budgets_give_unknown_not_a_wrong_verdict():
     r = check(h, {"model": "register", "time_limit": 0})
     assert r["valid"] == "unknown" and "time limit" in r["reason"]
     r = check(h, {"model": "register", "max_states": 0})
-    assert r["valid"] == "unknown" and "state cap" in r["reason"]
+    assert r["valid"] == "unknown" and "state limit" in r["reason"]
 
 
 def test_a_user_model_in_a_few_lines():

@@ -1,10 +1,12 @@
 """The five session guarantees: planted violations, exact witnesses, evidence, verdicts."""
 
+import re
+
 import pytest
 
 from checkers.session import GUARANTEES, check
 from checkers.session.testing import PLANTS, HistoryBuilder, linearizable_history
-from ddialab.errors import UsageError
+from ddialab.errors import HistoryFormatError, UsageError
 from ddialab.history import Op, reindex
 
 PLANTED = [(g, name, make) for g, plants in PLANTS.items() for name, make in plants.items()]
@@ -160,11 +162,18 @@ def test_fail_and_nemesis_ops_are_ignored_and_info_writes_may_be_seen():
     assert r["ops_checked"] == 3
 
 
-def test_malformed_ops_are_skipped_and_counted():
+@pytest.mark.parametrize(
+    ("f", "value", "expected"),
+    [("write", "not a pair", "[key, value]"), ("txn", [["r", "x"]], "an array of")],
+)
+def test_malformed_ops_are_bad_input_naming_the_op(f, value, expected):
+    """Guards fail-closed input: a value of the wrong shape (a cut-short micro-op, a bare
+    value where [key, v] belongs) is rejected naming the op, never skipped to a verdict."""
     b = HistoryBuilder()
-    b.op(0, "write", "not a pair")
-    b.op(0, "txn", [["r", "x"]])
-    assert check(b.history(), {})["ops_skipped"] == 2
+    b.op(0, "write", [1, 1])
+    b.op(0, f, value)
+    with pytest.raises(HistoryFormatError, match=rf"op 2 \(invoke {f}\).*{re.escape(expected)}"):
+        check(b.history(), {})
 
 
 def test_time_limit_exhausted_gives_unknown_with_reason():
