@@ -37,7 +37,9 @@ _MANY = object()
 class AppendAnalysis:
     """Indices over a list-append history, the anomalies found, and edge explanations."""
 
-    def __init__(self, g: TxnGraph, failed: list[Txn]) -> None:
+    def __init__(self, g: TxnGraph, failed: list[Txn], opts: Any = None) -> None:
+        """``opts`` is accepted for symmetry: a list's reads reveal its version order, so
+        the rw-register version-order assumptions change nothing here."""
         self.g = g
         self.txns = g.txns
         self.failed = failed

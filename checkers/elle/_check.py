@@ -113,7 +113,7 @@ def _check(history: Any, options: Mapping[str, Any] | None) -> dict[str, Any]:
     g, failed = collect(history, need_proc, need_rt, lambda op: txn_mops(op, src))
     if not g.txns and not failed:
         return _no_txns(history, model.name)
-    analysis = model.analyzer(g, failed)
+    analysis = model.analyzer(g, failed, opts)
     if analysis.duplicate_writes:
         return _duplicate_writes(model.name, analysis.duplicate_writes)
     analysis.add_edges()

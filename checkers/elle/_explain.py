@@ -165,5 +165,6 @@ def render_anomaly(kind: str, w: dict[str, Any]) -> str:
             f"operation ever wrote"
         )
     if kind == "cyclic-versions":
-        return f"key {k} has a cyclic version order: " + " < ".join(fmt(v) for v in w["cycle"])
+        order = " < ".join(fmt(v) for v in w["cycle"])
+        return f"key {k} has a cyclic version order: {order} (from {', '.join(w['sources'])})"
     return kind
