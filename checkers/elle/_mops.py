@@ -10,13 +10,13 @@ a malformed history never yields a traceback, nor a verdict about data we misrea
 Accepted (as Elle accepts them):
 
 * ``f``: one of the workload's micro-op names (``append``/``r`` for list-append,
-  ``w``/``r`` for rw-register);
+  ``w``/``r`` for rw-register and long-fork);
 * ``k``: a scalar (string, number, boolean) or a vector of them, nested at will
   (``["append", ["k", 1], 5]``); vectors are frozen to tuples so they can key indices;
 * a write's ``v`` (append or w): a scalar, never null, list or map;
 * a read's ``v``: ``null`` (unknown in an invocation, the initial state in a completion),
-  for list-append a list of scalars, for rw-register a scalar.  ``["r", k]`` (the value
-  left out) is a read of ``null``, as Elle's destructuring reads it.
+  for list-append a list of scalars, for rw-register and long-fork a scalar.
+  ``["r", k]`` (the value left out) is a read of ``null``, as Elle's destructuring reads it.
 
 Ops with no list value (``null``, as an ``info`` or ``fail`` completion may carry) have no
 micro-ops.  Maps anywhere in a micro-op are rejected: they have no order Elle could use.
@@ -32,6 +32,7 @@ from ddialab.errors import HistoryFormatError
 MOP_NAMES: dict[str, frozenset[str]] = {
     "list-append": frozenset(("append", "r")),
     "rw-register": frozenset(("w", "r")),
+    "long-fork": frozenset(("w", "r")),
 }
 _SCALARS = (str, int, float, bool)
 
