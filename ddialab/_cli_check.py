@@ -43,6 +43,13 @@ def add_parser(sub: Any) -> None:
         help="values are [key, v] pairs (Jepsen independent); check each key separately",
     )
     p.add_argument("--guarantee", help="session checker: check only this guarantee")
+    for flag, what in ASSUMPTION_FLAGS.items():
+        p.add_argument(flag, action="store_true", help=what)
+    p.add_argument("--accounts", help="bank: the accounts, as a JSON list (e.g. '[0, 1, 2]')")
+    p.add_argument("--total", type=float, help="bank: the total every read must sum to")
+    p.add_argument(
+        "--allow-negative", action="store_true", help="bank: negative balances are allowed"
+    )
     p.add_argument("--format", help="force the input format (jsonl, edn, jepsen-log, ...)")
     p.add_argument("--time-limit", type=float, help="seconds per history before 'unknown'")
     p.add_argument("--json", action="store_true", help="print one JSON object per input")
@@ -50,8 +57,21 @@ def add_parser(sub: Any) -> None:
     p.set_defaults(func=run_check)
 
 
+#: Version-order assumptions (Elle's ``:wfr-keys?`` etc.), off by default as in Elle.
+ASSUMPTION_FLAGS = {
+    "--wfr-keys": "assume writes follow reads within a txn (orders register versions)",
+    "--sequential-keys": "assume each key is sequentially consistent (process order)",
+    "--linearizable-keys": "assume each key is linearizable (real-time order)",
+}
+
+
 def checker_options(args: argparse.Namespace) -> dict[str, Any]:
     opts: dict[str, Any] = {}
+    for flag in ASSUMPTION_FLAGS:
+        name = flag[2:].replace("-", "_")
+        if getattr(args, name, False):
+            opts[name] = True
+    opts.update(_bank_options(args))
     if args.model is not None:
         opts["model"] = args.model
     if args.init is not None:
@@ -79,6 +99,25 @@ def _time_limit(seconds: float) -> float:
             f"--time-limit must be a non-negative number of seconds (e.g. 60); got {seconds:g}"
         )
     return seconds
+
+
+def _bank_options(args: argparse.Namespace) -> dict[str, Any]:
+    opts: dict[str, Any] = {}
+    if getattr(args, "accounts", None) is not None:
+        try:
+            accounts = json.loads(args.accounts)
+        except json.JSONDecodeError as e:
+            raise UsageError(
+                f"--accounts must be a JSON list (e.g. '[0, 1, 2]'): {e.msg}"
+            ) from None
+        if not isinstance(accounts, list) or not accounts:
+            raise UsageError("--accounts must be a non-empty JSON list (e.g. '[0, 1, 2]')")
+        opts["accounts"] = accounts
+    if getattr(args, "total", None) is not None:
+        opts["total"] = int(args.total) if args.total.is_integer() else args.total
+    if getattr(args, "allow_negative", False):
+        opts["negative_balances"] = True
+    return opts
 
 
 def run_check(args: argparse.Namespace) -> int:

@@ -18,8 +18,10 @@ Edges (between ok/info txns; a txn never depends on itself):
   unobserved appender, when it read the whole observed order).
 
 Only a txn's *external* reads (before it appends to that key) give wr/rw edges.  Non-cycle
-anomalies found on the way: G1a, G1b, internal, dirty-update, duplicate-elements,
-incompatible-order, lost-update, garbage-read (an element nobody appended).
+anomalies found on the way: G1a, G1b, internal, future-read (a read holding an element its
+own txn appends later, whether the read was external or followed the txn's own appends),
+dirty-update, duplicate-elements, incompatible-order, lost-update, garbage-read (an
+element nobody appended).
 """
 
 from __future__ import annotations
@@ -35,7 +37,9 @@ _MANY = object()
 class AppendAnalysis:
     """Indices over a list-append history, the anomalies found, and edge explanations."""
 
-    def __init__(self, g: TxnGraph, failed: list[Txn]) -> None:
+    def __init__(self, g: TxnGraph, failed: list[Txn], opts: Any = None) -> None:
+        """``opts`` is accepted for symmetry: a list's reads reveal its version order, so
+        the rw-register version-order assumptions change nothing here."""
         self.g = g
         self.txns = g.txns
         self.failed = failed
@@ -152,9 +156,12 @@ class AppendAnalysis:
         known: dict[Any, bool] = {}
         ext: dict[Any, list[Any]] = {}
         wrote: set[Any] = set()
+        reads: dict[Any, list[tuple[int, list[Any]]]] = {}  # k -> (mop, read) so far
         tid = t.id
         for i, (f, k, v) in enumerate(t.mops):
             if f == "append":
+                if k in reads:
+                    self._future_read(t, i, k, v, reads[k])
                 if k in state:
                     state[k] = [*state[k], v]
                 else:
@@ -170,6 +177,7 @@ class AppendAnalysis:
                 v = []
             elif type(v) is not list:
                 continue
+            reads.setdefault(k, []).append((i, v))
             if k in state:
                 self._check_internal(t, i, k, v, state[k], known[k])
             else:
@@ -181,6 +189,16 @@ class AppendAnalysis:
                 if w is not None and w != tid:
                     self._g1b(t, i, k, v, w)
             self._observe(t, k, v)
+
+    def _future_read(
+        self, t: Txn, i: int, k: Any, v: Any, reads: list[tuple[int, list[Any]]]
+    ) -> None:
+        """Elle's future-read: an earlier read of k already held the element appended now."""
+        for j, read in reads:
+            if v in read:
+                w = {"op": t.index, "mop": j, "key": k, "read": read, "element": v}
+                self.add("future-read", {**w, "append_mop": i})
+                return
 
     def _incompatible(self, t: Txn, k: Any, a: list[Any], b: list[Any]) -> None:
         self.bad_keys.add(k)

@@ -10,11 +10,18 @@ balances in one transaction.  Op vocabulary:
 * ``f = "read"``, value ``{account: balance, ...}`` (JSON object keys are strings; EDN
   maps may have integer keys: both are accepted).
 
-Every ``ok`` read must show balances summing to the total (``options["total"]``, else the
-first ok read's sum, reported as ``total_inferred``), no ``None`` balance, no account
-outside ``options["accounts"]`` (when given), and no negative balance unless
-``options["negative_balances"]`` is true.  A wrong total is a read that saw part of a
-transfer: read skew, so the result's ``not`` is what a G-single rules out.
+Every ``ok`` read must show balances summing to the total (``options["total"]``, CLI
+``--total``, else the first ok read's sum, reported as ``total_inferred``), no ``None``
+balance (``nil-balance``), no account outside ``options["accounts"]`` (CLI ``--accounts``,
+a JSON list; ``unexpected-key``), and no negative balance unless
+``options["negative_balances"]`` (CLI ``--allow-negative``) is true.
+
+Fail closed: an ok read whose value is not a map, or holds a balance that is neither a
+number nor null, is bad input (``HistoryFormatError``); a history with client ops but no
+ok read is ``"unknown"`` (nothing was checked); an empty history is valid.
+
+A wrong total is a read that saw part of a transfer: read skew, so the result's ``not``
+is what a G-single rules out.
 """
 
 from __future__ import annotations
@@ -22,20 +29,25 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from checkers._result import unknown_result
 from checkers.elle._tables import boundary
+from ddialab.errors import HistoryFormatError
 from ddialab.history import NEMESIS
 
 
 def check_bank(history: Any, options: Mapping[str, Any] | None = None) -> dict[str, Any]:
     opts = dict(options or {})
-    reads = [
-        op
-        for op in history
-        if op.process != NEMESIS
-        and op.f == "read"
-        and op.type == "ok"
-        and isinstance(op.value, Mapping)
-    ]
+    client = [op for op in history if op.process != NEMESIS]
+    reads = [op for op in client if op.f == "read" and op.type == "ok"]
+    path = getattr(history, "source", None)
+    for op in reads:
+        _validate(op, path)
+    if client and not reads:
+        return unknown_result(
+            f"no ok bank reads (f read, value a map of account to balance) among "
+            f"{len(client)} client op(s): nothing to check",
+            reads=0,
+        )
     total = opts.get("total")
     inferred = total is None and bool(reads)
     if inferred:
@@ -57,6 +69,20 @@ def check_bank(history: Any, options: Mapping[str, Any] | None = None) -> dict[s
         "total": total,
         "total_inferred": inferred,
     }
+
+
+def _validate(op: Any, path: str | None) -> None:
+    """An ok read is a map of account to a number or null; anything else is bad input."""
+    where = f"op {op.index} (bank read)"
+    if not isinstance(op.value, Mapping):
+        raise HistoryFormatError(
+            path, op.line, f"{where}: expected a map of account to balance, got {op.value!r:.60}"
+        )
+    for a, v in op.value.items():
+        if v is not None and not _number(v):
+            raise HistoryFormatError(
+                path, op.line, f"{where}: account {a} has balance {v!r:.40}; expected a number"
+            )
 
 
 def _read_anomalies(

@@ -27,6 +27,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from checkers._result import unknown_result, valid_result
 from checkers.elle._append import AppendAnalysis
 from checkers.elle._cycles import (
     classify,
@@ -36,6 +37,7 @@ from checkers.elle._cycles import (
     search_scc,
 )
 from checkers.elle._explain import cycle_witness, fmt, render_anomaly
+from checkers.elle._mops import Source, txn_mops
 from checkers.elle._register import RegisterAnalysis
 from checkers.elle._scc import nontrivial_sccs
 from checkers.elle._tables import (
@@ -48,8 +50,9 @@ from checkers.elle._tables import (
     implied_anomalies,
     prohibited_anomalies,
 )
-from checkers.elle._txns import collect
+from checkers.elle._txns import RW, WR, WW, collect
 from ddialab.errors import UsageError
+from ddialab.history import NEMESIS
 
 #: Seconds for the cycle search when ``time_limit`` is not given (``None``: no limit).
 #: Elle likewise bounds its search; a budget that runs out never gives a false pass.
@@ -106,8 +109,11 @@ def _check(history: Any, options: Mapping[str, Any] | None) -> dict[str, Any]:
     deadline = time.monotonic() + float(limit) if limit is not None else None
     need_rt = any(t.endswith("-realtime") and t in prohibited for t in CYCLE_TYPES)
     need_proc = need_rt or any(t.endswith("-process") and t in prohibited for t in CYCLE_TYPES)
-    g, failed = collect(history, process=need_proc, realtime=need_rt)
-    analysis = model.analyzer(g, failed)
+    src = Source(getattr(history, "source", None), model.name)
+    g, failed = collect(history, need_proc, need_rt, lambda op: txn_mops(op, src))
+    if not g.txns and not failed:
+        return _no_txns(history, model.name)
+    analysis = model.analyzer(g, failed, opts)
     if analysis.duplicate_writes:
         return _duplicate_writes(model.name, analysis.duplicate_writes)
     analysis.add_edges()
@@ -117,9 +123,35 @@ def _check(history: Any, options: Mapping[str, Any] | None) -> dict[str, Any]:
     wanted |= {t for t in CYCLE_TYPES if t.endswith("-realtime")} if need_rt else set()
     incomplete = _cycles(g, analysis, anomalies, wanted, deadline)
     out = _result(anomalies, incomplete, prohibited, cm, model.name, len(g.txns), limit)
+    if not _has_dependencies(g) and out["valid"] is True:
+        out["valid"] = "unknown"
+        out["reason"] = (
+            f"empty transaction graph: none of the {len(g.txns)} txn(s) observed another's "
+            "write or was ordered by one, so no dependency could be checked"
+        )
     if getattr(analysis, "unknown_reads", 0):
         out["unknown_reads"] = analysis.unknown_reads
     return out
+
+
+def _no_txns(history: Any, model: str) -> dict[str, Any]:
+    """Valid for an empty history; otherwise nothing of our kind was there to check."""
+    client = [op for op in history if op.process != NEMESIS]
+    if not client:
+        return {**valid_result(model=model, txns=0), "not": [], "also_not": []}
+    fs = sorted({str(op.f) for op in client})
+    return unknown_result(
+        f"no {model} transactions (f txn, value a list of [f, k, v] micro-ops) among "
+        f"{len(client)} client op(s) (f: {', '.join(fs[:5])})",
+        model=model,
+        txns=0,
+    )
+
+
+def _has_dependencies(g: Any) -> bool:
+    """Whether the graph has any ww, wr or rw edge (Elle: a non-empty txn graph)."""
+    deps = WW | WR | RW
+    return any(e & deps for edges in g.out[: g.n_txns] for e in edges)
 
 
 def _also_forbidden(names: Any) -> set[str]:

@@ -137,6 +137,11 @@ def render_anomaly(kind: str, w: dict[str, Any]) -> str:
     if kind == "internal":
         exp = fmt(w["expected"]) if w["prefix_known"] else "[... " + fmt(w["expected"])[1:]
         return f"op {op} read key {k} = {r}, but its own earlier micro-ops imply {exp}"
+    if kind == "future-read":
+        return (
+            f"op {op} read key {k} = {r} including {fmt(w['element'])}, which the same "
+            f"txn appends only later (micro-op {w['append_mop']})"
+        )
     if kind == "dirty-update":
         return (
             f"key {k} has version order {fmt(w['order'])}, in which "
@@ -160,5 +165,6 @@ def render_anomaly(kind: str, w: dict[str, Any]) -> str:
             f"operation ever wrote"
         )
     if kind == "cyclic-versions":
-        return f"key {k} has a cyclic version order: " + " < ".join(fmt(v) for v in w["cycle"])
+        order = " < ".join(fmt(v) for v in w["cycle"])
+        return f"key {k} has a cyclic version order: {order} (from {', '.join(w['sources'])})"
     return kind

@@ -14,7 +14,9 @@ Reads over the same key set are sorted by how many keys they see; if the seen-se
 form a chain, some adjacent pair is a long fork (if |A| <= |B| and A is not a subset of
 B, each sees a key the other misses).  Reads over different but overlapping key sets are
 compared on their common keys the same way.  A key written more than once breaks the
-workload's assumption: the result is then ``"unknown"``.
+workload's assumption: the result is then ``"unknown"``; so is a history with no ok read
+of two or more keys (nothing to compare), while an empty history is valid.  Micro-ops
+are validated as for rw-register (``_mops``): a malformed one is bad input.
 """
 
 from __future__ import annotations
@@ -23,6 +25,8 @@ from collections.abc import Mapping
 from itertools import combinations, pairwise
 from typing import Any
 
+from checkers._result import unknown_result
+from checkers.elle._mops import Source, txn_mops
 from checkers.elle._tables import boundary
 from ddialab.history import NEMESIS
 
@@ -30,27 +34,34 @@ Read = tuple[int, dict[Any, bool]]  # (op index, key -> seen)
 
 
 def check_long_fork(history: Any, options: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    src = Source(getattr(history, "source", None), "long-fork")
     writes: dict[Any, int] = {}
     groups: dict[frozenset[Any], list[Read]] = {}
+    client = 0
     for op in history:
-        if op.process == NEMESIS or op.type == "invoke" or not isinstance(op.value, list):
+        if op.process == NEMESIS:
             continue
-        mops = [m for m in op.value if isinstance(m, list) and len(m) == 3]
+        client += 1
+        if op.type == "invoke" or not _is_txn(op.value):
+            continue
+        mops = txn_mops(op, src)
         if op.type != "fail":
             for f, k, _ in mops:
                 if f == "w":
-                    writes[_h(k)] = writes.get(_h(k), 0) + 1
+                    writes[k] = writes.get(k, 0) + 1
         if op.type == "ok" and mops and all(m[0] == "r" for m in mops):
-            seen = {_h(k): v is not None for _, k, v in mops}
+            seen = {k: v is not None for _, k, v in mops}
             groups.setdefault(frozenset(seen), []).append((op.index, seen))
     twice = sorted((k for k, n in writes.items() if n > 1), key=repr)
     if twice:
-        return {
-            "valid": "unknown",
-            "anomaly_types": [],
-            "anomalies": {},
-            "reason": f"keys written more than once: {twice[:10]!r}",
-        }
+        return unknown_result(f"keys written more than once: {twice[:10]!r}")
+    if client and not any(len(keys) > 1 for keys in groups):
+        n = sum(len(g) for g in groups.values())
+        return unknown_result(
+            f"no ok read txn of two or more keys ({n} smaller read(s) among {client} client "
+            "op(s)): there is no pair of reads to compare",
+            reads=n,
+        )
     forks = _forks(groups)
     not_, also_not = boundary(["G-nonadjacent"]) if forks else ([], [])
     return {
@@ -61,6 +72,11 @@ def check_long_fork(history: Any, options: Mapping[str, Any] | None = None) -> d
         "also_not": also_not,
         "reads": sum(len(g) for g in groups.values()),
     }
+
+
+def _is_txn(value: Any) -> bool:
+    """A value that is a non-empty list of lists: micro-ops (validated by ``txn_mops``)."""
+    return isinstance(value, list) and bool(value) and all(type(m) is list for m in value)
 
 
 def _forks(groups: dict[frozenset[Any], list[Read]]) -> list[dict[str, Any]]:
@@ -92,7 +108,3 @@ def _chain_violations(reads: list[Read], keys: frozenset[Any]) -> list[dict[str,
                 }
             )
     return out
-
-
-def _h(k: Any) -> Any:
-    return tuple(k) if isinstance(k, list) else k

@@ -3,38 +3,45 @@
 Theory of operation
 -------------------
 Writes are unique per key, so a read names the write it observed.  What we cannot see
-directly is the order of versions; per key we infer a *version graph* (values as nodes,
-``None`` the initial state) from:
+directly is the order of versions: ``_versions`` infers per-key version graphs from the
+sources the options allow (initial state and the system's own ``version_order`` always;
+writes-follow-reads, process order and real-time order only when ``wfr_keys``,
+``sequential_keys`` or ``linearizable_keys`` say the system promises them, as in Elle).
+A source that would make a key's order cyclic is ``cyclic-versions`` and is left out.
 
-* the initial state: ``None`` precedes every written value;
-* writes-follow-reads within a txn: a txn that read ``k = v1`` and then wrote ``k = v2``
-  orders ``v1 < v2``;
-* an explicit order from the system under test, if the history carries one: an op's
-  extra key ``"version_order"`` holding ``[[k, [v1, v2, ...]], ...]`` (each list ordered
-  oldest first, e.g. from a database's own version numbers).
-
-A cycle in a key's version graph is ``cyclic-versions`` and that key yields no edges.
-Otherwise, for each version edge ``v1 -> v2``: ww from v1's writer to v2's writer and rw
-from each reader of v1 to v2's writer; wr from each value's writer to its readers.  Reads
-of values nobody wrote get no edges; like Elle we do not flag them here (a register may
-hold values from outside the history) but count them in the result as ``unknown_reads``.
+From the merged graphs, for each version edge ``v1 -> v2``: ww from v1's writer to v2's
+writer and rw from each reader of v1 to v2's writer; wr from each value's writer to its
+readers (always: a read names its write).  Reads of values nobody wrote get no edges; like
+Elle we do not flag them here (a register may hold values from outside the history) but
+count them in the result as ``unknown_reads``.
 """
 
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
+from collections.abc import Mapping
 from typing import Any
 
 from checkers.elle._append import _duplicates
 from checkers.elle._txns import RW, WR, WW, Txn, TxnGraph
+from checkers.elle._versions import (
+    ASSUMPTIONS,
+    Graphs,
+    linearizable_graphs,
+    link,
+    merge,
+    sequential_graphs,
+)
 
 
 class RegisterAnalysis:
     """Indices over an rw-register history, anomalies found, and edge explanations."""
 
-    def __init__(self, g: TxnGraph, failed: list[Txn]) -> None:
+    def __init__(self, g: TxnGraph, failed: list[Txn], opts: Mapping[str, Any]) -> None:
         self.g = g
+        self.assume = {name for opt, name in ASSUMPTIONS.items() if opts.get(opt)}
+        self._initial: Graphs = {}
+        self._wfr: Graphs = {}
         self.txns = g.txns
         self.anomalies: dict[str, list[dict[str, Any]]] = {}
         self.writer: dict[tuple[Any, Any], int] = {}
@@ -49,15 +56,10 @@ class RegisterAnalysis:
         if self.duplicate_writes:
             return
         self._scan_reads()
-        self._explicit_orders()
-        self._cyclic = self._find_cyclic_versions()
+        self._merge_versions()
 
     def add(self, kind: str, witness: dict[str, Any]) -> None:
         self.anomalies.setdefault(kind, []).append(witness)
-
-    def _version_edge(self, k: Any, v1: Any, v2: Any) -> None:
-        if v1 != v2:
-            self.versions.setdefault(k, {}).setdefault(v1, set()).add(v2)
 
     def _index_writes(self, failed: list[Txn]) -> None:
         for t in self.txns:
@@ -68,7 +70,7 @@ class RegisterAnalysis:
                     if k in last:
                         self.intermediate[(k, last[k])] = t.id
                     last[k] = v
-                    self._version_edge(k, None, v)
+                    link(self._initial, k, None, v)
         for t in failed:
             for f, k, v in t.mops:
                 if f == "w":
@@ -96,7 +98,7 @@ class RegisterAnalysis:
             if f == "w":
                 if k in ext and k not in wrote:
                     lost.setdefault((k, _key(ext[k])), []).append(t.id)
-                    self._version_edge(k, ext[k], v)
+                    link(self._wfr, k, ext[k], v)
                 wrote.add(k)
                 state[k] = v
             elif f == "r":
@@ -148,31 +150,34 @@ class RegisterAnalysis:
             )
         self.readers.setdefault((k, v), []).append(t.id)
 
-    def _explicit_orders(self) -> None:
+    def _explicit_orders(self) -> Graphs:
+        graphs: Graphs = {}
         for t in self.txns:
             for k, vs in t.orders or ():
                 for v1, v2 in itertools.pairwise(vs):
-                    self._version_edge(k, v1, v2)
+                    link(graphs, k, v1, v2)
+        return graphs
 
-    def _find_cyclic_versions(self) -> set[Any]:
-        bad = set()
-        for k, graph in self.versions.items():
-            cycle = _find_cycle(graph)
-            if cycle:
-                bad.add(k)
-                self.add("cyclic-versions", {"key": k, "cycle": cycle})
-        return bad
+    def _merge_versions(self) -> None:
+        sources = [("initial-state", self._initial), ("version-order", self._explicit_orders())]
+        if "wfr-keys" in self.assume:
+            sources.append(("wfr-keys", self._wfr))
+        if "sequential-keys" in self.assume:
+            sources.append(("sequential-keys", sequential_graphs(self.txns)))
+        if "linearizable-keys" in self.assume:
+            sources.append(("linearizable-keys", linearizable_graphs(self.txns)))
+        self.versions, cyclic = merge(sources)
+        for w in cyclic:
+            self.add("cyclic-versions", w)
 
     def add_edges(self) -> None:
         add, writer = self.g.add, self.writer  # few edges: the method call is fine
         for (k, v), readers in self.readers.items():
             w = writer.get((k, v))
-            if w is not None and k not in self._cyclic:
+            if w is not None:
                 for r in readers:
                     add(w, r, WR)
         for k, graph in self.versions.items():
-            if k in self._cyclic:
-                continue
             for v1, succs in graph.items():
                 w1 = writer.get((k, v1))
                 for v2 in succs:
@@ -200,32 +205,6 @@ class RegisterAnalysis:
                     if v2 in succs and self.writer.get((k, v1)) == a:
                         return {"type": "ww", "key": k, "value": v1, "value2": v2}
         return None
-
-
-def _find_cycle(graph: dict[Any, set[Any]]) -> list[Any] | None:
-    """Some cycle of versions (as a list, first repeated at the end), or None."""
-    color: dict[Any, int] = {}
-    for root in list(graph):
-        if root in color:
-            continue
-        stack: list[tuple[Any, Iterator[Any]]] = [(root, iter(graph.get(root, ())))]
-        path = [root]
-        color[root] = 1
-        while stack:
-            v, it = stack[-1]
-            for w in it:
-                if color.get(w) == 1:
-                    return [*path[path.index(w) :], w]
-                if w not in color:
-                    color[w] = 1
-                    path.append(w)
-                    stack.append((w, iter(graph.get(w, ()))))
-                    break
-            else:
-                color[v] = 2
-                path.pop()
-                stack.pop()
-    return None
 
 
 def _key(v: Any) -> Any:

@@ -85,6 +85,12 @@ ANOMALIES: dict[str, dict[str, Any]] = {
     ),
     "cyclic-versions": _anomaly("(rw-register) the inferred version order of a key is cyclic"),
     "garbage-read": _anomaly("a read observed a value that no operation ever wrote"),
+    "future-read": _anomaly(
+        "a txn read an element it appends only later in the same txn (Elle; a violation of "
+        "EXT in Cerone, Bernardi and Gotsman, 'A Framework for Transactional Consistency "
+        "Models with Atomic Visibility', CONCUR 2015: a trivial wr cycle of one txn)",
+        "G1c",
+    ),
 }
 
 ANOMALY_ALIASES = {
@@ -165,7 +171,9 @@ CONSISTENCY_MODELS: dict[str, dict[str, Any]] = {
     "prefix": _M("Cerone et al.'s prefix consistency", ["causal-cerone"], ["internal", "G1a"]),
     "causal-cerone": _M("Cerone et al.'s causal", ["read-atomic"], ["internal", "G1a"]),
     "read-atomic": _M(
-        "atomic visibility (Cerone et al.)", ["monotonic-atomic-view"], ["internal", "G1a"]
+        "atomic visibility (Cerone et al.)",
+        ["monotonic-atomic-view"],
+        ["internal", "G1a", "future-read"],
     ),
     "monotonic-atomic-view": _M("Bailis et al.'s MAV", ["read-committed"], []),
     "strong-read-committed": _M(

@@ -19,20 +19,25 @@ The same pass builds the two order relations:
   its invocation to each txn.  A reaches B through the chain iff A completed before B
   was invoked.  Cycle witnesses collapse chain runs back into one ``realtime`` step.
 
+A completion with no invocation (Elle's own fixtures are often completion-only) stands for
+its own txn, as in Elle: it is a node like any other and follows its process's earlier
+txns, but it has no invocation time, so it takes no part in real-time order (its
+``invoke`` is -1).  Nothing is dropped.
+
 Txns are recognised by ``f == "txn"`` or, for files without ``f`` (some of Elle's own
-fixtures), by a value that is a list of ``[f, k, v]`` micro-ops.
+fixtures), by a value that is a list of lists (micro-ops).  The caller's ``mops``
+function validates and freezes each txn's micro-ops (``_mops.txn_mops``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from ddialab.history import NEMESIS, History, Op
 
 WW, WR, RW, PROCESS, REALTIME = 1, 2, 4, 8, 16
 KIND_NAMES = {WW: "ww", WR: "wr", RW: "rw", PROCESS: "process", REALTIME: "realtime"}
-MOP_FS = frozenset(("append", "r", "w"))
 
 
 class Txn:
@@ -90,79 +95,101 @@ class TxnGraph:
 
 
 def is_txn_op(op: Op) -> bool:
+    """A txn: ``f == "txn"``, or no ``f`` and a value that is a list of lists (micro-ops)."""
     if op.f == "txn":
         return True
     v = op.value
     return (
-        op.f in ("", "nil")
-        and isinstance(v, list)
-        and all(isinstance(m, list) and len(m) == 3 and m[0] in MOP_FS for m in v)
+        op.f in ("", "nil") and isinstance(v, list) and bool(v) and all(type(m) is list for m in v)
     )
 
 
-def _mops(completion: Op | None, invocation: Op) -> list[Any]:
-    if completion is not None and isinstance(completion.value, list):
-        return completion.value
-    return invocation.value if isinstance(invocation.value, list) else []
+def _raw_mops(op: Op) -> list[Any]:
+    return op.value if isinstance(op.value, list) else []
 
 
 def collect(
-    history: History | Iterable[Op], process: bool = True, realtime: bool = True
+    history: History | Iterable[Op],
+    process: bool = True,
+    realtime: bool = True,
+    mops: Callable[[Op], list[Any]] = _raw_mops,
 ) -> tuple[TxnGraph, list[Txn]]:
     """Txns (ok/info as graph nodes), failed txns, and (if asked) order edges.
 
+    ``mops`` turns a txn op into its micro-ops (and may reject a malformed one).  A
+    completion with no invocation stands for its own txn (Elle's fixtures are often
+    completion-only): it joins process order but has no place in real-time order.
     Time nodes are shared: a new one opens only at an ok completion that follows an
     invocation, so a run of completions with no invocation between them shares one.
     """
-    txns: list[Txn] = []
-    failed: list[Txn] = []
-    pending: dict[Any, tuple[Op, int]] = {}
-    time_of: list[int] = []  # per txn: its completion's time node, or -1
-    seen: list[int] = []  # per txn: newest time node at its invocation, or -1
-    cur, invoked = -1, True
+    c = _Collector(mops)
     for op in history:
-        if op.process == NEMESIS or (op.f != "txn" and not is_txn_op(op)):
-            continue
-        typ = op.type
-        if typ == "invoke":
-            pending[op.process] = (op, cur)
-            invoked = True
-            continue
-        got = pending.pop(op.process, None)
-        if got is None:
-            continue
-        inv, saw = got
-        mops = op.value if isinstance(op.value, list) else _mops(None, inv)
-        t = Txn(
-            len(txns), op.index, inv.index, typ, op.process, mops, op.index if typ == "ok" else None
-        )
-        if typ == "fail":
-            t.id = -1
-            failed.append(t)
-            continue
-        if op.extra:
-            t.orders = op.extra.get("version_order")
-        txns.append(t)
-        seen.append(saw)
-        if typ == "ok":
-            if invoked:
-                cur, invoked = cur + 1, False
-            time_of.append(cur)
-        else:
-            time_of.append(-1)
-    for inv, saw in pending.values():
-        txns.append(
-            Txn(len(txns), inv.index, inv.index, "info", inv.process, _mops(None, inv), None)
-        )
-        seen.append(saw)
-        time_of.append(-1)
-    n_time = cur + 1 if realtime else 0
-    g = TxnGraph(txns, n_time)
+        if op.process != NEMESIS and (op.f == "txn" or is_txn_op(op)):
+            c.take(op)
+    c.finish()
+    n_time = c.cur + 1 if realtime else 0
+    g = TxnGraph(c.txns, n_time)
     if realtime:
-        _realtime_edges(g, time_of, seen, n_time)
+        _realtime_edges(g, c.time_of, c.seen, n_time)
     if process:
         _process_edges(g, in_out=not realtime)
-    return g, failed
+    return g, c.failed
+
+
+class _Collector:
+    """The state of ``collect``'s one pass: pending invocations, txns, time nodes."""
+
+    def __init__(self, mops: Callable[[Op], list[Any]]) -> None:
+        self.mops = mops
+        self.txns: list[Txn] = []
+        self.failed: list[Txn] = []
+        self.pending: dict[Any, tuple[Op, int]] = {}
+        self.time_of: list[int] = []  # per txn: its completion's time node, or -1
+        self.seen: list[int] = []  # per txn: newest time node at its invocation, or -1
+        self.cur, self.invoked = -1, True
+
+    def take(self, op: Op) -> None:
+        if op.type == "invoke":
+            self.mops(op)  # a malformed invocation is bad input too
+            self.pending[op.process] = (op, self.cur)
+            self.invoked = True
+            return
+        got = self.pending.pop(op.process, None)
+        if got is None:  # completion-only: no invocation, so no real-time facts
+            self._add(op, op, -1, timed=False)
+        else:
+            self._add(op, got[0], got[1], timed=True)
+
+    def _add(self, op: Op, inv: Op, saw: int, timed: bool) -> None:
+        typ = op.type
+        # an ok txn must say what it did; only info/fail fall back to the invocation's mops
+        own = typ == "ok" or isinstance(op.value, list)
+        mops = self.mops(op) if own else self.mops(inv)
+        t = Txn(len(self.txns), op.index, inv.index if timed else -1, typ, op.process, mops, None)
+        if typ == "fail":
+            t.id = -1
+            self.failed.append(t)
+            return
+        t.complete = op.index if typ == "ok" and timed else None
+        if op.extra:
+            t.orders = op.extra.get("version_order")
+        self.txns.append(t)
+        self.seen.append(saw)
+        if typ == "ok" and timed:
+            if self.invoked:
+                self.cur, self.invoked = self.cur + 1, False
+            self.time_of.append(self.cur)
+        else:
+            self.time_of.append(-1)
+
+    def finish(self) -> None:
+        for inv, saw in self.pending.values():
+            mops = self.mops(inv)
+            self.txns.append(
+                Txn(len(self.txns), inv.index, inv.index, "info", inv.process, mops, None)
+            )
+            self.seen.append(saw)
+            self.time_of.append(-1)
 
 
 def _realtime_edges(g: TxnGraph, time_of: list[int], seen: list[int], n_time: int) -> None:

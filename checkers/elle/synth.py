@@ -188,8 +188,8 @@ APPEND_PLANTS: dict[str, Plant] = {
 }
 
 REGISTER_PLANTS: dict[str, Plant] = {
-    "cyclic-versions": _c(
-        ["cyclic-versions"],
+    "cyclic-versions": _c(  # needs wfr_keys; each txn also reads the other's write: G1c
+        ["cyclic-versions", "G1c"],
         lambda k: [
             ("1", "ok", [_r(k("x"), 1), _w(k("x"), 2)]),
             ("2", "ok", [_r(k("x"), 2), _w(k("x"), 1)]),

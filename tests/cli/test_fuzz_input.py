@@ -90,7 +90,13 @@ BASES: dict[str, tuple[list[str], list[dict[str, Any]]]] = {
         ),
     ),
     "bank": ([], _ops((0, "read", None, {"a": 50, "b": 50}))),
-    "long-fork": ([], _ops((0, "txn", [["w", "x", 1]], [["w", "x", 1]]))),
+    "long-fork": (
+        [],
+        _ops(
+            (0, "txn", [["w", "x", 1]], [["w", "x", 1]]),
+            (1, "txn", [["r", "x", None], ["r", "y", None]], [["r", "x", 1], ["r", "y", None]]),
+        ),
+    ),
 }
 
 #: Values of the wrong type for every vocabulary here: none is a legal read that would
@@ -143,16 +149,8 @@ def _without_invocation(ops: list[dict[str, Any]], i: int) -> list[dict[str, Any
     return rest
 
 
-#: Elle-family checkers that fail this test today (being hardened on branch fc-elle).
-ELLE = {"elle"}
-
-
 def _params() -> list[Any]:
-    out = []
-    for name in BASES:
-        marks = [pytest.mark.skip(reason="fixed on branch fc-elle")] if name in ELLE else []
-        out.append(pytest.param(name, marks=marks, id=name))
-    return out
+    return [pytest.param(name, id=name) for name in BASES]
 
 
 def _run(capsys: pytest.CaptureFixture[str], path: Path, checker: str, args: list[str]) -> Any:
@@ -161,7 +159,7 @@ def _run(capsys: pytest.CaptureFixture[str], path: Path, checker: str, args: lis
     return code, out + err
 
 
-@pytest.mark.parametrize("checker", [pytest.param(n, id=n) for n in BASES if n not in ELLE])
+@pytest.mark.parametrize("checker", _params())
 def test_base_histories_are_valid(
     checker: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

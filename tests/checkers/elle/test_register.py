@@ -34,15 +34,35 @@ def test_writes_follow_reads_orders_versions_and_lost_update():
     assert r["anomaly_types"] == ["G2-item", "lost-update"]
 
 
+def test_wfr_keys_is_an_assumption_off_by_default():
+    """Guards wfr_keys: T2 read x = 1 then wrote 2; only if writes follow reads is
+    1 < 2, making T3's read of x = 1 beside T2's y a G-single.  Off (Elle's default),
+    nothing orders 1 and 2."""
+    h = hist(
+        *txn(0, [["w", "x", 1]]),
+        *concurrent(
+            (1, [["r", "x", 1], ["w", "x", 2], ["w", "y", 1]]),
+            (2, [["r", "x", 1], ["r", "y", 1]]),
+        ),
+    )
+    assert check(h, RW)["valid"] is True
+    r = check(h, {**RW, "wfr_keys": True})
+    assert r["anomaly_types"] == ["G-single"]
+
+
 def test_cyclic_versions():
+    """Guards that a source making a key cyclic is reported (with the sources) and left
+    out, while wr edges stay: each txn read the other's write, a G1c as Elle finds it."""
     h = hist(*concurrent((0, [["r", "x", 1], ["w", "x", 2]]), (1, [["r", "x", 2], ["w", "x", 1]])))
-    r = check(h, RW)
-    assert r["anomaly_types"] == ["cyclic-versions"]
+    r = check(h, {**RW, "wfr_keys": True})
+    assert r["anomaly_types"] == ["G1c", "cyclic-versions"]
+    assert r["anomalies"]["cyclic-versions"][0]["sources"] == ["initial-state", "wfr-keys"]
     assert r["anomalies"]["cyclic-versions"][0]["explanation"] in (
-        "key x has a cyclic version order: 1 < 2 < 1",
-        "key x has a cyclic version order: 2 < 1 < 2",
+        "key x has a cyclic version order: 1 < 2 < 1 (from initial-state, wfr-keys)",
+        "key x has a cyclic version order: 2 < 1 < 2 (from initial-state, wfr-keys)",
     )
     assert r["not"] == ["read-uncommitted"]
+    assert check(h, RW)["anomaly_types"] == ["G1c"]
 
 
 def test_explicit_version_order_from_the_system_under_test():

@@ -14,11 +14,16 @@ REGISTER = sorted(REGISTER_PLANTS)
 
 @given(seed=st.integers(0, 2**32 - 1), n=st.integers(0, 400))
 def test_clean_histories_are_strict_serializable(seed: int, n: int):
+    """Guards against false positives; a history too small to relate any two txns is
+    unknown (Elle's empty transaction graph), never valid, and never at 50+ txns."""
     for model in ("list-append", "rw-register"):
         h, expected = synth_history(n, [], seed=seed, model=model)
         r = check(h, {"model": model})
         assert expected == set()
-        assert r["valid"] is True, r["anomaly_types"]
+        if r["valid"] == "unknown" and n < 50:
+            assert r["reason"].startswith(("empty transaction graph", "no "))
+        else:
+            assert r["valid"] is True, r["anomaly_types"]
         assert r["anomaly_types"] == []
 
 
@@ -45,8 +50,9 @@ def _assert_is_a_cycle(w: dict) -> None:
 
 @given(seed=st.integers(0, 2**32 - 1), plants=st.lists(st.sampled_from(REGISTER), max_size=4))
 def test_rw_register_reports_exactly_the_planted_anomalies(seed: int, plants: list[str]):
+    """The plants assume writes follow reads (the cyclic-versions plant needs it)."""
     h, expected = synth_history(200, plants, seed=seed, model="rw-register")
-    r = check(h, {"model": "rw-register"})
+    r = check(h, {"model": "rw-register", "wfr_keys": True})
     assert set(r["anomaly_types"]) == expected
 
 

@@ -66,7 +66,10 @@ def elle(system: str, workload: str, seed: int, **options: Any) -> dict[str, Any
     )
     history = simulate(spec).history
     model = strongest_claim(get_system(system).claims)
-    return get_checker("elle")(history, {"model": workload, "consistency_model": model})
+    # These engines write after reading within a txn, so writes-follow-reads holds; Elle
+    # (and ddialab) assume it only when asked, and rw-register needs it to order versions.
+    opts = {"model": workload, "consistency_model": model, "wfr_keys": True}
+    return get_checker("elle")(history, opts)
 
 
 def base(anomaly: str) -> str:
