@@ -1,4 +1,8 @@
-"""What this installation offers, gathered from each package's table (for ``ddialab list``)."""
+"""What this installation offers, gathered from each package's table (for ``ddialab list``).
+
+Every table is part of the installation: a missing module or attribute is a bug and
+raises (nothing is silently listed as empty).
+"""
 
 from __future__ import annotations
 
@@ -8,10 +12,7 @@ from typing import Any
 
 
 def _table(module: str, attr: str) -> list[tuple[str, str]]:
-    try:
-        table: dict[str, Any] = getattr(importlib.import_module(module), attr)
-    except (ImportError, AttributeError):
-        return []
+    table: dict[str, Any] = getattr(importlib.import_module(module), attr)
     return [(name, getattr(e, "description", str(e))) for name, e in table.items()]
 
 
@@ -28,9 +29,9 @@ def nemeses() -> list[tuple[str, str]]:
 
 
 def checkers() -> list[tuple[str, str]]:
-    from checkers import available_checkers
+    from checkers import CHECKERS
 
-    return [(n, e.description) for n, e in available_checkers().items()]
+    return [(n, e.description) for n, e in CHECKERS.items()]
 
 
 def models() -> list[tuple[str, str]]:

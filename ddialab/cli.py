@@ -21,7 +21,8 @@ from ddialab.errors import EXIT_BAD_INPUT, EXIT_USAGE, DdialabError
 EPILOG = """exit codes: 0 valid, 1 invalid (anomalies found), 2 usage error,
 3 bad input or other error, 4 unknown (a checker ran out of budget)"""
 
-#: Modules that add a subcommand: each has ``add_parser(subparsers)``.
+#: Modules that add a subcommand: each has ``add_parser(subparsers)``.  Explicit: every
+#: one is imported, and a missing module fails loudly (it is a bug, not an option).
 SUBCOMMAND_MODULES = [
     "ddialab._cli_run",
     "ddialab._cli_matrix",
@@ -45,23 +46,17 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    _add_optional_subcommands(sub)
+    _add_subcommands(sub)
     _cli_check.add_parser(sub)
     _cli_list.add_parser(sub)
     return parser
 
 
-def _add_optional_subcommands(sub: argparse._SubParsersAction) -> None:
+def _add_subcommands(sub: argparse._SubParsersAction) -> None:
     import importlib
 
     for name in SUBCOMMAND_MODULES:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as e:
-            if e.name != name:
-                raise
-            continue
-        module.add_parser(sub)
+        importlib.import_module(name).add_parser(sub)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -6,10 +6,12 @@ Public surface::
     run(spec, out=None) -> RunResult   # simulate, check, write the run directory
     simulate(spec, history_path=None)  # just the simulation (no checking)
     recheck(run_dir)               # re-run the checkers over a stored history
+    validate_spec(spec)            # UsageError on a bad name, option or number
 """
 
 from ddialab.runner._api import RunResult, recheck, run
 from ddialab.runner._run import simulate
 from ddialab.runner._spec import TestSpec
+from ddialab.runner._validate import validate_spec
 
-__all__ = ["RunResult", "TestSpec", "recheck", "run", "simulate"]
+__all__ = ["RunResult", "TestSpec", "recheck", "run", "simulate", "validate_spec"]

@@ -18,6 +18,7 @@ from ddialab.runner._store import (
     write_jsonl_dicts,
     write_test_json,
 )
+from ddialab.runner._validate import validate_spec
 
 
 @dataclass
@@ -33,6 +34,8 @@ class RunResult:
 
 
 def run(spec: TestSpec, out: str | None = None, root: str = "runs") -> RunResult:
+    """Validate the spec (``UsageError`` before anything runs), run it, check it."""
+    validate_spec(spec)
     run_dir = new_run_dir(spec, root=root, out=out)
     write_test_json(run_dir, spec, {})
     outcome = _execute(spec, run_dir)
