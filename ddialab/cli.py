@@ -59,6 +59,17 @@ def _add_subcommands(sub: argparse._SubParsersAction) -> None:
         importlib.import_module(name).add_parser(sub)
 
 
+#: the shell's convention for a command ended by SIGINT (128 + 2)
+EXIT_INTERRUPTED = 130
+
+
+def _is_interrupt(e: BaseException) -> bool:
+    """Ctrl-C, also when trio delivers it inside an exception group."""
+    if isinstance(e, KeyboardInterrupt):
+        return True
+    return isinstance(e, BaseExceptionGroup) and e.subgroup(KeyboardInterrupt) is not None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
@@ -70,9 +81,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except DdialabError as e:
         print(f"ddialab: error: {e}", file=sys.stderr)
         return e.exit_code
-    except KeyboardInterrupt:
+    except BaseException as e:
+        if not _is_interrupt(e):
+            raise
+        # cleanup already ran on the way out (finally blocks stop servers, remove temp dirs)
         print("ddialab: interrupted", file=sys.stderr)
-        return 130
+        return EXIT_INTERRUPTED
     except BrokenPipeError:
         # the reader went away (e.g. `ddialab list | head`): not an error worth a traceback
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
