@@ -7,6 +7,7 @@ raises (nothing is silently listed as empty).
 from __future__ import annotations
 
 import importlib
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -16,12 +17,26 @@ def _table(module: str, attr: str) -> list[tuple[str, str]]:
     return [(name, getattr(e, "description", str(e))) for name, e in table.items()]
 
 
+def _with_options(module: str, attr: str) -> list[tuple[str, str]]:
+    """Each entry's description, then its declared options (default and choices)."""
+    table: dict[str, Any] = getattr(importlib.import_module(module), attr)
+    return [(n, f"{e.description}\n{'':28}options: {_options(e)}") for n, e in table.items()]
+
+
+def _options(entry: Any) -> str:
+    parts = []
+    for o in entry.declared_options():
+        choices = f" ({'|'.join(map(str, o.choices))})" if o.choices else ""
+        parts.append(f"{o.name}={json.dumps(o.default)}{choices}")
+    return ", ".join(parts) or "(none)"
+
+
 def systems() -> list[tuple[str, str]]:
-    return _table("systems", "SYSTEMS")
+    return _with_options("systems", "SYSTEMS")
 
 
 def workloads() -> list[tuple[str, str]]:
-    return _table("workloads", "WORKLOADS")
+    return _with_options("workloads", "WORKLOADS")
 
 
 def nemeses() -> list[tuple[str, str]]:

@@ -81,12 +81,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except DdialabError as e:
         print(f"ddialab: error: {e}", file=sys.stderr)
         return e.exit_code
-    except BaseException as e:
-        if not _is_interrupt(e):
-            raise
-        # cleanup already ran on the way out (finally blocks stop servers, remove temp dirs)
-        print("ddialab: interrupted", file=sys.stderr)
-        return EXIT_INTERRUPTED
     except BrokenPipeError:
         # the reader went away (e.g. `ddialab list | head`): not an error worth a traceback
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
@@ -96,6 +90,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         where = f"{e.filename}: " if e.filename else ""
         print(f"ddialab: error: {where}{e.strerror or e}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    except BaseException as e:
+        if not _is_interrupt(e):
+            raise
+        # cleanup already ran on the way out (finally blocks stop servers, remove temp dirs)
+        print("ddialab: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
 
 
 if __name__ == "__main__":

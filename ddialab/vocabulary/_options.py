@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 #: types an option may take (JSON values, as they come from ``KEY=JSON`` on the command line)
@@ -103,10 +103,12 @@ def validate_options(
 def options_from_defaults(
     defaults: Mapping[str, Any], declared: Sequence[Option] = ()
 ) -> tuple[Option, ...]:
-    """The declared options, plus one per remaining default, typed by its value."""
+    """The declared options (with this table's defaults), plus one per remaining default,
+    typed by its value."""
     named = {o.name for o in declared}
     missing = [k for k, v in defaults.items() if k not in named and type(v) not in TYPES]
     if missing:
         raise TypeError(f"options {missing} have no obvious type: declare them")
     derived = [Option(k, type(v), v) for k, v in defaults.items() if k not in named]
-    return (*declared, *derived)
+    own = [replace(o, default=defaults[o.name]) if o.name in defaults else o for o in declared]
+    return (*own, *derived)
