@@ -5,7 +5,8 @@ Exit codes (every subcommand):
   1  invalid: anomalies found
   2  usage error: unknown name, bad option
   3  bad input or other error (malformed history: file, line and what was expected)
-  4  unknown: a checker ran out of its time or memory budget
+  4  unknown: a checker ran out of its time or memory budget, or could not run
+  130  interrupted (Ctrl-C): cleaned up, one line on stderr
 """
 
 from __future__ import annotations
@@ -19,7 +20,8 @@ from ddialab import _cli_check, _cli_list
 from ddialab.errors import EXIT_BAD_INPUT, EXIT_USAGE, DdialabError
 
 EPILOG = """exit codes: 0 valid, 1 invalid (anomalies found), 2 usage error,
-3 bad input or other error, 4 unknown (a checker ran out of budget)"""
+3 bad input or other error, 4 unknown (a checker ran out of budget or could not run),
+130 interrupted"""
 
 #: Modules that add a subcommand: each has ``add_parser(subparsers)``.  Explicit: every
 #: one is imported, and a missing module fails loudly (it is a bug, not an option).
