@@ -7,6 +7,7 @@ the time to stop is a generous liveness check, not a performance claim.
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import sys
@@ -17,9 +18,11 @@ from pathlib import Path
 STOP_WITHIN = 10.0
 
 
-def _start(argv: list[str]) -> subprocess.Popen[str]:
+def _start(argv: list[str], env: dict[str, str] | None = None) -> subprocess.Popen[str]:
     cmd = [sys.executable, "-m", "ddialab", *argv]
-    return subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env
+    )
 
 
 def _wait_for(ready: Callable[[], bool], proc: subprocess.Popen[str]) -> None:
@@ -68,4 +71,20 @@ def test_ctrl_c_during_matrix_stops_the_pool_promptly(tmp_path: Path) -> None:
     assert lines[-1] == "ddialab: interrupted"
     assert all(line.startswith("[") for line in lines[:-1]), err  # progress lines only
     assert "Traceback" not in err
+    assert seconds < STOP_WITHIN
+
+
+def test_ctrl_c_during_a_real_run_removes_its_temporary_directory(tmp_path: Path) -> None:
+    """Guards the real runner's cleanup on interrupt (SQLite: no server to install)."""
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    out = tmp_path / "run"
+    argv = ["run", "-s", "sqlite", "-w", "list-append", "--time-limit", "300", "--out", str(out)]
+    proc = _start(argv, env={**os.environ, "TMPDIR": str(temp)})
+    _wait_for(lambda: _big(out / "history.jsonl"), proc)
+    assert list(temp.glob("ddialab-sqlite-*")), "the run's working directory is not where expected"
+    code, err, seconds = _interrupt(proc)
+    assert code == 130, err
+    assert err.strip().splitlines() == ["ddialab: interrupted"]
+    assert not list(temp.glob("ddialab-*"))
     assert seconds < STOP_WITHIN
