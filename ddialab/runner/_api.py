@@ -44,7 +44,7 @@ def run(spec: TestSpec, out: str | None = None, root: str = "runs") -> RunResult
     save_schedule(os.path.join(run_dir, "schedule.json"), schedule)
     if spec.record_messages:
         write_jsonl_dicts(os.path.join(run_dir, "messages.jsonl"), outcome.messages)
-    results = run_checkers(outcome.history, checker_specs(spec))
+    results = run_checkers(outcome.history, checker_specs(spec, outcome.claims))
     write_json(os.path.join(run_dir, "results.json"), results)
     render_report(run_dir)
     return RunResult(run_dir, spec, results, len(outcome.history))

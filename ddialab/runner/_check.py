@@ -34,17 +34,18 @@ def built_claims(spec: TestSpec) -> frozenset[str]:
     return frozenset(get_system(spec.system).build(spec.system_options).claims)
 
 
-def checker_specs(spec: TestSpec) -> dict[str, CheckerSpec]:
+def checker_specs(spec: TestSpec, claims: frozenset[str] | None = None) -> dict[str, CheckerSpec]:
     """The workload's checkers, judged against what the system as built claims.
 
     Transactional checkers get the strongest consistency model the system claims, unless
     the workload options name one: a run is valid iff the system kept its promise.
+    ``claims``: those of the system that ran, when known (else it is built to ask).
     """
     workload = get_workload(spec.workload)
     opts = {**(workload.defaults or {}), **spec.workload_options, "nemesis": spec.nemesis}
     if opts.get("consistency_model") is None:
         opts.pop("consistency_model", None)
-        claimed = strongest_claim(built_claims(spec))
+        claimed = strongest_claim(built_claims(spec) if claims is None else claims)
         if claimed:
             opts["consistency_model"] = claimed
     specs = workload.checkers(opts)
