@@ -39,6 +39,10 @@ def test_a_workload_option_still_overrides_the_claim() -> None:
         ("single-node", {"durable": False}, {"durability", "linearizable"}),
         ("leader-follower", {"failover": "careless"}, {"linearizable", "convergence"}),
         ("raft", {"reads": "lease-unsafe"}, {"linearizable"}),
+        ("raft-lock", {"locking": "unfenced"}, {"linearizable"}),
+        ("multi-leader", {"conflict": "arrival"}, {"convergence"}),
+        ("partitioned-hash", {"index": "global"}, {"linearizable"}),
+        ("txn-serial", {"level": "read-committed"}, {"serializable"}),
     ],
 )
 def test_unsafe_options_drop_the_claims_they_break(
