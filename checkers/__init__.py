@@ -7,7 +7,7 @@ Public surface::
     compose, merge_valid, Result, Validity, UNKNOWN
 """
 
-from checkers._registry import CHECKERS, CheckerEntry, available_checkers, get_checker
+from checkers._registry import CHECKERS, CheckerEntry, get_checker
 from checkers._result import (
     UNKNOWN,
     Checker,
@@ -28,7 +28,6 @@ __all__ = [
     "Result",
     "Validity",
     "anomalies_result",
-    "available_checkers",
     "compose",
     "get_checker",
     "merge_valid",

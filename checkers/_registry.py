@@ -1,6 +1,7 @@
 """The table of checkers the CLI and runner know, resolved lazily by import path.
 
-Each entry names a ``check(history, options) -> Result`` function.  Options every checker
+Each entry names a ``check(history, options) -> Result`` function; every entry's module
+is part of this installation (nothing is optional, nothing is skipped).  Options every checker
 accepts when meaningful: ``model``, ``init``, ``consistency_model``, ``guarantee``,
 ``time_limit`` (seconds; running out gives ``"unknown"``).
 """
@@ -12,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ddialab.errors import UsageError
+from ddialab.vocabulary import unknown_name
 
 
 @dataclass(frozen=True)
@@ -85,7 +87,7 @@ CHECKERS: dict[str, CheckerEntry] = {
         ),
         CheckerEntry(
             "text",
-            "workloads.text:check_text",
+            "checkers.text:check_text",
             "collaborative text: replicas converge, acknowledged inserts survive, intent order",
         ),
         CheckerEntry(
@@ -132,23 +134,13 @@ CHECKERS: dict[str, CheckerEntry] = {
 }
 
 
-def available_checkers() -> dict[str, CheckerEntry]:
-    """Only the checkers whose module is importable in this installation."""
-    out = {}
-    for name, entry in CHECKERS.items():
-        try:
-            entry.load()
-        except (ImportError, AttributeError):
-            continue
-        out[name] = entry
-    return out
-
-
 def get_checker(name: str) -> Any:
+    """The named checker's ``check`` function; an unknown name is a usage error.
+
+    Every entry's module is part of this package: one that does not import is a bug and
+    the ImportError propagates (``tests/checkers/test_registry.py`` loads them all).
+    """
     entry = CHECKERS.get(name)
     if entry is None:
-        raise UsageError(f"unknown checker {name!r}; known: {', '.join(CHECKERS)}")
-    try:
-        return entry.load()
-    except (ImportError, AttributeError):
-        raise UsageError(f"checker {name!r} is not available in this installation") from None
+        raise UsageError(unknown_name("checker", name, list(CHECKERS)))
+    return entry.load()

@@ -8,9 +8,10 @@ import sys
 import time
 from typing import Any
 
-from ddialab.errors import EXIT_INVALID, EXIT_VALID, UsageError
+from ddialab.errors import EXIT_INVALID, EXIT_VALID
 from ddialab.matrix import MatrixOptions, run_matrix
 from ddialab.matrix._plan import plan
+from ddialab.runner import check_range
 
 
 def add_parser(sub: Any) -> None:
@@ -24,7 +25,7 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--seeds", type=int, default=2, help="seeds per system and workload")
     p.add_argument("--time-limit", type=float, default=5.0, help="simulated seconds per run")
     p.add_argument("--systems", nargs="*", default=[], help="only these systems")
-    p.add_argument("--jobs", type=int, default=0, help="parallel processes (default: all cores)")
+    p.add_argument("--jobs", type=int, help="parallel processes (default: all cores)")
     p.add_argument("--out", help="output directory (default: runs/matrix-<time>)")
     p.add_argument("--executor", choices=["local", "dask"], default="local")
     p.add_argument("--scheduler", help="Dask scheduler address, with --executor dask")
@@ -32,10 +33,15 @@ def add_parser(sub: Any) -> None:
 
 
 def run_matrix_cmd(args: argparse.Namespace) -> int:
-    if args.seeds < 1 or args.time_limit <= 0 or args.jobs < 0:
-        raise UsageError("--seeds must be >= 1, --time-limit > 0 and --jobs >= 0")
+    check_range("--seeds", args.seeds, lambda v: v >= 1, ">= 1")
+    check_range("--time-limit", args.time_limit, lambda v: v > 0, "> 0")
+    if args.jobs is not None:
+        check_range("--jobs", args.jobs, lambda v: v >= 1, ">= 1")
     options = MatrixOptions(
-        seeds=args.seeds, time_limit=args.time_limit, systems=tuple(args.systems), jobs=args.jobs
+        seeds=args.seeds,
+        time_limit=args.time_limit,
+        systems=tuple(args.systems),
+        jobs=args.jobs or 0,
     )
     out = args.out or os.path.join("runs", time.strftime("matrix-%Y%m%dT%H%M%S"))
     total = len(plan(options))

@@ -8,7 +8,7 @@ import sys
 from typing import Any
 
 from ddialab.errors import EXIT_INVALID, EXIT_UNKNOWN, EXIT_VALID, UsageError
-from ddialab.runner import TestSpec, run
+from ddialab.runner import TestSpec, run, validate_spec
 
 
 def add_parser(sub: Any) -> None:
@@ -67,8 +67,6 @@ def parse_options(pairs: list[str], flag: str) -> dict[str, Any]:
 
 
 def spec_from_args(args: argparse.Namespace) -> TestSpec:
-    if args.concurrency < 1 or args.rate <= 0 or args.time_limit < 0:
-        raise UsageError("--concurrency must be >= 1, --rate > 0 and --time-limit >= 0")
     return TestSpec(
         system=args.system,
         workload=args.workload,
@@ -92,7 +90,7 @@ def run_cmd(args: argparse.Namespace) -> int:
         from ddialab.runner._schedule import load_schedule
 
         spec.schedule = load_schedule(args.schedule)
-    _validate_names(spec)
+    validate_spec(spec)  # before the run directory exists
     result = run(spec, out=args.out)
     if args.json:
         print(json.dumps({"run_dir": result.run_dir, **result.results}, default=str))
@@ -113,16 +111,6 @@ def _replay_spec(run_dir: str) -> TestSpec:
     return spec
 
 
-def _validate_names(spec: TestSpec) -> None:
-    from nemesis import build_nemesis
-    from systems import get_system
-    from workloads import get_workload
-
-    get_system(spec.system)
-    get_workload(spec.workload)
-    build_nemesis(spec.nemesis, spec)
-
-
 def _print_summary(result: Any) -> None:
     verdicts = {True: "valid", False: "INVALID"}
     print(
@@ -131,14 +119,24 @@ def _print_summary(result: Any) -> None:
         f"{result.ops} ops"
     )
     for name, r in result.results["checkers"].items():
-        types = ", ".join(r.get("anomaly_types") or [])
-        print(
-            f"  {name:<20} {verdicts.get(r.get('valid'), 'unknown')}"
-            f"{' (' + types + ')' if types else ''}"
-        )
-    for name in result.results.get("skipped", []):
-        print(f"  {name:<20} skipped (checker not available)")
-    print(f"verdict: {verdicts.get(result.valid, 'unknown')}")
+        print(f"  {name:<20} {_checker_line(r)}")
+    if not result.results["checkers"]:
+        print("  (no checker ran)")
+    verdict = verdicts.get(result.valid, "unknown")
+    reason = result.results.get("reason")
+    print(f"verdict: {verdict}{f' ({reason})' if verdict == 'unknown' and reason else ''}")
     print(f"run directory: {result.run_dir}")
     print(f"report: {result.run_dir}/report.html")
     sys.stdout.flush()
+
+
+def _checker_line(r: dict[str, Any]) -> str:
+    """``ran: valid``, ``ran: INVALID (types)``, or ``did not run: reason``."""
+    if not r.get("ran"):
+        return f"did not run: {r.get('reason', '')}"
+    valid = r.get("valid")
+    word = "valid" if valid is True else "INVALID" if valid is False else "unknown"
+    types = ", ".join(r.get("anomaly_types") or [])
+    if word == "unknown":
+        return f"ran: unknown ({r.get('reason', 'undecided')})"
+    return f"ran: {word}{f' ({types})' if types else ''}"

@@ -5,7 +5,8 @@ Exit codes (every subcommand):
   1  invalid: anomalies found
   2  usage error: unknown name, bad option
   3  bad input or other error (malformed history: file, line and what was expected)
-  4  unknown: a checker ran out of its time or memory budget
+  4  unknown: a checker ran out of its time or memory budget, or could not run
+  130  interrupted (Ctrl-C): cleaned up, one line on stderr
 """
 
 from __future__ import annotations
@@ -19,9 +20,11 @@ from ddialab import _cli_check, _cli_list
 from ddialab.errors import EXIT_BAD_INPUT, EXIT_USAGE, DdialabError
 
 EPILOG = """exit codes: 0 valid, 1 invalid (anomalies found), 2 usage error,
-3 bad input or other error, 4 unknown (a checker ran out of budget)"""
+3 bad input or other error, 4 unknown (a checker ran out of budget or could not run),
+130 interrupted"""
 
-#: Modules that add a subcommand: each has ``add_parser(subparsers)``.
+#: Modules that add a subcommand: each has ``add_parser(subparsers)``.  Explicit: every
+#: one is imported, and a missing module fails loudly (it is a bug, not an option).
 SUBCOMMAND_MODULES = [
     "ddialab._cli_run",
     "ddialab._cli_matrix",
@@ -45,23 +48,28 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    _add_optional_subcommands(sub)
+    _add_subcommands(sub)
     _cli_check.add_parser(sub)
     _cli_list.add_parser(sub)
     return parser
 
 
-def _add_optional_subcommands(sub: argparse._SubParsersAction) -> None:
+def _add_subcommands(sub: argparse._SubParsersAction) -> None:
     import importlib
 
     for name in SUBCOMMAND_MODULES:
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as e:
-            if e.name != name:
-                raise
-            continue
-        module.add_parser(sub)
+        importlib.import_module(name).add_parser(sub)
+
+
+#: the shell's convention for a command ended by SIGINT (128 + 2)
+EXIT_INTERRUPTED = 130
+
+
+def _is_interrupt(e: BaseException) -> bool:
+    """Ctrl-C, also when trio delivers it inside an exception group."""
+    if isinstance(e, KeyboardInterrupt):
+        return True
+    return isinstance(e, BaseExceptionGroup) and e.subgroup(KeyboardInterrupt) is not None
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -75,9 +83,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except DdialabError as e:
         print(f"ddialab: error: {e}", file=sys.stderr)
         return e.exit_code
-    except KeyboardInterrupt:
-        print("ddialab: interrupted", file=sys.stderr)
-        return 130
     except BrokenPipeError:
         # the reader went away (e.g. `ddialab list | head`): not an error worth a traceback
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
@@ -87,6 +92,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         where = f"{e.filename}: " if e.filename else ""
         print(f"ddialab: error: {where}{e.strerror or e}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    except BaseException as e:
+        if not _is_interrupt(e):
+            raise
+        # cleanup already ran on the way out (finally blocks stop servers, remove temp dirs)
+        print("ddialab: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
 
 
 if __name__ == "__main__":

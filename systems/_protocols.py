@@ -12,6 +12,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
+from ddialab.vocabulary import Option, options_from_defaults
+
 
 class Client(Protocol):
     """Talks to the system for one process.
@@ -56,7 +58,11 @@ class Upgradable(Protocol):
 
 @dataclass(frozen=True)
 class SystemEntry:
-    """A named system with its option set, as ``ddialab list`` and the matrix see it."""
+    """A named system with its option set, as ``ddialab list`` and the matrix see it.
+
+    ``claims`` are the claims of the system built with its defaults (for listings); a run
+    is judged by ``build(options).claims``, the claims of the system as built.
+    """
 
     name: str
     description: str
@@ -68,6 +74,14 @@ class SystemEntry:
     #: workload options the matrix uses with this system, per workload name (e.g. a CRDT
     #: set is exercised by the session workload in ``mode="set"``)
     workload_options: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    #: options beyond what the defaults make obvious: enumerations (with ``choices``) and
+    #: options the system reads without a default; see ``declared_options``
+    options: tuple[Option, ...] = ()
+
+    def declared_options(self) -> tuple[Option, ...]:
+        """Every option this system accepts: the declared ones, then one per default."""
+        return options_from_defaults(self.defaults, self.options)
 
     def build(self, options: Mapping[str, Any] | None = None) -> System:
+        """The system with these options over the defaults; its ``claims`` follow them."""
         return self.factory({**self.defaults, **(options or {})})

@@ -1,17 +1,18 @@
 """The table of built-in systems, gathered from each family package, plus user systems.
 
 Each family package (``systems.single``, ``systems.storage``, ...) exports ``ENTRIES``, a
-list of ``SystemEntry``.  A family that is not installed (or not written yet) is skipped,
-so families are added without touching this file's logic: list the module below.  Users
-name their own system as ``package.module:Attr`` (a ``SystemEntry``).
+list of ``SystemEntry``.  The table is explicit: every family listed below is imported,
+and a missing one, a family without ``ENTRIES`` or a name registered twice fails loudly
+at import.  Adding a family means writing it and listing it here.  Users name their own
+system as ``package.module:Attr`` (a ``SystemEntry``).
 """
 
 from __future__ import annotations
 
 import importlib
 
-from ddialab._optional import present_modules
 from ddialab.errors import UsageError
+from ddialab.vocabulary import unknown_name
 from systems._protocols import SystemEntry
 
 FAMILY_MODULES = (
@@ -28,8 +29,10 @@ FAMILY_MODULES = (
 
 def _collect() -> dict[str, SystemEntry]:
     table: dict[str, SystemEntry] = {}
-    for module in present_modules(FAMILY_MODULES):
-        for entry in getattr(module, "ENTRIES", []):
+    for name in FAMILY_MODULES:
+        for entry in importlib.import_module(name).ENTRIES:
+            if entry.name in table:
+                raise ValueError(f"system {entry.name!r} is registered twice ({name})")
             table[entry.name] = entry
     return table
 
@@ -42,7 +45,7 @@ def get_system(name: str) -> SystemEntry:
         return SYSTEMS[name]
     if ":" in name:
         return _load_user_system(name)
-    raise UsageError(f"unknown system {name!r}; known: {', '.join(SYSTEMS)} (or module:Attr)")
+    raise UsageError(unknown_name("system", name, list(SYSTEMS)) + " (or module:Attr)")
 
 
 def _load_user_system(target: str) -> SystemEntry:

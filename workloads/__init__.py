@@ -1,12 +1,16 @@
 """Workloads: generators that drive clients, with the checkers that judge their histories.
 
-Public surface: ``WORKLOADS`` (name -> ``Workload``), ``get_workload``, ``Workload``.
-Each workload module exports ``WORKLOAD``; modules not present are skipped, so adding a
-workload means adding its module name to ``WORKLOAD_MODULES``.
+Public surface: ``WORKLOADS`` (name -> ``Workload``), ``get_workload``, ``Workload``,
+``Option`` (a workload's declared option).  Each module in ``WORKLOAD_MODULES`` exports
+``WORKLOAD`` (or ``WORKLOADS``, a list).  The table is explicit: every module listed is
+imported, and a missing one (or a duplicate name) fails loudly at import, never silently.
+Adding a workload means writing its module and listing it here.
 """
 
-from ddialab._optional import present_modules
+import importlib
+
 from ddialab.errors import UsageError
+from ddialab.vocabulary import Option, unknown_name
 from workloads._protocol import CheckerSpec, Workload
 
 WORKLOAD_MODULES = (
@@ -15,11 +19,8 @@ WORKLOAD_MODULES = (
     "workloads.list_append",
     "workloads.rw_register",
     "workloads.bank",
-    "workloads.set",
-    "workloads.counter",
     "workloads.session",
     "workloads.text",
-    "workloads.queue",
     "workloads.lock",
     "workloads.secondary_index",
     "workloads.derived",
@@ -30,10 +31,12 @@ WORKLOAD_MODULES = (
 
 def _collect() -> dict[str, Workload]:
     table: dict[str, Workload] = {}
-    for module in present_modules(WORKLOAD_MODULES):
-        for w in getattr(module, "WORKLOADS", [getattr(module, "WORKLOAD", None)]):
-            if w is not None:
-                table[w.name] = w
+    for name in WORKLOAD_MODULES:
+        module = importlib.import_module(name)
+        for w in getattr(module, "WORKLOADS", None) or [module.WORKLOAD]:
+            if w.name in table:
+                raise ValueError(f"workload {w.name!r} is registered twice ({name})")
+            table[w.name] = w
     return table
 
 
@@ -44,7 +47,7 @@ def get_workload(name: str) -> Workload:
     try:
         return WORKLOADS[name]
     except KeyError:
-        raise UsageError(f"unknown workload {name!r}; known: {', '.join(WORKLOADS)}") from None
+        raise UsageError(unknown_name("workload", name, list(WORKLOADS))) from None
 
 
-__all__ = ["WORKLOADS", "CheckerSpec", "Workload", "get_workload"]
+__all__ = ["WORKLOADS", "CheckerSpec", "Option", "Workload", "get_workload"]

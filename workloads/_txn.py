@@ -13,6 +13,7 @@ import random
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from ddialab.vocabulary import Option
 from workloads._protocol import CheckerSpec, Workload
 
 DEFAULTS = {"key_count": 5, "max_txn_length": 4, "max_writes_per_key": 32, "read_ratio": 0.5}
@@ -80,4 +81,11 @@ def txn_workload(name: str, write_f: str, description: str) -> Workload:
             elle["wfr_keys"] = True
         return {"elle": ("elle", elle)}
 
-    return Workload(name, description, generator, checkers, None, DEFAULTS)
+    model = Option(
+        "consistency_model",
+        str,
+        None,
+        choices=CONSISTENCY_ORDER,
+        help="judge against this model (default: the system's strongest claim)",
+    )
+    return Workload(name, description, generator, checkers, None, DEFAULTS, (model,))  # fmt: skip

@@ -30,8 +30,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from ddialab.history import NEMESIS
+from ddialab.vocabulary import Option
 from workloads._protocol import CheckerSpec, Workload
-from workloads.text import WORKLOAD as TEXT
 
 WRITE_FS = {"write": "write", "append": "append", "set": "add", "counter": "incr"}
 DEFAULTS = {"keys": 3, "read_ratio": 0.6, "mode": "write", "replicas": 5, "spread": True}
@@ -83,7 +83,5 @@ WORKLOAD = Workload(
     checkers,
     final_generator,
     DEFAULTS,
+    (Option("mode", str, "write", choices=tuple(WRITE_FS), help="what the writes are"),),
 )
-
-#: the text workload lives in ``workloads.text``; listed here so the registry finds it
-WORKLOADS = [WORKLOAD, TEXT]

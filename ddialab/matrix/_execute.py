@@ -8,8 +8,8 @@ process, on a Dask worker, or here.  Workers return small summaries, not histori
 from __future__ import annotations
 
 import os
+import signal
 from collections.abc import Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from multiprocessing import get_context
 from typing import Any
 
@@ -70,10 +70,18 @@ def execute(
 
 
 def _pool(args: list[tuple[dict[str, Any], str]], jobs: int) -> Iterator[dict[str, Any]]:
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("spawn")) as pool:
-        futures = [pool.submit(run_one, *a) for a in args]
-        for f in as_completed(futures):
-            yield f.result()
+    """Runs on worker processes that ignore SIGINT: Ctrl-C reaches only this process, whose
+    ``with`` exit terminates the pool at once (no queued run starts, no run finishes)."""
+    with get_context("spawn").Pool(jobs, initializer=_ignore_sigint) as pool:
+        yield from pool.imap_unordered(_run_one_args, args)
+
+
+def _ignore_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _run_one_args(a: tuple[dict[str, Any], str]) -> dict[str, Any]:
+    return run_one(*a)
 
 
 def _dask(

@@ -7,8 +7,9 @@ from dataclasses import dataclass
 
 from ddialab.errors import UsageError
 from ddialab.runner import TestSpec
+from ddialab.vocabulary import unknown_name
 from systems import SYSTEMS, SystemEntry
-from workloads import WORKLOADS
+from workloads import get_workload
 
 #: the faults every matrix run suffers unless a system entry names its own
 DEFAULT_NEMESES = ("partition", "kill", "pause")
@@ -29,7 +30,7 @@ def select_systems(names: Sequence[str]) -> list[SystemEntry]:
         return list(SYSTEMS.values())
     unknown = [n for n in names if n not in SYSTEMS]
     if unknown:
-        raise UsageError(f"unknown system(s) {', '.join(unknown)}; known: {', '.join(SYSTEMS)}")
+        raise UsageError(unknown_name("system", unknown[0], list(SYSTEMS)))
     return [SYSTEMS[n] for n in names]
 
 
@@ -39,8 +40,7 @@ def plan(options: MatrixOptions) -> list[TestSpec]:
     for entry in select_systems(options.systems):
         nemeses = list(getattr(entry, "nemeses", DEFAULT_NEMESES))
         for workload in entry.workloads:
-            if workload not in WORKLOADS:
-                continue
+            get_workload(workload)  # a missing one is a bug (tests/registry), not a skip
             for seed in range(options.seeds):
                 specs.append(
                     TestSpec(

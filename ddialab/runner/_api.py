@@ -18,6 +18,7 @@ from ddialab.runner._store import (
     write_jsonl_dicts,
     write_test_json,
 )
+from ddialab.runner._validate import validate_spec
 
 
 @dataclass
@@ -33,6 +34,8 @@ class RunResult:
 
 
 def run(spec: TestSpec, out: str | None = None, root: str = "runs") -> RunResult:
+    """Validate the spec (``UsageError`` before anything runs), run it, check it."""
+    validate_spec(spec)
     run_dir = new_run_dir(spec, root=root, out=out)
     write_test_json(run_dir, spec, {})
     outcome = _execute(spec, run_dir)
@@ -41,7 +44,7 @@ def run(spec: TestSpec, out: str | None = None, root: str = "runs") -> RunResult
     save_schedule(os.path.join(run_dir, "schedule.json"), schedule)
     if spec.record_messages:
         write_jsonl_dicts(os.path.join(run_dir, "messages.jsonl"), outcome.messages)
-    results = run_checkers(outcome.history, checker_specs(spec))
+    results = run_checkers(outcome.history, checker_specs(spec, outcome.claims))
     write_json(os.path.join(run_dir, "results.json"), results)
     render_report(run_dir)
     return RunResult(run_dir, spec, results, len(outcome.history))

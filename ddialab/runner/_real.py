@@ -105,7 +105,8 @@ def execute(
     finally:
         recorder.close()
         shutil.rmtree(workdir, ignore_errors=True)
-    return RunOutcome(History(recorder.ops, source=history_path), stats)
+    history = History(recorder.ops, source=history_path)
+    return RunOutcome(history, stats, claims=frozenset(system.claims))
 
 
 def _check_faults(spec: TestSpec, system: Any) -> None:

@@ -39,6 +39,8 @@ class RunOutcome:
     stats: dict[str, Any] = field(default_factory=dict)
     #: the network's message log (only when ``spec.record_messages``)
     messages: list[dict[str, Any]] = field(default_factory=list)
+    #: what the system that ran claims (as built with the spec's options)
+    claims: frozenset[str] | None = None
 
 
 def to_op(index: int, d: dict[str, Any]) -> Op:
@@ -73,7 +75,8 @@ def simulate(spec: TestSpec, history_path: str | None = None) -> RunOutcome:
     finally:
         recorder.close()
     messages = stats.pop("messages", [])
-    return RunOutcome(History(recorder.ops, source=history_path), stats, messages)
+    claims = frozenset(stats.pop("claims"))
+    return RunOutcome(History(recorder.ops, source=history_path), stats, messages, claims)
 
 
 async def _main(spec: TestSpec, record: _Recorder) -> dict[str, Any]:
@@ -94,6 +97,7 @@ async def _main(spec: TestSpec, record: _Recorder) -> dict[str, Any]:
         "network": world.network.stats.as_dict(),
         "events": world.scheduler.processed,
         "messages": world.network.log,
+        "claims": system.claims,
     }
 
 

@@ -28,8 +28,9 @@ from typing import Any
 
 import trio
 
+from ddialab.vocabulary import Option
 from systems._protocols import SystemEntry
-from systems.consensus._system import LINEARIZABLE, RaftClient, RaftSystem
+from systems.consensus._system import LINEARIZABLE, OPTIONS, RaftClient, RaftSystem
 from systems.sim import World
 
 COUNTER, LOCK = "counter", "lock"
@@ -113,10 +114,22 @@ def lock_claims(options: Mapping[str, Any]) -> frozenset[str]:
     return LINEARIZABLE if options.get("locking", "fenced") == "fenced" else frozenset()
 
 
+LOCK_OPTIONS = (
+    *OPTIONS,
+    Option("locking", str, "fenced", choices=("fenced", "unfenced")),
+    Option("lock_ttl_ms", float, 200.0),
+    Option("pause_probability", float, 0.2, help="a holder stalls after taking the lock"),
+    Option("pause_ms", float, 300.0),
+)
+
+
 def _entry(name: str, description: str, **options: Any) -> SystemEntry:
     opts: dict[str, Any] = {"nodes": 3, "reads": "read-index", "locking": "fenced"}
     opts.update(options)
-    return SystemEntry(name, description, LockSystem, lock_claims(opts), opts, ("lock", "register"))
+    return SystemEntry(
+        name, description, LockSystem, lock_claims(opts), opts, ("lock", "register"),
+        options=LOCK_OPTIONS,
+    )  # fmt: skip
 
 
 LOCK_ENTRIES = [

@@ -23,6 +23,7 @@ from typing import Any
 
 import trio
 
+from ddialab.vocabulary import Option
 from systems._protocols import SystemEntry
 from systems.consensus._raft import READS, RaftConfig, RaftNode
 from systems.sim import MS, RequestTimeout, World, names
@@ -152,10 +153,21 @@ class RaftSystem:
         return out
 
 
+OPTIONS = (
+    Option("reads", str, "read-index", choices=READS),
+    Option("lease_ms", float, 300.0, help="reads=lease-unsafe: the leader lease"),
+    Option("members", int, None, help="voting members (default: every node)"),
+    Option("membership_churn_ms", float, 0.0, help="period of membership changes (0: none)"),
+    Option("timeout_ns", int, None),
+)
+
+
 def _entry(name: str, description: str, **options: Any) -> SystemEntry:
     opts: dict[str, Any] = {"nodes": 3, "reads": "read-index", "snapshot_every": 0}
     opts.update(options)
-    return SystemEntry(name, description, RaftSystem, claims_for(opts), opts, ("register",))
+    return SystemEntry(
+        name, description, RaftSystem, claims_for(opts), opts, ("register",), options=OPTIONS
+    )
 
 
 ENTRIES = [

@@ -23,6 +23,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from ddialab.vocabulary import Option
 from systems._protocols import SystemEntry
 from systems.derived._log import BrokerNode
 from systems.sim import MS, RequestTimeout, World
@@ -189,9 +190,18 @@ DEFAULTS: dict[str, Any] = {
 HONEST = frozenset({"durability"})
 
 
+OPTIONS = (
+    Option("retain_records", int, None, help="records kept per partition (None: all)"),
+    Option("claims", list, [], help="the guarantees this configuration claims"),
+    Option("timeout_ns", int, None),
+)
+
+
 def _entry(name: str, description: str, claims: frozenset[str], **opts: Any) -> SystemEntry:
     defaults = {**DEFAULTS, **opts, "claims": sorted(claims)}
-    return SystemEntry(name, description, BrokerSystem, claims, defaults, ("kafka",))
+    return SystemEntry(
+        name, description, BrokerSystem, claims, defaults, ("kafka",), options=OPTIONS
+    )
 
 
 ENTRIES = [

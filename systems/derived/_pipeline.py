@@ -38,6 +38,7 @@ from typing import Any
 
 import trio
 
+from ddialab.vocabulary import Option
 from systems._protocols import SystemEntry
 from systems.derived._log import BrokerNode, read_records
 from systems.sim import MS, Message, RequestTimeout, Runtime, now_ns
@@ -362,9 +363,17 @@ DEFAULTS: dict[str, Any] = {
 }
 
 
+OPTIONS = (
+    Option("feed", str, "cdc", choices=("cdc", "dual-writes")),
+    Option("claims", list, [], help="the guarantees this configuration claims"),
+)
+
+
 def _entry(name: str, description: str, claims: frozenset[str], **opts: Any) -> SystemEntry:
     defaults = {**DEFAULTS, **opts, "claims": sorted(claims)}
-    return SystemEntry(name, description, DerivedSystem, claims, defaults, ("derived-view",))
+    return SystemEntry(
+        name, description, DerivedSystem, claims, defaults, ("derived-view",), options=OPTIONS
+    )
 
 
 ENTRIES = [

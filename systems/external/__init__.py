@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from ddialab.vocabulary import Option
 from systems._protocols import SystemEntry
 from systems.external._base import BlockingClient, MissingServer, RealSystem, is_real
 
@@ -61,7 +62,17 @@ _SPECS: list[tuple[str, str, Any, frozenset[str], tuple[str, ...]]] = [
      _lazy("systems.external._etcd", "Etcd"), frozenset({"linearizable"}), ("register",)),
 ]  # fmt: skip
 
-REAL_ENTRIES = [SystemEntry(name, desc, f, claims, {}, ()) for name, desc, f, claims, _ in _SPECS]
+#: what the real systems read from ``--system-option`` (each reads its own; see docs/external.md)
+REAL_OPTIONS = (
+    Option("request_timeout_s", float, 1.0, help="etcd: per-request timeout"),
+    Option("socket_timeout_s", float, 1.0, help="redis: socket timeout"),
+    Option("lag_s", float, 0.05, help="redis-replica: wait before reading the replica"),
+    Option("busy_timeout_s", float, 0.05, help="sqlite: busy timeout"),
+)
+REAL_ENTRIES = [
+    SystemEntry(name, desc, f, claims, {}, (), options=REAL_OPTIONS)
+    for name, desc, f, claims, _ in _SPECS
+]
 WORKLOADS.update({name: w for name, _, _, _, w in _SPECS})
 ENTRIES = REAL_ENTRIES
 

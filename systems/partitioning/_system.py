@@ -19,6 +19,7 @@ from typing import Any
 
 import trio
 
+from ddialab.vocabulary import Option
 from systems._protocols import SystemEntry
 from systems.partitioning._nodes import (
     POINTS,
@@ -231,11 +232,27 @@ class PartitionedSystem:
 WORKLOADS = ("register", "secondary-index")
 
 
+OPTIONS = (
+    Option("scheme", str, "hash", choices=("hash", "range")),
+    Option("routing", str, "client", choices=("client", "any-node", "tier")),
+    Option("index", str, "local", choices=("local", "global"), help="secondary index layout"),
+    Option("rebalance", str, "fixed", choices=("fixed", "dynamic", "proportional")),
+    Option("churn", bool, True, help="nodes join and leave during the run"),
+    Option("partitions", int, 12),
+    Option("split_at", int, 24, help="rebalance=dynamic: keys per partition before a split"),
+    Option("tokens", int, 4, help="rebalance=proportional: partitions per node"),
+    Option("join_ms", float, 1500.0),
+    Option("timeout_ns", int, None),
+)
+
+
 def _entry(name: str, description: str, **options: Any) -> SystemEntry:
     opts: dict[str, Any] = {"nodes": 4, "scheme": "hash", "routing": "client", "index": "local"}
     opts.update(options)
     workloads = ("term-index",) if opts["index"] in TERM_MODES else WORKLOADS
-    return SystemEntry(name, description, PartitionedSystem, claims_for(opts), opts, workloads)
+    return SystemEntry(
+        name, description, PartitionedSystem, claims_for(opts), opts, workloads, options=OPTIONS
+    )
 
 
 ENTRIES = [

@@ -12,6 +12,7 @@ import json
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+from ddialab.vocabulary import Option
 from systems.sim import MS, Latency, RequestTimeout, SimDisk, World
 
 #: each request attempt waits this long for a reply (an op may make several attempts)
@@ -55,6 +56,13 @@ def lossy_links(world: World, nodes: Sequence[str], loss: float, latency_ms: flo
         for b in nodes:
             if a != b:
                 world.network.set_link(a, b, loss=loss or None, latency=latency)
+
+
+#: options every replication system reads (see ``add_replicas``)
+LINK_OPTIONS = (
+    Option("link_loss", float, 0.0, help="probability a replica-to-replica message is lost"),
+    Option("link_latency_ms", float, None, help="replica-to-replica latency"),
+)
 
 
 def add_replicas(

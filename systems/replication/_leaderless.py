@@ -24,9 +24,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from ddialab.vocabulary import Option
 from systems._protocols import SystemEntry
 from systems.replication._common import (
     ATTEMPT_TIMEOUT_NS,
+    LINK_OPTIONS,
     ReplicaClient,
     add_replicas,
     fail,
@@ -109,11 +111,19 @@ class LeaderlessSystem:
         return QuorumClient(world, process, list(self.cfg.nodes))
 
 
+OPTIONS = (
+    Option("conflict", str, "vv", choices=("vv", "lww"), help="siblings by version vector, or LWW"),
+    *LINK_OPTIONS,
+)
+
+
 def _entry(name: str, description: str, **options: Any) -> SystemEntry:
     opts: dict[str, Any] = {"nodes": 3, "n": 3, "w": 2, "r": 2, "conflict": "vv"}
     opts.update(read_repair=True, anti_entropy=True, sloppy=False)
     opts.update(options)
-    return SystemEntry(name, description, LeaderlessSystem, claims_for(opts), opts, ("session",))
+    return SystemEntry(
+        name, description, LeaderlessSystem, claims_for(opts), opts, ("session",), options=OPTIONS
+    )
 
 
 ENTRIES = [

@@ -29,9 +29,11 @@ import importlib
 from collections.abc import Mapping
 from typing import Any
 
+from ddialab.vocabulary import Option
 from systems._protocols import SystemEntry
 from systems.replication._common import (
     ATTEMPT_TIMEOUT_NS,
+    LINK_OPTIONS,
     ReplicaClient,
     add_replicas,
     fail,
@@ -158,6 +160,15 @@ class MultiLeaderSystem:
 CRDT_MODES = {"or-set": "set", "pn-counter": "counter"}
 
 
+OPTIONS = (
+    Option("topology", str, "all-to-all", choices=("all-to-all", "circular", "star")),
+    Option("conflict", str, "lww",
+           choices=("lww", "lww-id", "vv", "custom", "pn-counter", "or-set", "rga", "arrival")),
+    Option("merge", str, None, help='conflict=custom: "module:function" merging sibling values'),
+    *LINK_OPTIONS,
+)  # fmt: skip
+
+
 def _entry(name: str, description: str, **options: Any) -> SystemEntry:
     opts: dict[str, Any] = {"nodes": 3, "topology": "all-to-all", "conflict": "lww"}
     opts.update(options)
@@ -165,7 +176,7 @@ def _entry(name: str, description: str, **options: Any) -> SystemEntry:
     workload_options = {"session": {"mode": mode}} if mode else {}
     return SystemEntry(
         name, description, MultiLeaderSystem, claims_for(opts), opts, ("session",),
-        workload_options,
+        workload_options, options=OPTIONS,
     )  # fmt: skip
 
 
@@ -208,5 +219,6 @@ ENTRIES = [
         claims_for({"conflict": "rga"}),
         {"nodes": 3, "topology": "all-to-all", "conflict": "rga"},
         ("text",),
+        options=OPTIONS,
     ),
 ]

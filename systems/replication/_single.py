@@ -31,9 +31,11 @@ from typing import Any
 
 import trio
 
+from ddialab.vocabulary import Option
 from systems._protocols import SystemEntry
 from systems.replication._common import (
     ATTEMPT_TIMEOUT_NS,
+    LINK_OPTIONS,
     ReplicaClient,
     add_replicas,
     fail,
@@ -192,10 +194,24 @@ class SingleLeaderSystem:
 WORKLOADS = ("register", "session")
 
 
+OPTIONS = (
+    Option("replication", str, "semi-sync", choices=("sync", "semi-sync", "async")),
+    Option("failover", str, "safe", choices=("safe", "careless", "none")),
+    Option("reads", str, "leader",
+           choices=("leader", "follower", "ryw", "ryw-recent", "monotonic")),
+    Option("sync_acks", int, 1, help="followers that must ack (semi-sync)"),
+    Option("ryw_window_ms", float, 500.0,
+           help="reads=ryw-recent: read from the leader this long after a write"),
+    *LINK_OPTIONS,
+)  # fmt: skip
+
+
 def _entry(name: str, description: str, **options: Any) -> SystemEntry:
     opts = {"nodes": 3, "replication": "semi-sync", "failover": "safe", "reads": "leader"}
     opts.update(options)
-    return SystemEntry(name, description, SingleLeaderSystem, claims_for(opts), opts, WORKLOADS)
+    return SystemEntry(
+        name, description, SingleLeaderSystem, claims_for(opts), opts, WORKLOADS, options=OPTIONS
+    )
 
 
 ENTRIES = [

@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping
 from functools import partial
 from typing import Any
 
+from ddialab.vocabulary import Option
 from systems._protocols import SystemEntry
 from systems.storage._bitcask import Bitcask
 from systems.storage._btree import BTree
@@ -82,14 +83,41 @@ FLAWED_CLAIMS = SAFE_CLAIMS - {"linearizable", "durability"}
 WORKLOADS = ("register", "kv-delete")
 
 
-def _entry(name: str, text: str, defaults: dict[str, Any], safe: bool = True) -> SystemEntry:
-    claims = SAFE_CLAIMS if safe else FLAWED_CLAIMS
-    factory = partial(_system, name=name, claims=claims)
-    return SystemEntry(name, text, factory, claims, defaults, WORKLOADS)
+#: the options that are enumerations, or that engines read without a default in ENTRIES
+OPTIONS = (
+    Option("engine", str, "bitcask", choices=("bitcask", "lsm", "btree")),
+    Option("mode", str, "sync", choices=("sync", "group", "ack-before-fsync"),
+           help="fsync before each ack, batched (group commit), or ack before fsync (unsafe)"),
+    Option("compaction", str, "tiered", choices=("tiered", "leveled"), help="LSM compaction"),
+    Option("wal", bool, True, help="LSM write-ahead log (without it, a crash loses the memtable)"),
+    Option("unsafe_tombstones", bool, False, help="bitcask merge drops tombstones too early"),
+    *(Option(k, int, None) for k in (
+        "segment_bytes", "merge_fanout", "merge_batch", "major_every", "memtable_bytes",
+        "block_entries", "fanout", "batch", "level_bytes", "table_bytes", "page_size",
+        "cache_pages", "dirty_limit", "wal_limit", "sync_every", "timeout_ns")),
+    *(Option(k, float, None) for k in ("bits_per_key", "tick_ms", "group_commit_ms")),
+)  # fmt: skip
 
 
-def _system(options: Mapping[str, Any], name: str, claims: frozenset[str]) -> StorageSystem:
-    return StorageSystem(options, name, claims, ENGINES)
+def claims_for(options: Mapping[str, Any]) -> frozenset[str]:
+    """Durable and linearizable only with fsync before ack, a WAL and safe tombstones."""
+    safe = (
+        options.get("mode", "sync") != "ack-before-fsync"
+        and options.get("wal", True)
+        and not options.get("unsafe_tombstones", False)
+    )
+    return SAFE_CLAIMS if safe else FLAWED_CLAIMS
+
+
+def _entry(name: str, text: str, defaults: dict[str, Any]) -> SystemEntry:
+    factory = partial(_system, name=name)
+    return SystemEntry(
+        name, text, factory, claims_for(defaults), defaults, WORKLOADS, options=OPTIONS
+    )
+
+
+def _system(options: Mapping[str, Any], name: str) -> StorageSystem:
+    return StorageSystem(options, name, claims_for(options), ENGINES)
 
 
 ENTRIES = [
@@ -107,14 +135,12 @@ ENTRIES = [
         "bitcask-ack-before-fsync",
         "Bitcask that replies before fsync (named unsafe: loses acknowledged writes)",
         {"engine": "bitcask", "mode": "ack-before-fsync"},
-        safe=False,
     ),
     _entry(
         "bitcask-unsafe-tombstones",
         "Bitcask whose merges drop tombstones from non-oldest segments (named unsafe: "
         "deleted keys come back after a restart)",
         {"engine": "bitcask", "mode": "sync", "unsafe_tombstones": True},
-        safe=False,
     ),
     _entry(
         "lsm",
@@ -137,7 +163,6 @@ ENTRIES = [
         "LSM tree whose memtable has no write-ahead log (named unsafe: a crash loses "
         "every acknowledged write not yet flushed)",
         {"engine": "lsm", "mode": "sync", "wal": False},
-        safe=False,
     ),
     _entry(
         "btree",

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from ddialab.vocabulary import Option
 from systems._protocols import SystemEntry
 from systems.sim import MS, World
 from systems.transactions._client import TxnClient
@@ -88,8 +89,9 @@ def _entry(name: str, level: str, description: str) -> SystemEntry:
     #: serial execution takes stored procedures: no client-side logic, so no bank transfers
     workloads = WORKLOADS[:2] if level == "serial" else WORKLOADS
     return SystemEntry(
-        name, description, TxnSystem, CLAIMS[level], {**DEFAULTS, "level": level}, workloads
-    )
+        name, description, TxnSystem, CLAIMS[level], {**DEFAULTS, "level": level}, workloads,
+        options=(Option("level", str, level, choices=tuple(CLAIMS)), Option("exec_ns", int, None)),
+    )  # fmt: skip
 
 
 ENTRIES = [

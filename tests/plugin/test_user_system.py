@@ -35,7 +35,7 @@ def test_documented_user_system_passes_under_partitions(
                  "--time-limit", "5", "--out", str(tmp_path / "run")])  # fmt: skip
     out = capsys.readouterr().out
     assert code == 0, out
-    assert "linearizable         valid" in out
+    assert "linearizable         ran: valid" in out
 
 
 def test_documented_user_system_loses_writes_when_killed(user_module: str, ddialab) -> None:  # type: ignore[no-untyped-def]

@@ -19,6 +19,7 @@ import pytest
 from ddialab.cli import main
 from ddialab.errors import UsageError
 from ddialab.runner import TestSpec, run
+from ddialab.vocabulary import Option
 from systems import SystemEntry
 from systems.external import RealSystem, is_real
 
@@ -93,7 +94,10 @@ def _build(options: Mapping[str, Any]) -> Store:
     return LAST[-1]
 
 
-ENTRY = SystemEntry("store", "in-memory real store", _build, Store.claims, {}, ())
+ENTRY = SystemEntry(
+    "store", "in-memory real store", _build, Store.claims, {}, (),
+    options=(Option("hang_s", float, 0.0, help="each op hangs this long"),),
+)  # fmt: skip
 NAME = f"{__name__}:ENTRY"
 
 

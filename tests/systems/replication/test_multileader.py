@@ -9,7 +9,6 @@ import trio
 
 from ddialab.runner import simulate
 from systems import SYSTEMS
-from systems.replication import multi_leader_claims
 from systems.replication._crdt import apply, initial, show
 from systems.replication._multileader import ENTRIES
 
@@ -19,7 +18,7 @@ Rig = Any
 def test_entries_are_registered_and_claims_follow_options() -> None:
     for e in ENTRIES:
         assert SYSTEMS[e.name] is e
-        assert e.claims == multi_leader_claims(e.defaults)
+        assert e.build().claims == e.claims  # options: tests/runner/test_claims.py
         assert "linearizable" not in e.claims
         assert ("convergence" in e.claims) == (e.defaults["conflict"] != "arrival")
     assert "read-your-writes" not in SYSTEMS["multi-leader-vv"].claims
