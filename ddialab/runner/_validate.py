@@ -23,6 +23,7 @@ from ddialab.errors import UsageError
 from ddialab.runner._spec import TestSpec
 from ddialab.vocabulary import OptionError, unknown_name, validate_options
 from systems import get_system
+from systems.external import WORKLOADS as REAL_WORKLOADS
 from workloads import get_workload
 
 #: numeric spec fields: (field, test, what it must be)
@@ -58,6 +59,23 @@ def check_checkers(names: list[str] | None) -> None:
             raise UsageError(unknown_name("checker", name, list(CHECKERS)))
 
 
+def check_pairing(spec: TestSpec) -> None:
+    """A system runs only the workloads it declares: any other pairing would drive it with
+    ops its clients do not speak (a crash, or a history that checks nothing).
+
+    Real datastores declare theirs in ``systems.external.WORKLOADS`` (their entries list
+    none, so the simulated matrix leaves them out); a user's real system that declares no
+    workload at all is taken at its word for whatever it is given."""
+    entry = get_system(spec.system)
+    workload = get_workload(spec.workload)
+    declared = entry.workloads or REAL_WORKLOADS.get(entry.name, ())
+    if declared and workload.name not in declared:
+        runs = ", ".join(declared)
+        raise UsageError(
+            f"system {entry.name} does not run workload {workload.name!r}; it runs: {runs}"
+        )
+
+
 def check_options(spec: TestSpec) -> None:
     entry = get_system(spec.system)
     workload = get_workload(spec.workload)
@@ -75,9 +93,10 @@ def validate_spec(spec: TestSpec) -> None:
     from nemesis import build_nemesis
 
     check_ranges(spec)
+    check_pairing(spec)
     check_options(spec)
     check_checkers(spec.checkers)
     build_nemesis(spec.nemesis, spec)
 
 
-__all__ = ["check_range", "check_ranges", "flag", "validate_spec"]
+__all__ = ["check_pairing", "check_range", "check_ranges", "flag", "validate_spec"]

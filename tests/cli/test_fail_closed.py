@@ -120,3 +120,14 @@ def test_list_shows_declared_options(capsys: pytest.CaptureFixture[str]) -> None
     assert main(["list", "systems"]) == 0
     out = capsys.readouterr().out
     assert 'level="two-phase-locking" (read-uncommitted|' in out
+
+
+def test_a_workload_the_system_does_not_declare_is_a_usage_error(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """Guards ``check_pairing``: serial execution takes stored procedures, so the bank
+    workload's client-side transfers crashed the run with a traceback (exit 0)."""
+    assert main(["run", "-s", "txn-serial", "-w", "bank", "--time-limit", "1"]) == 2
+    err = capsys.readouterr().err
+    assert "system txn-serial does not run workload 'bank'" in err
+    assert "list-append, rw-register" in err and "Traceback" not in err
