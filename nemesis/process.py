@@ -1,6 +1,9 @@
 """Faults for real processes: SIGKILL and restart, SIGSTOP/SIGCONT, and libfaketime.
 
-``ProcessFaults`` tracks named processes by pid.  ``kill`` sends SIGKILL (the process
+``ProcessFaults`` tracks named processes by pid (with ``groups=True``, by process group:
+every signal goes to the leader's whole group, e.g. a PostgreSQL postmaster started with
+``start_new_session=True`` and all its backends, so a kill leaves no orphan holding the
+server's shared memory).  ``kill`` sends SIGKILL (the process
 loses everything it had not written out, as a crash would) and reaps it if it is our
 child; ``start`` calls the restart callback, which starts the process again and returns
 its new pid; ``pause``/``resume`` send SIGSTOP/SIGCONT.  ``invoke`` speaks the simulated
@@ -33,16 +36,19 @@ LIBFAKETIME_PATHS = (
 
 
 class ProcessFaults:
-    def __init__(self, pids: Mapping[str, int], restart: Callable[[str], int]) -> None:
+    def __init__(
+        self, pids: Mapping[str, int], restart: Callable[[str], int], groups: bool = False
+    ) -> None:
         self.pids = dict(pids)
         self.restart = restart
+        self.groups = groups
         self.down: set[str] = set()
         self.paused: set[str] = set()
 
     def kill(self, name: str) -> None:
         pid = self.pids[name]
-        _signal(pid, signal.SIGCONT)  # a stopped process would not die until continued
-        _signal(pid, signal.SIGKILL)
+        self._signal(pid, signal.SIGCONT)  # a stopped process would not die until continued
+        self._signal(pid, signal.SIGKILL)
         _reap(pid)
         self.down.add(name)
         self.paused.discard(name)
@@ -53,12 +59,19 @@ class ProcessFaults:
         return self.pids[name]
 
     def pause(self, name: str) -> None:
-        _signal(self.pids[name], signal.SIGSTOP)
+        self._signal(self.pids[name], signal.SIGSTOP)
         self.paused.add(name)
 
     def resume(self, name: str) -> None:
-        _signal(self.pids[name], signal.SIGCONT)
+        self._signal(self.pids[name], signal.SIGCONT)
         self.paused.discard(name)
+
+    def _signal(self, pid: int, sig: signal.Signals) -> None:
+        if self.groups:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(pid, sig)
+        else:
+            _signal(pid, sig)
 
     def invoke(self, op: Mapping[str, Any]) -> dict[str, Any]:
         """``kill``/``pause`` (value: names) and ``start``/``resume`` (of every victim)."""
