@@ -60,6 +60,7 @@ SLACK = 60.0
 #: worker threads at most (ops in flight plus abandoned ones still running)
 THREADS = 1000
 
+
 def is_real_spec(spec: TestSpec) -> bool:
     from systems.external import is_real
 

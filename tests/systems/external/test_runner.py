@@ -153,7 +153,7 @@ def test_kill_faults_use_the_systems_abilities(tmp_path: Path) -> None:
 
 
 def test_faults_the_system_cannot_do_are_usage_errors(tmp_path: Path) -> None:
-    with pytest.raises(UsageError, match="cannot suffer 'pause'.*pause\\(\\)/resume\\(\\)"):
+    with pytest.raises(UsageError, match=r"cannot suffer 'pause'.*pause\(\)/resume\(\)"):
         run(TestSpec(system=NAME, nemesis=["pause"], time_limit=0.1), out=str(tmp_path / "r"))
     with pytest.raises(UsageError, match="simulated world only"):
         run(TestSpec(system=NAME, nemesis=["clock"], time_limit=0.1), out=str(tmp_path / "r"))
