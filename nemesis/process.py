@@ -1,9 +1,10 @@
 """Faults for real processes: SIGKILL and restart, SIGSTOP/SIGCONT, and libfaketime.
 
-``ProcessFaults`` tracks named processes by pid (with ``groups=True``, by process group:
-every signal goes to the leader's whole group, e.g. a PostgreSQL postmaster started with
-``start_new_session=True`` and all its backends, so a kill leaves no orphan holding the
-server's shared memory).  ``kill`` sends SIGKILL (the process
+``ProcessFaults`` tracks named processes by pid (with ``tree=True``, every signal goes to
+the process and all its descendants, found in ``/proc``: a PostgreSQL postmaster and its
+backends, which each call ``setsid()`` so a process group would not reach them; the
+parent is signalled first, so it cannot fork a child the signal misses, and continued
+last).  ``kill`` sends SIGKILL (the process
 loses everything it had not written out, as a crash would) and reaps it if it is our
 child; ``start`` calls the restart callback, which starts the process again and returns
 its new pid; ``pause``/``resume`` send SIGSTOP/SIGCONT.  ``invoke`` speaks the simulated
@@ -37,11 +38,11 @@ LIBFAKETIME_PATHS = (
 
 class ProcessFaults:
     def __init__(
-        self, pids: Mapping[str, int], restart: Callable[[str], int], groups: bool = False
+        self, pids: Mapping[str, int], restart: Callable[[str], int], tree: bool = False
     ) -> None:
         self.pids = dict(pids)
         self.restart = restart
-        self.groups = groups
+        self.tree = tree
         self.down: set[str] = set()
         self.paused: set[str] = set()
 
@@ -67,11 +68,9 @@ class ProcessFaults:
         self.paused.discard(name)
 
     def _signal(self, pid: int, sig: signal.Signals) -> None:
-        if self.groups:
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.killpg(pid, sig)
-        else:
-            _signal(pid, sig)
+        pids = [pid, *descendants(pid)] if self.tree else [pid]
+        for p in reversed(pids) if sig == signal.SIGCONT else pids:
+            _signal(p, sig)
 
     def invoke(self, op: Mapping[str, Any]) -> dict[str, Any]:
         """``kill``/``pause`` (value: names) and ``start``/``resume`` (of every victim)."""
@@ -97,6 +96,31 @@ class ProcessFaults:
 def _signal(pid: int, sig: signal.Signals) -> None:
     with contextlib.suppress(ProcessLookupError):
         os.kill(pid, sig)
+
+
+def descendants(pid: int) -> list[int]:
+    """Every live descendant of ``pid`` (Linux ``/proc``), parents before children."""
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            ppid = _ppid(int(entry))
+            if ppid is not None:
+                children.setdefault(ppid, []).append(int(entry))
+    out, todo = [], list(children.get(pid, []))
+    while todo:
+        p = todo.pop(0)
+        out.append(p)
+        todo += children.get(p, [])
+    return out
+
+
+def _ppid(pid: int) -> int | None:
+    try:
+        with open(f"/proc/{pid}/stat", encoding="utf-8", errors="replace") as f:
+            stat = f.read()
+    except OSError:
+        return None
+    return int(stat.rpartition(")")[2].split()[1])  # fields after "(comm)": state ppid
 
 
 def _reap(pid: int) -> None:
