@@ -177,9 +177,9 @@ class Postgres(ProcessAbilities):
                 conn.execute(sql)
         from nemesis.process import ProcessFaults
 
-        assert self.server.proc is not None
-        server = self.server
-        self.faults = ProcessFaults({"pg": server.proc.pid}, lambda n: server.spawn(), True)
+        server, proc = self.server, self.server.proc
+        assert proc is not None
+        self.faults = ProcessFaults({"pg": proc.pid}, lambda n: server.spawn(), True)
 
     def after_kill(self, node: str) -> None:
         if self.server is not None and self.server.proc is not None:
@@ -239,7 +239,7 @@ class PostgresClient:
             return self._txn(value, lambda: self._transfer(value))
         if f == "read" and op.get("accounts") is not None:
             return self._txn(value, lambda: self._read_all(int(op["accounts"])))
-        if f in ("read", "write", "cas"):
+        if f in ("read", "write", "cas") and isinstance(value, list):
             return self._register(f, value)
         return done("fail", value, f"unknown-f:{f}")
 
@@ -261,9 +261,9 @@ class PostgresClient:
 
     def _cas(self, k: Any, v: list[Any]) -> dict[str, Any]:
         old, new = v
-        if old is None:
-            sql, args = "INSERT INTO regs (k, v) VALUES (%s, %s) ON CONFLICT DO NOTHING", (k, new)
-        else:
+        args: tuple[Any, ...] = (k, new)
+        sql = "INSERT INTO regs (k, v) VALUES (%s, %s) ON CONFLICT DO NOTHING"
+        if old is not None:
             sql, args = "UPDATE regs SET v = %s WHERE k = %s AND v = %s", (new, k, old)
         if self.conn.execute(sql, args).rowcount == 1:
             return {**done("ok", [k, v]), "durable": True}
