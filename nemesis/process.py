@@ -1,6 +1,10 @@
 """Faults for real processes: SIGKILL and restart, SIGSTOP/SIGCONT, and libfaketime.
 
-``ProcessFaults`` tracks named processes by pid.  ``kill`` sends SIGKILL (the process
+``ProcessFaults`` tracks named processes by pid (with ``tree=True``, every signal goes to
+the process and all its descendants, found in ``/proc``: a PostgreSQL postmaster and its
+backends, which each call ``setsid()`` so a process group would not reach them; the
+parent is signalled first, so it cannot fork a child the signal misses, and continued
+last).  ``kill`` sends SIGKILL (the process
 loses everything it had not written out, as a crash would) and reaps it if it is our
 child; ``start`` calls the restart callback, which starts the process again and returns
 its new pid; ``pause``/``resume`` send SIGSTOP/SIGCONT.  ``invoke`` speaks the simulated
@@ -33,16 +37,19 @@ LIBFAKETIME_PATHS = (
 
 
 class ProcessFaults:
-    def __init__(self, pids: Mapping[str, int], restart: Callable[[str], int]) -> None:
+    def __init__(
+        self, pids: Mapping[str, int], restart: Callable[[str], int], tree: bool = False
+    ) -> None:
         self.pids = dict(pids)
         self.restart = restart
+        self.tree = tree
         self.down: set[str] = set()
         self.paused: set[str] = set()
 
     def kill(self, name: str) -> None:
         pid = self.pids[name]
-        _signal(pid, signal.SIGCONT)  # a stopped process would not die until continued
-        _signal(pid, signal.SIGKILL)
+        self._signal(pid, signal.SIGCONT)  # a stopped process would not die until continued
+        self._signal(pid, signal.SIGKILL)
         _reap(pid)
         self.down.add(name)
         self.paused.discard(name)
@@ -53,12 +60,17 @@ class ProcessFaults:
         return self.pids[name]
 
     def pause(self, name: str) -> None:
-        _signal(self.pids[name], signal.SIGSTOP)
+        self._signal(self.pids[name], signal.SIGSTOP)
         self.paused.add(name)
 
     def resume(self, name: str) -> None:
-        _signal(self.pids[name], signal.SIGCONT)
+        self._signal(self.pids[name], signal.SIGCONT)
         self.paused.discard(name)
+
+    def _signal(self, pid: int, sig: signal.Signals) -> None:
+        pids = [pid, *descendants(pid)] if self.tree else [pid]
+        for p in reversed(pids) if sig == signal.SIGCONT else pids:
+            _signal(p, sig)
 
     def invoke(self, op: Mapping[str, Any]) -> dict[str, Any]:
         """``kill``/``pause`` (value: names) and ``start``/``resume`` (of every victim)."""
@@ -84,6 +96,31 @@ class ProcessFaults:
 def _signal(pid: int, sig: signal.Signals) -> None:
     with contextlib.suppress(ProcessLookupError):
         os.kill(pid, sig)
+
+
+def descendants(pid: int) -> list[int]:
+    """Every live descendant of ``pid`` (Linux ``/proc``), parents before children."""
+    children: dict[int, list[int]] = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            ppid = _ppid(int(entry))
+            if ppid is not None:
+                children.setdefault(ppid, []).append(int(entry))
+    out, todo = [], list(children.get(pid, []))
+    while todo:
+        p = todo.pop(0)
+        out.append(p)
+        todo += children.get(p, [])
+    return out
+
+
+def _ppid(pid: int) -> int | None:
+    try:
+        with open(f"/proc/{pid}/stat", encoding="utf-8", errors="replace") as f:
+            stat = f.read()
+    except OSError:
+        return None
+    return int(stat.rpartition(")")[2].split()[1])  # fields after "(comm)": state ppid
 
 
 def _reap(pid: int) -> None:

@@ -18,6 +18,14 @@ its own faults, changeable while connections are open:
 and per link: ``reset()`` aborts every open connection with a TCP RST, and
 ``reject = True`` resets new connections as soon as they are accepted.
 
+Per-source faults.  A link may carry connections dialled by several peers (a cluster
+member has one peer URL for everyone).  A link given ``identify`` (a function of the
+first bytes a client sends -- e.g. an HTTP request's header naming its sender -- to a
+source name or ``None``) reads that header before forwarding anything, and each of the
+connection's directions then also obeys ``link.source(name)``'s faults: ``mode`` of the
+link or of the source, whichever is worse (``blackhole`` over ``drop`` over ``pass``).
+So one link can blackhole what ``n1`` sends to ``n3`` while ``n2``'s traffic flows.
+
 Only loopback: listeners bind 127.0.0.1 and upstreams must be 127.0.0.1.
 """
 
@@ -25,7 +33,7 @@ from __future__ import annotations
 
 import socket
 import struct
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass, field
 from typing import Any
@@ -35,6 +43,8 @@ import trio
 LOOPBACK = "127.0.0.1"
 CHUNK = 65536
 MODES = ("pass", "blackhole", "drop")
+#: bytes read at most, and seconds waited, for a connection's identifying header
+HEADER_MAX, HEADER_WAIT_S = 16384, 5.0
 
 
 @dataclass
@@ -55,6 +65,10 @@ class Link:
     down: Direction = field(default_factory=Direction)
     reject: bool = False
     connections: int = 0
+    identify: Callable[[bytes], str | None] | None = None
+    sources: dict[str, tuple[Direction, Direction]] = field(default_factory=dict)
+    #: source name -> connections identified as dialled by it
+    identified: dict[str, int] = field(default_factory=dict)
     _changed: trio.Event = field(default_factory=trio.Event)
     _open: set[tuple[trio.CancelScope, trio.SocketStream, trio.SocketStream]] = field(
         default_factory=set
@@ -80,9 +94,24 @@ class Link:
     def partition(self, direction: str = "both", mode: str = "blackhole") -> None:
         self.set(direction, mode=mode)
 
+    def source(self, name: str) -> tuple[Direction, Direction]:
+        """The (up, down) faults of connections dialled by source ``name``."""
+        return self.sources.setdefault(name, (Direction(), Direction()))
+
+    def set_source(self, name: str, direction: str, mode: str) -> None:
+        """Set ``mode`` of one or both directions of ``name``'s connections."""
+        if mode not in MODES:
+            raise ValueError(f"mode is one of {MODES}, not {mode!r}")
+        up, down = self.source(name)
+        for d in {"up": [up], "down": [down], "both": [up, down]}[direction]:
+            d.mode = mode
+        self._wake()
+
     def heal(self) -> None:
         """Every fault of the link off (open connections resume)."""
         self.reject = False
+        for up, down in self.sources.values():
+            up.mode = down.mode = "pass"
         self.set("both", mode="pass", latency_s=0.0, bandwidth_bps=None)
 
     def reset(self) -> int:
@@ -111,40 +140,72 @@ class Link:
             _rst(client)
             await client.aclose()
             return
+        entry = None
         try:
             with trio.CancelScope() as scope:
                 entry = (scope, client, server)
                 self._open.add(entry)
+                first, (up, down) = await self._identify(client)
                 async with trio.open_nursery() as nursery:
-                    nursery.start_soon(self._pump, client, server, self.up)
-                    nursery.start_soon(self._pump, server, client, self.down)
+                    nursery.start_soon(self._pump, client, server, self.up, up, first)
+                    nursery.start_soon(self._pump, server, client, self.down, down)
+        except (trio.BrokenResourceError, trio.ClosedResourceError):
+            pass
         finally:
-            self._open.discard(entry)
+            if entry is not None:
+                self._open.discard(entry)
             await _close(client, server)
 
-    async def _pump(self, src: trio.SocketStream, dst: trio.SocketStream, d: Direction) -> None:
+    async def _identify(self, client: trio.SocketStream) -> tuple[bytes, tuple[Direction, ...]]:
+        """The first bytes read (to forward) and the per-source faults that apply."""
+        if self.identify is None:
+            return b"", (Direction(), Direction())
+        head = b""
+        with trio.move_on_after(HEADER_WAIT_S):
+            while b"\r\n\r\n" not in head and len(head) < HEADER_MAX:
+                data = await client.receive_some(CHUNK)
+                if not data:
+                    break
+                head += data
+        name = self.identify(head)
+        if name is None:
+            return head, (Direction(), Direction())
+        self.identified[name] = self.identified.get(name, 0) + 1
+        return head, self.source(name)
+
+    async def _pump(
+        self, src: trio.SocketStream, dst: trio.SocketStream, d: Direction,
+        s: Direction, first: bytes = b"",
+    ) -> None:  # fmt: skip
         try:
+            if first:
+                await self._forward(dst, d, s, first)
             while True:
-                await self._while_blackholed(d)
+                await self._while_blackholed(d, s)
                 data = await src.receive_some(CHUNK)
                 if not data:
                     await dst.send_eof()
                     return
-                await self._while_blackholed(d)
-                if d.mode == "drop":
-                    d.dropped += len(data)
-                    continue
-                if d.latency_s:
-                    await trio.sleep(d.latency_s)
-                if d.bandwidth_bps:
-                    await trio.sleep(len(data) / d.bandwidth_bps)
-                d.forwarded += len(data)
-                await dst.send_all(data)
+                await self._forward(dst, d, s, data)
         except (trio.BrokenResourceError, trio.ClosedResourceError):
             return
 
-    async def _while_blackholed(self, d: Direction) -> None:
-        while d.mode == "blackhole":
+    async def _forward(
+        self, dst: trio.SocketStream, d: Direction, s: Direction, data: bytes
+    ) -> None:
+        await self._while_blackholed(d, s)
+        if "drop" in (d.mode, s.mode):
+            d.dropped += len(data)
+            return
+        if d.latency_s:
+            await trio.sleep(d.latency_s)
+        if d.bandwidth_bps:
+            await trio.sleep(len(data) / d.bandwidth_bps)
+        d.forwarded += len(data)
+        await dst.send_all(data)
+
+    async def _while_blackholed(self, *ds: Direction) -> None:
+        while any(d.mode == "blackhole" for d in ds):
             await self._changed.wait()
 
 
@@ -167,11 +228,15 @@ class FaultProxy:
         self._nursery = nursery
         self.links: dict[str, Link] = {}
 
-    async def add_link(self, name: str, upstream_port: int, port: int = 0) -> Link:
-        """Listen on ``127.0.0.1:port`` (0: any free port) and forward to upstream."""
+    async def add_link(
+        self, name: str, upstream_port: int, port: int = 0,
+        identify: Callable[[bytes], str | None] | None = None,
+    ) -> Link:  # fmt: skip
+        """Listen on ``127.0.0.1:port`` (0: any free port) and forward to upstream;
+        ``identify`` names each connection's source (see the module doc)."""
         if name in self.links:
             raise ValueError(f"link {name!r} exists")
-        link = Link(name, upstream_port)
+        link = Link(name, upstream_port, identify=identify)
         listeners = await trio.open_tcp_listeners(port, host=LOOPBACK)
         link.port = listeners[0].socket.getsockname()[1]
         self._nursery.start_soon(trio.serve_listeners, link._serve, listeners)

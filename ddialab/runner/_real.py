@@ -17,8 +17,16 @@ nemesis if any, cut at ``time_limit`` real seconds), heal (every fault undone), 
 final reads.  The whole run is bounded: ``time_limit`` at most ``MAX_TIME_LIMIT`` and a
 hard deadline past the expected end.
 
-Real faults use the system's optional abilities: ``kill`` (``kill(node)``/``start(node)``),
-``pause`` (``pause``/``resume``) and ``partition`` (``partition(nodes)``/``heal()``).
+Faults are the simulated packages' schedules performed on real servers
+(``nemesis.real.build_real_nemesis``: the system's ``kill``/``start``, ``pause``/``resume``,
+``cut``/``partition``/``heal`` abilities), recorded like any nemesis op, so
+``schedule.json`` and ``--replay`` work as for simulated runs.
+
+Timeouts: the system is built with the option ``op_timeout`` (seconds) so its clients can
+set driver-level timeouts; an op that outlives it anyway is answered ``info`` at that
+time, and the client's optional ``cancel()`` is called (from another thread) to abort
+the request.  Worker threads come from a limiter of their own, large enough that
+abandoned threads never delay new ops.
 """
 
 from __future__ import annotations
@@ -28,6 +36,7 @@ import os
 import random
 import shutil
 import tempfile
+import threading
 import time
 from typing import Any
 
@@ -39,6 +48,8 @@ from ddialab.history import History
 from ddialab.runner._interpreter import Interpreter
 from ddialab.runner._run import RunOutcome, _Recorder
 from ddialab.runner._spec import TestSpec
+from nemesis import NemesisPackage
+from nemesis.real import build_real_nemesis
 from systems import get_system
 from workloads import get_workload
 
@@ -46,17 +57,8 @@ from workloads import get_workload
 MAX_TIME_LIMIT = 600.0
 #: slack past the expected end before the run is cut off as hung (seconds)
 SLACK = 60.0
-
-#: fault name -> (fault op, heal op, abilities the system needs)
-REAL_FAULTS: dict[str, tuple[dict[str, Any], dict[str, Any], tuple[str, ...]]] = {
-    "kill": ({"f": "kill", "value": "one"}, {"f": "start", "value": "all"}, ("kill", "start")),
-    "pause": ({"f": "pause", "value": "one"}, {"f": "resume", "value": "all"}, ("pause", "resume")),
-    "partition": (
-        {"f": "start-partition", "value": "isolate-one"},
-        {"f": "stop-partition", "value": None},
-        ("partition", "heal"),
-    ),
-}
+#: worker threads at most (ops in flight plus abandoned ones still running)
+THREADS = 1000
 
 
 def is_real_spec(spec: TestSpec) -> bool:
@@ -87,18 +89,17 @@ def execute(
     """Run the spec against the real system; return its history (also written to a file)."""
     if not 0 <= spec.time_limit <= MAX_TIME_LIMIT:
         raise UsageError(f"a real run's --time-limit is 0..{MAX_TIME_LIMIT:g} s")
-    if spec.schedule is not None:
-        raise UsageError("real runs cannot replay a fault schedule (--schedule/--replay) yet")
     # a real client cannot tell list-append reads from rw-register reads by themselves
-    system: Any = get_system(spec.system).build({"workload": spec.workload, **spec.system_options})
-    _check_faults(spec, system)
+    options = {"workload": spec.workload, "op_timeout": spec.op_timeout, **spec.system_options}
+    system: Any = get_system(spec.system).build(options)
+    package = build_real_nemesis(spec.nemesis, spec, system)
     recorder = _Recorder(history_path)
     workdir = tempfile.mkdtemp(prefix=f"ddialab-{system.name}-")
     os.chmod(workdir, 0o755)
     try:
         try:  # teardown also after a failed setup: it stops whatever did start
             system.setup(workdir)
-            stats = trio.run(_main, spec, system, recorder, clock=_RealClock())
+            stats = trio.run(_main, spec, system, package, recorder, clock=_RealClock())
         finally:
             _copy_logs(system, logs_dir)
             system.teardown()
@@ -107,15 +108,6 @@ def execute(
         shutil.rmtree(workdir, ignore_errors=True)
     history = History(recorder.ops, source=history_path)
     return RunOutcome(history, stats, claims=frozenset(system.claims))
-
-
-def _check_faults(spec: TestSpec, system: Any) -> None:
-    for name in spec.nemesis:
-        if name not in REAL_FAULTS:
-            raise UsageError(f"real datastores take the faults {sorted(REAL_FAULTS)}, not {name!r}")
-        missing = [a for a in REAL_FAULTS[name][2] if not callable(getattr(system, a, None))]
-        if missing:
-            raise UsageError(f"{system.name} cannot {name}: it has no {', '.join(missing)}()")
 
 
 def _copy_logs(system: Any, logs_dir: str | None) -> None:
@@ -127,14 +119,16 @@ def _copy_logs(system: Any, logs_dir: str | None) -> None:
             shutil.copyfile(path, os.path.join(logs_dir, name))
 
 
-async def _main(spec: TestSpec, system: Any, record: _Recorder) -> dict[str, Any]:
-    workers = _Workers(system, spec)
+async def _main(
+    spec: TestSpec, system: Any, package: NemesisPackage, record: _Recorder
+) -> dict[str, Any]:
+    workers = _Workers(system, spec, package)
     interp = Interpreter(spec.concurrency, workers.invoke, record, spec.seed)
     bound = spec.time_limit + spec.quiesce + 4 * spec.op_timeout + SLACK
     with trio.fail_after(bound):
         ctx = interp.initial_context()
         try:
-            for phase in _phases(spec):
+            for phase in _phases(spec, package):
                 ctx = await interp.run(phase, ctx)
         finally:
             with trio.CancelScope(shield=True):
@@ -142,21 +136,15 @@ async def _main(spec: TestSpec, system: Any, record: _Recorder) -> dict[str, Any
     return {"real": True, "faults": workers.faults}
 
 
-def _phases(spec: TestSpec) -> list[Any]:
+def _phases(spec: TestSpec, package: NemesisPackage) -> list[Any]:
     workload = get_workload(spec.workload)
     opts = {**(workload.defaults or {}), **spec.workload_options}
     rng = random.Random(f"{spec.seed}/workload")
     main: Any = g.clients(g.stagger(1 / spec.rate, workload.generator(rng, opts)))
-    iv = spec.nemesis_interval
-    faults = [REAL_FAULTS[n] for n in spec.nemesis]
-    if faults:
-        steps = [
-            step for fault, heal, _ in faults for step in (g.sleep(iv), fault, g.sleep(iv), heal)
-        ]
-        main = g.any_of(main, g.nemesis(g.cycle(steps)))
+    if package.generator is not None:
+        main = g.any_of(main, g.nemesis(package.generator))
     phases: list[Any] = [g.time_limit(spec.time_limit, main)]
-    if faults:
-        phases.append(g.nemesis([dict(heal) for _, heal, _ in faults]))
+    phases.append(g.nemesis(list(package.final_ops)))
     phases.append(g.sleep(spec.quiesce))
     if workload.final_generator is not None:
         phases.append(g.clients(g.each_thread(workload.final_generator(rng, opts))))
@@ -172,19 +160,24 @@ def _safe_invoke(client: Any, op: dict[str, Any]) -> dict[str, Any]:
 
 
 def _safe_close(client: Any) -> None:
+    _quietly(client.close)
+
+
+def _quietly(fn: Any) -> None:
     with contextlib.suppress(Exception):
-        client.close()
+        fn()
 
 
 class _Workers:
-    """A blocking client per process, driven from worker threads; faults on the system."""
+    """A blocking client per process, driven from worker threads; faults via the package."""
 
-    def __init__(self, system: Any, spec: TestSpec) -> None:
-        self.system, self.spec = system, spec
+    def __init__(self, system: Any, spec: TestSpec, package: NemesisPackage) -> None:
+        self.system, self.spec, self.package = system, spec, package
         self.clients: dict[Any, tuple[int, Any]] = {}
-        self.rng = random.Random(f"{spec.seed}/nemesis")
         self.faults = 0
         self.abandoned: list[Any] = []
+        # abandoned threads hold a token until they end: never let them starve new ops
+        self.limiter = trio.CapacityLimiter(THREADS)
 
     async def invoke(self, thread: Any, op: dict[str, Any]) -> dict[str, Any]:
         if thread == g.NEMESIS:
@@ -194,10 +187,23 @@ class _Workers:
         except Exception as e:  # the server refused a connection: nothing happened
             return {"type": "fail", "value": op.get("value"), "error": f"open: {e}"}
         with trio.move_on_after(self.spec.op_timeout):
-            return await trio.to_thread.run_sync(_safe_invoke, client, op, abandon_on_cancel=True)
-        # its thread may still be using it: set it aside, close it at the end
+            return await self._thread(_safe_invoke, client, op)
+        # its thread may still be using it: cancel its request, set it aside, close it
+        # at the end
         self.abandoned.append(self.clients.pop(thread)[1])
+        self._cancel(client)
         return {"type": "info", "value": op.get("value"), "error": "timeout"}
+
+    async def _thread(self, fn: Any, *args: Any) -> Any:
+        return await trio.to_thread.run_sync(
+            fn, *args, abandon_on_cancel=True, limiter=self.limiter
+        )
+
+    def _cancel(self, client: Any) -> None:
+        """Ask the driver to abort the request (in a thread of its own: it may block)."""
+        cancel = getattr(client, "cancel", None)
+        if callable(cancel):
+            threading.Thread(target=_quietly, args=(cancel,), daemon=True).start()
 
     async def _client(self, thread: Any, process: int) -> Any:
         current = self.clients.pop(thread, None)
@@ -209,37 +215,18 @@ class _Workers:
         client = self.system.client(process)
         nodes = self.system.node_names()
         with trio.fail_after(max(5.0, self.spec.op_timeout)):
-            await trio.to_thread.run_sync(
-                client.open, nodes[process % len(nodes)], abandon_on_cancel=True
-            )
+            await self._thread(client.open, nodes[process % len(nodes)])
         self.clients[thread] = (process, client)
         return client
 
     async def _fault(self, op: dict[str, Any]) -> dict[str, Any]:
         self.faults += 1
-        value = await trio.to_thread.run_sync(self._do_fault, op["f"])
-        return {"type": "info", "value": value}
-
-    def _do_fault(self, f: str) -> Any:
-        system, nodes = self.system, self.system.node_names()
-        if f in ("kill", "pause"):
-            node = self.rng.choice(nodes)
-            getattr(system, f)(node)
-            return [node]
-        if f in ("start", "resume"):
-            for node in nodes:
-                getattr(system, f)(node)
-            return nodes
-        if f == "start-partition":
-            node = self.rng.choice(nodes)
-            system.partition([node])
-            return {"isolated": node}
-        system.heal()
-        return None
+        nemesis, system = self.package.nemesis, self.system
+        return dict(await trio.to_thread.run_sync(nemesis.invoke, None, system, op))
 
     async def _close(self, client: Any) -> None:
         with trio.move_on_after(5.0):
-            await trio.to_thread.run_sync(_safe_close, client, abandon_on_cancel=True)
+            await self._thread(_safe_close, client)
 
     async def close(self) -> None:
         for client in [c for _, c in self.clients.values()] + self.abandoned:

@@ -44,7 +44,8 @@ def _lazy(module: str, cls: str) -> Any:
     return build
 
 
-_PG = "list-append", "rw-register", "bank"
+_PG = "list-append", "rw-register", "bank", "register"
+_SQL = "list-append", "rw-register", "bank"
 _SPECS: list[tuple[str, str, Any, frozenset[str], tuple[str, ...]]] = [
     ("postgres-read-committed", "PostgreSQL (psycopg 3) at READ COMMITTED",
      _postgres("read-committed"), frozenset({"read-committed"}), _PG),
@@ -53,7 +54,7 @@ _SPECS: list[tuple[str, str, Any, frozenset[str], tuple[str, ...]]] = [
     ("postgres-serializable", "PostgreSQL at SERIALIZABLE (SSI)",
      _postgres("serializable"), frozenset({"serializable", "snapshot-isolation"}), _PG),
     ("sqlite", "SQLite (stdlib sqlite3), WAL mode, one connection per client",
-     _lazy("systems.external._sqlite", "SQLite"), frozenset({"serializable"}), _PG),
+     _lazy("systems.external._sqlite", "SQLite"), frozenset({"serializable"}), _SQL),
     ("redis", "Redis, single node; cas with WATCH/MULTI",
      _lazy("systems.external._redis", "Redis"), frozenset({"linearizable"}), ("register",)),
     ("redis-replica", "Redis primary + replica; writes to the primary, reads from the replica",

@@ -13,9 +13,16 @@ against real servers under the real clock instead of on the simulated world:
   trio worker threads (``trio.to_thread.run_sync``), so any blocking driver works.
   ``fail`` only for a *definite* error (the op certainly did not take effect), ``info``
   otherwise;
-* optional abilities, found by ``hasattr``: ``kill(node)``/``start(node)``,
-  ``pause(node)``/``resume(node)``, ``partition(nodes)``/``heal()``,
-  ``log_files() -> {name: path}`` (copied into the run directory).
+* optional abilities, found by ``hasattr`` (``nemesis.real`` drives them):
+  ``kill(node)``/``start(node)``, ``pause(node)``/``resume(node)``, ``cut(grudge)`` (node
+  -> nodes it must not hear from) or ``partition(nodes)`` (isolate them), ``heal()``,
+  ``log_files() -> {name: path}`` (copied into the run directory);
+* the system option ``op_timeout`` (seconds, from ``--op-timeout``): clients set their
+  drivers' timeouts from it; a client's optional ``cancel()`` aborts its request in
+  flight (the runner calls it, from another thread, when an op times out).
+
+``ProcessAbilities`` gives a system whose servers are local processes the kill/pause
+abilities over a ``nemesis.process.ProcessFaults``.
 
 Constructing the system object must be cheap and must not start anything: the CLI builds
 it to ask whether it is real.
@@ -119,3 +126,41 @@ def stop_process(proc: subprocess.Popen[Any] | None, sig: int = signal.SIGTERM) 
         proc.wait(10)
     except ProcessLookupError:
         pass
+
+
+class ProcessAbilities:
+    """``kill``/``start``/``pause``/``resume`` over ``self.faults`` (a ``ProcessFaults``),
+    each a no-op when the node is already in that state; ``after_kill(node)`` and
+    ``after_start(node)`` hooks (e.g. wait until the restarted server answers)."""
+
+    faults: Any
+
+    def kill(self, node: str) -> None:
+        if node not in self.faults.down:
+            self.faults.kill(node)
+            self.after_kill(node)
+
+    def start(self, node: str) -> None:
+        if node in self.faults.down:
+            self.faults.start(node)
+            self.after_start(node)
+
+    def pause(self, node: str) -> None:
+        if node not in self.faults.down:
+            self.faults.pause(node)
+
+    def resume(self, node: str) -> None:
+        if node in self.faults.paused:
+            self.faults.resume(node)
+
+    def after_kill(self, node: str) -> None:
+        pass
+
+    def after_start(self, node: str) -> None:
+        pass
+
+    def resume_all(self) -> None:
+        """Before stopping servers: a stopped process would not see SIGTERM."""
+        if self.faults is not None:
+            for node in sorted(self.faults.paused):
+                self.faults.resume(node)

@@ -14,12 +14,17 @@ it matches -- ``succeeded: false`` is a definite ``fail``.  A request that could
 connect is ``fail``; any other error or timeout is ``fail`` for a read and ``info`` for a
 write or cas.
 
-Faults (the runner's ``kill``, ``pause``, ``partition``): SIGKILL and restart on the same
-data directory, SIGSTOP/SIGCONT (``nemesis.process.ProcessFaults``), and ``partition``,
-which blackholes *every* peer link (all nodes cut from each other, no quorum anywhere)
-until healed.  A link carries all connections to its node from either peer, so a
-minority/majority split cannot be made from per-destination links (raft traffic flows
-both ways over connections dialled from either side).
+Faults (``nemesis.real``): SIGKILL and restart on the same data directory, SIGSTOP/SIGCONT
+(``nemesis.process.ProcessFaults``), and ``cut(grudge)`` -- any partition kind: halves,
+majorities ring, bridge, one-way.  A member has one peer URL for all its peers, so one
+link per (source, destination) port cannot be advertised; instead the link to member
+``B`` carries every peer's connections to ``B``, and identifies each connection's dialler
+by the ``X-Server-From`` header (its member id) that etcd's raft transport puts on every
+stream and pipeline request.  "``B`` does not hear ``A``" then blackholes the *up*
+direction of ``A``'s connections on ``B``'s link (``A``'s requests and pipelined
+messages) and the *down* direction of ``B``'s connections on ``A``'s link (the stream
+``A`` writes to ``B`` in the response).  Connections without the header (liveness probes)
+are never cut.
 """
 
 from __future__ import annotations
@@ -30,7 +35,14 @@ import subprocess
 from collections.abc import Mapping
 from typing import Any
 
-from systems.external._base import done, find_binary, free_port, stop_process, wait_until
+from systems.external._base import (
+    ProcessAbilities,
+    done,
+    find_binary,
+    free_port,
+    stop_process,
+    wait_until,
+)
 
 INSTALL = "apt-get install etcd-server (Debian/Ubuntu), then re-run"
 NODES = ("n1", "n2", "n3")
@@ -40,16 +52,26 @@ def _b64(s: str) -> str:
     return base64.b64encode(s.encode()).decode()
 
 
-class Etcd:
+def sender(head: bytes) -> str | None:
+    """The member id in an etcd peer request's ``X-Server-From`` header, if any."""
+    for line in head.split(b"\r\n"):
+        name, _, value = line.partition(b":")
+        if name.strip().lower() == b"x-server-from":
+            return value.strip().decode("ascii", "replace")
+    return None
+
+
+class Etcd(ProcessAbilities):
     real_datastore = True
     name = "etcd"
     claims = frozenset({"linearizable"})
 
     def __init__(self, options: Mapping[str, Any]) -> None:
-        self.timeout = float(options.get("request_timeout_s", 1.0))
+        self.timeout = float(options.get("request_timeout_s", options.get("op_timeout", 1.0)))
         self.client_ports = {n: free_port() for n in NODES}
         self.peer_ports = {n: free_port() for n in NODES}
         self.link_ports: dict[str, int] = {}
+        self.member_ids: dict[str, str] = {}  # name -> hex member id (as in X-Server-From)
         self.procs: dict[str, subprocess.Popen[bytes]] = {}
         self.workdir = ""
         self.proxy: Any = None
@@ -66,10 +88,18 @@ class Etcd:
         self.workdir = workdir
         self.proxy = ProxyThread()
         for n in NODES:
-            self.link_ports[n] = self.proxy.add_link(n, self.peer_ports[n])
+            self.link_ports[n] = self.proxy.add_link(n, self.peer_ports[n], sender)
         pids = {n: self._spawn(n) for n in NODES}
         self.faults = ProcessFaults(pids, self._spawn)
         wait_until(self._healthy, 60, "etcd cluster")
+        self.member_ids = self._members()
+
+    def _members(self) -> dict[str, str]:
+        import httpx
+
+        url = f"http://127.0.0.1:{self.client_ports['n1']}/v3/cluster/member/list"
+        members = httpx.post(url, json={}, timeout=5.0).json()["members"]
+        return {m["name"]: format(int(m["ID"]), "x") for m in members}
 
     def _spawn(self, n: str) -> int:
         cluster = ",".join(f"{m}=http://127.0.0.1:{self.link_ports[m]}" for m in NODES)
@@ -98,9 +128,8 @@ class Etcd:
             client.close()
 
     def teardown(self) -> None:
-        for n, proc in self.procs.items():
-            if self.faults is not None and n in self.faults.paused:
-                self.faults.resume(n)
+        self.resume_all()
+        for proc in self.procs.values():
             stop_process(proc)
         if self.proxy is not None:
             self.proxy.close()
@@ -111,26 +140,21 @@ class Etcd:
     def client(self, process: int) -> EtcdClient:
         return EtcdClient(self.client_ports, self.timeout)
 
-    # -- faults -----------------------------------------------------------------------
-    def kill(self, node: str) -> None:
-        if node not in self.faults.down:
-            self.faults.kill(node)
-            self.procs[node].wait(10)  # sets its return code (ProcessFaults reaped it)
+    # -- faults (kill/start/pause/resume: ProcessAbilities) ------------------------------
+    def after_kill(self, node: str) -> None:
+        self.procs[node].wait(10)  # sets its return code (ProcessFaults reaped it)
 
-    def start(self, node: str) -> None:
-        if node in self.faults.down:
-            self.faults.start(node)
+    def cut(self, grudge: Mapping[str, Any]) -> None:
+        """``grudge``: node -> the nodes it must not hear from (see module doc)."""
+        ids = self.member_ids
 
-    def pause(self, node: str) -> None:
-        if node not in self.faults.down:
-            self.faults.pause(node)
+        def apply(proxy: Any) -> None:
+            for dst, srcs in grudge.items():
+                for src in srcs:
+                    proxy.link(dst).set_source(ids[src], "up", "blackhole")
+                    proxy.link(src).set_source(ids[dst], "down", "blackhole")
 
-    def resume(self, node: str) -> None:
-        if node in self.faults.paused:
-            self.faults.resume(node)
-
-    def partition(self, nodes: list[str]) -> None:
-        self.proxy.call(lambda p: p.partition(list(NODES)))
+        self.proxy.call(apply)
 
     def heal(self) -> None:
         self.proxy.call(lambda p: p.heal())

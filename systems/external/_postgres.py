@@ -6,11 +6,26 @@ Theory of operation
 127.0.0.1 port (Unix socket in the same directory).  PostgreSQL refuses to run as root,
 so as root both run as the ``postgres`` user (``subprocess`` with ``user=``: the pid we
 hold is the server's own, and ``teardown`` stops it by that pid with SIGINT, "fast
-shutdown").  ``fsync=off``: these runs test isolation, not durability.
+shutdown").  fsync and synchronous commit are on: an ok txn is durable (its completion
+says so, ``durable: true``).  Faults signal the postmaster and all its descendants
+(``ProcessFaults(tree=True)``): ``kill`` SIGKILLs postmaster and backends (a crash;
+``start`` restarts on the same directory and port and waits out crash recovery),
+``pause`` SIGSTOPs them all.
+
+Timeouts: each connection sets ``statement_timeout`` and ``lock_timeout`` to
+``--op-timeout`` (system option ``op_timeout``) and ``idle_in_transaction_session_timeout``
+to twice that, so a blocked statement ends at the server as a definite ``fail`` (57014,
+55P03) and an abandoned txn cannot hold its locks for long; the client's ``cancel()``
+sends PostgreSQL's cancel request for the statement in flight (``cancel_safe``).
 
 Tables: ``lists(k int primary key, v int[])`` (list-append: an upsert that concatenates),
 ``regs(k, v)`` (rw-register: an upsert), ``accounts(k, v)`` (bank: each client inserts
 the initial balances, ``ON CONFLICT DO NOTHING``, before its first bank op).
+
+The register workload (``read``/``write``/``cas`` on ``regs``, one autocommit statement
+each: a ``SELECT``, an upsert, an ``UPDATE ... WHERE v = old`` or, for ``old = None``, an
+``INSERT ... ON CONFLICT DO NOTHING``; no row changed is a definite ``fail``) is what the
+durability checker reads under ``--nemesis kill``: every ok write is ``durable``.
 
 Each txn is ``BEGIN ISOLATION LEVEL ...``, one statement per micro-op, ``COMMIT``, on an
 autocommit connection, so we know which statement failed:
@@ -35,6 +50,7 @@ from typing import Any
 from systems.external import _sqlbank as sqlbank
 from systems.external._base import (
     MissingServer,
+    ProcessAbilities,
     done,
     find_binary,
     free_port,
@@ -86,15 +102,20 @@ class PostgresServer:
             user=self.user, check=True, capture_output=True, cwd=self.dir,
         )  # fmt: skip
         self.port = free_port()
-        with open(self.log, "wb") as log:
+        self.spawn()
+
+    def spawn(self) -> int:
+        """Start the server on the initialised directory (again after a crash): its pid."""
+        with open(self.log, "ab") as log:
             self._chown(self.log)
             self.proc = subprocess.Popen(
-                [os.path.join(bindir, "postgres"), "-D", self.dir, "-p", str(self.port),
+                [os.path.join(pg_bindir(), "postgres"), "-D", self.dir, "-p", str(self.port),
                  "-c", "listen_addresses=127.0.0.1", "-c", f"unix_socket_directories={self.dir}",
-                 "-c", "fsync=off", "-c", "max_connections=200"],
+                 "-c", "fsync=on", "-c", "synchronous_commit=on", "-c", "max_connections=300"],
                 user=self.user, stdout=log, stderr=subprocess.STDOUT, cwd=self.dir,
             )  # fmt: skip
         wait_until(self._ready, 60, "postgres", self.proc)
+        return self.proc.pid
 
     def _chown(self, path: str) -> None:
         if self.user is not None:
@@ -136,7 +157,7 @@ CLAIMS: dict[str, frozenset[str]] = {
 }
 
 
-class Postgres:
+class Postgres(ProcessAbilities):
     """A real PostgreSQL at one isolation level (system option ``isolation``)."""
 
     real_datastore = True
@@ -148,7 +169,9 @@ class Postgres:
         self.name = f"postgres-{self.isolation}"
         self.claims = CLAIMS[self.isolation]
         self.workload = str(options.get("workload", "list-append"))
+        self.timeout = float(options.get("op_timeout", 5.0))
         self.server: PostgresServer | None = None
+        self.faults: Any = None
 
     def node_names(self) -> list[str]:
         return ["pg"]
@@ -161,8 +184,18 @@ class Postgres:
         with psycopg.connect(self.server.dsn(), autocommit=True) as conn:
             for sql in SCHEMA:
                 conn.execute(sql)
+        from nemesis.process import ProcessFaults
+
+        server, proc = self.server, self.server.proc
+        assert proc is not None
+        self.faults = ProcessFaults({"pg": proc.pid}, lambda n: server.spawn(), True)
+
+    def after_kill(self, node: str) -> None:
+        if self.server is not None and self.server.proc is not None:
+            self.server.proc.poll()  # ProcessFaults reaped it; let Popen know
 
     def teardown(self) -> None:
+        self.resume_all()
         if self.server is not None:
             self.server.stop()
 
@@ -172,7 +205,15 @@ class Postgres:
     def client(self, process: int) -> PostgresClient:
         assert self.server is not None, "setup() first"
         lists = self.workload != "rw-register"
-        return PostgresClient(self.server.dsn(), LEVELS[self.isolation], lists)
+        ms = max(1, round(self.timeout * 1000))
+        dsn = self.server.dsn() + _options(ms)
+        return PostgresClient(dsn, LEVELS[self.isolation], lists)
+
+
+def _options(ms: int) -> str:
+    """libpq ``options``: the server-side timeouts of a connection (see module doc)."""
+    opts = f"-c statement_timeout={ms} -c lock_timeout={ms}"
+    return f" options='{opts} -c idle_in_transaction_session_timeout={2 * ms}'"
 
 
 class PostgresClient:
@@ -191,6 +232,12 @@ class PostgresClient:
         if self.conn is not None:
             self.conn.close()
 
+    def cancel(self) -> None:
+        """PostgreSQL's cancel request, bounded: ``cancel_safe`` waits without holding the
+        GIL (plain ``cancel()`` blocks every thread while a paused server does not answer)."""
+        if self.conn is not None:
+            self.conn.cancel_safe(timeout=5.0)
+
     def invoke(self, op: dict[str, Any]) -> dict[str, Any]:
         f, value = op["f"], op.get("value")
         if f == "txn" and value is not None:
@@ -199,9 +246,37 @@ class PostgresClient:
             self._init_accounts(int(op["accounts"]), int(op.get("initial", 0)))
         if f == "transfer" and value is not None:
             return self._txn(value, lambda: self._transfer(value))
-        if f == "read":
+        if f == "read" and op.get("accounts") is not None:
             return self._txn(value, lambda: self._read_all(int(op["accounts"])))
+        if f in ("read", "write", "cas") and isinstance(value, list):
+            return self._register(f, value)
         return done("fail", value, f"unknown-f:{f}")
+
+    def _register(self, f: str, value: list[Any]) -> dict[str, Any]:
+        """One autocommit statement; an error is ``fail`` unless it may have committed."""
+        import psycopg
+
+        k, v = value
+        try:
+            if f == "read":
+                return done("ok", [k, self._read_reg(k)])
+            if f == "write":
+                self._mop(["w", k, v])
+                return {**done("ok", [k, v]), "durable": True}
+            return self._cas(k, v)
+        except psycopg.Error as e:
+            definite = f == "read" or e.sqlstate is not None
+            return done("fail" if definite else "info", [k, v], _code(e))
+
+    def _cas(self, k: Any, v: list[Any]) -> dict[str, Any]:
+        old, new = v
+        args: tuple[Any, ...] = (k, new)
+        sql = "INSERT INTO regs (k, v) VALUES (%s, %s) ON CONFLICT DO NOTHING"
+        if old is not None:
+            sql, args = "UPDATE regs SET v = %s WHERE k = %s AND v = %s", (new, k, old)
+        if self.conn.execute(sql, args).rowcount == 1:
+            return {**done("ok", [k, v]), "durable": True}
+        return done("fail", [k, v], "cas-mismatch")
 
     def _txn(self, value: Any, body: Any) -> dict[str, Any]:
         import psycopg
@@ -221,7 +296,7 @@ class PostgresClient:
             if e.sqlstate in DEFINITE_COMMIT_ERRORS:
                 return done("fail", value, _code(e))
             return done("info", value, _code(e))
-        return done("ok", result)
+        return {**done("ok", result), "durable": True}
 
     def _rollback(self) -> None:
         import psycopg

@@ -41,10 +41,10 @@ class ProxyThread:
             self._ready.set()
             await self._stop.wait()
 
-    def add_link(self, name: str, upstream_port: int) -> int:
+    def add_link(self, name: str, upstream_port: int, identify: Any = None) -> int:
         """A new link to ``127.0.0.1:upstream_port``; returns the port it listens on."""
-        token = self._token
-        link = trio.from_thread.run(self._proxy.add_link, name, upstream_port, trio_token=token)
+        add, token = self._proxy.add_link, self._token
+        link = trio.from_thread.run(add, name, upstream_port, 0, identify, trio_token=token)
         return int(link.port)
 
     def call(self, fn: Any, *args: Any, **kw: Any) -> Any:

@@ -2,7 +2,10 @@
 
 Theory of operation
 -------------------
-``Redis``: one ``redis-server`` on a free 127.0.0.1 port, no persistence.  The register
+``Redis``: one ``redis-server`` on a free 127.0.0.1 port, persisting to an append-only
+file fsynced before every reply (``appendonly yes``, ``appendfsync always``), so an ok
+``write`` is durable: its completion says so (``durable: true``) and the durability
+checker (run with ``--nemesis kill``) holds the restarted server to it.  The register
 workload's ops: ``read`` is ``GET``; ``write`` is ``SET``; ``cas [old, new]`` is ``WATCH
 k; GET k``, then ``UNWATCH`` and ``fail`` if the value is not ``old``, else ``MULTI; SET;
 EXEC`` -- an ``EXEC`` refused because ``k`` changed (``WatchError``) is a definite
@@ -14,6 +17,12 @@ connection going through the loopback fault proxy with ``lag_s`` (default 0.05) 
 latency; writes and cas go to the primary, reads to the replica.  Redis replication is
 asynchronous, so reads are stale and the history is not linearizable; the entry claims
 nothing, and the register workload's linearizability checker shows it.
+
+Faults (``nemesis.real``): ``kill`` (SIGKILL; restart on the same port and directory, so
+the AOF is replayed and a replica resyncs) and ``pause`` (SIGSTOP/SIGCONT) of any node,
+primary or replica (``kill-primary``: ``primaries()`` is the primary).  Driver timeouts:
+``socket_timeout`` is ``--op-timeout`` (system option ``socket_timeout_s`` overrides), and
+``cancel()`` disconnects the client's connections, which aborts a blocked request.
 """
 
 from __future__ import annotations
@@ -23,7 +32,14 @@ import subprocess
 from collections.abc import Mapping
 from typing import Any
 
-from systems.external._base import done, find_binary, free_port, stop_process, wait_until
+from systems.external._base import (
+    ProcessAbilities,
+    done,
+    find_binary,
+    free_port,
+    stop_process,
+    wait_until,
+)
 
 INSTALL = "apt-get install redis-server (Debian/Ubuntu), then re-run"
 
@@ -34,17 +50,21 @@ class RedisServer:
         self.log = os.path.join(workdir, f"{name}.log")
         self.port = free_port()
         self.proc: subprocess.Popen[bytes] | None = None
+        self.extra: tuple[str, ...] = ()
 
-    def start(self, *extra: str) -> None:
+    def start(self, *extra: str) -> int:
+        """Start (or restart, with the same arguments) the server; return its pid."""
         binary = find_binary("redis-server", install=INSTALL)
         os.makedirs(self.dir, exist_ok=True)
+        self.extra = extra or self.extra
         self.proc = subprocess.Popen(
             [binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
-             "--appendonly", "no", "--dir", self.dir, "--logfile", self.log,
-             "--daemonize", "no", *extra],
+             "--appendonly", "yes", "--appendfsync", "always", "--dir", self.dir,
+             "--logfile", self.log, "--daemonize", "no", *self.extra],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )  # fmt: skip
         wait_until(self._ready, 30, "redis-server", self.proc)
+        return self.proc.pid
 
     def _ready(self) -> bool:
         import redis
@@ -58,23 +78,41 @@ class RedisServer:
         stop_process(self.proc)
 
 
-class Redis:
+class Redis(ProcessAbilities):
     real_datastore = True
     name = "redis"
     claims = frozenset({"linearizable"})
 
     def __init__(self, options: Mapping[str, Any]) -> None:
-        self.timeout = float(options.get("socket_timeout_s", 1.0))
+        default = options.get("op_timeout", 1.0)
+        self.timeout = float(options.get("socket_timeout_s", default))
         self.servers: dict[str, RedisServer] = {}
+        self.faults: Any = None
 
     def node_names(self) -> list[str]:
         return ["r1"]
 
+    def primaries(self, world: Any) -> list[str]:
+        return self.node_names()[:1]
+
     def setup(self, workdir: str) -> None:
         self.servers["r1"] = RedisServer(workdir, "r1")
         self.servers["r1"].start()
+        self._track()
+
+    def _track(self) -> None:
+        from nemesis.process import ProcessFaults
+
+        pids = {n: s.proc.pid for n, s in self.servers.items() if s.proc is not None}
+        self.faults = ProcessFaults(pids, lambda n: self.servers[n].start())
+
+    def after_kill(self, node: str) -> None:
+        proc = self.servers[node].proc
+        if proc is not None:
+            proc.poll()  # ProcessFaults reaped it; let Popen know
 
     def teardown(self) -> None:
+        self.resume_all()
         for server in self.servers.values():
             server.stop()
 
@@ -109,6 +147,7 @@ class RedisReplica(Redis):
         replica = self.servers["replica"] = RedisServer(workdir, "replica")
         replica.start("--replicaof", "127.0.0.1", str(port))
         wait_until(lambda: _in_sync(replica.port), 30, "redis replica")
+        self._track()
 
     def teardown(self) -> None:
         super().teardown()
@@ -136,13 +175,18 @@ class RedisClient:
     def open(self, node: str) -> None:
         import redis
 
-        self.w = redis.Redis(port=self.ports[0], socket_timeout=self.timeout)
+        t = self.timeout
+        self.w = redis.Redis(port=self.ports[0], socket_timeout=t, socket_connect_timeout=t)
         same = self.ports[0] == self.ports[1]
-        self.r = self.w if same else redis.Redis(port=self.ports[1], socket_timeout=self.timeout)
+        self.r = self.w if same else redis.Redis(port=self.ports[1], socket_timeout=t)
 
     def close(self) -> None:
         for conn in {id(c): c for c in (self.w, self.r) if c is not None}.values():
             conn.close()
+
+    def cancel(self) -> None:
+        for conn in {id(c): c for c in (self.w, self.r) if c is not None}.values():
+            conn.connection_pool.disconnect(inuse_connections=True)
 
     def invoke(self, op: dict[str, Any]) -> dict[str, Any]:
         import redis
@@ -154,7 +198,7 @@ class RedisClient:
                 return done("ok", [k, None if raw is None else int(raw)])
             if f == "write":
                 self.w.set(f"k{k}", v)
-                return done("ok", [k, v])
+                return {**done("ok", [k, v]), "durable": True}
             if f == "cas":
                 return self._cas(k, v)
         except redis.WatchError:

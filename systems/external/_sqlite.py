@@ -11,7 +11,17 @@ committed (``SQLITE_BUSY_SNAPSHOT``), or that waits too long for the write lock
 back and report ``fail`` too.  Any other error during ``COMMIT`` is ``info``.
 
 Tables as in the PostgreSQL adapter: ``lists(k, v)`` holds a list as JSON text (appended
-with ``json_insert``), ``regs(k, v)``, ``accounts(k, v)``.
+with ``json_insert``), ``regs(k, v)``, ``accounts(k, v)``.  ``synchronous=FULL``: a commit
+is on disk when ``COMMIT`` returns.
+
+Faults (``nemesis.real``): ``kill`` crashes *a writer process* mid-transaction -- a child
+Python process opens the database, takes the write lock (``BEGIN IMMEDIATE``), appends
+``CRASH_VALUE`` (-1, a value no workload writes) to every list and register it finds
+(and key ``CRASH_KEY``), spills 256 KiB of pages into the WAL (a tiny page cache), says
+so, and is SIGKILLed before ``COMMIT``, holding the lock
+and a half-written WAL.  ``start`` is a no-op: the next connection recovers the WAL.
+Every client txn committed before the crash must survive it, and none of the crashed
+writer's writes may ever be read (Elle's ``garbage-read``: an element nobody appended).
 """
 
 from __future__ import annotations
@@ -19,12 +29,30 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import signal
 import sqlite3
 from collections.abc import Mapping
 from typing import Any
 
 from systems.external import _sqlbank as sqlbank
-from systems.external._base import done
+from systems.external._base import done, stop_process
+
+CRASH_VALUE, CRASH_KEY = -1, 999_999
+#: the crashing writer (argv[1]: the database): lock, write, report, wait to be killed
+CRASH_WRITER = f"""
+import sqlite3, sys, time
+db = sqlite3.connect(sys.argv[1], timeout=30, isolation_level=None)
+db.execute("PRAGMA synchronous=FULL")
+db.execute("PRAGMA cache_size=1")  # spill: uncommitted frames reach the WAL file
+db.execute("CREATE TABLE IF NOT EXISTS crash (x BLOB)")
+db.execute("BEGIN IMMEDIATE")
+db.executemany("INSERT INTO crash VALUES (zeroblob(4096))", [()] * 64)
+db.execute("UPDATE lists SET v = json_insert(v, '$[#]', {CRASH_VALUE})")
+db.execute("UPDATE regs SET v = {CRASH_VALUE}")
+db.execute("INSERT OR REPLACE INTO lists (k, v) VALUES ({CRASH_KEY}, '[{CRASH_VALUE}]')")
+print("in-txn", flush=True)
+time.sleep(60)
+"""
 
 SCHEMA = (
     "CREATE TABLE IF NOT EXISTS lists (k INTEGER PRIMARY KEY, v TEXT NOT NULL)",
@@ -57,6 +85,28 @@ class SQLite:
     def teardown(self) -> None:
         pass
 
+    def kill(self, node: str) -> None:
+        """Crash a writer process mid-transaction (see module doc)."""
+        import subprocess
+        import sys
+
+        proc = subprocess.Popen(
+            [sys.executable, "-c", CRASH_WRITER, self.path],
+            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        try:
+            assert proc.stdout is not None
+            line = proc.stdout.readline()
+            if line.strip() != b"in-txn":
+                raise RuntimeError(f"the crashing writer did not start its txn: {line!r}")
+        finally:
+            stop_process(proc, signal.SIGKILL)
+            if proc.stdout is not None:
+                proc.stdout.close()
+
+    def start(self, node: str) -> None:
+        pass
+
     def client(self, process: int) -> SQLiteClient:
         return SQLiteClient(self.path, self.busy_timeout, self.workload != "rw-register")
 
@@ -71,6 +121,7 @@ class SQLiteClient:
         self.conn = sqlite3.connect(
             self.path, timeout=self.busy_timeout, isolation_level=None, check_same_thread=False
         )
+        self.conn.execute("PRAGMA synchronous=FULL")
 
     def close(self) -> None:
         if self.conn is not None:

@@ -80,3 +80,32 @@ def test_faketime_offsets_a_running_process_clock(tmp_path: Path) -> None:
             assert min(seen) < -3000
         finally:
             p.kill()
+
+
+# a parent that forks a child in a session of its own (as PostgreSQL's backends do)
+FORKER = (
+    "import os, sys, time\n"
+    "if os.fork() == 0:\n    os.setsid()\n    time.sleep(30)\n    os._exit(0)\n"
+    "time.sleep(30)\n"
+)
+
+
+def test_tree_faults_reach_descendants_in_other_sessions() -> None:
+    """Guards ``ProcessFaults(tree=True)``: pause stops, and kill kills, a child that
+    left the parent's process group (a group signal would miss it)."""
+    from nemesis.process import descendants
+
+    p = subprocess.Popen([sys.executable, "-c", FORKER])
+    try:
+        assert _wait_for(lambda: len(descendants(p.pid)) == 1)
+        child = descendants(p.pid)[0]
+        faults = ProcessFaults({"pg": p.pid}, lambda n: 0, tree=True)
+        faults.pause("pg")
+        assert _wait_for(lambda: _state(p.pid) == "T" and _state(child) == "T")
+        faults.resume("pg")
+        assert _wait_for(lambda: _state(child) != "T")
+        faults.kill("pg")
+        assert _wait_for(lambda: not Path(f"/proc/{child}").exists() or _state(child) == "Z")
+    finally:
+        p.kill()
+        p.wait()

@@ -147,3 +147,47 @@ def test_only_loopback() -> None:
             link.set(mode="explode")
 
     _with_link(body)
+
+
+async def _recv(stream: trio.SocketStream, n: int) -> bytes:
+    got = b""
+    with trio.move_on_after(5):
+        while len(got) < n:
+            got += await stream.receive_some(n - len(got))
+    return got
+
+
+def _from_header(head: bytes) -> str | None:
+    for line in head.split(b"\r\n"):
+        if line.lower().startswith(b"from:"):
+            return line[5:].strip().decode()
+    return None
+
+
+def test_per_source_faults_cut_one_dialler_and_not_another() -> None:
+    """Guards per-source routing on one link (how etcd members are cut pairwise): the
+    connection whose header names ``a`` is blackholed (up: nothing reaches the server;
+    down: the echo does not come back) while ``b``'s connection on the same link flows;
+    link-level faults still apply to identified connections, and heal clears both."""
+
+    async def body(proxy: FaultProxy, link: Link) -> None:
+        link.identify = _from_header
+        a = await trio.open_tcp_stream("127.0.0.1", link.port)
+        b = await trio.open_tcp_stream("127.0.0.1", link.port)
+        head_a, head_b = b"GET / HTTP/1.1\r\nFrom: a\r\n\r\n", b"GET / HTTP/1.1\r\nFrom: b\r\n\r\n"
+        assert await _roundtrip(a, head_a) == head_a
+        assert await _roundtrip(b, head_b) == head_b
+        assert link.identified == {"a": 1, "b": 1}
+        link.set_source("a", "down", "blackhole")
+        assert await _roundtrip(a, b"x", WAIT) == b""
+        assert await _roundtrip(b, b"y") == b"y"
+        link.set("both", mode="blackhole")
+        assert await _roundtrip(b, b"z", WAIT) == b""
+        link.heal()
+        # the held-back bytes arrive first: send 1 more byte, expect 2
+        assert await _roundtrip(a, b"w") + await _recv(a, 1) == b"xw"
+        assert await _roundtrip(b, b"v") + await _recv(b, 1) == b"zv"
+        await a.aclose()
+        await b.aclose()
+
+    _with_link(body)

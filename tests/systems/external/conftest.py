@@ -38,6 +38,15 @@ class Real:
         except ImportError:
             missing(f"the Python package {module} is not installed; {install}")
 
+    def need(self, binary: str, install: str) -> None:
+        """Skip (fail in CI) unless the server binary is installed."""
+        from systems.external._base import find_binary
+
+        try:
+            find_binary(binary, install=install)
+        except MissingServer as e:
+            missing(str(e))
+
     def run(self, **spec: Any) -> RunResult:
         self.runs += 1
         try:

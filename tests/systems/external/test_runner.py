@@ -11,6 +11,7 @@ import os
 import threading
 import time
 from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -33,12 +34,13 @@ class Store:
 
     def __init__(self, options: Mapping[str, Any]) -> None:
         self.hang = float(options.get("hang_s", 0.0))
+        self.nodes = ["a", "b", "c"][: int(options.get("nodes", 2))]
         self.data: dict[Any, Any] = {}
         self.lock = threading.Lock()
         self.events: list[str] = []
 
     def node_names(self) -> list[str]:
-        return ["a", "b"]
+        return list(self.nodes)
 
     def setup(self, workdir: str) -> None:
         assert os.path.isdir(workdir)
@@ -53,6 +55,12 @@ class Store:
     def start(self, node: str) -> None:
         self.events.append(f"start {node}")
 
+    def cut(self, grudge: dict[str, list[str]]) -> None:
+        self.events.append(f"cut {json.dumps(grudge, sort_keys=True)}")
+
+    def heal(self) -> None:
+        self.events.append("heal")
+
     def client(self, process: int) -> StoreClient:
         return StoreClient(self)
 
@@ -64,6 +72,9 @@ class StoreClient:
 
     def open(self, node: str) -> None:
         pass
+
+    def cancel(self) -> None:
+        self.store.events.append("cancel")
 
     def close(self) -> None:
         pass
@@ -96,7 +107,10 @@ def _build(options: Mapping[str, Any]) -> Store:
 
 ENTRY = SystemEntry(
     "store", "in-memory real store", _build, Store.claims, {}, (),
-    options=(Option("hang_s", float, 0.0, help="each op hangs this long"),),
+    options=(
+        Option("hang_s", float, 0.0, help="each op hangs this long"),
+        Option("nodes", int, 2, help="how many nodes (at most 3)"),
+    ),
 )  # fmt: skip
 NAME = f"{__name__}:ENTRY"
 
@@ -146,8 +160,10 @@ def test_kill_faults_use_the_systems_abilities(tmp_path: Path) -> None:
 
 
 def test_faults_the_system_cannot_do_are_usage_errors(tmp_path: Path) -> None:
-    with pytest.raises(UsageError, match="cannot pause"):
+    with pytest.raises(UsageError, match=r"cannot suffer 'pause'.*pause\(\)/resume\(\)"):
         run(TestSpec(system=NAME, nemesis=["pause"], time_limit=0.1), out=str(tmp_path / "r"))
+    with pytest.raises(UsageError, match="simulated world only"):
+        run(TestSpec(system=NAME, nemesis=["clock"], time_limit=0.1), out=str(tmp_path / "r"))
     with pytest.raises(UsageError, match="time-limit"):
         run(TestSpec(system=NAME, time_limit=10_000), out=str(tmp_path / "r2"))
 
@@ -174,10 +190,56 @@ def test_pytest_fixture_checks_a_real_system(ddialab: Any) -> None:
     ddialab.check(system=NAME, workload="register", time_limit=0.3, quiesce=0.0)
 
 
-def test_fault_schedules_are_refused(tmp_path: Path) -> None:
-    spec = TestSpec(system=NAME, time_limit=0.1, schedule={"events": []})
-    with pytest.raises(UsageError, match="schedule"):
-        run(spec, out=str(tmp_path / "r"))
+def _faults(run_dir: str) -> list[tuple[str, str, Any]]:
+    return [(op["type"], op["f"], op["value"]) for op in _history(run_dir)
+            if op["process"] == "nemesis"]  # fmt: skip
+
+
+def test_partition_kinds_cut_by_grudge_and_replay_from_the_schedule(tmp_path: Path) -> None:
+    """Guards the real partition packages: a bridge is a grudge with one node in neither
+    half (not an isolated node), its explicit value lands in schedule.json, and --replay
+    performs the same cuts again without drawing anything at random."""
+    spec = TestSpec(
+        system=NAME, workload="register", nemesis=["partition-bridge", "kill"], time_limit=0.7,
+        nemesis_interval=0.1, rate=100, quiesce=0.0, seed=3, system_options={"nodes": 3},
+    )  # fmt: skip
+    r = run(spec, out=str(tmp_path / "r"))
+    cuts = [e for e in LAST[-1].events if e.startswith("cut ")]
+    grudge = json.loads(cuts[0][4:])
+    # two one-node halves cut from each other; the third node, the bridge, in neither
+    assert len(grudge) == 2 and all(len(g) == 1 for g in grudge.values()), grudge
+    assert all(grudge[grudge[x][0]] == [x] for x in grudge), grudge
+    with open(os.path.join(r.run_dir, "schedule.json"), encoding="utf-8") as f:
+        events = json.load(f)["events"]
+    assert any(e["f"] == "start-partition" and "grudge" in e["applied"] for e in events)
+    assert any(e["f"] == "kill" and e["applied"] in (["a"], ["b"], ["c"]) for e in events)
+    r2 = run(replace(spec, schedule={"events": events}, seed=99), out=str(tmp_path / "r2"))
+    main = len(events)
+    assert [f[1:] for f in _faults(r2.run_dir)[: 2 * main]] == [
+        f[1:] for f in _faults(r.run_dir)[: 2 * main]
+    ]
+    assert [e for e in LAST[-1].events if e.startswith("cut ")][: len(cuts)] == cuts
+
+
+def test_an_op_timeout_is_recorded_on_time_and_cancels_the_request(tmp_path: Path) -> None:
+    """Guards --op-timeout on real clients: a write that hangs 3 s under a 0.3 s timeout
+    completes as ``info timeout`` 0.3 s (generous slack: < 1.5 s) after its invocation, and
+    the client's ``cancel()`` is called.  A liveness bound, not a performance figure."""
+    spec = TestSpec(
+        system=NAME, workload="register", time_limit=0.5, rate=50, op_timeout=0.3,
+        quiesce=0.0, concurrency=2, system_options={"hang_s": 3.0},
+    )  # fmt: skip
+    r = run(spec, out=str(tmp_path / "r"))
+    ops = _history(r.run_dir)
+    invoked = {}
+    spans = []
+    for op in ops:
+        if op["type"] == "invoke":
+            invoked[op["process"]] = op["time"]
+        elif op.get("error") == "timeout":
+            spans.append((op["time"] - invoked[op["process"]]) / 1e9)
+    assert spans and all(0.3 <= s < 1.5 for s in spans), spans
+    assert "cancel" in LAST[-1].events
 
 
 def test_a_failed_setup_is_torn_down(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
