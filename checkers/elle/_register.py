@@ -3,7 +3,7 @@
 Theory of operation
 -------------------
 Writes are unique per key, so a read names the write it observed.  What we cannot see
-directly is the order of versions: ``_versions`` infers per-key version graphs from the
+directly is the order of versions: ``checkers.versions`` infers per-key version graphs from the
 sources the options allow (initial state and the system's own ``version_order`` always;
 writes-follow-reads, process order and real-time order only when ``wfr_keys``,
 ``sequential_keys`` or ``linearizable_keys`` say the system promises them, as in Elle).
@@ -24,7 +24,7 @@ from typing import Any
 
 from checkers.elle._append import _duplicates
 from checkers.elle._txns import RW, WR, WW, Txn, TxnGraph
-from checkers.elle._versions import (
+from checkers.versions import (
     ASSUMPTIONS,
     Graphs,
     linearizable_graphs,

@@ -17,6 +17,12 @@ write's acknowledgement must still show the write:
   durable write was even invoked, proves the write was rolled back.  Anything else could be
   a later overwrite and passes.
 
+Fail closed: a history with crashes but no write marked durable is ``"unknown"`` with a
+reason -- a system that never promised durability gives nothing to check, and a vacuous
+``true`` would read as a verified guarantee.  The result counts ``durable_writes`` (and
+``checked_writes``: durable writes followed by a crash and then by a read of their key)
+so a caller can see how much a ``true`` rests on; none checked is ``"unknown"`` too.
+
 The checker assumes one storage node (or reads from the crashed node); it does not map
 crashes to replicas.
 """
@@ -55,6 +61,13 @@ def check_durability(history: History, options: Mapping[str, Any]) -> Result:
     writes = [p for p in client_pairs(history, WRITE_FS) if _durable(p)]
     if not crashes:
         return unknown_result("no crash events in the history", durable_writes=len(writes))
+    if not writes:
+        return unknown_result(
+            "no write marked durable (an ok write/append/add with extra durable=true): the "
+            "system promised nothing to check",
+            durable_writes=0,
+            crashes=len(crashes),
+        )
     acked_at = _acked_at(history, keyed)
     reads: dict[Any, list[tuple[Pair, Any]]] = {}
     for r in client_pairs(history, READ_FS):
@@ -68,15 +81,24 @@ def check_durability(history: History, options: Mapping[str, Any]) -> Result:
         if kv is not None and i < len(crashes):
             due.setdefault(freeze(kv[0]), []).append((crashes[i], w, freeze(kv[1])))
     lost: list[dict[str, Any]] = []
+    checked = 0
     for key, ws in due.items():
-        lost += _sweep_key(key, sorted(ws, key=lambda x: x[0]), reads.get(key, []), acked_at)
-    return anomalies_result(
-        {"lost-durable-writes": lost}, durable_writes=len(writes), crashes=len(crashes)
-    )
+        found, n = _sweep_key(key, sorted(ws, key=lambda x: x[0]), reads.get(key, []), acked_at)
+        lost += found
+        checked += n
+    counts = {"durable_writes": len(writes), "checked_writes": checked, "crashes": len(crashes)}
+    if not checked:
+        return unknown_result(
+            "no durable write was followed by a crash and then a read of its key", **counts
+        )
+    return anomalies_result({"lost-durable-writes": lost}, **counts)
 
 
-def _sweep_key(key: Any, due: list[Any], reads: list[Any], acked_at: Any) -> list[dict[str, Any]]:
-    """Reads in invocation order against the durable writes a crash has already tested."""
+def _sweep_key(
+    key: Any, due: list[Any], reads: list[Any], acked_at: Any
+) -> tuple[list[dict[str, Any]], int]:
+    """Reads in invocation order against the durable writes a crash has already tested;
+    also how many durable writes some read after their crash tested."""
     elements: dict[Any, tuple[Pair, int]] = {}  # append/add: element -> (write, crash)
     registers: list[tuple[int, Any, Pair, int]] = []  # (write start, value, write, crash)
     out = []
@@ -93,7 +115,7 @@ def _sweep_key(key: Any, due: list[Any], reads: list[Any], acked_at: Any) -> lis
             out.append(_witness(w, key, x, crash, r, state))
         for x, (w, crash) in _rolled_back(registers, key, state, acked_at):
             out.append(_witness(w, key, x, crash, r, state))
-    return out
+    return out, nxt
 
 
 def _missing_elements(elements: dict[Any, Any], state: Any) -> list[tuple[Any, Any]]:

@@ -8,7 +8,9 @@ Public surface::
 Each guarantee gets its own verdict in ``result["guarantees"]`` (``True``, ``False`` or
 ``"unknown"`` when some comparison rests on a version order the history does not reveal),
 its evidence counts in ``result["evidence"]`` and, when unknown, examples of the undecided
-comparisons in ``result["undecided"]``.  See ``docs/session.md``.
+comparisons in ``result["undecided"]``.  Options ``wfr_keys``, ``sequential_keys`` and
+``linearizable_keys`` declare version orders the user vouches for (``_assumed``); one the
+history contradicts is a ``cyclic-versions`` anomaly.  See ``docs/session.md``.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from typing import Any
 
 from checkers._input import admit
 from checkers._result import UNKNOWN, Result, merge_valid
+from checkers.session._assumed import declared
 from checkers.session._causal import consistent_prefix
 from checkers.session._checks import (
     monotonic_reads,
@@ -63,7 +66,7 @@ def check(history: History, options: Mapping[str, Any]) -> Result:
     admit(history, "session", SHAPES)
     limit = options.get("time_limit")
     deadline = time.monotonic() + float(limit) if limit is not None else None
-    facts = Facts(parse(history))
+    facts = Facts(parse(history), declared(options))
     tallies: dict[str, Tally] = {}
     skipped: list[str] = []
     for name in names:
@@ -127,6 +130,10 @@ def _result(facts: Facts, tallies: dict[str, Tally], skipped: list[str]) -> Resu
             "no reads in the session vocabulary (f read/write/append/txn, values [key, v]); "
             f"{left_out} ops were ignored or malformed"
         )
+    if facts.assumed.cyclic:
+        result["anomalies"]["cyclic-versions"] = facts.assumed.cyclic
+        result["anomaly_types"] = sorted(result["anomalies"])
+        result["valid"] = False
     if facts.duplicate_writes:
         result["duplicate_writes"] = [[thaw(k), thaw(v)] for k, v in facts.duplicate_writes[:20]]
     if skipped:

@@ -81,6 +81,8 @@ class Txn:
     vclocks: dict[Any, dict[str, int]] = field(default_factory=dict)
     read_versions: dict[Any, int] = field(default_factory=dict)  # txn read k, then wrote it
     read_vclocks: dict[Any, dict[str, int]] = field(default_factory=dict)
+    invoke: int = -1  # op index of the invocation (real time, for linearizable_keys)
+    complete: int | None = None  # op index of an ok completion; None if not ok
 
 
 @dataclass
@@ -104,6 +106,7 @@ def parse(history: History) -> Parsed:
             continue
         seq = len(by_process.get(inv.process, ()))
         txn = Txn(len(txns), (comp or inv).index, inv.process, seq, outcome == "ok")
+        txn.invoke, txn.complete = inv.index, (comp.index if txn.ok and comp else None)
         if not _fill(txn, inv, comp):
             skipped += 1
             continue

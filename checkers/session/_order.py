@@ -15,6 +15,9 @@ version order of ``k``.  The checker never guesses that order; ``Facts.includes`
                         e.g. a log sequence number): ``w`` is included iff its version is at
                         most the read's;
 ``vector-clock``        ``extra["vclock"]``: ``w`` is included iff its clock is <= the read's;
+``wfr-keys`` etc.       a version order the user declared (options ``wfr_keys``,
+                        ``sequential_keys``, ``linearizable_keys``; see ``_assumed``), when
+                        its graph orders the two values (named after its sources);
 ``single-writer-order`` a key written by exactly one process, and no system version: its
                         version order is taken to be that process's write order (the order
                         monotonic writes demands; see ``docs/session.md``).
@@ -35,6 +38,7 @@ from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 from typing import Any
 
+from checkers.session._assumed import Assumed, derive
 from checkers.session._model import MOP_ADD, MOP_APPEND, Parsed, Txn
 
 INITIAL = "initial-state"
@@ -69,7 +73,7 @@ class KeyFacts:
 class Facts:
     """Per-key facts plus per-process indexes of writes and reads."""
 
-    def __init__(self, parsed: Parsed) -> None:
+    def __init__(self, parsed: Parsed, assumptions: list[str] | None = None) -> None:
         self.parsed = parsed
         self.keys: dict[Any, KeyFacts] = {}
         # (process, key) -> [(seq, value)] and [(seq, read value, txn)], in session order
@@ -79,6 +83,8 @@ class Facts:
         self._positions: dict[tuple[int | str, Any], dict[Any, int]] = {}
         self._index_writes()
         self._index_versions()
+        registers = {key for key, k in self.keys.items() if not k.append}
+        self.assumed: Assumed = derive(parsed, registers, assumptions or [])
         self._index_append_lists()
         self._index_reads()
         # session-order dependencies count only writes known to have happened (ok txns)
@@ -227,6 +233,10 @@ class Facts:
             ca, cb = k.vclocks.get(a), k.vclocks.get(b)
             if ca is not None and cb is not None:
                 return _vc_leq(ca[0], cb[0]), VCLOCK
+        if k.key in self.assumed.graphs:
+            got = self.assumed.order(k.key, a, b)
+            if got is not None:
+                return got, self.assumed.evidence[k.key]
         if k.single_pos is not None and not k.versions and not k.vclocks:
             pa, pb = k.single_pos.get(a), k.single_pos.get(b)
             if pa is not None and pb is not None:

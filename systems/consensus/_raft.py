@@ -389,7 +389,7 @@ class RaftNode:
             if waiting is not None:
                 msg, term = waiting
                 same = self.log.term_at(self.applied) == term
-                rt.reply(msg, result if same else error("superseded", True))
+                rt.reply(msg, _committed(result) if same else error("superseded", True))
         self._maybe_snapshot(rt)
         self._serve_reads(rt)
 
@@ -476,3 +476,8 @@ class RaftNode:
     def _on_local_read(self, rt: Runtime, msg: Message, body: dict[str, Any]) -> None:
         """Diagnostics: this node's applied state, whatever its role (not linearizable)."""
         rt.reply(msg, self.sm.local_read(body["key"], self.applied))
+
+
+def _committed(reply: dict[str, Any]) -> dict[str, Any]:
+    """A committed entry is fsynced on a majority's logs: its ok reply promises durability."""
+    return {**reply, "durable": True} if reply.get("type") == "ok" else reply

@@ -29,8 +29,8 @@ from systems.consensus._raft import READS, RaftConfig, RaftNode
 from systems.sim import MS, RequestTimeout, World, names
 
 ATTEMPT_TIMEOUT_NS = 300 * MS
-#: completion fields copied from replies (evidence for session checkers)
-EXTRA = ("version", "index", "token")
+#: completion fields copied from replies (evidence for session and durability checkers)
+EXTRA = ("version", "index", "token", "durable")
 
 LINEARIZABLE = frozenset(
     {

@@ -336,8 +336,8 @@ class StorageNode:
         else:
             return error("unsupported", True)
         part["data"] = [[json.loads(k), v] for k, v in data.items()]
-        self._persist(rt)
-        return ok(None, node=rt.name, pid=pid)
+        self._persist(rt)  # fsynced before the reply: the acknowledgement promises durability
+        return ok(None, node=rt.name, pid=pid, durable=True)
 
     def _term_write(
         self, rt: Runtime, pid: str, part: dict[str, Any], data: dict[str, Any], req: Any
@@ -353,7 +353,7 @@ class StorageNode:
         for change in todo:
             self._route(rt, tix.request(change, rt.name), None, 0)
         park = todo if self.cfg.index == "term-sync" else []
-        return ok(None, node=rt.name, pid=pid, park=park)
+        return ok(None, node=rt.name, pid=pid, park=park, durable=True)  # persisted above
 
     def _on_term_done(self, rt: Runtime, change: list[Any]) -> None:
         if change in self.toutbox:

@@ -202,7 +202,8 @@ def _completion(op: dict[str, Any], reply: dict[str, Any] | None, value: Any) ->
     if reply.get("type") != "ok":
         kind = "fail" if reply.get("definite") else "info"
         return {"type": kind, "value": op.get("value"), "error": reply.get("code", "error")}
-    return {"type": "ok", "value": value, "hops": reply.get("hops", 0)}
+    durable = {"durable": True} if reply.get("durable") is True else {}
+    return {"type": "ok", "value": value, "hops": reply.get("hops", 0), **durable}
 
 
 class PartitionedSystem:

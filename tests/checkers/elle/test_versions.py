@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from checkers.elle import check
 from checkers.elle._txns import collect
-from checkers.elle._versions import Graphs, _Ends, _relate, linearizable_graphs
+from checkers.versions import Graphs, _Ends, _relate, linearizable_graphs
 from ddialab.cli import main
 
 from ._helpers import hist, txn

@@ -112,3 +112,33 @@ def test_keys_written_outside_the_vocabulary_are_judged_on_agreement_alone():
     assert check_convergence(b.history(), {})["valid"] is True
     b.op(9, "final-read", [0, None], result=[0, 3], node="n3")
     assert check_convergence(b.history(), {})["anomaly_types"] == ["divergence"]
+
+
+def test_crash_but_no_durable_write_is_unknown_with_reason():
+    """Guards fail-closed durability: writes never marked durable promise nothing, so a
+    crash over them is "unknown" with the reason, not a vacuous true."""
+    b = HistoryBuilder()
+    b.write(0, "x", 1)
+    b.nemesis("crash")
+    b.read(1, "x", None)  # would be a loss, had the write been promised durable
+    r = check_durability(b.history(), {})
+    assert r["valid"] == "unknown" and "no write marked durable" in r["reason"]
+    assert r["durable_writes"] == 0
+
+
+def test_durable_write_never_read_after_a_crash_is_unknown():
+    """Guards that durable writes no crash-then-read tested do not make a true: the only
+    read comes before the crash."""
+    b = HistoryBuilder()
+    b.write(0, "x", 1, durable=True)
+    b.read(1, "x", 1)
+    b.nemesis("crash")
+    r = check_durability(b.history(), {})
+    assert r["valid"] == "unknown" and r["checked_writes"] == 0
+    assert "followed by a crash and then a read" in r["reason"]
+
+
+def test_true_says_how_many_writes_it_checked():
+    """Guards the count a true rests on: both durable writes of the fixture were tested."""
+    r = check_durability(_storage(2), {})
+    assert r["valid"] is True and r["checked_writes"] == 2 and r["durable_writes"] == 2

@@ -83,6 +83,7 @@ def test_acknowledged_writes_survive_kills(system: str) -> None:
     h = simulate(spec(system, "register", 2)).history
     durability = check_durability(h, {})
     assert durability["valid"] is True and durability["durable_writes"] > 50
+    assert durability["checked_writes"] > 0
     assert linearizable(h) is True
 
 

@@ -1,4 +1,12 @@
-"""rw-register version orders: the sources Elle infers them from, and how they combine.
+"""Register version orders: the sources they are inferred from, and how they combine.
+
+Public surface (shared by ``checkers.elle`` and ``checkers.session``)::
+
+    ASSUMPTIONS                     # option name -> source name, in merge order
+    VersionTxn                      # what a txn must offer: id, process, type, mops, ...
+    initial_graphs, wfr_graphs, sequential_graphs, linearizable_graphs  # -> Graphs
+    merge(sources) -> (graphs, cyclic); merge_sources(...) also names each key's sources
+    reaches(graph, a, b), find_cycle(graph), link(graphs, k, v1, v2)
 
 Theory of operation
 -------------------
@@ -30,10 +38,29 @@ as Elle leaves out an analyzer whose graphs are cyclic.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any, Protocol
 
-from checkers.elle._txns import Txn
+
+class VersionTxn(Protocol):
+    """A txn as the derivation sees it: micro-ops ``(f, k, v)`` with ``f`` ``"r"`` or
+    ``"w"`` (others are ignored), ``type`` ``ok``/``info``, op indices (``invoke`` -1 when
+    the txn has no invocation; ``complete`` None when it never completed), and ``id``, its
+    position in the list given."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def process(self) -> Any: ...
+    @property
+    def type(self) -> str: ...
+    @property
+    def mops(self) -> list[Any]: ...
+    @property
+    def invoke(self) -> int: ...
+    @property
+    def complete(self) -> int | None: ...
+
 
 Graph = dict[Any, set[Any]]  # version -> later versions
 Graphs = dict[Any, Graph]  # key -> version graph
@@ -54,6 +81,14 @@ def link(graphs: Graphs, k: Any, v1: Any, v2: Any) -> None:
 
 def merge(sources: list[tuple[str, Graphs]]) -> tuple[Graphs, list[dict[str, Any]]]:
     """Union the sources in order, per key, leaving out any that makes a key cyclic."""
+    merged, cyclic, _ = merge_sources(sources)
+    return merged, cyclic
+
+
+def merge_sources(
+    sources: list[tuple[str, Graphs]],
+) -> tuple[Graphs, list[dict[str, Any]], dict[Any, list[str]]]:
+    """As ``merge``, also naming the sources each key's merged graph was built from."""
     merged: Graphs = {}
     cyclic: list[dict[str, Any]] = []
     used: dict[Any, list[str]] = {}
@@ -69,10 +104,39 @@ def merge(sources: list[tuple[str, Graphs]]) -> tuple[Graphs, list[dict[str, Any
             else:
                 sources_used = [*used.get(k, []), name]
                 cyclic.append({"key": k, "cycle": cycle, "sources": sources_used})
-    return merged, cyclic
+    return merged, cyclic, used
 
 
-def ext_values(t: Txn) -> tuple[dict[Any, Any], dict[Any, Any]]:
+def initial_graphs(txns: Iterable[VersionTxn]) -> Graphs:
+    """``initial-state``: ``None`` precedes every value written (by ok or info txns)."""
+    graphs: Graphs = {}
+    for t in txns:
+        for f, k, v in t.mops:
+            if f == "w":
+                link(graphs, k, None, v)
+    return graphs
+
+
+def wfr_graphs(txns: Iterable[VersionTxn]) -> Graphs:
+    """``wfr-keys``: an ok txn that read ``k = v1`` and then wrote ``k`` orders ``v1`` before
+    its first write of ``k`` (Elle's writes-follow-reads within a txn)."""
+    graphs: Graphs = {}
+    for t in txns:
+        if t.type != "ok":
+            continue
+        read: dict[Any, Any] = {}
+        wrote: set[Any] = set()
+        for f, k, v in t.mops:
+            if f == "r" and k not in wrote:
+                read.setdefault(k, v)
+            elif f == "w":
+                if k in read and k not in wrote:
+                    link(graphs, k, read[k], v)
+                wrote.add(k)
+    return graphs
+
+
+def ext_values(t: VersionTxn) -> tuple[dict[Any, Any], dict[Any, Any]]:
     """A txn's external reads (first read of k before writing it) and final writes."""
     reads: dict[Any, Any] = {}
     writes: dict[Any, Any] = {}
@@ -87,7 +151,7 @@ def ext_values(t: Txn) -> tuple[dict[Any, Any], dict[Any, Any]]:
 class _Ends:
     """Each txn's first and final value per key, computed once."""
 
-    def __init__(self, txns: list[Txn]) -> None:
+    def __init__(self, txns: Sequence[VersionTxn]) -> None:
         self.ext = [ext_values(t) for t in txns]
 
     def keys(self, tid: int) -> set[Any]:
@@ -109,7 +173,7 @@ def _relate(graphs: Graphs, ends: _Ends, a: int, b: int, k: Any) -> None:
         link(graphs, k, v1, v2)
 
 
-def sequential_graphs(txns: list[Txn]) -> Graphs:
+def sequential_graphs(txns: Sequence[VersionTxn]) -> Graphs:
     """Version graphs from process order (each process's txns in history order)."""
     ends = _Ends(txns)
     graphs: Graphs = {}
@@ -123,7 +187,7 @@ def sequential_graphs(txns: list[Txn]) -> Graphs:
     return graphs
 
 
-def _events(txns: list[Txn]) -> Iterator[tuple[int, int, Txn]]:
+def _events(txns: Sequence[VersionTxn]) -> Iterator[tuple[int, int, VersionTxn]]:
     """(op index, 0 completion / 1 invocation, txn) in history order; untimed txns out."""
     evs = []
     for t in txns:
@@ -135,7 +199,7 @@ def _events(txns: list[Txn]) -> Iterator[tuple[int, int, Txn]]:
     return iter(evs)
 
 
-def linearizable_graphs(txns: list[Txn]) -> Graphs:
+def linearizable_graphs(txns: Sequence[VersionTxn]) -> Graphs:
     """Version graphs from real-time order, reduced per key with a frontier."""
     ends = _Ends(txns)
     graphs: Graphs = {}
@@ -180,3 +244,23 @@ def find_cycle(graph: Graph) -> list[Any] | None:
                 path.pop()
                 stack.pop()
     return None
+
+
+def reaches(graph: Graph, a: Any, b: Any, memo: dict[tuple[Any, Any], bool] | None = None) -> bool:
+    """Is there a path from version ``a`` to version ``b`` (``a != b``) in ``graph``?"""
+    if memo is not None and (a, b) in memo:
+        return memo[(a, b)]
+    seen = {a}
+    stack = [a]
+    found = False
+    while stack and not found:
+        for w in graph.get(stack.pop(), ()):
+            if w == b:
+                found = True
+                break
+            if w not in seen:
+                seen.add(w)
+                stack.append(w)
+    if memo is not None:
+        memo[(a, b)] = found
+    return found
