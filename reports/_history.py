@@ -345,7 +345,8 @@ def series(view: HistoryView, buckets: int = BUCKETS) -> dict[str, Any]:
     for p in view.pairs:
         if p.end < 0:
             continue
-        b = min(buckets - 1, (p.end - view.t0) // width)
+        # times need not be monotonic in a hand-written history: clamp into the window
+        b = min(buckets - 1, max(0, (p.end - view.t0) // width))
         if p.outcome in count:
             count[p.outcome][b] += 1
         if p.outcome == "ok":

@@ -184,7 +184,9 @@ class EtcdClient:
                 return done("ok", [k, self._get(k)])
             if f == "write":
                 self._post("/v3/kv/put", {"key": _b64(f"k{k}"), "value": _b64(str(v))})
-                return done("ok", [k, v])
+                # etcd acknowledges a put once a majority has fsynced it to the raft WAL
+                # (it runs without --unsafe-no-fsync here), so the write is durable
+                return {**done("ok", [k, v]), "durable": True}
             if f == "cas":
                 return self._cas(k, v)
         except httpx.ConnectError as e:

@@ -173,12 +173,9 @@ class RedisClient:
         self.r: Any = None
 
     def open(self, node: str) -> None:
-        import redis
-
-        t = self.timeout
-        self.w = redis.Redis(port=self.ports[0], socket_timeout=t, socket_connect_timeout=t)
+        self.w = _connect(self.ports[0], self.timeout)
         same = self.ports[0] == self.ports[1]
-        self.r = self.w if same else redis.Redis(port=self.ports[1], socket_timeout=t)
+        self.r = self.w if same else _connect(self.ports[1], self.timeout)
 
     def close(self) -> None:
         for conn in {id(c): c for c in (self.w, self.r) if c is not None}.values():
@@ -219,3 +216,23 @@ class RedisClient:
             pipe.set(f"k{k}", new)
             pipe.execute()
         return done("ok", [k, v])
+
+
+def _connect(port: int, timeout: float) -> Any:
+    """A client that never retries on its own.
+
+    redis-py (8.x) resends a command up to 10 times after a connection error or timeout.
+    A resent SET can land after a later write by another client, so one acknowledged write
+    would take effect twice: a history no single-copy register allows, blamed on Redis.
+    An op that loses its connection is ``info`` here, exactly once.
+    """
+    import redis
+    from redis.backoff import NoBackoff
+    from redis.retry import Retry
+
+    return redis.Redis(
+        port=port,
+        socket_timeout=timeout,
+        socket_connect_timeout=timeout,
+        retry=Retry(NoBackoff(), 0),
+    )

@@ -20,6 +20,8 @@ def test_linearizable_under_partitions_kills_and_pauses(real: Any) -> None:
         nemesis_interval=0.6, time_limit=6.0, concurrency=6, rate=100.0, quiesce=1.0,
     )  # fmt: skip
     assert r.valid is True, r.results
+    durability = r.results["checkers"]["durability"]
+    assert durability["checked_writes"] > 0, durability  # kills tested real fsynced writes
     with open(os.path.join(r.run_dir, "history.jsonl"), encoding="utf-8") as f:
         ops = [json.loads(line) for line in f]
     faults = {op["f"] for op in ops if op["process"] == "nemesis"}
