@@ -9,7 +9,7 @@ guarantees it *claims* as data; the matrix compares claims with what the checker
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Protocol, runtime_checkable
 
 from ddialab.vocabulary import Option, options_from_defaults
@@ -108,6 +108,10 @@ class SystemEntry:
     #: matrix columns beyond ``claims`` this system promises (e.g. ``no-lost-updates``
     #: for a fenced lock): judged like claims in the matrix, not passed to checkers
     promises: frozenset[str] = frozenset()
+
+    def declaring(self, **fields: Any) -> SystemEntry:
+        """This entry with matrix declarations added (``scenarios``, ``hazards``, ...)."""
+        return replace(self, **fields)
 
     def declared_options(self) -> tuple[Option, ...]:
         """Every option this system accepts: the declared ones, then one per default."""
