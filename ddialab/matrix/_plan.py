@@ -39,7 +39,7 @@ REAL_NAMES = frozenset(e.name for e in REAL_ENTRIES)
 @dataclass(frozen=True)
 class MatrixOptions:
     #: the maximum number of seeds each probe tries
-    seeds: int = 6
+    seeds: int = 4
     time_limit: float = 5.0
     systems: tuple[str, ...] = ()
     jobs: int = 0
