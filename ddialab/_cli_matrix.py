@@ -22,7 +22,15 @@ def add_parser(sub: Any) -> None:
         "for K seeds and writes matrix.json and matrix.html. Exit 1 if a system violated a "
         "guarantee it claims.",
     )
-    p.add_argument("--seeds", type=int, default=2, help="seeds per system and workload")
+    p.add_argument(
+        "--seeds",
+        type=int,
+        default=MatrixOptions.seeds,
+        help="the most seeds each probe tries (it stops on its hazard)",
+    )
+    p.add_argument(
+        "--real", action="store_true", help="also run the real datastores (starts private servers)"
+    )
     p.add_argument("--time-limit", type=float, default=5.0, help="simulated seconds per run")
     p.add_argument("--systems", nargs="*", default=[], help="only these systems")
     p.add_argument("--jobs", type=int, help="parallel processes (default: all cores)")
@@ -42,6 +50,7 @@ def run_matrix_cmd(args: argparse.Namespace) -> int:
         time_limit=args.time_limit,
         systems=tuple(args.systems),
         jobs=args.jobs or 0,
+        real=args.real,
     )
     out = args.out or os.path.join("runs", time.strftime("matrix-%Y%m%dT%H%M%S"))
     total = len(plan(options))
@@ -90,22 +99,46 @@ def _word(v: Any) -> str:
     return {True: "valid", False: "INVALID"}.get(v, "unknown")
 
 
-SYMBOL = {"held": "✓", "violated": "✗", "not-demonstrated": "?", "not-applicable": "·"}
+#: the one legend, shared with matrix.html
+SYMBOL = {"held": "✓", "violated": "✗", "not-demonstrated": "?", "not-applicable": "n/a"}
+SHORT = {"linearizable": "lin", "strict-serializable": "sser", "serializable": "ser",
+         "snapshot-isolation": "si", "repeatable-read": "rr", "read-committed": "rc",
+         "read-uncommitted": "ru", "read-your-writes": "ryw", "monotonic-reads": "mr",
+         "monotonic-writes": "mw", "writes-follow-reads": "wfr", "consistent-prefix": "cp",
+         "convergence": "conv", "durability": "dur", "field-preservation": "flds",
+         "index-consistency": "idx", "no-lost-updates": "lock", "messages-processed": "proc",
+         "multi-object-invariants": "inv"}  # fmt: skip
 
 
 def _print_table(result: Any) -> None:
     names = [g["name"] for g in result.document["guarantees"]]
-    print(f"{'system':<34}" + " ".join(f"{n[:6]:>6}" for n in names))
+    print(f"{'system':<34}" + " ".join(f"{SHORT.get(n, n[:4]):>4}" for n in names))
     for row in result.document["rows"]:
         cells = []
         for n in names:
             cell = row["cells"][n]
             status = cell if isinstance(cell, str) else cell["status"]
             mark = SYMBOL[status] + ("!" if status == "violated" and n in row["claims"] else "")
-            cells.append(f"{mark:>6}")
+            cells.append(f"{mark:>4}")
         print(f"{row['system']:<34}" + " ".join(cells))
-    print("✓ held (claimed)  ✗ violated (! = claimed: a bug)  ? not demonstrated  · n/a")
+    print("key: " + ", ".join(f"{SHORT.get(n, n[:4])}={n}" for n in names))
+    print(
+        "✓ held (claimed)  ✗ violated (! = claimed: a bug)  ? not demonstrated  n/a not applicable"
+    )
+    _print_summary(result.document, bool(result.bugs))
+    print(f"matrix: {os.path.join(result.out_dir, 'matrix.html')}")
     for system, g in result.bugs:
         print(f"BUG: {system} claims {g} but violated it", file=sys.stderr)
     print(f"{result.runs} runs in {result.seconds:.1f} s")
-    print(f"matrix: {os.path.join(result.out_dir, 'matrix.html')}")
+
+
+def _print_summary(doc: dict[str, Any], bugs: bool) -> None:
+    c, cov = doc["counts"], doc["coverage"]
+    print(f"{c['held']} held, {c['violated']} violated, {c['claimed-and-violated']} claimed and "
+          f"violated, {c['not-demonstrated']} not demonstrated")  # fmt: skip
+    print(f"{cov['demonstrated']} of {cov['known']} known hazards demonstrated"
+          + (": missing " + "; ".join(cov["missing"]) if cov["missing"] else ""))  # fmt: skip
+    for item in doc.get("not_run", []):
+        print(f"{item['system']}: {item['reason']}")
+    why = "a system violated a guarantee it claims" if bugs else "no claimed guarantee violated"
+    print(f"exit {EXIT_INVALID if bugs else EXIT_VALID}: {why}")

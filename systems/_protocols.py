@@ -9,7 +9,7 @@ guarantees it *claims* as data; the matrix compares claims with what the checker
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Protocol, runtime_checkable
 
 from ddialab.vocabulary import Option, options_from_defaults
@@ -57,6 +57,26 @@ class Upgradable(Protocol):
 
 
 @dataclass(frozen=True)
+class Scenario:
+    """A fault mix and workload that exercise one of a system's mechanisms (for the matrix).
+
+    ``hazard`` names the guarantee column this scenario is built to break on an unsafe
+    variant (``None``: it exercises a mechanism without a known hazard).  ``time_limit``,
+    ``rate`` and ``nemesis_interval`` of ``None`` take the matrix's own values.
+    """
+
+    name: str
+    nemesis: tuple[str, ...]
+    workload: str
+    workload_options: Mapping[str, Any] = field(default_factory=dict)
+    system_options: Mapping[str, Any] = field(default_factory=dict)
+    time_limit: float | None = None
+    rate: float | None = None
+    nemesis_interval: float | None = None
+    hazard: str | None = None
+
+
+@dataclass(frozen=True)
 class SystemEntry:
     """A named system with its option set, as ``ddialab list`` and the matrix see it.
 
@@ -77,6 +97,21 @@ class SystemEntry:
     #: options beyond what the defaults make obvious: enumerations (with ``choices``) and
     #: options the system reads without a default; see ``declared_options``
     options: tuple[Option, ...] = ()
+    #: fault mixes and workloads that exercise this system's mechanisms (the matrix runs
+    #: them besides the common partition/kill/pause mix over every workload)
+    scenarios: tuple[Scenario, ...] = ()
+    #: whether the matrix also runs the common mix (``False``: only the scenarios)
+    common_mix: bool = True
+    #: the guarantee columns this system is *named* to break (named unsafe or with a
+    #: documented hazard); the matrix counts how many it demonstrates
+    hazards: tuple[str, ...] = ()
+    #: matrix columns beyond ``claims`` this system promises (e.g. ``no-lost-updates``
+    #: for a fenced lock): judged like claims in the matrix, not passed to checkers
+    promises: frozenset[str] = frozenset()
+
+    def declaring(self, **fields: Any) -> SystemEntry:
+        """This entry with matrix declarations added (``scenarios``, ``hazards``, ...)."""
+        return replace(self, **fields)
 
     def declared_options(self) -> tuple[Option, ...]:
         """Every option this system accepts: the declared ones, then one per default."""

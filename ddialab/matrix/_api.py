@@ -1,4 +1,4 @@
-"""``run_matrix``: plan, execute (locally or on Dask), aggregate, write matrix.json/html."""
+"""``run_matrix``: probe, search (locally or on Dask), aggregate, write matrix.json/html."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from ddialab.matrix._cells import build_rows, claimed_violations, matrix_document, run_key
-from ddialab.matrix._execute import execute
-from ddialab.matrix._plan import MatrixOptions, plan, select_systems
+from ddialab.matrix._plan import MatrixOptions, not_run, probes, select_systems
+from ddialab.matrix._search import search
 
 
 @dataclass
@@ -30,25 +30,23 @@ def run_matrix(
     scheduler: str | None = None,
     progress: Callable[[dict[str, Any]], None] | None = None,
 ) -> MatrixResult:
-    specs = plan(options)
+    found = probes(options)
     runs_root = os.path.join(out_dir, "runs")
     os.makedirs(runs_root, exist_ok=True)
     jobs = options.jobs or (os.cpu_count() or 1)
     t0 = time.perf_counter()
-    summaries = []
-    for summary in execute(specs, runs_root, jobs, executor, scheduler):
-        summaries.append(summary)
-        if progress:
-            progress(summary)
+    summaries = search(found, options.seeds, runs_root, progress=progress, jobs=jobs,
+                       executor=executor, scheduler=scheduler)  # fmt: skip
     seconds = time.perf_counter() - t0
-    rows = build_rows(select_systems(options.systems), summaries)
+    rows = build_rows(select_systems(options.systems, options.real), summaries)
     description = (
-        f"{options.seeds} seed(s) per system and workload, {options.time_limit:g} s of "
-        f"simulated time each, {len(specs)} runs"
+        f"{len(found)} probes (scenarios and the common partition/kill/pause mix), each "
+        f"trying up to {options.seeds} seed(s) until it shows its hazard; "
+        f"{len(summaries)} runs"
     )
-    doc = matrix_document(rows, description)
+    doc = matrix_document(rows, description, not_run(options.systems, options.real))
     _write(out_dir, doc, summaries)
-    return MatrixResult(out_dir, doc, claimed_violations(rows), len(specs), seconds)
+    return MatrixResult(out_dir, doc, claimed_violations(rows), len(summaries), seconds)
 
 
 def _write(out_dir: str, doc: dict[str, Any], summaries: list[dict[str, Any]]) -> None:

@@ -9,6 +9,11 @@ A cell compares what the system *claims* with what the runs *showed*:
 * ``not-demonstrated`` -- not claimed and no violation found in the runs, or the checks
   were inconclusive (``unknown``);
 * ``not-applicable``   -- no run of this system had a checker that speaks for it.
+
+A system's claims here are those of the system as built plus the entry's ``promises``
+(columns beyond the twelve guarantees, e.g. ``no-lost-updates`` for a fenced lock).
+*Coverage* counts the entries' declared ``hazards``: a hazard is demonstrated when its
+cell is ``violated``.
 """
 
 from __future__ import annotations
@@ -33,17 +38,20 @@ def build_rows(
 
 def run_key(summary: dict[str, Any]) -> tuple[str, str, int]:
     spec = summary["spec"]
-    return spec["system"], spec["workload"], spec["seed"]
+    return spec["system"], summary.get("label") or spec["workload"], spec["seed"]
 
 
 def _row(entry: SystemEntry, runs: list[dict[str, Any]]) -> dict[str, Any]:
-    claims = entry.build().claims  # the system as the matrix runs it (its defaults)
+    # the system as the matrix runs it (its defaults), and what the entry promises
+    claims = entry.build().claims | entry.promises
     return {
         "system": entry.name,
         "label": entry.name,
         "options": dict(entry.defaults),
         "claims": sorted(claims),
         "note": entry.description,
+        "hazards": list(entry.hazards),
+        "scenarios": [s.name for s in entry.scenarios],
         "cells": {g: _cell(g, g in claims, runs) for g in NAMES},
     }
 
@@ -63,6 +71,8 @@ def _cell(guarantee: str, claimed: bool, runs: list[dict[str, Any]]) -> Any:
             "run_dir": first["run_dir"],
             "seed": first["spec"]["seed"],
             "replay": first["replay"],
+            "shrink": first.get("shrink"),
+            "probe": first.get("label"),
             "anomalies": anomalies_for(first["results"], guarantee),
             "note": f"violated in {len(bad)} of {len(seen)} runs",
         }
@@ -83,10 +93,43 @@ def claimed_violations(rows: list[dict[str, Any]]) -> list[tuple[str, str]]:
     return out
 
 
-def matrix_document(rows: list[dict[str, Any]], description: str) -> dict[str, Any]:
+def coverage(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """How many of the rows' declared hazards have a ✗ cell, and which have not."""
+    known = [(r["system"], g) for r in rows for g in r.get("hazards", [])]
+    missing = [f"{s}: {g}" for s, g in known if _status(_row_of(rows, s)["cells"][g]) != "violated"]
+    return {"known": len(known), "demonstrated": len(known) - len(missing), "missing": missing}
+
+
+def _row_of(rows: list[dict[str, Any]], system: str) -> dict[str, Any]:
+    return next(r for r in rows if r["system"] == system)
+
+
+def _status(cell: Any) -> str:
+    return cell if isinstance(cell, str) else str(cell["status"])
+
+
+def counts(rows: list[dict[str, Any]]) -> dict[str, int]:
+    """Cells by outcome: held, violated (as expected), claimed-and-violated (bugs), not
+    demonstrated, not applicable."""
+    out = dict.fromkeys(("held", "violated", "claimed-and-violated", "not-demonstrated",
+                         "not-applicable"), 0)  # fmt: skip
+    for r in rows:
+        for g, c in r["cells"].items():
+            status = _status(c)
+            bug = status == "violated" and g in r["claims"]
+            out["claimed-and-violated" if bug else status] += 1
+    return out
+
+
+def matrix_document(
+    rows: list[dict[str, Any]], description: str, not_run: list[dict[str, str]] | None = None
+) -> dict[str, Any]:
     return {
         "title": "ddialab: systems × guarantees",
         "description": description,
         "guarantees": GUARANTEES,
         "rows": rows,
+        "coverage": coverage(rows),
+        "counts": counts(rows),
+        "not_run": not_run or [],
     }

@@ -18,26 +18,30 @@ from ddialab.matrix._guarantees import verdicts
 from ddialab.runner import TestSpec, run
 
 
-def run_one(spec_dict: dict[str, Any], root: str) -> dict[str, Any]:
-    """Run one spec into ``root``; return its summary (picklable, small)."""
+def run_one(spec_dict: dict[str, Any], root: str, label: str = "") -> dict[str, Any]:
+    """Run one spec of the probe ``label`` into ``root``; return its summary (picklable,
+    small).  ``probe`` in the summary is ``system/label``."""
     spec = TestSpec.from_dict(spec_dict)
-    out = os.path.join(root, _run_name(spec))
+    out = os.path.join(root, _run_name(spec, label))
     result = run(spec, out=out)
     from ddialab.runner._store import replay_command
 
     return {
+        "probe": f"{spec.system}/{label}",
+        "label": label,
         "spec": spec.to_dict(),
         "run_dir": result.run_dir,
         "valid": result.valid,
         "verdicts": verdicts(result.results),
         "results": _slim(result.results),
         "replay": replay_command(spec),
+        "shrink": f"ddialab shrink {result.run_dir}",
         "ops": result.ops,
     }
 
 
-def _run_name(spec: TestSpec) -> str:
-    return f"{spec.system}__{spec.workload}__seed{spec.seed}"
+def _run_name(spec: TestSpec, label: str) -> str:
+    return f"{spec.system}__{label or spec.workload}__seed{spec.seed}"
 
 
 def _slim(results: dict[str, Any]) -> dict[str, Any]:
@@ -50,14 +54,15 @@ def _slim(results: dict[str, Any]) -> dict[str, Any]:
 
 
 def execute(
-    specs: Sequence[TestSpec],
+    specs: Sequence[tuple[TestSpec, str]],
     root: str,
-    jobs: int,
+    jobs: int = 1,
     executor: str = "local",
     scheduler: str | None = None,
 ) -> Iterator[dict[str, Any]]:
-    """Yield each run's summary as it finishes (order depends on the executor)."""
-    args = [(s.to_dict(), root) for s in specs]
+    """Yield each (spec, probe label)'s summary as it finishes (order depends on the
+    executor)."""
+    args = [(s.to_dict(), root, label) for s, label in specs]
     if executor == "dask":
         yield from _dask(args, scheduler)
     elif executor != "local":
@@ -69,7 +74,7 @@ def execute(
         yield from _pool(args, jobs)
 
 
-def _pool(args: list[tuple[dict[str, Any], str]], jobs: int) -> Iterator[dict[str, Any]]:
+def _pool(args: list[tuple[dict[str, Any], str, str]], jobs: int) -> Iterator[dict[str, Any]]:
     """Runs on worker processes that ignore SIGINT: Ctrl-C reaches only this process, whose
     ``with`` exit terminates the pool at once (no queued run starts, no run finishes)."""
     with get_context("spawn").Pool(jobs, initializer=_ignore_sigint) as pool:
@@ -80,12 +85,12 @@ def _ignore_sigint() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
-def _run_one_args(a: tuple[dict[str, Any], str]) -> dict[str, Any]:
+def _run_one_args(a: tuple[dict[str, Any], str, str]) -> dict[str, Any]:
     return run_one(*a)
 
 
 def _dask(
-    args: list[tuple[dict[str, Any], str]], scheduler: str | None
+    args: list[tuple[dict[str, Any], str, str]], scheduler: str | None
 ) -> Iterator[dict[str, Any]]:
     try:
         from dask.distributed import Client

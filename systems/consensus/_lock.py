@@ -29,7 +29,7 @@ from typing import Any
 import trio
 
 from ddialab.vocabulary import Option
-from systems._protocols import SystemEntry
+from systems._protocols import Scenario, SystemEntry
 from systems.consensus._system import LINEARIZABLE, OPTIONS, RaftClient, RaftSystem
 from systems.sim import World
 
@@ -133,11 +133,21 @@ def _entry(name: str, description: str, **options: Any) -> SystemEntry:
 
 
 LOCK_ENTRIES = [
-    _entry("raft-lock", "lock service on Raft with fencing tokens; increments under the lock"),
+    _entry(
+        "raft-lock", "lock service on Raft with fencing tokens; increments under the lock"
+    ).declaring(
+        scenarios=(Scenario("stalled-holder", (), "lock", time_limit=6.0),),
+        promises=frozenset({"no-lost-updates"}),
+    ),
     _entry(
         "raft-lock-unfenced",
         "lock service on Raft, client without fencing tokens (named unsafe: a holder that "
         "stalls past its lease writes back a stale value: lost updates)",
         locking="unfenced",
+    ).declaring(
+        scenarios=(
+            Scenario("stalled-holder", (), "lock", time_limit=6.0, hazard="no-lost-updates"),
+        ),
+        hazards=("no-lost-updates",),
     ),
 ]

@@ -24,7 +24,7 @@ from typing import Any
 import trio
 
 from ddialab.vocabulary import Option
-from systems._protocols import SystemEntry
+from systems._protocols import Scenario, SystemEntry
 from systems.consensus._raft import READS, RaftConfig, RaftNode
 from systems.sim import MS, RequestTimeout, World, names
 
@@ -191,5 +191,18 @@ ENTRIES = [
         "Raft KV, leader-lease reads that trust the clocks (named unsafe: stale reads under "
         "clock skew)",
         reads="lease-unsafe",
+    ).declaring(
+        scenarios=(
+            Scenario(
+                "clock-strobe-partition",
+                ("clock-strobe", "partition-random-halves"),
+                "register",
+                time_limit=10.0,
+                rate=100.0,
+                nemesis_interval=1.0,
+                hazard="linearizable",
+            ),
+        ),
+        hazards=("linearizable",),
     ),
 ]

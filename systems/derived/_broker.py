@@ -24,7 +24,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ddialab.vocabulary import Option
-from systems._protocols import SystemEntry
+from systems._protocols import Scenario, SystemEntry
 from systems.derived._log import BrokerNode
 from systems.sim import MS, RequestTimeout, World
 
@@ -210,13 +210,16 @@ ENTRIES = [
         "Kafka-style log broker: partitions, offsets, consumer groups; fsync before ack, "
         "consumer commits what it handed over (at-least-once)",
         HONEST,
-    ),
+    ).declaring(promises=frozenset({"messages-processed"})),
     _entry(
         "log-broker-ack-before-fsync",
         "log broker that acknowledges sends before fsync (named unsafe: a crash loses "
         "acknowledged records and reuses their offsets)",
         frozenset(),
         durable=False,
+    ).declaring(
+        scenarios=(Scenario("kill", ("kill",), "kafka", hazard="durability"),),
+        hazards=("durability",),
     ),
     _entry(
         "log-broker-commit-before-process",
@@ -224,5 +227,9 @@ ENTRIES = [
         "(named unsafe: a consumer crash skips the buffered records)",
         frozenset(),
         commit_on_fetch=True,
+    ).declaring(
+        # the workload's own consumer crashes suffice: no nemesis
+        scenarios=(Scenario("consumer-crash", (), "kafka", hazard="messages-processed"),),
+        hazards=("messages-processed",),
     ),
 ]

@@ -14,7 +14,7 @@ from typing import Any
 
 import trio
 
-from systems._protocols import SystemEntry
+from systems._protocols import Scenario, SystemEntry
 from systems.sim import MS, RequestTimeout, World
 from systems.single import KVNode
 
@@ -75,4 +75,7 @@ ENTRY = SystemEntry(
     frozenset(),
     {"think_ns": 2 * MS},
     ("documents", "graph", "relational"),
+).declaring(
+    scenarios=(Scenario("no-faults", (), "documents", hazard="multi-object-invariants"),),
+    hazards=("multi-object-invariants",),
 )

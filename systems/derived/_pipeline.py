@@ -39,7 +39,7 @@ from typing import Any
 import trio
 
 from ddialab.vocabulary import Option
-from systems._protocols import SystemEntry
+from systems._protocols import Scenario, SystemEntry
 from systems.derived._log import BrokerNode, read_records
 from systems.sim import MS, Message, RequestTimeout, Runtime, now_ns
 
@@ -396,6 +396,9 @@ ENTRIES = [
         "writes twice)",
         frozenset(),
         idempotent=False,
+    ).declaring(
+        scenarios=(Scenario("kill", ("kill",), "derived-view", hazard="convergence"),),
+        hazards=("convergence",),
     ),
     _entry(
         "derived-dual-writes",
@@ -403,5 +406,8 @@ ENTRIES = [
         "writes leave the view permanently inconsistent)",
         frozenset(),
         feed="dual-writes",
+    ).declaring(
+        scenarios=(Scenario("racing-writes", (), "derived-view", hazard="convergence"),),
+        hazards=("convergence",),
     ),
 ]

@@ -25,7 +25,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ddialab.vocabulary import Option
-from systems._protocols import SystemEntry
+from systems._protocols import Scenario, SystemEntry
 from systems.replication._common import (
     ATTEMPT_TIMEOUT_NS,
     LINK_OPTIONS,
@@ -147,6 +147,10 @@ ENTRIES = [
         "leaderless-lww",
         "N=3 W=2 R=2, last write wins by each coordinator's own (skewable) clock",
         conflict="lww",
+    ).declaring(
+        # LWW by a skewed clock: a causally later write gets an older timestamp and loses
+        scenarios=(Scenario("clock", ("clock",), "session", hazard="writes-follow-reads"),),
+        hazards=("writes-follow-reads",),
     ),
     _entry("leaderless-w1r1", "N=3 W=1 R=1: fast, no quorum overlap", w=1, r=1),
 ]

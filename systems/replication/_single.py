@@ -32,7 +32,7 @@ from typing import Any
 import trio
 
 from ddialab.vocabulary import Option
-from systems._protocols import SystemEntry
+from systems._protocols import Scenario, SystemEntry
 from systems.replication._common import (
     ATTEMPT_TIMEOUT_NS,
     LINK_OPTIONS,
@@ -261,5 +261,17 @@ ENTRIES = [
         "leader-follower-careless-failover",
         "single leader, semi-sync, careless failover (named unsafe: split brain, lost writes)",
         failover="careless",
+    ).declaring(
+        scenarios=(
+            Scenario(
+                "failover-append",
+                ("partition", "kill"),
+                "session",
+                {"mode": "append"},
+                time_limit=10.0,
+                hazard="convergence",
+            ),
+        ),
+        hazards=("convergence",),
     ),
 ]

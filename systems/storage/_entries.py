@@ -13,7 +13,7 @@ from functools import partial
 from typing import Any
 
 from ddialab.vocabulary import Option
-from systems._protocols import SystemEntry
+from systems._protocols import Scenario, SystemEntry
 from systems.storage._bitcask import Bitcask
 from systems.storage._btree import BTree
 from systems.storage._disk import Disk
@@ -135,6 +135,9 @@ ENTRIES = [
         "bitcask-ack-before-fsync",
         "Bitcask that replies before fsync (named unsafe: loses acknowledged writes)",
         {"engine": "bitcask", "mode": "ack-before-fsync"},
+    ).declaring(
+        scenarios=(Scenario("kill", ("kill",), "register", hazard="linearizable"),),
+        hazards=("linearizable",),
     ),
     _entry(
         "bitcask-unsafe-tombstones",
@@ -163,6 +166,9 @@ ENTRIES = [
         "LSM tree whose memtable has no write-ahead log (named unsafe: a crash loses "
         "every acknowledged write not yet flushed)",
         {"engine": "lsm", "mode": "sync", "wal": False},
+    ).declaring(
+        scenarios=(Scenario("kill", ("kill",), "register", hazard="linearizable"),),
+        hazards=("linearizable",),
     ),
     _entry(
         "btree",

@@ -23,10 +23,12 @@ def _options(**kw: Any) -> MatrixOptions:
 
 def test_plan_covers_each_system_workload_and_seed() -> None:
     specs = plan(_options())
-    keys = {(s.system, s.workload, s.seed) for s in specs}
-    assert ("single-node", "register", 0) in keys
-    assert ("single-node-ack-before-fsync", "list-append", 1) in keys
-    assert len(keys) == len(specs) == 2 * 3 * 2
+    keys = {(s.system, s.workload, tuple(s.nemesis), s.seed) for s in specs}
+    common = ("partition", "kill", "pause")
+    assert ("single-node", "register", common, 0) in keys
+    assert ("single-node-ack-before-fsync", "list-append", common, 1) in keys
+    assert ("single-node-ack-before-fsync", "register", ("kill",), 1) in keys  # its scenario
+    assert len(keys) == len(specs) == (2 * 3 + 1) * 2
 
 
 def _statuses(doc: dict[str, Any], system: str) -> dict[str, str]:
@@ -45,6 +47,7 @@ def test_claimed_guarantees_hold_and_the_unsafe_system_is_caught(serial: Any) ->
     assert safe["serializable"] == "held"
     assert safe["read-your-writes"] == "held"
     assert safe["durability"] == "held"
+    assert serial.document["coverage"] == {"known": 1, "demonstrated": 1, "missing": []}
     # read off linearizable final reads, but single-node does not claim it
     assert safe["convergence"] == "not-demonstrated"
     unsafe = _statuses(serial.document, "single-node-ack-before-fsync")

@@ -36,10 +36,10 @@ def upgrades(history: History) -> list[Any]:
 
 def test_entries_are_registered_with_their_claims_and_the_upgrade_nemesis() -> None:
     """Guards registration: each entry in SYSTEMS, claims computed from options, and the
-    per-system nemesis the matrix plan reads (``nemeses``)."""
+    upgrade scenario the matrix plan runs (its only one)."""
     for e in ENTRIES:
         assert SYSTEMS[e.name] is e and e.claims == claims_for(e.defaults)
-        assert getattr(e, "nemeses", None) == ("upgrade",)
+        assert [s.nemesis for s in e.scenarios] == [("upgrade",)] and not e.common_mix
         assert isinstance(e.build(), Upgradable)
     assert SYSTEMS["leader-follower-rolling-upgrade"].claims == {"field-preservation"}
     assert SYSTEMS["leader-follower-upgrade-drops-unknown"].claims == frozenset()
