@@ -48,6 +48,7 @@ from ddialab.vocabulary._options import (
     unknown_name,
     validate_options,
 )
+from ddialab.vocabulary._witness import WITNESS_KEYS, witness_ops, witness_problems
 
 __all__ = [
     "ANOMALIES",
@@ -59,6 +60,7 @@ __all__ = [
     "MODEL_ALIASES",
     "OTHER_GUARANTEES",
     "VARIANTS",
+    "WITNESS_KEYS",
     "Anomaly",
     "Guarantee",
     "Option",
@@ -78,4 +80,6 @@ __all__ = [
     "unknown_name",
     "validate_options",
     "weaker",
+    "witness_ops",
+    "witness_problems",
 ]
