@@ -48,6 +48,7 @@ from ddialab.vocabulary._options import (
     unknown_name,
     validate_options,
 )
+from ddialab.vocabulary._values import MOP_KINDS, freeze, show, thaw
 from ddialab.vocabulary._witness import WITNESS_KEYS, witness_ops, witness_problems
 
 __all__ = [
@@ -58,6 +59,7 @@ __all__ = [
     "GUARANTEE_NAMES",
     "MODELS",
     "MODEL_ALIASES",
+    "MOP_KINDS",
     "OTHER_GUARANTEES",
     "VARIANTS",
     "WITNESS_KEYS",
@@ -72,11 +74,14 @@ __all__ = [
     "columns",
     "contracted",
     "did_you_mean",
+    "freeze",
     "guarantee",
     "implied",
     "implied_columns",
     "options_from_defaults",
+    "show",
     "stronger",
+    "thaw",
     "unknown_name",
     "validate_options",
     "weaker",
