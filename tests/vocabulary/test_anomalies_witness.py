@@ -34,7 +34,7 @@ def test_every_registered_checker_declares_what_it_reports() -> None:
 
 
 def test_implication_closes_over_variants_and_keeps_unknown_names() -> None:
-    """Guards the closure Elle's verdicts rest on: G0-process implies G1c-realtime and G1-process."""
+    """Guards the closure Elle's verdicts rest on: G0-process implies G1-process."""
     assert {"G1c-process", "G0-realtime", "G1c-realtime", "G1-process", "G1-realtime"} <= implied(
         ["G0-process"]
     )
