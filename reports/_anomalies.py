@@ -8,8 +8,9 @@ appear: ``results.json`` is ``{"valid", "checkers": {name: result}}``, each resu
 
 A witness is shown generically first -- its ``explanation`` and a table of the ops it
 names -- so an unknown anomaly still renders.  The ops it names are the integers found
-under op-ish keys (``op``, ``ops``, ``index``, ``cycle``, ``writer``, ...), anywhere in the
-witness.  Then recognised shapes add drawings:
+under the witness schema's ``ops`` (``ddialab.vocabulary.WITNESS_KEYS``); a witness without
+them (a result from before the schema) is searched for integers under op-ish keys (``op``,
+``index``, ``cycle``, ``writer``, ...).  Then recognised shapes add drawings:
 
 * a graph (``graph: {nodes, edges}`` or top-level ``edges``): a cycle diagram;
 * linearizability dead ends (``prefixes``): the Porcupine-like partition view;
@@ -29,6 +30,7 @@ from typing import Any
 
 from markupsafe import Markup
 
+from ddialab.vocabulary import witness_ops
 from reports._graphs import (
     LATTICE,
     GEdge,
@@ -276,11 +278,15 @@ def _raw(w: Any) -> str:
 
 
 def named_ops(w: Any, n_ops: int) -> list[int]:
-    """History indices the witness names, in first-mention order."""
+    """History indices the witness names: its ``ops`` (the witness schema), else, for a
+    result written before the schema, the integers under op-ish keys, in first-mention
+    order."""
     if "prefixes" in w and isinstance(w["prefixes"], list):
         return _linear_ops(w, n_ops)
-    found: list[int] = []
-    _walk(w, False, found)
+    found = witness_ops(w)
+    if found is None:
+        found = []
+        _walk(w, False, found)
     seen: set[int] = set()
     out = []
     for i in found:

@@ -20,6 +20,7 @@ from typing import Any
 
 from markupsafe import Markup
 
+from ddialab.vocabulary import canonical_model, contracted
 from reports._svg import el, svg, text, title
 
 EDGE_COLORS = {
@@ -150,47 +151,22 @@ def edge_legend(kinds: Iterable[str]) -> list[tuple[str, str]]:
 
 # --- the consistency-model lattice ---------------------------------------------------
 
-#: a -> models a implies (after docs/reference.md, with the four links Elle's table adds
-#: so that every model is connected: strong-SI -> SI, strong-session-serializable ->
-#: serializable, update-serializable -> consistent-view, prefix -> causal-cerone).
-LATTICE: dict[str, list[str]] = {
-    "strict-serializable": ["serializable", "strong-snapshot-isolation",
-                            "strong-session-serializable", "linearizable"],
-    "strong-session-serializable": ["serializable"],
-    "strong-snapshot-isolation": ["snapshot-isolation"],
-    "serializable": ["repeatable-read", "snapshot-isolation", "update-serializable"],
-    "update-serializable": ["consistent-view"],
-    "snapshot-isolation": ["consistent-view", "monotonic-atomic-view",
-                           "parallel-snapshot-isolation", "prefix"],
-    "repeatable-read": ["cursor-stability", "monotonic-atomic-view"],
-    "consistent-view": ["cursor-stability"],
-    "parallel-snapshot-isolation": ["causal-cerone"],
-    "prefix": ["causal-cerone"],
-    "causal-cerone": ["read-atomic"],
-    "read-atomic": ["monotonic-atomic-view"],
-    "cursor-stability": ["read-committed"],
-    "monotonic-atomic-view": ["read-committed"],
-    "read-committed": ["read-uncommitted"],
-    "read-uncommitted": [],
-    "linearizable": ["sequential"],
-    "sequential": ["causal"],
-    "causal": ["writes-follow-reads", "PRAM"],
-    "PRAM": ["monotonic-reads", "monotonic-writes", "read-your-writes"],
-    "writes-follow-reads": [],
-    "monotonic-reads": [],
-    "monotonic-writes": [],
-    "read-your-writes": [],
-}  # fmt: skip
-
-_ALIASES = {
-    "strong-serializable": "strict-serializable",
-    "pram": "PRAM",
-    "si": "snapshot-isolation",
-}
+#: the models the report draws (a display choice); the lattice among them is derived from
+#: the vocabulary's (``contracted``: edges through left-out models are followed down)
+DRAWN_MODELS = (
+    "strict-serializable", "strong-session-serializable", "strong-snapshot-isolation",
+    "serializable", "update-serializable", "snapshot-isolation", "repeatable-read",
+    "consistent-view", "parallel-snapshot-isolation", "prefix", "causal-cerone", "read-atomic",
+    "cursor-stability", "monotonic-atomic-view", "read-committed", "read-uncommitted",
+    "linearizable", "sequential", "causal", "PRAM", "writes-follow-reads", "monotonic-reads",
+    "monotonic-writes", "read-your-writes",
+)  # fmt: skip
+#: a -> the drawn models a implies
+LATTICE: dict[str, list[str]] = contracted(DRAWN_MODELS)
 
 
 def canonical(model: str) -> str:
-    return _ALIASES.get(model, _ALIASES.get(model.lower(), model))
+    return canonical_model(model) or canonical_model(model.lower()) or model
 
 
 def stronger_closure(models: Iterable[str]) -> set[str]:

@@ -13,19 +13,14 @@ import random
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from ddialab.vocabulary import Option
+from ddialab.vocabulary import Option, columns
 from workloads._protocol import CheckerSpec, Workload
 
 DEFAULTS = {"key_count": 5, "max_txn_length": 4, "max_writes_per_key": 32, "read_ratio": 0.5}
 
-CONSISTENCY_ORDER = (
-    "strict-serializable",
-    "serializable",
-    "snapshot-isolation",
-    "repeatable-read",
-    "read-committed",
-    "read-uncommitted",
-)
+#: the transactional models a system may claim and a workload may judge against,
+#: strongest first (from the vocabulary's lattice)
+CONSISTENCY_ORDER = columns("txn")
 
 
 def txn_generator(

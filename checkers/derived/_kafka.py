@@ -78,7 +78,8 @@ def _inconsistent(facts: list[Fact]) -> list[dict[str, Any]]:
                     "key": k,
                     "offset": o,
                     "values": values,
-                    "ops": ops,
+                    "ops": sorted({i for v in values for i in by_value[v][:3]}),
+                    "ops_by_value": ops,
                     "explanation": f"offset {o} of partition {k} was seen holding "
                     f"{len(values)} different values {values!r} (ops {ops})",
                 }

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from ddialab.history import NEMESIS, History, Op
+from ddialab.vocabulary import freeze, show, thaw
+
+__all__ = ["Pair", "capped", "client_pairs", "freeze", "is_int", "show", "thaw"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,34 +53,6 @@ def client_pairs(history: History, fs: tuple[str, ...] | None = None) -> Iterato
     for inv, comp in history.completed_pairs():
         if inv.process != NEMESIS and (fs is None or inv.f in fs):
             yield Pair(inv, comp)
-
-
-def freeze(v: Any) -> Any:
-    """Hashable form of a JSON value; ``true`` stays distinct from ``1`` (Python's
-    ``True == 1`` would make them one element, one id)."""
-    if isinstance(v, bool):
-        return ("__bool__", v)
-    if isinstance(v, list | tuple):
-        return tuple(freeze(x) for x in v)
-    if isinstance(v, dict):
-        return ("__dict__", tuple(sorted((str(k), freeze(x)) for k, x in v.items())))
-    return v
-
-
-def thaw(v: Any) -> Any:
-    if isinstance(v, tuple):
-        if len(v) == 2 and v[0] == "__dict__" and isinstance(v[1], tuple):
-            return {k: thaw(x) for k, x in v[1]}
-        if len(v) == 2 and v[0] == "__bool__" and isinstance(v[1], bool):
-            return v[1]
-        return [thaw(x) for x in v]
-    if isinstance(v, frozenset):
-        return sorted((thaw(x) for x in v), key=repr)
-    return v
-
-
-def show(v: Any) -> str:
-    return json.dumps(thaw(v), default=str)
 
 
 def is_int(v: Any) -> bool:

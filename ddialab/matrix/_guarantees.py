@@ -12,43 +12,18 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from ddialab.vocabulary import COLUMNS, columns, guarantee, weaker
+
 GUARANTEES: list[dict[str, str]] = [
-    {
-        "name": "linearizable",
-        "description": "single-object ops act atomically in real time",
-    },
-    {"name": "strict-serializable", "description": "serializable, in real-time order"},
-    {"name": "serializable", "description": "Adya PL-3: no dependency cycles"},
-    {"name": "snapshot-isolation", "description": "no G-single, no G-nonadjacent (Adya PL-SI)"},
-    {"name": "repeatable-read", "description": "no G0, G1, G2-item (Adya PL-2.99)"},
-    {"name": "read-committed", "description": "no G0, G1a, G1b, G1c (Adya PL-2)"},
-    {"name": "read-uncommitted", "description": "no G0: no dirty writes (Adya PL-1)"},
-    {"name": "read-your-writes", "description": "a session sees its own writes"},
-    {"name": "monotonic-reads", "description": "a session never sees an older version"},
-    {"name": "monotonic-writes", "description": "a session's writes are seen in order"},
-    {"name": "writes-follow-reads", "description": "writes are seen after what they read"},
-    {"name": "consistent-prefix", "description": "readers see a prefix of one write order"},
-    {"name": "convergence", "description": "replicas agree after healing, no lost writes"},
-    {"name": "durability", "description": "acknowledged-after-fsync writes survive crashes"},
-    {"name": "field-preservation", "description": "no field lost across schema versions"},
-    {"name": "index-consistency", "description": "index reads agree with acknowledged data"},
-    # -- promises beyond the isolation/session guarantees (one block: see _BEYOND) --
-    {"name": "no-lost-updates", "description": "increments under a lock are never lost"},
-    {
-        "name": "messages-processed",
-        "description": "every consumed message is handed over, no offset skipped",
-    },
-    {
-        "name": "multi-object-invariants",
-        "description": "committed reads see invariants "
-        "across objects: money conserved, copies agree, no dangling references",
-    },
+    {"name": name, "description": guarantee(name).description} for name in COLUMNS
 ]
 NAMES = [g["name"] for g in GUARANTEES]
-TXN_MODELS = ("strict-serializable", "serializable", "snapshot-isolation", "repeatable-read",
-              "read-committed", "read-uncommitted")  # fmt: skip
-SESSION = ("read-your-writes", "monotonic-reads", "monotonic-writes", "writes-follow-reads",
-           "consistent-prefix")  # fmt: skip
+TXN_MODELS = columns("txn")  # strongest first
+SESSION = columns("session")
+OTHER = columns("other")  # each read off the checker of that name
+#: what a linearizable verdict vouches for among the session columns (the lattice:
+#: linearizable -> sequential -> causal -> every session guarantee)
+IMPLIED_BY_LINEARIZABLE = tuple(g for g in SESSION if g in weaker(["linearizable"]))
 
 
 def verdicts(results: Mapping[str, Any]) -> dict[str, Any]:
@@ -63,15 +38,14 @@ def verdicts(results: Mapping[str, Any]) -> dict[str, Any]:
             out.update(_txn_verdicts(result))
         elif kind == "session":
             out.update({g: v for g, v in (result.get("guarantees") or {}).items() if g in SESSION})
-        elif kind in ("convergence", "durability", "field-preservation", "index-consistency"):
+        elif kind in OTHER:
             out[kind] = result.get("valid")
         elif kind == "text":  # replicas' texts agree and keep every acknowledged insert
             out["convergence"] = result.get("valid")
         else:
             out.update(_beyond(kind, result))
     if out.get("linearizable") is True:
-        # linearizable -> sequential -> causal -> every session guarantee (the lattice)
-        for g in SESSION:
+        for g in IMPLIED_BY_LINEARIZABLE:
             out.setdefault(g, True)
     if "linearizable" in out:
         # the final reads, after healing and quiet, are linearizable reads: all of them see

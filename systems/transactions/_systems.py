@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ddialab.vocabulary import Option
+from ddialab.vocabulary import Option, implied_columns
 from systems._protocols import SystemEntry
 from systems.sim import MS, World
 from systems.transactions._client import TxnClient
@@ -28,10 +28,16 @@ DEFAULTS: dict[str, Any] = {
     "txn_timeout_ns": 1000 * MS,
 }
 
-RU = frozenset({"read-uncommitted"})
-RC = RU | {"read-committed"}
-SI = RC | {"snapshot-isolation"}
-STRICT = SI | {"repeatable-read", "serializable", "strict-serializable"}
+#: the consistency model each level provides on one node; it claims every transactional
+#: model that one implies (the vocabulary's lattice)
+LEVEL_MODELS = {
+    "read-uncommitted": "read-uncommitted",
+    "read-committed": "read-committed",
+    "snapshot-isolation": "snapshot-isolation",
+    "two-phase-locking": "strict-serializable",
+    "ssi": "strict-serializable",
+    "serial": "strict-serializable",
+}
 
 
 def _engine(level: str) -> Engine:
@@ -76,12 +82,7 @@ class TxnSystem:
 
 
 CLAIMS: dict[str, frozenset[str]] = {
-    "read-uncommitted": RU,
-    "read-committed": RC,
-    "snapshot-isolation": SI,
-    "two-phase-locking": STRICT,
-    "ssi": STRICT,
-    "serial": STRICT,
+    level: implied_columns(model, "txn") for level, model in LEVEL_MODELS.items()
 }
 
 
