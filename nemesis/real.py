@@ -34,13 +34,15 @@ import random
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from ddialab import vocabulary
 from ddialab.errors import UsageError
 from nemesis._core import NemesisPackage
 from nemesis._faults import grudge_for, pick_nodes
 from nemesis._packages import build_nemesis
 from nemesis._schedule import ReplayingNemesis
 
-#: fault ``f`` -> the system abilities it needs (any one tuple suffices)
+#: fault ``f`` -> the system abilities it needs (any one tuple suffices); one entry for
+#: each start and heal ``f`` of the kinds ``ddialab.vocabulary`` declares ``real``
 ABILITIES: dict[str, tuple[tuple[str, ...], ...]] = {
     "kill": (("kill", "start"),),
     "start": (("kill", "start"),),
@@ -54,9 +56,10 @@ ISOLATE_KINDS = ("isolate", "isolate-primary")
 
 def abilities_missing(system: Any, f: str) -> str | None:
     """``None`` if the system can suffer fault ``f``; else what it lacks."""
-    options = ABILITIES.get(f)
-    if options is None:
+    declared = vocabulary.band_of(f)
+    if declared is None or not declared[0].real:
         return f"{f!r} is a fault of the simulated world only"
+    options = ABILITIES[f]
     for needed in options:
         if all(callable(getattr(system, a, None)) for a in needed):
             return None
