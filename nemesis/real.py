@@ -2,11 +2,12 @@
 
 Theory of operation
 -------------------
-A real run (``ddialab.runner._real``) takes the same ``--nemesis`` names as a simulated
-one, and ``build_real_nemesis`` builds the very same ``NemesisPackage`` (generator, final
-heals, ``--schedule`` replay) with ``build_nemesis``; only the nemesis that performs the
-ops is swapped for ``RealNemesis``, which calls the system's optional abilities instead
-of changing a simulated world:
+A real run (the runner in its real environment, ``ddialab.runner._real``) takes the
+same ``--nemesis`` names as a simulated one, and ``build_real_nemesis`` builds the very
+same ``NemesisPackage`` (generator, final heals, ``--schedule`` replay) with
+``build_nemesis``; only the nemesis that performs the ops is swapped for
+``RealNemesis``, which calls the system's optional abilities instead of changing a
+simulated world:
 
 * ``kill`` / ``start``: ``system.kill(node)`` (SIGKILL) and ``system.start(node)``
   (restart on the same data);
