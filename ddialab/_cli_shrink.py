@@ -3,7 +3,8 @@
 Theory of operation
 -------------------
 A failing run is a spec (seed and options) plus its fault schedule (``schedule.json``).
-Every candidate is that spec with a smaller dimension, simulated from scratch with the
+Every candidate is that spec with a smaller dimension, run from scratch (simulated, or
+against the real servers for a real system: ``ddialab.runner.execute``) with the
 same seed and an explicit schedule, then checked; it is *failing* iff some checker still
 reports the target anomaly type (by default the first one the original run reported).
 The search is greedy and deterministic -- no wall clock, no randomness of its own -- so
@@ -38,7 +39,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from ddialab.errors import EXIT_INVALID, EXIT_VALID, DdialabError, UsageError
-from ddialab.runner import TestSpec, run, simulate
+from ddialab.runner import TestSpec, execute, run
 from ddialab.runner._check import checker_specs, run_checkers
 from ddialab.runner._schedule import load_schedule, run_schedule
 from ddialab.runner._store import load_spec, read_json, write_json
@@ -240,7 +241,7 @@ def dimensions(spec: TestSpec) -> dict[str, Any]:
 
 
 def _check(spec: TestSpec) -> dict[str, Any]:
-    outcome = simulate(spec)
+    outcome = execute(spec)
     return run_checkers(outcome.history, checker_specs(spec))
 
 
@@ -261,7 +262,7 @@ def original_spec(run_dir: str) -> TestSpec:
     if os.path.exists(os.path.join(run_dir, "schedule.json")):
         return replace(spec, schedule=load_schedule(run_dir))
     if spec.schedule is None:
-        spec = replace(spec, schedule=run_schedule(simulate(spec).history, spec))
+        spec = replace(spec, schedule=run_schedule(execute(spec).history, spec))
     return spec
 
 

@@ -19,6 +19,7 @@ from typing import Any
 
 from ddialab import generator as g
 from ddialab.errors import UsageError
+from ddialab.vocabulary import FAULT_KINDS
 from nemesis._core import ComposedNemesis, NemesisPackage, compose
 from nemesis._faults import ClockNemesis, KillNemesis, PartitionNemesis, PauseNemesis
 from nemesis._quality import DiskNemesis, NetworkNemesis
@@ -81,15 +82,21 @@ NEMESIS_CLASSES: tuple[type, ...] = (
     DiskNemesis,
     UpgradeNemesis,
 )
+
+
+def final_heal(fs: frozenset[str]) -> dict[str, Any] | None:
+    """The op that heals, at the end of every run, the faults of a nemesis handling ``fs``
+    (from the fault vocabulary; ``None``: nothing to heal, or left as is, as versions)."""
+    heals = sorted({k.heal for k in FAULT_KINDS if k.f in fs and k.heal and k.heal_at_end})
+    if len(heals) > 1:
+        raise ValueError(f"a nemesis has one final heal, not {heals}")
+    return {"f": heals[0]} if heals else None
+
+
 #: the op that heals each nemesis class's faults (None: nothing to heal)
 HEALS: dict[type, dict[str, Any] | None] = {
-    PartitionNemesis: {"f": "stop-partition"},
-    KillNemesis: {"f": "start"},
-    PauseNemesis: {"f": "resume"},
-    ClockNemesis: {"f": "reset-clock"},
-    NetworkNemesis: {"f": "heal-network"},
-    DiskNemesis: None,
-    UpgradeNemesis: None,  # versions stay where the run left them
+    cls: final_heal(cls.fs)  # type: ignore[attr-defined]
+    for cls in NEMESIS_CLASSES
 }
 
 

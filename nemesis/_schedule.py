@@ -22,6 +22,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from ddialab import generator as g
+from ddialab import vocabulary
 from ddialab.errors import UsageError
 
 SCHEDULE_VERSION = 1
@@ -90,9 +91,8 @@ def fault_units(events: list[dict[str, Any]], heals: frozenset[str]) -> list[lis
     return units
 
 
-HEAL_FS = frozenset(
-    {"stop-partition", "start", "resume", "reset-clock", "heal-network", "downgrade"}
-)
+#: every heal ``f`` (declared once, in ``ddialab.vocabulary.FAULT_KINDS``)
+HEAL_FS = vocabulary.HEAL_FS
 
 
 class ReplayingNemesis:

@@ -2,11 +2,12 @@
 
 Theory of operation
 -------------------
-A real run (``ddialab.runner._real``) takes the same ``--nemesis`` names as a simulated
-one, and ``build_real_nemesis`` builds the very same ``NemesisPackage`` (generator, final
-heals, ``--schedule`` replay) with ``build_nemesis``; only the nemesis that performs the
-ops is swapped for ``RealNemesis``, which calls the system's optional abilities instead
-of changing a simulated world:
+A real run (the runner in its real environment, ``ddialab.runner._real``) takes the
+same ``--nemesis`` names as a simulated one, and ``build_real_nemesis`` builds the very
+same ``NemesisPackage`` (generator, final heals, ``--schedule`` replay) with
+``build_nemesis``; only the nemesis that performs the ops is swapped for
+``RealNemesis``, which calls the system's optional abilities instead of changing a
+simulated world:
 
 * ``kill`` / ``start``: ``system.kill(node)`` (SIGKILL) and ``system.start(node)``
   (restart on the same data);
@@ -34,13 +35,15 @@ import random
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from ddialab import vocabulary
 from ddialab.errors import UsageError
 from nemesis._core import NemesisPackage
 from nemesis._faults import grudge_for, pick_nodes
 from nemesis._packages import build_nemesis
 from nemesis._schedule import ReplayingNemesis
 
-#: fault ``f`` -> the system abilities it needs (any one tuple suffices)
+#: fault ``f`` -> the system abilities it needs (any one tuple suffices); one entry for
+#: each start and heal ``f`` of the kinds ``ddialab.vocabulary`` declares ``real``
 ABILITIES: dict[str, tuple[tuple[str, ...], ...]] = {
     "kill": (("kill", "start"),),
     "start": (("kill", "start"),),
@@ -54,9 +57,10 @@ ISOLATE_KINDS = ("isolate", "isolate-primary")
 
 def abilities_missing(system: Any, f: str) -> str | None:
     """``None`` if the system can suffer fault ``f``; else what it lacks."""
-    options = ABILITIES.get(f)
-    if options is None:
+    declared = vocabulary.band_of(f)
+    if declared is None or not declared[0].real:
         return f"{f!r} is a fault of the simulated world only"
+    options = ABILITIES[f]
     for needed in options:
         if all(callable(getattr(system, a, None)) for a in needed):
             return None

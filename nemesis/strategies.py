@@ -24,18 +24,13 @@ from typing import Any
 
 from hypothesis import strategies as st
 
+from ddialab import vocabulary
 from nemesis._faults import PARTITION_KINDS
 from nemesis._quality import NETWORK_KINDS
 
 FAULT_KINDS = ("partition", "kill", "pause", "clock", "network")
-_HEAL = {
-    "partition": "stop-partition",
-    "kill": "start",
-    "pause": "resume",
-    "clock": "reset-clock",
-    "network": "heal-network",
-    "upgrade": "downgrade",  # not in FAULT_KINDS: only systems with schema versions
-}
+#: heal of each band (``upgrade``, not in FAULT_KINDS: only systems with schema versions)
+_HEAL = {k.band: k.heal for k in vocabulary.FAULT_KINDS if k.heal}
 _S = 1_000_000_000
 
 

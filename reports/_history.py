@@ -26,6 +26,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
+from ddialab.vocabulary import band_of
 from reports._svg import band_color
 
 NEMESIS = "nemesis"
@@ -146,25 +147,30 @@ def _hashable(x: Any) -> Any:
 
 # --- nemesis bands --------------------------------------------------------------------
 
-_OPENS_CLOSES = {"kill": "start", "pause": "resume", "partition": "heal", "crash": "restart",
-                 "upgrade": "downgrade"}  # fmt: skip
+#: pairs other tools' histories use (Jepsen's ``crash``/``restart``); not ddialab faults
+_FOREIGN = {"crash": "restart", "partition": "heal"}
 
 
 def _band_kind(f: str) -> tuple[str, bool] | None:
-    """``(kind, opens)`` for a nemesis f, or None when it opens or closes nothing."""
+    """``(kind, opens)`` for a nemesis f, or None when it opens or closes nothing.
+
+    Declared fault kinds (``ddialab.vocabulary.FAULT_KINDS``) open their band and their
+    heal closes it; a kind without a heal is an instant.  Foreign names fall back to
+    ``start-X``/``stop-X`` and Jepsen's pairs.
+    """
+    declared = band_of(f)
+    if declared is not None:
+        kind, opens = declared
+        return (kind.band, opens) if kind.heal else None
     if f.startswith("start-"):
         return f[6:], True
     if f.startswith("stop-"):
         return f[5:], False
-    if f in _OPENS_CLOSES:
+    if f in _FOREIGN:
         return f, True
-    for opener, closer in _OPENS_CLOSES.items():
+    for opener, closer in _FOREIGN.items():
         if f == closer:
             return opener, False
-    if f == "reset-clock":
-        return "clock", False
-    if f.endswith("-clock"):
-        return "clock", True
     return None
 
 

@@ -14,14 +14,16 @@ from typing import Any
 
 from markupsafe import Markup, escape
 
+from ddialab.vocabulary import FAULT_KINDS
+
 OUTCOME_COLORS = {"ok": "#2e8b57", "fail": "#d64541", "info": "#e6a23c", "pending": "#8c8c8c"}
 BAND_COLORS = ("#d9ead3", "#fff2cc", "#d0e0e3", "#ead1dc", "#f4c7c3", "#c9daf8")
 QUANTILE_COLORS = {0.5: "#4a6fa5", 0.95: "#2e8b57", 0.99: "#e6a23c", 1.0: "#d64541"}
 
 
-#: Colours of the usual faults; others get one of BAND_COLORS by a hash of their name.
-KNOWN_BANDS = {"partition": "#f4c7c3", "kill": "#c9daf8", "pause": "#fce5cd", "clock": "#d9d2e9",
-               "upgrade": "#d9ead3"}  # fmt: skip
+#: Colours of the declared fault kinds, by band and by fault ``f`` (an instant such as a
+#: bit flip is drawn under its ``f``); others get one of BAND_COLORS by a hash of the name.
+KNOWN_BANDS = {k.band: k.color for k in FAULT_KINDS} | {k.f: k.color for k in FAULT_KINDS}
 
 
 def band_color(kind: str) -> str:

@@ -38,7 +38,8 @@ def run(spec: TestSpec, out: str | None = None, root: str = "runs") -> RunResult
     validate_spec(spec)
     run_dir = new_run_dir(spec, root=root, out=out)
     write_test_json(run_dir, spec, {})
-    outcome = _execute(spec, run_dir)
+    history = os.path.join(run_dir, "history.jsonl")
+    outcome = execute(spec, history, os.path.join(run_dir, "logs"))
     write_test_json(run_dir, spec, outcome.stats)
     schedule = run_schedule(outcome.history, spec)
     save_schedule(os.path.join(run_dir, "schedule.json"), schedule)
@@ -50,14 +51,14 @@ def run(spec: TestSpec, out: str | None = None, root: str = "runs") -> RunResult
     return RunResult(run_dir, spec, results, len(outcome.history))
 
 
-def _execute(spec: TestSpec, run_dir: str) -> Any:
-    """Simulate, or run against real servers when the system is a real datastore."""
+def execute(spec: TestSpec, history_path: str | None = None, logs_dir: str | None = None) -> Any:
+    """Run the spec without checking it: simulated, or against real servers when the
+    system is a real datastore (one runner, two environments: see ``_run``)."""
     from ddialab.runner import _real
 
-    history = os.path.join(run_dir, "history.jsonl")
     if _real.is_real_spec(spec):
-        return _real.execute(spec, history, os.path.join(run_dir, "logs"))
-    return simulate(spec, history)
+        return _real.execute(spec, history_path, logs_dir)
+    return simulate(spec, history_path)
 
 
 def recheck(run_dir: str) -> dict[str, Any]:

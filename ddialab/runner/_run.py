@@ -1,23 +1,39 @@
-"""One test run: system x workload x nemesis on a fresh simulated world, then the checkers.
+"""One test run: system x workload x nemesis in an environment, recorded as a history.
 
-Phases, all in one ``trio.run`` on a virtual clock seeded from the spec's seed:
+Theory of operation
+-------------------
+One implementation of the phases, the workers and the recording serves every run; what
+differs between a simulated world and real processes is an *environment* object
+(``Environment`` below): how a client is made, opened, invoked and closed, how a fault is
+performed, what a timed-out op leaves behind, and what bounds the run.
 
-1. build the world and the system's nodes; start them;
+* ``SimEnv`` (here): a fresh simulated ``World`` on trio's ``MockClock`` seeded from the
+  spec, async clients, faults changing the world; byte-identical histories per seed.
+* ``RealEnv`` (``_real``): real servers on loopback, the real clock, blocking clients in
+  worker threads, real faults (``nemesis.real``), a hard deadline, teardown always.
+
+Phases, in one ``trio.run``:
+
+1. the environment sets the system up (and the nemesis);
 2. main phase: the workload's client ops (staggered to the requested rate) interleaved
    with the nemesis schedule, both cut at ``time_limit``;
 3. heal: every fault package's final ops (heal partitions, restart and resume nodes,
    reset clocks), recorded like any nemesis op; then ``quiesce`` seconds of quiet;
-4. final reads: the workload's final generator, once on every client thread.
+4. final reads: the workload's final generator, once on every client thread;
+5. every client is closed (also when a phase failed), then the nemesis torn down.
 
-The history is written to ``history.jsonl`` as it happens.  Checking happens afterwards,
-outside the simulation, from the history alone.
+A client op that outlives ``op_timeout`` is answered ``info``; the interpreter retires its
+process, so the thread's next op opens a fresh client.  The history is written to
+``history.jsonl`` as it happens; checking happens afterwards, from the history alone.
 """
 
 from __future__ import annotations
 
 import random
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import trio
 
@@ -51,7 +67,7 @@ def to_op(index: int, d: dict[str, Any]) -> Op:
     )  # fmt: skip
 
 
-class _Recorder:
+class Recorder:
     def __init__(self, path: str | None) -> None:
         self.ops: list[Op] = []
         self.file = JsonlRecorder(path) if path else None
@@ -67,41 +83,41 @@ class _Recorder:
             self.file.close()
 
 
-def simulate(spec: TestSpec, history_path: str | None = None) -> RunOutcome:
-    """Run the spec's simulation; return its history (also written to ``history_path``)."""
-    recorder = _Recorder(history_path)
-    try:
-        stats = run_simulated(_main, spec, recorder, seed=spec.seed)
-    finally:
-        recorder.close()
-    messages = stats.pop("messages", [])
-    claims = frozenset(stats.pop("claims"))
-    return RunOutcome(History(recorder.ops, source=history_path), stats, messages, claims)
+class Environment(Protocol):
+    """Where a run's ops happen: a simulated world, or real processes (see the module)."""
+
+    #: the simulated world handed to the nemesis, or ``None``
+    world: Any
+    system: Any
+    #: exceptions of ``open`` that fail the op instead of the run
+    open_errors: tuple[type[Exception], ...]
+
+    def client(self, process: int) -> Any: ...
+    async def open(self, client: Any, node: str) -> None: ...
+    async def invoke(self, client: Any, op: dict[str, Any]) -> dict[str, Any]: ...
+    async def close(self, client: Any) -> None: ...
+    async def fault(self, nemesis: Any, op: dict[str, Any]) -> dict[str, Any]: ...
+    def abandon(self, client: Any) -> bool: ...
+    def running(self) -> Any: ...
 
 
-async def _main(spec: TestSpec, record: _Recorder) -> dict[str, Any]:
-    world = World(spec.seed, NetworkConfig(record=spec.record_messages))
-    system = get_system(spec.system).build(spec.system_options)
-    system.setup(world)
-    world.start_all()
-    package = build_nemesis(spec.nemesis, spec)
-    package.nemesis.setup(world, system)
-    workers = _Workers(world, system, package, spec)
+async def drive(env: Environment, spec: TestSpec, package: NemesisPackage, record: Any) -> None:
+    """Play the spec's phases in ``env``, recording every op; clients closed always."""
+    package.nemesis.setup(env.world, env.system)
+    workers = _Workers(env, package, spec)
     interp = Interpreter(spec.concurrency, workers.invoke, record, spec.seed)
-    async with world.running():
+    async with env.running():
         ctx = interp.initial_context()
-        for phase in _phases(spec, package):
-            ctx = await interp.run(phase, ctx)
-        await workers.close()
-    return {
-        "network": world.network.stats.as_dict(),
-        "events": world.scheduler.processed,
-        "messages": world.network.log,
-        "claims": system.claims,
-    }
+        try:
+            for phase in phases(spec, package):
+                ctx = await interp.run(phase, ctx)
+        finally:
+            with trio.CancelScope(shield=True):
+                await workers.close()
 
 
-def _phases(spec: TestSpec, package: NemesisPackage) -> list[Any]:
+def phases(spec: TestSpec, package: NemesisPackage) -> list[Any]:
+    """Main (clients + nemesis, cut at the time limit), heal, quiesce, final reads."""
     workload = get_workload(spec.workload)
     opts = {**(workload.defaults or {}), **spec.workload_options}
     rng = random.Random(f"{spec.seed}/workload")
@@ -109,44 +125,114 @@ def _phases(spec: TestSpec, package: NemesisPackage) -> list[Any]:
     main: Any = g.clients(clients)
     if package.generator is not None:
         main = g.any_of(main, g.nemesis(package.generator))
-    phases: list[Any] = [g.time_limit(spec.time_limit, main)]
-    phases.append(g.nemesis(list(package.final_ops)))
-    phases.append(g.sleep(spec.quiesce))
+    result: list[Any] = [g.time_limit(spec.time_limit, main)]
+    result.append(g.nemesis(list(package.final_ops)))
+    result.append(g.sleep(spec.quiesce))
     if workload.final_generator is not None:
         final = workload.final_generator(rng, opts)
-        phases.append(g.clients(g.each_thread(final)))
-    return phases
+        result.append(g.clients(g.each_thread(final)))
+    return result
 
 
 class _Workers:
-    """Opens a client per process (reopening after ``info``) and runs ops on it."""
+    """A client per process (a fresh one after ``info``) running ops; faults via the env."""
 
-    def __init__(self, world: World, system: Any, package: NemesisPackage, spec: TestSpec):
-        self.world, self.system, self.package, self.spec = world, system, package, spec
+    def __init__(self, env: Environment, package: NemesisPackage, spec: TestSpec):
+        self.env, self.package = env, package
         self.clients: dict[Any, tuple[int, Any]] = {}
+        self.abandoned: list[Any] = []
         self.timeout = spec.op_timeout
 
     async def invoke(self, thread: Any, op: dict[str, Any]) -> dict[str, Any]:
         if thread == g.NEMESIS:
-            return self.package.nemesis.invoke(self.world, self.system, op)
-        client = await self._client(thread, op["process"])
+            return await self.env.fault(self.package.nemesis, op)
+        try:
+            client = await self._client(thread, op["process"])
+        except self.env.open_errors as e:  # the server refused: nothing happened
+            return {"type": "fail", "value": op.get("value"), "error": f"open: {e}"}
         with trio.move_on_after(self.timeout):
-            return await client.invoke(op)
+            return await self.env.invoke(client, op)
+        if self.env.abandon(client):  # still in use by its thread: closed at the end
+            self.abandoned.append(self.clients.pop(thread)[1])
         return {"type": "info", "value": op.get("value"), "error": "timeout"}
 
     async def _client(self, thread: Any, process: int) -> Any:
-        current = self.clients.get(thread)
+        current = self.clients.pop(thread, None)
         if current and current[0] == process:
+            self.clients[thread] = current
             return current[1]
         if current:
-            await current[1].close()
-        client = self.system.client(self.world, process)
-        nodes = self.system.node_names()
-        await client.open(nodes[process % len(nodes)])
+            await self.env.close(current[1])
+        client = self.env.client(process)
+        nodes = self.env.system.node_names()
+        await self.env.open(client, nodes[process % len(nodes)])
         self.clients[thread] = (process, client)
         return client
 
     async def close(self) -> None:
-        for _, client in self.clients.values():
-            await client.close()
-        self.package.nemesis.teardown(self.world, self.system)
+        for client in [c for _, c in self.clients.values()] + self.abandoned:
+            await self.env.close(client)
+        self.clients.clear()
+        self.abandoned.clear()
+        self.package.nemesis.teardown(self.env.world, self.env.system)
+
+
+class SimEnv:
+    """A simulated world: async clients, faults change the world, nothing is abandoned."""
+
+    open_errors: tuple[type[Exception], ...] = ()
+
+    def __init__(self, world: World, system: Any) -> None:
+        self.world, self.system = world, system
+
+    def client(self, process: int) -> Any:
+        return self.system.client(self.world, process)
+
+    async def open(self, client: Any, node: str) -> None:
+        await client.open(node)
+
+    async def invoke(self, client: Any, op: dict[str, Any]) -> dict[str, Any]:
+        result: dict[str, Any] = await client.invoke(op)
+        return result
+
+    async def close(self, client: Any) -> None:
+        await client.close()
+
+    async def fault(self, nemesis: Any, op: dict[str, Any]) -> dict[str, Any]:
+        result: dict[str, Any] = nemesis.invoke(self.world, self.system, op)
+        return result
+
+    def abandon(self, client: Any) -> bool:
+        return False  # the thread's next op (a new process) closes it
+
+    @asynccontextmanager
+    async def running(self) -> AsyncIterator[None]:
+        async with self.world.running():
+            yield
+
+
+def simulate(spec: TestSpec, history_path: str | None = None) -> RunOutcome:
+    """Run the spec's simulation; return its history (also written to ``history_path``)."""
+    recorder = Recorder(history_path)
+    try:
+        stats = run_simulated(_simulated, spec, recorder, seed=spec.seed)
+    finally:
+        recorder.close()
+    messages = stats.pop("messages", [])
+    claims = frozenset(stats.pop("claims"))
+    return RunOutcome(History(recorder.ops, source=history_path), stats, messages, claims)
+
+
+async def _simulated(spec: TestSpec, record: Recorder) -> dict[str, Any]:
+    world = World(spec.seed, NetworkConfig(record=spec.record_messages))
+    system = get_system(spec.system).build(spec.system_options)
+    system.setup(world)
+    world.start_all()
+    package = build_nemesis(spec.nemesis, spec)
+    await drive(SimEnv(world, system), spec, package, record)
+    return {
+        "network": world.network.stats.as_dict(),
+        "events": world.scheduler.processed,
+        "messages": world.network.log,
+        "claims": system.claims,
+    }

@@ -18,26 +18,8 @@ from typing import Any
 from ddialab.errors import UsageError
 from ddialab.history import History
 from ddialab.runner._store import write_json
+from ddialab.vocabulary import RESOLVED_FS
 from nemesis import build_nemesis, parse_schedule, schedule_document
-
-#: faults whose invocation value is a spec to resolve; their completion's value is explicit
-_RESOLVED = frozenset(
-    {
-        "start-partition",
-        "kill",
-        "pause",
-        "bump-clock",
-        "set-clock",
-        "strobe-clock",
-        "drift-clock",
-        "degrade-network",
-        "lose-unsynced",
-        "torn-crash",
-        "flip-bit",
-        "upgrade",
-        "downgrade",
-    }
-)
 
 
 def schedule_from_history(history: History, final_ops: int) -> dict[str, Any]:
@@ -56,7 +38,7 @@ def schedule_from_history(history: History, final_ops: int) -> dict[str, Any]:
             pending = {"time_ns": op.time, "f": op.f, "value": op.value}
             events.append(pending)
         elif pending is not None:
-            if op.f in _RESOLVED and op.error is None and op.value != pending["value"]:
+            if op.f in RESOLVED_FS and op.error is None and op.value != pending["value"]:
                 pending["applied"] = op.value
             pending = None
     return schedule_document(events[: len(events) - final_ops])

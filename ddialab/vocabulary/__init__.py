@@ -88,3 +88,19 @@ __all__ = [
     "witness_ops",
     "witness_problems",
 ]
+
+# fault kinds, declared once (see _faults)
+from ddialab.vocabulary._faults import (
+    FAULT_FS,
+    FAULT_KINDS,
+    FAULTS,
+    HEAL_FS,
+    RESOLVED_FS,
+    FaultKind,
+    band_of,
+    fault_fs,
+    real_fs,
+)
+
+__all__ += ["FAULTS", "FAULT_FS", "FAULT_KINDS", "HEAL_FS", "RESOLVED_FS", "FaultKind"]
+__all__ += ["band_of", "fault_fs", "real_fs"]

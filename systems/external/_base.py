@@ -3,11 +3,12 @@
 Theory of operation
 -------------------
 A *real* system is a ``systems.System`` look-alike whose object carries
-``real_datastore = True``; the runner (``ddialab.runner._real``) then runs the spec
+``real_datastore = True``; the runner then runs the spec in its real environment
+(``ddialab.runner._real.RealEnv``: the same phases and workers as a simulated run)
 against real servers under the real clock instead of on the simulated world:
 
 * lifecycle: ``setup(workdir)`` starts (or connects to) the servers, ``teardown()`` stops
-  them; both are blocking and run in a worker thread;
+  them; both are blocking, called before and after the run (teardown always);
 * ``client(process)`` returns a *blocking* ``BlockingClient`` (``open(node)``,
   ``invoke(op) -> {"type", "value", "error"}``, ``close()``); the runner calls it from
   trio worker threads (``trio.to_thread.run_sync``), so any blocking driver works.

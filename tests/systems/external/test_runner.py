@@ -34,6 +34,7 @@ class Store:
 
     def __init__(self, options: Mapping[str, Any]) -> None:
         self.hang = float(options.get("hang_s", 0.0))
+        self.amnesia = bool(options.get("amnesia", False))
         self.nodes = ["a", "b", "c"][: int(options.get("nodes", 2))]
         self.data: dict[Any, Any] = {}
         self.lock = threading.Lock()
@@ -51,6 +52,9 @@ class Store:
 
     def kill(self, node: str) -> None:
         self.events.append(f"kill {node}")
+        if self.amnesia:  # a store that keeps nothing on disk: acknowledged writes lost
+            with self.lock:
+                self.data.clear()
 
     def start(self, node: str) -> None:
         self.events.append(f"start {node}")
@@ -110,6 +114,7 @@ ENTRY = SystemEntry(
     options=(
         Option("hang_s", float, 0.0, help="each op hangs this long"),
         Option("nodes", int, 2, help="how many nodes (at most 3)"),
+        Option("amnesia", bool, False, help="a kill loses every write"),
     ),
 )  # fmt: skip
 NAME = f"{__name__}:ENTRY"
@@ -251,3 +256,30 @@ def test_a_failed_setup_is_torn_down(tmp_path: Path, monkeypatch: pytest.MonkeyP
     with pytest.raises(RuntimeError, match="would not start"):
         run(TestSpec(system=NAME, time_limit=0.1), out=str(tmp_path / "r"))
     assert LAST[-1].events == ["setup", "teardown"]
+
+
+def test_shrink_reruns_a_real_run_directory_against_the_real_system(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Guards one runner for shrinking: ``ddialab shrink`` on a real run directory runs
+    its candidates through the real environment (the store is set up, killed and torn
+    down again, not simulated), keeps the anomaly, and writes a smaller real run."""
+    spec = TestSpec(
+        system=NAME, workload="register", nemesis=["kill"], time_limit=0.6, rate=100,
+        nemesis_interval=0.1, quiesce=0.0, seed=5, system_options={"amnesia": True},
+    )  # fmt: skip
+    r = run(spec, out=str(tmp_path / "r"))
+    assert r.valid is False, r.results
+    before = len(LAST)
+    out = tmp_path / "small"
+    assert main(["shrink", r.run_dir, "--max-runs", "6", "--out", str(out), "--json"]) == 1
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["reproduced"] is True and summary["runs"] >= 2
+    assert summary["after"]["time_limit"] <= 0.6 and summary["after"]["faults"] >= 1
+    # every candidate (and the final run) set up, killed and tore down a real store
+    ran = [s.events for s in LAST[before:] if s.events]
+    assert len(ran) == summary["runs"] + 1
+    assert all(e[0] == "setup" and e[-1] == "teardown" for e in ran)
+    assert any(e.startswith("kill ") for e in ran[-1])
+    with open(out / "test.json", encoding="utf-8") as f:
+        assert json.load(f)["stats"]["real"] is True
