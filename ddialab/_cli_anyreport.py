@@ -44,7 +44,11 @@ def add_history_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--checker", "-c", help="check a history FILE with this checker")
     for flag, text in HISTORY_FLAGS.items():
         p.add_argument(flag, help=text)
-    p.add_argument("--independent", action="store_true", help="values are [key, v] pairs")
+    p.add_argument(
+        "--independent",
+        action=argparse.BooleanOptionalAction,
+        help="values are [key, v] pairs (default: the checker's)",
+    )
     p.add_argument("--time-limit", type=float, help="seconds before the verdict is 'unknown'")
 
 
@@ -181,7 +185,7 @@ def refuse_non_history(path: str, args: argparse.Namespace) -> None:
 def refuse_stray_flags(args: argparse.Namespace) -> None:
     """Check flags without a history file to check: a run directory has its own results."""
     given = [f for f in HISTORY_FLAGS if getattr(args, f[2:].replace("-", "_")) is not None]
-    given += ["--independent"] * bool(args.independent)
+    given += ["--independent"] * (args.independent is not None)
     given += ["--time-limit"] * (args.time_limit is not None)
     if given:
         raise UsageError(
@@ -208,9 +212,11 @@ def check_defaults() -> dict[str, Any]:
 def check_and_render(
     check: Any, path: str, args: argparse.Namespace, opts: dict[str, Any], out: str
 ) -> Any:
+    from ddialab._cli_check import options_for
     from ddialab.history import read_history
 
     history = read_history(path, args.format)
+    opts = options_for(path, args.checker, history, opts)
     result = check(history, opts)
     written = render(path, history, result, source_spec(path, args, opts), out)
     print(f"{written}  ({verdict_text(result)})", flush=True)

@@ -1,16 +1,36 @@
-"""``ddialab check``: run a checker over history files and report verdicts."""
+"""``ddialab check``: run a checker over history files and report verdicts.
+
+Theory of operation
+-------------------
+Names are checked first (a typo is exit 2 with "did you mean", before any file is read).
+Then each PATH is read and checked with the options the flags give, on top of:
+
+* a **run directory** (it holds ``test.json``): the options its own run judged this
+  checker with -- model, keying (``independent``), consistency model -- re-derived from
+  the stored spec exactly as the runner did.  Flags override them.  So the README's
+  ``ddialab check RUN_DIR --checker linearizable --model cas-register`` judges the
+  keyed register history the run wrote as the run did;
+* a **bare file** checked by a single-object linearizability model with no keying said:
+  if every read and write value is a ``[key, value]`` pair the history is keyed, and
+  checking it as one register would be a false verdict -- exit 2 saying to add
+  ``--independent`` (or ``--no-independent`` when they really are plain values).
+
+Text output is the verdict line, then per anomaly type the count and the first
+witness's explanation (``ddialab._cli_verdict``).  Imports are local to the functions
+that need them: ``check`` must start fast and never load the simulator.
+"""
 
 from __future__ import annotations
 
 import argparse
 import json
 import math
+import os
 import sys
 import time
 from typing import Any
 
-from checkers import get_checker
-from ddialab import _cli_anyreport
+from ddialab import _cli_anyreport, _cli_names, _cli_verdict
 from ddialab.errors import (
     EXIT_INVALID,
     EXIT_UNKNOWN,
@@ -18,7 +38,6 @@ from ddialab.errors import (
     DdialabError,
     UsageError,
 )
-from ddialab.history import get_format, read_history
 
 
 def add_parser(sub: Any) -> None:
@@ -39,8 +58,10 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--consistency-model", help="judge against this model (e.g. serializable)")
     p.add_argument(
         "--independent",
-        action="store_true",
-        help="values are [key, v] pairs (Jepsen independent); check each key separately",
+        action=argparse.BooleanOptionalAction,
+        help="values are [key, v] pairs (Jepsen independent): check each key separately "
+        "(default: as the run directory's test.json says; for a file, keyed values are "
+        "detected and refused until you say)",
     )
     p.add_argument("--guarantee", help="session checker: check only this guarantee")
     for flag, what in ASSUMPTION_FLAGS.items():
@@ -82,8 +103,8 @@ def checker_options(args: argparse.Namespace) -> dict[str, Any]:
             raise UsageError(msg) from None
     if args.consistency_model is not None:
         opts["consistency_model"] = args.consistency_model
-    if args.independent:
-        opts["independent"] = True
+    if getattr(args, "independent", None) is not None:
+        opts["independent"] = bool(args.independent)
     if args.guarantee is not None:
         opts["guarantee"] = args.guarantee
     if args.time_limit is not None:
@@ -121,7 +142,11 @@ def _bank_options(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def run_check(args: argparse.Namespace) -> int:
+    from checkers import get_checker
+    from ddialab.history import get_format
+
     check = get_checker(args.checker)
+    _cli_names.check_names(args, args.checker)
     if args.format:
         get_format(args.format)  # an unknown format is a usage error, before any file
     opts = checker_options(args)
@@ -132,10 +157,12 @@ def run_check(args: argparse.Namespace) -> int:
     return exit_code_for(verdicts)
 
 
-def _check_one(check: Any, path: str, args: argparse.Namespace, opts: dict[str, Any]) -> Any:
-    t0 = time.perf_counter()
+def _check_one(check: Any, path: str, args: argparse.Namespace, flags: dict[str, Any]) -> Any:
+    from ddialab.history import read_history
+
     try:
         history = read_history(path, args.format)
+        opts = options_for(path, args.checker, history, flags)
         t0 = time.perf_counter()
         result = check(history, opts)
     except UsageError:
@@ -144,9 +171,66 @@ def _check_one(check: Any, path: str, args: argparse.Namespace, opts: dict[str, 
         _report_error(path, e, args.json)
         return "error"
     elapsed = time.perf_counter() - t0
-    _print_result(path, result, elapsed, len(history), args.json)
+    inherited = {k: v for k, v in opts.items() if k not in flags}
+    _print_result(path, result, (elapsed, history, inherited), args)
     _cli_anyreport.report_one(args, path, history, result, opts)
     return result.get("valid")
+
+
+def options_for(path: str, checker: str, history: Any, flags: dict[str, Any]) -> dict[str, Any]:
+    """The flags, over a run directory's own options for this checker (see the module
+    docstring); for a bare file, refuse keyed values the options would misread."""
+    stored = run_dir_options(path, checker)
+    if stored is not None:
+        return {**stored, **flags}
+    refuse_unsaid_keys(path, checker, history, flags)
+    return dict(flags)
+
+
+def run_dir_options(path: str, checker: str) -> dict[str, Any] | None:
+    """The options the run in ``path`` judged ``checker`` with; ``None`` for a bare file
+    (or a run that did not use this checker: then only the flags say)."""
+    test_json = os.path.join(path, "test.json")
+    if not os.path.isfile(test_json):
+        return None
+    from ddialab.runner import TestSpec
+    from ddialab.runner._check import checker_specs
+
+    with open(test_json, encoding="utf-8") as f:
+        spec = TestSpec.from_dict(json.load(f)["spec"])
+    found = [opts for name, opts in checker_specs(spec).values() if name == checker]
+    return _json_options(found[0]) if found else None
+
+
+def _json_options(opts: dict[str, Any]) -> dict[str, Any]:
+    """The options a user could have given as flags (not the run's own bookkeeping)."""
+    return {k: v for k, v in opts.items() if k != "nemesis"}
+
+
+#: Linearizability models of one object, which a keyed history would fool.
+SINGLE_OBJECT_MODELS = ("register", "cas-register")
+
+
+def refuse_unsaid_keys(path: str, checker: str, history: Any, opts: dict[str, Any]) -> None:
+    if checker != "linearizable" or "independent" in opts:
+        return
+    if opts.get("model") in SINGLE_OBJECT_MODELS and looks_keyed(history):
+        raise UsageError(
+            f"{path}: every read and write value is a [key, value] pair (a keyed, Jepsen "
+            f"'independent' history); model {opts['model']!r} would judge the pairs as "
+            "whole register values and report false anomalies. Add --independent to check "
+            "each key on its own (or --no-independent if the values really are pairs)"
+        )
+
+
+def looks_keyed(history: Any) -> bool:
+    """Every client read/write value (of a completion or a write) is a 2-item list."""
+    values = [
+        op.value
+        for op in history
+        if op.process != "nemesis" and op.f in ("read", "write") and op.type == "ok"
+    ]
+    return bool(values) and all(isinstance(v, list) and len(v) == 2 for v in values)
 
 
 def _report_error(path: str, e: DdialabError, as_json: bool) -> None:
@@ -155,19 +239,38 @@ def _report_error(path: str, e: DdialabError, as_json: bool) -> None:
     print(f"ddialab: error: {e}", file=sys.stderr)
 
 
-def _print_result(path: str, result: dict[str, Any], elapsed: float, n: int, as_json: bool) -> None:
-    if as_json:
-        out = {"path": path, **result, "ops": n, "seconds": round(elapsed, 6)}
+def _print_result(
+    path: str, result: dict[str, Any], facts: tuple[float, Any, dict[str, Any]], args: Any
+) -> None:
+    elapsed, history, inherited = facts
+    ops, events = _cli_verdict.client_ops(history), len(history)
+    if args.json:
+        out = {"path": path, **result, "ops": ops, "events": events,
+               "seconds": round(elapsed, 6), "options_from_run": inherited}  # fmt: skip
         print(json.dumps(out, default=str), flush=True)
         return
-    verdict = {True: "valid", False: "INVALID"}.get(result.get("valid"), "unknown")  # type: ignore[arg-type]
+    print(f"{path}: {_verdict_text(result, ops)}  [{ops} ops, {elapsed:.3f}s]")
+    if inherited:
+        print(f"  options from {os.path.join(path, 'test.json')}: {_options_text(inherited)}")
+    for line in _cli_verdict.anomaly_lines(result):
+        print(line)
+    if result.get("anomaly_types") and not getattr(args, "report", None):
+        print("  every witness, drawn: add --report OUT.html")
+    sys.stdout.flush()
+
+
+def _verdict_text(result: dict[str, Any], ops: int) -> str:
     types = ", ".join(result.get("anomaly_types") or [])
     extra = f" ({types})" if types else ""
     if result.get("valid") not in (True, False) and result.get("reason"):
         extra = f" ({result['reason']})"
-    if n == 0:
+    if ops == 0:
         extra = f"{extra} (0 ops: nothing to check)"
-    print(f"{path}: {verdict}{extra}  [{n} ops, {elapsed:.3f}s]", flush=True)
+    return _cli_verdict.verdict_word(result.get("valid")) + extra
+
+
+def _options_text(opts: dict[str, Any]) -> str:
+    return ", ".join(f"{k}={json.dumps(v, default=str)}" for k, v in sorted(opts.items()))
 
 
 def exit_code_for(verdicts: list[Any]) -> int:

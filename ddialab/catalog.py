@@ -1,5 +1,8 @@
 """What this installation offers, gathered from each package's table (for ``ddialab list``).
 
+Each section is a list of ``(name, description)`` rows; a description may have several
+lines (``\n``), which the lister lays out in its own column.
+
 Every table is part of the installation: a missing module or attribute is a bug and
 raises (nothing is silently listed as empty).
 """
@@ -20,7 +23,7 @@ def _table(module: str, attr: str) -> list[tuple[str, str]]:
 def _with_options(module: str, attr: str) -> list[tuple[str, str]]:
     """Each entry's description, then its declared options (default and choices)."""
     table: dict[str, Any] = getattr(importlib.import_module(module), attr)
-    return [(n, f"{e.description}\n{'':28}options: {_options(e)}") for n, e in table.items()]
+    return [(n, f"{e.description}\noptions: {_options(e)}") for n, e in table.items()]
 
 
 def _options(entry: Any) -> str:

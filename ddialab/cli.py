@@ -7,30 +7,62 @@ Exit codes (every subcommand):
   3  bad input or other error (malformed history: file, line and what was expected)
   4  unknown: a checker ran out of its time or memory budget, or could not run
   130  interrupted (Ctrl-C): cleaned up, one line on stderr
+
+Theory of operation
+-------------------
+Startup is paid on every invocation, so subcommands are built lazily: ``SUBCOMMANDS``
+declares each one's module and one-line help.  The parser imports only the module of the
+subcommand named on the command line (``check`` never imports the simulator, trio,
+pytest or the report templates); every other subcommand gets a placeholder carrying its
+help line, enough for ``ddialab --help`` and for argparse's choice of subcommand.  Each
+module's ``add_parser(subparsers)`` registers its own arguments and ``func``.
+
+Names given on the command line are checked against their declared tables; an unknown
+one is a usage error (exit 2) with a "did you mean" (``_Parser._check_value`` for
+argparse choices, :mod:`ddialab._cli_names` for checker models and the like).
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib
 import os
 import sys
 from collections.abc import Sequence
+from typing import Any
 
-from ddialab import _cli_check, _cli_list
+from ddialab import __version__
 from ddialab.errors import EXIT_BAD_INPUT, EXIT_USAGE, DdialabError
 
 EPILOG = """exit codes: 0 valid, 1 invalid (anomalies found), 2 usage error,
 3 bad input or other error, 4 unknown (a checker ran out of budget or could not run),
 130 interrupted"""
 
-#: Modules that add a subcommand: each has ``add_parser(subparsers)``.  Explicit: every
-#: one is imported, and a missing module fails loudly (it is a bug, not an option).
-SUBCOMMAND_MODULES = [
-    "ddialab._cli_run",
-    "ddialab._cli_matrix",
-    "ddialab._cli_report",
-    "ddialab._cli_shrink",
-]
+#: Subcommand -> (module with ``add_parser(subparsers)``, help line for ``ddialab --help``).
+#: Explicit: a missing module fails loudly when its subcommand is used (a bug, not an option).
+SUBCOMMANDS: dict[str, tuple[str, str]] = {
+    "run": (
+        "ddialab._cli_run",
+        "run one test (system x workload x nemesis) on the simulated world",
+    ),
+    "matrix": (
+        "ddialab._cli_matrix",
+        "run every simulated system against its workloads and faults; systems x guarantees",
+    ),
+    "report": (
+        "ddialab._cli_report",
+        "render a run directory's report.html, a matrix.json, or any history's report",
+    ),
+    "shrink": ("ddialab._cli_shrink", "find a smaller run that fails with the same anomaly type"),
+    "check": (
+        "ddialab._cli_check",
+        "check history files (ddialab, Jepsen EDN, Jepsen log, Porcupine kv)",
+    ),
+    "list": ("ddialab._cli_list", "list systems, workloads, nemeses, checkers, models"),
+}
+
+#: Every subcommand module (for the registry test that each one imports).
+SUBCOMMAND_MODULES = [module for module, _ in SUBCOMMANDS.values()]
 
 
 class _Parser(argparse.ArgumentParser):
@@ -39,26 +71,41 @@ class _Parser(argparse.ArgumentParser):
         print(f"ddialab: error: {message}", file=sys.stderr)
         raise SystemExit(EXIT_USAGE)
 
+    def _check_value(self, action: argparse.Action, value: Any) -> None:
+        """An invalid choice names the nearest known one ("did you mean")."""
+        if action.choices is not None and value not in action.choices:
+            from ddialab.vocabulary import did_you_mean
 
-def build_parser() -> argparse.ArgumentParser:
+            known = ", ".join(map(str, action.choices))
+            hint = did_you_mean(str(value), [str(c) for c in action.choices])
+            raise argparse.ArgumentError(
+                action, f"invalid choice: {value!r}{hint} (choose from {known})"
+            )
+
+
+def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The parser, with full arguments only for the subcommand named in ``argv``
+    (``None``: every subcommand, as for documentation and tests)."""
     parser = _Parser(
         prog="ddialab",
         description="Test and verify consistency guarantees (Jepsen/Elle/Knossos-style).",
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
+    parser.add_argument("--version", action="version", version=f"ddialab {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
-    _add_subcommands(sub)
-    _cli_check.add_parser(sub)
-    _cli_list.add_parser(sub)
+    wanted = set(SUBCOMMANDS) if argv is None else {_named_subcommand(argv)}
+    for name, (module, help_line) in SUBCOMMANDS.items():
+        if name in wanted:
+            importlib.import_module(module).add_parser(sub)
+        else:
+            sub.add_parser(name, help=help_line, add_help=False)
     return parser
 
 
-def _add_subcommands(sub: argparse._SubParsersAction) -> None:
-    import importlib
-
-    for name in SUBCOMMAND_MODULES:
-        importlib.import_module(name).add_parser(sub)
+def _named_subcommand(argv: Sequence[str]) -> str | None:
+    """The first word that is not an option: the subcommand (top-level flags take no value)."""
+    return next((a for a in argv if not a.startswith("-")), None)
 
 
 #: the shell's convention for a command ended by SIGINT (128 + 2)
@@ -73,7 +120,8 @@ def _is_interrupt(e: BaseException) -> bool:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser(argv)
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
         parser.print_help(sys.stderr)

@@ -63,7 +63,9 @@ def test_pause_resume_kill_and_restart(procs: Callable[[str], int]) -> None:
     assert not faults.down and not faults.paused
 
 
-@pytest.mark.skipif(find_libfaketime() is None, reason="libfaketime not installed")
+@pytest.mark.skipif(
+    find_libfaketime() is None, reason="libfaketime not installed (apt-get install libfaketime)"
+)
 def test_faketime_offsets_a_running_process_clock(tmp_path: Path) -> None:
     offset = str(tmp_path / "offset")
     env = faketime_env(offset, offset_s=3600)
