@@ -28,8 +28,20 @@ def verdict_word(valid: Any) -> str:
 
 
 def client_ops(ops: Iterable[Any]) -> int:
-    """Client operations: invocations by a client process (not the nemesis)."""
-    return sum(1 for op in ops if op.type == "invoke" and op.process != "nemesis")
+    """Client operations (not the nemesis's): each invocation, and each completion that
+    stands alone (Elle's completion-only histories: no invocation precedes it)."""
+    count, open_ = 0, set()
+    for op in ops:
+        if op.process == "nemesis":
+            continue
+        if op.type == "invoke":
+            count += 1
+            open_.add(op.process)
+        elif op.process in open_:
+            open_.discard(op.process)
+        else:
+            count += 1
+    return count
 
 
 def anomaly_lines(result: dict[str, Any], indent: str = "  ") -> list[str]:

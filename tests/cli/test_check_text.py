@@ -134,3 +134,19 @@ def test_mistyped_subcommands_sections_and_nemeses(
         raise SystemExit(main(argv))
     assert e.value.code == 2
     assert f"did you mean {suggestion}" in capsys.readouterr().err
+
+
+def test_completion_only_ops_are_counted_not_called_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Guards the op count of Elle's completion-only histories: counting invocations alone
+    printed "0 ops: nothing to check" beside the G0 it had just found."""
+    p = tmp_path / "g0.edn"
+    p.write_text(
+        "{:type :ok, :f :txn, :value [[:append :x 1] [:append :y 1]]}\n"
+        "{:type :ok, :f :txn, :value [[:append :x 2] [:append :y 2]]}\n"
+        "{:type :ok, :f :txn, :value [[:r :x [1 2]] [:r :y [2 1]]]}\n"
+    )
+    assert main(["check", str(p), "-c", "elle", "--model", "list-append"]) == 1
+    out = capsys.readouterr().out
+    assert "INVALID (G0)  [3 ops," in out and "nothing to check" not in out
