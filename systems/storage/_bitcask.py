@@ -19,7 +19,8 @@ Merging (``compact_step``, one bounded step at a time so crashes interleave with
    frames to keep: values the index still points at, and for each deleted key its last
    tombstone -- dropped only when the range starts at the oldest file (no older value can
    remain to resurrect).  The named unsafe option ``unsafe_tombstones`` drops tombstones
-   from *any* range;
+   from *any* range.  The active file is fsynced first: a frame is dropped only for a
+   newer record that will survive a crash;
 2. copy -- append up to ``merge_batch`` kept frames to ``merge.tmp``;
 3. commit -- fsync it, write and fsync a *hint file* (key, offset, length, tombstone per
    frame), rename both into place (the data rename is the commit point), delete the inputs,
@@ -198,6 +199,11 @@ class Bitcask:
         inputs = self._pick()
         if not inputs:
             return False
+        # the plan drops every frame a newer record supersedes; that is safe only if the
+        # newer record survives a crash, so make the active file's records durable first
+        # (else a merge could drop a synced tombstone for an unsynced put, and a crash
+        # would resurrect the value the tombstone deleted)
+        self.sync()
         oldest = inputs[0] == self.files[0]
         self.minors = 0 if oldest else self.minors + 1
         keep: list[tuple[bytes, bytes | None, Loc]] = []

@@ -34,7 +34,15 @@ def test_specs_run(spec: TestSpec) -> None:
 @settings(max_examples=10)
 @given(valid_histories())
 def test_valid_histories_are_linearizable(history: Any) -> None:
-    assert get_checker("linearizable")(history, LINEARIZABLE)["valid"] is True
+    """Guards the generator of valid histories (and the checker on them): linearizable,
+    except a history whose every op is a read with no known result, which constrains
+    nothing and so is "unknown" (fail closed), never valid."""
+    result = get_checker("linearizable")(history, LINEARIZABLE)
+    client = history.client_ops()
+    if client and all(op.f == "read" and op.type != "ok" for op in client):
+        assert result["valid"] == "unknown", result
+    else:
+        assert result["valid"] is True, result
 
 
 @settings(max_examples=10)
