@@ -63,14 +63,14 @@ def test_arbitrary_text_only_ever_raises_history_format_error(text):
         kv_ops(text)
 
 
-def test_every_corpus_kv_file_parses(corpus):
+def test_every_corpus_kv_file_parses(corpus, corpus_file):
     files = sorted(corpus.glob("porcupine/kv/*.txt"))
     assert len(files) == 6
     for path in files:
         h = read_history(path)  # detected from the content
         assert {op.type for op in h} <= {"invoke", "ok"}
         assert all(isinstance(op.value, list) and len(op.value) == 2 for op in h)
-    c01 = read_history(corpus / "porcupine/kv/c01-ok.txt")
+    c01 = read_history(corpus_file("porcupine/kv/c01-ok.txt"))
     assert c01[0] == Op(0, 0, "invoke", 0, "append", ["0", "x 0 0 y"])
     gets = [op for op in c01 if op.f == "get"]
     assert (gets[0].type, gets[0].value) == ("invoke", ["5", None])
