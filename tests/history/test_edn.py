@@ -1,4 +1,3 @@
-import contextlib
 import io
 import math
 
@@ -139,8 +138,14 @@ def test_dumps_writes_keywords_only_for_map_keys():
 
 @given(st.text(alphabet='[]{}()#_:;"\\ \n,abn0123.-/NM^@~`', max_size=30))
 def test_arbitrary_text_only_ever_raises_history_format_error(text):
-    with contextlib.suppress(HistoryFormatError):
-        loads_all(text)
+    """Guards the EDN reader's error reporting: any text either parses or raises a
+    HistoryFormatError naming the file, a line of the text, and what was wrong."""
+    try:
+        loads_all(text, "f.edn")
+    except HistoryFormatError as e:
+        assert e.path == "f.edn"
+        assert e.line is not None and 1 <= e.line <= text.count("\n") + 1, e.line
+        assert e.message.strip()
 
 
 fast_alphabet = st.sampled_from(

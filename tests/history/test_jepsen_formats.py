@@ -1,4 +1,3 @@
-import contextlib
 import io
 import itertools
 
@@ -263,9 +262,17 @@ def test_bad_log_lines_name_the_line(text, line, fragment):
 
 @given(st.text(alphabet='0123 \t\n:invokfal[]{}"nil-jepsen.util', max_size=40))
 def test_arbitrary_text_only_ever_raises_history_format_error(text):
-    for reader in (edn_ops, log_ops, json_ops):
-        with contextlib.suppress(HistoryFormatError):
-            reader(text)
+    """Guards the readers' error reporting: any text either reads as ops or raises a
+    HistoryFormatError naming the file, a line of the text, and what was expected."""
+    for reader, path in ((edn_ops, "h.edn"), (log_ops, "h.log"), (json_ops, "h.json")):
+        try:
+            ops = reader(text)
+        except HistoryFormatError as e:
+            assert e.path == path
+            assert e.line is not None and 1 <= e.line <= text.count("\n") + 1, (path, e.line)
+            assert e.message.strip()
+        else:
+            assert all(isinstance(op, Op) for op in ops)
 
 
 # --- the corpus -------------------------------------------------------------------------

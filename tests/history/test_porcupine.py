@@ -1,4 +1,3 @@
-import contextlib
 import io
 
 import pytest
@@ -59,8 +58,16 @@ def test_bad_kv_lines_name_the_line(text, line, fragment):
 
 @given(st.text(alphabet='{}[] :processtypinvkfgu0123"\n,', max_size=40))
 def test_arbitrary_text_only_ever_raises_history_format_error(text):
-    with contextlib.suppress(HistoryFormatError):
-        kv_ops(text)
+    """Guards the reader's error reporting: any text either reads as ops or raises a
+    HistoryFormatError naming this file, a line of the text, and what was expected."""
+    try:
+        ops = kv_ops(text)
+    except HistoryFormatError as e:
+        assert e.path == "kv.txt"
+        assert e.line is not None and 1 <= e.line <= text.count("\n") + 1, e.line
+        assert e.message.strip()
+    else:
+        assert all(isinstance(op, Op) for op in ops)
 
 
 def test_every_corpus_kv_file_parses(corpus, corpus_file):
