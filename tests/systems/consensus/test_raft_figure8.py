@@ -16,6 +16,7 @@ the window in which entry 2 is on a majority and entry 3 is not.
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 import trio
@@ -38,19 +39,29 @@ DURABLE: dict[str, tuple[list[list[Any]], list[Any]]] = {
 }
 
 
-class RecordingRaftNode(RaftNode):
-    """A Raft node that notes every commit index it reaches while it leads, with that
-    entry's term and its own (observation only, through the node protocol)."""
+Commit = tuple[str, int, int, int | None, int]  # node, its term, commit, entry term, holders
 
-    def __init__(self, cfg: RaftConfig, commits: list[tuple[str, int, int, int | None]]):
+
+class RecordingRaftNode(RaftNode):
+    """A Raft node that notes every commit index it reaches while it leads: with its term,
+    that entry's term, and how many nodes' logs hold that entry right then (observation
+    only: through the node protocol, reading the other nodes' logs from the world)."""
+
+    def __init__(self, cfg: RaftConfig, commits: list[Commit], world: World) -> None:
         super().__init__(cfg)
-        self.commits = commits
+        self.commits, self.world = commits, world
 
     def on_message(self, rt: Runtime, msg: Message) -> None:
         before = self.commit
         super().on_message(rt, msg)
         if self.role == "leader" and self.commit != before:
-            self.commits.append((rt.name, self.term, self.commit, self.log.term_at(self.commit)))
+            entry_term = self.log.term_at(self.commit)
+            self.commits.append((rt.name, self.term, self.commit, entry_term, self._holders()))
+
+    def _holders(self) -> int:
+        procs = [h.process for h in self.world.nodes.values()]
+        return sum(1 for p in procs if isinstance(p, RaftNode)
+                   and p.log.term_at(self.commit) == self.log.term_at(self.commit))  # fmt: skip
 
 
 def _lay_down(world: World, name: str) -> None:
@@ -61,13 +72,13 @@ def _lay_down(world: World, name: str) -> None:
 
 def _figure8(seed: int) -> dict[str, Any]:
     """Run step (c) and then (d): S1's successor term commits; S5 returns and campaigns."""
-    commits: list[tuple[str, int, int, int | None]] = []
+    commits: list[Commit] = []
     cfg = RaftConfig(members=NODES, batch=1)
 
     async def main() -> dict[str, Any]:
         world = World(seed)
         for n in NODES:
-            world.add_node(n, lambda: RecordingRaftNode(cfg, commits))
+            world.add_node(n, lambda: RecordingRaftNode(cfg, commits, world))
             _lay_down(world, n)
         for n in NODES[:4]:  # S5 is down during (c)
             world.host(n).start()
@@ -112,7 +123,43 @@ def test_a_leader_commits_an_older_terms_entry_only_through_one_of_its_own() -> 
         assert leading, "the leader of (c) committed something"
         old_term_commits = [c for c in out["commits"] if c[3] != c[1]]
         assert old_term_commits == [], old_term_commits
+        assert all(c[4] * 2 > len(NODES) for c in out["commits"]), out["commits"]
         # (d): entry 2 committed with the term-4 noop, so S5 (last term 3) cannot lead and
         # the write of term 2 survives the leader's crash
         assert out["leader_d"] != "n5"
         assert out["read"] is not None and out["read"]["value"] == "a", out["read"]
+
+
+def _fresh_cluster(seed: int) -> list[Commit]:
+    """Three fresh nodes; a client writes through whoever leads while a follower crashes."""
+    commits: list[Commit] = []
+    cfg = RaftConfig(members=NODES[:3])
+
+    async def main() -> None:
+        world = World(seed)
+        for n in NODES[:3]:
+            world.add_node(n, lambda: RecordingRaftNode(cfg, commits, world))
+        world.start_all()
+        async with world.running():
+            await trio.sleep(1.0)
+            client = world.client("tester")
+            for i in range(6):
+                if i == 3:
+                    world.host(next(n for n in NODES[:3] if n != _leader(world))).crash()
+                with contextlib.suppress(RequestTimeout):
+                    await client.request(_leader(world), {"type": "write", "key": "k",
+                                                          "value": i}, 300 * MS)  # fmt: skip
+
+    run_simulated(main, seed=seed)
+    return commits
+
+
+def test_a_leader_commits_only_what_a_majority_of_logs_hold() -> None:
+    """Guards replica counting in ``_try_commit``/``_stored``: a follower the leader has not
+    heard from counts as storing nothing (``match.get(member, 0)``; a default of 1 commits
+    a new leader's first entry before anyone else has it), and only acknowledged, durable
+    entries count.  Every commit is checked against the nodes' actual logs."""
+    for seed in range(3):
+        commits = _fresh_cluster(seed)
+        assert len(commits) >= 4, commits  # the noop and the writes committed
+        assert all(c[4] * 2 > 3 for c in commits), commits
