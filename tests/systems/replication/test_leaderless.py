@@ -221,3 +221,29 @@ def test_read_repair_brings_a_stale_replica_up_to_date(
 
     options = {"read_repair": read_repair, "anti_entropy": False}
     assert rig.scenario("leaderless", options, script) == [None, 1, stale_after, [1, 1]]
+
+
+def test_a_client_write_after_a_read_supersedes_the_siblings_it_saw(rig: Rig) -> None:
+    """Guards the client's causal context (``QuorumClient.run`` keeping ``reply["ctx"]``
+    per key and sending it with the next write): two concurrent writes become siblings; a
+    client that read them and writes again replaces both (DDIA's shopping-cart merge).  Were
+    the context dropped, the new write would be one more sibling.  Also: an op the system
+    does not support fails definitely, saying so."""
+
+    async def script(world: Any, call: Any) -> list[Any]:
+        system = SYSTEMS["leaderless"].build()
+        c1, c2 = system.client(world, 1), system.client(world, 2)
+        await c1.open("n1")
+        await c2.open("n2")
+        for client, value in ((c1, "a"), (c2, "b")):
+            assert (await client.invoke({"f": "write", "value": ["k", value]}))["type"] == "ok"
+        seen = await c1.invoke({"f": "read", "value": ["k", None]})
+        await c1.invoke({"f": "write", "value": ["k", "ab"]})
+        after = await c2.invoke({"f": "read", "value": ["k", None]})
+        odd = await c1.invoke({"f": "cas", "value": ["k", ["ab", "c"]]})
+        return [sorted(seen["siblings"]), after["value"], "siblings" in after, odd]
+
+    siblings, value, still_siblings, odd = rig.scenario("leaderless", {}, script)
+    assert siblings == ["a", "b"]
+    assert (value, still_siblings) == (["k", "ab"], False)
+    assert odd == {"type": "fail", "value": ["k", ["ab", "c"]], "error": "unsupported"}
