@@ -199,6 +199,36 @@ def test_multi_register_txns():
     assert check(h, {"model": "multi-register", "init": {"x": 0, "y": 0}})["valid"] is False
 
 
+def test_multi_register_txns_that_read_their_writes_are_valid():
+    """Guards the multi-register model's micro-op parsing (``_txn_prepare``): which micro-ops
+    write (``write``/``w``) and which read (``read``/``r``), and that each names its key
+    then its value; swapping any of these turns the valid history invalid or lets the stale
+    read pass.  A malformed
+    micro-op is a usage error naming the op."""
+    init = {"model": "multi-register", "init": {"x": 0, "y": 0}}
+    h = hist(
+        (0, "invoke", "txn", [["write", "x", 1], ["w", "y", 2]]),
+        (0, "ok", "txn", [["write", "x", 1], ["w", "y", 2]]),
+        (1, "invoke", "txn", [["read", "x", None], ["r", "y", None]]),
+        (1, "ok", "txn", [["read", "x", 1], ["r", "y", 2]]),
+        (2, "invoke", "txn", [["w", "y", 3], ["r", "x", None]]),
+        (2, "ok", "txn", [["w", "y", 3], ["r", "x", 1]]),
+    )
+    assert check(h, init)["valid"] is True
+    stale = hist(  # x := 1, then x := 2, then a read of x = 1: stale
+        (0, "invoke", "txn", [["w", "x", 1]]),
+        (0, "ok", "txn", [["w", "x", 1]]),
+        (0, "invoke", "txn", [["w", "x", 2]]),
+        (0, "ok", "txn", [["w", "x", 2]]),
+        (1, "invoke", "txn", [["r", "x", None]]),
+        (1, "ok", "txn", [["r", "x", 1]]),
+    )
+    assert check(stale, init)["valid"] is False
+    bad = hist((0, "invoke", "txn", [["inc", "x", 1]]), (0, "ok", "txn", [["inc", "x", 1]]))
+    with pytest.raises(UsageError, match="op 0"):
+        check(bad, init)
+
+
 def test_mutex():
     two_holders = hist(
         (0, "invoke", "acquire", None),
