@@ -292,3 +292,22 @@ def test_a_failed_part_beats_an_undecided_one():
 def test_independent_on_a_partitioned_model_is_a_usage_error():
     with pytest.raises(UsageError, match="already checks each key"):
         check(hist(), {"model": "kv", "independent": True})
+
+
+def test_an_unknown_dequeue_may_have_taken_either_element():
+    """Guards the search's nondeterministic steps (``Choice`` in ``search``: ``fresh = ns is
+    not ILLEGAL``): the only linearization has p1's unknown dequeue take ``b`` before p2
+    finds the queue empty; a search that never explores a Choice calls this invalid."""
+    h = hist(
+        (0, "invoke", "enqueue", "a"),
+        (0, "ok", "enqueue", "a"),
+        (0, "invoke", "enqueue", "b"),
+        (0, "ok", "enqueue", "b"),
+        (1, "invoke", "dequeue", None),
+        (1, "info", "dequeue", None),
+        (2, "invoke", "dequeue", None),
+        (2, "ok", "dequeue", "a"),
+        (2, "invoke", "dequeue", None),
+        (2, "ok", "dequeue", None),
+    )
+    assert check(h, {"model": "unordered-queue"})["valid"] is True
