@@ -191,3 +191,29 @@ def test_recovery_gives_back_the_log_that_was_synced(steps: list[Step]) -> None:
         again = RaftLog()
         again.recover(disk)
         assert (again.base, again.entries) == (log.base, log.entries)
+
+
+def test_one_membership_change_at_a_time() -> None:
+    """Guards ``_change_members``/``_on_reconfigure``: while a configuration entry is not yet
+    committed, a second change is refused with a retryable ``config-busy`` (two overlapping
+    single-server changes could produce two disjoint majorities), and the first still
+    completes."""
+
+    async def script(world: World, call: Call) -> list[Any]:
+        import trio
+
+        await to_leader(world, call, {"type": "write", "key": "k", "value": 0})
+        leader = next(n for n in world.nodes if _node(world, n).role == "leader")
+        async with trio.open_nursery() as nursery:
+            replies: list[Any] = []
+
+            async def ask(step: dict[str, str]) -> None:
+                replies.append(await call(leader, {"type": "reconfigure", **step}))
+
+            nursery.start_soon(ask, {"add": "n4"})
+            await trio.sleep(0)
+            nursery.start_soon(ask, {"add": "n5"})
+        return sorted((r["type"], r.get("code"), r.get("definite")) for r in replies)
+
+    replies = scenario("raft", {"nodes": 5, "members": 3}, script)
+    assert replies == [("error", "config-busy", True), ("ok", None, None)]
