@@ -217,3 +217,20 @@ def test_one_membership_change_at_a_time() -> None:
 
     replies = scenario("raft", {"nodes": 5, "members": 3}, script)
     assert replies == [("error", "config-busy", True), ("ok", None, None)]
+
+
+def test_a_compaction_ignores_a_temporary_file_left_by_a_crash() -> None:
+    """Guards ``RaftLog.compact`` deleting ``log.tmp`` before writing it: a crash during an
+    earlier compaction can leave a longer temporary file; overwriting it in place would glue
+    that file's stale tail onto the new log, and recovery would replay entries that are
+    gone."""
+    disk, log = _disk(), RaftLog()
+    log.put(disk, 1, [[1, ["write", "k", i]] for i in range(1, 11)])
+    stale = "".join(json.dumps([i, 7, ["write", "k", -i]]) + "\n" for i in range(1, 40))
+    disk.write(LOG + ".tmp", 0, stale.encode())
+    disk.fsync(LOG + ".tmp")
+    log.compact(disk, Snapshot(base=8, base_term=1, state=None, members=[]))
+    again = RaftLog()
+    again.recover(disk)
+    assert again.entries == [[1, ["write", "k", 9]], [1, ["write", "k", 10]]]
+    assert again.last_index() == 10
