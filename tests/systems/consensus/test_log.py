@@ -234,3 +234,21 @@ def test_a_compaction_ignores_a_temporary_file_left_by_a_crash() -> None:
     again.recover(disk)
     assert again.entries == [[1, ["write", "k", 9]], [1, ["write", "k", 10]]]
     assert again.last_index() == 10
+
+
+def test_a_snapshot_records_the_configuration_in_force() -> None:
+    """Guards ``RaftNode._members_at``: a snapshot taken after a membership change records
+    the new members (found from the last ``config`` entry up to its index), so a node that
+    installs it knows the cluster it belongs to."""
+
+    async def script(world: World, call: Call) -> dict[str, Any]:
+        await to_leader(world, call, {"type": "write", "key": "k", "value": 0})
+        assert (await to_leader(world, call, {"type": "reconfigure", "add": "n4"}))["type"] == "ok"
+        for i in range(8):
+            await to_leader(world, call, {"type": "write", "key": "k", "value": i})
+        return {n: (_node(world, n).log.base, _node(world, n).log.snap.members)
+                for n in ("n1", "n2", "n3")}  # fmt: skip
+
+    out = scenario("raft", {"nodes": 4, "members": 3, "snapshot_every": 4}, script)
+    for base, members in out.values():
+        assert base >= 4 and members == ["n1", "n2", "n3", "n4"], out
