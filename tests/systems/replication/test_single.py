@@ -257,3 +257,28 @@ def test_careless_failover_splits_the_brain(rig: Rig) -> None:
     assert out["acks"] == ["ok", "ok"]
     assert len(out["after"]) == 1
     assert out["values"] == {"new-side"}  # the old leader's acknowledged write is lost
+
+
+def test_reads_go_to_the_leader_for_a_window_after_a_write(rig: Rig) -> None:
+    """Guards ``reads: ryw-recent`` (``LeaderClient._replica_read``): for ``ryw_window_ms``
+    after its write a client reads from the leader and sees the write even though the
+    followers, cut off, lag; after the window it reads any replica again and can see the
+    stale value (so the window is what gives read-your-writes here)."""
+
+    async def script(world: Any, call: Any) -> list[Any]:
+        system = SYSTEMS["leader-follower-async-recent"].build()
+        client = system.client(world, 1)
+        await client.open("n2")
+        world.network.partition({"n2": {"n1"}, "n3": {"n1"}})  # followers hear nothing
+        wrote, soon = [], []
+        for i in range(1, 7):
+            wrote.append((await client.invoke({"f": "write", "value": ["k", i]}))["type"])
+            soon.append((await client.invoke({"f": "read", "value": ["k", None]}))["value"][1])
+        await trio.sleep(0.6)
+        later = [(await client.invoke({"f": "read", "value": ["k", None]}))["value"][1]
+                 for _ in range(8)]  # fmt: skip
+        return [wrote, soon, sorted(set(later), key=repr)]
+
+    wrote, soon, later = rig.scenario("leader-follower-async-recent", {}, script)
+    assert (wrote, soon) == (["ok"] * 6, [1, 2, 3, 4, 5, 6])
+    assert later == [6, None]  # the leader or a stale follower, at random
