@@ -137,6 +137,9 @@ def test_limit_never_exceeds_n(
 
 @given(g=GENS, **RUN)
 def test_histories_are_well_formed(g: Any, concurrency: int, latency_ns: int, info: bool) -> None:
+    """Guards the simulator's bookkeeping: times never go back, a process has one op open
+    and is never reused after an ``info``, a client process is a non-negative int whose
+    thread (``p % concurrency``) runs one op at a time, and every op completes."""
     events = _play(g, concurrency, latency_ns, info)
     times = [e["time"] for e in events]
     assert times == sorted(times)
@@ -146,7 +149,10 @@ def test_histories_are_well_formed(g: Any, concurrency: int, latency_ns: int, in
         p = e["process"]
         if e["type"] == "invoke":
             assert p not in open_ and p not in retired
-            assert p == "nemesis" or 0 <= p % concurrency < concurrency
+            if p != "nemesis":
+                assert isinstance(p, int) and p >= 0, p
+                busy = {q % concurrency for q in open_ if q != "nemesis"}
+                assert p % concurrency not in busy, (p, sorted(open_, key=str))
             open_[p] = e
         else:
             assert open_.pop(p)["f"] == e["f"]

@@ -1,4 +1,3 @@
-import contextlib
 import io
 import itertools
 
@@ -263,15 +262,23 @@ def test_bad_log_lines_name_the_line(text, line, fragment):
 
 @given(st.text(alphabet='0123 \t\n:invokfal[]{}"nil-jepsen.util', max_size=40))
 def test_arbitrary_text_only_ever_raises_history_format_error(text):
-    for reader in (edn_ops, log_ops, json_ops):
-        with contextlib.suppress(HistoryFormatError):
-            reader(text)
+    """Guards the readers' error reporting: any text either reads as ops or raises a
+    HistoryFormatError naming the file, a line of the text, and what was expected."""
+    for reader, path in ((edn_ops, "h.edn"), (log_ops, "h.log"), (json_ops, "h.json")):
+        try:
+            ops = reader(text)
+        except HistoryFormatError as e:
+            assert e.path == path
+            assert e.line is not None and 1 <= e.line <= text.count("\n") + 1, (path, e.line)
+            assert e.message.strip()
+        else:
+            assert all(isinstance(op, Op) for op in ops)
 
 
 # --- the corpus -------------------------------------------------------------------------
 
 
-def test_every_corpus_edn_and_log_file_parses(corpus):
+def test_every_corpus_edn_and_log_file_parses(corpus, corpus_file):
     files = sorted(corpus.glob("**/*.edn")) + sorted(corpus.glob("porcupine/jepsen/*.log"))
     assert len(files) > 200
     for path in files:
@@ -280,16 +287,16 @@ def test_every_corpus_edn_and_log_file_parses(corpus):
         assert [op.index for op in h] == list(range(len(h)))
         if path.name == "huge-scc.edn":
             assert len(h) == 20602
-    assert len(read_history(corpus / "porcupine/jepsen/etcd_095.log")) == 0
+    assert len(read_history(corpus_file("jepsen/etcd_095.log"))) == 0
 
 
-def test_corpus_spot_checks(corpus):
-    etcd = read_history(corpus / "porcupine/jepsen/etcd_000.log")
+def test_corpus_spot_checks(corpus_file):
+    etcd = read_history(corpus_file("jepsen/etcd_000.log"))
     assert (etcd[0].process, etcd[0].type, etcd[0].f, etcd[0].value) == (0, "invoke", "read", None)
     assert (etcd[2].process, etcd[2].f, etcd[2].value) == (2, "write", 4)
     assert (etcd[5].type, etcd[5].value, etcd[5].extra) == ("ok", None, {})
 
-    knossos = read_history(corpus / "knossos/data/cas-register/good/memstress3-4.edn")
+    knossos = read_history(corpus_file("cas-register/good/memstress3-4.edn"))
     assert (knossos[0].f, knossos[0].value) == ("cas", [0, 2])
     assert (knossos[3].type, knossos[3].value, knossos[3].extra) == (
         "info",
@@ -297,15 +304,15 @@ def test_corpus_spot_checks(corpus):
         {"unknown_read": True},
     )
 
-    elle = list(itertools.islice(iter_history(corpus / "elle/histories/huge-scc.edn"), 3))
+    elle = list(itertools.islice(iter_history(corpus_file("huge-scc.edn")), 3))
     assert elle[0].value == [["append", 11, 1], ["r", 11, None], ["r", 11, None]]
     assert elle[2].value == [["append", 11, 1], ["r", 11, [1]], ["r", 11, [1]]]
     assert elle[0].time == 14532933
 
-    si = read_history(corpus / "elle/histories/si-without-g-single.edn")
+    si = read_history(corpus_file("si-without-g-single.edn"))
     assert si[0].extra == {"jepsen_index": 10}
 
-    mutex = read_history(corpus / "knossos/data/mutex/bad/etcd.edn")
+    mutex = read_history(corpus_file("mutex/bad/etcd.edn"))
     assert (mutex[1].type, mutex[1].f, mutex[1].error) == ("fail", "release", "not-held")
 
 
@@ -357,7 +364,9 @@ def test_bad_json_arrays_name_the_line(text, line, fragment):
     assert fragment in e.value.message
 
 
-def test_corpus_json_files_read_like_their_edn_twins(corpus):
-    for name in ("paper-example", "rw-register"):
-        base = corpus / "elle-cli/elle" / name
-        assert list(read_history(f"{base}.json")) == list(read_history(f"{base}.edn"))
+def test_corpus_json_files_read_like_their_edn_twins(corpus_cases):
+    twins = [c["file"] for c in corpus_cases if c["path"].endswith(".json")]
+    assert len(twins) >= 2
+    for json_file in twins:
+        edn_file = json_file.with_suffix(".edn")
+        assert list(read_history(json_file)) == list(read_history(edn_file)), json_file

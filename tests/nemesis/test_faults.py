@@ -206,3 +206,25 @@ def test_bitflip_takes_a_file_name_and_only_it_takes_an_argument() -> None:
     assert package.generator.ops == ({"f": "flip-bit", "value": {"file": "wal"}},)
     with pytest.raises(UsageError, match="unknown nemesis"):
         build_nemesis(["kill:n1"], TestSpec())
+
+
+def test_random_clock_faults_pick_a_minority_and_record_what_they_did() -> None:
+    """Guards ``ClockNemesis``'s random strobe and bump: they pick a minority of the nodes
+    (``pick_nodes(..., "minority")``) and the completion records every parameter (nodes,
+    delta, period, duration; the per-node deltas), so the fault replays exactly."""
+
+    async def main() -> list[Any]:
+        world, system = _world(), FiveNodes()
+        nem = ClockNemesis()
+        nem.setup(world, system)
+        strobe = nem.invoke(world, system, {"f": "strobe-clock"})
+        bump = nem.invoke(world, system, {"f": "bump-clock"})
+        return [strobe, bump]
+
+    strobe, bump = run_simulated(main, seed=1)
+    assert strobe["type"] == "info" and set(strobe["value"]) == {"nodes", "delta", "period",
+                                                                 "duration"}  # fmt: skip
+    assert 1 <= len(strobe["value"]["nodes"]) <= 2 and set(strobe["value"]["nodes"]) <= set(NODES)
+    assert (strobe["value"]["period"], strobe["value"]["duration"]) == (10_000_000, 10**9)
+    assert 1 <= len(bump["value"]) <= 2 and set(bump["value"]) <= set(NODES)
+    assert all(abs(d) <= 2_000_000_000 for d in bump["value"].values())

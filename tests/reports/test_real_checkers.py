@@ -5,18 +5,16 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from checkers import compose, get_checker
+from ddialab.history import read_history, write_history
 from reports import render_run
 
 
 def checked_run(tmp_path: Path, history: Path, checker: str, options: dict) -> Path:
-    try:
-        from checkers import compose, get_checker
-        from ddialab.history import read_history, write_history
-    except ImportError as e:  # pragma: no cover - only while the checkers are being written
-        pytest.skip(f"checkers not available: {e}")
     h = read_history(str(history))
     run = tmp_path / "run"
     run.mkdir()
@@ -28,8 +26,8 @@ def checked_run(tmp_path: Path, history: Path, checker: str, options: dict) -> P
 
 
 @pytest.mark.corpus
-def test_elle_g2_item_cycle(tmp_path: Path, corpus: Path) -> None:
-    history = corpus / "elle/histories/si-without-g-single.edn"
+def test_elle_g2_item_cycle(tmp_path: Path, corpus_file: Any) -> None:
+    history = corpus_file("elle/histories/si-without-g-single.edn")
     options = {"model": "list-append", "consistency_model": "serializable"}
     html = render_run(checked_run(tmp_path, history, "elle", options)).read_text()
     assert '<span class="atype">G2-item</span>' in html
@@ -40,8 +38,8 @@ def test_elle_g2_item_cycle(tmp_path: Path, corpus: Path) -> None:
 
 
 @pytest.mark.corpus
-def test_knossos_cas_register_dead_end(tmp_path: Path, corpus: Path) -> None:
-    history = corpus / "knossos/data/cas-register/bad/cas-failure.edn"
+def test_knossos_cas_register_dead_end(tmp_path: Path, corpus_file: Any) -> None:
+    history = corpus_file("knossos/data/cas-register/bad/cas-failure.edn")
     options = {"model": "cas-register", "init": 0}
     html = render_run(checked_run(tmp_path, history, "linearizable", options)).read_text()
     assert '<span class="atype">nonlinearizable</span>' in html

@@ -3,16 +3,13 @@
 from __future__ import annotations
 
 import json
-import os
 import re
-import traceback
 from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import reports
 from ddialab.errors import DdialabError
 from reports import render_run
 from reports._history import analyse, nemesis_bands, timeline_data
@@ -226,20 +223,14 @@ def test_synthetic_history_is_well_formed(samples) -> None:
 
 
 def test_renders_a_real_run(tmp_path: Path) -> None:
-    try:
-        from ddialab.runner import TestSpec, run
-    except ImportError as e:
-        pytest.skip(f"the runner is not available yet: {e}")
-    try:
-        result = run(
-            TestSpec(nemesis=["partition"], time_limit=2.0, record_messages=True),
-            out=str(tmp_path / "real"),
-        )
-    except Exception as e:  # the runner or a checker is mid-change: not this package's bug
-        package = os.path.dirname(reports.__file__) + os.sep
-        if any(f.filename.startswith(package) for f in traceback.extract_tb(e.__traceback__)):
-            raise
-        pytest.skip(f"ddialab.runner.run does not work right now: {type(e).__name__}: {e}")
+    """Guards rendering of a real run directory end to end (a runner or checker error fails
+    here; it is not turned into a skip)."""
+    from ddialab.runner import TestSpec, run
+
+    result = run(
+        TestSpec(nemesis=["partition"], time_limit=2.0, record_messages=True),
+        out=str(tmp_path / "real"),
+    )
     out = render_run(result.run_dir)
     html = out.read_text()
     assert "single-node · register · partition · seed 0" in html

@@ -211,6 +211,32 @@ def test_multi_register_txns():
     assert check(h, {"model": "multi-register", "init": {"x": 0, "y": 0}})["valid"] is False
 
 
+def test_multi_register_txns_that_read_their_writes_are_valid():
+    """Guards the multi-register model's micro-op parsing (``_txn_prepare``): which micro-ops
+    write (``write``/``w``) and which read (``read``/``r``), and that each names its key
+    then its value; swapping any of these turns the valid history invalid or lets the stale
+    read pass."""
+    init = {"model": "multi-register", "init": {"x": 0, "y": 0}}
+    h = hist(
+        (0, "invoke", "txn", [["write", "x", 1], ["w", "y", 2]]),
+        (0, "ok", "txn", [["write", "x", 1], ["w", "y", 2]]),
+        (1, "invoke", "txn", [["read", "x", None], ["r", "y", None]]),
+        (1, "ok", "txn", [["read", "x", 1], ["r", "y", 2]]),
+        (2, "invoke", "txn", [["w", "y", 3], ["r", "x", None]]),
+        (2, "ok", "txn", [["w", "y", 3], ["r", "x", 1]]),
+    )
+    assert check(h, init)["valid"] is True
+    stale = hist(  # x := 1, then x := 2, then a read of x = 1: stale
+        (0, "invoke", "txn", [["w", "x", 1]]),
+        (0, "ok", "txn", [["w", "x", 1]]),
+        (0, "invoke", "txn", [["w", "x", 2]]),
+        (0, "ok", "txn", [["w", "x", 2]]),
+        (1, "invoke", "txn", [["r", "x", None]]),
+        (1, "ok", "txn", [["r", "x", 1]]),
+    )
+    assert check(stale, init)["valid"] is False
+
+
 def test_mutex():
     two_holders = hist(
         (0, "invoke", "acquire", None),
@@ -274,3 +300,22 @@ def test_a_failed_part_beats_an_undecided_one():
 def test_independent_on_a_partitioned_model_is_a_usage_error():
     with pytest.raises(UsageError, match="already checks each key"):
         check(hist(), {"model": "kv", "independent": True})
+
+
+def test_an_unknown_dequeue_may_have_taken_either_element():
+    """Guards the search's nondeterministic steps (``Choice`` in ``search``: ``fresh = ns is
+    not ILLEGAL``): the only linearization has p1's unknown dequeue take ``b`` before p2
+    finds the queue empty; a search that never explores a Choice calls this invalid."""
+    h = hist(
+        (0, "invoke", "enqueue", "a"),
+        (0, "ok", "enqueue", "a"),
+        (0, "invoke", "enqueue", "b"),
+        (0, "ok", "enqueue", "b"),
+        (1, "invoke", "dequeue", None),
+        (1, "info", "dequeue", None),
+        (2, "invoke", "dequeue", None),
+        (2, "ok", "dequeue", "a"),
+        (2, "invoke", "dequeue", None),
+        (2, "ok", "dequeue", None),
+    )
+    assert check(h, {"model": "unordered-queue"})["valid"] is True

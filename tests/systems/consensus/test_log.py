@@ -191,3 +191,64 @@ def test_recovery_gives_back_the_log_that_was_synced(steps: list[Step]) -> None:
         again = RaftLog()
         again.recover(disk)
         assert (again.base, again.entries) == (log.base, log.entries)
+
+
+def test_one_membership_change_at_a_time() -> None:
+    """Guards ``_change_members``/``_on_reconfigure``: while a configuration entry is not yet
+    committed, a second change is refused with a retryable ``config-busy`` (two overlapping
+    single-server changes could produce two disjoint majorities), and the first still
+    completes."""
+
+    async def script(world: World, call: Call) -> list[Any]:
+        import trio
+
+        await to_leader(world, call, {"type": "write", "key": "k", "value": 0})
+        leader = next(n for n in world.nodes if _node(world, n).role == "leader")
+        async with trio.open_nursery() as nursery:
+            replies: list[Any] = []
+
+            async def ask(step: dict[str, str]) -> None:
+                replies.append(await call(leader, {"type": "reconfigure", **step}))
+
+            nursery.start_soon(ask, {"add": "n4"})
+            await trio.sleep(0)
+            nursery.start_soon(ask, {"add": "n5"})
+        return sorted((r["type"], r.get("code"), r.get("definite")) for r in replies)
+
+    replies = scenario("raft", {"nodes": 5, "members": 3}, script)
+    assert replies == [("error", "config-busy", True), ("ok", None, None)]
+
+
+def test_a_compaction_ignores_a_temporary_file_left_by_a_crash() -> None:
+    """Guards ``RaftLog.compact`` deleting ``log.tmp`` before writing it: a crash during an
+    earlier compaction can leave a longer temporary file; overwriting it in place would glue
+    that file's stale tail onto the new log, and recovery would replay entries that are
+    gone."""
+    disk, log = _disk(), RaftLog()
+    log.put(disk, 1, [[1, ["write", "k", i]] for i in range(1, 11)])
+    stale = "".join(json.dumps([i, 7, ["write", "k", -i]]) + "\n" for i in range(1, 40))
+    disk.write(LOG + ".tmp", 0, stale.encode())
+    disk.fsync(LOG + ".tmp")
+    log.compact(disk, Snapshot(base=8, base_term=1, state=None, members=[]))
+    again = RaftLog()
+    again.recover(disk)
+    assert again.entries == [[1, ["write", "k", 9]], [1, ["write", "k", 10]]]
+    assert again.last_index() == 10
+
+
+def test_a_snapshot_records_the_configuration_in_force() -> None:
+    """Guards ``RaftNode._members_at``: a snapshot taken after a membership change records
+    the new members (found from the last ``config`` entry up to its index), so a node that
+    installs it knows the cluster it belongs to."""
+
+    async def script(world: World, call: Call) -> dict[str, Any]:
+        await to_leader(world, call, {"type": "write", "key": "k", "value": 0})
+        assert (await to_leader(world, call, {"type": "reconfigure", "add": "n4"}))["type"] == "ok"
+        for i in range(8):
+            await to_leader(world, call, {"type": "write", "key": "k", "value": i})
+        return {n: (_node(world, n).log.base, _node(world, n).log.snap.members)
+                for n in ("n1", "n2", "n3")}  # fmt: skip
+
+    out = scenario("raft", {"nodes": 4, "members": 3, "snapshot_every": 4}, script)
+    for base, members in out.values():
+        assert base >= 4 and members == ["n1", "n2", "n3", "n4"], out

@@ -39,6 +39,8 @@ class Store:
         self.data: dict[Any, Any] = {}
         self.lock = threading.Lock()
         self.events: list[str] = []
+        #: the threads clients were invoked on (a blocking client must not run on the loop's)
+        self.invoked_on: set[int] = set()
 
     def node_names(self) -> list[str]:
         return list(self.nodes)
@@ -72,7 +74,6 @@ class Store:
 class StoreClient:
     def __init__(self, store: Store) -> None:
         self.store = store
-        self.thread = threading.get_ident()
 
     def open(self, node: str) -> None:
         pass
@@ -84,7 +85,8 @@ class StoreClient:
         pass
 
     def invoke(self, op: dict[str, Any]) -> dict[str, Any]:
-        assert threading.get_ident() != self.thread or True
+        with self.store.lock:
+            self.store.invoked_on.add(threading.get_ident())
         if self.store.hang and op["f"] == "write":
             time.sleep(self.store.hang)
         k, v = op["value"]
@@ -130,12 +132,16 @@ def test_store_is_a_real_system() -> None:
 
 
 def test_user_real_system_runs_with_real_clock_and_writes_the_run_dir(tmp_path: Path) -> None:
+    """Guards the real runner's clock, its run directory and its worker threads (a client
+    invoked on the event loop's own thread, not via ``trio.to_thread``, fails here)."""
     spec = TestSpec(system=NAME, workload="register", time_limit=0.5, rate=200, quiesce=0.05)
     t0 = time.monotonic()
     r = run(spec, out=str(tmp_path / "r"))
     assert time.monotonic() - t0 >= 0.5  # real seconds, not simulated ones
     assert r.valid is True, r.results
     assert LAST[-1].events == ["setup", "teardown"]
+    # blocking clients run on worker threads, never on the event loop's (the caller's) thread
+    assert LAST[-1].invoked_on and threading.get_ident() not in LAST[-1].invoked_on
     ops = _history(r.run_dir)
     assert ops[0]["time"] < 0.5e9 and any(op.get("final") for op in ops)
     for name in ("test.json", "results.json", "report.html", "schedule.json"):

@@ -197,3 +197,53 @@ def test_asynchronous_read_repair_still_lets_a_later_read_go_back_in_time(rig: R
     code, definite, first, second = rig.scenario("leaderless", {"nodes": 4}, script)
     assert (code, definite) == ("quorum", False)  # the write failed, indefinitely
     assert (first, second) == ("new", None)  # new, then old: not linearizable
+
+
+@pytest.mark.parametrize(("read_repair", "stale_after"), [(True, 1), (False, None)])
+def test_read_repair_brings_a_stale_replica_up_to_date(
+    rig: Rig, read_repair: bool, stale_after: Any
+) -> None:
+    """Guards ``QuorumNode._repair`` (read repair made a no-op, or its digest comparison
+    inverted): a write lands on n1 and n2 while n3 is cut off; with anti-entropy off, only a
+    quorum read can bring n3 up to date.  With read repair on, n3 holds the value after one
+    read; with it off (``read_repair: false``), n3 stays empty: replicas do not converge."""
+
+    async def script(world: Any, call: Any) -> list[Any]:
+        world.network.partition({"n3": {"n1", "n2"}, "n1": {"n3"}, "n2": {"n3"}})
+        assert (await call("n1", {"type": "put", "key": "k", "value": 1}))["type"] == "ok"
+        world.network.heal()
+        before = (await call("n3", {"type": "local-read", "key": "k"}))["value"]
+        read = (await call("n2", {"type": "get", "key": "k"}))["value"]
+        await trio.sleep(0.5)
+        after = (await call("n3", {"type": "local-read", "key": "k"}))["value"]
+        fresh = [(await call(n, {"type": "local-read", "key": "k"}))["value"] for n in ("n1", "n2")]
+        return [before, read, after, fresh]
+
+    options = {"read_repair": read_repair, "anti_entropy": False}
+    assert rig.scenario("leaderless", options, script) == [None, 1, stale_after, [1, 1]]
+
+
+def test_a_client_write_after_a_read_supersedes_the_siblings_it_saw(rig: Rig) -> None:
+    """Guards the client's causal context (``QuorumClient.run`` keeping ``reply["ctx"]``
+    per key and sending it with the next write): two concurrent writes become siblings; a
+    client that read them and writes again replaces both (DDIA's shopping-cart merge).  Were
+    the context dropped, the new write would be one more sibling.  Also: an op the system
+    does not support fails definitely, saying so."""
+
+    async def script(world: Any, call: Any) -> list[Any]:
+        system = SYSTEMS["leaderless"].build()
+        c1, c2 = system.client(world, 1), system.client(world, 2)
+        await c1.open("n1")
+        await c2.open("n2")
+        for client, value in ((c1, "a"), (c2, "b")):
+            assert (await client.invoke({"f": "write", "value": ["k", value]}))["type"] == "ok"
+        seen = await c1.invoke({"f": "read", "value": ["k", None]})
+        await c1.invoke({"f": "write", "value": ["k", "ab"]})
+        after = await c2.invoke({"f": "read", "value": ["k", None]})
+        odd = await c1.invoke({"f": "cas", "value": ["k", ["ab", "c"]]})
+        return [sorted(seen["siblings"]), after["value"], "siblings" in after, odd]
+
+    siblings, value, still_siblings, odd = rig.scenario("leaderless", {}, script)
+    assert siblings == ["a", "b"]
+    assert (value, still_siblings) == (["k", "ab"], False)
+    assert odd == {"type": "fail", "value": ["k", ["ab", "c"]], "error": "unsupported"}

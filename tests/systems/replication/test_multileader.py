@@ -212,3 +212,26 @@ def test_without_conflict_resolution_leaders_diverge(rig: Rig) -> None:
     assert SYSTEMS["multi-leader-no-resolution"].claims == frozenset()
     v = rig.verdicts(rig.spec("multi-leader-no-resolution", seed=0, nemesis=[]))
     assert "divergence" in v["anomalies"]["convergence"]
+
+
+def test_a_write_with_the_read_context_merges_the_siblings(rig: Rig) -> None:
+    """Guards ``MultiLeaderClient.run`` sending ``ctx`` (the version vector of its last
+    read) with each update: two leaders' concurrent writes are siblings everywhere; a client
+    that read both and writes again replaces them on every leader.  Without the context the
+    new write would be a third sibling."""
+
+    async def script(world: Any, call: Any) -> list[Any]:
+        system = SYSTEMS["multi-leader-vv"].build()
+        c1, c2 = system.client(world, 1), system.client(world, 2)
+        await c1.open("dc1")
+        await c2.open("dc2")
+        for client, value in ((c1, "a"), (c2, "b")):
+            assert (await client.invoke({"f": "write", "value": ["k", value]}))["type"] == "ok"
+        await trio.sleep(1.0)
+        seen = await c1.invoke({"f": "read", "value": ["k", None]})
+        await c1.invoke({"f": "write", "value": ["k", "ab"]})
+        await trio.sleep(1.0)
+        after = await c2.invoke({"f": "read", "value": ["k", None]})
+        return [sorted(seen["siblings"]), after["value"], "siblings" in after]
+
+    assert rig.scenario("multi-leader-vv", {}, script) == [["a", "b"], ["k", "ab"], False]

@@ -161,3 +161,24 @@ def test_a_participant_that_lost_a_branch_refuses_to_continue_it() -> None:
         return out
 
     assert scenario({}, script) == ["op-done", "unknown-txn", False]
+
+
+def test_an_abandoned_active_branch_times_out_and_releases_its_locks() -> None:
+    """Guards ``Participant.on_timer``'s ``active-timeout``: a branch that executed but was
+    never prepared (its coordinator vanished before 2PC began) is dropped after
+    ``active_timeout_ns``, so its locks do not block other txns forever.  (Only prepared
+    branches must wait for the coordinator.)"""
+
+    async def script(world: World, call: Call) -> list[Any]:
+        orphan = {"type": "op", "txn": "orphan", "op": ["append", 0, 5], "first": True}
+        assert (await call("p1", orphan))["type"] == "op-done"
+        held = (await inspect(call, "p1"))["locks"]
+        await trio.sleep(1.2)  # past the 1 s active timeout
+        after = await inspect(call, "p1")
+        other = {"type": "op", "txn": "other", "op": ["r", 0, None], "first": True}
+        return [held, after, (await call("p1", other))["type"]]
+
+    held, after, other = scenario({}, script)
+    assert held == {0: {"orphan": "X"}}
+    assert after == {"in_doubt": [], "locks": {}, "data": {}}  # dropped, nothing applied
+    assert other == "op-done"
