@@ -7,6 +7,7 @@ Public surface::
     LeaderlessSystem, QuorumNode, QuorumConfig, leaderless_claims
     MultiLeaderSystem, MultiLeaderNode, MultiConfig, multi_leader_claims
     RecordSystem, RecordNode, SCHEMAS     # records through schemas; rolling upgrades
+    LeaderlessRecordSystem, RecordQuorumNode   # the same on the leaderless store
 """
 
 from systems.replication._leader import LeaderConfig, LeaderNode
@@ -18,11 +19,12 @@ from systems.replication._multileader import ENTRIES as MULTI_ENTRIES
 from systems.replication._multileader import MultiLeaderSystem
 from systems.replication._multileader import claims_for as multi_leader_claims
 from systems.replication._quorum import QuorumConfig, QuorumNode
+from systems.replication._recordquorum import RecordQuorumNode
 from systems.replication._records import SCHEMAS, RecordNode
 from systems.replication._single import ENTRIES as SINGLE_ENTRIES
 from systems.replication._single import SingleLeaderSystem, claims_for
 from systems.replication._upgrade import ENTRIES as UPGRADE_ENTRIES
-from systems.replication._upgrade import RecordSystem
+from systems.replication._upgrade import LeaderlessRecordSystem, RecordSystem
 
 ENTRIES = [*SINGLE_ENTRIES, *LEADERLESS_ENTRIES, *MULTI_ENTRIES, *UPGRADE_ENTRIES]
 
@@ -31,6 +33,7 @@ __all__ = [
     "SCHEMAS",
     "LeaderConfig",
     "LeaderNode",
+    "LeaderlessRecordSystem",
     "LeaderlessSystem",
     "MultiConfig",
     "MultiLeaderNode",
@@ -38,6 +41,7 @@ __all__ = [
     "QuorumConfig",
     "QuorumNode",
     "RecordNode",
+    "RecordQuorumNode",
     "RecordSystem",
     "SingleLeaderSystem",
     "claims_for",

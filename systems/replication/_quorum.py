@@ -175,7 +175,10 @@ class QuorumNode:
         req.acks.add(msg.src)
         if len(req.acks) >= self.cfg.w:
             req.done = True
-            rt.reply(req.msg, ok(None, **self._version(req.merged or [req.sibling or {}])))
+            self._answer_put(rt, req)
+
+    def _answer_put(self, rt: Runtime, req: Request) -> None:
+        rt.reply(req.msg, ok(None, **self._version(req.merged or [req.sibling or {}])))
 
     def _on_fetched(self, rt: Runtime, msg: Message, body: dict[str, Any]) -> None:
         req = self.requests.get(body["rid"])
@@ -188,18 +191,24 @@ class QuorumNode:
         if len(req.replies) >= self.cfg.r:
             req.done = True
             req.merged = merge(self.cfg.conflict, *req.replies.values())
-            state = req.merged
-            extra = self._version(state)
-            rt.reply(req.msg, ok(resolve(state), siblings=values(state), **extra))
+            self._answer_get(rt, req)
             self._repair(rt, req, req.replies)
+
+    def _answer_get(self, rt: Runtime, req: Request) -> None:
+        state = req.merged
+        rt.reply(req.msg, ok(resolve(state), siblings=values(state), **self._version(state)))
 
     def _repair(self, rt: Runtime, req: Request, replies: dict[str, list[Any]]) -> None:
         if not self.cfg.read_repair:
             return
-        want = digest(req.merged)
+        want, sent = digest(req.merged), self._outgoing(req.merged)
         for node, state in replies.items():
             if digest(merge(self.cfg.conflict, state)) != want:
-                rt.send(node, {"type": "store", "key": req.key, "state": req.merged})
+                rt.send(node, {"type": "store", "key": req.key, "state": sent})
+
+    def _outgoing(self, state: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """A state as this node sends it in a repair (a subclass may re-encode it)."""
+        return state
 
     def _version(self, state: list[dict[str, Any]]) -> dict[str, Any]:
         return version_extra(self.cfg.conflict, [x for x in state if x])
@@ -218,11 +227,15 @@ class QuorumNode:
 
     def _merge_in(self, rt: Runtime, key: Any, state: list[dict[str, Any]]) -> None:
         old = self.data.get(key, [])
-        new = merge(self.cfg.conflict, old, state)
+        new = merge(self.cfg.conflict, old, self._incoming(state))
         if digest(new) != digest(old):
             self.data[key] = new
             rt.disk.append(STORE, (json.dumps([key, new]) + "\n").encode())
             rt.disk.fsync(STORE)
+
+    def _incoming(self, state: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """A state as this replica stores it (a subclass may re-encode it)."""
+        return state
 
     def _on_fetch(self, rt: Runtime, msg: Message, body: dict[str, Any]) -> None:
         state = self.data.get(key_of(body["key"]), [])

@@ -25,6 +25,8 @@ from typing import Any
 
 from systems._protocols import Scenario, SystemEntry
 from systems.replication._common import ATTEMPT_TIMEOUT_NS, ReplicaClient, add_replicas, fail, info
+from systems.replication._leaderless import config_of as quorum_config
+from systems.replication._recordquorum import RecordQuorumNode
 from systems.replication._records import SCHEMAS, RecordConfig, RecordNode, problems
 from systems.sim import World, names
 
@@ -117,6 +119,23 @@ class RecordSystem:
             host.start()
 
 
+class LeaderlessRecordSystem(RecordSystem):
+    """The same records, versions and upgrades on a leaderless store (``_recordquorum``):
+    Dynamo-style quorums (options ``n``/``w``/``r``, ``read_repair``, ``anti_entropy``,
+    ``sloppy``) with version-vector siblings, every node storing through its own schema."""
+
+    name = "leaderless-records"
+
+    def __init__(self, options: Mapping[str, Any]) -> None:
+        super().__init__(options)
+        self.quorum = quorum_config({**options, "conflict": "vv"})
+
+    def setup(self, world: World) -> None:
+        qcfg, cfg, deployed = self.quorum, self.cfg, self.deployed
+        factory = lambda: RecordQuorumNode(qcfg, cfg, deployed)  # noqa: E731
+        add_replicas(world, cfg.nodes, factory, self.options)
+
+
 WORKLOADS = ("records",)
 
 
@@ -131,6 +150,15 @@ def _entry(
     upgrade = Scenario("rolling-upgrade", ("upgrade",), "records", hazard=hazard)
     return SystemEntry(name, description, RecordSystem, claims_for(opts), opts, WORKLOADS,
                        scenarios=(upgrade,), common_mix=False, hazards=hazards)  # fmt: skip
+
+
+def _leaderless_entry(name: str, description: str, **options: Any) -> SystemEntry:
+    opts: dict[str, Any] = {"nodes": 3, "versions": [1, 2], "keep_unknown": True}
+    opts.update(n=3, w=2, r=2, read_repair=True, anti_entropy=True, sloppy=False)
+    opts.update(options)
+    return UpgradeEntry(
+        name, description, LeaderlessRecordSystem, claims_for(opts), opts, WORKLOADS
+    )
 
 
 ENTRIES = [
@@ -157,5 +185,16 @@ ENTRIES = [
         hazards=("field-preservation",),
         versions=[2, 3],
         force_upgrade=True,
+    ),
+    _leaderless_entry(
+        "leaderless-rolling-upgrade",
+        "Dynamo-style N=3 W=2 R=2, rolling upgrade v1 -> v2 (adds email): every replica "
+        "stores, repairs and hands off records through its own schema and keeps unknown fields",
+    ),
+    _leaderless_entry(
+        "leaderless-upgrade-drops-unknown",
+        "as leaderless-rolling-upgrade (named unsafe: old code -- replicas storing, "
+        "coordinators repairing and rewriting -- drops the email field it does not know)",
+        keep_unknown=False,
     ),
 ]
