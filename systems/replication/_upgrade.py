@@ -140,7 +140,11 @@ WORKLOADS = ("records",)
 
 
 def _entry(
-    name: str, description: str, hazards: tuple[str, ...] = (), **options: Any
+    name: str,
+    description: str,
+    hazards: tuple[str, ...] = (),
+    system: type[RecordSystem] = RecordSystem,
+    **options: Any,
 ) -> SystemEntry:
     """An upgrade entry: the matrix runs it only under the rolling upgrade (its one scenario;
     the common partition/kill/pause mix does not exercise schema versions)."""
@@ -148,17 +152,16 @@ def _entry(
     opts.update(options)
     hazard = hazards[0] if hazards else None
     upgrade = Scenario("rolling-upgrade", ("upgrade",), "records", hazard=hazard)
-    return SystemEntry(name, description, RecordSystem, claims_for(opts), opts, WORKLOADS,
+    return SystemEntry(name, description, system, claims_for(opts), opts, WORKLOADS,
                        scenarios=(upgrade,), common_mix=False, hazards=hazards)  # fmt: skip
 
 
-def _leaderless_entry(name: str, description: str, **options: Any) -> SystemEntry:
-    opts: dict[str, Any] = {"nodes": 3, "versions": [1, 2], "keep_unknown": True}
-    opts.update(n=3, w=2, r=2, read_repair=True, anti_entropy=True, sloppy=False)
-    opts.update(options)
-    return UpgradeEntry(
-        name, description, LeaderlessRecordSystem, claims_for(opts), opts, WORKLOADS
-    )
+def _leaderless_entry(
+    name: str, description: str, hazards: tuple[str, ...] = (), **options: Any
+) -> SystemEntry:
+    quorum = {"n": 3, "w": 2, "r": 2, "read_repair": True, "anti_entropy": True}
+    return _entry(name, description, hazards, LeaderlessRecordSystem,
+                  **{**quorum, "sloppy": False, **options})  # fmt: skip
 
 
 ENTRIES = [
@@ -195,6 +198,7 @@ ENTRIES = [
         "leaderless-upgrade-drops-unknown",
         "as leaderless-rolling-upgrade (named unsafe: old code -- replicas storing, "
         "coordinators repairing and rewriting -- drops the email field it does not know)",
+        hazards=("field-preservation",),
         keep_unknown=False,
     ),
 ]

@@ -38,11 +38,13 @@ def test_entries_are_registered_with_their_claims_and_the_upgrade_nemesis() -> N
     with per-node versions, claims from options, the upgrade nemesis for the matrix."""
     for name in NAMES:
         e = SYSTEMS[name]
-        assert e.claims == claims_for(e.defaults) and getattr(e, "nemeses", None) == ("upgrade",)
+        assert e.claims == e.build().claims == claims_for(e.defaults)
+        assert [s.nemesis for s in e.scenarios] == [("upgrade",)] and not e.common_mix
         built = e.build()
         assert isinstance(built, LeaderlessRecordSystem) and isinstance(built, Upgradable)
     assert SYSTEMS[NAMES[0]].claims == {"field-preservation"}
     assert SYSTEMS[NAMES[1]].claims == frozenset()
+    assert SYSTEMS[NAMES[1]].hazards == ("field-preservation",)
 
 
 def test_keeping_unknown_fields_loses_none_on_a_leaderless_store() -> None:
