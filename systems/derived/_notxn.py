@@ -14,7 +14,7 @@ from typing import Any
 
 import trio
 
-from systems._protocols import SystemEntry
+from systems import SystemEntry
 from systems.sim import MS, RequestTimeout, World
 from systems.single import KVNode
 

@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ddialab.vocabulary import Option
-from systems._protocols import SystemEntry
+from systems import SystemEntry
 from systems.external._base import BlockingClient, MissingServer, RealSystem, is_real
 
 #: system name -> workloads it runs (for docs and tests; the matrix does not pair them)

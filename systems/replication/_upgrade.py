@@ -24,7 +24,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from systems._protocols import SystemEntry
+from systems import SystemEntry
 from systems.replication._common import ATTEMPT_TIMEOUT_NS, ReplicaClient, add_replicas, fail, info
 from systems.replication._records import SCHEMAS, RecordConfig, RecordNode, problems
 from systems.sim import World, names
