@@ -23,7 +23,7 @@ def run_one(spec_dict: dict[str, Any], root: str) -> dict[str, Any]:
     spec = TestSpec.from_dict(spec_dict)
     out = os.path.join(root, _run_name(spec))
     result = run(spec, out=out)
-    from ddialab.runner._store import replay_command
+    from ddialab.runner import replay_command
 
     return {
         "spec": spec.to_dict(),
