@@ -5,8 +5,10 @@ Public surface::
     get_checker(name) -> check(history, options) -> Result
     CHECKERS                       # the table: name -> import path, description
     compose, merge_valid, Result, Validity, UNKNOWN
+    admit, nothing_to_check        # what a checker does first (checkers/_input.py)
 """
 
+from checkers._input import admit, nothing_to_check
 from checkers._registry import CHECKERS, CheckerEntry, get_checker
 from checkers._result import (
     UNKNOWN,
@@ -27,10 +29,12 @@ __all__ = [
     "CheckerEntry",
     "Result",
     "Validity",
+    "admit",
     "anomalies_result",
     "compose",
     "get_checker",
     "merge_valid",
+    "nothing_to_check",
     "unknown_result",
     "valid_result",
 ]

@@ -193,8 +193,7 @@ def run_dir_options(path: str, checker: str) -> dict[str, Any] | None:
     test_json = os.path.join(path, "test.json")
     if not os.path.isfile(test_json):
         return None
-    from ddialab.runner import TestSpec
-    from ddialab.runner._check import checker_specs
+    from ddialab.runner import TestSpec, checker_specs
 
     with open(test_json, encoding="utf-8") as f:
         spec = TestSpec.from_dict(json.load(f)["spec"])

@@ -9,8 +9,7 @@ import time
 from typing import Any
 
 from ddialab.errors import EXIT_INVALID, EXIT_VALID
-from ddialab.matrix import MatrixOptions, run_matrix
-from ddialab.matrix._plan import plan
+from ddialab.matrix import MatrixOptions, plan, run_matrix
 from ddialab.runner import check_range
 
 

@@ -24,7 +24,7 @@ INTERVAL = 2.0
 
 def history_of(spec: Any, out: str | None) -> str:
     """The history file the run will write (``out``, or the runner's default directory)."""
-    from ddialab.runner._store import DEFAULT_ROOT, run_dir_name
+    from ddialab.runner import DEFAULT_ROOT, run_dir_name
 
     return os.path.join(out or os.path.join(DEFAULT_ROOT, run_dir_name(spec)), "history.jsonl")
 

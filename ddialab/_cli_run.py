@@ -121,7 +121,7 @@ def spec_from_args(args: argparse.Namespace) -> TestSpec:
 def run_cmd(args: argparse.Namespace) -> int:
     spec = _replay_spec(args.replay) if args.replay else spec_from_args(args)
     if args.schedule:
-        from ddialab.runner._schedule import load_schedule
+        from ddialab.runner import load_schedule
 
         spec.schedule = load_schedule(args.schedule)
     _check_nemeses(spec.nemesis)
@@ -145,8 +145,7 @@ def _check_nemeses(names: list[str]) -> None:
 
 
 def _replay_spec(run_dir: str) -> TestSpec:
-    from ddialab.runner._schedule import load_schedule
-    from ddialab.runner._store import load_spec
+    from ddialab.runner import load_schedule, load_spec
 
     spec = load_spec(run_dir)
     if os.path.exists(os.path.join(run_dir, "schedule.json")):

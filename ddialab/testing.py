@@ -4,12 +4,18 @@
 that did not pass, its anomaly types and the first witness's plain-English explanation,
 then the seed, the replay command and the report's path -- everything needed to replay
 and read the failure.  Also usable without pytest (plain ``assert`` semantics).
+
+``test_specs(...)`` is a hypothesis strategy of whole ``TestSpec``s (system, workload, seed,
+concurrency, rate, time and an explicit fault schedule from ``nemesis.strategies``); it lives
+here, above the runner, because a ``TestSpec`` is the runner's type and ``nemesis`` sits
+below the runner.  hypothesis is imported only when the strategy is built.
 """
 
 from __future__ import annotations
 
 import json
 import os
+from collections.abc import Sequence
 from typing import Any
 
 from ddialab.runner import RunResult, TestSpec, run
@@ -22,6 +28,41 @@ def run_spec(spec: TestSpec | None = None, out: str | None = None, **options: An
     """Run a test (a ``TestSpec``, or its fields as keywords) into ``out``."""
     spec = spec or TestSpec(**options)
     return run(spec, out=out)
+
+
+def test_specs(
+    systems: Sequence[str] = ("single-node",),
+    workloads: Sequence[str] = ("register",),
+    nemesis: Sequence[str] = (),
+    max_time_s: float = 5.0,
+    max_concurrency: int = 5,
+) -> Any:
+    """``TestSpec``s: a system, a workload, seed, concurrency, rate, time, and a schedule."""
+    from hypothesis import strategies as st
+
+    from nemesis.strategies import schedules
+    from systems import get_system
+
+    @st.composite
+    def specs(draw: st.DrawFn) -> TestSpec:
+        system = draw(st.sampled_from(list(systems)))
+        time_limit = draw(st.integers(1, max(1, int(max_time_s))))
+        nodes = get_system(system).build().node_names()
+        return TestSpec(
+            system=system,
+            workload=draw(st.sampled_from(list(workloads))),
+            nemesis=list(nemesis),
+            seed=draw(st.integers(0, 2**16)),
+            concurrency=draw(st.integers(1, max_concurrency)),
+            rate=float(draw(st.sampled_from([5, 10, 20, 50]))),
+            time_limit=float(time_limit),
+            schedule=draw(schedules(nodes, time_limit_s=time_limit)),
+        )
+
+    return specs()
+
+
+test_specs.__test__ = False  # type: ignore[attr-defined]  # not a pytest test
 
 
 def failure_message(result: RunResult) -> str:

@@ -1,6 +1,6 @@
 """Fault injection: nemeses for the simulated world, named packages, composition,
-explicit schedules, shrinking, and faults for real processes (loopback TCP proxy,
-signals, libfaketime).
+explicit schedules and shrinking; faults for real servers (``nemesis.real``) drive the
+loopback TCP proxy, signals and libfaketime of ``systems.external``.
 
 Public surface::
 
@@ -10,7 +10,6 @@ Public surface::
     NetworkNemesis, DiskNemesis
     ScheduleGen, parse_schedule, schedule_document, fault_units   # schedules as data
     ddmin                                                         # delta debugging
-    nemesis.proxy (FaultProxy), nemesis.process (ProcessFaults, faketime_env)
     nemesis.strategies (hypothesis strategies; imports hypothesis)
 """
 

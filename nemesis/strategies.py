@@ -1,13 +1,13 @@
-"""Hypothesis strategies for your own tests: fault schedules, workloads (test specs), and
-valid or anomalous histories.
+"""Hypothesis strategies for your own tests: fault schedules and valid or anomalous histories
+(whole test specs, which name the runner's ``TestSpec``, are ``ddialab.testing.test_specs``).
 
 ::
 
     from hypothesis import given
-    from nemesis.strategies import schedules, test_specs, valid_histories, anomalous_histories
+    from nemesis.strategies import schedules, valid_histories, anomalous_histories
 
-    @given(test_specs(systems=["single-node"], nemesis=["kill"]))
-    def test_my_system_survives(spec): ...
+    @given(schedules(["n1", "n2", "n3"], time_limit_s=5))
+    def test_my_system_survives(schedule): ...
 
 Schedules are explicit (concrete nodes, grudges, deltas), so any example replays exactly
 (``TestSpec(schedule=...)``), and hypothesis shrinks them by dropping events and moving
@@ -98,37 +98,6 @@ def schedules(nodes: Sequence[str], **kwargs: Any) -> st.SearchStrategy[dict[str
     return fault_events(nodes, **kwargs).map(lambda evs: {"version": 1, "events": evs})
 
 
-@st.composite
-def test_specs(
-    draw: st.DrawFn,
-    systems: Sequence[str] = ("single-node",),
-    workloads: Sequence[str] = ("register",),
-    nemesis: Sequence[str] = (),
-    max_time_s: float = 5.0,
-    max_concurrency: int = 5,
-) -> Any:
-    """``TestSpec``s: a system, a workload, seed, concurrency, rate, time, and a schedule."""
-    from ddialab.runner import TestSpec
-    from systems import get_system
-
-    system = draw(st.sampled_from(list(systems)))
-    time_limit = draw(st.integers(1, max(1, int(max_time_s))))
-    nodes = get_system(system).build().node_names()
-    return TestSpec(
-        system=system,
-        workload=draw(st.sampled_from(list(workloads))),
-        nemesis=list(nemesis),
-        seed=draw(st.integers(0, 2**16)),
-        concurrency=draw(st.integers(1, max_concurrency)),
-        rate=float(draw(st.sampled_from([5, 10, 20, 50]))),
-        time_limit=float(time_limit),
-        schedule=draw(schedules(nodes, time_limit_s=time_limit)),
-    )
-
-
-test_specs.__test__ = False  # type: ignore[attr-defined]  # not a pytest test
-
-
 def valid_histories(mode: str = "register", max_ops: int = 60) -> st.SearchStrategy[Any]:
     """Histories of a linearizable store (``mode``: register, append or txn)."""
     from checkers.session.testing import linearizable_history
@@ -167,6 +136,5 @@ __all__ = [
     "anomalous_histories",
     "fault_events",
     "schedules",
-    "test_specs",
     "valid_histories",
 ]

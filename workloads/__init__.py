@@ -1,9 +1,11 @@
 """Workloads: generators that drive clients, with the checkers that judge their histories.
 
 Public surface: ``WORKLOADS`` (name -> ``Workload``), ``get_workload``, ``Workload``,
-``Option`` (a workload's declared option).  Each module in ``WORKLOAD_MODULES`` exports
-``WORKLOAD`` (or ``WORKLOADS``, a list).  The table is explicit: every module listed is
-imported, and a missing one (or a duplicate name) fails loudly at import, never silently.
+``Option`` (a workload's declared option), ``strongest_claim`` (the strongest transactional
+model among a system's claims: the model Elle checks a transactional workload against).
+Each module in ``WORKLOAD_MODULES`` exports ``WORKLOAD`` (or ``WORKLOADS``, a list).  The
+table is explicit: every module listed is imported, and a missing one (or a duplicate name)
+fails loudly at import, never silently.
 Adding a workload means writing its module and listing it here.
 """
 
@@ -12,6 +14,7 @@ import importlib
 from ddialab.errors import UsageError
 from ddialab.vocabulary import Option, unknown_name
 from workloads._protocol import CheckerSpec, Workload
+from workloads._txn import strongest_claim
 
 WORKLOAD_MODULES = (
     "workloads.register",
@@ -50,4 +53,4 @@ def get_workload(name: str) -> Workload:
         raise UsageError(unknown_name("workload", name, list(WORKLOADS))) from None
 
 
-__all__ = ["WORKLOADS", "CheckerSpec", "Option", "Workload", "get_workload"]
+__all__ = ["WORKLOADS", "CheckerSpec", "Option", "Workload", "get_workload", "strongest_claim"]

@@ -38,8 +38,7 @@ from collections import defaultdict
 from collections.abc import Mapping
 from typing import Any
 
-from checkers._input import admit, nothing_to_check
-from checkers._result import Result, anomalies_result
+from checkers import Result, admit, anomalies_result, nothing_to_check
 from ddialab.history import INT, NULL, SCALAR, History, Op, ShapeTable, list_of, one_of, pair_of
 
 #: Partitions and values are scalars, offsets integers; anything else is bad input (exit 3).

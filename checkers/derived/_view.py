@@ -27,8 +27,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from checkers._input import admit, nothing_to_check
-from checkers._result import Result, anomalies_result, unknown_result
+from checkers import Result, admit, anomalies_result, nothing_to_check, unknown_result
 from ddialab.history import (
     ANY,
     INT,

@@ -29,7 +29,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from checkers._result import unknown_result
+from checkers import unknown_result
 from checkers.elle._tables import boundary
 from ddialab.errors import HistoryFormatError
 from ddialab.history import NEMESIS

@@ -27,7 +27,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from checkers._result import unknown_result, valid_result
+from checkers import unknown_result, valid_result
 from checkers.elle._append import AppendAnalysis
 from checkers.elle._cycles import (
     classify,

@@ -25,7 +25,7 @@ from collections.abc import Mapping
 from itertools import combinations, pairwise
 from typing import Any
 
-from checkers._result import unknown_result
+from checkers import unknown_result
 from checkers.elle._mops import Source, txn_mops
 from checkers.elle._tables import boundary
 from ddialab.history import NEMESIS

@@ -20,8 +20,7 @@ from bisect import bisect_left
 from collections.abc import Mapping
 from typing import Any
 
-from checkers._input import admit, nothing_to_check
-from checkers._result import Result, anomalies_result
+from checkers import Result, admit, anomalies_result, nothing_to_check
 from checkers.invariants._common import client_pairs, is_int
 from ddialab.history import INT, History, ShapeTable
 

@@ -9,8 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from checkers._input import admit, nothing_to_check
-from checkers._result import Result, anomalies_result
+from checkers import Result, admit, anomalies_result, nothing_to_check
 from checkers.invariants._common import client_pairs, freeze, show, thaw
 from ddialab.history import History
 

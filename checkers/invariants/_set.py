@@ -32,8 +32,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from checkers._input import admit, nothing_to_check
-from checkers._result import Result, anomalies_result
+from checkers import Result, admit, anomalies_result, nothing_to_check
 from checkers.invariants._common import Pair, capped, client_pairs, freeze, show, thaw
 from ddialab.history import ANY, PRESENT, History, ShapeTable, list_of
 

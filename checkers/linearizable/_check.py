@@ -30,7 +30,7 @@ import time
 from collections.abc import Mapping
 from typing import Any
 
-from checkers._result import anomalies_result, unknown_result, valid_result
+from checkers import anomalies_result, unknown_result, valid_result
 from checkers.linearizable._explain import witness
 from checkers.linearizable._models import MODELS, BadValue, Call, Model, freeze, independent
 from checkers.linearizable._search import Budget, BudgetExceeded, search

@@ -19,8 +19,7 @@ import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from checkers._input import admit
-from checkers._result import UNKNOWN, Result, merge_valid
+from checkers import UNKNOWN, Result, admit, merge_valid
 from checkers.session._assumed import declared
 from checkers.session._causal import consistent_prefix
 from checkers.session._checks import (

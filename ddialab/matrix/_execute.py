@@ -24,7 +24,7 @@ def run_one(spec_dict: dict[str, Any], root: str, label: str = "") -> dict[str, 
     spec = TestSpec.from_dict(spec_dict)
     out = os.path.join(root, _run_name(spec, label))
     result = run(spec, out=out)
-    from ddialab.runner._store import replay_command
+    from ddialab.runner import replay_command
 
     return {
         "probe": f"{spec.system}/{label}",

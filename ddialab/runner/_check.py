@@ -23,8 +23,7 @@ from ddialab.errors import DdialabError
 from ddialab.history import History
 from ddialab.runner._spec import TestSpec
 from systems import get_system
-from workloads import CheckerSpec, get_workload
-from workloads._txn import strongest_claim
+from workloads import CheckerSpec, get_workload, strongest_claim
 
 DEFAULT_CHECK_SECONDS = 60.0
 

@@ -29,7 +29,7 @@ from typing import Any
 import trio
 
 from ddialab.vocabulary import Option
-from systems._protocols import Scenario, SystemEntry
+from systems import Scenario, SystemEntry
 from systems.consensus._system import LINEARIZABLE, OPTIONS, RaftClient, RaftSystem
 from systems.sim import World
 

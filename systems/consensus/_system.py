@@ -24,7 +24,7 @@ from typing import Any
 import trio
 
 from ddialab.vocabulary import Option
-from systems._protocols import Scenario, SystemEntry
+from systems import Scenario, SystemEntry
 from systems.consensus._raft import READS, RaftConfig, RaftNode
 from systems.sim import MS, RequestTimeout, World, names
 

@@ -24,7 +24,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ddialab.vocabulary import Option
-from systems._protocols import Scenario, SystemEntry
+from systems import Scenario, SystemEntry
 from systems.derived._log import BrokerNode
 from systems.sim import MS, RequestTimeout, World
 

@@ -14,7 +14,7 @@ from typing import Any
 
 import trio
 
-from systems._protocols import Scenario, SystemEntry
+from systems import Scenario, SystemEntry
 from systems.sim import MS, RequestTimeout, World
 from systems.single import KVNode
 

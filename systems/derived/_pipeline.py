@@ -39,7 +39,7 @@ from typing import Any
 import trio
 
 from ddialab.vocabulary import Option
-from systems._protocols import Scenario, SystemEntry
+from systems import Scenario, SystemEntry
 from systems.derived._log import BrokerNode, read_records
 from systems.sim import MS, Message, RequestTimeout, Runtime, now_ns
 

@@ -4,6 +4,11 @@ Public surface::
 
     REAL_ENTRIES          # SystemEntry per built-in real system (registered by name)
     RealSystem, BlockingClient, is_real, MissingServer   # the protocol (see _base)
+    FaultProxy, Link, open_fault_proxy                   # loopback TCP fault proxy
+    ProcessFaults, faketime_env, find_libfaketime, set_fake_offset   # process control
+
+The fault mechanisms of real servers live here, in layer 2 beside the servers they act on;
+``nemesis`` (layer 3) drives them through each system's fault abilities.
 
 These entries run through ``ddialab.runner._real`` (real servers, real clock, blocking
 clients in worker threads), never on the simulated world.  Their ``workloads`` tuple is
@@ -19,8 +24,15 @@ from collections.abc import Mapping
 from typing import Any
 
 from ddialab.vocabulary import Option
-from systems._protocols import SystemEntry
+from systems import SystemEntry
 from systems.external._base import BlockingClient, MissingServer, RealSystem, is_real
+from systems.external._fault_proxy import FaultProxy, Link, open_fault_proxy
+from systems.external._process import (
+    ProcessFaults,
+    faketime_env,
+    find_libfaketime,
+    set_fake_offset,
+)
 
 #: system name -> workloads it runs (for docs and tests; the matrix does not pair them)
 WORKLOADS: dict[str, tuple[str, ...]] = {}
@@ -82,7 +94,14 @@ __all__ = [
     "REAL_ENTRIES",
     "WORKLOADS",
     "BlockingClient",
+    "FaultProxy",
+    "Link",
     "MissingServer",
+    "ProcessFaults",
     "RealSystem",
+    "faketime_env",
+    "find_libfaketime",
     "is_real",
+    "open_fault_proxy",
+    "set_fake_offset",
 ]

@@ -23,7 +23,7 @@ against real servers under the real clock instead of on the simulated world:
   flight (the runner calls it, from another thread, when an op times out).
 
 ``ProcessAbilities`` gives a system whose servers are local processes the kill/pause
-abilities over a ``nemesis.process.ProcessFaults``.
+abilities over a ``systems.external.ProcessFaults``.
 
 Constructing the system object must be cheap and must not start anything: the CLI builds
 it to ask whether it is real.

@@ -4,7 +4,7 @@ Theory of operation
 -------------------
 Each node ``n1..n3`` listens for clients on a free 127.0.0.1 port and for peers on
 another; every peer connection *to* a node goes through the loopback fault proxy
-(``nemesis.proxy``, in a thread of its own: ``ProxyThread``): the node advertises the
+(``_fault_proxy``, in a thread of its own: ``ProxyThread``): the node advertises the
 proxy link's port as its peer URL, so all raft traffic crosses the proxy.
 
 The register workload over the v3 JSON gateway (``/v3/kv/...``, keys and values base64):
@@ -15,7 +15,7 @@ connect is ``fail``; any other error or timeout is ``fail`` for a read and ``inf
 write or cas.
 
 Faults (``nemesis.real``): SIGKILL and restart on the same data directory, SIGSTOP/SIGCONT
-(``nemesis.process.ProcessFaults``), and ``cut(grudge)`` -- any partition kind: halves,
+(``_process.ProcessFaults``), and ``cut(grudge)`` -- any partition kind: halves,
 majorities ring, bridge, one-way.  A member has one peer URL for all its peers, so one
 link per (source, destination) port cannot be advertised; instead the link to member
 ``B`` carries every peer's connections to ``B``, and identifies each connection's dialler
@@ -81,7 +81,7 @@ class Etcd(ProcessAbilities):
         return list(NODES)
 
     def setup(self, workdir: str) -> None:
-        from nemesis.process import ProcessFaults
+        from systems.external._process import ProcessFaults
         from systems.external._proxy import ProxyThread
 
         find_binary("etcd", install=INSTALL)

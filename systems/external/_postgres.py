@@ -184,7 +184,7 @@ class Postgres(ProcessAbilities):
         with psycopg.connect(self.server.dsn(), autocommit=True) as conn:
             for sql in SCHEMA:
                 conn.execute(sql)
-        from nemesis.process import ProcessFaults
+        from systems.external._process import ProcessFaults
 
         server, proc = self.server, self.server.proc
         assert proc is not None

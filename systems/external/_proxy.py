@@ -1,4 +1,4 @@
-"""The loopback fault proxy (``nemesis.proxy``) in a thread of its own, for blocking code.
+"""The loopback fault proxy (``_fault_proxy``) in a thread of its own, for blocking code.
 
 A real system's ``setup``/``teardown`` and faults run outside any trio run (or in another
 run's worker threads); ``ProxyThread`` runs ``open_fault_proxy()`` in its own ``trio.run``
@@ -33,7 +33,7 @@ class ProxyThread:
             self._ready.set()
 
     async def _serve(self) -> None:
-        from nemesis.proxy import open_fault_proxy
+        from systems.external._fault_proxy import open_fault_proxy
 
         async with open_fault_proxy() as proxy:
             self._proxy, self._stop = proxy, trio.Event()

@@ -101,7 +101,7 @@ class Redis(ProcessAbilities):
         self._track()
 
     def _track(self) -> None:
-        from nemesis.process import ProcessFaults
+        from systems.external._process import ProcessFaults
 
         pids = {n: s.proc.pid for n, s in self.servers.items() if s.proc is not None}
         self.faults = ProcessFaults(pids, lambda n: self.servers[n].start())

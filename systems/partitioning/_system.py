@@ -20,7 +20,7 @@ from typing import Any
 import trio
 
 from ddialab.vocabulary import Option
-from systems._protocols import SystemEntry
+from systems import SystemEntry
 from systems.partitioning._nodes import (
     POINTS,
     ROUTER,

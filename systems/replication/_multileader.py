@@ -30,7 +30,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ddialab.vocabulary import Option
-from systems._protocols import SystemEntry
+from systems import SystemEntry
 from systems.replication._common import (
     ATTEMPT_TIMEOUT_NS,
     LINK_OPTIONS,

@@ -32,7 +32,7 @@ from typing import Any
 import trio
 
 from ddialab.vocabulary import Option
-from systems._protocols import Scenario, SystemEntry
+from systems import Scenario, SystemEntry
 from systems.replication._common import (
     ATTEMPT_TIMEOUT_NS,
     LINK_OPTIONS,

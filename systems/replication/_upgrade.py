@@ -23,7 +23,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from systems._protocols import Scenario, SystemEntry
+from systems import Scenario, SystemEntry
 from systems.replication._common import ATTEMPT_TIMEOUT_NS, ReplicaClient, add_replicas, fail, info
 from systems.replication._leaderless import config_of as quorum_config
 from systems.replication._recordquorum import RecordQuorumNode

@@ -13,8 +13,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from systems._kvclient import KVClient
-from systems._protocols import Scenario, SystemEntry
+from systems import KVClient, Scenario, SystemEntry
 from systems.sim import Message, Runtime, World
 
 LOG = "wal"

@@ -13,7 +13,7 @@ from functools import partial
 from typing import Any
 
 from ddialab.vocabulary import Option
-from systems._protocols import Scenario, SystemEntry
+from systems import Scenario, SystemEntry
 from systems.storage._bitcask import Bitcask
 from systems.storage._btree import BTree
 from systems.storage._disk import Disk

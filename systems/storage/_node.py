@@ -25,7 +25,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any, Protocol
 
-from systems._kvclient import KVClient, completion_for, request_for
+from systems import KVClient, completion_for, request_for
 from systems.sim import MS, Message, RequestTimeout, Runtime, World
 from systems.storage._disk import Disk
 from systems.storage._errors import CorruptionError, TooLarge

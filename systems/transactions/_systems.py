@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ddialab.vocabulary import Option, implied_columns
-from systems._protocols import SystemEntry
+from systems import SystemEntry
 from systems.sim import MS, World
 from systems.transactions._client import TxnClient
 from systems.transactions._engines import LockingEngine

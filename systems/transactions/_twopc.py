@@ -37,7 +37,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from systems._protocols import SystemEntry
+from systems import SystemEntry
 from systems.sim import MS, Message, Runtime, World
 from systems.transactions._client import TxnClient
 from systems.transactions._engines import apply_mop

@@ -10,9 +10,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ddialab._cli_shrink import shrink_run
 from ddialab.cli import main
-from ddialab.runner import TestSpec, run
+from ddialab.runner import TestSpec, run, shrink_run
 from nemesis import ddmin
 
 

@@ -8,8 +8,9 @@ from hypothesis import given, settings
 
 from checkers import get_checker
 from ddialab.runner import TestSpec, simulate
+from ddialab.testing import test_specs
 from nemesis import HEAL_FS, build_nemesis, parse_schedule
-from nemesis.strategies import anomalous_histories, schedules, test_specs, valid_histories
+from nemesis.strategies import anomalous_histories, schedules, valid_histories
 
 LINEARIZABLE = {"model": "cas-register", "independent": True, "init": None}
 

@@ -9,10 +9,9 @@ from typing import Any
 import pytest
 
 from checkers import get_checker
-from ddialab._cli_shrink import shrink_run
 from ddialab.cli import main
 from ddialab.history import History
-from ddialab.runner import TestSpec, run, simulate
+from ddialab.runner import TestSpec, run, shrink_run, simulate
 from nemesis import build_nemesis
 from systems import SYSTEMS, Upgradable
 from systems.replication._upgrade import ENTRIES, RecordSystem, claims_for

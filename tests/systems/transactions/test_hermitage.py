@@ -19,7 +19,7 @@ import pytest
 from checkers import get_checker
 from ddialab.runner import TestSpec, simulate
 from systems import get_system
-from workloads._txn import strongest_claim
+from workloads import strongest_claim
 
 G1 = ("G1a", "G1b", "G1c", "dirty-update", "incompatible-order")
 G0 = ("G0",)

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 import trio
 
-from nemesis.proxy import FaultProxy, Link, open_fault_proxy
+from systems.external import FaultProxy, Link, open_fault_proxy
 
 WAIT = 0.3  # seconds to wait for bytes that must NOT arrive
 

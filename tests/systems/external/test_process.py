@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from nemesis.process import ProcessFaults, faketime_env, find_libfaketime, set_fake_offset
+from systems.external import ProcessFaults, faketime_env, find_libfaketime, set_fake_offset
 
 # prints a counter every 20 ms, for at most ~30 s (it stops by itself)
 SLEEP = "    time.sleep(0.05)\n"
@@ -95,7 +95,7 @@ FORKER = (
 def test_tree_faults_reach_descendants_in_other_sessions() -> None:
     """Guards ``ProcessFaults(tree=True)``: pause stops, and kill kills, a child that
     left the parent's process group (a group signal would miss it)."""
-    from nemesis.process import descendants
+    from systems.external._process import descendants
 
     p = subprocess.Popen([sys.executable, "-c", FORKER])
     try:
