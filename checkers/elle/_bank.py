@@ -97,6 +97,7 @@ def _read_anomalies(
                 "nil-balance",
                 {
                     "op": op.index,
+                    "ops": [op.index],
                     "accounts": nils,
                     "explanation": f"op {op.index} read no balance for "
                     f"account(s) {', '.join(nils)}",
@@ -111,6 +112,7 @@ def _read_anomalies(
                 "wrong-total",
                 {
                     "op": op.index,
+                    "ops": [op.index],
                     "total": s,
                     "expected": total,
                     "explanation": f"op {op.index} read balances summing to {s}, not {total}",
@@ -125,6 +127,7 @@ def _read_anomalies(
                 "negative-value",
                 {
                     "op": op.index,
+                    "ops": [op.index],
                     "negative": neg,
                     "explanation": f"op {op.index} read negative balance(s): {text}",
                 },
@@ -137,6 +140,7 @@ def _read_anomalies(
                 "unexpected-key",
                 {
                     "op": op.index,
+                    "ops": [op.index],
                     "accounts": extra,
                     "explanation": f"op {op.index} read unknown account(s) {', '.join(extra)}",
                 },
