@@ -28,7 +28,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from checkers.session._model import MOP_WRITE, Parsed, Txn, thaw
+from checkers.session._model import MOP_WRITE, Parsed, Txn
 from checkers.versions import (
     ASSUMPTIONS,
     Graphs,
@@ -39,6 +39,7 @@ from checkers.versions import (
     sequential_graphs,
     wfr_graphs,
 )
+from ddialab.vocabulary import thaw
 
 _DERIVE = {
     "wfr-keys": wfr_graphs,
