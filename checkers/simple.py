@@ -70,6 +70,7 @@ def check_register(history: History, options: Mapping[str, Any]) -> Result:
 def _witness(op: Any, k: Any, v: Any) -> dict[str, Any]:
     return {
         "op": op.index,
+        "ops": [op.index],
         "key": k,
         "value": v,
         "explanation": (

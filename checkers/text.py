@@ -20,12 +20,14 @@ final read's: ``[doc, [token, ...]]``); any other shape is bad input (exit 3).
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import Any
 
 from ddialab.history import (
     NULL,
     SCALAR,
     History,
+    Op,
     ShapeTable,
     check_shapes,
     list_of,
@@ -42,58 +44,72 @@ TEXT_SHAPES: ShapeTable = {
 }
 
 
+@dataclass
+class _Doc:
+    """One document's facts, each with the history index of the op that shows it."""
+
+    finals: dict[str, tuple[list[Any], int]] = field(default_factory=dict)  # node -> read
+    inserted: dict[Any, tuple[Any, int]] = field(default_factory=dict)  # token -> anchor, op
+    deleted: dict[Any, int] = field(default_factory=dict)  # acknowledged delete's op
+    attempted: set[Any] = field(default_factory=set)  # every delete that may have happened
+
+
 def check_text(history: History, options: Any = None) -> dict[str, Any]:
     require_invocations(history, "text")
     check_shapes(history, TEXT_SHAPES, "text")
-    finals: dict[Any, dict[str, list[Any]]] = {}
-    inserted: dict[Any, dict[Any, Any]] = {}  # doc -> token -> anchor (acknowledged)
-    deleted: dict[Any, set[Any]] = {}  # acknowledged deletes
-    attempted: dict[Any, set[Any]] = {}  # every delete that may have happened
+    docs: dict[Any, _Doc] = {}
     for inv, comp in history.completed_pairs():
-        kind = comp.type if comp is not None else "info"
-        if kind == "fail" or inv.process == "nemesis":
-            continue
-        doc, tok = (comp.value if comp is not None else inv.value) or [None, None]
-        if inv.f == "final-read" and comp is not None and kind == "ok":
-            finals.setdefault(doc, {})[str(comp.node)] = list(tok or [])
-        elif inv.f == "insert" and kind == "ok" and comp is not None:
-            inserted.setdefault(doc, {})[tok] = comp.extra.get("after")
-        elif inv.f == "delete" and tok is not None:
-            attempted.setdefault(doc, set()).add(tok)
-            if kind == "ok":
-                deleted.setdefault(doc, set()).add(tok)
+        if (comp is None or comp.type != "fail") and inv.process != "nemesis":
+            _fold(docs, inv, comp)
     anomalies: dict[str, list[dict[str, Any]]] = {}
-    for doc, texts in sorted(finals.items(), key=repr):
-        _judge_doc(doc, texts, inserted.get(doc, {}), deleted.get(doc, set()),
-                   attempted.get(doc, set()), anomalies)  # fmt: skip
-    if not finals and history.client_ops():
+    for doc, d in sorted(docs.items(), key=repr):
+        if d.finals:
+            _judge_doc(doc, d, anomalies)
+    if not any(d.finals for d in docs.values()) and history.client_ops():
         why = "no final-read completed: replicas' texts were never compared"
         return {"valid": "unknown", "anomaly_types": [], "anomalies": {}, "reason": why}
     return {"valid": not anomalies, "anomaly_types": sorted(anomalies), "anomalies": anomalies}
 
 
-def _judge_doc(
-    doc: Any,
-    texts: dict[str, list[Any]],
-    inserted: dict[Any, Any],
-    deleted: set[Any],
-    attempted: set[Any],
-    anomalies: dict[str, list[dict[str, Any]]],
-) -> None:
-    def add(kind: str, **facts: Any) -> None:
-        anomalies.setdefault(kind, []).append({"doc": doc, **facts})
+def _fold(docs: dict[Any, _Doc], inv: Op, comp: Op | None) -> None:
+    ok = comp is not None and comp.type == "ok"
+    doc, tok = (comp.value if comp is not None else inv.value) or [None, None]
+    d = docs.setdefault(doc, _Doc())
+    if inv.f == "final-read" and comp is not None and ok:
+        d.finals[str(comp.node)] = (list(tok or []), comp.index)
+    elif inv.f == "insert" and comp is not None and ok:
+        d.inserted[tok] = (comp.extra.get("after"), comp.index)
+    elif inv.f == "delete" and tok is not None:
+        d.attempted.add(tok)
+        if comp is not None and ok:
+            d.deleted[tok] = comp.index
 
+
+def _judge_doc(doc: Any, d: _Doc, anomalies: dict[str, list[dict[str, Any]]]) -> None:
+    """Judge one document against its first replica's final text (``read``)."""
+
+    def add(kind: str, ops: list[int], text: str, **facts: Any) -> None:
+        w = {"doc": doc, **facts, "ops": ops, "explanation": f"document {doc!r}: {text}"}
+        anomalies.setdefault(kind, []).append(w)
+
+    texts = {node: t for node, (t, _) in d.finals.items()}
     if len({tuple(t) for t in texts.values()}) > 1:
-        add("divergence", texts=texts)
-    text = next(iter(texts.values()))
+        shown = "; ".join(f"{n} has {t} (op {d.finals[n][1]})" for n, t in texts.items())
+        add("divergence", [i for _, i in d.finals.values()], f"the final reads disagree: {shown}",
+            texts=texts)  # fmt: skip
+    text, read = next(iter(d.finals.values()))
     where = {tok: i for i, tok in enumerate(text)}
-    for tok, anchor in inserted.items():
-        if tok not in where and tok not in attempted:
-            add("lost-insert", token=tok)
+    for tok, (anchor, op) in d.inserted.items():
+        if tok not in where and tok not in d.attempted:
+            add("lost-insert", [op, read], f"{tok!r} was inserted (op {op}, acknowledged) and "
+                f"never deleted, yet the final read (op {read}) lacks it", token=tok)  # fmt: skip
         if tok in where and anchor in where and where[anchor] > where[tok]:
-            add("intent-order", token=tok, after=anchor)
-    for tok in sorted(deleted & set(where), key=str):
-        add("resurrected", token=tok)
+            why = f"{tok!r} was typed after {anchor!r} (op {op}) but read (op {read}) before it"
+            add("intent-order", [op, read], why, token=tok, after=anchor)
+    for tok in sorted(d.deleted.keys() & where.keys(), key=str):
+        op = d.deleted[tok]
+        add("resurrected", [op, read], f"{tok!r} was deleted (op {op}, acknowledged) but the "
+            f"final read (op {read}) still has it", token=tok)  # fmt: skip
 
 
 __all__ = ["check_text"]

@@ -8,9 +8,9 @@ appear: ``results.json`` is ``{"valid", "checkers": {name: result}}``, each resu
 
 A witness is shown generically first -- its ``explanation`` and a table of the ops it
 names -- so an unknown anomaly still renders.  The ops it names are the integers found
-under the witness schema's ``ops`` (``ddialab.vocabulary.WITNESS_KEYS``); a witness without
-them (a result from before the schema) is searched for integers under op-ish keys (``op``,
-``index``, ``cycle``, ``writer``, ...).  Then recognised shapes add drawings:
+under the witness schema's ``ops`` (``ddialab.vocabulary.WITNESS_KEYS``), which every
+checker writes (tests/checkers/conftest.py holds them to it); nothing else is searched for
+op indices.  Then recognised shapes add drawings:
 
 * a graph (``graph: {nodes, edges}`` or top-level ``edges``): a cycle diagram;
 * linearizability dead ends (``prefixes``): the Porcupine-like partition view;
@@ -45,36 +45,6 @@ from reports._history import HistoryView, Pair, short
 MAX_WITNESSES = 6
 MAX_OPS = 40
 RAW_CHARS = 20_000
-OP_KEYS = frozenset(
-    [
-        "op",
-        "ops",
-        "index",
-        "indices",
-        "op_index",
-        "op_indices",
-        "invoke",
-        "completion",
-        "cycle",
-        "txns",
-        "writer",
-        "writers",
-        "reader",
-        "readers",
-        "witness",
-        "witnesses",
-        "blocked",
-        "could_not_follow",
-        "candidates",
-        "first",
-        "second",
-        "op1",
-        "op2",
-        "aborted_writer",
-        "earlier",
-        "later",
-    ]
-)
 ANOMALY_MODELS = {"nonlinearizable": "linearizable", "non-linearizable": "linearizable"}
 
 
@@ -278,53 +248,16 @@ def _raw(w: Any) -> str:
 
 
 def named_ops(w: Any, n_ops: int) -> list[int]:
-    """History indices the witness names: its ``ops`` (the witness schema), else, for a
-    result written before the schema, the integers under op-ish keys, in first-mention
-    order."""
-    if "prefixes" in w and isinstance(w["prefixes"], list):
-        return _linear_ops(w, n_ops)
-    found = witness_ops(w)
-    if found is None:
-        found = []
-        _walk(w, False, found)
+    """History indices the witness names: its ``ops`` (the witness schema), those inside
+    the history, first mention first.  A witness without ``ops`` (no checker of this
+    version writes one) names none: the report shows its explanation and data only."""
     seen: set[int] = set()
     out = []
-    for i in found:
-        if 0 <= i < n_ops and i not in seen:
+    for i in witness_ops(w) or []:
+        if i < n_ops and i not in seen:
             seen.add(i)
             out.append(i)
     return out[:MAX_OPS]
-
-
-def _walk(x: Any, opish: bool, found: list[int]) -> None:
-    if isinstance(x, bool):
-        return
-    if isinstance(x, int):
-        if opish:
-            found.append(x)
-    elif isinstance(x, dict):
-        for k, v in x.items():
-            if k not in ("graph", "dot", "explanation", "prefixes"):
-                _walk(v, k in OP_KEYS, found)
-    elif isinstance(x, list):
-        for v in x[:200]:
-            _walk(v, opish, found)
-
-
-def _linear_ops(w: dict[str, Any], n_ops: int) -> list[int]:
-    first = next((p for p in w["prefixes"] if isinstance(p, dict)), {})
-    out: list[Any] = []
-    blocked = first.get("blocked") or {}
-    if isinstance(blocked, dict):
-        out.append(blocked.get("index"))
-    out += [c.get("index") for c in _list(first.get("could_not_follow")) if isinstance(c, dict)]
-    out += list(reversed(_list(first.get("linearized"))[-10:]))
-    out = [i for i in out if isinstance(i, int) and not isinstance(i, bool)]
-    return list(dict.fromkeys(i for i in out if 0 <= i < n_ops))[:MAX_OPS]
-
-
-def _list(x: Any) -> list[Any]:
-    return x if isinstance(x, list) else []
 
 
 def names(x: Any) -> list[str]:

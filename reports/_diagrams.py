@@ -28,6 +28,7 @@ from typing import Any
 
 from markupsafe import Markup
 
+from ddialab.vocabulary import witness_ops
 from reports._graphs import _arrowhead, _cut
 from reports._history import HistoryView, Pair, key_of, short
 from reports._svg import OUTCOME_COLORS, duration, el, svg, text, title
@@ -52,10 +53,7 @@ def linear_view(w: dict[str, Any], view: HistoryView) -> LinearView | None:
     prefixes = [p for p in w.get("prefixes") or [] if isinstance(p, dict)]
     if not prefixes:
         return None
-    if isinstance(w.get("ops"), list):
-        part = [view.by_index[i] for i in w["ops"] if i in view.by_index]
-    else:  # the checker names only the dead ends' ops: the partition is the key's ops
-        part = _partition(w, prefixes, view)
+    part = _partition(w, prefixes, view)  # the witness's ``ops`` name a few, not all
     if not part:
         return None
     window = _lin_window(prefixes, part, view)
@@ -77,6 +75,7 @@ def _partition(w: dict[str, Any], prefixes: list[dict], view: HistoryView) -> li
     named = {i for p in prefixes for i in p.get("linearized") or []}
     named |= {c.get("index") for p in prefixes for c in p.get("could_not_follow") or []}
     named |= {(p.get("blocked") or {}).get("index") for p in prefixes}
+    named |= set(witness_ops(w) or [])
     if "key" not in w:
         return [q for q in view.pairs if q.outcome != "fail" or q.inv in named]
     key = w["key"]

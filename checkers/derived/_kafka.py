@@ -136,6 +136,7 @@ def _lost(facts: list[Fact], starts: dict[Any, int]) -> tuple[list[dict[str, Any
                     "offset": o,
                     "value": v,
                     "send": i,
+                    "ops": [i, top[1]],
                     "read_beyond": {"offset": top[0], "op": top[1]},
                     "explanation": f"send op {i} was acknowledged with {v!r} at offset {o} "
                     f"of partition {k}; no poll ever returned it, though poll op "
@@ -173,6 +174,7 @@ def _lost_deliveries(
                 "offset": o,
                 "value": v,
                 "seen_in": i,
+                "ops": [i, top[1]],
                 "delivered_beyond": {"offset": top[0], "op": top[1]},
                 "explanation": f"record {v!r} at offset {o} of partition {k} (op {i}) was "
                 f"never handed to the consumer group, though poll op {top[1]} of the "
@@ -218,6 +220,7 @@ def _judge(
                 **where,
                 "offset": o,
                 "op": op.index,
+                "ops": [p_op, op.index],
                 "explanation": f"process {op.process} read partition {k} at offset {p_off} "
                 f"(op {p_op}), then at offset {o} (op {op.index}) without a reassignment",
             }
@@ -230,6 +233,7 @@ def _judge(
                 **where,
                 "offset": o,
                 "op": op.index,
+                "ops": [p_op, op.index],
                 "skipped": missed[:20],
                 "explanation": f"process {op.process} read partition {k} at offset {p_off} "
                 f"(op {p_op}), then jumped to {o} (op {op.index}), skipping offsets "

@@ -106,6 +106,7 @@ def _member_copies(reads: dict[str, Any], org: str) -> dict[str, Any]:
 def _copies_witness(op: Op, org: str, copies: dict[str, Any]) -> dict[str, Any]:
     return {
         "op": op.index,
+        "ops": [op.index],
         "process": op.process,
         "org": org,
         "copies": copies,
@@ -135,6 +136,7 @@ def check_graph(history: History, options: Mapping[str, Any]) -> Result:
 def _half_witness(op: Op, u: str, v: str, uv: int, vu: int) -> dict[str, Any]:
     return {
         "op": op.index,
+        "ops": [op.index],
         "edge": [u, v],
         "counts": {f"adj:{u}": uv, f"adj:{v}": vu},
         "explanation": f"committed txn op {op.index} read {v} {uv} time(s) in adj:{u} but "
@@ -145,6 +147,7 @@ def _half_witness(op: Op, u: str, v: str, uv: int, vu: int) -> dict[str, Any]:
 def _dangling_witness(op: Op, u: str, v: str) -> dict[str, Any]:
     return {
         "op": op.index,
+        "ops": [op.index],
         "edge": [u, v],
         "explanation": f"committed txn op {op.index} read {v} in adj:{u} but no vertex:{v}: "
         "an edge to a vertex that does not exist",
@@ -168,6 +171,7 @@ def check_relational(history: History, options: Mapping[str, Any]) -> Result:
                 out.append(
                     {
                         "op": op.index,
+                        "ops": [op.index],
                         "user": key,
                         "org_id": row.get("org_id"),
                         "explanation": f"committed txn op {op.index} read {key} with org_id "

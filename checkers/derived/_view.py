@@ -77,7 +77,8 @@ def _racing(a: dict[str, Any] | None, b: dict[str, Any] | None) -> bool:
     return bool(a["invoked"] < b_end and b["invoked"] < a_end)
 
 
-def _divergence(k: Any, sv: Any, vv: Any, writes: dict[Any, Any]) -> dict[str, Any]:
+def _divergence(k: Any, sv: Any, vv: Any, writes: dict[Any, Any], read: int) -> dict[str, Any]:
+    """``read``: the index of the converged read that shows the two sides disagreeing."""
     src = _describe(writes.get((json.dumps(k), json.dumps(sv))))
     view = _describe(writes.get((json.dumps(k), json.dumps(vv))))
     racing = _racing(src, view)
@@ -94,6 +95,7 @@ def _divergence(k: Any, sv: Any, vv: Any, writes: dict[Any, Any]) -> dict[str, A
         "source_write": src,
         "view_write": view,
         "racing": racing,
+        "ops": [w["op"] for w in (src, view) if w is not None] + [read],
         "explanation": f"after quiescence key {k!r} is {sv!r} in the source but {vv!r} in "
         f"the view, for good: {how} (op {_when(src)} wrote the source's value, op "
         f"{_when(view)} the view's)",
@@ -119,21 +121,23 @@ def _converged(final: Op, writes: dict[Any, Any]) -> dict[str, list[Any]]:
     for key in sorted(set(source) | set(cache)):
         k, sv, n = source.get(key, (json.loads(key), None, 0))
         if cache.get(key) != sv:
-            div.append(_divergence(k, sv, cache.get(key), writes))
+            div.append(_divergence(k, sv, cache.get(key), writes, final.index))
         if versions.get(key, 0) != n:
             agg.append(
                 {
                     "key": k,
                     "source_writes": n,
                     "view_writes": versions.get(key, 0),
+                    "ops": [final.index],
                     "explanation": f"the source took {n} writes to key {k!r} but the view "
                     f"applied {versions.get(key, 0)}: a change applied twice or lost",
                 }
             )
-    return {"divergence": div, "aggregate-mismatch": agg, "index-mismatch": _index(source, view)}
+    index = _index(source, view, final.index)
+    return {"divergence": div, "aggregate-mismatch": agg, "index-mismatch": index}
 
 
-def _index(source: dict[str, Any], view: dict[str, Any]) -> list[dict[str, Any]]:
+def _index(source: dict[str, Any], view: dict[str, Any], read: int) -> list[dict[str, Any]]:
     expected: dict[str, list[Any]] = {}
     for k, v, _ in source.values():
         expected.setdefault(json.dumps(v), []).append(k)
@@ -148,6 +152,7 @@ def _index(source: dict[str, Any], view: dict[str, Any]) -> list[dict[str, Any]]
                     "value": json.loads(v),
                     "source_keys": want,
                     "index_keys": have,
+                    "ops": [read],
                     "explanation": f"the index maps {json.loads(v)!r} to {have}, but the "
                     f"source has that value at {want}",
                 }

@@ -92,57 +92,27 @@ def _read_anomalies(
     balances = op.value
     nils = sorted(str(a) for a, v in balances.items() if not _number(v))
     if nils:
-        out.append(
-            (
-                "nil-balance",
-                {
-                    "op": op.index,
-                    "accounts": nils,
-                    "explanation": f"op {op.index} read no balance for "
-                    f"account(s) {', '.join(nils)}",
-                },
-            )
-        )
-        return out
+        return [_read(op, "nil-balance", f"read no balance for account(s) {', '.join(nils)}",
+                      accounts=nils)]  # fmt: skip
     s = sum(balances.values())
     if s != total:
-        out.append(
-            (
-                "wrong-total",
-                {
-                    "op": op.index,
-                    "total": s,
-                    "expected": total,
-                    "explanation": f"op {op.index} read balances summing to {s}, not {total}",
-                },
-            )
-        )
+        out.append(_read(op, "wrong-total", f"read balances summing to {s}, not {total}",
+                         total=s, expected=total))  # fmt: skip
     neg = {str(a): v for a, v in balances.items() if v < 0}
     if neg and not negative_ok:
         text = ", ".join(f"{a} = {v}" for a, v in sorted(neg.items()))
-        out.append(
-            (
-                "negative-value",
-                {
-                    "op": op.index,
-                    "negative": neg,
-                    "explanation": f"op {op.index} read negative balance(s): {text}",
-                },
-            )
-        )
+        out.append(_read(op, "negative-value", f"read negative balance(s): {text}", negative=neg))
     extra = sorted(str(a) for a in balances if accounts is not None and str(a) not in accounts)
     if extra:
-        out.append(
-            (
-                "unexpected-key",
-                {
-                    "op": op.index,
-                    "accounts": extra,
-                    "explanation": f"op {op.index} read unknown account(s) {', '.join(extra)}",
-                },
-            )
-        )
+        out.append(_read(op, "unexpected-key", f"read unknown account(s) {', '.join(extra)}",
+                         accounts=extra))  # fmt: skip
     return out
+
+
+def _read(op: Any, kind: str, what: str, **facts: Any) -> tuple[str, dict[str, Any]]:
+    """A witness of one bad read: the read is the op (``op`` and ``ops``) it names."""
+    w = {"op": op.index, "ops": [op.index], **facts, "explanation": f"op {op.index} {what}"}
+    return kind, w
 
 
 def _number(v: Any) -> bool:

@@ -185,7 +185,16 @@ def _duplicate_writes(model: str, dups: list[tuple[Any, Any]]) -> dict[str, Any]
 
 
 def _with_text(kind: str, w: dict[str, Any]) -> dict[str, Any]:
-    return {**w, "explanation": render_anomaly(kind, w)}
+    return {**w, "ops": _named_ops(w), "explanation": render_anomaly(kind, w)}
+
+
+def _named_ops(w: dict[str, Any]) -> list[int]:
+    """A non-cycle witness's ops (the witness schema's ``ops``): the txn that read or
+    wrote badly (``op``), then the txn it read from (``writer``, ``aborted_writer``); a
+    lost update already lists its writers as ``ops``."""
+    if "ops" in w:
+        return list(w["ops"])
+    return [w[k] for k in ("op", "writer", "aborted_writer") if isinstance(w.get(k), int)]
 
 
 def _cycles(

@@ -46,6 +46,7 @@ def cycle_witness(
     w: dict[str, Any] = {
         "type": anomaly,
         "cycle": [txns[t].index for t in order],
+        "ops": [txns[t].index for t in order],
         "txns": txn_data,
         "steps": facts,
     }

@@ -142,9 +142,9 @@ def _judge(states: dict[tuple[Any, Any], Any], writes: dict[Any, Any]) -> Result
             continue  # no write in this vocabulary (e.g. counter increments): agreement only
         if w["kind"] in ("append", "add"):
             anomalies["lost-writes"] += _lost(key, w, normal, nodes)
-            anomalies["unexpected"] += _unexpected_elements(key, w, normal)
+            anomalies["unexpected"] += _unexpected_elements(key, w, normal, nodes)
         else:
-            anomalies["unexpected"] += _unexpected_values(key, w, normal)
+            anomalies["unexpected"] += _unexpected_values(key, w, normal, nodes)
     return anomalies_result(anomalies, keys=len(by_key))
 
 
@@ -162,34 +162,44 @@ def _divergence(key: Any, nodes: dict[Any, tuple[Any, int]]) -> dict[str, Any]:
 def _lost(key: Any, w: Any, normal: dict[Any, Any], nodes: Any) -> list[dict[str, Any]]:
     out = []
     for x, op in w["acked"].items():
-        lacking = sorted((str(n) for n, s in normal.items() if x not in s), key=str)
+        lacking = sorted((n for n, s in normal.items() if x not in s), key=str)
         if lacking:
             out.append(
                 {
                     "key": thaw(key),
                     "value": thaw(x),
                     "op": op,
-                    "replicas": lacking,
+                    "ops": [op] + [nodes[n][1] for n in lacking],
+                    "replicas": [str(n) for n in lacking],
                     "explanation": f"{show(x)} was acknowledged for key {show(key)} (op {op}) "
-                    f"but is missing from the final state of {', '.join(lacking)}",
+                    f"but is missing from the final state of {', '.join(map(str, lacking))}",
                 }
             )
     return out
 
 
-def _unexpected_elements(key: Any, w: Any, normal: dict[Any, Any]) -> list[dict[str, Any]]:
-    seen = {x for s in normal.values() if isinstance(s, tuple | frozenset) for x in s}
-    return [_unexpected(key, x) for x in sorted(seen - w["attempted"], key=repr)]
+def _unexpected_elements(key: Any, w: Any, normal: dict[Any, Any], nodes: Any) -> list[Any]:
+    held = {n: s for n, s in normal.items() if isinstance(s, tuple | frozenset)}
+    seen = {x for s in held.values() for x in s}
+    return [
+        _unexpected(key, x, [n for n, s in held.items() if x in s], nodes)
+        for x in sorted(seen - w["attempted"], key=repr)
+    ]
 
 
-def _unexpected_values(key: Any, w: Any, normal: dict[Any, Any]) -> list[dict[str, Any]]:
+def _unexpected_values(key: Any, w: Any, normal: dict[Any, Any], nodes: Any) -> list[Any]:
     seen = {s for s in normal.values() if s is not None}
-    return [_unexpected(key, x) for x in sorted(seen - w["attempted"], key=repr)]
+    return [
+        _unexpected(key, x, [n for n, s in normal.items() if s == x], nodes)
+        for x in sorted(seen - w["attempted"], key=repr)
+    ]
 
 
-def _unexpected(key: Any, x: Any) -> dict[str, Any]:
+def _unexpected(key: Any, x: Any, holders: list[Any], nodes: Any) -> dict[str, Any]:
+    """``holders``: the replicas whose final read holds ``x``; their reads are the ops."""
     return {
         "key": thaw(key),
         "value": thaw(x),
+        "ops": sorted(nodes[n][1] for n in holders),
         "explanation": f"a final read of key {show(key)} holds {show(x)}, which no op wrote",
     }

@@ -82,6 +82,7 @@ def _bounds(events: Any, start: int, end: int, init: int) -> tuple[int, int]:
 def _witness(op: int, value: int, lo: int, hi: int) -> dict[str, Any]:
     return {
         "op": op,
+        "ops": [op],
         "value": value,
         "lower": lo,
         "upper": hi,

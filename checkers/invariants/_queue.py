@@ -105,6 +105,7 @@ def _lost(e: Any, p: Pair) -> dict[str, Any]:
     return {
         "element": thaw(e),
         "op": p.op,
+        "ops": [p.op],
         "explanation": f"{show(e)} was enqueued (op {p.op}, acknowledged) and never dequeued, "
         f"not even by the drain",
     }
@@ -114,6 +115,7 @@ def _dup(e: Any, d: list[Any]) -> dict[str, Any]:
     return {
         "element": thaw(e),
         "count": len(d),
+        "ops": _deliveries(d),
         "explanation": f"{show(e)} was dequeued {len(d)} times",
     }
 
@@ -121,5 +123,11 @@ def _dup(e: Any, d: list[Any]) -> dict[str, Any]:
 def _unexpected(e: Any, d: list[Any]) -> dict[str, Any]:
     return {
         "element": thaw(e),
+        "ops": _deliveries(d),
         "explanation": f"{show(e)} was dequeued but never enqueued",
     }
+
+
+def _deliveries(d: list[tuple[int, float]]) -> list[int]:
+    """The completion indices of an element's deliveries (dequeues or drains, all ok)."""
+    return [int(end) for _, end in d]

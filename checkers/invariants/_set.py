@@ -107,6 +107,7 @@ def _duplicates(value: list[Any], op: int) -> list[dict[str, Any]]:
         {
             "element": thaw(e),
             "op": op,
+            "ops": [op],
             "explanation": f"the read at op {op} returned {show(e)} {n} times",
         }
         for e, n in counts.items()
@@ -153,18 +154,20 @@ def _witness(e: Any, sw: _Sweep, last_op: int, missing_op: int | None) -> dict[s
     known = sw.known_op[e]
     if missing_op is None:
         text = f"{show(e)} was known by op {known}, but the last read (op {last_op}) lacks it"
-        return {"element": thaw(e), "known_op": known, "missing_op": last_op, "explanation": text}
+        w = {"element": thaw(e), "known_op": known, "missing_op": last_op, "ops": [known, last_op]}
+        return {**w, "explanation": text}
     text = (
         f"{show(e)} was known by op {known}, missing from the read at op {missing_op}, "
         f"and back in the last read (op {last_op})"
     )
     w = {"element": thaw(e), "known_op": known, "missing_op": missing_op, "present_op": last_op}
-    return {**w, "explanation": text}
+    return {**w, "ops": [known, missing_op, last_op], "explanation": text}
 
 
 def _unexpected(e: Any, op: int) -> dict[str, Any]:
     return {
         "element": thaw(e),
         "op": op,
+        "ops": [op],
         "explanation": f"the read at op {op} returned {show(e)}, which no op ever tried to add",
     }

@@ -57,10 +57,22 @@ def witness(
     if partitioned:
         w["key"] = key
     if first is not None:
+        w["ops"] = named_ops(first, calls)
         w["explanation"] = explain(first, calls, model, key if partitioned else None)
     else:
+        w["ops"] = []
         w["explanation"] = "no linearization exists (the search found no prefix)"
     return w
+
+
+def named_ops(de: DeadEnd, calls: Sequence[Call]) -> list[int]:
+    """The witness's ops (the schema's ``ops``): the blocked call, the other calls that
+    could not go first, then the last linearized calls, latest first -- the ops the
+    explanation names, most telling first (distinct history indices of invocations)."""
+    picked = [de.blocked] if de.blocked >= 0 else []
+    picked += [i for i in de.candidates if i != de.blocked][:SHOW_LAST]
+    picked += list(reversed(de.path[-SHOW_LAST:]))
+    return list(dict.fromkeys(calls[i].index for i in picked))
 
 
 def _who(call: Call, model: Model) -> str:

@@ -28,11 +28,12 @@ from checkers.session._checks import (
     read_your_writes,
     writes_follow_reads,
 )
-from checkers.session._model import parse, thaw
+from checkers.session._model import parse
 from checkers.session._order import Facts
 from checkers.session._tally import CP, GUARANTEES, MR, MW, RYW, WFR, OutOfTime, Tally
 from ddialab.errors import UsageError
 from ddialab.history import ANY, KEY_VALUE, History, ShapeTable, list_of, literal, tuple_of
+from ddialab.vocabulary import thaw
 
 __all__ = ["GUARANTEES", "check"]
 

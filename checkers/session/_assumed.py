@@ -28,7 +28,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from checkers.session._model import MOP_WRITE, Parsed, Txn, thaw
+from checkers.session._model import MOP_WRITE, Parsed, Txn
 from checkers.versions import (
     ASSUMPTIONS,
     Graphs,
@@ -39,6 +39,7 @@ from checkers.versions import (
     sequential_graphs,
     wfr_graphs,
 )
+from ddialab.vocabulary import thaw
 
 _DERIVE = {
     "wfr-keys": wfr_graphs,
@@ -93,7 +94,7 @@ def derive(parsed: Parsed, registers: set[Any], sources: list[str]) -> Assumed:
         [("initial-state", initial_graphs(vtxns))]
         + [(name, _DERIVE[name](vtxns)) for name in sources]
     )
-    out = Assumed(cyclic=[_witness(w) for w in cyclic])
+    out = Assumed(cyclic=[_witness(w, parsed) for w in cyclic])
     for key, names in used.items():
         assumed = [n for n in names if n != "initial-state"]
         if assumed:
@@ -108,17 +109,25 @@ def _view(t: Txn, registers: set[Any]) -> _VTxn:
     return _VTxn(t.id, t.process, "ok" if t.ok else "info", mops, t.invoke, t.complete)
 
 
-def _witness(w: dict[str, Any]) -> dict[str, Any]:
+def _witness(w: dict[str, Any], parsed: Parsed) -> dict[str, Any]:
     key, order = thaw(w["key"]), [thaw(v) for v in w["cycle"]]
     shown = " < ".join(_show(v) for v in order)
     return {
         "key": key,
         "cycle": order,
+        "ops": _writers(parsed, w["key"], w["cycle"]),
         "sources": w["sources"],
         "explanation": f"the declared assumptions order the versions of key {_show(key)} "
         f"cyclically: {shown} (from {', '.join(w['sources'])}); they do not hold on this "
         "history, so they are not used for that key",
     }
+
+
+def _writers(parsed: Parsed, key: Any, versions: list[Any]) -> list[int]:
+    """The ops that wrote the cycle's versions of ``key``, in cycle order (the initial
+    version, written by no op, names none)."""
+    by_value = {v: t.op for t in parsed.txns for k, v, _ in t.writes if k == key}
+    return list(dict.fromkeys(by_value[v] for v in versions if v in by_value))
 
 
 def _show(v: Any) -> str:

@@ -28,7 +28,7 @@ from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from typing import Any
 
-from checkers.session._model import Txn, thaw
+from checkers.session._model import Txn
 from checkers.session._order import (
     APPEND,
     INITIAL,
@@ -40,6 +40,7 @@ from checkers.session._order import (
     is_none,
 )
 from checkers.session._tally import NOTHING, Tally, append_missing, cycle, show, undecided
+from ddialab.vocabulary import thaw
 
 WROTE, READ = "wrote", "read"
 INF = float("inf")

@@ -34,7 +34,7 @@ from itertools import pairwise
 from typing import Any
 
 from checkers.session._causal import READ, WROTE, Deps, snapshot_deps
-from checkers.session._model import Txn, thaw
+from checkers.session._model import Txn
 from checkers.session._order import APPEND, UNKNOWN_EV, Facts, KeyFacts
 from checkers.session._tally import (
     MAX_FRONTIER,
@@ -45,6 +45,7 @@ from checkers.session._tally import (
     show,
     undecided,
 )
+from ddialab.vocabulary import thaw
 
 
 # -- read-your-writes --------------------------------------------------------------------

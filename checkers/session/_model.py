@@ -13,7 +13,9 @@ Every client op the session checker understands becomes a ``Txn``: a single-obje
 
 A transaction's *external* reads are its reads of keys it had not yet written itself; reads
 of its own writes are internal consistency, not a session matter.  Values and keys are
-frozen (lists become tuples) so they can be dictionary keys; ``thaw`` turns them back.
+frozen with the vocabulary's ``freeze`` (lists become tuples, objects and booleans are
+tagged, so ``true`` and ``1`` stay two values) so they can be dictionary keys;
+``ddialab.vocabulary.thaw`` turns them back.
 
 A process id is a session (the history contract gives a fresh id after an indeterminate op).
 Each process's transactions are numbered 0, 1, 2, ... in invocation order (``seq``).
@@ -34,36 +36,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ddialab.history import NEMESIS, History, Op
+from ddialab.vocabulary import freeze
 
 SINGLE_FS = ("read", "write", "append", "add")
 TXN_F = "txn"
 MOP_READ, MOP_WRITE, MOP_APPEND, MOP_ADD = "r", "w", "append", "add"
 _MOP_OF_F = {"read": MOP_READ, "write": MOP_WRITE, "append": MOP_APPEND, "add": MOP_ADD}
-
-
-def freeze(v: Any) -> Any:
-    """A hashable stand-in for a JSON value (lists -> tuples, dicts -> sorted item tuples)."""
-    if isinstance(v, list | tuple):
-        t = tuple(v)
-        try:
-            hash(t)  # the common case: a list of scalars, frozen in one step
-        except TypeError:
-            return tuple(freeze(x) for x in v)
-        return t
-    if isinstance(v, dict):
-        return ("__dict__", tuple(sorted((str(k), freeze(x)) for k, x in v.items())))
-    return v
-
-
-def thaw(v: Any) -> Any:
-    """The JSON value a frozen value stands for."""
-    if isinstance(v, tuple):
-        if len(v) == 2 and v[0] == "__dict__" and isinstance(v[1], tuple):
-            return {k: thaw(x) for k, x in v[1]}
-        return [thaw(x) for x in v]
-    if isinstance(v, frozenset):
-        return sorted((thaw(x) for x in v), key=repr)
-    return v
 
 
 @dataclass(slots=True)
@@ -144,7 +122,6 @@ def _fill(txn: Txn, inv: Op, comp: Op | None) -> bool:
 
 
 _VERSION_KEYS = frozenset(("version", "vclock", "read_version", "read_vclock"))
-_SCALARS = (int, str, float, bool, type(None))
 
 
 def _mops(f: str, value: Any) -> list[tuple[str, Any, Any]] | None:
@@ -156,15 +133,11 @@ def _mops(f: str, value: Any) -> list[tuple[str, Any, Any]] | None:
         for m in value:
             if not (isinstance(m, list) and len(m) == 3 and m[0] in _MOP_OF_F.values()):
                 return None
-            out.append((m[0], _fz(m[1]), _fz(m[2])))
+            out.append((m[0], freeze(m[1]), freeze(m[2])))
         return out
     if not (isinstance(value, list) and len(value) == 2):
         return None
-    return [(_MOP_OF_F[f], _fz(value[0]), _fz(value[1]))]
-
-
-def _fz(v: Any) -> Any:
-    return v if type(v) in _SCALARS else freeze(v)
+    return [(_MOP_OF_F[f], freeze(value[0]), freeze(value[1]))]
 
 
 _TABLES = (

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-import json
 import time
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from checkers.session._model import Txn, thaw
+from checkers.session._model import Txn
 from checkers.session._order import Decision, KeyFacts
+from ddialab.vocabulary import show, thaw
 
 RYW = "read-your-writes"
 MR = "monotonic-reads"
@@ -19,10 +19,6 @@ CP = "consistent-prefix"
 GUARANTEES = (RYW, MR, MW, WFR, CP)
 MAX_EXAMPLES = 5
 MAX_FRONTIER = 16
-
-
-def show(v: Any) -> str:
-    return json.dumps(thaw(v))
 
 
 class OutOfTime(Exception):

@@ -24,22 +24,9 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from systems.sim import SimDisk
+from systems.sim import SimDisk, load_json, save_json
 
 META, LOG, SNAPSHOT = "meta", "log", "snapshot"
-
-
-def save_json(disk: SimDisk, name: str, obj: Any) -> None:
-    """Replace a small file and fsync it (one callback: no crash falls in between)."""
-    disk.delete(name)
-    disk.write(name, 0, json.dumps(obj).encode())
-    disk.fsync(name)
-
-
-def load_json(disk: SimDisk, name: str, default: Any) -> Any:
-    if not disk.exists(name) or disk.size(name) == 0:
-        return default
-    return json.loads(disk.read(name))
 
 
 @dataclass

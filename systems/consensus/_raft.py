@@ -48,9 +48,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from systems.consensus._log import META, RaftLog, Snapshot, load_json, save_json
+from systems.consensus._log import META, RaftLog, Snapshot
 from systems.consensus._machine import StateMachine, error, ok
-from systems.sim import MS, Message, Runtime
+from systems.sim import MS, Message, Runtime, load_json, save_json
 
 READS = ("read-index", "log", "lease-unsafe")
 

@@ -59,7 +59,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from systems.partitioning import _termindex as tix
-from systems.sim import MS, Message, Runtime, SimDisk
+from systems.sim import MS, Message, Runtime, load_json, save_json
 
 STATE, META_STATE = "state", "meta"
 #: the routing tier (``routing="tier"``): a node that owns nothing and forwards everything
@@ -68,18 +68,6 @@ MAX_HOPS = 4
 POINTS = 1 << 32
 #: the recent (client, request id, reply) triples a partition remembers
 SEEN_WINDOW = 64
-
-
-def save_json(disk: SimDisk, name: str, obj: Any) -> None:
-    disk.delete(name)
-    disk.write(name, 0, json.dumps(obj).encode())
-    disk.fsync(name)
-
-
-def load_json(disk: SimDisk, name: str, default: Any) -> Any:
-    if not disk.exists(name) or disk.size(name) == 0:
-        return default
-    return json.loads(disk.read(name))
 
 
 def ok(value: Any = None, **extra: Any) -> dict[str, Any]:

@@ -8,12 +8,11 @@ node answers from its local state with a ``local-read`` request.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from ddialab.vocabulary import Option
-from systems.sim import MS, Latency, RequestTimeout, SimDisk, World
+from systems.sim import MS, Latency, RequestTimeout, World
 
 #: each request attempt waits this long for a reply (an op may make several attempts)
 ATTEMPT_TIMEOUT_NS = 300_000_000
@@ -25,19 +24,6 @@ def ok(value: Any = None, **extra: Any) -> dict[str, Any]:
 
 def error(code: str, definite: bool, **extra: Any) -> dict[str, Any]:
     return {"type": "error", "code": code, "definite": definite, **extra}
-
-
-def save_json(disk: SimDisk, name: str, obj: Any) -> None:
-    """Replace a small file and fsync it (one callback: no crash can fall in between)."""
-    disk.delete(name)
-    disk.write(name, 0, json.dumps(obj).encode())
-    disk.fsync(name)
-
-
-def load_json(disk: SimDisk, name: str, default: Any) -> Any:
-    if not disk.exists(name) or disk.size(name) == 0:
-        return default
-    return json.loads(disk.read(name))
 
 
 def key_of(k: Any) -> Any:

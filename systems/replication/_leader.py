@@ -43,8 +43,8 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from systems.replication._common import error, key_of, load_json, ok, save_json
-from systems.sim import MS, Message, Runtime
+from systems.replication._common import error, key_of, ok
+from systems.sim import MS, Message, Runtime, load_json, save_json
 
 LOG, META, COMMIT = "log", "meta", "commit"
 TICK_NS = 50 * MS

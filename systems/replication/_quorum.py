@@ -38,9 +38,9 @@ import zlib
 from dataclasses import dataclass, field
 from typing import Any
 
-from systems.replication._common import error, key_of, load_json, ok, save_json
+from systems.replication._common import error, key_of, ok
 from systems.replication._versions import digest, merge, resolve, values, version_extra
-from systems.sim import MS, Message, Runtime
+from systems.sim import MS, Message, Runtime, load_json, save_json
 
 STORE, COUNTER, HINTS = "store", "counter", "hints"
 TICK_NS = 50 * MS

@@ -40,8 +40,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from systems.replication._common import error, load_json, ok, save_json
-from systems.sim import Message, Runtime
+from systems.replication._common import error, ok
+from systems.sim import Message, Runtime, load_json, save_json
 from systems.storage import CorruptionError, encoding
 
 Field = encoding.Field

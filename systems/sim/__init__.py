@@ -7,12 +7,13 @@ Public surface::
     NetworkConfig, Latency, Message      # latency distributions, loss, duplication, ticks
     NodeProcess, Runtime, NodeHost       # node state machines and their lifecycle
     NodeClock, SimDisk, DiskError
+    save_json(disk, name, obj), load_json(disk, name, default)   # small atomic JSON files
     ClientEndpoint, RequestTimeout
 """
 
 from systems.sim._clock import NodeClock
 from systems.sim._determinism import now_ns, run_simulated, seed_scheduler
-from systems.sim._disk import DiskError, SimDisk
+from systems.sim._disk import DiskError, SimDisk, load_json, save_json
 from systems.sim._network import MS, Latency, Message, Network, NetworkConfig, NetworkStats
 from systems.sim._node import NodeHost, NodeProcess, Runtime
 from systems.sim._scheduler import Scheduler
@@ -35,8 +36,10 @@ __all__ = [
     "Scheduler",
     "SimDisk",
     "World",
+    "load_json",
     "names",
     "now_ns",
     "run_simulated",
+    "save_json",
     "seed_scheduler",
 ]

@@ -8,12 +8,17 @@ that lost power mid-write.  ``flip_bit`` corrupts durable data on demand.
 
 Directory operations (create, delete, rename) are durable at once: a simplification of
 real file systems, where they need an fsync of the directory.
+
+``save_json`` / ``load_json`` keep a small JSON value (a node's term and vote, a counter)
+in one file, replaced atomically: every system family persists its metadata with them.
 """
 
 from __future__ import annotations
 
+import json
 import random
 from dataclasses import dataclass, field
+from typing import Any
 
 
 class DiskError(Exception):
@@ -126,3 +131,18 @@ class SimDisk:
             return self._files[name]
         except KeyError:
             raise DiskError(f"no such file: {name}") from None
+
+
+def save_json(disk: SimDisk, name: str, obj: Any) -> None:
+    """Replace a small file with ``obj`` as JSON and fsync it, in one callback: no crash
+    falls in between, so after a crash the file holds the old value or the new one."""
+    disk.delete(name)
+    disk.write(name, 0, json.dumps(obj).encode())
+    disk.fsync(name)
+
+
+def load_json(disk: SimDisk, name: str, default: Any) -> Any:
+    """What ``save_json`` last stored durably in ``name``; ``default`` when nothing was."""
+    if not disk.exists(name) or disk.size(name) == 0:
+        return default
+    return json.loads(disk.read(name))

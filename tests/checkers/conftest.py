@@ -4,8 +4,8 @@ Each checker of the registry is wrapped (before the test modules import it) so t
 result it returns in any test here is checked: each anomaly type it reports is in
 ``ddialab.vocabulary.ANOMALIES`` and declared there as reported by that checker, and each
 witness fits the witness schema.  A checker that starts emitting an undeclared name, or a
-witness without an explanation (or, once it conforms, without ``ops``), fails the test
-that made it do so.
+witness without an explanation or without ``ops`` (the op indices that prove it), fails
+the test that made it do so; so does a witness naming an op index past the history's end.
 """
 
 from __future__ import annotations
@@ -18,13 +18,6 @@ from typing import Any
 from checkers._registry import CHECKERS
 from ddialab.vocabulary import anomalies_reported_by, witness_problems
 
-#: checkers whose witnesses do not all carry ``ops`` yet (issue #17: to conform); every
-#: other checker's witnesses must
-NOT_YET_OPS = frozenset(
-    {"kafka", "documents", "graph", "relational", "derived-view", "elle", "bank",
-     "convergence", "counter", "queue", "set", "linearizable", "session"}
-)  # fmt: skip
-
 
 def vocabulary_problems(checker: str, result: Any) -> list[str]:
     """What in ``result`` (of registry checker ``checker``) the vocabulary does not allow."""
@@ -33,8 +26,19 @@ def vocabulary_problems(checker: str, result: Any) -> list[str]:
                 if t not in declared]  # fmt: skip
     for kind, witnesses in (result.get("anomalies") or {}).items():
         for w in witnesses:
-            problems += [f"{kind}: {p}" for p in witness_problems(w, checker not in NOT_YET_OPS)]
+            problems += [f"{kind}: {p}" for p in witness_problems(w)]
     return problems
+
+
+def out_of_history(result: Any, n_ops: int) -> list[str]:
+    """Witness ``ops`` that are no index of the checked history (of ``n_ops`` ops)."""
+    return [
+        f"{kind}: op {i} is not in a history of {n_ops} ops"
+        for kind, witnesses in (result.get("anomalies") or {}).items()
+        for w in witnesses
+        for i in (w.get("ops") or [])
+        if isinstance(i, int) and i >= n_ops
+    ]
 
 
 def _checked(name: str, check: Callable[..., Any]) -> Callable[..., Any]:
@@ -42,6 +46,8 @@ def _checked(name: str, check: Callable[..., Any]) -> Callable[..., Any]:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         result = check(*args, **kwargs)
         problems = vocabulary_problems(name, result)
+        if args and hasattr(args[0], "__len__"):
+            problems += out_of_history(result, len(args[0]))
         assert not problems, f"{name} result breaks the vocabulary: {problems[:5]}"
         return result
 

@@ -148,6 +148,7 @@ def sample_results(history: list[dict]) -> dict:
                     "model": "cas-register",
                     "key": 0,
                     "part_ops": len(key0),
+                    "ops": [blocked, k(19), *reversed(key0[13:18])],
                     "prefixes": [
                         {
                             "linearized": key0[:18],
@@ -195,6 +196,7 @@ def sample_results(history: list[dict]) -> dict:
                 {
                     "type": "G-single",
                     "cycle": [a, b, c],
+                    "ops": [a, b, c],
                     "graph": graph,
                     "steps": [{"from": "T1", "to": "T2", "type": "rw", "key": 1}],
                     "dot": 'digraph "G-single" { T1 -> T2 [label="rw"]; }',

@@ -57,10 +57,10 @@ def test_witness_problems_name_each_departure_from_the_schema() -> None:
     assert witness_problems([1, 2]) == ["a witness must be an object, not list"]
 
 
-def test_reports_take_ops_from_the_schema_before_guessing() -> None:
-    """Guards reports/_anomalies.py: a conforming witness shows exactly its ``ops``; only a
-    pre-schema witness is searched under op-ish keys."""
-    w = {"explanation": "x", "ops": [4, 2], "writer": 7}
-    assert witness_ops(w) == [4, 2]
+def test_reports_show_exactly_the_witness_ops() -> None:
+    """Guards reports/_anomalies.py: a witness shows exactly its ``ops`` (in the history,
+    first mention first), and nothing is guessed from other keys (``writer``, ``op``)."""
+    w = {"explanation": "x", "ops": [4, 2, 4, 12], "writer": 7}
+    assert witness_ops(w) == [4, 2, 4, 12]
     assert named_ops(w, 10) == [4, 2]
-    assert named_ops({"explanation": "x", "writer": 7, "op": 1}, 10) == [7, 1]
+    assert named_ops({"explanation": "x", "writer": 7, "op": 1}, 10) == []

@@ -275,3 +275,17 @@ def test_an_indeterminate_earlier_write_is_no_session_dependency():
     b.append(0, "x", 2)  # (a history that reuses the process id anyway)
     b.read(1, "x", [2])
     assert check(b.history(), {})["valid"] is True
+
+
+def test_true_and_one_are_two_values() -> None:
+    """Guards the session checker's value freezing (the vocabulary's, booleans tagged):
+    with Python's ``True == 1`` a process that appended ``true`` would seem to read its own
+    write in ``[1]`` (another process's append) and read-your-writes would hold."""
+    b = HistoryBuilder()
+    b.append(0, "x", True)
+    b.append(1, "x", 1)
+    b.read(0, "x", [1])
+    r = check(b.history(), {})
+    assert r["guarantees"]["read-your-writes"] is False, r
+    (w,) = r["anomalies"]["read-your-writes"]
+    assert "true" in w["explanation"]

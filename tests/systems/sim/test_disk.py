@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from systems.sim import DiskError, SimDisk
+from systems.sim import DiskError, SimDisk, load_json, save_json
 
 
 def test_crash_loses_only_unsynced_writes():
@@ -71,3 +71,17 @@ def test_synced_prefix_always_survives(steps):
     assert (d.read("f") if d.exists("f") else b"") == current
     d.crash()
     assert (d.read("f") if d.exists("f") else b"") == model_synced
+
+
+def test_save_json_survives_a_crash_and_load_json_defaults() -> None:
+    """Guards the one save_json/load_json every family persists metadata with: the value
+    is fsynced (a crash keeps it, even a torn one), a replacement leaves no trace of a
+    longer old value, and a missing or empty file reads as the default."""
+    disk = SimDisk(random.Random(1))
+    assert load_json(disk, "meta", [0, None]) == [0, None]
+    save_json(disk, "meta", {"term": 12, "voted_for": "n3", "pad": "x" * 40})
+    save_json(disk, "meta", [3, "n1"])
+    disk.crash(torn=True)
+    assert load_json(disk, "meta", None) == [3, "n1"]
+    disk.write("empty", 0, b"")
+    assert load_json(disk, "empty", 7) == 7
