@@ -33,11 +33,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from systems.replication._common import error, key_of, ok, save_json
+from systems.replication._common import error, key_of, ok
 from systems.replication._quorum import COUNTER, QuorumConfig, QuorumNode, Request
 from systems.replication._records import Codec, RecordConfig, field_names
 from systems.replication._versions import clock_of
-from systems.sim import Message, Runtime
+from systems.sim import Message, Runtime, save_json
 from systems.storage import CorruptionError
 
 Sibling = dict[str, Any]
