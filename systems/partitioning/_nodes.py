@@ -59,6 +59,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from systems.partitioning import _termindex as tix
+from systems.partitioning import _termtx as ttx
 from systems.sim import MS, Message, Runtime, SimDisk
 
 STATE, META_STATE = "state", "meta"
@@ -68,6 +69,8 @@ MAX_HOPS = 4
 POINTS = 1 << 32
 #: the recent (client, request id, reply) triples a partition remembers
 SEEN_WINDOW = 64
+#: a partition's two-phase-commit state (``_termtx``), which moves and splits with it
+TX_FIELDS = ("locks", "tx", "txdone")
 
 
 def save_json(disk: SimDisk, name: str, obj: Any) -> None:
@@ -168,6 +171,8 @@ class StorageNode:
         self.next_relay = 0
         self.toutbox: list[list[Any]] = []  # term-index changes not yet acknowledged
         self.waiting: list[list[Any]] = []  # term-sync: [origin, reply, changes still due]
+        self.txns: dict[str, Any] = {}  # term-sync: the transactions this node coordinates
+        self.txseq = 0
 
     def on_start(self, rt: Runtime) -> None:
         state = load_json(rt.disk, STATE, None)
@@ -180,13 +185,14 @@ class StorageNode:
             self.parts, self.outbox = state["parts"], state["outbox"]
             self.map, self.version = state["map"], state["version"]
             self.toutbox = state.get("toutbox", [])
+            self.txns, self.txseq = state.get("txns", {}), state.get("txseq", 0)
         rt.set_timer(self.cfg.tick_ms * MS, "tick")
 
     def _persist(self, rt: Runtime) -> None:
         state = {"parts": self.parts, "outbox": self.outbox, "map": self.map,
                  "version": self.version}  # fmt: skip
         if self.cfg.index in tix.TERM_MODES:
-            state["toutbox"] = self.toutbox
+            state.update(toutbox=self.toutbox, txns=self.txns, txseq=self.txseq)
         save_json(rt.disk, STATE, state)
 
     def on_timer(self, rt: Runtime, name: str, payload: Any) -> None:
@@ -198,6 +204,8 @@ class StorageNode:
             self._route(rt, req, None, 0)
         for change in self.toutbox:
             self._route(rt, tix.request(change, rt.name), None, 0)
+        if self.txns:
+            self._tx_tick(rt)
 
     def on_message(self, rt: Runtime, msg: Message) -> None:
         body = msg.body
@@ -222,6 +230,8 @@ class StorageNode:
             self._on_index_added(rt, body)
         elif kind == "tidx-done":
             self._on_term_done(rt, body["change"])
+        elif kind in ("tx-vote", "tx-acked"):
+            self._on_tx_reply(rt, body)
         else:
             self._route(rt, body, msg, 0)
 
@@ -258,7 +268,7 @@ class StorageNode:
         part = self._owned(pid, req)
         if part is not None and part["frozen_to"] is None:
             reply = {**self._serve_once(rt, pid, part, req), "hops": hops}
-            due = [c for c in reply.pop("park", []) if c in self.toutbox]
+            due = [c for c in reply.pop("park", []) if c in self.toutbox or c in self.txns]
             if due and origin is not None:
                 self.waiting.append([origin, reply, due])
             else:
@@ -317,6 +327,8 @@ class StorageNode:
         if kind == "index-read":
             return ok(sorted(data.get(jk) or []), node=rt.name, pid=pid)
         if kind == "tidx-read":
+            if ttx.locked_read(part, key):
+                return error("locked", True)
             return ok(tix.members(data.get(jk)), node=rt.name, pid=pid)
         if kind == "cas" and data.get(jk) != req["value"][0]:
             return error("cas-mismatch", True)
@@ -327,6 +339,8 @@ class StorageNode:
         elif kind == "tidx":
             data[jk] = tix.apply(data.get(jk), req["change"])
             rt.send(req["from"], {"type": "tidx-done", "change": req["change"]})
+        elif kind in ("tx-prepare", "tx-commit", "tx-abort"):
+            rt.send(req["from"], ttx.serve(part, data, req))
         elif kind in ("write", "cas"):
             new = req["value"][1] if kind == "cas" else req["value"]
             if self.cfg.index in tix.TERM_MODES:
@@ -346,14 +360,72 @@ class StorageNode:
         jk = json.dumps(req["key"])
         new = tix.versioned(data.get(jk), req["value"])
         todo = tix.changes(data.get(jk), new, req["key"])
+        if self.cfg.index == "term-sync":
+            return self._tx_write(rt, pid, part, req, (new, todo))
         data[jk] = new
         self.toutbox.extend(todo)
         part["data"] = [[json.loads(k), v] for k, v in data.items()]
         self._persist(rt)
         for change in todo:
             self._route(rt, tix.request(change, rt.name), None, 0)
-        park = todo if self.cfg.index == "term-sync" else []
+        park = todo if self.cfg.index == "term-sync-nonatomic" else []
         return ok(None, node=rt.name, pid=pid, park=park, durable=True)  # persisted above
+
+    # -- term-sync: two-phase commit (_termtx) -------------------------------------------
+    def _tx_write(
+        self, rt: Runtime, pid: str, part: dict[str, Any], req: Any, planned: Any
+    ) -> dict[str, Any]:
+        """Lock the document with its new value and send the prepares; the reply waits."""
+        jk, (new, todo) = json.dumps(req["key"]), planned
+        if jk in part.setdefault("locks", {}):
+            return error("locked", True)
+        self.txseq += 1
+        txid = f"{rt.name}/{self.txseq}"
+        part["locks"][jk] = [txid, new]
+        ttx.begin(self.txns, txid, req["key"], todo)
+        self._persist(rt)
+        for body in ttx.prepares(txid, self.txns[txid], rt.name):
+            self._route(rt, body, None, 0)
+        if not todo:
+            self._tx_decide(rt, txid, "commit")
+        return ok(None, node=rt.name, pid=pid, park=[txid], durable=True)
+
+    def _on_tx_reply(self, rt: Runtime, body: dict[str, Any]) -> None:
+        txid = body["txid"]
+        txn = self.txns.get(txid)
+        if txn is None:
+            return
+        if body["type"] == "tx-vote":
+            decision = ttx.on_vote(txn, body)
+            if decision is not None:
+                self._tx_decide(rt, txid, decision)
+            return
+        if body["key"] not in txn["acked"]:
+            txn["acked"].append(body["key"])
+        if len(txn["acked"]) > len(txn["keys"]):  # the document and every term
+            del self.txns[txid]
+            self._persist(rt)
+
+    def _tx_decide(self, rt: Runtime, txid: str, decision: str) -> None:
+        self.txns[txid]["decision"] = decision
+        self._persist(rt)  # the decision is durable before anyone hears of it
+        for body in ttx.decisions(txid, self.txns[txid], rt.name):
+            self._route(rt, body, None, 0)
+        still = []
+        for origin, reply, due in self.waiting:
+            if txid not in due:
+                still.append([origin, reply, due])
+            else:
+                self._answer(rt, origin, reply if decision == "commit" else
+                             error("aborted", True))  # fmt: skip
+        self.waiting = still
+
+    def _tx_tick(self, rt: Runtime) -> None:
+        aborts, out = ttx.tick(self.txns, rt)
+        for txid in aborts:
+            self._tx_decide(rt, txid, "abort")
+        for body in out:
+            self._route(rt, body, None, 0)
 
     def _on_term_done(self, rt: Runtime, change: list[Any]) -> None:
         if change in self.toutbox:
@@ -401,6 +473,10 @@ class StorageNode:
                                "seen": seen}  # fmt: skip
             self.parts[new] = {"epoch": epoch, "data": high, "frozen_to": None,
                                "range": [mid, hi], "seen": list(seen)}  # fmt: skip
+            for k in TX_FIELDS:  # both halves: each entry is looked up by its key
+                if k in part:
+                    self.parts[pid][k] = part[k]
+                    self.parts[new][k] = json.loads(json.dumps(part[k]))
             self._persist(rt)
         if pid in self.parts and self.parts[pid]["epoch"] >= epoch:
             rt.send("meta", {"type": "split-done", "pid": pid, "epoch": epoch})
@@ -415,14 +491,16 @@ class StorageNode:
             part["frozen_to"] = dest
             self._persist(rt)
         rt.send(dest, {"type": "move-in", "pid": pid, "epoch": epoch, "range": part["range"],
-                       "data": part["data"], "seen": part.get("seen", [])})  # fmt: skip
+                       "data": part["data"], "seen": part.get("seen", []),
+                       **{k: part[k] for k in TX_FIELDS if k in part}})  # fmt: skip
 
     def _on_move_in(self, rt: Runtime, body: dict[str, Any]) -> None:
         pid, epoch = str(body["pid"]), body["epoch"]
         part = self.parts.get(pid)
         if part is None or part["epoch"] < epoch:
             self.parts[pid] = {"epoch": epoch, "data": body["data"], "frozen_to": None,
-                               "range": body["range"], "seen": body.get("seen", [])}  # fmt: skip
+                               "range": body["range"], "seen": body.get("seen", []),
+                               **{k: body[k] for k in TX_FIELDS if k in body}}  # fmt: skip
             self._persist(rt)
         rt.send("meta", {"type": "installed", "pid": pid, "epoch": epoch})
 

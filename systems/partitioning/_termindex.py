@@ -30,7 +30,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-TERM_MODES = ("term-async", "term-sync")
+TERM_MODES = ("term-async", "term-sync", "term-sync-nonatomic")
 PREFIX = "tidx/"
 
 
