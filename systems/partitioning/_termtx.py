@@ -59,6 +59,12 @@ def decisions(txid: str, txn: dict[str, Any], me: str) -> list[dict[str, Any]]:
             for key in [txn["doc"], *txn["keys"]] if key not in txn["acked"]]  # fmt: skip
 
 
+def tag(txid: str, key: Any) -> str:
+    """A participant's name for one key's share of a transaction: a partition may hold
+    several keys of one transaction (the document and a term, or two terms)."""
+    return f"{txid} {json.dumps(key)}"
+
+
 def locked_read(part: dict[str, Any], key: Any) -> bool:
     """A term entry with a prepared change cannot be read until it is decided."""
     return any(k == key for k, _ in part.get("tx", {}).values())
@@ -68,26 +74,30 @@ def serve(part: dict[str, Any], data: dict[str, Any], req: dict[str, Any]) -> di
     """A participant's side: prepare, commit or abort on the partition ``part``; returns
     the message for the coordinator.  ``data`` (the partition's, by JSON key) is updated."""
     kind, txid, key = req["type"], req["txid"], req["key"]
-    done = part.setdefault("txdone", [])
+    done, mine = part.setdefault("txdone", []), tag(txid, key)
     if kind == "tx-prepare":
-        vote = txid not in done
+        vote = mine not in done
         if vote:
-            part.setdefault("tx", {})[txid] = [key, req["change"]]
+            part.setdefault("tx", {})[mine] = [key, req["change"]]
         return {"type": "tx-vote", "txid": txid, "key": key, "yes": vote}
-    commit = kind == "tx-commit"
-    prepared = part.setdefault("tx", {}).pop(txid, None)
-    if prepared is not None and commit:
-        jk = json.dumps(key)
-        data[jk] = tix.apply(data.get(jk), prepared[1])
-    lock = part.setdefault("locks", {}).get(json.dumps(key))
-    if lock is not None and lock[0] == txid:
-        del part["locks"][json.dumps(key)]
-        if commit:
-            data[json.dumps(key)] = lock[1]
-    if txid not in done:
-        done.append(txid)
+    _decide(part, data, req, mine)
+    if mine not in done:
+        done.append(mine)
         del done[:-DONE_WINDOW]
     return {"type": "tx-acked", "txid": txid, "key": key}
+
+
+def _decide(part: dict[str, Any], data: dict[str, Any], req: dict[str, Any], mine: str) -> None:
+    """Apply (commit) or drop (abort) this key's prepared change or document lock."""
+    commit, jk = req["type"] == "tx-commit", json.dumps(req["key"])
+    prepared = part.setdefault("tx", {}).pop(mine, None)
+    if prepared is not None and commit:
+        data[jk] = tix.apply(data.get(jk), prepared[1])
+    lock = part.setdefault("locks", {}).get(jk)
+    if lock is not None and lock[0] == req["txid"]:
+        del part["locks"][jk]
+        if commit:
+            data[jk] = lock[1]
 
 
 def on_vote(txn: dict[str, Any], body: dict[str, Any]) -> str | None:
