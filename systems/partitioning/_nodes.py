@@ -267,12 +267,7 @@ class StorageNode:
             pid = pid_for(self.map, point_of(self.cfg, _key(req.get("key"))))
         part = self._owned(pid, req)
         if part is not None and part["frozen_to"] is None:
-            reply = {**self._serve_once(rt, pid, part, req), "hops": hops}
-            due = [c for c in reply.pop("park", []) if c in self.toutbox or c in self.txns]
-            if due and origin is not None:
-                self.waiting.append([origin, reply, due])
-            else:
-                self._answer(rt, origin, reply)
+            self._hold(rt, origin, {**self._serve_once(rt, pid, part, req), "hops": hops})
             return
         hint = part["frozen_to"] if part is not None else self.map.get(pid, [0, 0, None])[2]
         if hops >= MAX_HOPS or hint in (rt.name, None):
@@ -283,6 +278,20 @@ class StorageNode:
         if origin is not None:
             self.relays[rid] = origin
         rt.send(hint, {"type": "fwd", "rid": rid, "req": req, "hops": hops + 1})
+
+    def _hold(self, rt: Runtime, origin: Any, reply: dict[str, Any]) -> None:
+        """Answer now, or park the reply until what it waits for is done: its index changes
+        (``term-sync-nonatomic``) or its transaction's decision (``term-sync``)."""
+        park = reply.pop("park", [])
+        txn = self.txns.get(park[0]) if self.cfg.index == "term-sync" and park else None
+        if park and self.cfg.index == "term-sync" and (txn is None or txn["decision"]):
+            self._answer(rt, origin, _tx_reply(txn, reply))  # a duplicate, or decided
+            return
+        due = [c for c in park if c in self.toutbox or c in self.txns]
+        if due and origin is not None:
+            self.waiting.append([origin, reply, due])
+        else:
+            self._answer(rt, origin, reply)
 
     def _owned(self, pid: str, req: dict[str, Any]) -> dict[str, Any] | None:
         """The partition holding the request's key, if this node has it."""
@@ -360,7 +369,9 @@ class StorageNode:
         jk = json.dumps(req["key"])
         new = tix.versioned(data.get(jk), req["value"])
         todo = tix.changes(data.get(jk), new, req["key"])
-        if self.cfg.index == "term-sync":
+        if self.cfg.index == "term-sync" and jk in part.setdefault("locks", {}):
+            return error("locked", True)  # a transaction on this document is in flight
+        if self.cfg.index == "term-sync" and todo:
             return self._tx_write(rt, pid, part, req, (new, todo))
         data[jk] = new
         self.toutbox.extend(todo)
@@ -375,10 +386,9 @@ class StorageNode:
     def _tx_write(
         self, rt: Runtime, pid: str, part: dict[str, Any], req: Any, planned: Any
     ) -> dict[str, Any]:
-        """Lock the document with its new value and send the prepares; the reply waits."""
+        """Lock the document with its new value and send the prepares; the reply waits.
+        (A write with no index change needs no transaction: ``_term_write`` stores it.)"""
         jk, (new, todo) = json.dumps(req["key"]), planned
-        if jk in part.setdefault("locks", {}):
-            return error("locked", True)
         self.txseq += 1
         txid = f"{rt.name}/{self.txseq}"
         part["locks"][jk] = [txid, new]
@@ -386,8 +396,6 @@ class StorageNode:
         self._persist(rt)
         for body in ttx.prepares(txid, self.txns[txid], rt.name):
             self._route(rt, body, None, 0)
-        if not todo:
-            self._tx_decide(rt, txid, "commit")
         return ok(None, node=rt.name, pid=pid, park=[txid], durable=True)
 
     def _on_tx_reply(self, rt: Runtime, body: dict[str, Any]) -> None:
@@ -473,13 +481,20 @@ class StorageNode:
                                "seen": seen}  # fmt: skip
             self.parts[new] = {"epoch": epoch, "data": high, "frozen_to": None,
                                "range": [mid, hi], "seen": list(seen)}  # fmt: skip
-            for k in TX_FIELDS:  # both halves: each entry is looked up by its key
-                if k in part:
-                    self.parts[pid][k] = part[k]
-                    self.parts[new][k] = json.loads(json.dumps(part[k]))
+            for half in (self.parts[pid], self.parts[new]):
+                half.update(self._tx_share(part, half["range"]))
             self._persist(rt)
         if pid in self.parts and self.parts[pid]["epoch"] >= epoch:
             rt.send("meta", {"type": "split-done", "pid": pid, "epoch": epoch})
+
+    def _tx_share(self, part: dict[str, Any], rng: list[int]) -> dict[str, Any]:
+        """The locks and prepared changes of keys in ``rng`` (a split half), and every
+        decided id (a late prepare must vote no in either half)."""
+        points = {jk: point_of(self.cfg, _key(json.loads(jk))) for jk in part.get("locks", {})}
+        locks = {jk: v for jk, v in part.get("locks", {}).items() if rng[0] <= points[jk] < rng[1]}
+        tx = {t: v for t, v in part.get("tx", {}).items()
+              if rng[0] <= point_of(self.cfg, _key(v[0])) < rng[1]}  # fmt: skip
+        return {"locks": locks, "tx": tx, "txdone": list(part.get("txdone", []))}
 
     # -- moves --------------------------------------------------------------------------
     def _on_handoff(self, rt: Runtime, body: dict[str, Any]) -> None:
@@ -503,6 +518,14 @@ class StorageNode:
                                **{k: body[k] for k in TX_FIELDS if k in body}}  # fmt: skip
             self._persist(rt)
         rt.send("meta", {"type": "installed", "pid": pid, "epoch": epoch})
+
+
+def _tx_reply(txn: dict[str, Any] | None, reply: dict[str, Any]) -> dict[str, Any]:
+    """A write's reply by its transaction's fate; one this node no longer (or never)
+    coordinated -- a duplicated request's remembered reply -- has an unknown outcome."""
+    if txn is None:
+        return error("outcome-unknown", False)
+    return error("aborted", True) if txn["decision"] == "abort" else reply
 
 
 def _key(k: Any) -> Any:

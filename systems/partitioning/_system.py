@@ -126,6 +126,7 @@ class PartitionClient:
         return self.rng.choice(list(self.cfg.nodes))
 
     async def request(self, body: dict[str, Any], retry_timeouts: bool) -> dict[str, Any] | None:
+        refused = {"type": "error", "code": "no-owner", "definite": True}
         for _ in range(10):
             try:
                 reply = await self.endpoint.request(self._target(body), body, ATTEMPT_NS)
@@ -134,6 +135,7 @@ class PartitionClient:
                     continue
                 return None
             if reply.get("code") == "locked" and retry_timeouts:  # a prepared term entry
+                refused = reply
                 await trio.sleep(0.02)
                 continue
             if reply.get("code") != "wrong-node":
@@ -144,7 +146,7 @@ class PartitionClient:
             await trio.sleep(0.02)
             if self.routing == "client":
                 await self._refresh()
-        return {"type": "error", "code": "no-owner", "definite": True}
+        return refused
 
     async def invoke(self, op: dict[str, Any]) -> dict[str, Any]:
         f, value = op["f"], op.get("value")
@@ -239,8 +241,13 @@ WORKLOADS = ("register", "secondary-index")
 OPTIONS = (
     Option("scheme", str, "hash", choices=("hash", "range")),
     Option("routing", str, "client", choices=("client", "any-node", "tier")),
-    Option("index", str, "local", choices=("local", "global", *TERM_MODES),
-           help="secondary index layout"),
+    Option(
+        "index",
+        str,
+        "local",
+        choices=("local", "global", *TERM_MODES),
+        help="secondary index layout",
+    ),
     Option("rebalance", str, "fixed", choices=("fixed", "dynamic", "proportional")),
     Option("churn", bool, True, help="nodes join and leave during the run"),
     Option("partitions", int, 12),
