@@ -16,10 +16,20 @@ term during ``Q`` is known:
 * ``stale-entry``    -- ``W`` moved ``d`` to another term or deleted it, but ``Q`` lists it;
 * ``phantom-entry``  -- ``Q`` lists a document no write ever put under ``t``.
 
-Documents without a settled write are not judged.  An asynchronously maintained index shows
-missing and stale entries (the known hazard, with a witness); a synchronously maintained
-one must show none.  Fail closed: with no ok query that has a settled document to judge,
-the result is ``unknown``.
+A write that timed out (``info``) may take effect at any later time, so it races every
+later query.  Documents without a settled write are not judged by the rules above; one
+rule judges them across queries:
+
+* ``mixed-visibility`` -- a query ``Q1`` whose answer for ``d`` only one write ``W``
+  explains (listed under ``W``'s term, or absent from the term ``W`` moved it off), and a
+  query ``Q2`` that began after ``Q1`` ended and whose answer neither ``W`` nor any write
+  that could follow it explains: ``W`` was visible in one partition and not yet in
+  another (a write that is not atomic across the document's and the terms' partitions).
+
+An asynchronously maintained index shows missing and stale entries (the known hazard, with
+a witness); a synchronously maintained one must show none, and an atomic one no mixed
+visibility either.  Fail closed: with no ok query that has a settled document to judge,
+and nothing found, the result is ``unknown``.
 """
 
 from __future__ import annotations
@@ -187,9 +197,8 @@ def check_term_index(history: History, options: Mapping[str, Any]) -> dict[str, 
         judged += sum(1 for ws in writes.values() if settled(ws, q) is not None)
         for kind, witness in _judge(q, writes):
             found.setdefault(kind, []).append(witness)
-    if options.get("atomic", True):
-        for witness in mixed(queries, writes):
-            found.setdefault("mixed-visibility", []).append(witness)
+    for witness in mixed(queries, writes):
+        found.setdefault("mixed-visibility", []).append(witness)
     if not found and not judged:
         return {"valid": "unknown", "anomaly_types": [], "anomalies": {},
                 "reason": "no ok query with a settled document to compare"}  # fmt: skip
