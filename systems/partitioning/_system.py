@@ -4,8 +4,8 @@ Options (``system_options``): ``scheme`` (``hash`` | ``range``), ``partitions`` 
 ``routing`` (``client``: partition-aware, by the client's copy of the map, refreshed from
 the metadata node when a node says ``wrong-node``; ``any-node``: a random node, which
 forwards; ``tier``: the ``router`` node, which forwards), ``index`` (``local`` |
-``global``), ``churn`` (random moves besides balancing), ``nodes`` (4 storage nodes; the
-last joins at ``join_ms``).
+``global`` | ``term-async`` | ``term-sync`` | ``term-sync-nonatomic``), ``churn`` (random
+moves besides balancing), ``nodes`` (4 storage nodes; the last joins at ``join_ms``).
 
 The client speaks the register vocabulary (``read``/``write``/``cas`` of ``[key, v]``) and
 the secondary-index workload's (``add`` a document with colour ``red``; ``read`` with value
@@ -20,7 +20,7 @@ from typing import Any
 import trio
 
 from ddialab.vocabulary import Option
-from systems import SystemEntry
+from systems import Scenario, SystemEntry
 from systems.partitioning._nodes import (
     POINTS,
     ROUTER,
@@ -69,8 +69,8 @@ def config_of(options: Mapping[str, Any]) -> PartConfig:
 def claims_for(options: Mapping[str, Any]) -> frozenset[str]:
     if options.get("index") == "term-sync":
         return frozenset({"index-consistency"})
-    if options.get("index") == "term-async":
-        return frozenset()  # index reads lag the documents: the hazard the matrix shows
+    if options.get("index") in ("term-async", "term-sync-nonatomic"):
+        return frozenset()  # index reads lag or see writes half applied: the named hazard
     if options.get("index", "local") == "global":
         return frozenset({"durability"})  # index reads lag the documents
     return LINEARIZABLE
@@ -267,6 +267,16 @@ def _entry(name: str, description: str, **options: Any) -> SystemEntry:
     )
 
 
+#: one storage node hears no other (clients and meta still reach it), re-drawn every half
+#: second: index changes for the terms it owns wait while queries of them are answered
+TERM_OWNER_DEAF = Scenario(
+    "term-owner-deaf",
+    ("partition-one-way",),
+    "term-index",
+    nemesis_interval=0.5,
+    hazard="index-consistency",
+)
+
 ENTRIES = [
     _entry(
         "partitioned-hash",
@@ -314,7 +324,7 @@ ENTRIES = [
         "hash partitions with a term-partitioned index over many terms, maintained "
         "asynchronously through updates and deletes (named: index reads lag the data)",
         index="term-async",
-    ),
+    ).declaring(scenarios=(TERM_OWNER_DEAF,), hazards=("index-consistency",)),
     _entry(
         "partitioned-term-index-sync",
         "as partitioned-term-index-async, but a write and its index changes commit "
@@ -326,5 +336,5 @@ ENTRIES = [
         "as partitioned-term-index-sync without the atomic commit (named unsafe: the reply "
         "waits for every term owner, but a concurrent query can see a write half applied)",
         index="term-sync-nonatomic",
-    ),
+    ).declaring(scenarios=(TERM_OWNER_DEAF,), hazards=("index-consistency",)),
 ]
