@@ -21,10 +21,10 @@ import trio
 
 from ddialab.vocabulary import Option
 from systems import Scenario, SystemEntry
+from systems.partitioning._meta import MetaNode
 from systems.partitioning._nodes import (
     POINTS,
     ROUTER,
-    MetaNode,
     PartConfig,
     StorageNode,
     pid_for,
