@@ -123,7 +123,7 @@ CHECKERS: dict[str, CheckerEntry] = {
         CheckerEntry(
             "term-index",
             "checkers.indexes:check_term_index",
-            "index reads vs data: missing, stale and phantom index entries",
+            "index reads vs data: missing, stale, phantom entries; mixed visibility",
         ),
         CheckerEntry(
             "register-simple",

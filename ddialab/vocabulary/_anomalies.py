@@ -168,6 +168,8 @@ _LIST = [
        "term-index"),
     _a("stale-entry", "an index query returned a document for a term it no longer holds",
        DDIA, "term-index"),
+    _a("mixed-visibility", "a write one index query saw was unseen by a later query of "
+       "another term's partition (not atomically visible)", DDIA, "term-index"),
 ]  # fmt: skip
 ANOMALIES: dict[str, Anomaly] = {a.name: a for a in _LIST}
 

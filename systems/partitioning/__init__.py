@@ -7,7 +7,8 @@ Public surface::
     StorageNode, MetaNode              # the node state machines
 """
 
-from systems.partitioning._nodes import MetaNode, PartConfig, StorageNode
+from systems.partitioning._meta import MetaNode
+from systems.partitioning._nodes import PartConfig, StorageNode
 from systems.partitioning._system import (
     ENTRIES,
     PartitionClient,

@@ -1,4 +1,5 @@
-"""Partitioned storage (DDIA chapter 6): storage nodes, the metadata node, partition moves.
+"""Partitioned storage (DDIA chapter 6): storage nodes and partition moves (``_meta``: the
+metadata node).
 
 Theory of operation
 -------------------
@@ -59,6 +60,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from systems.partitioning import _termindex as tix
+from systems.partitioning import _termtx as ttx
 from systems.sim import MS, Message, Runtime, load_json, save_json
 
 STATE, META_STATE = "state", "meta"
@@ -68,6 +70,8 @@ MAX_HOPS = 4
 POINTS = 1 << 32
 #: the recent (client, request id, reply) triples a partition remembers
 SEEN_WINDOW = 64
+#: a partition's two-phase-commit state (``_termtx``), which moves and splits with it
+TX_FIELDS = ("locks", "tx", "txdone")
 
 
 def ok(value: Any = None, **extra: Any) -> dict[str, Any]:
@@ -156,6 +160,8 @@ class StorageNode:
         self.next_relay = 0
         self.toutbox: list[list[Any]] = []  # term-index changes not yet acknowledged
         self.waiting: list[list[Any]] = []  # term-sync: [origin, reply, changes still due]
+        self.txns: dict[str, Any] = {}  # term-sync: the transactions this node coordinates
+        self.txseq = 0
 
     def on_start(self, rt: Runtime) -> None:
         state = load_json(rt.disk, STATE, None)
@@ -168,13 +174,14 @@ class StorageNode:
             self.parts, self.outbox = state["parts"], state["outbox"]
             self.map, self.version = state["map"], state["version"]
             self.toutbox = state.get("toutbox", [])
+            self.txns, self.txseq = state.get("txns", {}), state.get("txseq", 0)
         rt.set_timer(self.cfg.tick_ms * MS, "tick")
 
     def _persist(self, rt: Runtime) -> None:
         state = {"parts": self.parts, "outbox": self.outbox, "map": self.map,
                  "version": self.version}  # fmt: skip
         if self.cfg.index in tix.TERM_MODES:
-            state["toutbox"] = self.toutbox
+            state.update(toutbox=self.toutbox, txns=self.txns, txseq=self.txseq)
         save_json(rt.disk, STATE, state)
 
     def on_timer(self, rt: Runtime, name: str, payload: Any) -> None:
@@ -186,6 +193,8 @@ class StorageNode:
             self._route(rt, req, None, 0)
         for change in self.toutbox:
             self._route(rt, tix.request(change, rt.name), None, 0)
+        if self.txns:
+            self._tx_tick(rt)
 
     def on_message(self, rt: Runtime, msg: Message) -> None:
         body = msg.body
@@ -210,6 +219,8 @@ class StorageNode:
             self._on_index_added(rt, body)
         elif kind == "tidx-done":
             self._on_term_done(rt, body["change"])
+        elif kind in ("tx-vote", "tx-acked"):
+            self._on_tx_reply(rt, body)
         else:
             self._route(rt, body, msg, 0)
 
@@ -245,12 +256,7 @@ class StorageNode:
             pid = pid_for(self.map, point_of(self.cfg, _key(req.get("key"))))
         part = self._owned(pid, req)
         if part is not None and part["frozen_to"] is None:
-            reply = {**self._serve_once(rt, pid, part, req), "hops": hops}
-            due = [c for c in reply.pop("park", []) if c in self.toutbox]
-            if due and origin is not None:
-                self.waiting.append([origin, reply, due])
-            else:
-                self._answer(rt, origin, reply)
+            self._hold(rt, origin, {**self._serve_once(rt, pid, part, req), "hops": hops})
             return
         hint = part["frozen_to"] if part is not None else self.map.get(pid, [0, 0, None])[2]
         if hops >= MAX_HOPS or hint in (rt.name, None):
@@ -261,6 +267,20 @@ class StorageNode:
         if origin is not None:
             self.relays[rid] = origin
         rt.send(hint, {"type": "fwd", "rid": rid, "req": req, "hops": hops + 1})
+
+    def _hold(self, rt: Runtime, origin: Any, reply: dict[str, Any]) -> None:
+        """Answer now, or park the reply until what it waits for is done: its index changes
+        (``term-sync-nonatomic``) or its transaction's decision (``term-sync``)."""
+        park = reply.pop("park", [])
+        txn = self.txns.get(park[0]) if self.cfg.index == "term-sync" and park else None
+        if park and self.cfg.index == "term-sync" and (txn is None or txn["decision"]):
+            self._answer(rt, origin, _tx_reply(txn, reply))  # a duplicate, or decided
+            return
+        due = [c for c in park if c in self.toutbox or c in self.txns]
+        if due and origin is not None:
+            self.waiting.append([origin, reply, due])
+        else:
+            self._answer(rt, origin, reply)
 
     def _owned(self, pid: str, req: dict[str, Any]) -> dict[str, Any] | None:
         """The partition holding the request's key, if this node has it."""
@@ -305,6 +325,8 @@ class StorageNode:
         if kind == "index-read":
             return ok(sorted(data.get(jk) or []), node=rt.name, pid=pid)
         if kind == "tidx-read":
+            if ttx.locked_read(part, key):
+                return error("locked", True)
             return ok(tix.members(data.get(jk)), node=rt.name, pid=pid)
         if kind == "cas" and data.get(jk) != req["value"][0]:
             return error("cas-mismatch", True)
@@ -315,6 +337,8 @@ class StorageNode:
         elif kind == "tidx":
             data[jk] = tix.apply(data.get(jk), req["change"])
             rt.send(req["from"], {"type": "tidx-done", "change": req["change"]})
+        elif kind in ("tx-prepare", "tx-commit", "tx-abort"):
+            rt.send(req["from"], ttx.serve(part, data, req))
         elif kind in ("write", "cas"):
             new = req["value"][1] if kind == "cas" else req["value"]
             if self.cfg.index in tix.TERM_MODES:
@@ -334,14 +358,71 @@ class StorageNode:
         jk = json.dumps(req["key"])
         new = tix.versioned(data.get(jk), req["value"])
         todo = tix.changes(data.get(jk), new, req["key"])
+        if self.cfg.index == "term-sync" and jk in part.setdefault("locks", {}):
+            return error("locked", True)  # a transaction on this document is in flight
+        if self.cfg.index == "term-sync" and todo:
+            return self._tx_write(rt, pid, part, req, (new, todo))
         data[jk] = new
         self.toutbox.extend(todo)
         part["data"] = [[json.loads(k), v] for k, v in data.items()]
         self._persist(rt)
         for change in todo:
             self._route(rt, tix.request(change, rt.name), None, 0)
-        park = todo if self.cfg.index == "term-sync" else []
+        park = todo if self.cfg.index == "term-sync-nonatomic" else []
         return ok(None, node=rt.name, pid=pid, park=park, durable=True)  # persisted above
+
+    # -- term-sync: two-phase commit (_termtx) -------------------------------------------
+    def _tx_write(
+        self, rt: Runtime, pid: str, part: dict[str, Any], req: Any, planned: Any
+    ) -> dict[str, Any]:
+        """Lock the document with its new value and send the prepares; the reply waits.
+        (A write with no index change needs no transaction: ``_term_write`` stores it.)"""
+        jk, (new, todo) = json.dumps(req["key"]), planned
+        self.txseq += 1
+        txid = f"{rt.name}/{self.txseq}"
+        part["locks"][jk] = [txid, new]
+        ttx.begin(self.txns, txid, req["key"], todo)
+        self._persist(rt)
+        for body in ttx.prepares(txid, self.txns[txid], rt.name):
+            self._route(rt, body, None, 0)
+        return ok(None, node=rt.name, pid=pid, park=[txid], durable=True)
+
+    def _on_tx_reply(self, rt: Runtime, body: dict[str, Any]) -> None:
+        txid = body["txid"]
+        txn = self.txns.get(txid)
+        if txn is None:
+            return
+        if body["type"] == "tx-vote":
+            decision = ttx.on_vote(txn, body)
+            if decision is not None:
+                self._tx_decide(rt, txid, decision)
+            return
+        if body["key"] not in txn["acked"]:
+            txn["acked"].append(body["key"])
+        if len(txn["acked"]) > len(txn["keys"]):  # the document and every term
+            del self.txns[txid]
+            self._persist(rt)
+
+    def _tx_decide(self, rt: Runtime, txid: str, decision: str) -> None:
+        self.txns[txid]["decision"] = decision
+        self._persist(rt)  # the decision is durable before anyone hears of it
+        for body in ttx.decisions(txid, self.txns[txid], rt.name):
+            self._route(rt, body, None, 0)
+        still = []
+        for origin, reply, due in self.waiting:
+            if txid not in due:
+                still.append([origin, reply, due])
+            else:
+                self._answer(rt, origin, reply if decision == "commit" else
+                             error("aborted", True))  # fmt: skip
+        self.waiting = still
+
+    def _tx_tick(self, rt: Runtime) -> None:
+        aborts, out = ttx.tick(self.txns, rt)
+        for txid in aborts:
+            self._tx_decide(rt, txid, "abort")
+        for body in out:
+            self._route(rt, body, None, 0)
 
     def _on_term_done(self, rt: Runtime, change: list[Any]) -> None:
         if change in self.toutbox:
@@ -389,9 +470,20 @@ class StorageNode:
                                "seen": seen}  # fmt: skip
             self.parts[new] = {"epoch": epoch, "data": high, "frozen_to": None,
                                "range": [mid, hi], "seen": list(seen)}  # fmt: skip
+            for half in (self.parts[pid], self.parts[new]):
+                half.update(self._tx_share(part, half["range"]))
             self._persist(rt)
         if pid in self.parts and self.parts[pid]["epoch"] >= epoch:
             rt.send("meta", {"type": "split-done", "pid": pid, "epoch": epoch})
+
+    def _tx_share(self, part: dict[str, Any], rng: list[int]) -> dict[str, Any]:
+        """The locks and prepared changes of keys in ``rng`` (a split half), and every
+        decided id (a late prepare must vote no in either half)."""
+        points = {jk: point_of(self.cfg, _key(json.loads(jk))) for jk in part.get("locks", {})}
+        locks = {jk: v for jk, v in part.get("locks", {}).items() if rng[0] <= points[jk] < rng[1]}
+        tx = {t: v for t, v in part.get("tx", {}).items()
+              if rng[0] <= point_of(self.cfg, _key(v[0])) < rng[1]}  # fmt: skip
+        return {"locks": locks, "tx": tx, "txdone": list(part.get("txdone", []))}
 
     # -- moves --------------------------------------------------------------------------
     def _on_handoff(self, rt: Runtime, body: dict[str, Any]) -> None:
@@ -403,16 +495,26 @@ class StorageNode:
             part["frozen_to"] = dest
             self._persist(rt)
         rt.send(dest, {"type": "move-in", "pid": pid, "epoch": epoch, "range": part["range"],
-                       "data": part["data"], "seen": part.get("seen", [])})  # fmt: skip
+                       "data": part["data"], "seen": part.get("seen", []),
+                       **{k: part[k] for k in TX_FIELDS if k in part}})  # fmt: skip
 
     def _on_move_in(self, rt: Runtime, body: dict[str, Any]) -> None:
         pid, epoch = str(body["pid"]), body["epoch"]
         part = self.parts.get(pid)
         if part is None or part["epoch"] < epoch:
             self.parts[pid] = {"epoch": epoch, "data": body["data"], "frozen_to": None,
-                               "range": body["range"], "seen": body.get("seen", [])}  # fmt: skip
+                               "range": body["range"], "seen": body.get("seen", []),
+                               **{k: body[k] for k in TX_FIELDS if k in body}}  # fmt: skip
             self._persist(rt)
         rt.send("meta", {"type": "installed", "pid": pid, "epoch": epoch})
+
+
+def _tx_reply(txn: dict[str, Any] | None, reply: dict[str, Any]) -> dict[str, Any]:
+    """A write's reply by its transaction's fate; one this node no longer (or never)
+    coordinated -- a duplicated request's remembered reply -- has an unknown outcome."""
+    if txn is None:
+        return error("outcome-unknown", False)
+    return error("aborted", True) if txn["decision"] == "abort" else reply
 
 
 def _key(k: Any) -> Any:
@@ -421,131 +523,3 @@ def _key(k: Any) -> Any:
 
 def _color(doc: Any) -> Any:
     return doc.get("color") if isinstance(doc, dict) else None
-
-
-class MetaNode:
-    """The metadata service: the authoritative map, moves, and pushing maps to nodes."""
-
-    def __init__(self, cfg: PartConfig) -> None:
-        self.cfg = cfg
-        self.map = initial_map(cfg)
-        self.version = 1
-        self.members = list(cfg.initial)
-        self.moving: list[Any] | None = None  # [pid, to, epoch]
-        self.splitting: list[Any] | None = None  # [pid, new, mid, epoch]
-        #: steps for joining nodes (proportional): ["token", point, node] | ["move", pid, node]
-        self.plan: list[list[Any]] = []
-        self.ticks = 0
-
-    def on_start(self, rt: Runtime) -> None:
-        state = load_json(rt.disk, META_STATE, None)
-        if state is not None:
-            self.map, self.version = state["map"], state["version"]
-            self.members, self.moving = state["members"], state["moving"]
-            self.splitting, self.plan = state["splitting"], state["plan"]
-        rt.set_timer(self.cfg.tick_ms * MS, "tick")
-
-    def _persist(self, rt: Runtime) -> None:
-        state = {"map": self.map, "version": self.version, "members": self.members,
-                 "moving": self.moving, "splitting": self.splitting,
-                 "plan": self.plan}  # fmt: skip
-        save_json(rt.disk, META_STATE, state)
-
-    def on_timer(self, rt: Runtime, name: str, payload: Any) -> None:
-        rt.set_timer(self.cfg.tick_ms * MS, "tick")
-        self.ticks += 1
-        elapsed = self.ticks * self.cfg.tick_ms
-        joining = [n for n in self.cfg.nodes if n not in self.members]
-        if elapsed >= self.cfg.join_ms and joining:
-            self.members = list(self.cfg.nodes)
-            if self.cfg.rebalance == "proportional":
-                self.plan += [["token", token_of(n, i), n]
-                              for n in joining for i in range(self.cfg.tokens)]  # fmt: skip
-            self._persist(rt)
-        if self.splitting is not None:
-            pid, new, mid, epoch = self.splitting
-            body = {"type": "split", "pid": pid, "new": new, "mid": mid, "epoch": epoch}
-            rt.send(self.map[pid][2], body)
-        elif self.moving is not None:
-            pid, to, epoch = self.moving
-            rt.send(self.map[pid][2], {"type": "handoff", "pid": pid, "to": to, "epoch": epoch})
-        elif self.plan:
-            self._next_step(rt)
-        elif self.cfg.rebalance == "proportional":
-            pass  # the tokens decide; nothing to balance
-        elif self.ticks % max(1, self.cfg.rebalance_ms // self.cfg.tick_ms) == 0:
-            self._plan_move(rt)
-        if self.ticks % 4 == 0:
-            self._push(rt)
-
-    def _next_step(self, rt: Runtime) -> None:
-        kind, arg, node = self.plan.pop(0)
-        if kind == "move":
-            self.moving = [arg, node, self.map[arg][3] + 1]
-        else:
-            pid = pid_for(self.map, arg)
-            if self.map[pid][0] == arg:
-                self.plan.insert(0, ["move", pid, node])
-            else:
-                self.plan.insert(0, ["move", self._start_split(pid, arg), node])
-        self._persist(rt)
-
-    def _plan_move(self, rt: Runtime) -> None:
-        load = {m: [p for p, v in self.map.items() if v[2] == m] for m in self.members}
-        busiest = max(load, key=lambda m: (len(load[m]), m))
-        idlest = min(load, key=lambda m: (len(load[m]), m))
-        if len(load[busiest]) - len(load[idlest]) > 1:
-            pid, to = load[busiest][0], idlest
-        elif self.cfg.churn:
-            pid = rt.rng.choice(sorted(self.map))
-            to = rt.rng.choice([m for m in self.members if m != self.map[pid][2]])
-        else:
-            return
-        self.moving = [pid, to, self.map[pid][3] + 1]
-        self._persist(rt)
-
-    def on_message(self, rt: Runtime, msg: Message) -> None:
-        body = msg.body
-        if body.get("type") == "installed":
-            if self.moving is not None and self.moving[0] == body["pid"]:
-                pid, to, epoch = self.moving
-                if body["epoch"] == epoch:
-                    self.map[pid] = [*self.map[pid][:2], to, epoch]
-                    self.version += 1
-                    self.moving = None
-                    self._persist(rt)  # nodes hear of it at the next push (stale meanwhile)
-        elif body.get("type") == "map":
-            rt.reply(msg, ok(self.map, version=self.version))
-        elif body.get("type") == "sizes":
-            self._plan_split(rt, body["sizes"])
-        elif body.get("type") == "split-done":
-            if self.splitting is not None and self.splitting[0] == body["pid"]:
-                self.splitting = None
-                self._persist(rt)
-        else:
-            rt.reply(msg, error("unsupported", True))
-
-    def _plan_split(self, rt: Runtime, sizes: dict[str, list[int]]) -> None:
-        """Split the first oversized partition at its median key (the map changes at once;
-        the owner, which serves by range, splits its data when told)."""
-        if self.splitting is not None or self.moving is not None:
-            return
-        for pid, (epoch, mid) in sorted(sizes.items()):
-            lo, hi, _, current = self.map[pid]
-            if epoch == current and lo < mid < hi:
-                self._start_split(pid, mid)
-                self._persist(rt)
-                return
-
-    def _start_split(self, pid: str, mid: int) -> str:
-        lo, hi, owner, current = self.map[pid]
-        new = str(max(int(p) for p in self.map) + 1)
-        self.map[pid] = [lo, mid, owner, current + 1]
-        self.map[new] = [mid, hi, owner, current + 1]
-        self.version += 1
-        self.splitting = [pid, new, mid, current + 1]
-        return new
-
-    def _push(self, rt: Runtime) -> None:
-        for n in (*self.cfg.nodes, ROUTER):
-            rt.send(n, {"type": "map", "map": self.map, "version": self.version})

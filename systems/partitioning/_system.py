@@ -4,8 +4,8 @@ Options (``system_options``): ``scheme`` (``hash`` | ``range``), ``partitions`` 
 ``routing`` (``client``: partition-aware, by the client's copy of the map, refreshed from
 the metadata node when a node says ``wrong-node``; ``any-node``: a random node, which
 forwards; ``tier``: the ``router`` node, which forwards), ``index`` (``local`` |
-``global``), ``churn`` (random moves besides balancing), ``nodes`` (4 storage nodes; the
-last joins at ``join_ms``).
+``global`` | ``term-async`` | ``term-sync`` | ``term-sync-nonatomic``), ``churn`` (random
+moves besides balancing), ``nodes`` (4 storage nodes; the last joins at ``join_ms``).
 
 The client speaks the register vocabulary (``read``/``write``/``cas`` of ``[key, v]``) and
 the secondary-index workload's (``add`` a document with colour ``red``; ``read`` with value
@@ -20,11 +20,11 @@ from typing import Any
 import trio
 
 from ddialab.vocabulary import Option
-from systems import SystemEntry
+from systems import Scenario, SystemEntry
+from systems.partitioning._meta import MetaNode
 from systems.partitioning._nodes import (
     POINTS,
     ROUTER,
-    MetaNode,
     PartConfig,
     StorageNode,
     pid_for,
@@ -69,8 +69,8 @@ def config_of(options: Mapping[str, Any]) -> PartConfig:
 def claims_for(options: Mapping[str, Any]) -> frozenset[str]:
     if options.get("index") == "term-sync":
         return frozenset({"index-consistency"})
-    if options.get("index") == "term-async":
-        return frozenset()  # index reads lag the documents: the hazard the matrix shows
+    if options.get("index") in ("term-async", "term-sync-nonatomic"):
+        return frozenset()  # index reads lag or see writes half applied: the named hazard
     if options.get("index", "local") == "global":
         return frozenset({"durability"})  # index reads lag the documents
     return LINEARIZABLE
@@ -126,6 +126,7 @@ class PartitionClient:
         return self.rng.choice(list(self.cfg.nodes))
 
     async def request(self, body: dict[str, Any], retry_timeouts: bool) -> dict[str, Any] | None:
+        refused = {"type": "error", "code": "no-owner", "definite": True}
         for _ in range(10):
             try:
                 reply = await self.endpoint.request(self._target(body), body, ATTEMPT_NS)
@@ -133,6 +134,10 @@ class PartitionClient:
                 if retry_timeouts:
                     continue
                 return None
+            if reply.get("code") == "locked" and retry_timeouts:  # a prepared term entry
+                refused = reply
+                await trio.sleep(0.02)
+                continue
             if reply.get("code") != "wrong-node":
                 if reply.get("hops"):
                     self.redirects += 1
@@ -141,7 +146,7 @@ class PartitionClient:
             await trio.sleep(0.02)
             if self.routing == "client":
                 await self._refresh()
-        return {"type": "error", "code": "no-owner", "definite": True}
+        return refused
 
     async def invoke(self, op: dict[str, Any]) -> dict[str, Any]:
         f, value = op["f"], op.get("value")
@@ -236,7 +241,13 @@ WORKLOADS = ("register", "secondary-index")
 OPTIONS = (
     Option("scheme", str, "hash", choices=("hash", "range")),
     Option("routing", str, "client", choices=("client", "any-node", "tier")),
-    Option("index", str, "local", choices=("local", "global"), help="secondary index layout"),
+    Option(
+        "index",
+        str,
+        "local",
+        choices=("local", "global", *TERM_MODES),
+        help="secondary index layout",
+    ),
     Option("rebalance", str, "fixed", choices=("fixed", "dynamic", "proportional")),
     Option("churn", bool, True, help="nodes join and leave during the run"),
     Option("partitions", int, 12),
@@ -255,6 +266,16 @@ def _entry(name: str, description: str, **options: Any) -> SystemEntry:
         name, description, PartitionedSystem, claims_for(opts), opts, workloads, options=OPTIONS
     )
 
+
+#: one storage node hears no other (clients and meta still reach it), re-drawn every half
+#: second: index changes for the terms it owns wait while queries of them are answered
+TERM_OWNER_DEAF = Scenario(
+    "term-owner-deaf",
+    ("partition-one-way",),
+    "term-index",
+    nemesis_interval=0.5,
+    hazard="index-consistency",
+)
 
 ENTRIES = [
     _entry(
@@ -303,11 +324,17 @@ ENTRIES = [
         "hash partitions with a term-partitioned index over many terms, maintained "
         "asynchronously through updates and deletes (named: index reads lag the data)",
         index="term-async",
-    ),
+    ).declaring(scenarios=(TERM_OWNER_DEAF,), hazards=("index-consistency",)),
     _entry(
         "partitioned-term-index-sync",
-        "as partitioned-term-index-async, but a write is acknowledged only once every "
-        "term partition it touches has applied it (index reads never miss an acked write)",
+        "as partitioned-term-index-async, but a write and its index changes commit "
+        "atomically (two-phase commit across the document's and the terms' partitions)",
         index="term-sync",
     ),
+    _entry(
+        "partitioned-term-index-sync-nonatomic",
+        "as partitioned-term-index-sync without the atomic commit (named unsafe: the reply "
+        "waits for every term owner, but a concurrent query can see a write half applied)",
+        index="term-sync-nonatomic",
+    ).declaring(scenarios=(TERM_OWNER_DEAF,), hazards=("index-consistency",)),
 ]

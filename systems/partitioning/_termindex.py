@@ -18,11 +18,12 @@ document's latest colour.
 * ``index="term-async"`` -- the write is acknowledged as soon as the document is stored:
   for a while the index misses the document under its new term and still lists it under
   the old one (DDIA: global index updates are often asynchronous).
-* ``index="term-sync"`` -- the write's reply is held until every term owner has applied
-  its change (a write spanning the document's and the terms' partitions, completed before
-  it is acknowledged): an index read never misses an acknowledged write.  Readers
-  concurrent with a write may see it half applied (no atomic visibility across the
-  partitions; no locks).
+* ``index="term-sync-nonatomic"`` -- (named unsafe) the write's reply is held until every
+  term owner has applied its change: an index read never misses an acknowledged write, but
+  readers concurrent with a write may see it half applied (no atomic visibility across the
+  partitions; no locks);
+* ``index="term-sync"`` -- the document and its index changes commit atomically, by
+  two-phase commit across the document's and the terms' partitions (``_termtx``).
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-TERM_MODES = ("term-async", "term-sync")
+TERM_MODES = ("term-async", "term-sync", "term-sync-nonatomic")
 PREFIX = "tidx/"
 
 

@@ -73,6 +73,32 @@ def test_racing_and_indeterminate_writes_excuse_a_query_but_failed_ones_do_not()
         assert check(h)["valid"] == valid, outcome
 
 
+def _recolour_in_flight(first: str, second: str) -> H:
+    """Document 1 red (settled); a move to blue in flight while two queries run, one after
+    the other, the first of ``first``, the second of ``second``; both list document 1."""
+    h = H()
+    h.call("put", [1, "red"])
+    h.add(1, "invoke", "put", [1, "blue"])
+    h.call("query", [first, None], [1])
+    h.call("query", [second, None], [1])
+    h.add(1, "ok", "put", [1, "blue"])
+    return h
+
+
+def test_a_write_seen_by_one_query_and_unseen_by_a_later_one_is_mixed_visibility() -> None:
+    """Guards mixed-visibility (atomic visibility across the document's and the terms'
+    partitions): a query lists document 1 under blue -- only the in-flight move explains
+    that -- and a query that starts after it still lists it under red.  Neither query has a
+    settled write to judge, so only this rule can catch it; the same answers in the other
+    order (red, then blue) are a move taking effect between them, and valid."""
+    r = check(_recolour_in_flight("blue", "red"))
+    assert r["anomaly_types"] == ["mixed-visibility"]
+    w = r["anomalies"]["mixed-visibility"][0]
+    assert (w["doc"], w["written_term"], w["write"]) == (1, "blue", 2)
+    assert "saw neither that write nor a later one" in w["explanation"]
+    assert check(_recolour_in_flight("red", "blue"))["valid"] == "unknown"
+
+
 def test_a_document_never_put_under_the_term_is_a_phantom() -> None:
     """Guards phantom-entry (an index listing something nobody wrote)."""
     h = H()

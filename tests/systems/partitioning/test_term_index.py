@@ -16,12 +16,16 @@ from systems.partitioning import claims_for
 from systems.partitioning._termindex import apply, changes, members, versioned
 
 
-def test_entries_claim_index_consistency_only_when_synchronous() -> None:
-    """Guards the claims the matrix compares: async names the hazard, sync claims it away."""
+def test_entries_claim_index_consistency_only_when_atomic() -> None:
+    """Guards the claims the matrix compares: async and non-atomic name the hazard (with a
+    scenario for it), the 2PC variant claims it."""
     sync, lazy = SYSTEMS["partitioned-term-index-sync"], SYSTEMS["partitioned-term-index-async"]
+    half = SYSTEMS["partitioned-term-index-sync-nonatomic"]
     assert sync.claims == {"index-consistency"} == claims_for(sync.defaults)
-    assert lazy.claims == frozenset()
-    assert sync.workloads == lazy.workloads == ("term-index",)
+    assert lazy.claims == half.claims == frozenset() and not sync.hazards
+    assert lazy.hazards == half.hazards == ("index-consistency",)
+    assert [s.hazard for s in half.scenarios] == ["index-consistency"]
+    assert sync.workloads == lazy.workloads == half.workloads == ("term-index",)
 
 
 def test_a_recolour_removes_the_old_entry_and_a_delete_removes_the_last() -> None:
@@ -67,12 +71,24 @@ def run(system: str, seed: int) -> tuple[dict[str, Any], Any]:
     return result, history
 
 
-@pytest.mark.parametrize("seed", [0, 1])
-def test_the_synchronous_index_never_misses_an_acknowledged_write(seed: int) -> None:
-    """Guards term-sync: replies wait for every term owner, under partitions, crashes and
-    pauses, while partitions move; hundreds of (query, document) pairs judged."""
+@pytest.mark.parametrize("seed", range(6))
+def test_the_two_phase_commit_index_is_consistent_with_the_data(seed: int) -> None:
+    """Guards term-sync (2PC) under partitions, crashes and pauses while partitions move:
+    no missing, stale or phantom entry and no mixed visibility; hundreds of (query,
+    document) pairs judged."""
     result, _ = run("partitioned-term-index-sync", seed)
     assert result["valid"] is True and result["judged"] > 200
+
+
+def test_the_non_atomic_synchronous_index_shows_writes_half_applied() -> None:
+    """Guards the checker's mixed-visibility rule against the design 2PC replaces, over
+    several seeds: a write visible in one term's partition and not yet in another's; never
+    a missing entry (the reply waits for every term owner)."""
+    found = [run("partitioned-term-index-sync-nonatomic", seed)[0] for seed in range(6)]
+    assert all(set(r["anomaly_types"]) <= {"mixed-visibility"} for r in found)
+    assert sum(r["valid"] is False for r in found) >= 2
+    witness = next(r for r in found if r["valid"] is False)["anomalies"]["mixed-visibility"][0]
+    assert witness["first_query"] < witness["query"] and json.dumps(witness)
 
 
 @pytest.mark.parametrize("seed", [0, 1])
