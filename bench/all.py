@@ -90,7 +90,7 @@ def row_etcd_cmd(a: argparse.Namespace) -> dict[str, Any]:
     """The same logs, the whole ``ddialab check`` command."""
     paths = corpus_paths(a.corpus, "etcd")
     cmd = [*DDIALAB, "check", *paths, "-c", "linearizable", "--model", "cas-register"]
-    return child_row(a.repeat, cmd + ["--init", "null"])
+    return child_row(a.repeat, [*cmd, "--init", "null"])
 
 
 def row_kv_cmd(a: argparse.Namespace) -> dict[str, Any]:
