@@ -99,14 +99,24 @@ def row_kv_cmd(a: argparse.Namespace) -> dict[str, Any]:
     return child_row(a.repeat, [*DDIALAB, "check", *paths, "-c", "linearizable", "--model", "kv"])
 
 
-def keyed_row(a: argparse.Namespace, ops: int, keys: int, c: int, stale: int) -> dict[str, Any]:
+def keyed_row(a: argparse.Namespace, ops: int, keys: int, c: int, stale: bool) -> dict[str, Any]:
     from checkers.linearizable import check
     from checkers.linearizable._generate import keyed_register_history
 
-    h = keyed_register_history(ops, keys, c, seed=1, stale_reads=stale)
+    h = keyed_register_history(ops, keys, c, seed=1)
+    if stale:
+        plant_bad_read(h)
     opts = {"model": "cas-register", "independent": True, "time_limit": a.time_limit}
     r, wall, cpu = median_of(a.repeat, lambda: check(h, opts))
     return {"wall": wall, "cpu": cpu, "verdict": r["valid"], "states": r["states_explored"]}
+
+
+def plant_bad_read(h: Any) -> None:
+    """Make the history invalid mid-way: the ok read nearest the middle returns 99, a
+    value never written (the generator's own stale reads are often still linearizable)."""
+    reads = [op for op in h if op.type == "ok" and op.f == "read"]
+    op = reads[len(reads) // 2]
+    op.value = [op.value[0], 99]
 
 
 def elle_cmd_row(a: argparse.Namespace, txns: int) -> dict[str, Any]:
@@ -143,27 +153,27 @@ ROWS: dict[str, tuple[str, str, Callable[[argparse.Namespace], dict[str, Any]]]]
     "register-100k": (
         "100k ops, 100 keys, c=20, checking",
         "<= 0.12 s",
-        lambda a: keyed_row(a, 100_000, 100, 20, 0),
+        lambda a: keyed_row(a, 100_000, 100, 20, False),
     ),
     "register-100k-c50": (
         "100k ops, 100 keys, c=50, checking",
         "<= 0.12 s",
-        lambda a: keyed_row(a, 100_000, 100, 50, 0),
+        lambda a: keyed_row(a, 100_000, 100, 50, False),
     ),
     "register-10k-1key": (
         "10k ops, 1 key, c=20, invalid",
         "keep (3.0 s)",
-        lambda a: keyed_row(a, 10_000, 1, 20, 1),
+        lambda a: keyed_row(a, 10_000, 1, 20, True),
     ),
     "register-1k-c50": (
         "1k ops, 1 key, c=50, invalid",
         "decide",
-        lambda a: keyed_row(a, 1_000, 1, 50, 1),
+        lambda a: keyed_row(a, 1_000, 1, 50, True),
     ),
     "register-10k-c50": (
         "10k ops, 1 key, c=50, invalid",
         "decide (was unknown)",
-        lambda a: keyed_row(a, 10_000, 1, 50, 1),
+        lambda a: keyed_row(a, 10_000, 1, 50, True),
     ),
     "elle-100k": (
         "100k list-append txns, whole command",
