@@ -6,7 +6,8 @@
     .venv/bin/python bench/all.py --big                    # adds the 1M-txn Elle row
 
 Each row prints the median wall seconds of ``--repeat`` runs (and, for in-process rows,
-the median CPU seconds: on a shared machine the steadier figure), the verdict, the issue's
+the median CPU seconds, the child's for whole-command rows: on a shared machine the
+steadier figure), the verdict, the issue's
 goal and, with ``--porcupine`` (a test binary built from Porcupine's sources with
 ``go test -c``), Porcupine's own time on the same logs.  Whole-command rows run
 ``ddialab check`` in a fresh process, as a user would; their peak RSS is the child's.
@@ -49,13 +50,14 @@ def median_of(repeat: int, fn: Callable[[], Any]) -> tuple[Any, float, float]:
     return result, statistics.median(walls), statistics.median(cpus)
 
 
-def run_child(cmd: list[str]) -> tuple[int, float, float]:
-    """Exit code, wall seconds and peak RSS (MB) of one child process."""
+def run_child(cmd: list[str]) -> tuple[int, float, float, float]:
+    """Exit code, wall seconds, CPU seconds and peak RSS (MB) of one child process."""
     w0 = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     _, status, usage = os.wait4(proc.pid, 0)
     proc.returncode = os.waitstatus_to_exitcode(status)
-    return proc.returncode, time.perf_counter() - w0, usage.ru_maxrss / 1024
+    cpu = usage.ru_utime + usage.ru_stime
+    return proc.returncode, time.perf_counter() - w0, cpu, usage.ru_maxrss / 1024
 
 
 def child_row(repeat: int, cmd: list[str]) -> dict[str, Any]:
@@ -63,7 +65,8 @@ def child_row(repeat: int, cmd: list[str]) -> dict[str, Any]:
     return {
         "exit": runs[-1][0],
         "wall": statistics.median(r[1] for r in runs),
-        "rss_mb": max(r[2] for r in runs),
+        "cpu": statistics.median(r[2] for r in runs),
+        "rss_mb": max(r[3] for r in runs),
     }
 
 
