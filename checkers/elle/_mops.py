@@ -37,6 +37,7 @@ MOP_NAMES: dict[str, frozenset[str]] = {
     "long-fork": frozenset(("w", "r")),
 }
 _SCALARS = (str, int, float, bool)
+_TYPES = frozenset(_SCALARS)
 
 
 class Source:
@@ -78,14 +79,32 @@ def txn_mops(op: Any, src: Source) -> list[Any]:
         return []
     if not isinstance(value, list):
         raise src.error(op, f"expected a list of [f, k, v] micro-ops, got {_show(value)}")
-    return [_mop(op, i, m, src) for i, m in enumerate(value)]
+    names, appends = src.names, src.model == "list-append"
+    return [m if _plain(m, names, appends) else _mop(op, i, m, src) for i, m in enumerate(value)]
+
+
+def _plain(m: Any, names: frozenset[str], appends: bool) -> bool:
+    """Is ``m`` a well-formed ``[f, scalar k, v]`` as it is?  The fast path: the list
+    itself is kept (checkers never mutate a history); anything else goes to ``_mop``."""
+    if type(m) is not list or len(m) != 3 or type(m[0]) is not str or type(m[1]) not in _TYPES:
+        return False
+    f, _, v = m
+    if f not in names:
+        return False
+    if f != "r":
+        return type(v) in _TYPES
+    if v is None:
+        return True
+    if appends:
+        return type(v) is list and _TYPES.issuperset(map(type, v))
+    return type(v) in _TYPES
 
 
 def _mop(op: Any, i: int, m: Any, src: Source) -> list[Any]:
     if not isinstance(m, list | tuple) or not 2 <= len(m) <= 3:
         raise src.error(op, f"micro-op {i} is {_show(m)}; expected [f, k, v]")
     f, k = m[0], m[1]
-    if f not in src.names:
+    if not isinstance(f, str) or f not in src.names:
         known = ", ".join(sorted(src.names))
         raise src.error(op, f"micro-op {i} has unknown f {_show(f)}; expected one of {known}")
     if not _is_key(k):

@@ -15,7 +15,9 @@ Theory of operation
    empty history, or one whose ops all failed, is valid, as in Knossos and Porcupine.
 3. P-compositionality: a partitioned model (``kv``) or ``independent: true`` splits the
    calls by key; each part is searched on its own (``_search``), smallest first, stopping
-   at the first part that is not linearizable.
+   at the first part that is not linearizable.  Before that, one greedy pass over the
+   whole history (``_linear``) proves most parts linearizable without a search; only the
+   parts it gives up on are searched.
 4. Budgets: ``time_limit`` seconds (default 60) and ``max_states`` memoized states across
    all parts.  Unless given, ``max_states`` scales with the time limit
    (``STATES_PER_SECOND`` x seconds, about what the search visits per second), so the
@@ -32,6 +34,7 @@ from typing import Any
 
 from checkers import anomalies_result, unknown_result, valid_result
 from checkers.linearizable._explain import witness
+from checkers.linearizable._linear import prove
 from checkers.linearizable._models import MODELS, BadValue, Call, Model, freeze, independent
 from checkers.linearizable._search import Budget, BudgetExceeded, search
 from ddialab.errors import UsageError
@@ -68,24 +71,29 @@ def calls_of(history: History | list[Any], model: Model) -> list[Call]:
     h = history if isinstance(history, History) else History(history)
     ops = h.ops
     pairs = h.pairs()
-    out = []
+    prepare = model.prepare
+    out: list[Call] = []
+    append = out.append
     for i, op in enumerate(ops):
         if op.type != "invoke" or op.process == NEMESIS:
             continue
         j = pairs[i]
-        comp = ops[j] if j >= 0 else None
-        if comp is not None and comp.type == "fail":
-            continue
-        known = comp is not None and comp.type == "ok"
-        value = comp.value if known else op.value  # type: ignore[union-attr]
-        extra = comp.extra if comp is not None else {}
-        call = Call(i, j if known else -1, op.process, op.f, freeze(value), known, extra)
+        if j < 0:
+            call = Call(i, -1, op.process, op.f, freeze(op.value), False, {})
+        else:
+            comp = ops[j]
+            typ = comp.type
+            if typ == "fail":
+                continue
+            known = typ == "ok"
+            value = comp.value if known else op.value
+            call = Call(i, j if known else -1, op.process, op.f, freeze(value), known, comp.extra)
         try:
-            prepared = model.prepare(call)
+            prepared = prepare(call)
         except BadValue as e:
-            raise bad_op(h, comp if known else op, str(e)) from None  # type: ignore[arg-type]
+            raise bad_op(h, ops[call.done] if call.known else op, str(e)) from None
         if prepared is not None:
-            out.append(prepared)
+            append(prepared)
     return out
 
 
@@ -109,8 +117,11 @@ def check(history: History | list[Any], options: Mapping[str, Any]) -> dict[str,
     parts = partitions(calls, model)
     if not calls and not _decided_ops(h):
         return unknown_result(_nothing_reason(model), **_stats(model, parts, budget))
+    proven = _linear_pass(calls, model, init, len(h), budget)
     unknown: list[Any] = []
     for key, calls in parts:
+        if key in proven:
+            continue
         try:
             outcome = search(calls, model.step, model.readonly, model.init_for(init, key), budget)
         except BudgetExceeded as e:
@@ -127,6 +138,18 @@ def check(history: History | list[Any], options: Mapping[str, Any]) -> dict[str,
     if unknown:
         return unknown_result(_unknown_reason(unknown, model, len(parts)), **stats)
     return valid_result(**stats)
+
+
+def _linear_pass(calls: list[Call], model: Model, init: Any, size: int, budget: Budget) -> set[Any]:
+    """The parts the greedy pass proves, charged to the budget (none if it does not fit)."""
+    proven, placed = prove(
+        calls, model.step, model.readonly, lambda k: model.init_for(init, k), size
+    )
+    if placed > budget.max_states or time.perf_counter() > budget.deadline:
+        return set()
+    budget.states_used += placed
+    budget.proven = len(proven)
+    return proven
 
 
 def _budget(options: Mapping[str, Any]) -> Budget:
@@ -160,6 +183,7 @@ def _stats(
         "model": model.name,
         "partitions": len(parts),
         "states_explored": budget.states_used,
+        "proven_by_linear_pass": budget.proven,
     }
     if model.partitioned and failed is not None:
         d["failed_partition"] = failed

@@ -80,8 +80,16 @@ class Call:
     key: Any = None
 
 
+_SCALARS = frozenset((int, str, float, bool, type(None)))
+
+
 def freeze(v: Any) -> Any:
     """A hashable version of a JSON value: lists -> tuples, objects -> sorted item tuples."""
+    t = type(v)
+    if t in _SCALARS:  # the fast paths: scalars, and lists of scalars ([key, value])
+        return v
+    if t is list and _SCALARS.issuperset(map(type, v)):
+        return tuple(v)
     if isinstance(v, list | tuple):
         return tuple(freeze(x) for x in v)
     if isinstance(v, dict):

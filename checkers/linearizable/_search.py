@@ -88,6 +88,7 @@ class Budget:
     max_states: int
     seconds: float | None = None  # the time limit, for the reason
     states_used: int = 0
+    proven: int = 0  # parts proven by the linear pass (``_linear``) without a search
 
     def check(self, states: int) -> None:
         if time.perf_counter() > self.deadline:

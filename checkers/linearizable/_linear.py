@@ -1,0 +1,199 @@
+"""A linear pass that proves most keys linearizable before any search runs.
+
+Theory of operation
+-------------------
+Keyed histories (100 keys, 100k ops) are mostly made of keys whose search is trivial:
+the search would place every call greedily and never backtrack.  Building its linked
+lists, memo and ranks per key then costs more than the search itself.  So, before the
+search, one pass over the whole history, in event order, tries to *build* a
+linearization of every key at once, greedily:
+
+* a read-only call (``model.readonly``) that is legal in its key's current state is
+  linearized at once -- at its invocation, or as soon as a state change makes it legal;
+* at the return of a call not yet linearized, the call is linearized there if it is legal;
+  otherwise one pending state-changing call of the same key (invoked, not yet
+  linearized; tried in invocation order) is linearized first if that makes the returning
+  call legal;
+* anything else -- no legal placement, or a step with several possible next states (a
+  ``Choice``) -- gives up on the key: it goes to the search as before.
+
+Soundness: every call is linearized while it is pending (after its invocation, no later
+than its return), in one total order per key, and each step was legal in the model.  That
+order is a linearization, so a key the pass finishes is linearizable; calls that never
+completed may stay unplaced (they may never have happened).  The pass is incomplete on
+purpose: giving up costs nothing but the search the key would have had anyway, so the
+verdicts are exactly the search's (``tests/checkers/linearizable/test_linear.py`` holds
+it to that).  Each linearized call counts as one visited state in the budget.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from itertools import permutations
+from typing import Any
+
+from checkers.linearizable._models import ILLEGAL, Call, Choice
+
+#: At most this many deferred state changes are ordered by trying their permutations.
+MAX_DEFERRED = 4
+
+
+def prove(
+    calls: Sequence[Call],
+    step: Callable[[Any, Call], Any],
+    readonly: Callable[[Call], bool],
+    init_of: Callable[[Any], Any],
+    size: int,
+) -> tuple[set[Any], int]:
+    """The keys the greedy pass linearized, and how many calls it placed.
+
+    ``calls`` are in invocation order with history positions below ``size``;
+    ``init_of(key)`` is a key's initial state.
+    """
+    at: list[Any] = [None] * size  # history position -> call (invoke) or ~call (return)
+    for i, c in enumerate(calls):
+        at[c.index] = i
+        if c.done >= 0:
+            at[c.done] = ~i
+    ro = [readonly(c) for c in calls]
+    g = _Greedy(calls, step, ro)
+    placed = g.placed
+    keys: dict[Any, _Key] = {}
+    failed: set[Any] = set()
+    for x in at:  # the common cases inline (a call per event costs more than the work)
+        if x is None:
+            continue
+        c = calls[x if x >= 0 else ~x]
+        key = c.key
+        k = keys.get(key)
+        if k is None:
+            if key in failed:
+                continue
+            k = keys[key] = _Key(init_of(key))
+        if x >= 0:
+            if k.returned or not ro[x]:
+                ok = g.invoke(x, k)
+            elif step(k.state, c) is k.state:  # a legal read: placed at once
+                placed[x] = 1
+                continue
+            else:
+                ok = g.invoke(x, k)
+        elif placed[~x]:
+            continue
+        elif not ro[~x]:
+            k.pending.remove(~x)
+            k.returned.append(~x)
+            continue
+        else:
+            ok = g.complete(~x, k)
+        if not ok:
+            failed.add(key)
+            del keys[key]
+    return {key for key, k in keys.items() if g.settle(k, -1)}, sum(placed)
+
+
+class _Key:
+    """One key's greedy linearization so far."""
+
+    __slots__ = ("pending", "returned", "state")
+
+    def __init__(self, state: Any) -> None:
+        self.state = state
+        self.pending: list[int] = []  # invoked, not returned, not placed
+        self.returned: list[int] = []  # state changes returned but not yet placed
+
+
+def _legal(ns: Any) -> bool:
+    return ns is not ILLEGAL and type(ns) is not Choice
+
+
+class _Greedy:
+    """The placement rules of the module docstring, over all keys' calls."""
+
+    def __init__(self, calls: Sequence[Call], step: Any, ro: list[bool]) -> None:
+        self.calls, self.step, self.ro = calls, step, ro
+        self.placed = bytearray(len(calls))
+
+    def invoke(self, i: int, k: _Key) -> bool:
+        """State changes that returned before this invocation are placed now; a legal
+        read-only call is placed at once, anything else waits."""
+        if k.returned and not self.settle(k, i):
+            return False
+        if self.ro[i] and _legal(self.step(k.state, self.calls[i])):
+            self.placed[i] = 1
+        else:
+            k.pending.append(i)
+        return True
+
+    def complete(self, i: int, k: _Key) -> bool:
+        """A read-only call is placed at its return (pulling one state change first if
+        needed); a state change is deferred to the next invocation of its key."""
+        if self.placed[i]:
+            return True
+        k.pending.remove(i)
+        if not self.ro[i]:
+            k.returned.append(i)
+            return True
+        step, calls = self.step, self.calls
+        if _legal(step(k.state, calls[i])):
+            self.placed[i] = 1
+            return True
+        for j in (*k.pending, *k.returned):
+            s1 = step(k.state, calls[j])
+            if not self.ro[j] and _legal(s1) and _legal(step(s1, calls[i])):
+                (k.pending if j in k.pending else k.returned).remove(j)
+                self.placed[i] = self.placed[j] = 1
+                self._set_state(k, s1)
+                return True
+        return False
+
+    def settle(self, k: _Key, target: int) -> bool:
+        """Place the deferred state changes in a legal order, preferring one after which
+        call ``target`` (about to be invoked) is legal."""
+        if len(k.returned) == 1:
+            j = k.returned.pop()
+            ns = self.step(k.state, self.calls[j])
+            self.placed[j] = _legal(ns)
+            if self.placed[j]:
+                self._set_state(k, ns)
+            return self.placed[j] == 1
+        if not k.returned:
+            return True
+        if len(k.returned) > MAX_DEFERRED:
+            return False
+        chosen = None
+        for order in permutations(k.returned):
+            states = self._run(k.state, order)
+            if states is None:
+                continue
+            if target < 0 or _legal(self.step(states[-1], self.calls[target])):
+                chosen = order, states
+                break
+            chosen = chosen or (order, states)
+        if chosen is None:
+            return False
+        for j, s in zip(*chosen, strict=True):
+            self.placed[j] = 1
+            self._set_state(k, s)
+        k.returned = []
+        return True
+
+    def _run(self, state: Any, order: tuple[int, ...]) -> list[Any] | None:
+        out = []
+        for j in order:
+            state = self.step(state, self.calls[j])
+            if not _legal(state):
+                return None
+            out.append(state)
+        return out
+
+    def _set_state(self, k: _Key, state: Any) -> None:
+        """The key's new state; pending read-only calls legal in it are placed now."""
+        k.state = state
+        keep = []
+        for j in k.pending:
+            if self.ro[j] and _legal(self.step(state, self.calls[j])):
+                self.placed[j] = 1
+            else:
+                keep.append(j)
+        k.pending = keep

@@ -1,0 +1,58 @@
+"""The fast path of ``txn_mops`` (``_plain``) against the full micro-op validator.
+
+A micro-op ``_plain`` accepts as it is must be one ``_mop`` accepts, frozen to the same
+thing; every other micro-op goes to ``_mop`` and gets its error.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from checkers.elle._mops import MOP_NAMES, Source, _mop, txn_mops
+from ddialab.errors import HistoryFormatError
+from ddialab.history import Op
+
+SCALAR = st.one_of(
+    st.none(), st.booleans(), st.integers(-2, 5), st.floats(0, 1), st.text(max_size=2)
+)
+ANY = st.recursive(
+    SCALAR,
+    lambda c: st.lists(c, max_size=3) | st.dictionaries(st.text(max_size=1), c, max_size=1),
+    max_leaves=4,
+)
+F = st.sampled_from(["append", "r", "w", "x"]) | ANY
+MOP = st.one_of(
+    st.tuples(F, ANY, ANY).map(list),
+    st.tuples(F, SCALAR, st.none() | SCALAR | st.lists(SCALAR, max_size=3)).map(list),
+    st.lists(ANY, max_size=4),
+    ANY,
+)
+
+
+def full(op: Op, mop: Any, src: Source) -> Any:
+    try:
+        return _mop(op, 0, mop, src)
+    except HistoryFormatError as e:
+        return str(e)
+
+
+def fast(op: Op, mop: Any, src: Source) -> Any:
+    try:
+        return txn_mops(op, src)[0]
+    except HistoryFormatError as e:
+        return str(e)
+
+
+@settings(max_examples=500)
+@given(MOP, st.sampled_from(sorted(MOP_NAMES)), st.sampled_from(["invoke", "ok", "info"]))
+def test_the_fast_path_accepts_and_freezes_exactly_what_the_validator_does(mop, model, typ):
+    """Guards: a fast path that lets a map, a null write, a list key (unfrozen) or a read
+    of non-scalars through -- or rejects what Elle accepts."""
+    op = Op(0, 0, typ, 0, "txn", [mop])
+    src = Source("h.jsonl", model)
+    got, want = fast(op, mop, src), full(op, mop, src)
+    assert got == want
+    assert type(got) is type(want)

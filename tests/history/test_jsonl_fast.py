@@ -1,0 +1,89 @@
+"""The msgspec fast path of the JSON Lines reader against the reference decoder.
+
+``iter_jsonl`` builds ops from msgspec-decoded lines and leaves anything unusual to
+``json`` + ``op_from_mapping``.  These tests hold the two to the same result on arbitrary
+lines: the same ops (every field, extras and line numbers included) or the same error.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from ddialab.errors import HistoryFormatError
+from ddialab.history import iter_jsonl
+from ddialab.history._jsonl import _slow_op
+
+SCALAR = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-3, 2**70),
+    st.floats(allow_nan=False),
+    st.text(max_size=3),
+)
+JSONV = st.recursive(
+    SCALAR,
+    lambda c: st.lists(c, max_size=3) | st.dictionaries(st.text(max_size=2), c, max_size=2),
+    max_leaves=5,
+)
+#: Per key: values the contract accepts, then values it must reject.
+FIELD = {
+    "index": (st.just(0), st.sampled_from([-1, True, 0.0, "0", None])),
+    "time": (st.integers(0, 9), st.sampled_from([-1, False, 1.5, "1", [1]])),
+    "type": (st.sampled_from(["invoke", "ok", "fail", "info"]), st.sampled_from(["OK", 1, None])),
+    "process": (st.integers(-2, 9) | st.just("nemesis"), st.sampled_from(["n", True, 1.0, [0]])),
+    "f": (st.text(max_size=3), st.sampled_from([1, None, ["read"]])),
+    "value": (JSONV, JSONV),
+    "node": (st.none() | st.text(max_size=2), JSONV),
+    "error": (JSONV, JSONV),
+    "extra-key": (JSONV, JSONV),
+}
+CORE = ["index", "time", "type", "process", "f"]
+
+
+@st.composite
+def op_objects(draw: Any) -> Any:
+    """Op objects, each key present and well formed most of the time."""
+    keys = [k for k in CORE if draw(st.integers(0, 19))]
+    keys += draw(st.lists(st.sampled_from(sorted(set(FIELD) - set(CORE))), unique=True))
+    return {k: draw(FIELD[k][0] if draw(st.integers(0, 7)) else FIELD[k][1]) for k in keys}
+
+
+def reference(text: str) -> Any:
+    try:
+        op = _slow_op(text, "h.jsonl", 1)
+    except HistoryFormatError as e:
+        return str(e)
+    return op if op.index == 0 else "index"
+
+
+def fast(text: str) -> Any:
+    try:
+        ops = list(iter_jsonl([text], "h.jsonl"))
+    except HistoryFormatError as e:
+        return "index" if "dense" in str(e) else str(e)
+    return ops[0]
+
+
+@settings(max_examples=400)
+@given(op_objects() | JSONV)
+def test_the_fast_path_builds_the_op_or_error_the_reference_does(obj):
+    """Guards: a fast path that accepts an op the validator rejects (a bool index, a float
+    process), drops extras, or forgets the line number."""
+    text = json.dumps(obj)
+    got, want = fast(text), reference(text)
+    assert got == want
+    if not isinstance(want, str):
+        assert (got.line, got.extra) == (want.line, want.extra)
+
+
+@pytest.mark.parametrize("text", ['{"index": 0, "time": NaN', "[", '{"index": 0, "time": 1'])
+def test_lines_msgspec_rejects_get_the_reference_message(text):
+    """Guards: a line the C decoder rejects still gets the precise message (not a
+    msgspec error or a traceback)."""
+    assert fast(text) == reference(text)
+    assert "line 1" in fast(text) or "h.jsonl:1" in fast(text)
