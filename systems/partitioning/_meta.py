@@ -21,13 +21,11 @@ from systems.partitioning._nodes import (
     PartConfig,
     error,
     initial_map,
-    load_json,
     ok,
     pid_for,
-    save_json,
     token_of,
 )
-from systems.sim import MS, Message, Runtime
+from systems.sim import MS, Message, Runtime, load_json, save_json
 
 
 class MetaNode:
