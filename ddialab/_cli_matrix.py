@@ -12,6 +12,7 @@ from ddialab.errors import EXIT_INVALID, EXIT_VALID
 from ddialab.matrix import MatrixOptions, run_matrix
 from ddialab.matrix._plan import plan
 from ddialab.runner import check_range
+from reports import BUG, LEGEND
 
 
 def add_parser(sub: Any) -> None:
@@ -99,8 +100,8 @@ def _word(v: Any) -> str:
     return {True: "valid", False: "INVALID"}.get(v, "unknown")
 
 
-#: the one legend, shared with matrix.html
-SYMBOL = {"held": "✓", "violated": "✗", "not-demonstrated": "?", "not-applicable": "n/a"}
+#: the one legend (``reports.LEGEND``), shared with matrix.html: status -> mark
+SYMBOL = {status: mark for status, (mark, _) in LEGEND.items()}
 SHORT = {"linearizable": "lin", "strict-serializable": "sser", "serializable": "ser",
          "snapshot-isolation": "si", "repeatable-read": "rr", "read-committed": "rc",
          "read-uncommitted": "ru", "read-your-writes": "ryw", "monotonic-reads": "mr",
@@ -118,13 +119,11 @@ def _print_table(result: Any) -> None:
         for n in names:
             cell = row["cells"][n]
             status = cell if isinstance(cell, str) else cell["status"]
-            mark = SYMBOL[status] + ("!" if status == "violated" and n in row["claims"] else "")
-            cells.append(f"{mark:>4}")
+            bug = status == "violated" and n in row["claims"]
+            cells.append(f"{SYMBOL[BUG if bug else status]:>4}")
         print(f"{row['system']:<34}" + " ".join(cells))
     print("key: " + ", ".join(f"{SHORT.get(n, n[:4])}={n}" for n in names))
-    print(
-        "✓ held (claimed)  ✗ violated (! = claimed: a bug)  ? not demonstrated  n/a not applicable"
-    )
+    print("  ".join(f"{mark} {text.split(':')[0]}" for mark, text in LEGEND.values()))
     _print_summary(result.document, bool(result.bugs))
     print(f"matrix: {os.path.join(result.out_dir, 'matrix.html')}")
     for system, g in result.bugs:
