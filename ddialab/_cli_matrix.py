@@ -32,6 +32,11 @@ def add_parser(sub: Any) -> None:
     p.add_argument(
         "--real", action="store_true", help="also run the real datastores (starts private servers)"
     )
+    p.add_argument(
+        "--no-shrink",
+        action="store_true",
+        help="do not shrink the run behind each demonstrated hazard",
+    )
     p.add_argument("--time-limit", type=float, default=5.0, help="simulated seconds per run")
     p.add_argument("--systems", nargs="*", default=[], help="only these systems")
     p.add_argument("--jobs", type=int, help="parallel processes (default: all cores)")
@@ -52,6 +57,7 @@ def run_matrix_cmd(args: argparse.Namespace) -> int:
         systems=tuple(args.systems),
         jobs=args.jobs or 0,
         real=args.real,
+        shrink=not args.no_shrink,
     )
     out = args.out or os.path.join("runs", time.strftime("matrix-%Y%m%dT%H%M%S"))
     total = len(plan(options))
@@ -125,6 +131,7 @@ def _print_table(result: Any) -> None:
     print("key: " + ", ".join(f"{SHORT.get(n, n[:4])}={n}" for n in names))
     print("  ".join(f"{mark} {text.split(':')[0]}" for mark, text in LEGEND.values()))
     _print_summary(result.document, bool(result.bugs))
+    _print_shrunk(result.shrunk)
     print(f"matrix: {os.path.join(result.out_dir, 'matrix.html')}")
     for system, g in result.bugs:
         print(f"BUG: {system} claims {g} but violated it", file=sys.stderr)
@@ -141,3 +148,14 @@ def _print_summary(doc: dict[str, Any], bugs: bool) -> None:
         print(f"{item['system']}: {item['reason']}")
     why = "a system violated a guarantee it claims" if bugs else "no claimed guarantee violated"
     print(f"exit {EXIT_INVALID if bugs else EXIT_VALID}: {why}")
+
+
+def _print_shrunk(shrunk: list[dict[str, Any]]) -> None:
+    """One line per shrunk hazard run: where it is and how small it got."""
+    for s in shrunk:
+        if "error" in s:
+            print(f"not shrunk: {s['source']}: {s['error']}")
+            continue
+        b, a = s["before"], s["after"]
+        print(f"shrunk {s['anomaly']}: {s['run_dir']} ({b['ops']} -> {a['ops']} ops, "
+              f"{b['faults']} -> {a['faults']} faults)")  # fmt: skip

@@ -47,6 +47,8 @@ class MatrixOptions:
     concurrency: int = 5
     #: also run the real datastores (starts servers)
     real: bool = False
+    #: shrink the first violating run of each demonstrated hazard (``matrix._shrink``)
+    shrink: bool = True
 
 
 @dataclass(frozen=True)
