@@ -114,7 +114,8 @@ SHORT = {"linearizable": "lin", "strict-serializable": "sser", "serializable": "
          "monotonic-writes": "mw", "writes-follow-reads": "wfr", "consistent-prefix": "cp",
          "convergence": "conv", "durability": "dur", "field-preservation": "flds",
          "index-consistency": "idx", "no-lost-updates": "lock", "messages-processed": "proc",
-         "multi-object-invariants": "inv"}  # fmt: skip
+         "multi-object-invariants": "inv",
+         "deletes-stay-deleted": "del"}  # fmt: skip
 
 
 def _print_table(result: Any) -> None:

@@ -20,7 +20,7 @@ from typing import Any
 import trio
 
 from ddialab.vocabulary import Option
-from systems._protocols import SystemEntry
+from systems._protocols import Scenario, SystemEntry
 from systems.partitioning._nodes import (
     POINTS,
     ROUTER,
@@ -297,12 +297,25 @@ ENTRIES = [
         "hash partitions with a term-partitioned global secondary index updated "
         "asynchronously (index reads can be stale)",
         index="global",
+    ).declaring(
+        scenarios=(
+            Scenario(
+                "index-lag", (), "secondary-index", time_limit=8.0, hazard="index-consistency"
+            ),
+        ),
+        hazards=("index-consistency",),
     ),
     _entry(
         "partitioned-term-index-async",
         "hash partitions with a term-partitioned index over many terms, maintained "
         "asynchronously through updates and deletes (named: index reads lag the data)",
         index="term-async",
+    ).declaring(
+        # partitions hold back the index updates behind the acknowledged writes
+        scenarios=(
+            Scenario("index-lag", ("partition",), "term-index", hazard="index-consistency"),
+        ),
+        hazards=("index-consistency",),
     ),
     _entry(
         "partitioned-term-index-sync",

@@ -70,7 +70,7 @@ def test_matrix_files_are_written(serial: Any) -> None:
 
 def _hazard_cell(doc: dict[str, Any]) -> dict[str, Any]:
     row = next(r for r in doc["rows"] if r["system"] == "single-node-ack-before-fsync")
-    return row["cells"]["linearizable"]
+    return row["cells"]["durability"]
 
 
 def test_each_demonstrated_hazard_is_shrunk_and_linked(serial: Any) -> None:
@@ -80,7 +80,7 @@ def test_each_demonstrated_hazard_is_shrunk_and_linked(serial: Any) -> None:
     cell = _hazard_cell(serial.document)
     shrunk = cell["shrunk"]
     assert shrunk["source"] == cell["run_dir"] and shrunk["reproduced"] is True
-    assert shrunk["anomaly"] == cell["anomalies"][0] == "nonlinearizable"
+    assert shrunk["anomaly"] == cell["anomalies"][0] == "lost-durable-writes"
     assert 0 < shrunk["runs"] <= MAX_RUNS
     assert shrunk["after"]["ops"] < shrunk["before"]["ops"]
     assert Path(shrunk["run_dir"], "report.html").exists()
