@@ -18,6 +18,7 @@ as ``{"error": ...}``: the ✗ and its seed stand, only the link is missing.
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from ddialab.errors import DdialabError
@@ -31,11 +32,17 @@ def shrink_hazards(rows: list[dict[str, Any]], pool: Any = None) -> list[dict[st
     """Shrink the run behind every violated hazard cell; put ``shrunk`` on the cell and
     return the shrink summaries (one per cell, in row order)."""
     cells = [c for r in rows for c in _hazard_cells(r)]
-    tasks = [(c["run_dir"], _target(c)) for c in cells]
-    shrunk = map_tasks(_shrink_task, tasks, pool)
-    for cell, summary in zip(cells, shrunk, strict=True):
-        cell["shrunk"] = summary
-    return shrunk
+    # the biggest histories first, so the pool's last task is a short one
+    order = sorted(range(len(cells)), key=lambda i: -_size(cells[i]["run_dir"]))
+    tasks = [(cells[i]["run_dir"], _target(cells[i])) for i in order]
+    for i, summary in zip(order, map_tasks(_shrink_task, tasks, pool), strict=True):
+        cells[i]["shrunk"] = summary
+    return [c["shrunk"] for c in cells]
+
+
+def _size(run_dir: str) -> int:
+    path = os.path.join(run_dir, "history.jsonl")
+    return os.path.getsize(path) if os.path.exists(path) else 0
 
 
 def _hazard_cells(row: dict[str, Any]) -> list[dict[str, Any]]:

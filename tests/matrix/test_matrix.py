@@ -184,3 +184,19 @@ def test_linearizable_implies_the_session_guarantees_unless_checked() -> None:
     assert v["read-your-writes"] is True and v["consistent-prefix"] is True
     v = verdicts({"checkers": {"linearizable": {"valid": False}}})
     assert "read-your-writes" not in v
+
+
+def test_kv_no_txn_invalid_runs_show_in_the_row_and_the_page(tmp_path: Path) -> None:
+    """Guards issue #18's kv-no-txn item: its violated multi-object invariants reach its
+    row (✗ with a seed and a shrunk run) and the page (the cell links both reports)."""
+    result = run_matrix(MatrixOptions(seeds=1, systems=("kv-no-txn",), jobs=1), str(tmp_path))
+    cell = result.document["rows"][0]["cells"]["multi-object-invariants"]
+    assert cell["status"] == "violated" and cell["seed"] == 0
+    assert result.document["coverage"] == {"known": 1, "demonstrated": 1, "missing": []}
+    html = (tmp_path / "matrix.html").read_text()
+    row = html[html.index("<strong>kv-no-txn</strong>") :]
+    row = row[: row.index("</tr>")]
+    name = Path(cell["run_dir"]).name
+    assert f'<a href="runs/{name}/report.html">report</a>' in row
+    assert f'href="runs/{name}-shrunk/report.html">shrunk</a>' in row
+    assert Path(cell["shrunk"]["run_dir"], "report.html").exists()
