@@ -37,7 +37,6 @@ def search(
     **executor: Any,
 ) -> list[dict[str, Any]]:
     """Every run the search made (its summary carries ``probe``, the probe's key)."""
-    by_key = {p.key: p for p in all_probes}
     seen: dict[str, list[dict[str, Any]]] = {p.key: [] for p in all_probes}
     active = list(all_probes)
     for seed in range(seeds):
@@ -48,7 +47,7 @@ def search(
             seen[summary["probe"]].append(summary)
             if progress:
                 progress(summary)
-        active = [p for p in active if not finished(by_key[p.key], seen[p.key])]
+        active = [p for p in active if not finished(p, seen[p.key]) and seed + 1 < p.seeds(seeds)]
     return [s for p in all_probes for s in sorted(seen[p.key], key=_seed)]
 
 

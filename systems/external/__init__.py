@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ddialab.vocabulary import Option
-from systems._protocols import SystemEntry
+from systems._protocols import Scenario, SystemEntry
 from systems.external._base import BlockingClient, MissingServer, RealSystem, is_real
 
 #: system name -> workloads it runs (for docs and tests; the matrix does not pair them)
@@ -70,8 +70,26 @@ REAL_OPTIONS = (
     Option("lag_s", float, 0.05, help="redis-replica: wait before reading the replica"),
     Option("busy_timeout_s", float, 0.05, help="sqlite: busy timeout"),
 )
+#: the Hermitage experiment (docs/external.md): 3 keys, 10 clients as fast as they go; each
+#: level's history is checked against the level itself, so repeatable read's G2-item shows
+HERMITAGE: dict[str, Any] = {"time_limit": 3.0, "rate": 1000.0, "concurrency": 10,
+                             "op_timeout": 5.0}  # fmt: skip
+_HERMITAGE_MODEL = {"postgres-repeatable-read": "repeatable-read"}
+
+
+def _scenarios(name: str) -> dict[str, Any]:
+    """The matrix's probes of a real system (``ddialab matrix --real``): PostgreSQL's rows
+    are the Hermitage experiment, the others run the common probes (their workloads)."""
+    if not name.startswith("postgres-"):
+        return {}
+    model = _HERMITAGE_MODEL.get(name)
+    options = {"key_count": 3, **({"consistency_model": model} if model else {})}
+    hermitage = Scenario("hermitage", (), "list-append", options, **HERMITAGE)
+    return {"scenarios": (hermitage,), "common_mix": False}
+
+
 REAL_ENTRIES = [
-    SystemEntry(name, desc, f, claims, {}, (), options=REAL_OPTIONS)
+    SystemEntry(name, desc, f, claims, {}, (), options=REAL_OPTIONS, **_scenarios(name))
     for name, desc, f, claims, _ in _SPECS
 ]
 WORKLOADS.update({name: w for name, _, _, _, w in _SPECS})
