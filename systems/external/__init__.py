@@ -77,15 +77,26 @@ HERMITAGE: dict[str, Any] = {"time_limit": 3.0, "rate": 1000.0, "concurrency": 1
 _HERMITAGE_MODEL = {"postgres-repeatable-read": "repeatable-read"}
 
 
+#: real faults (``nemesis/real.py``): SIGKILL/SIGSTOP of the server, partitions by proxy
+FAULTS: dict[str, Any] = {"time_limit": 5.0, "rate": 200.0, "concurrency": 6,
+                          "op_timeout": 1.0, "nemesis_interval": 1.0}  # fmt: skip
+
+
 def _scenarios(name: str) -> dict[str, Any]:
     """The matrix's probes of a real system (``ddialab matrix --real``): PostgreSQL's rows
-    are the Hermitage experiment, the others run the common probes (their workloads)."""
+    are the Hermitage experiment plus its durability under SIGKILL (fsync on: it promises
+    durability); etcd's linearizability is tried under partitions; the others run the
+    common probes (their workloads, no faults)."""
+    if name == "etcd":
+        return {"scenarios": (Scenario("partition", ("partition",), "register", **FAULTS),)}
     if not name.startswith("postgres-"):
         return {}
     model = _HERMITAGE_MODEL.get(name)
     options = {"key_count": 3, **({"consistency_model": model} if model else {})}
     hermitage = Scenario("hermitage", (), "list-append", options, **HERMITAGE)
-    return {"scenarios": (hermitage,), "common_mix": False}
+    kill = Scenario("kill", ("kill", "pause"), "register", **FAULTS)
+    return {"scenarios": (hermitage, kill), "common_mix": False,
+            "promises": frozenset({"durability"})}  # fmt: skip
 
 
 REAL_ENTRIES = [

@@ -4,9 +4,11 @@ Guards the real probes (the Hermitage scenario of each PostgreSQL entry: 3 keys,
 clients as fast as they go, each level checked against itself) and the path from a real
 run to the matrix's cells: read committed shows G-single / G2-item / lost update (snapshot
 isolation, repeatable read and serializable ✗, read committed ✓), repeatable read only
-G2-item (repeatable read ✗, snapshot isolation ✓), serializable nothing.  Starts three
-PostgreSQL servers (about 15 s of wall time); skipped without PostgreSQL or psycopg,
-except with ``CI=true``, where every server is installed and a missing one fails.
+G2-item (repeatable read ✗, snapshot isolation ✓), serializable nothing.  Also the real
+faults: each level's register probe under SIGKILL and SIGSTOP of the server
+(``nemesis/real.py``) holds durability.  Starts six PostgreSQL servers (30-60 s of wall
+time); skipped without PostgreSQL or psycopg, except with ``CI=true``, where every
+server is installed and a missing one fails.
 """
 
 from __future__ import annotations
@@ -70,4 +72,11 @@ def test_real_postgres_rows_reproduce_hermitage(tmp_path: Path, capsys: Any) -> 
     ser = _cells(doc, "postgres-serializable")
     assert _status(ser["serializable"]) == _status(ser["snapshot-isolation"]) == "held"
     assert not any(_status(c) == "violated" for c in ser.values())
-    assert all(r["spec"]["concurrency"] == 10 for r in doc["runs"])  # the Hermitage probe
+    hermitage = [r for r in doc["runs"] if r["label"] == "hermitage"]
+    assert len(hermitage) == 3 and all(r["spec"]["concurrency"] == 10 for r in hermitage)
+
+    for system in LEVELS:  # real SIGKILL / SIGSTOP of the server: durability held
+        row = next(r for r in doc["rows"] if r["system"] == system)
+        assert _status(row["cells"]["durability"]) == "held", row["cells"]["durability"]
+    killed = [r for r in doc["runs"] if r["label"] == "kill"]
+    assert [r["spec"]["nemesis"] for r in killed] == [["kill", "pause"]] * 3
