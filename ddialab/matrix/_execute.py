@@ -12,6 +12,7 @@ per wave paid again and again).
 from __future__ import annotations
 
 import os
+import queue
 import signal
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -94,6 +95,44 @@ def worker_pool(jobs: int, executor: str = "local") -> Iterator[Pool | None]:
         return
     with get_context("spawn").Pool(jobs, initializer=_ignore_sigint) as pool:
         yield pool
+
+
+def pipeline(
+    pool: Pool,
+    root: str,
+    first: Sequence[tuple[TestSpec, str]],
+    after: Callable[[dict[str, Any]], tuple[TestSpec, str] | None],
+) -> None:
+    """Run ``first`` on ``pool``; as each summary returns, ``after(summary)`` may name the
+    next (spec, label) to queue.  Returns when nothing is running or queued."""
+    done: queue.Queue[Any] = queue.Queue()
+
+    def submit(spec: TestSpec, label: str) -> None:
+        args = ((spec.to_dict(), root, label),)
+        pool.apply_async(_run_one_args, args, callback=done.put, error_callback=done.put)
+
+    for spec, label in first:
+        submit(spec, label)
+    pending = len(first)
+    while pending:
+        summary = _next(done)
+        pending -= 1
+        nxt = after(summary)
+        if nxt is not None:
+            submit(*nxt)
+            pending += 1
+
+
+def _next(done: queue.Queue[Any]) -> dict[str, Any]:
+    """The next summary (re-raising a worker's exception); polls so Ctrl-C gets through."""
+    while True:
+        try:
+            item = done.get(timeout=0.2)
+        except queue.Empty:
+            continue
+        if isinstance(item, BaseException):
+            raise item
+        return dict(item)
 
 
 def map_tasks(fn: Callable[[Any], Any], args: Sequence[Any], pool: Pool | None) -> list[Any]:

@@ -101,15 +101,22 @@ def test_a_shrink_that_cannot_proceed_is_recorded_not_raised(serial: Any) -> Non
 
 
 def test_parallel_run_gives_identical_cells(serial: Any, tmp_path: Path) -> None:
-    """Guards executor independence, the one pool shared by the waves and the shrinks
-    included: the same cells and the same shrunk run."""
+    """Guards executor independence, the one pool shared by the search and the shrinks
+    included: the pipelined search (pool) makes exactly the runs of the serial waves, and
+    gives the same cells and the same shrunk run."""
     parallel = run_matrix(_options(jobs=2), str(tmp_path))
     assert _strip(parallel.document) == _strip(serial.document)
+    assert _made(parallel) == _made(serial) and parallel.runs == serial.runs
     mine, theirs = (
         _hazard_cell(parallel.document)["shrunk"],
         _hazard_cell(serial.document)["shrunk"],
     )
     assert (mine["before"], mine["after"]) == (theirs["before"], theirs["after"])
+
+
+def _made(result: Any) -> list[tuple[str, int]]:
+    runs = json.loads((Path(result.out_dir) / "matrix.json").read_text())["runs"]
+    return sorted((r["probe"], r["spec"]["seed"]) for r in runs)
 
 
 def _strip(doc: dict[str, Any]) -> Any:
