@@ -66,6 +66,11 @@ CHECKERS: dict[str, CheckerEntry] = {
             "writes acknowledged after fsync survive every crash",
         ),
         CheckerEntry(
+            "deletes",
+            "checkers.invariants:check_deletes",
+            "no read returns a value its key lost to an acknowledged delete",
+        ),
+        CheckerEntry(
             "unique-ids",
             "checkers.invariants:check_unique_ids",
             "every generated id is unique",

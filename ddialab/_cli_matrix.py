@@ -11,6 +11,7 @@ from typing import Any
 from ddialab.errors import EXIT_INVALID, EXIT_VALID
 from ddialab.matrix import MatrixOptions, plan, run_matrix
 from ddialab.runner import check_range
+from reports import BUG, LEGEND
 
 
 def add_parser(sub: Any) -> None:
@@ -29,6 +30,11 @@ def add_parser(sub: Any) -> None:
     )
     p.add_argument(
         "--real", action="store_true", help="also run the real datastores (starts private servers)"
+    )
+    p.add_argument(
+        "--no-shrink",
+        action="store_true",
+        help="do not shrink the run behind each demonstrated hazard",
     )
     p.add_argument("--time-limit", type=float, default=5.0, help="simulated seconds per run")
     p.add_argument("--systems", nargs="*", default=[], help="only these systems")
@@ -50,6 +56,7 @@ def run_matrix_cmd(args: argparse.Namespace) -> int:
         systems=tuple(args.systems),
         jobs=args.jobs or 0,
         real=args.real,
+        shrink=not args.no_shrink,
     )
     out = args.out or os.path.join("runs", time.strftime("matrix-%Y%m%dT%H%M%S"))
     total = len(plan(options))
@@ -98,15 +105,16 @@ def _word(v: Any) -> str:
     return {True: "valid", False: "INVALID"}.get(v, "unknown")
 
 
-#: the one legend, shared with matrix.html
-SYMBOL = {"held": "✓", "violated": "✗", "not-demonstrated": "?", "not-applicable": "n/a"}
+#: the one legend (``reports.LEGEND``), shared with matrix.html: status -> mark
+SYMBOL = {status: mark for status, (mark, _) in LEGEND.items()}
 SHORT = {"linearizable": "lin", "strict-serializable": "sser", "serializable": "ser",
          "snapshot-isolation": "si", "repeatable-read": "rr", "read-committed": "rc",
          "read-uncommitted": "ru", "read-your-writes": "ryw", "monotonic-reads": "mr",
          "monotonic-writes": "mw", "writes-follow-reads": "wfr", "consistent-prefix": "cp",
          "convergence": "conv", "durability": "dur", "field-preservation": "flds",
          "index-consistency": "idx", "no-lost-updates": "lock", "messages-processed": "proc",
-         "multi-object-invariants": "inv"}  # fmt: skip
+         "multi-object-invariants": "inv",
+         "deletes-stay-deleted": "del"}  # fmt: skip
 
 
 def _print_table(result: Any) -> None:
@@ -117,14 +125,13 @@ def _print_table(result: Any) -> None:
         for n in names:
             cell = row["cells"][n]
             status = cell if isinstance(cell, str) else cell["status"]
-            mark = SYMBOL[status] + ("!" if status == "violated" and n in row["claims"] else "")
-            cells.append(f"{mark:>4}")
+            bug = status == "violated" and n in row["claims"]
+            cells.append(f"{SYMBOL[BUG if bug else status]:>4}")
         print(f"{row['system']:<34}" + " ".join(cells))
     print("key: " + ", ".join(f"{SHORT.get(n, n[:4])}={n}" for n in names))
-    print(
-        "✓ held (claimed)  ✗ violated (! = claimed: a bug)  ? not demonstrated  n/a not applicable"
-    )
+    print("  ".join(f"{mark} {text.split(':')[0]}" for mark, text in LEGEND.values()))
     _print_summary(result.document, bool(result.bugs))
+    _print_shrunk(result.shrunk)
     print(f"matrix: {os.path.join(result.out_dir, 'matrix.html')}")
     for system, g in result.bugs:
         print(f"BUG: {system} claims {g} but violated it", file=sys.stderr)
@@ -141,3 +148,14 @@ def _print_summary(doc: dict[str, Any], bugs: bool) -> None:
         print(f"{item['system']}: {item['reason']}")
     why = "a system violated a guarantee it claims" if bugs else "no claimed guarantee violated"
     print(f"exit {EXIT_INVALID if bugs else EXIT_VALID}: {why}")
+
+
+def _print_shrunk(shrunk: list[dict[str, Any]]) -> None:
+    """One line per shrunk hazard run: where it is and how small it got."""
+    for s in shrunk:
+        if "error" in s:
+            print(f"not shrunk: {s['source']}: {s['error']}")
+            continue
+        b, a = s["before"], s["after"]
+        print(f"shrunk {s['anomaly']}: {s['run_dir']} ({b['ops']} -> {a['ops']} ops, "
+              f"{b['faults']} -> {a['faults']} faults)")  # fmt: skip

@@ -5,7 +5,13 @@ columns, ``rows`` the systems (each with its options and a ``cells`` mapping fro
 guarantee to a cell).  A cell's ``status`` is one of ``held``, ``violated``,
 ``not-demonstrated``, ``not-applicable``; a guarantee missing from ``cells`` is shown as
 *not run*.  A violated cell links to its run's ``report.html`` (the link is made relative
-to the page, so the matrix and the runs can move together) and shows the replay seed.
+to the page, so the matrix and the runs can move together), shows the replay seed and,
+when the matrix shrank it, links the shrunk run's report.  A violated cell of a guarantee
+the row claims is a bug and is marked ``✗!``.
+
+``LEGEND`` is the one legend: ``ddialab matrix`` prints the same marks on the terminal.
+The page also shows the document's ``counts`` line, its ``coverage`` ("N of M known
+hazards demonstrated", listing the missing) and the systems ``not_run``.
 """
 
 from __future__ import annotations
@@ -25,8 +31,18 @@ from reports._render import environment
 STATUSES = ("held", "violated", "not-demonstrated", "not-applicable")
 _SPELLINGS = {s.replace("-", sep): s for s in STATUSES for sep in ("_", " ", "")}
 NOT_RUN = "not-run"
-SYMBOLS = {"held": "✓", "violated": "✗", "not-demonstrated": "?", "not-applicable": "n/a",
-           NOT_RUN: "·"}  # fmt: skip
+BUG = "claimed-and-violated"
+#: status -> (mark, meaning): the one legend of the terminal table and of matrix.html
+LEGEND: dict[str, tuple[str, str]] = {
+    "held": ("✓", "held: claimed, and no run violated it (evidence, not proof)"),
+    "violated": ("✗", "violated: a run found a violation (its seed replays it)"),
+    BUG: ("✗!", "claimed and violated: the system claims it (a bug)"),
+    "not-demonstrated": ("?", "not demonstrated: not claimed and no violation found, "
+                              "or the checks were inconclusive"),
+    "not-applicable": ("n/a", "not applicable: no checker of its runs speaks for it"),
+    NOT_RUN: ("–", "not run"),
+}  # fmt: skip
+SYMBOLS = {status: mark for status, (mark, _) in LEGEND.items()}
 
 
 def render_matrix(
@@ -65,16 +81,34 @@ def matrix_context(data: Mapping[str, Any], out: pathlib.Path) -> dict[str, Any]
     guarantees = [_column(g) for g in guarantees]
     out_dir = out.resolve().parent
     table = [_row(r, guarantees, out_dir) for r in rows]
-    counts = Counter(c["status"] for r in table for c in r["cells"])
     return {
         "title": str(data.get("title") or "ddialab: systems × guarantees"),
         "description": data.get("description"),
         "generated": data.get("generated") or time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime()),
         "guarantees": guarantees,
         "rows": table,
-        "counts": [(s, counts.get(s, 0)) for s in (*STATUSES, NOT_RUN)],
+        "counts": _counts(data.get("counts"), table),
+        "coverage": _coverage(data.get("coverage")),
+        "not_run": [dict(item) for item in data.get("not_run") or [] if isinstance(item, dict)],
         "symbols": SYMBOLS,
+        "legend": list(LEGEND.items()),
     }
+
+
+def _counts(given: Any, table: list[dict[str, Any]]) -> list[tuple[str, int]]:
+    """The document's counts line, else the cells counted here (claimed-and-violated
+    apart from violated, as on the terminal)."""
+    if isinstance(given, dict):
+        return [(s, int(given.get(s, 0))) for s in LEGEND if s in given]
+    counted = Counter(c["mark_status"] for r in table for c in r["cells"])
+    return [(s, counted.get(s, 0)) for s in LEGEND]
+
+
+def _coverage(cov: Any) -> dict[str, Any] | None:
+    if not isinstance(cov, dict) or "known" not in cov:
+        return None
+    return {"known": cov["known"], "demonstrated": cov.get("demonstrated", 0),
+            "missing": [str(m) for m in cov.get("missing") or []]}  # fmt: skip
 
 
 def _column(g: Any) -> dict[str, Any]:
@@ -88,14 +122,24 @@ def _row(r: dict[str, Any], guarantees: list[dict[str, Any]], out_dir: pathlib.P
     if not isinstance(cells, dict):
         raise DdialabError(f"matrix: row {r.get('system')!r}: 'cells' must be an object")
     options = r.get("options") or {}
+    claims = r.get("claims") or []
     return {
         "system": str(r.get("system", "?")),
         "label": r.get("label"),
         "options": [(k, json.dumps(v)) for k, v in sorted(options.items())],
-        "claims": r.get("claims") or [],
+        "claims": claims,
         "note": r.get("note"),
-        "cells": [_cell(g["name"], cells.get(g["name"]), out_dir) for g in guarantees],
-    }
+        "cells": [_marked(_cell(g["name"], cells.get(g["name"]), out_dir), claims)
+                  for g in guarantees],
+    }  # fmt: skip
+
+
+def _marked(cell: dict[str, Any], claims: list[str]) -> dict[str, Any]:
+    """The legend entry a cell shows: a violated claim is a bug (``✗!``)."""
+    bug = cell["status"] == "violated" and cell["guarantee"] in claims
+    cell["mark_status"] = BUG if bug else cell["status"]
+    cell["mark"] = SYMBOLS[cell["mark_status"]]
+    return cell
 
 
 def _cell(name: str, cell: Any, out_dir: pathlib.Path) -> dict[str, Any]:
@@ -112,14 +156,16 @@ def _cell(name: str, cell: Any, out_dir: pathlib.Path) -> dict[str, Any]:
                            + ", ".join(STATUSES))  # fmt: skip
     out = {**_BLANK, **cell, "status": status, "guarantee": name}
     out["href"] = _link(cell.get("run_dir"), out_dir)
+    shrunk = cell.get("shrunk")
+    out["shrunk_href"] = _link(shrunk.get("run_dir"), out_dir) if isinstance(shrunk, dict) else None
     expected = cell.get("expected")
     out["surprise"] = bool(expected) and _SPELLINGS.get(str(expected), expected) != status
     out["title"] = _cell_title(name, out)
     return out
 
 
-_BLANK: dict[str, Any] = {"href": None, "surprise": False, "seed": None, "runs": None,
-                          "anomalies": [], "replay": None, "note": None}  # fmt: skip
+_BLANK: dict[str, Any] = {"href": None, "shrunk_href": None, "surprise": False, "seed": None,
+                          "runs": None, "anomalies": [], "replay": None, "note": None}  # fmt: skip
 
 
 def _link(run_dir: Any, out_dir: pathlib.Path) -> str | None:
@@ -140,6 +186,9 @@ def _cell_title(name: str, c: dict[str, Any]) -> str:
         parts.append("anomalies: " + ", ".join(map(str, c["anomalies"])))
     if c.get("replay"):
         parts.append(f"replay: {c['replay']}")
+    shrunk = c.get("shrunk")
+    if isinstance(shrunk, dict) and shrunk.get("after"):
+        parts.append("shrunk to " + ", ".join(f"{k} {v}" for k, v in shrunk["after"].items()))
     if c.get("expected"):
         parts.append(f"expected: {c['expected']}")
     if c.get("note"):

@@ -74,6 +74,9 @@ class Scenario:
     rate: float | None = None
     nemesis_interval: float | None = None
     hazard: str | None = None
+    #: clients and per-op timeout (``None``: the matrix's own / the runner's default)
+    concurrency: int | None = None
+    op_timeout: float | None = None
 
 
 @dataclass(frozen=True)

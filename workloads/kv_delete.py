@@ -57,6 +57,8 @@ def checkers(options: Mapping[str, Any]) -> dict[str, CheckerSpec]:
             "linearizable",
             {"model": "cas-register", "independent": True, "init": None},
         ),
+        # the matrix's deletes-stay-deleted column: a read of a value a delete overwrote
+        "deletes-stay-deleted": ("deletes", {}),
     }
 
 

@@ -8,12 +8,14 @@ Public surface (each ``check_*(history, options) -> Result``)::
     check_unique_ids    every generated id unique
     check_queue         lost, duplicated, unexpected, out-of-order (model "fifo")
     check_durability    writes acknowledged with extra durable=true survive crashes
+    check_deletes       no read returns a value lost to an acknowledged delete
 
 Each module's docstring defines its op vocabulary; ``docs/session.md`` collects them.
 """
 
 from checkers.invariants._convergence import check_convergence
 from checkers.invariants._counter import check_counter
+from checkers.invariants._deletes import check_deletes
 from checkers.invariants._durability import check_durability
 from checkers.invariants._ids import check_unique_ids
 from checkers.invariants._queue import check_queue
@@ -22,6 +24,7 @@ from checkers.invariants._set import check_set
 __all__ = [
     "check_convergence",
     "check_counter",
+    "check_deletes",
     "check_durability",
     "check_queue",
     "check_set",

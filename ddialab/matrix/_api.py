@@ -1,4 +1,5 @@
-"""``run_matrix``: probe, search (locally or on Dask), aggregate, write matrix.json/html."""
+"""``run_matrix``: probe, search (locally or on Dask), aggregate, shrink each demonstrated
+hazard, write matrix.json/html.  One worker pool serves the search's waves and the shrinks."""
 
 from __future__ import annotations
 
@@ -10,8 +11,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from ddialab.matrix._cells import build_rows, claimed_violations, matrix_document, run_key
+from ddialab.matrix._execute import worker_pool
 from ddialab.matrix._plan import MatrixOptions, not_run, probes, select_systems
 from ddialab.matrix._search import search
+from ddialab.matrix._shrink import shrink_hazards
 
 
 @dataclass
@@ -21,6 +24,8 @@ class MatrixResult:
     bugs: list[tuple[str, str]]
     runs: int
     seconds: float
+    #: one summary per shrunk hazard cell (``run_dir`` of the shrunk run, or ``error``)
+    shrunk: list[dict[str, Any]]
 
 
 def run_matrix(
@@ -35,10 +40,12 @@ def run_matrix(
     os.makedirs(runs_root, exist_ok=True)
     jobs = options.jobs or (os.cpu_count() or 1)
     t0 = time.perf_counter()
-    summaries = search(found, options.seeds, runs_root, progress=progress, jobs=jobs,
-                       executor=executor, scheduler=scheduler)  # fmt: skip
+    with worker_pool(jobs, executor) as pool:
+        summaries = search(found, options.seeds, runs_root, progress=progress, jobs=jobs,
+                           executor=executor, scheduler=scheduler, pool=pool)  # fmt: skip
+        rows = build_rows(select_systems(options.systems, options.real), summaries)
+        shrunk = shrink_hazards(rows, pool) if options.shrink else []
     seconds = time.perf_counter() - t0
-    rows = build_rows(select_systems(options.systems, options.real), summaries)
     description = (
         f"{len(found)} probes (scenarios and the common partition/kill/pause mix), each "
         f"trying up to {options.seeds} seed(s) until it shows its hazard; "
@@ -46,7 +53,7 @@ def run_matrix(
     )
     doc = matrix_document(rows, description, not_run(options.systems, options.real))
     _write(out_dir, doc, summaries)
-    return MatrixResult(out_dir, doc, claimed_violations(rows), len(summaries), seconds)
+    return MatrixResult(out_dir, doc, claimed_violations(rows), len(summaries), seconds, shrunk)
 
 
 def _write(out_dir: str, doc: dict[str, Any], summaries: list[dict[str, Any]]) -> None:

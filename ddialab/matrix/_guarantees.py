@@ -67,6 +67,9 @@ def anomalies_for(results: Mapping[str, Any], guarantee: str) -> list[str]:
             return list(result.get("anomaly_types", []))
         if guarantee == "linearizable" and kind == "linearizable":
             return list(result.get("anomaly_types", []))
+        if kind == "set" and guarantee == "index-consistency":
+            stale = (result.get("counts") or {}).get("stale")
+            return list(result.get("anomaly_types", [])) + (["stale"] if stale else [])
         if _BEYOND.get(kind) == guarantee or (
             kind == "kafka" and guarantee == "messages-processed"
         ):
@@ -85,6 +88,8 @@ _UNPROCESSED = frozenset({"lost-delivery", "poll-skip"})
 def _beyond(kind: str, result: Mapping[str, Any]) -> dict[str, Any]:
     """``counter`` (the lock workload), ``set`` (secondary-index reads), the data-model
     invariants, and the consumer half of ``kafka``."""
+    if kind == "set":
+        return {"index-consistency": _index_verdict(result)}
     if kind in _BEYOND:
         return {_BEYOND[kind]: result.get("valid")}
     if kind == "kafka":
@@ -93,6 +98,15 @@ def _beyond(kind: str, result: Mapping[str, Any]) -> dict[str, Any]:
             return {"messages-processed": False}
         return {"messages-processed": True if valid in (True, False) else "unknown"}
     return {}
+
+
+def _index_verdict(result: Mapping[str, Any]) -> Any:
+    """Index reads agree with acknowledged data: a document the index missed for a while
+    (``stale``, a finding of the set checker, not its anomaly) breaks that as surely as
+    a lost one."""
+    if result.get("valid") is True and (result.get("counts") or {}).get("stale"):
+        return False
+    return result.get("valid")
 
 
 def _kind(checker_name: str) -> str:

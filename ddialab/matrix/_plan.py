@@ -12,6 +12,8 @@ seed; ``MatrixOptions.seeds`` is the *maximum* number of seeds a probe tries (th
 
 Real datastores (``systems.external``) are probed only with ``MatrixOptions.real``; they
 start servers, so without it they are listed as not run, never as rows of empty cells.
+A real probe runs once (``max_seeds=1``): a real server is not driven by the seed, so
+more seeds would repeat the same experiment at the cost of seconds of wall time each.
 """
 
 from __future__ import annotations
@@ -47,6 +49,8 @@ class MatrixOptions:
     concurrency: int = 5
     #: also run the real datastores (starts servers)
     real: bool = False
+    #: shrink the first violating run of each demonstrated hazard (``matrix._shrink``)
+    shrink: bool = True
 
 
 @dataclass(frozen=True)
@@ -64,17 +68,24 @@ class Probe:
     concurrency: int = 5
     workload_options: dict[str, Any] = field(default_factory=dict)
     system_options: dict[str, Any] = field(default_factory=dict)
+    op_timeout: float | None = None
+    #: at most this many seeds, whatever the matrix's budget (``None``: the budget)
+    max_seeds: int | None = None
 
     @property
     def key(self) -> str:
         return f"{self.system}/{self.label}"
 
+    def seeds(self, budget: int) -> int:
+        return budget if self.max_seeds is None else min(budget, self.max_seeds)
+
     def spec(self, seed: int) -> TestSpec:
+        timeout: dict[str, Any] = {} if self.op_timeout is None else {"op_timeout": self.op_timeout}
         return TestSpec(system=self.system, workload=self.workload, nemesis=list(self.nemesis),
                         seed=seed, time_limit=self.time_limit, rate=self.rate,
                         concurrency=self.concurrency, nemesis_interval=self.nemesis_interval,
                         workload_options=dict(self.workload_options),
-                        system_options=dict(self.system_options))  # fmt: skip
+                        system_options=dict(self.system_options), **timeout)  # fmt: skip
 
 
 def select_systems(names: Sequence[str], real: bool = False) -> list[SystemEntry]:
@@ -119,7 +130,12 @@ def _common_probe(entry: SystemEntry, workload: str, options: MatrixOptions) -> 
                  time_limit=options.time_limit, rate=options.rate,
                  concurrency=options.concurrency,
                  nemesis_interval=max(0.5, options.time_limit / 5),
-                 workload_options=dict(entry.workload_options.get(workload, {})))  # fmt: skip
+                 workload_options=dict(entry.workload_options.get(workload, {})),
+                 max_seeds=_max_seeds(entry))  # fmt: skip
+
+
+def _max_seeds(entry: SystemEntry) -> int | None:
+    return 1 if entry.name in REAL_NAMES else None
 
 
 def _scenario_probe(entry: SystemEntry, s: Scenario, options: MatrixOptions) -> Probe:
@@ -128,10 +144,10 @@ def _scenario_probe(entry: SystemEntry, s: Scenario, options: MatrixOptions) -> 
     wopts = {**entry.workload_options.get(s.workload, {}), **s.workload_options}
     return Probe(entry.name, s.name, s.workload, tuple(s.nemesis), s.hazard, limit,
                  s.rate or options.rate, s.nemesis_interval or max(0.5, limit / 5),
-                 options.concurrency, json.loads(json.dumps(wopts)),
-                 dict(s.system_options))  # fmt: skip
+                 s.concurrency or options.concurrency, json.loads(json.dumps(wopts)),
+                 dict(s.system_options), s.op_timeout, _max_seeds(entry))  # fmt: skip
 
 
 def plan(options: MatrixOptions) -> list[TestSpec]:
     """The most the matrix can run: every probe at every seed of the budget."""
-    return [p.spec(seed) for p in probes(options) for seed in range(options.seeds)]
+    return [p.spec(seed) for p in probes(options) for seed in range(p.seeds(options.seeds))]

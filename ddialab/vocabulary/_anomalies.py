@@ -125,6 +125,8 @@ _LIST = [
        "convergence set queue"),
     _a("lost-durable-writes", "a write acknowledged after fsync was lost by a crash", DDIA,
        "durability"),
+    _a("resurrected-delete", "a read returned a value an acknowledged delete had removed",
+       DDIA, "deletes"),
     _a("duplicated", "one element (id) was returned twice", JEPSEN, "unique-ids set queue"),
     _a("lost", "an acknowledged element is missing from every later read", JEPSEN, "set queue"),
     _a("stale", "a read missed an element some earlier read had already seen", JEPSEN, "set"),

@@ -163,6 +163,13 @@ OTHER_GUARANTEES: dict[str, Guarantee] = {
             "no dangling references",
             DDIA,
         ),
+        # matrix columns added by the matrix's hazard demonstrations (issue #18)
+        Guarantee(
+            "deletes-stay-deleted",
+            "other",
+            "no read returns a value its key lost to an acknowledged delete",
+            DDIA,
+        ),
     ]
 }
 

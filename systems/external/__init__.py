@@ -24,7 +24,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ddialab.vocabulary import Option
-from systems import SystemEntry
+from systems import Scenario, SystemEntry
 from systems.external._base import BlockingClient, MissingServer, RealSystem, is_real
 from systems.external._fault_proxy import FaultProxy, Link, open_fault_proxy
 from systems.external._process import (
@@ -82,8 +82,37 @@ REAL_OPTIONS = (
     Option("lag_s", float, 0.05, help="redis-replica: wait before reading the replica"),
     Option("busy_timeout_s", float, 0.05, help="sqlite: busy timeout"),
 )
+#: the Hermitage experiment (docs/external.md): 3 keys, 10 clients as fast as they go; each
+#: level's history is checked against the level itself, so repeatable read's G2-item shows
+HERMITAGE: dict[str, Any] = {"time_limit": 3.0, "rate": 1000.0, "concurrency": 10,
+                             "op_timeout": 5.0}  # fmt: skip
+_HERMITAGE_MODEL = {"postgres-repeatable-read": "repeatable-read"}
+
+
+#: real faults (``nemesis/real.py``): SIGKILL/SIGSTOP of the server, partitions by proxy
+FAULTS: dict[str, Any] = {"time_limit": 5.0, "rate": 200.0, "concurrency": 6,
+                          "op_timeout": 1.0, "nemesis_interval": 1.0}  # fmt: skip
+
+
+def _scenarios(name: str) -> dict[str, Any]:
+    """The matrix's probes of a real system (``ddialab matrix --real``): PostgreSQL's rows
+    are the Hermitage experiment plus its durability under SIGKILL (fsync on: it promises
+    durability); etcd's linearizability is tried under partitions; the others run the
+    common probes (their workloads, no faults)."""
+    if name == "etcd":
+        return {"scenarios": (Scenario("partition", ("partition",), "register", **FAULTS),)}
+    if not name.startswith("postgres-"):
+        return {}
+    model = _HERMITAGE_MODEL.get(name)
+    options = {"key_count": 3, **({"consistency_model": model} if model else {})}
+    hermitage = Scenario("hermitage", (), "list-append", options, **HERMITAGE)
+    kill = Scenario("kill", ("kill", "pause"), "register", **FAULTS)
+    return {"scenarios": (hermitage, kill), "common_mix": False,
+            "promises": frozenset({"durability"})}  # fmt: skip
+
+
 REAL_ENTRIES = [
-    SystemEntry(name, desc, f, claims, {}, (), options=REAL_OPTIONS)
+    SystemEntry(name, desc, f, claims, {}, (), options=REAL_OPTIONS, **_scenarios(name))
     for name, desc, f, claims, _ in _SPECS
 ]
 WORKLOADS.update({name: w for name, _, _, _, w in _SPECS})

@@ -318,6 +318,13 @@ ENTRIES = [
         "hash partitions with a term-partitioned global secondary index updated "
         "asynchronously (index reads can be stale)",
         index="global",
+    ).declaring(
+        scenarios=(
+            Scenario(
+                "index-lag", (), "secondary-index", time_limit=8.0, hazard="index-consistency"
+            ),
+        ),
+        hazards=("index-consistency",),
     ),
     _entry(
         "partitioned-term-index-async",

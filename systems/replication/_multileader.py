@@ -30,7 +30,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ddialab.vocabulary import Option
-from systems import SystemEntry
+from systems import Scenario, SystemEntry
 from systems.replication._common import (
     ATTEMPT_TIMEOUT_NS,
     LINK_OPTIONS,
@@ -196,6 +196,14 @@ ENTRIES = [
         "multi-leader-no-resolution",
         "all-to-all, no conflict resolution: the last write to arrive stays (named unsafe)",
         conflict="arrival",
+    ).declaring(
+        # concurrent writes at full rate, no faults: each leader keeps a different last one
+        scenarios=(
+            Scenario(
+                "concurrent-writes", (), "session", time_limit=8.0, rate=100.0, hazard="convergence"
+            ),
+        ),
+        hazards=("convergence",),
     ),
     _entry("multi-leader-lww-id", "all-to-all, the highest-ranked replica wins", conflict="lww-id"),
     _entry(

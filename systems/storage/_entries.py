@@ -136,14 +136,28 @@ ENTRIES = [
         "Bitcask that replies before fsync (named unsafe: loses acknowledged writes)",
         {"engine": "bitcask", "mode": "ack-before-fsync"},
     ).declaring(
-        scenarios=(Scenario("kill", ("kill",), "register", hazard="linearizable"),),
-        hazards=("linearizable",),
+        scenarios=(Scenario("kill", ("kill",), "register", hazard="durability"),),
+        hazards=("durability",),
     ),
     _entry(
         "bitcask-unsafe-tombstones",
         "Bitcask whose merges drop tombstones from non-oldest segments (named unsafe: "
         "deleted keys come back after a restart)",
         {"engine": "bitcask", "mode": "sync", "unsafe_tombstones": True},
+    ).declaring(
+        # deletes, minor merges that drop their tombstones, and a restart (docs/storage.md)
+        scenarios=(
+            Scenario(
+                "delete-merge-kill",
+                ("kill",),
+                "kv-delete",
+                time_limit=10.0,
+                rate=100.0,
+                nemesis_interval=1.0,
+                hazard="deletes-stay-deleted",
+            ),
+        ),
+        hazards=("deletes-stay-deleted",),
     ),
     _entry(
         "lsm",
@@ -167,8 +181,8 @@ ENTRIES = [
         "every acknowledged write not yet flushed)",
         {"engine": "lsm", "mode": "sync", "wal": False},
     ).declaring(
-        scenarios=(Scenario("kill", ("kill",), "register", hazard="linearizable"),),
-        hazards=("linearizable",),
+        scenarios=(Scenario("kill", ("kill",), "register", hazard="durability"),),
+        hazards=("durability",),
     ),
     _entry(
         "btree",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +12,7 @@ import pytest
 from ddialab.cli import main
 from ddialab.matrix import MatrixOptions, plan, run_matrix, verdicts
 from ddialab.matrix._cells import _cell
+from ddialab.matrix._shrink import MAX_RUNS, _shrink_task
 
 SYSTEMS = ("single-node", "single-node-ack-before-fsync")
 
@@ -66,9 +68,55 @@ def test_matrix_files_are_written(serial: Any) -> None:
     assert (out / "matrix.html").exists()
 
 
+def _hazard_cell(doc: dict[str, Any]) -> dict[str, Any]:
+    row = next(r for r in doc["rows"] if r["system"] == "single-node-ack-before-fsync")
+    return row["cells"]["durability"]
+
+
+def test_each_demonstrated_hazard_is_shrunk_and_linked(serial: Any) -> None:
+    """Guards the shrinking of hazard cells: the first violating run is shrunk (bounded by
+    ``MAX_RUNS``) to a smaller run that still fails the same way, the cell records it, the
+    page links its report and the result lists it for the terminal."""
+    cell = _hazard_cell(serial.document)
+    shrunk = cell["shrunk"]
+    assert shrunk["source"] == cell["run_dir"] and shrunk["reproduced"] is True
+    assert shrunk["anomaly"] == cell["anomalies"][0] == "lost-durable-writes"
+    assert 0 < shrunk["runs"] <= MAX_RUNS
+    assert shrunk["after"]["ops"] < shrunk["before"]["ops"]
+    assert Path(shrunk["run_dir"], "report.html").exists()
+    assert Path(shrunk["run_dir"], "shrink.json").exists()
+    assert serial.shrunk == [shrunk]  # only hazard cells are shrunk
+    html = (Path(serial.out_dir) / "matrix.html").read_text()
+    link = Path(shrunk["run_dir"]).relative_to(serial.out_dir).as_posix() + "/report.html"
+    assert f'<a class="shrunk" href="{link}">shrunk</a>' in html
+
+
+def test_a_shrink_that_cannot_proceed_is_recorded_not_raised(serial: Any) -> None:
+    """Guards fail-closed shrinking: a run with nothing to shrink leaves an ``error`` on
+    the cell (the ✗ and its seed stand) instead of aborting the matrix."""
+    valid = next(r for r in json.loads((Path(serial.out_dir) / "matrix.json").read_text())["runs"]
+                 if r["spec"]["system"] == "single-node")  # fmt: skip
+    out = _shrink_task((valid["run_dir"], None))
+    assert out["source"] == valid["run_dir"] and "nothing to shrink" in out["error"]
+
+
 def test_parallel_run_gives_identical_cells(serial: Any, tmp_path: Path) -> None:
+    """Guards executor independence, the one pool shared by the search and the shrinks
+    included: the pipelined search (pool) makes exactly the runs of the serial waves, and
+    gives the same cells and the same shrunk run."""
     parallel = run_matrix(_options(jobs=2), str(tmp_path))
     assert _strip(parallel.document) == _strip(serial.document)
+    assert _made(parallel) == _made(serial) and parallel.runs == serial.runs
+    mine, theirs = (
+        _hazard_cell(parallel.document)["shrunk"],
+        _hazard_cell(serial.document)["shrunk"],
+    )
+    assert (mine["before"], mine["after"]) == (theirs["before"], theirs["after"])
+
+
+def _made(result: Any) -> list[tuple[str, int]]:
+    runs = json.loads((Path(result.out_dir) / "matrix.json").read_text())["runs"]
+    return sorted((r["probe"], r["spec"]["seed"]) for r in runs)
 
 
 def _strip(doc: dict[str, Any]) -> Any:
@@ -116,6 +164,9 @@ def test_cli_matrix_exit_code_and_table(tmp_path: Path, capsys: pytest.CaptureFi
     out = capsys.readouterr().out
     assert code == 0, out
     assert "single-node" in out
+    counts = re.search(r"(\d+) held, (\d+) violated, (\d+) claimed and violated", out)
+    assert counts and int(counts[1]) > 0 and counts[2] == counts[3] == "0"  # the counts line
+    assert "– not run" in out and "✗! claimed and violated" in out  # the page's legend
     assert (tmp_path / "matrix.html").exists()
 
 
@@ -140,3 +191,19 @@ def test_linearizable_implies_the_session_guarantees_unless_checked() -> None:
     assert v["read-your-writes"] is True and v["consistent-prefix"] is True
     v = verdicts({"checkers": {"linearizable": {"valid": False}}})
     assert "read-your-writes" not in v
+
+
+def test_kv_no_txn_invalid_runs_show_in_the_row_and_the_page(tmp_path: Path) -> None:
+    """Guards issue #18's kv-no-txn item: its violated multi-object invariants reach its
+    row (✗ with a seed and a shrunk run) and the page (the cell links both reports)."""
+    result = run_matrix(MatrixOptions(seeds=1, systems=("kv-no-txn",), jobs=1), str(tmp_path))
+    cell = result.document["rows"][0]["cells"]["multi-object-invariants"]
+    assert cell["status"] == "violated" and cell["seed"] == 0
+    assert result.document["coverage"] == {"known": 1, "demonstrated": 1, "missing": []}
+    html = (tmp_path / "matrix.html").read_text()
+    row = html[html.index("<strong>kv-no-txn</strong>") :]
+    row = row[: row.index("</tr>")]
+    name = Path(cell["run_dir"]).name
+    assert f'<a href="runs/{name}/report.html">report</a>' in row
+    assert f'href="runs/{name}-shrunk/report.html">shrunk</a>' in row
+    assert Path(cell["shrunk"]["run_dir"], "report.html").exists()

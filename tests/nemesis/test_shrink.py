@@ -49,7 +49,7 @@ def failing_run(tmp_path_factory: pytest.TempPathFactory) -> str:
 def test_shrink_keeps_the_anomaly_and_is_deterministic(failing_run: str, tmp_path: Path) -> None:
     src = failing_run
     one = shrink_run(src, out=str(tmp_path / "s1"), max_runs=25)
-    assert one["reproduced"] and one["anomaly"] == "nonlinearizable"
+    assert one["reproduced"] and one["anomaly"] == "lost-durable-writes"  # the first reported
     before, after = one["before"], one["after"]
     assert after["ops"] < before["ops"] and after["faults"] <= before["faults"]
     assert after["time_limit"] <= before["time_limit"]
@@ -78,5 +78,5 @@ def test_shrink_cli_prints_the_reduction(failing_run: str, tmp_path: Path, capsy
     out = str(tmp_path / "cli")
     assert main(["shrink", failing_run, "--max-runs", "6", "--out", out]) == 1
     text = capsys.readouterr().out
-    assert "anomaly nonlinearizable" in text and f"run directory: {out}" in text
+    assert "anomaly lost-durable-writes" in text and f"run directory: {out}" in text
     assert json.loads((tmp_path / "cli" / "shrink.json").read_text())["runs"] <= 6
