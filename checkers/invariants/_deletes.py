@@ -30,8 +30,7 @@ from bisect import bisect_right
 from collections.abc import Mapping
 from typing import Any
 
-from checkers._input import admit, nothing_to_check
-from checkers._result import Result, anomalies_result, unknown_result
+from checkers import Result, admit, anomalies_result, nothing_to_check, unknown_result
 from checkers.invariants._common import Pair, client_pairs, freeze, show, thaw
 from ddialab.history import KEY_VALUE, History, ShapeTable
 
