@@ -29,6 +29,7 @@ NAMED_BREAKS = {
     "forced-incompatible": "field-preservation", "lease-unsafe": "linearizable",
     "unfenced": "no-lost-updates", "commit-before-process": "messages-processed",
     "global-index": "index-consistency", "term-index-async": "index-consistency",
+    "sync-nonatomic": "index-consistency",
     "no-txn": "multi-object-invariants", "leaderless-lww": "writes-follow-reads",
 }  # fmt: skip
 
