@@ -25,6 +25,7 @@ from typing import Any
 
 from systems import Scenario, SystemEntry
 from systems.replication._common import ATTEMPT_TIMEOUT_NS, ReplicaClient, add_replicas, fail, info
+from systems.replication._leaderless import QuorumOptions
 from systems.replication._leaderless import config_of as quorum_config
 from systems.replication._recordquorum import RecordQuorumNode
 from systems.replication._records import SCHEMAS, RecordConfig, RecordNode, problems
@@ -128,7 +129,9 @@ class LeaderlessRecordSystem(RecordSystem):
 
     def __init__(self, options: Mapping[str, Any]) -> None:
         super().__init__(options)
-        self.quorum = quorum_config({**options, "conflict": "vv"})
+        # the quorum store's own options (this system's others are not its business)
+        quorum = {f: options[f] for f in QuorumOptions.__dataclass_fields__ if f in options}
+        self.quorum = quorum_config({**quorum, "conflict": "vv"})
 
     def setup(self, world: World) -> None:
         qcfg, cfg, deployed = self.quorum, self.cfg, self.deployed
