@@ -28,6 +28,7 @@ from typing import Any
 
 import pytest
 
+from ddialab.vocabulary import option_table
 from workloads import WORKLOADS
 
 #: runs in the child: install the edits, then run each command through ``cli.main``
@@ -351,3 +352,28 @@ def test_every_workload_declares_its_options_by_one_dataclass(name: str) -> None
     assert dict(w.defaults or {}) == {o.name: o.default for o in w.declared_options()}
     with pytest.raises(ValueError, match="did you mean"):
         w.checkers({**(w.defaults or {}), next(iter(w.defaults or {})) + "x": 1})
+
+
+# -- typed options: the converted system families -----------------------------------------------
+CONVERTED_FAMILIES = ("systems.single", "systems.storage", "systems.replication")
+
+
+def _converted_entries() -> list[Any]:
+    import importlib
+
+    return [e for m in CONVERTED_FAMILIES for e in importlib.import_module(m).ENTRIES]
+
+
+@pytest.mark.parametrize("entry", _converted_entries(), ids=lambda e: e.name)
+def test_converted_systems_declare_every_option_they_read_once(entry: Any) -> None:
+    """Guards the conversion: each entry of a converted family declares its options by
+    its settings dataclass alone (every field, the entry's values as defaults), builds
+    from those defaults, and refuses an undeclared option when built directly."""
+    assert entry.settings is not None and not entry.options
+    declared = {o.name: o.default for o in entry.declared_options()}
+    fields = {o.name: o.default for o in option_table(entry.settings)}
+    assert set(declared) == set(fields)
+    assert all(declared[k] == v for k, v in entry.defaults.items())
+    assert entry.build(declared).claims == entry.claims
+    with pytest.raises(ValueError, match="did you mean"):
+        entry.build({next(iter(fields)) + "x": 1})
