@@ -377,3 +377,14 @@ def test_converted_systems_declare_every_option_they_read_once(entry: Any) -> No
     assert entry.build(declared).claims == entry.claims
     with pytest.raises(ValueError, match="did you mean"):
         entry.build({next(iter(fields)) + "x": 1})
+
+
+def test_a_settings_cross_field_check_is_a_usage_error(tmp_path: Path) -> None:
+    """Guards validation through the settings dataclass: bank's ``__post_init__`` (a total
+    divisible by the accounts) refuses the spec up front -- exit 2 naming the rule -- not
+    a traceback from the generator mid-run."""
+    (code, _out, err), = follow(tmp_path, {}, {}, [
+        run_args(tmp_path, "r", "-s", "txn-2pl", "-w", "bank", "--workload-option", "accounts=3"),
+    ])  # fmt: skip
+    assert code == 2 and "total divisible by them" in err and "Traceback" not in err
+    assert not (tmp_path / "r").exists()

@@ -60,6 +60,13 @@ class Workload:
             raise TypeError(f"workload {self.name}: declare options by settings alone")
         object.__setattr__(self, "defaults", option_defaults(self.settings))
 
+    def check_options(self, options: Mapping[str, Any]) -> None:
+        """``OptionError`` unless ``options`` (over the defaults) make valid settings --
+        each value by its declaration, and the settings' own cross-field checks
+        (``__post_init__``, e.g. bank's divisible total) -- before anything runs."""
+        if self.settings is not None:
+            typed(self.settings, {**(self.defaults or {}), **options}, self.name)
+
     def declared_options(self) -> tuple[Option, ...]:
         """Every option this workload accepts (from ``settings``, else defaults + options)."""
         if self.settings is not None:
