@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, Protocol, runtime_checkable
 
-from ddialab.vocabulary import Option, options_from_defaults
+from ddialab.vocabulary import Option, option_table, options_from_defaults
 
 
 class Client(Protocol):
@@ -111,14 +111,27 @@ class SystemEntry:
     #: matrix columns beyond ``claims`` this system promises (e.g. ``no-lost-updates``
     #: for a fenced lock): judged like claims in the matrix, not passed to checkers
     promises: frozenset[str] = frozenset()
+    #: the frozen dataclass whose fields are the family's options (types, choices, help;
+    #: ``defaults`` then only sets this entry's values); the factory parses its options
+    #: into it with ``ddialab.vocabulary.typed_options``
+    settings: type | None = None
+
+    def __post_init__(self) -> None:
+        if self.settings is None:
+            return
+        undeclared = set(self.defaults) - {o.name for o in option_table(self.settings)}
+        if undeclared or self.options:
+            raise TypeError(f"system {self.name}: {sorted(undeclared)} not in its settings")
 
     def declaring(self, **fields: Any) -> SystemEntry:
         """This entry with matrix declarations added (``scenarios``, ``hazards``, ...)."""
         return replace(self, **fields)
 
     def declared_options(self) -> tuple[Option, ...]:
-        """Every option this system accepts: the declared ones, then one per default."""
-        return options_from_defaults(self.defaults, self.options)
+        """Every option this system accepts: its settings' fields with this entry's
+        defaults, or (without settings) the declared ones, then one per default."""
+        declared = option_table(self.settings) if self.settings else self.options
+        return options_from_defaults(self.defaults, declared)
 
     def build(self, options: Mapping[str, Any] | None = None) -> System:
         """The system with these options over the defaults; its ``claims`` follow them."""

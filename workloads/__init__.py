@@ -1,8 +1,10 @@
 """Workloads: generators that drive clients, with the checkers that judge their histories.
 
 Public surface: ``WORKLOADS`` (name -> ``Workload``), ``get_workload``, ``Workload``,
-``Option`` (a workload's declared option), ``strongest_claim`` (the strongest transactional
-model among a system's claims: the model Elle checks a transactional workload against).
+``Option`` (a workload's declared option), ``typed(Settings, options, name)`` (a
+workload's options as its frozen settings dataclass), ``strongest_claim`` (the strongest
+transactional model among a system's claims: the model Elle checks a transactional
+workload against).
 Each module in ``WORKLOAD_MODULES`` exports ``WORKLOAD`` (or ``WORKLOADS``, a list).  The
 table is explicit: every module listed is imported, and a missing one (or a duplicate name)
 fails loudly at import, never silently.
@@ -13,7 +15,7 @@ import importlib
 
 from ddialab.errors import UsageError
 from ddialab.vocabulary import Option, unknown_name
-from workloads._protocol import CheckerSpec, Workload
+from workloads._protocol import CheckerSpec, Workload, typed
 from workloads._txn import strongest_claim
 
 WORKLOAD_MODULES = (
@@ -53,4 +55,12 @@ def get_workload(name: str) -> Workload:
         raise UsageError(unknown_name("workload", name, list(WORKLOADS))) from None
 
 
-__all__ = ["WORKLOADS", "CheckerSpec", "Option", "Workload", "get_workload", "strongest_claim"]
+__all__ = [
+    "WORKLOADS",
+    "CheckerSpec",
+    "Option",
+    "Workload",
+    "get_workload",
+    "strongest_claim",
+    "typed",
+]

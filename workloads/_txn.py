@@ -11,39 +11,51 @@ from __future__ import annotations
 
 import random
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
-from ddialab.vocabulary import Option, columns
-from workloads._protocol import CheckerSpec, Workload
-
-DEFAULTS = {"key_count": 5, "max_txn_length": 4, "max_writes_per_key": 32, "read_ratio": 0.5}
+from ddialab.vocabulary import columns, option
+from workloads._protocol import CheckerSpec, Workload, typed
 
 #: the transactional models a system may claim and a workload may judge against,
 #: strongest first (from the vocabulary's lattice)
 CONSISTENCY_ORDER = columns("txn")
 
 
+@dataclass(frozen=True)
+class TxnOptions:
+    key_count: int = 5
+    max_txn_length: int = 4
+    max_writes_per_key: int = 32
+    read_ratio: float = 0.5
+    consistency_model: str | None = option(
+        None,
+        choices=CONSISTENCY_ORDER,
+        help="judge against this model (default: the system's strongest claim)",
+    )
+
+
 def txn_generator(
-    write_f: str, rng: random.Random, options: Mapping[str, Any]
+    write_f: str, rng: random.Random, options: Mapping[str, Any], workload: str = "txn"
 ) -> Callable[[], dict[str, Any]]:
-    opts = {**DEFAULTS, **options}
-    pool = list(range(int(opts["key_count"])))
+    opts = typed(TxnOptions, options, workload)
+    pool = list(range(opts.key_count))
     next_key = [len(pool)]
     writes: dict[int, int] = {}
 
     def micro_op() -> list[Any]:
         slot = rng.randrange(len(pool))
         k = pool[slot]
-        if rng.random() < float(opts["read_ratio"]):
+        if rng.random() < opts.read_ratio:
             return ["r", k, None]
         writes[k] = writes.get(k, 0) + 1
-        if writes[k] >= int(opts["max_writes_per_key"]):
+        if writes[k] >= opts.max_writes_per_key:
             pool[slot] = next_key[0]
             next_key[0] += 1
         return [write_f, k, writes[k]]
 
     def next_txn() -> dict[str, Any]:
-        n = rng.randint(1, int(opts["max_txn_length"]))
+        n = rng.randint(1, opts.max_txn_length)
         return {"f": "txn", "value": [micro_op() for _ in range(n)]}
 
     return next_txn
@@ -65,22 +77,15 @@ def txn_workload(name: str, write_f: str, description: str) -> Workload:
     """A transactional workload whose writes are ``write_f``, checked by Elle as ``name``."""
 
     def generator(rng: random.Random, options: Mapping[str, Any]) -> Any:
-        return txn_generator(write_f, rng, options)
+        return txn_generator(write_f, rng, options, name)
 
     def checkers(options: Mapping[str, Any]) -> dict[str, CheckerSpec]:
-        model = options.get("consistency_model", "strict-serializable")
-        elle = {"model": name, "consistency_model": model}
+        model = typed(TxnOptions, options, name).consistency_model or "strict-serializable"
+        elle: dict[str, Any] = {"model": name, "consistency_model": model}
         if name == "rw-register":
             # where a txn reads a key and then writes it, every engine here installs the
             # write after the version it read: Elle's wfr-keys? holds, so assume it
             elle["wfr_keys"] = True
         return {"elle": ("elle", elle)}
 
-    model = Option(
-        "consistency_model",
-        str,
-        None,
-        choices=CONSISTENCY_ORDER,
-        help="judge against this model (default: the system's strongest claim)",
-    )
-    return Workload(name, description, generator, checkers, None, DEFAULTS, (model,))  # fmt: skip
+    return Workload(name, description, generator, checkers, None, settings=TxnOptions)

@@ -13,39 +13,47 @@ from __future__ import annotations
 
 import random
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
-from workloads._protocol import CheckerSpec, Workload
+from ddialab.vocabulary import OptionError
+from workloads._protocol import CheckerSpec, Workload, typed
 
-DEFAULTS = {"accounts": 5, "total": 100, "max_transfer": 5, "read_ratio": 0.5}
+
+@dataclass(frozen=True)
+class BankOptions:
+    accounts: int = 5
+    total: int = 100
+    max_transfer: int = 5
+    read_ratio: float = 0.5
+
+    def __post_init__(self) -> None:
+        if self.accounts < 2 or self.total % self.accounts:
+            raise OptionError("bank: need at least 2 accounts and a total divisible by them")
 
 
-def _settings(options: Mapping[str, Any]) -> tuple[int, int]:
-    opts = {**DEFAULTS, **options}
-    accounts, total = int(opts["accounts"]), int(opts["total"])
-    if accounts < 2 or total % accounts:
-        raise ValueError("bank: need at least 2 accounts and a total divisible by them")
-    return accounts, total
+def _settings(options: Mapping[str, Any]) -> BankOptions:
+    return typed(BankOptions, options, "bank")
 
 
 def generator(rng: random.Random, options: Mapping[str, Any]) -> Any:
-    opts = {**DEFAULTS, **options}
-    accounts, total = _settings(opts)
-    common = {"accounts": accounts, "initial": total // accounts}
+    o = _settings(options)
+    accounts = o.accounts
+    common = {"accounts": accounts, "initial": o.total // accounts}
 
     def next_op() -> dict[str, Any]:
-        if rng.random() < float(opts["read_ratio"]):
+        if rng.random() < o.read_ratio:
             return {"f": "read", "value": None, **common}
         src, dst = rng.sample(range(accounts), 2)
-        amount = rng.randint(1, int(opts["max_transfer"]))
+        amount = rng.randint(1, o.max_transfer)
         return {"f": "transfer", "value": {"from": src, "to": dst, "amount": amount}, **common}
 
     return next_op
 
 
 def checkers(options: Mapping[str, Any]) -> dict[str, CheckerSpec]:
-    accounts, total = _settings(options)
-    return {"bank": ("bank", {"total": total, "accounts": list(range(accounts))})}
+    o = _settings(options)
+    return {"bank": ("bank", {"total": o.total, "accounts": list(range(o.accounts))})}
 
 
 WORKLOAD = Workload(
@@ -54,5 +62,5 @@ WORKLOAD = Workload(
     generator,
     checkers,
     None,
-    DEFAULTS,
+    settings=BankOptions,
 )

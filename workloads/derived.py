@@ -20,23 +20,37 @@ from __future__ import annotations
 import itertools
 import random
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
-from workloads._protocol import CheckerSpec, Workload
+from workloads._protocol import CheckerSpec, Workload, typed
 
-KAFKA_DEFAULTS = {"keys": 4, "send_ratio": 0.5, "crash_ratio": 0.05, "final_polls": 2}
-VIEW_DEFAULTS = {"keys": 2, "writes_per_key": 8, "write_ratio": 0.6, "view_read_ratio": 0.3}
+
+@dataclass(frozen=True)
+class KafkaOptions:
+    keys: int = 4
+    send_ratio: float = 0.5
+    crash_ratio: float = 0.05
+    final_polls: int = 2
+
+
+@dataclass(frozen=True)
+class ViewOptions:
+    keys: int = 2
+    writes_per_key: int = 8
+    write_ratio: float = 0.6
+    view_read_ratio: float = 0.3
 
 
 def kafka_generator(rng: random.Random, options: Mapping[str, Any]) -> Any:
-    opts = {**KAFKA_DEFAULTS, **options}
-    keys, values = int(opts["keys"]), itertools.count(1)
+    o = typed(KafkaOptions, options, "kafka")
+    keys, values = o.keys, itertools.count(1)
 
     def next_op() -> dict[str, Any]:
         roll = rng.random()
-        if roll < float(opts["send_ratio"]):
+        if roll < o.send_ratio:
             return {"f": "send", "value": [rng.randrange(keys), next(values)]}
-        if roll < float(opts["send_ratio"]) + float(opts["crash_ratio"]):
+        if roll < o.send_ratio + o.crash_ratio:
             return {"f": "crash", "value": None}
         return {"f": "poll", "value": None}
 
@@ -44,12 +58,13 @@ def kafka_generator(rng: random.Random, options: Mapping[str, Any]) -> Any:
 
 
 def kafka_final(rng: random.Random, options: Mapping[str, Any]) -> Any:
-    n = int({**KAFKA_DEFAULTS, **options}["final_polls"])
+    n = typed(KafkaOptions, options, "kafka").final_polls
     return [{"f": "poll", "value": None, "final": True} for _ in range(n)]
 
 
 def kafka_checkers(options: Mapping[str, Any]) -> dict[str, CheckerSpec]:
     """Everything, and the durability part alone (the matrix's ``durability`` column)."""
+    typed(KafkaOptions, options, "kafka")
     durable = {"anomalies": ["lost-write", "inconsistent-offsets"]}
     return {"kafka": ("kafka", {}), "durability": ("kafka", durable)}
 
@@ -57,18 +72,18 @@ def kafka_checkers(options: Mapping[str, Any]) -> dict[str, CheckerSpec]:
 def view_generator(rng: random.Random, options: Mapping[str, Any]) -> Any:
     """Writes and reads over a rolling pool of keys: a key retires after
     ``writes_per_key`` writes, so many keys end with a final state worth comparing."""
-    opts = {**VIEW_DEFAULTS, **options}
-    pool = list(range(int(opts["keys"])))
+    o = typed(ViewOptions, options, "derived-view")
+    pool = list(range(o.keys))
     fresh = itertools.count(len(pool))
     writes: dict[int, int] = {}
-    w, vr = float(opts["write_ratio"]), float(opts["view_read_ratio"])
+    w, vr = o.write_ratio, o.view_read_ratio
 
     def next_op() -> dict[str, Any]:
         slot, roll = rng.randrange(len(pool)), rng.random()
         k = pool[slot]
         if roll < w:
             writes[k] = writes.get(k, 0) + 1
-            if writes[k] >= int(opts["writes_per_key"]):
+            if writes[k] >= o.writes_per_key:
                 pool[slot] = next(fresh)
             return {"f": "write", "value": [k, writes[k]]}
         if roll < w + vr:
@@ -79,11 +94,13 @@ def view_generator(rng: random.Random, options: Mapping[str, Any]) -> Any:
 
 
 def view_final(rng: random.Random, options: Mapping[str, Any]) -> Any:
+    typed(ViewOptions, options, "derived-view")
     return [{"f": "read-all", "value": None, "final": True}]
 
 
 def view_checkers(options: Mapping[str, Any]) -> dict[str, CheckerSpec]:
     """Named ``convergence``: the matrix column it speaks for (the view is a replica)."""
+    typed(ViewOptions, options, "derived-view")
     return {"convergence": ("derived-view", {})}
 
 
@@ -94,7 +111,7 @@ WORKLOADS = [
         kafka_generator,
         kafka_checkers,
         kafka_final,
-        KAFKA_DEFAULTS,
+        settings=KafkaOptions,
     ),
     Workload(
         "derived-view",
@@ -103,6 +120,6 @@ WORKLOADS = [
         view_generator,
         view_checkers,
         view_final,
-        VIEW_DEFAULTS,
+        settings=ViewOptions,
     ),
 ]

@@ -32,11 +32,27 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from workloads._protocol import CheckerSpec, Workload
+from workloads._protocol import CheckerSpec, Workload, typed
 
-DOC_DEFAULTS = {"orgs": 2, "users": 6, "read_ratio": 0.5}
-GRAPH_DEFAULTS = {"vertices": 5, "read_ratio": 0.5}
-REL_DEFAULTS = {"users": 4, "read_ratio": 0.5, "read_orgs": 3}
+
+@dataclass(frozen=True)
+class DocumentsOptions:
+    orgs: int = 2
+    users: int = 6
+    read_ratio: float = 0.5
+
+
+@dataclass(frozen=True)
+class GraphOptions:
+    vertices: int = 5
+    read_ratio: float = 0.5
+
+
+@dataclass(frozen=True)
+class RelationalOptions:
+    users: int = 4
+    read_ratio: float = 0.5
+    read_orgs: int = 3
 
 
 def _txn(mops: list[list[Any]]) -> dict[str, Any]:
@@ -44,18 +60,18 @@ def _txn(mops: list[list[Any]]) -> dict[str, Any]:
 
 
 # -- documents ------------------------------------------------------------------------------
-def _members(org: int, opts: Mapping[str, Any]) -> list[int]:
-    return [u for u in range(int(opts["users"])) if u % int(opts["orgs"]) == org]
+def _members(org: int, opts: DocumentsOptions) -> list[int]:
+    return [u for u in range(opts.users) if u % opts.orgs == org]
 
 
 def documents_generator(rng: random.Random, options: Mapping[str, Any]) -> Any:
-    opts = {**DOC_DEFAULTS, **options}
+    opts = typed(DocumentsOptions, options, "documents")
     names = itertools.count(1)
 
     def next_op() -> dict[str, Any]:
-        org = rng.randrange(int(opts["orgs"]))
+        org = rng.randrange(opts.orgs)
         members = _members(org, opts)
-        if rng.random() < float(opts["read_ratio"]):
+        if rng.random() < opts.read_ratio:
             return _txn([["r", f"org:{org}", None], *[["r", f"user:{u}", None] for u in members]])
         name = f"org{org}-name{next(names)}"
         docs = [["w", f"user:{u}", {"id": u, "org": {"id": org, "name": name}}] for u in members]
@@ -65,11 +81,11 @@ def documents_generator(rng: random.Random, options: Mapping[str, Any]) -> Any:
 
 
 def documents_final(rng: random.Random, options: Mapping[str, Any]) -> Any:
-    opts = {**DOC_DEFAULTS, **options}
+    opts = typed(DocumentsOptions, options, "documents")
     return [
         {**_txn([["r", f"org:{o}", None], *[["r", f"user:{u}", None] for u in _members(o, opts)]]),
          "final": True}
-        for o in range(int(opts["orgs"]))
+        for o in range(opts.orgs)
     ]  # fmt: skip
 
 
@@ -80,11 +96,11 @@ def _graph_read(n: int) -> dict[str, Any]:
 
 
 def graph_generator(rng: random.Random, options: Mapping[str, Any]) -> Any:
-    opts = {**GRAPH_DEFAULTS, **options}
-    n = int(opts["vertices"])
+    opts = typed(GraphOptions, options, "graph")
+    n = opts.vertices
 
     def next_op() -> dict[str, Any]:
-        if rng.random() < float(opts["read_ratio"]):
+        if rng.random() < opts.read_ratio:
             return _graph_read(n)
         u, v = rng.sample(range(n), 2)
         return _txn([
@@ -96,7 +112,7 @@ def graph_generator(rng: random.Random, options: Mapping[str, Any]) -> Any:
 
 
 def graph_final(rng: random.Random, options: Mapping[str, Any]) -> Any:
-    return [{**_graph_read(int({**GRAPH_DEFAULTS, **options}["vertices"])), "final": True}]
+    return [{**_graph_read(typed(GraphOptions, options, "graph").vertices), "final": True}]
 
 
 # -- relational -----------------------------------------------------------------------------
@@ -123,14 +139,14 @@ USERS, ORGS = Table("users"), Table("orgs")
 
 
 def relational_generator(rng: random.Random, options: Mapping[str, Any]) -> Any:
-    opts = {**REL_DEFAULTS, **options}
-    orgs: dict[int, list[str]] = {u: [] for u in range(int(opts["users"]))}
+    opts = typed(RelationalOptions, options, "relational")
+    orgs: dict[int, list[str]] = {u: [] for u in range(opts.users)}
     serial = itertools.count(1)
 
     def next_op() -> dict[str, Any]:
-        u = rng.randrange(int(opts["users"]))
-        if rng.random() < float(opts["read_ratio"]):
-            recent = orgs[u][-int(opts["read_orgs"]) :]
+        u = rng.randrange(opts.users)
+        if rng.random() < opts.read_ratio:
+            recent = orgs[u][-opts.read_orgs :]
             return _txn([USERS.get(u), *[ORGS.get(o) for o in recent]])
         new = f"{u}.{next(serial)}"
         mops = [
@@ -146,8 +162,9 @@ def relational_generator(rng: random.Random, options: Mapping[str, Any]) -> Any:
 
 
 # -- checkers -------------------------------------------------------------------------------
-def _checkers(name: str) -> Any:
+def _checkers(name: str, settings: type) -> Any:
     def checkers(options: Mapping[str, Any]) -> dict[str, CheckerSpec]:
+        typed(settings, options, name)
         return {name: (name, {})}
 
     return checkers
@@ -159,26 +176,26 @@ WORKLOADS = [
         "nested documents with a denormalized org name in every member's document; "
         "renames rewrite all copies in one txn; every committed read must see them agree",
         documents_generator,
-        _checkers("documents"),
+        _checkers("documents", DocumentsOptions),
         documents_final,
-        DOC_DEFAULTS,
+        settings=DocumentsOptions,
     ),
     Workload(
         "graph",
         "many-to-many graph as adjacency lists stored in both directions; no half-written "
         "edges, no edge to a missing vertex in any committed read",
         graph_generator,
-        _checkers("graph"),
+        _checkers("graph", GraphOptions),
         graph_final,
-        GRAPH_DEFAULTS,
+        settings=GraphOptions,
     ),
     Workload(
         "relational",
         "rows with a foreign key through a tiny ORM; moving a user to a new org deletes the "
         "old org row; no committed read sees a dangling reference",
         relational_generator,
-        _checkers("relational"),
+        _checkers("relational", RelationalOptions),
         None,
-        REL_DEFAULTS,
+        settings=RelationalOptions,
     ),
 ]

@@ -13,17 +13,27 @@ from __future__ import annotations
 import itertools
 import random
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
-from workloads._protocol import CheckerSpec, Workload
+from workloads._protocol import CheckerSpec, Workload, typed
 
-DEFAULTS = {"keys": 8, "read_ratio": 0.4, "cas_ratio": 0.1, "delete_ratio": 0.2}
+
+@dataclass(frozen=True)
+class KvDeleteOptions:
+    keys: int = 8
+    read_ratio: float = 0.4
+    cas_ratio: float = 0.1
+    delete_ratio: float = 0.2
+
+
+def _typed(options: Mapping[str, Any]) -> KvDeleteOptions:
+    return typed(KvDeleteOptions, options, "kv-delete")
 
 
 def generator(rng: random.Random, options: Mapping[str, Any]) -> Any:
-    o = {**DEFAULTS, **options}
-    keys = int(o["keys"])
-    read, cas, delete = float(o["read_ratio"]), float(o["cas_ratio"]), float(o["delete_ratio"])
+    o = _typed(options)
+    keys, read, cas, delete = o.keys, o.read_ratio, o.cas_ratio, o.delete_ratio
     counters = {k: itertools.count(1) for k in range(keys)}
     last: dict[int, Any] = dict.fromkeys(range(keys))
 
@@ -47,11 +57,12 @@ def generator(rng: random.Random, options: Mapping[str, Any]) -> Any:
 
 
 def final_generator(rng: random.Random, options: Mapping[str, Any]) -> Any:
-    keys = int(options.get("keys", DEFAULTS["keys"]))
+    keys = _typed(options).keys
     return [{"f": "read", "value": [k, None], "final": True} for k in range(keys)]
 
 
 def checkers(options: Mapping[str, Any]) -> dict[str, CheckerSpec]:
+    _typed(options)
     return {
         "linearizable": (
             "linearizable",
@@ -68,5 +79,5 @@ WORKLOAD = Workload(
     generator,
     checkers,
     final_generator,
-    DEFAULTS,
+    settings=KvDeleteOptions,
 )

@@ -12,15 +12,19 @@ from __future__ import annotations
 
 import random
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
-from workloads._protocol import CheckerSpec, Workload
+from workloads._protocol import CheckerSpec, Workload, typed
 
-DEFAULTS = {"read_ratio": 0.2}
+
+@dataclass(frozen=True)
+class LockOptions:
+    read_ratio: float = 0.2
 
 
 def generator(rng: random.Random, options: Mapping[str, Any]) -> Any:
-    read_ratio = float(options.get("read_ratio", DEFAULTS["read_ratio"]))
+    read_ratio = typed(LockOptions, options, "lock").read_ratio
 
     def next_op() -> dict[str, Any]:
         if rng.random() < read_ratio:
@@ -31,10 +35,12 @@ def generator(rng: random.Random, options: Mapping[str, Any]) -> Any:
 
 
 def final_generator(rng: random.Random, options: Mapping[str, Any]) -> Any:
+    typed(LockOptions, options, "lock")
     return [{"f": "read", "value": None, "final": True}]
 
 
 def checkers(options: Mapping[str, Any]) -> dict[str, CheckerSpec]:
+    typed(LockOptions, options, "lock")
     return {"counter": ("counter", {})}
 
 
@@ -44,5 +50,5 @@ WORKLOAD = Workload(
     generator,
     checkers,
     final_generator,
-    DEFAULTS,
+    settings=LockOptions,
 )

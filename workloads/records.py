@@ -19,28 +19,40 @@ from __future__ import annotations
 import itertools
 import random
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
-from workloads._protocol import CheckerSpec, Workload
+from ddialab.vocabulary import option
+from workloads._protocol import CheckerSpec, Workload, typed
 
-DEFAULTS = {"keys": 4, "new_ratio": 0.5, "read_ratio": 0.4, "update_ratio": 0.35}
+
+@dataclass(frozen=True)
+class RecordsOptions:
+    keys: int = 4
+    new_ratio: float = option(0.5, help="share of writes from a newer client (with email)")
+    read_ratio: float = 0.4
+    update_ratio: float = 0.35
+
+
+def _typed(options: Mapping[str, Any]) -> RecordsOptions:
+    return typed(RecordsOptions, options, "records")
 
 
 def generator(rng: random.Random, options: Mapping[str, Any]) -> Any:
-    opts = {**DEFAULTS, **options}
+    o = _typed(options)
     serial = itertools.count(1)
 
     def next_op() -> dict[str, Any]:
-        k = rng.randrange(int(opts["keys"]))
+        k = rng.randrange(o.keys)
         roll = rng.random()
-        if roll < float(opts["read_ratio"]):
+        if roll < o.read_ratio:
             return {"f": "read", "value": [k, None]}
         n = next(serial)
-        if roll < float(opts["read_ratio"]) + float(opts["update_ratio"]):
+        if roll < o.read_ratio + o.update_ratio:
             change = {"visits": n} if rng.random() < 0.5 else {"name": f"name{n}"}
             return {"f": "update", "value": [k, change]}
         record: dict[str, Any] = {"id": k, "name": f"name{n}", "visits": 0}
-        if rng.random() < float(opts["new_ratio"]):
+        if rng.random() < o.new_ratio:
             record["email"] = f"user{k}.{n}@example.org"
         return {"f": "write", "value": [k, record]}
 
@@ -48,11 +60,12 @@ def generator(rng: random.Random, options: Mapping[str, Any]) -> Any:
 
 
 def final_generator(rng: random.Random, options: Mapping[str, Any]) -> Any:
-    keys = int({**DEFAULTS, **options}["keys"])
+    keys = _typed(options).keys
     return [{"f": "read", "value": [k, None], "final": True} for k in range(keys)]
 
 
 def checkers(options: Mapping[str, Any]) -> dict[str, CheckerSpec]:
+    _typed(options)
     return {"field-preservation": ("lost-fields", {})}
 
 
@@ -63,5 +76,5 @@ WORKLOAD = Workload(
     generator,
     checkers,
     final_generator,
-    DEFAULTS,
+    settings=RecordsOptions,
 )

@@ -11,17 +11,26 @@ from __future__ import annotations
 import itertools
 import random
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
-from workloads._protocol import CheckerSpec, Workload
+from workloads._protocol import CheckerSpec, Workload, typed
 
-DEFAULTS = {"keys": 3, "read_ratio": 0.5, "cas_ratio": 0.2}
+
+@dataclass(frozen=True)
+class RegisterOptions:
+    keys: int = 3
+    read_ratio: float = 0.5
+    cas_ratio: float = 0.2
+
+
+def _typed(options: Mapping[str, Any]) -> RegisterOptions:
+    return typed(RegisterOptions, options, "register")
 
 
 def generator(rng: random.Random, options: Mapping[str, Any]) -> Any:
-    keys = int(options.get("keys", DEFAULTS["keys"]))
-    read_ratio = float(options.get("read_ratio", DEFAULTS["read_ratio"]))
-    cas_ratio = float(options.get("cas_ratio", DEFAULTS["cas_ratio"]))
+    o = _typed(options)
+    keys, read_ratio, cas_ratio = o.keys, o.read_ratio, o.cas_ratio
     counters = {k: itertools.count(1) for k in range(keys)}
     last = dict.fromkeys(range(keys), 0)
 
@@ -42,7 +51,7 @@ def generator(rng: random.Random, options: Mapping[str, Any]) -> Any:
 
 
 def final_generator(rng: random.Random, options: Mapping[str, Any]) -> Any:
-    keys = int(options.get("keys", DEFAULTS["keys"]))
+    keys = _typed(options).keys
     return [{"f": "read", "value": [k, None], "final": True} for k in range(keys)]
 
 
@@ -53,6 +62,7 @@ def checkers(options: Mapping[str, Any]) -> dict[str, CheckerSpec]:
     rightly answers "unknown" for orders the history cannot show, while linearizability
     decides them.  Workloads aimed at weaker systems run it (``workloads.session``).
     """
+    _typed(options)
     specs: dict[str, CheckerSpec] = {
         "linearizable": (
             "linearizable",
@@ -71,5 +81,5 @@ WORKLOAD = Workload(
     generator,
     checkers,
     final_generator,
-    DEFAULTS,
+    settings=RegisterOptions,
 )

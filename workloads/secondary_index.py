@@ -17,15 +17,19 @@ from __future__ import annotations
 import itertools
 import random
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
-from workloads._protocol import CheckerSpec, Workload
+from workloads._protocol import CheckerSpec, Workload, typed
 
-DEFAULTS = {"read_ratio": 0.3}
+
+@dataclass(frozen=True)
+class IndexOptions:
+    read_ratio: float = 0.3
 
 
 def generator(rng: random.Random, options: Mapping[str, Any]) -> Any:
-    read_ratio = float(options.get("read_ratio", DEFAULTS["read_ratio"]))
+    read_ratio = typed(IndexOptions, options, "secondary-index").read_ratio
     ids = itertools.count()
 
     def next_op() -> dict[str, Any]:
@@ -37,10 +41,12 @@ def generator(rng: random.Random, options: Mapping[str, Any]) -> Any:
 
 
 def final_generator(rng: random.Random, options: Mapping[str, Any]) -> Any:
+    typed(IndexOptions, options, "secondary-index")
     return [{"f": "read", "value": None, "final": True}]
 
 
 def checkers(options: Mapping[str, Any]) -> dict[str, CheckerSpec]:
+    typed(IndexOptions, options, "secondary-index")
     return {"set": ("set", {})}
 
 
@@ -50,27 +56,35 @@ WORKLOAD = Workload(
     generator,
     checkers,
     final_generator,
-    DEFAULTS,
+    settings=IndexOptions,
 )
 
 
 # -- term-index: many terms, updates and deletes ---------------------------------------------
-TERM_DEFAULTS = {"docs": 12, "terms": ["red", "green", "blue", "amber"], "query_ratio": 0.4,
-                 "delete_ratio": 0.1}  # fmt: skip
+@dataclass(frozen=True)
+class TermIndexOptions:
+    docs: int = 12
+    terms: tuple[str, ...] = ("red", "green", "blue", "amber")
+    query_ratio: float = 0.4
+    delete_ratio: float = 0.1
+
+
+def _term(options: Mapping[str, Any]) -> TermIndexOptions:
+    return typed(TermIndexOptions, options, "term-index")
 
 
 def term_generator(rng: random.Random, options: Mapping[str, Any]) -> Any:
     """``put [doc, term]`` (create or recolour), ``delete [doc, None]``, ``query [term,
     None]`` (ok value ``[term, docs]``: the documents the index lists under the term)."""
-    opts = {**TERM_DEFAULTS, **options}
-    terms = list(opts["terms"])
+    o = _term(options)
+    terms = list(o.terms)
 
     def next_op() -> dict[str, Any]:
         roll = rng.random()
-        if roll < float(opts["query_ratio"]):
+        if roll < o.query_ratio:
             return {"f": "query", "value": [rng.choice(terms), None]}
-        doc = rng.randrange(int(opts["docs"]))
-        if roll < float(opts["query_ratio"]) + float(opts["delete_ratio"]):
+        doc = rng.randrange(o.docs)
+        if roll < o.query_ratio + o.delete_ratio:
             return {"f": "delete", "value": [doc, None]}
         return {"f": "put", "value": [doc, rng.choice(terms)]}
 
@@ -78,11 +92,12 @@ def term_generator(rng: random.Random, options: Mapping[str, Any]) -> Any:
 
 
 def term_final(rng: random.Random, options: Mapping[str, Any]) -> Any:
-    terms = list({**TERM_DEFAULTS, **options}["terms"])
+    terms = list(_term(options).terms)
     return [{"f": "query", "value": [t, None], "final": True} for t in terms]
 
 
 def term_checkers(options: Mapping[str, Any]) -> dict[str, CheckerSpec]:
+    _term(options)
     return {"index-consistency": ("term-index", {})}
 
 
@@ -93,6 +108,6 @@ TERM_INDEX = Workload(
     term_generator,
     term_checkers,
     term_final,
-    TERM_DEFAULTS,
+    settings=TermIndexOptions,
 )
 WORKLOADS = [WORKLOAD, TERM_INDEX]

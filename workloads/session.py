@@ -27,24 +27,34 @@ from __future__ import annotations
 import itertools
 import random
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from ddialab.history import NEMESIS
-from ddialab.vocabulary import Option
-from workloads._protocol import CheckerSpec, Workload
+from ddialab.vocabulary import option
+from workloads._protocol import CheckerSpec, Workload, typed
 
 WRITE_FS = {"write": "write", "append": "append", "set": "add", "counter": "incr"}
-DEFAULTS = {"keys": 3, "read_ratio": 0.6, "mode": "write", "replicas": 5, "spread": True}
+
+
+@dataclass(frozen=True)
+class SessionOptions:
+    keys: int = 3
+    read_ratio: float = 0.6
+    mode: str = option("write", choices=tuple(WRITE_FS), help="what the writes are")
+    replicas: int = 5
+    spread: bool = True
+
+
+def _typed(options: Mapping[str, Any]) -> SessionOptions:
+    return typed(SessionOptions, options, "session")
 
 
 def generator(rng: random.Random, options: Mapping[str, Any]) -> Any:
-    keys = int(options.get("keys", DEFAULTS["keys"]))
-    read_ratio = float(options.get("read_ratio", DEFAULTS["read_ratio"]))
-    mode = str(options.get("mode", "write"))
-    write_f = WRITE_FS.get(mode, "write")
+    o = _typed(options)
+    keys, read_ratio, mode, spread = o.keys, o.read_ratio, o.mode, o.spread
+    write_f = WRITE_FS[mode]
     counters = {k: itertools.count(1) for k in range(keys)}
-
-    spread = bool(options.get("spread", DEFAULTS["spread"]))
 
     def next_op(ctx: Any) -> dict[str, Any]:
         k = rng.randrange(keys)
@@ -63,8 +73,8 @@ def generator(rng: random.Random, options: Mapping[str, Any]) -> Any:
 
 
 def final_generator(rng: random.Random, options: Mapping[str, Any]) -> Any:
-    keys = int(options.get("keys", DEFAULTS["keys"]))
-    replicas = int(options.get("replicas", DEFAULTS["replicas"]))
+    o = _typed(options)
+    keys, replicas = o.keys, o.replicas
     return [
         {"f": "final-read", "value": [k, None], "replica": i}
         for i in range(replicas)
@@ -73,6 +83,7 @@ def final_generator(rng: random.Random, options: Mapping[str, Any]) -> Any:
 
 
 def checkers(options: Mapping[str, Any]) -> dict[str, CheckerSpec]:
+    _typed(options)
     return {"session": ("session", {}), "convergence": ("convergence", {})}
 
 
@@ -82,6 +93,5 @@ WORKLOAD = Workload(
     generator,
     checkers,
     final_generator,
-    DEFAULTS,
-    (Option("mode", str, "write", choices=tuple(WRITE_FS), help="what the writes are"),),
+    settings=SessionOptions,
 )

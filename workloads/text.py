@@ -17,18 +17,28 @@ from __future__ import annotations
 import itertools
 import random
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from checkers.text import check_text
-from workloads._protocol import CheckerSpec, Workload
+from workloads._protocol import CheckerSpec, Workload, typed
 
-DEFAULTS = {"docs": 1, "insert_ratio": 0.7, "delete_ratio": 0.1, "replicas": 5}
+
+@dataclass(frozen=True)
+class TextOptions:
+    docs: int = 1
+    insert_ratio: float = 0.7
+    delete_ratio: float = 0.1
+    replicas: int = 5
+
+
+def _typed(options: Mapping[str, Any]) -> TextOptions:
+    return typed(TextOptions, options, "text")
 
 
 def generator(rng: random.Random, options: Mapping[str, Any]) -> Any:
-    docs = int(options.get("docs", DEFAULTS["docs"]))
-    inserts = float(options.get("insert_ratio", DEFAULTS["insert_ratio"]))
-    deletes = float(options.get("delete_ratio", DEFAULTS["delete_ratio"]))
+    o = _typed(options)
+    docs, inserts, deletes = o.docs, o.insert_ratio, o.delete_ratio
     tokens = itertools.count(1)
 
     def next_op() -> dict[str, Any]:
@@ -44,8 +54,8 @@ def generator(rng: random.Random, options: Mapping[str, Any]) -> Any:
 
 
 def final_generator(rng: random.Random, options: Mapping[str, Any]) -> Any:
-    docs = int(options.get("docs", DEFAULTS["docs"]))
-    replicas = int(options.get("replicas", DEFAULTS["replicas"]))
+    o = _typed(options)
+    docs, replicas = o.docs, o.replicas
     return [
         {"f": "final-read", "value": [d, None], "replica": i}
         for i in range(replicas)
@@ -54,6 +64,7 @@ def final_generator(rng: random.Random, options: Mapping[str, Any]) -> Any:
 
 
 def checkers(options: Mapping[str, Any]) -> dict[str, CheckerSpec]:
+    _typed(options)
     return {"text": ("text", {})}
 
 
@@ -63,8 +74,8 @@ WORKLOAD = Workload(
     generator,
     checkers,
     final_generator,
-    DEFAULTS,
+    settings=TextOptions,
 )
 
 
-__all__ = ["DEFAULTS", "WORKLOAD", "check_text", "final_generator", "generator"]
+__all__ = ["WORKLOAD", "TextOptions", "check_text", "final_generator", "generator"]

@@ -84,6 +84,7 @@ def check_options(spec: TestSpec) -> None:
         validate_options(
             spec.workload_options, workload.declared_options(), f"workload {workload.name}"
         )
+        workload.check_options(spec.workload_options)
     except OptionError as e:
         raise UsageError(str(e)) from None
 

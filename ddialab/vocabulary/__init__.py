@@ -6,6 +6,8 @@ Public surface::
     validate_options(values, declared, owner) -> dict     # OptionError on a bad one
     options_from_defaults(defaults, declared=())          # derive obvious types
     did_you_mean(word, known), unknown_name(kind, word, known)
+    option(default, choices=, help=)                       # a field of a frozen options dataclass
+    option_table(cls), option_defaults(cls), typed_options(cls, values, owner, context=())
 
     MODELS, MODEL_ALIASES, OTHER_GUARANTEES, COLUMNS, GUARANTEE_NAMES   # guarantees
     columns(kind), weaker(models), stronger(models), by_strength(models), contracted(models)
@@ -102,5 +104,9 @@ from ddialab.vocabulary._faults import (
     real_fs,
 )
 
+# typed options: a frozen dataclass per component is its option declaration (see _typed)
+from ddialab.vocabulary._typed import option, option_defaults, option_table, typed_options
+
 __all__ += ["FAULTS", "FAULT_FS", "FAULT_KINDS", "HEAL_FS", "RESOLVED_FS", "FaultKind"]
 __all__ += ["band_of", "fault_fs", "real_fs"]
+__all__ += ["option", "option_defaults", "option_table", "typed_options"]

@@ -22,9 +22,10 @@ concurrent writes, sloppy quorums, LWW with skewed clocks) are what the tests lo
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
-from ddialab.vocabulary import Option
+from ddialab.vocabulary import option, typed_options
 from systems import Scenario, SystemEntry
 from systems.replication._common import (
     ATTEMPT_TIMEOUT_NS,
@@ -38,19 +39,38 @@ from systems.replication._common import (
 from systems.replication._quorum import QuorumConfig, QuorumNode
 from systems.sim import World, names
 
+_LINK_HELP = {o.name: o.help for o in LINK_OPTIONS}
+
+
+@dataclass(frozen=True)
+class QuorumOptions:
+    """The leaderless family's options (``None``: derived from the others, see below)."""
+
+    nodes: int = 3
+    n: int | None = option(None, help="replicas per key (default: min(3, nodes))")
+    w: int | None = option(None, help="write quorum (default: n // 2 + 1)")
+    r: int | None = option(None, help="read quorum (default: n // 2 + 1)")
+    conflict: str = option("vv", choices=("vv", "lww"), help="siblings by version vector, or LWW")
+    read_repair: bool = True
+    anti_entropy: bool = True
+    sloppy: bool = option(False, help="sloppy quorums with hinted handoff")
+    link_loss: float = option(0.0, help=_LINK_HELP["link_loss"])
+    link_latency_ms: float | None = option(None, help=_LINK_HELP["link_latency_ms"])
+
 
 def config_of(options: Mapping[str, Any]) -> QuorumConfig:
-    count = int(options.get("nodes", 3))
-    n = int(options.get("n", min(3, count)))
+    o = typed_options(QuorumOptions, options, "system leaderless")
+    n = o.n if o.n is not None else min(3, o.nodes)
+    majority = n // 2 + 1
     return QuorumConfig(
-        tuple(names("n", count)),
+        tuple(names("n", o.nodes)),
         n,
-        int(options.get("w", n // 2 + 1)),
-        int(options.get("r", n // 2 + 1)),
-        str(options.get("conflict", "vv")),
-        bool(options.get("read_repair", True)),
-        bool(options.get("anti_entropy", True)),
-        bool(options.get("sloppy", False)),
+        o.w if o.w is not None else majority,
+        o.r if o.r is not None else majority,
+        o.conflict,
+        o.read_repair,
+        o.anti_entropy,
+        o.sloppy,
     )
 
 
@@ -111,19 +131,14 @@ class LeaderlessSystem:
         return QuorumClient(world, process, list(self.cfg.nodes))
 
 
-OPTIONS = (
-    Option("conflict", str, "vv", choices=("vv", "lww"), help="siblings by version vector, or LWW"),
-    *LINK_OPTIONS,
-)
-
-
 def _entry(name: str, description: str, **options: Any) -> SystemEntry:
     opts: dict[str, Any] = {"nodes": 3, "n": 3, "w": 2, "r": 2, "conflict": "vv"}
     opts.update(read_repair=True, anti_entropy=True, sloppy=False)
     opts.update(options)
     return SystemEntry(
-        name, description, LeaderlessSystem, claims_for(opts), opts, ("session",), options=OPTIONS
-    )
+        name, description, LeaderlessSystem, claims_for(opts), opts, ("session",),
+        settings=QuorumOptions,
+    )  # fmt: skip
 
 
 ENTRIES = [

@@ -27,9 +27,10 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
-from ddialab.vocabulary import Option
+from ddialab.vocabulary import option, typed_options
 from systems import Scenario, SystemEntry
 from systems.replication._common import (
     ATTEMPT_TIMEOUT_NS,
@@ -46,20 +47,34 @@ from systems.sim import World, names
 UPDATES = ("write", "add", "remove", "incr")
 
 
-def _hook(spec: Any) -> Any:
-    if spec is None or callable(spec):
-        return spec
-    module, _, attr = str(spec).partition(":")
+_LINK_HELP = {o.name: o.help for o in LINK_OPTIONS}
+CONFLICTS = ("lww", "lww-id", "vv", "custom", "pn-counter", "or-set", "rga", "arrival")
+
+
+@dataclass(frozen=True)
+class MultiLeaderOptions:
+    """The multi-leader family's options (one declaration: types, defaults, choices)."""
+
+    nodes: int = 3
+    topology: str = option("all-to-all", choices=("all-to-all", "circular", "star"))
+    conflict: str = option("lww", choices=CONFLICTS)
+    merge: str | None = option(
+        None, help='conflict=custom: "module:function" merging sibling values'
+    )
+    link_loss: float = option(0.0, help=_LINK_HELP["link_loss"])
+    link_latency_ms: float | None = option(None, help=_LINK_HELP["link_latency_ms"])
+
+
+def _hook(spec: str | None) -> Any:
+    if spec is None:
+        return None
+    module, _, attr = spec.partition(":")
     return getattr(importlib.import_module(module), attr)
 
 
 def config_of(options: Mapping[str, Any]) -> MultiConfig:
-    return MultiConfig(
-        tuple(names("dc", int(options.get("nodes", 3)))),
-        str(options.get("topology", "all-to-all")),
-        str(options.get("conflict", "lww")),
-        _hook(options.get("merge")),
-    )
+    o = typed_options(MultiLeaderOptions, options, "system multi-leader")
+    return MultiConfig(tuple(names("dc", o.nodes)), o.topology, o.conflict, _hook(o.merge))
 
 
 def claims_for(options: Mapping[str, Any]) -> frozenset[str]:
@@ -160,15 +175,6 @@ class MultiLeaderSystem:
 CRDT_MODES = {"or-set": "set", "pn-counter": "counter"}
 
 
-OPTIONS = (
-    Option("topology", str, "all-to-all", choices=("all-to-all", "circular", "star")),
-    Option("conflict", str, "lww",
-           choices=("lww", "lww-id", "vv", "custom", "pn-counter", "or-set", "rga", "arrival")),
-    Option("merge", str, None, help='conflict=custom: "module:function" merging sibling values'),
-    *LINK_OPTIONS,
-)  # fmt: skip
-
-
 def _entry(name: str, description: str, **options: Any) -> SystemEntry:
     opts: dict[str, Any] = {"nodes": 3, "topology": "all-to-all", "conflict": "lww"}
     opts.update(options)
@@ -176,7 +182,7 @@ def _entry(name: str, description: str, **options: Any) -> SystemEntry:
     workload_options = {"session": {"mode": mode}} if mode else {}
     return SystemEntry(
         name, description, MultiLeaderSystem, claims_for(opts), opts, ("session",),
-        workload_options, options=OPTIONS,
+        workload_options, settings=MultiLeaderOptions,
     )  # fmt: skip
 
 
@@ -227,6 +233,6 @@ ENTRIES = [
         claims_for({"conflict": "rga"}),
         {"nodes": 3, "topology": "all-to-all", "conflict": "rga"},
         ("text",),
-        options=OPTIONS,
+        settings=MultiLeaderOptions,
     ),
 ]

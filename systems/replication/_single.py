@@ -27,11 +27,12 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import trio
 
-from ddialab.vocabulary import Option
+from ddialab.vocabulary import option, typed_options
 from systems import Scenario, SystemEntry
 from systems.replication._common import (
     ATTEMPT_TIMEOUT_NS,
@@ -49,13 +50,33 @@ SESSION = frozenset({"monotonic-writes", "writes-follow-reads", "convergence"})
 READS = ("leader", "follower", "ryw", "ryw-recent", "monotonic")
 
 
-def config_of(options: Mapping[str, Any]) -> LeaderConfig:
-    return LeaderConfig(
-        tuple(names("n", int(options.get("nodes", 3)))),
-        str(options.get("replication", "semi-sync")),
-        int(options.get("sync_acks", 1)),
-        str(options.get("failover", "safe")),
+_LINK_HELP = {o.name: o.help for o in LINK_OPTIONS}
+
+
+@dataclass(frozen=True)
+class LeaderOptions:
+    """The single-leader family's options (one declaration: types, defaults, choices)."""
+
+    nodes: int = 3
+    replication: str = option("semi-sync", choices=("sync", "semi-sync", "async"))
+    sync_acks: int = option(1, help="followers that must ack (semi-sync)")
+    failover: str = option("safe", choices=("safe", "careless", "none"))
+    reads: str = option("leader", choices=READS)
+    ryw_window_ms: float = option(
+        500.0, help="reads=ryw-recent: read from the leader this long after a write"
     )
+    link_loss: float = option(0.0, help=_LINK_HELP["link_loss"])
+    link_latency_ms: float | None = option(None, help=_LINK_HELP["link_latency_ms"])
+
+
+def leader_options(options: Mapping[str, Any]) -> LeaderOptions:
+    """The options as ``LeaderOptions`` (``OptionError`` on an undeclared or bad one)."""
+    return typed_options(LeaderOptions, options, "system single-leader")
+
+
+def config_of(options: Mapping[str, Any]) -> LeaderConfig:
+    o = leader_options(options)
+    return LeaderConfig(tuple(names("n", o.nodes)), o.replication, o.sync_acks, o.failover)
 
 
 def durable(cfg: LeaderConfig) -> bool:
@@ -69,7 +90,7 @@ def durable(cfg: LeaderConfig) -> bool:
 
 def claims_for(options: Mapping[str, Any]) -> frozenset[str]:
     cfg = config_of(options)
-    reads = str(options.get("reads", "leader"))
+    reads = leader_options(options).reads
     if cfg.failover == "careless":
         return frozenset()
     if not durable(cfg):
@@ -165,10 +186,9 @@ class SingleLeaderSystem:
 
     def __init__(self, options: Mapping[str, Any]) -> None:
         self.options = dict(options)
+        self.settings = leader_options(options)
         self.cfg = config_of(options)
-        self.reads = str(options.get("reads", "leader"))
-        if self.reads not in READS:
-            raise ValueError(f"reads must be one of {READS}, not {self.reads!r}")
+        self.reads = self.settings.reads
         self.claims = claims_for(options)
 
     def node_names(self) -> list[str]:
@@ -179,7 +199,7 @@ class SingleLeaderSystem:
         add_replicas(world, cfg.nodes, lambda: LeaderNode(cfg), self.options)
 
     def client(self, world: World, process: int) -> LeaderClient:
-        window = float(self.options.get("ryw_window_ms", 500))
+        window = self.settings.ryw_window_ms
         return LeaderClient(world, process, list(self.cfg.nodes), self.reads, window)
 
     def primaries(self, world: World) -> list[str]:
@@ -194,24 +214,13 @@ class SingleLeaderSystem:
 WORKLOADS = ("register", "session")
 
 
-OPTIONS = (
-    Option("replication", str, "semi-sync", choices=("sync", "semi-sync", "async")),
-    Option("failover", str, "safe", choices=("safe", "careless", "none")),
-    Option("reads", str, "leader",
-           choices=("leader", "follower", "ryw", "ryw-recent", "monotonic")),
-    Option("sync_acks", int, 1, help="followers that must ack (semi-sync)"),
-    Option("ryw_window_ms", float, 500.0,
-           help="reads=ryw-recent: read from the leader this long after a write"),
-    *LINK_OPTIONS,
-)  # fmt: skip
-
-
 def _entry(name: str, description: str, **options: Any) -> SystemEntry:
     opts = {"nodes": 3, "replication": "semi-sync", "failover": "safe", "reads": "leader"}
     opts.update(options)
     return SystemEntry(
-        name, description, SingleLeaderSystem, claims_for(opts), opts, WORKLOADS, options=OPTIONS
-    )
+        name, description, SingleLeaderSystem, claims_for(opts), opts, WORKLOADS,
+        settings=LeaderOptions,
+    )  # fmt: skip
 
 
 ENTRIES = [

@@ -21,10 +21,20 @@ unknown fields are kept and upgrades are checked; nothing otherwise.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
+from ddialab.vocabulary import option, typed_options
 from systems import Scenario, SystemEntry
-from systems.replication._common import ATTEMPT_TIMEOUT_NS, ReplicaClient, add_replicas, fail, info
+from systems.replication._common import (
+    ATTEMPT_TIMEOUT_NS,
+    LINK_OPTIONS,
+    ReplicaClient,
+    add_replicas,
+    fail,
+    info,
+)
+from systems.replication._leaderless import QuorumOptions
 from systems.replication._leaderless import config_of as quorum_config
 from systems.replication._recordquorum import RecordQuorumNode
 from systems.replication._records import SCHEMAS, RecordConfig, RecordNode, problems
@@ -33,16 +43,53 @@ from systems.sim import World, names
 ENCODINGS = ("tagged", "avro")
 
 
+_LINK_HELP = {o.name: o.help for o in LINK_OPTIONS}
+
+
+@dataclass(frozen=True)
+class RecordOptions:
+    """The record store's options (see the module docstring)."""
+
+    nodes: int = 3
+    versions: tuple[int, ...] = option((1, 2), help="schema versions an upgrade walks through")
+    keep_unknown: bool = option(True, help="old code keeps fields it does not know")
+    encoding: str = option("tagged", choices=ENCODINGS)
+    force_upgrade: bool = option(False, help="upgrade past a failed compatibility check")
+    link_loss: float = option(0.0, help=_LINK_HELP["link_loss"])
+    link_latency_ms: float | None = option(None, help=_LINK_HELP["link_latency_ms"])
+
+
+@dataclass(frozen=True)
+class LeaderlessRecordOptions(RecordOptions):
+    """The record options plus the quorum store's (``conflict`` is always ``vv``)."""
+
+    n: int | None = option(None, help="replicas per key (default: min(3, nodes))")
+    w: int | None = option(None, help="write quorum (default: n // 2 + 1)")
+    r: int | None = option(None, help="read quorum (default: n // 2 + 1)")
+    read_repair: bool = True
+    anti_entropy: bool = True
+    sloppy: bool = option(False, help="sloppy quorums with hinted handoff")
+
+
+#: the options only the quorum store reads (a leaderless record system's, not the records')
+_QUORUM_KEYS = frozenset(QuorumOptions.__dataclass_fields__) - set(
+    RecordOptions.__dataclass_fields__
+)
+
+
+def record_options(options: Mapping[str, Any]) -> RecordOptions:
+    """The record part of ``options`` (a leaderless system's quorum keys are its own)."""
+    return typed_options(RecordOptions, options, "system records", _QUORUM_KEYS)
+
+
 def config_of(options: Mapping[str, Any]) -> RecordConfig:
-    return RecordConfig(
-        tuple(names("n", int(options.get("nodes", 3)))),
-        str(options.get("encoding", "tagged")),
-        bool(options.get("keep_unknown", True)),
-    )
+    o = record_options(options)
+    return RecordConfig(tuple(names("n", o.nodes)), o.encoding, o.keep_unknown)
 
 
 def claims_for(options: Mapping[str, Any]) -> frozenset[str]:
-    if bool(options.get("keep_unknown", True)) and not options.get("force_upgrade"):
+    o = record_options(options)
+    if o.keep_unknown and not o.force_upgrade:
         return frozenset({"field-preservation"})
     return frozenset()
 
@@ -72,16 +119,17 @@ class RecordClient(ReplicaClient):
 
 class RecordSystem:
     name = "records"
+    #: the options this system accepts (its entries' ``settings``)
+    settings_type: type[RecordOptions] = RecordOptions
 
     def __init__(self, options: Mapping[str, Any]) -> None:
         self.options = dict(options)
+        settings = typed_options(self.settings_type, options, f"system {self.name}")
         self.cfg = config_of(options)
-        self.versions = tuple(int(v) for v in options.get("versions", (1, 2)))
-        if self.cfg.encoding not in ENCODINGS:
-            raise ValueError(f"encoding must be one of {ENCODINGS}, not {self.cfg.encoding!r}")
+        self.versions = tuple(int(v) for v in settings.versions)
         if not self.versions or any(v not in SCHEMAS for v in self.versions):
             raise ValueError(f"versions must be a non-empty list of {sorted(SCHEMAS)}")
-        self.force = bool(options.get("force_upgrade", False))
+        self.force = settings.force_upgrade
         self.claims = claims_for(options)
         self.deployed = dict.fromkeys(self.cfg.nodes, self.versions[0])
 
@@ -125,10 +173,13 @@ class LeaderlessRecordSystem(RecordSystem):
     ``sloppy``) with version-vector siblings, every node storing through its own schema."""
 
     name = "leaderless-records"
+    settings_type = LeaderlessRecordOptions
 
     def __init__(self, options: Mapping[str, Any]) -> None:
         super().__init__(options)
-        self.quorum = quorum_config({**options, "conflict": "vv"})
+        # the quorum store's own options (this system's others are not its business)
+        quorum = {f: options[f] for f in QuorumOptions.__dataclass_fields__ if f in options}
+        self.quorum = quorum_config({**quorum, "conflict": "vv"})
 
     def setup(self, world: World) -> None:
         qcfg, cfg, deployed = self.quorum, self.cfg, self.deployed
@@ -153,7 +204,8 @@ def _entry(
     hazard = hazards[0] if hazards else None
     upgrade = Scenario("rolling-upgrade", ("upgrade",), "records", hazard=hazard)
     return SystemEntry(name, description, system, claims_for(opts), opts, WORKLOADS,
-                       scenarios=(upgrade,), common_mix=False, hazards=hazards)  # fmt: skip
+                       scenarios=(upgrade,), common_mix=False, hazards=hazards,
+                       settings=system.settings_type)  # fmt: skip
 
 
 def _leaderless_entry(

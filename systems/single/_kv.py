@@ -16,8 +16,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
+from ddialab.vocabulary import option, typed_options
 from systems import KVClient, Scenario, SystemEntry
 from systems.sim import Message, Runtime, World
 
@@ -127,22 +129,31 @@ def _key(k: Any) -> Any:
     return tuple(k) if isinstance(k, list) else k
 
 
+@dataclass(frozen=True)
+class SingleOptions:
+    """The single-node family's options (one declaration: types, defaults, help)."""
+
+    durable: bool = option(True, help="fsync before acknowledging a write")
+    timeout_ns: int = option(500_000_000, help="client request timeout (simulated ns)")
+
+
 class SingleNodeSystem:
     name = "single-node"
 
     def __init__(self, options: Mapping[str, Any]) -> None:
         self.options = dict(options)
-        self.claims = ENTRY.claims if options.get("durable", True) else ENTRY_UNSAFE.claims
+        self.settings = typed_options(SingleOptions, options, "system single-node")
+        self.claims = ENTRY.claims if self.settings.durable else ENTRY_UNSAFE.claims
 
     def node_names(self) -> list[str]:
         return ["n1"]
 
     def setup(self, world: World) -> None:
-        durable = bool(self.options.get("durable", True))
+        durable = self.settings.durable
         world.add_node("n1", lambda: KVNode(durable=durable))
 
     def client(self, world: World, process: int) -> KVClient:
-        return KVClient(world, f"c{process}", int(self.options.get("timeout_ns", 500_000_000)))
+        return KVClient(world, f"c{process}", self.settings.timeout_ns)
 
 
 LINEARIZABLE_CLAIMS = frozenset(
@@ -168,6 +179,7 @@ ENTRY = SystemEntry(
     LINEARIZABLE_CLAIMS,
     {"durable": True},
     ("register", "list-append", "rw-register"),
+    settings=SingleOptions,
 )
 ENTRY_UNSAFE = SystemEntry(
     "single-node-ack-before-fsync",
@@ -176,6 +188,7 @@ ENTRY_UNSAFE = SystemEntry(
     frozenset(),  # a crash loses acknowledged writes: every guarantee can break
     {"durable": False},
     ("register", "list-append", "rw-register"),
+    settings=SingleOptions,
 ).declaring(
     # the writes lost are those acknowledged before their fsync, which the node (falsely)
     # marked durable: the durability checker catches them, linearizability too

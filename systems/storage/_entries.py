@@ -9,10 +9,11 @@ linearizability -- the tests show the suite catching each with a recorded seed.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from functools import partial
 from typing import Any
 
-from ddialab.vocabulary import Option
+from ddialab.vocabulary import option, typed_options
 from systems import Scenario, SystemEntry
 from systems.storage._bitcask import Bitcask
 from systems.storage._btree import BTree
@@ -21,39 +22,84 @@ from systems.storage._lsm import LSMTree
 from systems.storage._node import Engine, StorageSystem
 
 
-def _bitcask(disk: Disk, o: Mapping[str, Any]) -> Engine:
+@dataclass(frozen=True)
+class StorageOptions:
+    """The storage family's options: the node's, then each engine's (one declaration)."""
+
+    engine: str = option("bitcask", choices=("bitcask", "lsm", "btree"))
+    mode: str = option(
+        "sync",
+        choices=("sync", "group", "ack-before-fsync"),
+        help="fsync before each ack, batched (group commit), or ack before fsync (unsafe)",
+    )
+    tick_ms: float = 20.0
+    group_commit_ms: float = 5.0
+    sync_every: int = 8
+    timeout_ns: int = option(500_000_000, help="client request timeout (simulated ns)")
+    # bitcask
+    segment_bytes: int = 1024
+    merge_fanout: int = 3
+    merge_batch: int = 16
+    major_every: int = 2
+    unsafe_tombstones: bool = option(False, help="bitcask merge drops tombstones too early")
+    # lsm
+    memtable_bytes: int = 512
+    bits_per_key: float = 10.0
+    block_entries: int = 8
+    fanout: int = 4
+    batch: int = 16
+    wal: bool = option(True, help="LSM write-ahead log (without it, a crash loses the memtable)")
+    compaction: str = option("tiered", choices=("tiered", "leveled"), help="LSM compaction")
+    level_bytes: int = 0
+    table_bytes: int = 0
+    # btree
+    page_size: int = 256
+    cache_pages: int = 16
+    dirty_limit: int = 8
+    wal_limit: int = 256 * 1024
+
+
+def storage_options(options: Mapping[str, Any], owner: str = "storage") -> StorageOptions:
+    """The options as ``StorageOptions`` (``OptionError`` on an undeclared or bad one)."""
+    return typed_options(StorageOptions, options, f"system {owner}")
+
+
+def _bitcask(disk: Disk, options: Mapping[str, Any]) -> Engine:
+    o = storage_options(options)
     return Bitcask(
         disk,
-        segment_bytes=int(o.get("segment_bytes", 1024)),
-        merge_fanout=int(o.get("merge_fanout", 3)),
-        merge_batch=int(o.get("merge_batch", 16)),
-        major_every=int(o.get("major_every", 2)),
-        unsafe_tombstones=bool(o.get("unsafe_tombstones", False)),
+        segment_bytes=o.segment_bytes,
+        merge_fanout=o.merge_fanout,
+        merge_batch=o.merge_batch,
+        major_every=o.major_every,
+        unsafe_tombstones=o.unsafe_tombstones,
     )
 
 
-def _lsm(disk: Disk, o: Mapping[str, Any]) -> Engine:
+def _lsm(disk: Disk, options: Mapping[str, Any]) -> Engine:
+    o = storage_options(options)
     return LSMTree(
         disk,
-        memtable_bytes=int(o.get("memtable_bytes", 512)),
-        bits_per_key=float(o.get("bits_per_key", 10)),
-        block_entries=int(o.get("block_entries", 8)),
-        fanout=int(o.get("fanout", 4)),
-        batch=int(o.get("batch", 16)),
-        wal=bool(o.get("wal", True)),
-        compaction=str(o.get("compaction", "tiered")),
-        level_bytes=int(o.get("level_bytes", 0)),
-        table_bytes=int(o.get("table_bytes", 0)),
+        memtable_bytes=o.memtable_bytes,
+        bits_per_key=o.bits_per_key,
+        block_entries=o.block_entries,
+        fanout=o.fanout,
+        batch=o.batch,
+        wal=o.wal,
+        compaction=o.compaction,
+        level_bytes=o.level_bytes,
+        table_bytes=o.table_bytes,
     )
 
 
-def _btree(disk: Disk, o: Mapping[str, Any]) -> Engine:
+def _btree(disk: Disk, options: Mapping[str, Any]) -> Engine:
+    o = storage_options(options)
     return BTree(
         disk,
-        page_size=int(o.get("page_size", 256)),
-        cache_pages=int(o.get("cache_pages", 16)),
-        dirty_limit=int(o.get("dirty_limit", 8)),
-        wal_limit=int(o.get("wal_limit", 256 * 1024)),
+        page_size=o.page_size,
+        cache_pages=o.cache_pages,
+        dirty_limit=o.dirty_limit,
+        wal_limit=o.wal_limit,
     )
 
 
@@ -83,41 +129,23 @@ FLAWED_CLAIMS = SAFE_CLAIMS - {"linearizable", "durability"}
 WORKLOADS = ("register", "kv-delete")
 
 
-#: the options that are enumerations, or that engines read without a default in ENTRIES
-OPTIONS = (
-    Option("engine", str, "bitcask", choices=("bitcask", "lsm", "btree")),
-    Option("mode", str, "sync", choices=("sync", "group", "ack-before-fsync"),
-           help="fsync before each ack, batched (group commit), or ack before fsync (unsafe)"),
-    Option("compaction", str, "tiered", choices=("tiered", "leveled"), help="LSM compaction"),
-    Option("wal", bool, True, help="LSM write-ahead log (without it, a crash loses the memtable)"),
-    Option("unsafe_tombstones", bool, False, help="bitcask merge drops tombstones too early"),
-    *(Option(k, int, None) for k in (
-        "segment_bytes", "merge_fanout", "merge_batch", "major_every", "memtable_bytes",
-        "block_entries", "fanout", "batch", "level_bytes", "table_bytes", "page_size",
-        "cache_pages", "dirty_limit", "wal_limit", "sync_every", "timeout_ns")),
-    *(Option(k, float, None) for k in ("bits_per_key", "tick_ms", "group_commit_ms")),
-)  # fmt: skip
-
-
 def claims_for(options: Mapping[str, Any]) -> frozenset[str]:
     """Durable and linearizable only with fsync before ack, a WAL and safe tombstones."""
-    safe = (
-        options.get("mode", "sync") != "ack-before-fsync"
-        and options.get("wal", True)
-        and not options.get("unsafe_tombstones", False)
-    )
+    o = storage_options(options)
+    safe = o.mode != "ack-before-fsync" and o.wal and not o.unsafe_tombstones
     return SAFE_CLAIMS if safe else FLAWED_CLAIMS
 
 
 def _entry(name: str, text: str, defaults: dict[str, Any]) -> SystemEntry:
     factory = partial(_system, name=name)
     return SystemEntry(
-        name, text, factory, claims_for(defaults), defaults, WORKLOADS, options=OPTIONS
+        name, text, factory, claims_for(defaults), defaults, WORKLOADS, settings=StorageOptions
     )
 
 
 def _system(options: Mapping[str, Any], name: str) -> StorageSystem:
-    return StorageSystem(options, name, claims_for(options), ENGINES)
+    o = storage_options(options, name)
+    return StorageSystem(options, name, claims_for(options), ENGINES, o)
 
 
 ENTRIES = [

@@ -198,27 +198,30 @@ class StorageSystem:
         name: str,
         claims: frozenset[str],
         engines: Mapping[str, Callable[[Disk, Mapping[str, Any]], Engine]],
+        settings: Any,
     ) -> None:
         self.options = dict(options)
         self.name = name
         self.claims = claims
-        self.build = engines[str(self.options["engine"])]
+        #: the typed options (``StorageOptions``: engine, mode, tick_ms, ...)
+        self.settings = settings
+        self.build = engines[settings.engine]
 
     def node_names(self) -> list[str]:
         return ["n1"]
 
     def setup(self, world: World) -> None:
-        o = self.options
+        o, s = self.options, self.settings
         world.add_node(
             "n1",
             lambda: StorageNode(
                 lambda disk: self.build(disk, o),
-                mode=str(o.get("mode", "sync")),
-                tick_ms=float(o.get("tick_ms", 20)),
-                group_commit_ms=float(o.get("group_commit_ms", 5)),
-                sync_every=int(o.get("sync_every", 8)),
+                mode=s.mode,
+                tick_ms=s.tick_ms,
+                group_commit_ms=s.group_commit_ms,
+                sync_every=s.sync_every,
             ),
         )
 
     def client(self, world: World, process: int) -> StorageClient:
-        return StorageClient(world, f"c{process}", int(self.options.get("timeout_ns", 500 * MS)))
+        return StorageClient(world, f"c{process}", self.settings.timeout_ns)
