@@ -15,6 +15,8 @@ import pytest
 from checkers import get_checker
 from ddialab.history import read_history
 
+#: seeds a Hermitage test may try before its anomaly must have shown
+TRIES = 4
 CONTENTION = {
     "time_limit": 3.0,
     "concurrency": 10,
@@ -44,13 +46,22 @@ def test_read_committed_is_valid_but_shows_anomalies(real: Any) -> None:
 
 
 def test_repeatable_read_is_snapshot_isolation_not_repeatable_read(real: Any) -> None:
-    r = real.run(system="postgres-repeatable-read", workload="list-append", **CONTENTION)
-    assert r.valid is True, r.results  # judged against its claim, snapshot-isolation
-    assert not elle_types(r) & {"G-single", "lost-update", "G0", "G1c"}
-    history = read_history(os.path.join(r.run_dir, "history.jsonl"))
+    """Guards the RR row of Hermitage: valid against its claim (snapshot isolation) in every
+    run, and write skew (G2-item, invalid as Adya's repeatable read) found by searching up
+    to ``TRIES`` seeds -- a 3 s run under contention does not show it every time."""
     options = {"model": "list-append", "consistency_model": "repeatable-read"}
-    as_rr = get_checker("elle")(history, options)
-    assert as_rr["valid"] is False and "G2-item" in as_rr["anomaly_types"], as_rr
+    found = []
+    for seed in range(TRIES):
+        r = real.run(system="postgres-repeatable-read", workload="list-append", seed=seed,
+                     **CONTENTION)  # fmt: skip
+        assert r.valid is True, r.results  # judged against its claim, snapshot-isolation
+        assert not elle_types(r) & {"G-single", "lost-update", "G0", "G1c"}
+        history = read_history(os.path.join(r.run_dir, "history.jsonl"))
+        as_rr = get_checker("elle")(history, options)
+        found += as_rr["anomaly_types"]
+        if as_rr["valid"] is False:
+            break
+    assert "G2-item" in found and all(t.startswith("G2-item") for t in found), found
 
 
 def test_serializable_shows_nothing_and_40001_is_a_definite_failure(real: Any) -> None:
