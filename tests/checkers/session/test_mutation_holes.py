@@ -139,3 +139,26 @@ def test_the_linearizable_simulation_runs_exactly_the_ops_asked(n_ops: int) -> N
     h = linearizable_history(3, n_ops=n_ops)
     assert sum(1 for op in h if op.type == "invoke") == n_ops
     assert check(h, {})["valid"] is True
+
+
+def test_consistent_prefix_witness_exact():
+    """Kills ``_causal.py:_cp`` ``"value": v1`` -> ``"XXvalueXX": v1`` in the witness's
+    ``read``: the report shows what the lagging read returned.  DDIA's figure 5-5: the
+    observer sees the answer (op 7), written after its writer read the question (op 3),
+    and then reads no question (op 9)."""
+    (w,) = check(PLANTS["consistent-prefix"]["ddia"](), {})["anomalies"]["consistent-prefix"]
+    assert w == {
+        "process": 2,
+        "ops": [3, 5, 7, 9],
+        "observed": {"op": 7, "key": "answer", "value": "about ten seconds"},
+        "writer": {"process": 1, "op": 5},
+        "dependency": {"key": "question", "value": "how far can you see?", "op": 3},
+        "kind": "read",
+        "read": {"op": 9, "key": "question", "value": None},
+        "evidence": "initial-state",
+        "cycle": [1, "wr", 3, "process", 5, "wr", 7, "process", 9, "rw", 1],
+        "explanation": 'process 2 read "about ten seconds" from key "answer" (op 7), written '
+        'by process 1 (op 5) after it read "how far can you see?" on key "question" (op 3); '
+        'process 2 then read null from key "question" (op 9): the later write without the '
+        "earlier one [initial-state]",
+    }
