@@ -162,3 +162,23 @@ def test_consistent_prefix_witness_exact():
         'process 2 then read null from key "question" (op 9): the later write without the '
         "earlier one [initial-state]",
     }
+
+
+def test_monotonic_reads_between_sets_read_out_of_first_seen_order():
+    """Kills ``_tally.py:append_missing`` ``if isinstance(earlier, int)`` -> ``... or
+    True``: a set read that is not a prefix of the first-seen order ({2 3} after
+    {1 2 3} was seen) is kept as the set itself, and slicing G by it raised
+    ``TypeError``.  Process 1 read {2 3} and then {3}: 2 went missing."""
+    b = HistoryBuilder()
+    for v in (1, 2, 3):
+        b.op(0, "add", ["s", v])
+    b.read(2, "s", [1, 2, 3])
+    b.read(1, "s", [2, 3])
+    b.read(1, "s", [3])
+    r = check(b.history(), {"guarantee": "monotonic-reads"})
+    (w,) = r["anomalies"]["monotonic-reads"]
+    assert (w["ops"], w["missing"], w["evidence"]) == ([9, 11], 2, "append-list")
+    assert w["explanation"] == (
+        'process 1 read [2, 3] from key "s" (op 9) and later read [3] (op 11), an older '
+        "state without 2 [append-list]"
+    )
