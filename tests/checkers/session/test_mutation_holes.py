@@ -182,3 +182,23 @@ def test_monotonic_reads_between_sets_read_out_of_first_seen_order():
         'process 1 read [2, 3] from key "s" (op 9) and later read [3] (op 11), an older '
         "state without 2 [append-list]"
     )
+
+
+def test_consistent_prefix_judges_each_writer_when_the_read_has_no_score():
+    """Kills ``_causal.py:_cp_read`` passing ``None`` for the tally to ``_per_writer`` (an
+    ``AttributeError``; before this test only some random property-test examples reached
+    the path).  Process 2's read a = [2] is not a prefix of a's order [1 2], so no score
+    decides it; judged writer by writer, it lacks the 1 that b's writer had read."""
+    b = HistoryBuilder()
+    b.append(0, "a", 1)
+    b.append(0, "a", 2)
+    b.read(1, "a", [1, 2])
+    b.append(1, "b", 1)
+    b.read(2, "b", [1])
+    b.read(2, "a", [2])
+    r = check(b.history(), {"guarantee": "consistent-prefix"})
+    (w,) = r["anomalies"]["consistent-prefix"]
+    assert w["ops"] == [5, 7, 9, 11]
+    assert w["dependency"] == {"key": "a", "value": 1, "op": 5}
+    assert w["read"] == {"op": 11, "key": "a", "value": [2]}
+    assert w["evidence"] == "append-list"
