@@ -10,6 +10,12 @@ from checkers.invariants import check_convergence, check_queue, check_set
 from checkers.session.testing import HistoryBuilder
 
 
+def _sans_ops(ws: list[dict]) -> list[dict]:
+    """Witnesses without their ``ops`` list (which the vocabulary work adds to every
+    witness): the fields pinned here are the ones the mutants touched."""
+    return [{k: v for k, v in w.items() if k != "ops"} for w in ws]
+
+
 def _set_history() -> HistoryBuilder:
     b = HistoryBuilder()
     b.op(0, "add", 1)
@@ -25,7 +31,7 @@ def test_set_witnesses_and_counts_exact():
     ``"recovered"`` -> ``"XXrecoveredXX"`` in the counts and ``acknowledged`` summing
     ``2`` per acknowledged add."""
     r = check_set(_set_history().history(), {})
-    assert r["anomalies"] == {
+    assert {k: _sans_ops(ws) for k, ws in r["anomalies"].items()} == {
         "lost": [
             {
                 "element": 2,
@@ -76,10 +82,10 @@ def test_queue_witnesses_and_counts_exact():
         b.op(1, "dequeue", None, result=d)
     b.op(1, "drain", None, result=[3])
     r = check_queue(b.history(), {"model": "fifo"})
-    assert r["anomalies"]["duplicated"] == [
+    assert _sans_ops(r["anomalies"]["duplicated"]) == [
         {"element": 1, "count": 2, "explanation": "1 was dequeued 2 times"}
     ]
-    assert r["anomalies"]["unexpected"] == [
+    assert _sans_ops(r["anomalies"]["unexpected"]) == [
         {"element": 7, "explanation": "7 was dequeued but never enqueued"}
     ]
     assert (r["enqueued"], r["delivered"], r["drained"]) == (3, 4, True)
@@ -125,7 +131,7 @@ def test_an_unexpected_final_value_is_explained_with_its_key():
     _final(b, "n1", 6)
     _final(b, "n2", 6)
     r = check_convergence(b.history(), {})
-    assert r["anomalies"]["unexpected"] == [
+    assert _sans_ops(r["anomalies"]["unexpected"]) == [
         {
             "key": "x",
             "value": 6,
