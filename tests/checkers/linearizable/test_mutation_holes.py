@@ -1,0 +1,82 @@
+"""Holes found by mutation testing (issue #19): each test names the surviving mutant it kills.
+
+Every mutation below was applied by hand, the test seen to fail, and the source restored.
+Line numbers are those of the sources at the time (2026-12-04).  Survivors in
+``_search.py`` are left alone: the search is being rewritten for performance.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from checkers.linearizable import check
+from ddialab.errors import HistoryFormatError
+
+from ._helpers import hist
+
+
+def test_a_failed_cas_is_described_as_failed():
+    """Kills ``_models.py:_register_describe_op`` ``"failed cas"`` -> ``"XXfailed casXX"``:
+    the explanation must say which cas could not be placed, and that it failed."""
+    h = hist(
+        (0, "invoke", "write", 1),
+        (0, "ok", "write", 1),
+        (1, "invoke", "cas", [1, 2]),
+        (1, "ok", "cas", [1, 2], {"result": False}),
+    )
+    r = check(h, {"model": "cas-register"})
+    (w,) = r["anomalies"]["nonlinearizable"]
+    assert w["explanation"] == (
+        "after linearizing 1 op (op 0), the register holds 1; p1's failed cas 1->2 [op 2–3] "
+        "cannot be placed: it completed, so it must take effect now"
+    )
+    assert r["model"] == "cas-register"
+
+
+def test_the_result_names_the_model_it_checked():
+    """Kills ``_check.py:_stats`` ``"model"`` -> ``"MODEL"``: every result, valid or not,
+    says which model judged it (the report and the matrix read it)."""
+    h = hist((0, "invoke", "write", 1), (0, "ok", "write", 1))
+    r = check(h, {"model": "register"})
+    assert r["valid"] is True and r["model"] == "register" and r["partitions"] == 1
+
+
+@pytest.mark.parametrize(
+    ("model", "f", "says"),
+    [
+        ("register", "cas", "model 'register' has no operation 'cas'; it knows: read, write"),
+        ("kv", "frob", "model 'kv' has no operation 'frob'; it knows: get, put, append"),
+    ],
+)
+def test_an_unknown_operation_names_the_model_and_what_it_knows(model, f, says):
+    """Kills ``_models.py:_register_prepare`` ``"register"`` -> ``"XXregisterXX"`` and
+    ``_kv_prepare`` ``_unknown_f("kv", call, ...)`` -> ``_unknown_f(call, ...)`` (a
+    ``TypeError`` traceback instead of exit 3)."""
+    h = hist((0, "invoke", f, ["k", 1]), (0, "ok", f, ["k", 1]))
+    with pytest.raises(HistoryFormatError) as e:
+        check(h, {"model": model})
+    assert says in str(e.value)
+
+
+def test_independent_bad_value_names_the_model():
+    """Kills ``_models.py:independent`` ``_split_key(call, model.name)`` ->
+    ``_split_key(call, None)`` (the message said "model None")."""
+    h = hist((0, "invoke", "write", 5), (0, "ok", "write", 5))
+    with pytest.raises(HistoryFormatError) as e:
+        check(h, {"model": "register", "independent": True})
+    assert "model 'register' needs values [key, v]; got 5" in str(e.value)
+
+
+@pytest.mark.parametrize("model", ["kv", "kv-nopartition"])
+def test_kv_init_gives_some_keys_a_value_and_the_rest_empty_strings(model: str) -> None:
+    """Kills ``_models.py:_kv_init_for`` ``get(key, "")`` -> ``get(key, "XXXX")`` (keys
+    missing from ``init`` must start as "") and ``_kvn_freeze`` ``freeze(v)`` ->
+    ``freeze(None)`` (the whole-map model dropped the initial values)."""
+    h = hist(
+        (0, "invoke", "get", ["a", None]),
+        (0, "ok", "get", ["a", "x"]),
+        (1, "invoke", "get", ["b", None]),
+        (1, "ok", "get", ["b", ""]),
+    )
+    assert check(h, {"model": model, "init": {"a": "x"}})["valid"] is True
+    assert check(h, {"model": model})["valid"] is False
