@@ -74,7 +74,18 @@ def _typed_op(line: str, lineno: int) -> Op | None:
         x = _decode_line(line)
     except msgspec.DecodeError:  # ValidationError included
         return None
-    return Op(x.index, x.time, x.type, x.process, x.f, x.value, x.node, x.error, {}, lineno)
+    f = _names.get(x.f) or _name(x.f)  # one str per name, not per op (10 MB per 100k txns)
+    return Op(x.index, x.time, x.type, x.process, f, x.value, x.node, x.error, {}, lineno)
+
+
+#: Op names seen so far, each kept once (``type`` is a literal: msgspec interns it).
+_names: dict[str, str] = {}
+
+
+def _name(f: str) -> str:
+    if len(_names) < 256:  # a history has a handful; a fuzzed one must not grow this
+        _names[f] = f
+    return f
 
 
 def _dict_op(line: str, lineno: int) -> Op | None:
