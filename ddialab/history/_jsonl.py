@@ -6,7 +6,8 @@ an Elle check end to end), so lines go through up to three decoders, fastest fir
 1. msgspec straight into ``_Line``, a typed struct of exactly the contract's fields (no
    dict per line, no key look-ups; the C decoder checks the types).  Any other key, a
    missing one or a wrong type is a ``ValidationError``: the line falls to step 2, and
-   so does every later line of the file (a history with extras has them on every op).
+   once step 2 builds an op step 1 refused, so does every later line of the file (a
+   history with extras has them on every op; a blank line does not switch).
 2. msgspec into a dict, and ``_fast_op`` builds a well-formed op from it.
 3. Anything unusual -- a line msgspec rejects (bad JSON, NaN), a missing key, a value of
    the wrong type -- goes through the stdlib decoder and ``op_from_mapping``, which accept
@@ -54,8 +55,8 @@ def iter_jsonl(lines: Iterable[str], path: str | None = None) -> Iterator[Op]:
     for lineno, line in enumerate(lines, 1):
         op = _typed_op(line, lineno) if typed else None
         if op is None:
-            typed = False
             op = _dict_op(line, lineno)
+            typed = typed and op is None  # a good op step 1 refused: extras, likely on all
         if op is None:
             if not line.strip():
                 continue

@@ -136,3 +136,25 @@ def test_a_history_with_extras_reads_the_same_through_the_dict_step():
     want = [_slow_op(t, "h.jsonl", i) for i, t in enumerate(lines, 1)]
     assert [(o, o.line, o.extra) for o in ops] == [(o, o.line, o.extra) for o in want]
     assert ops[1].extra == {"version": 3}
+
+
+def test_a_blank_line_does_not_turn_the_typed_step_off(monkeypatch):
+    """Guards: a blank line (or a torn one) sending every later line of the file down the
+    slower dict step; only a good op the struct refused (extras) may do that."""
+    from ddialab.history import _jsonl
+
+    calls: list[int] = []
+
+    def counting(line: str, lineno: int) -> Any:
+        calls.append(lineno)
+        return _dict_op(line, lineno)
+
+    monkeypatch.setattr(_jsonl, "_dict_op", counting)
+    lines = ["", *(dumps_op(Op(i, i, "ok", 0, "r", [i])) for i in range(3))]
+    assert [op.line for op in iter_jsonl(lines, "h.jsonl")] == [2, 3, 4]
+    assert calls == [1]
+    lines.insert(2, dumps_op(Op(1, 1, "ok", 0, "r", 1, extra={"v": 1})))
+    lines[3:] = [dumps_op(Op(i, i, "ok", 0, "r", [i])) for i in (2, 3)]
+    calls.clear()
+    assert len(list(iter_jsonl(lines, "h.jsonl"))) == 4
+    assert calls == [1, 3, 4, 5]
