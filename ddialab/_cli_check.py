@@ -23,6 +23,7 @@ that need them: ``check`` must start fast and never load the simulator.
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import math
 import os
@@ -162,6 +163,9 @@ def _check_one(check: Any, path: str, args: argparse.Namespace, flags: dict[str,
 
     try:
         history = read_history(path, args.format)
+        # The history lives until exit and holds no cycles: moving it out of the
+        # collector's sight spares a pass over every op (~0.2 s per 100k txns).
+        gc.freeze()
         opts = options_for(path, args.checker, history, flags)
         t0 = time.perf_counter()
         result = check(history, opts)

@@ -25,6 +25,7 @@ import gc
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from checkers import unknown_result, valid_result
@@ -110,7 +111,7 @@ def _check(history: Any, options: Mapping[str, Any] | None) -> dict[str, Any]:
     need_rt = any(t.endswith("-realtime") and t in prohibited for t in CYCLE_TYPES)
     need_proc = need_rt or any(t.endswith("-process") and t in prohibited for t in CYCLE_TYPES)
     src = Source(getattr(history, "source", None), model.name)
-    g, failed = collect(history, need_proc, need_rt, lambda op: txn_mops(op, src))
+    g, failed = collect(history, need_proc, need_rt, partial(txn_mops, src=src))
     if not g.txns and not failed:
         return _no_txns(history, model.name)
     analysis = model.analyzer(g, failed, opts)

@@ -23,13 +23,14 @@ from __future__ import annotations
 
 import time
 from collections import deque
-from typing import Any
-
-import networkx as nx
+from typing import TYPE_CHECKING, Any
 
 from checkers.elle._scc import nontrivial_sccs
 from checkers.elle._tables import CYCLE_TYPES, implied_anomalies
 from checkers.elle._txns import PROCESS, REALTIME, RW, WR, WW
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 LAST_RW, SECOND_RW, ADJACENT, HAS_WR, HAS_VARIANT = 1, 2, 4, 8, 16
 KIND_ORDER = (WW, WR, RW, PROCESS, REALTIME)
@@ -114,6 +115,9 @@ def scc_graph(nodes: list[int], g: Any) -> nx.DiGraph:
             b = g.proc_next[a]
             if b in member:
                 edges[(a, b)] = edges.get((a, b), 0) | PROCESS
+    # networkx costs ~0.1 s to import: only a history with a cycle pays for it.
+    import networkx as nx
+
     sg = nx.DiGraph()
     sg.add_nodes_from(nodes)
     sg.add_edges_from((a, b, {"k": k}) for (a, b), k in edges.items())

@@ -35,13 +35,13 @@ Keywords and strings therefore read the same; ``dumps`` decides which to write (
 
 from __future__ import annotations
 
-import json
-import json.scanner
 import math
 import re
 from collections.abc import Iterable, Iterator
 from fractions import Fraction
 from typing import Any
+
+import msgspec
 
 from ddialab.errors import HistoryFormatError
 
@@ -353,16 +353,20 @@ class _Reader:
 
 
 _FAST_LINE = re.compile(r"[\s,]*\{([^{}\"#;\\]*)\}[\s,]*\Z")
-_FAST_KEYWORD = re.compile(r"(?<![^\s,\[(]):([^\s,\[\]{}()\";]+)")
-# The C scanner behind json.loads, called directly (no Python wrapper per line).
-_json_scan = json.scanner.make_scanner(json.JSONDecoder())  # type: ignore[arg-type]
+# The ':' comes first so the regex engine can jump from colon to colon; the lookbehind
+# then checks the character before it (a keyword starts a token).  With the lookbehind
+# first, every position of the line was tried: 2.5x slower on Elle's op lines.
+_FAST_NIL = re.compile(r"nil(?<=[\[,]nil)(?=[,\]])")  # the symbol nil as a whole token
+_FAST_KEYWORD = re.compile(r":(?<![^\s,\[(]:)([^\s,\[\]{}()\";]+)")
+# msgspec's C decoder: ~3x the stdlib scanner on op lines, and it rejects trailing text.
+_json_decode = msgspec.json.Decoder().decode
 
 
 def _fast_map(line: str) -> dict[str, Any] | None:
     """The fast path for the common op line: one map of keywords, numbers, nil, true,
     false, vectors and lists, and nothing else (no strings, nested maps, tags, comments).
 
-    It is rewritten into JSON by C-level substitutions and decoded by ``json``; anything
+    It is rewritten into JSON by C-level substitutions and decoded by msgspec; anything
     this cannot decode identically (returns None) takes the general tokenizer.
     """
     m = _FAST_LINE.match(line)
@@ -373,22 +377,22 @@ def _fast_map(line: str) -> dict[str, Any] | None:
         return None  # JSON words that are plain symbols in EDN
     # split() alternates text and keyword names: joining with '"' quotes every keyword
     # (a template substitution would call back into Python for each match).
-    text = '"'.join(_FAST_KEYWORD.split(inner))
+    # Commas are whitespace in EDN (and nothing else here: no strings on this path).
+    text = '"'.join(_FAST_KEYWORD.split(inner.replace(",", " ")))
     text = "[" + ",".join(text.split()) + "]"  # every separator becomes one comma
-    if ",," in text or "[," in text or ",]" in text:
-        text = text.replace(",,", ",").replace("[,", "[").replace(",]", "]")
+    if "[," in text or ",]" in text:
+        text = text.replace("[,", "[").replace(",]", "]")
     if "(" in text:
         text = text.replace("(", "[").replace(")", "]")
     if "nil" in text:  # a token is now always between [ or , and ] or ,
-        text = text.replace(",nil,", ",null,").replace(",nil,", ",null,")
-        text = text.replace(",nil]", ",null]").replace("[nil,", "[null,").replace("[nil]", "[null]")
+        text = _FAST_NIL.sub("null", text)
     try:
-        items, end = _json_scan(text, 0)
+        items = _json_decode(text)
         keys = items[0::2]
         "".join(keys)  # raises TypeError unless every key is a str (a keyword)
-    except (ValueError, StopIteration, TypeError):
+    except (msgspec.DecodeError, TypeError):
         return None
-    if end != len(text) or len(items) % 2:
+    if len(items) % 2:
         return None
     return dict(zip(keys, items[1::2], strict=True))
 

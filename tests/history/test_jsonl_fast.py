@@ -15,8 +15,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ddialab.errors import HistoryFormatError
-from ddialab.history import iter_jsonl
-from ddialab.history._jsonl import _slow_op
+from ddialab.history import Op, iter_jsonl
+from ddialab.history._jsonl import _dict_op, _slow_op, _typed_op, dumps_op
 
 SCALAR = st.one_of(
     st.none(),
@@ -87,3 +87,74 @@ def test_lines_msgspec_rejects_get_the_reference_message(text):
     msgspec error or a traceback)."""
     assert fast(text) == reference(text)
     assert "line 1" in fast(text) or "h.jsonl:1" in fast(text)
+
+
+def _reference_op(text: str) -> Op | None:
+    try:
+        return _slow_op(text, "h.jsonl", 1)
+    except HistoryFormatError:
+        return None
+
+
+@settings(max_examples=400)
+@given(op_objects() | JSONV)
+def test_each_fast_step_builds_the_reference_op_or_passes_the_line_on(obj):
+    """Guards: the typed struct (step 1) or the dict step (step 2) accepting a line the
+    validator rejects, or building a different op (extras dropped, a missing value not
+    null, the line number lost); either step may only decline (``None``)."""
+    text = json.dumps(obj)
+    want = _reference_op(text)
+    for step in (_typed_op, _dict_op):
+        got = step(text, 1)
+        if got is not None:
+            assert want is not None
+            assert (got, got.line, got.extra) == (want, want.line, want.extra)
+
+
+@settings(max_examples=200)
+@given(op_objects())
+def test_the_typed_step_takes_every_canonical_line_without_extras(obj):
+    """Guards: step 1 silently never applying (a struct field typed too narrowly, e.g. a
+    nemesis process or a null node), which would leave every line to the slower steps."""
+    op = _reference_op(json.dumps(obj))
+    if op is None or op.extra or not isinstance(op.node, str | None):
+        return
+    got = _typed_op(dumps_op(op), 1)
+    assert got == op
+    assert got is not None and got.extra == {}
+
+
+def test_a_history_with_extras_reads_the_same_through_the_dict_step():
+    """Guards: the switch from step 1 to step 2 after a line with extras losing or
+    duplicating an op, or a later plain line losing its line number."""
+    lines = [
+        '{"index":0,"time":0,"type":"invoke","process":0,"f":"r","value":null}',
+        '{"index":1,"time":1,"type":"ok","process":0,"f":"r","value":[1],"version":3}',
+        '{"index":2,"time":2,"type":"invoke","process":"nemesis","f":"kill"}',
+    ]
+    ops = list(iter_jsonl(lines, "h.jsonl"))
+    want = [_slow_op(t, "h.jsonl", i) for i, t in enumerate(lines, 1)]
+    assert [(o, o.line, o.extra) for o in ops] == [(o, o.line, o.extra) for o in want]
+    assert ops[1].extra == {"version": 3}
+
+
+def test_a_blank_line_does_not_turn_the_typed_step_off(monkeypatch):
+    """Guards: a blank line (or a torn one) sending every later line of the file down the
+    slower dict step; only a good op the struct refused (extras) may do that."""
+    from ddialab.history import _jsonl
+
+    calls: list[int] = []
+
+    def counting(line: str, lineno: int) -> Any:
+        calls.append(lineno)
+        return _dict_op(line, lineno)
+
+    monkeypatch.setattr(_jsonl, "_dict_op", counting)
+    lines = ["", *(dumps_op(Op(i, i, "ok", 0, "r", [i])) for i in range(3))]
+    assert [op.line for op in iter_jsonl(lines, "h.jsonl")] == [2, 3, 4]
+    assert calls == [1]
+    lines.insert(2, dumps_op(Op(1, 1, "ok", 0, "r", 1, extra={"v": 1})))
+    lines[3:] = [dumps_op(Op(i, i, "ok", 0, "r", [i])) for i in (2, 3)]
+    calls.clear()
+    assert len(list(iter_jsonl(lines, "h.jsonl"))) == 4
+    assert calls == [1, 3, 4, 5]

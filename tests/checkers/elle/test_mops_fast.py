@@ -56,3 +56,31 @@ def test_the_fast_path_accepts_and_freezes_exactly_what_the_validator_does(mop, 
     got, want = fast(op, mop, src), full(op, mop, src)
     assert got == want
     assert type(got) is type(want)
+
+
+def full_txn(op: Op, src: Source) -> Any:
+    try:
+        return [_mop(op, i, m, src) for i, m in enumerate(op.value)]
+    except HistoryFormatError as e:
+        return str(e)
+
+
+@settings(max_examples=500)
+@given(
+    st.lists(MOP, max_size=4),
+    st.sampled_from(sorted(MOP_NAMES)),
+    st.sampled_from(["invoke", "ok", "info"]),
+)
+def test_a_whole_txn_is_kept_or_rejected_exactly_as_the_validator_does(mops, model, typ):
+    """Guards: the per-txn fast path (``_plain_txn``) keeping a txn whose later micro-op
+    is malformed (only the first checked), or naming the wrong micro-op in the error."""
+    op = Op(0, 0, typ, 0, "txn", mops)
+    src = Source("h.jsonl", model)
+    try:
+        got: Any = txn_mops(op, src)
+    except HistoryFormatError as e:
+        got = str(e)
+    want = full_txn(op, src)
+    assert got == want
+    if isinstance(want, list):
+        assert [type(m) for m in got] == [type(m) for m in want]
