@@ -9,6 +9,7 @@ Public surface::
 """
 
 from checkers._input import admit, nothing_to_check
+from checkers._pairs import Pair, client_pairs
 from checkers._registry import CHECKERS, CheckerEntry, get_checker
 from checkers._result import (
     UNKNOWN,
@@ -27,10 +28,12 @@ __all__ = [
     "UNKNOWN",
     "Checker",
     "CheckerEntry",
+    "Pair",
     "Result",
     "Validity",
     "admit",
     "anomalies_result",
+    "client_pairs",
     "compose",
     "get_checker",
     "merge_valid",

@@ -32,33 +32,24 @@ and no undecodable op, nothing was checked and the result is ``unknown``.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
 from typing import Any
 
-from ddialab.history import NEMESIS, History, Op
+from checkers import Pair
+from ddialab.history import NEMESIS, History
 
 Result = dict[str, Any]
 INF = float("inf")
 
 
-@dataclass(frozen=True)
-class Call:
-    """A client op of the records vocabulary: invocation, completion, outcome."""
+class Call(Pair):
+    """A client op of the records vocabulary (a ``checkers.Pair``), with its key and where
+    it ran (its completion's node and schema version)."""
 
-    inv: Op
-    comp: Op | None
-
-    @property
-    def outcome(self) -> str:
-        return self.comp.type if self.comp is not None else "info"
+    __slots__ = ()
 
     @property
     def key(self) -> Any:
         return _key(self.inv.value)
-
-    @property
-    def end(self) -> float:
-        return self.comp.index if self.comp is not None else INF
 
     def extra(self, name: str) -> Any:
         return self.comp.extra.get(name) if self.comp is not None else None

@@ -35,26 +35,18 @@ and nothing found, the result is ``unknown``.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
 from typing import Any
 
-from ddialab.history import NEMESIS, History, Op
+from checkers import Pair
+from ddialab.history import NEMESIS, History
 
 INF = float("inf")
 
 
-@dataclass(frozen=True)
-class Call:
-    inv: Op
-    comp: Op | None
+class Call(Pair):
+    """A client op of the term-index vocabulary (a ``checkers.Pair``): put, delete, query."""
 
-    @property
-    def outcome(self) -> str:
-        return self.comp.type if self.comp is not None else "info"
-
-    @property
-    def end(self) -> float:
-        return self.comp.index if self.comp is not None else INF
+    __slots__ = ()
 
     @property
     def effect_end(self) -> float:
