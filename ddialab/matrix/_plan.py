@@ -27,8 +27,7 @@ from ddialab.errors import UsageError
 from ddialab.runner import TestSpec
 from ddialab.vocabulary import unknown_name
 from systems import SYSTEMS, Scenario, SystemEntry
-from systems.external import REAL_ENTRIES
-from systems.external import WORKLOADS as REAL_WORKLOADS
+from systems.external import REAL_ENTRIES, workloads_of
 from workloads import get_workload
 
 #: the faults every system suffers in its common probes (unless its entry opts out)
@@ -115,12 +114,8 @@ def probes(options: MatrixOptions) -> list[Probe]:
     for entry in select_systems(options.systems, options.real):
         out += [_scenario_probe(entry, s, options) for s in entry.scenarios]
         if entry.common_mix:
-            out += [_common_probe(entry, w, options) for w in _workloads(entry)]
+            out += [_common_probe(entry, w, options) for w in workloads_of(entry)]
     return out
-
-
-def _workloads(entry: SystemEntry) -> tuple[str, ...]:
-    return entry.workloads or REAL_WORKLOADS.get(entry.name, ())
 
 
 def _common_probe(entry: SystemEntry, workload: str, options: MatrixOptions) -> Probe:

@@ -23,7 +23,7 @@ from ddialab.errors import UsageError
 from ddialab.runner._spec import TestSpec
 from ddialab.vocabulary import OptionError, unknown_name, validate_options
 from systems import get_system
-from systems.external import WORKLOADS as REAL_WORKLOADS
+from systems.external import workloads_of
 from workloads import get_workload
 
 #: numeric spec fields: (field, test, what it must be)
@@ -68,7 +68,7 @@ def check_pairing(spec: TestSpec) -> None:
     workload at all is taken at its word for whatever it is given."""
     entry = get_system(spec.system)
     workload = get_workload(spec.workload)
-    declared = entry.workloads or REAL_WORKLOADS.get(entry.name, ())
+    declared = workloads_of(entry)
     if declared and workload.name not in declared:
         runs = ", ".join(declared)
         raise UsageError(

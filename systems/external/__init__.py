@@ -118,6 +118,13 @@ REAL_ENTRIES = [
 WORKLOADS.update({name: w for name, _, _, _, w in _SPECS})
 ENTRIES = REAL_ENTRIES
 
+
+def workloads_of(entry: SystemEntry) -> tuple[str, ...]:
+    """The workloads a system runs: its entry's, or for a built-in real datastore (whose
+    entry lists none, so plain pairing leaves it out) the ones in ``WORKLOADS``."""
+    return entry.workloads or WORKLOADS.get(entry.name, ())
+
+
 __all__ = [
     "ENTRIES",
     "REAL_ENTRIES",
@@ -133,4 +140,5 @@ __all__ = [
     "is_real",
     "open_fault_proxy",
     "set_fake_offset",
+    "workloads_of",
 ]

@@ -15,8 +15,8 @@ from checkers import CHECKERS
 from ddialab.cli import SUBCOMMAND_MODULES
 from ddialab.matrix import verdicts
 from ddialab.matrix._plan import DEFAULT_NEMESES
-from systems import SYSTEMS, SystemEntry
-from systems.external import WORKLOADS as REAL_WORKLOADS
+from systems import SYSTEMS
+from systems.external import workloads_of
 from workloads import WORKLOADS, Workload
 
 SESSION_ALL = {"guarantees": {g: True for g in (
@@ -49,28 +49,24 @@ def test_every_registered_checker_loads(name: str) -> None:
     assert callable(CHECKERS[name].load())
 
 
-def _workloads_of(entry: SystemEntry) -> tuple[str, ...]:
-    return entry.workloads or REAL_WORKLOADS.get(entry.name, ())
-
-
 @pytest.mark.parametrize("name", sorted(SYSTEMS))
 def test_every_claim_maps_to_a_checker_on_one_of_its_workloads(name: str) -> None:
     """Guards against a claim no run of the system can confirm or refute (an n/a cell)."""
     entry = SYSTEMS[name]
     covered: set[str] = set()
-    for workload in _workloads_of(entry):
+    for workload in workloads_of(entry):
         options = dict(entry.workload_options.get(workload, {}))
         covered |= _speaks_for(list(_checker_specs(WORKLOADS[workload], options)))
     missing = sorted(entry.build().claims - covered)
     assert not missing, (
-        f"{name} claims {missing} but no checker of {_workloads_of(entry)} speaks for it"
+        f"{name} claims {missing} but no checker of {workloads_of(entry)} speaks for it"
     )
 
 
 @pytest.mark.parametrize("name", sorted(SYSTEMS))
 def test_every_system_pairs_with_registered_workloads(name: str) -> None:
     """Guards against a system entry naming a workload that does not exist."""
-    workloads = _workloads_of(SYSTEMS[name])
+    workloads = workloads_of(SYSTEMS[name])
     assert workloads and set(workloads) <= set(WORKLOADS), workloads
 
 
