@@ -40,8 +40,6 @@ def verdicts(results: Mapping[str, Any]) -> dict[str, Any]:
             out.update({g: v for g, v in (result.get("guarantees") or {}).items() if g in SESSION})
         elif kind in OTHER:
             out[kind] = result.get("valid")
-        elif kind == "text":  # replicas' texts agree and keep every acknowledged insert
-            out["convergence"] = result.get("valid")
         else:
             out.update(_beyond(kind, result))
     if out.get("linearizable") is True:
@@ -63,40 +61,38 @@ def anomalies_for(results: Mapping[str, Any], guarantee: str) -> list[str]:
             return [guarantee] if guarantee in result.get("anomaly_types", []) else []
         if (kind == "elle" and guarantee in TXN_MODELS) or kind == guarantee:
             return list(result.get("anomaly_types", []))
-        if guarantee == "convergence" and kind == "text":
-            return list(result.get("anomaly_types", []))
         if guarantee == "linearizable" and kind == "linearizable":
             return list(result.get("anomaly_types", []))
         if kind == "set" and guarantee == "index-consistency":
             stale = (result.get("counts") or {}).get("stale")
             return list(result.get("anomaly_types", [])) + (["stale"] if stale else [])
-        if _BEYOND.get(kind) == guarantee or (
-            kind == "kafka" and guarantee == "messages-processed"
-        ):
+        if _BEYOND.get(kind) == guarantee:
             return list(result.get("anomaly_types", []))
     return []
 
 
-#: checker kind -> the column it speaks for, beyond the guarantees above
+#: checker kind -> the column it speaks for, beyond the guarantees above (``text``:
+#: replicas' texts agree and keep every acknowledged insert)
 _INVARIANTS = "multi-object-invariants"
 _BEYOND = {"counter": "no-lost-updates", "set": "index-consistency", "bank": _INVARIANTS,
-           "documents": _INVARIANTS, "graph": _INVARIANTS, "relational": _INVARIANTS}  # fmt: skip
+           "documents": _INVARIANTS, "graph": _INVARIANTS, "relational": _INVARIANTS,
+           "text": "convergence", "kafka": "messages-processed"}  # fmt: skip
 #: the kafka anomalies that are a consumed message not processed
 _UNPROCESSED = frozenset({"lost-delivery", "poll-skip"})
 
 
 def _beyond(kind: str, result: Mapping[str, Any]) -> dict[str, Any]:
     """``counter`` (the lock workload), ``set`` (secondary-index reads), the data-model
-    invariants, and the consumer half of ``kafka``."""
+    invariants, ``text``, and the consumer half of ``kafka``."""
     if kind == "set":
         return {"index-consistency": _index_verdict(result)}
-    if kind in _BEYOND:
-        return {_BEYOND[kind]: result.get("valid")}
     if kind == "kafka":
         valid = result.get("valid")
         if set(result.get("anomaly_types", [])) & _UNPROCESSED:
             return {"messages-processed": False}
         return {"messages-processed": True if valid in (True, False) else "unknown"}
+    if kind in _BEYOND:
+        return {_BEYOND[kind]: result.get("valid")}
     return {}
 
 
