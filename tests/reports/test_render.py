@@ -320,3 +320,18 @@ def test_any_history_shape_renders(tmp_path: Path, ops: list) -> None:
     lines = [json.dumps({"index": i, **op}) for i, op in enumerate(ops)]
     (run / "history.jsonl").write_text("".join(line + "\n" for line in lines))
     assert "</html>" in render_run(run).read_text()
+
+
+def test_completion_times_before_the_first_invocation_render(tmp_path: Path) -> None:
+    """Guards the clamp in ``series``: a hand-written history whose completions carry
+    times before the first timed invocation put an op into a negative bucket past the
+    start of the list (IndexError; found by ``test_any_history_shape_renders``)."""
+    ops = [{"type": "invoke", "process": 0, "f": "read", "value": None}] * 3
+    ops += [{"type": "ok", "process": 0, "f": "read", "value": None}]
+    ops += [{"type": "invoke", "process": 0, "f": "read", "value": None, "time": 10**9}]
+    ops += [{"type": "invoke", "process": 1, "f": "read", "value": None, "time": 10**9 + 1}]
+    run = tmp_path / "backwards"
+    run.mkdir()
+    lines = [json.dumps({"index": i, **op}) for i, op in enumerate(ops)]
+    (run / "history.jsonl").write_text("".join(line + "\n" for line in lines))
+    assert "</html>" in render_run(run).read_text()
