@@ -83,14 +83,14 @@ class Scenario:
 class SystemEntry:
     """A named system with its option set, as ``ddialab list`` and the matrix see it.
 
-    ``claims`` are the claims of the system built with its defaults (for listings); a run
-    is judged by ``build(options).claims``, the claims of the system as built.
+    Claims have one source, the system: ``claims`` is what the system built with this
+    entry's defaults claims (for listings), and a run is judged by
+    ``build(options).claims``, the claims of the system as built.
     """
 
     name: str
     description: str
     factory: Callable[[Mapping[str, Any]], System]
-    claims: frozenset[str]
     defaults: Mapping[str, Any] = field(default_factory=dict)
     #: workloads this system can run (the matrix pairs them)
     workloads: tuple[str, ...] = ("register",)
@@ -122,6 +122,11 @@ class SystemEntry:
         undeclared = set(self.defaults) - {o.name for o in option_table(self.settings)}
         if undeclared or self.options:
             raise TypeError(f"system {self.name}: {sorted(undeclared)} not in its settings")
+
+    @property
+    def claims(self) -> frozenset[str]:
+        """What the system built with this entry's defaults claims (derived, never stored)."""
+        return frozenset(self.build().claims)
 
     def declaring(self, **fields: Any) -> SystemEntry:
         """This entry with matrix declarations added (``scenarios``, ``hazards``, ...)."""

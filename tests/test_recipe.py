@@ -222,7 +222,7 @@ SYSTEM = {
             return SINGLE.build({"durable": settings.durable})
 
         ENTRY = SystemEntry("echo-kv", "the single node under another name", build,
-                            SINGLE.claims, {}, ("register",), settings=EchoOptions)
+                            {}, ("register",), settings=EchoOptions)
         ENTRIES = [ENTRY]
     """
 }

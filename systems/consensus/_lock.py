@@ -127,7 +127,7 @@ def _entry(name: str, description: str, **options: Any) -> SystemEntry:
     opts: dict[str, Any] = {"nodes": 3, "reads": "read-index", "locking": "fenced"}
     opts.update(options)
     return SystemEntry(
-        name, description, LockSystem, lock_claims(opts), opts, ("lock", "register"),
+        name, description, LockSystem, opts, ("lock", "register"),
         options=LOCK_OPTIONS,
     )  # fmt: skip
 

@@ -165,9 +165,7 @@ OPTIONS = (
 def _entry(name: str, description: str, **options: Any) -> SystemEntry:
     opts: dict[str, Any] = {"nodes": 3, "reads": "read-index", "snapshot_every": 0}
     opts.update(options)
-    return SystemEntry(
-        name, description, RaftSystem, claims_for(opts), opts, ("register",), options=OPTIONS
-    )
+    return SystemEntry(name, description, RaftSystem, opts, ("register",), options=OPTIONS)
 
 
 ENTRIES = [

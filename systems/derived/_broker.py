@@ -199,9 +199,7 @@ OPTIONS = (
 
 def _entry(name: str, description: str, claims: frozenset[str], **opts: Any) -> SystemEntry:
     defaults = {**DEFAULTS, **opts, "claims": sorted(claims)}
-    return SystemEntry(
-        name, description, BrokerSystem, claims, defaults, ("kafka",), options=OPTIONS
-    )
+    return SystemEntry(name, description, BrokerSystem, defaults, ("kafka",), options=OPTIONS)
 
 
 ENTRIES = [

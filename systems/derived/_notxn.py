@@ -72,7 +72,6 @@ ENTRY = SystemEntry(
     "one linearizable KV node, but each micro-op of a txn is its own request (no "
     "multi-object transactions: the data-model baseline)",
     NoTxnSystem,
-    frozenset(),
     {"think_ns": 2 * MS},
     ("documents", "graph", "relational"),
 ).declaring(

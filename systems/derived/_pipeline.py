@@ -372,7 +372,7 @@ OPTIONS = (
 def _entry(name: str, description: str, claims: frozenset[str], **opts: Any) -> SystemEntry:
     defaults = {**DEFAULTS, **opts, "claims": sorted(claims)}
     return SystemEntry(
-        name, description, DerivedSystem, claims, defaults, ("derived-view",), options=OPTIONS
+        name, description, DerivedSystem, defaults, ("derived-view",), options=OPTIONS
     )
 
 

@@ -262,9 +262,7 @@ def _entry(name: str, description: str, **options: Any) -> SystemEntry:
     opts: dict[str, Any] = {"nodes": 4, "scheme": "hash", "routing": "client", "index": "local"}
     opts.update(options)
     workloads = ("term-index",) if opts["index"] in TERM_MODES else WORKLOADS
-    return SystemEntry(
-        name, description, PartitionedSystem, claims_for(opts), opts, workloads, options=OPTIONS
-    )
+    return SystemEntry(name, description, PartitionedSystem, opts, workloads, options=OPTIONS)
 
 
 #: one storage node hears no other (clients and meta still reach it), re-drawn every half

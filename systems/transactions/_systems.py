@@ -90,7 +90,7 @@ def _entry(name: str, level: str, description: str) -> SystemEntry:
     #: serial execution takes stored procedures: no client-side logic, so no bank transfers
     workloads = WORKLOADS[:2] if level == "serial" else WORKLOADS
     return SystemEntry(
-        name, description, TxnSystem, CLAIMS[level], {**DEFAULTS, "level": level}, workloads,
+        name, description, TxnSystem, {**DEFAULTS, "level": level}, workloads,
         options=(Option("level", str, level, choices=tuple(CLAIMS)), Option("exec_ns", int, None)),
     )  # fmt: skip
 

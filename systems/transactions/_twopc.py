@@ -37,6 +37,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from ddialab.vocabulary import implied_columns
 from systems import SystemEntry
 from systems.sim import MS, Message, Runtime, World
 from systems.transactions._client import TxnClient
@@ -327,12 +328,17 @@ DEFAULTS: dict[str, Any] = {
 }
 
 
+#: strict 2PL plus an atomic commit across participants: strict serializability and every
+#: transactional column it implies (the vocabulary's lattice)
+CLAIMS = implied_columns("strict-serializable", "txn")
+
+
 class TwoPhaseCommitSystem:
     name = "txn-2pc"
 
     def __init__(self, options: Mapping[str, Any]) -> None:
         self.options = {**DEFAULTS, **options}
-        self.claims = ENTRY.claims
+        self.claims = CLAIMS
 
     def participants(self) -> list[str]:
         return [f"p{i}" for i in range(1, int(self.options["partitions"]) + 1)]
@@ -361,16 +367,6 @@ ENTRY = SystemEntry(
     "txn-2pc",
     "keys partitioned over participants; strict 2PL (no-wait) + two-phase commit",
     TwoPhaseCommitSystem,
-    frozenset(
-        {
-            "strict-serializable",
-            "serializable",
-            "repeatable-read",
-            "snapshot-isolation",
-            "read-committed",
-            "read-uncommitted",
-        }
-    ),
     DEFAULTS,
     ("list-append", "rw-register"),
 )
