@@ -355,7 +355,12 @@ def test_every_workload_declares_its_options_by_one_dataclass(name: str) -> None
 
 
 # -- typed options: the converted system families -----------------------------------------------
-CONVERTED_FAMILIES = ("systems.single", "systems.storage", "systems.replication")
+CONVERTED_FAMILIES = (
+    "systems.single",
+    "systems.storage",
+    "systems.replication",
+    "systems.partitioning",
+)
 
 
 def _converted_entries() -> list[Any]:
