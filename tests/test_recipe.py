@@ -360,6 +360,7 @@ CONVERTED_FAMILIES = (
     "systems.storage",
     "systems.replication",
     "systems.partitioning",
+    "systems.transactions",
 )
 
 
