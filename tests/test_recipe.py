@@ -361,6 +361,7 @@ CONVERTED_FAMILIES = (
     "systems.replication",
     "systems.partitioning",
     "systems.transactions",
+    "systems.consensus",
 )
 
 
