@@ -362,6 +362,7 @@ CONVERTED_FAMILIES = (
     "systems.partitioning",
     "systems.transactions",
     "systems.consensus",
+    "systems.derived",
 )
 
 
