@@ -6,6 +6,7 @@ Public surface::
     get_system(name)           # -> SystemEntry; also accepts "package.module:Attr"
     Client, System, Primaries, Upgradable, SystemEntry   # the protocols
     Scenario                   # a fault mix + workload the matrix runs a system under
+    known_claims(names, owner) # claims given as an option, checked against the vocabulary
     KVClient, request_for, completion_for                # the key-value message client
 
 Importing ``systems`` is light: the protocols load at once, while ``SYSTEMS`` and
@@ -20,7 +21,15 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-from systems._protocols import Client, Primaries, Scenario, System, SystemEntry, Upgradable
+from systems._protocols import (
+    Client,
+    Primaries,
+    Scenario,
+    System,
+    SystemEntry,
+    Upgradable,
+    known_claims,
+)
 
 if TYPE_CHECKING:
     from systems._kvclient import KVClient, completion_for, request_for
@@ -55,5 +64,6 @@ __all__ = [
     "Upgradable",
     "completion_for",
     "get_system",
+    "known_claims",
     "request_for",
 ]

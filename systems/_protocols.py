@@ -12,7 +12,15 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, Protocol, runtime_checkable
 
-from ddialab.vocabulary import Option, option_table, options_from_defaults
+from ddialab.vocabulary import (
+    GUARANTEE_NAMES,
+    Option,
+    OptionError,
+    option_table,
+    options_from_defaults,
+    typed_options,
+    unknown_name,
+)
 
 
 class Client(Protocol):
@@ -83,14 +91,14 @@ class Scenario:
 class SystemEntry:
     """A named system with its option set, as ``ddialab list`` and the matrix see it.
 
-    ``claims`` are the claims of the system built with its defaults (for listings); a run
-    is judged by ``build(options).claims``, the claims of the system as built.
+    Claims have one source, the system: ``claims`` is what the system built with this
+    entry's defaults claims (for listings), and a run is judged by
+    ``build(options).claims``, the claims of the system as built.
     """
 
     name: str
     description: str
     factory: Callable[[Mapping[str, Any]], System]
-    claims: frozenset[str]
     defaults: Mapping[str, Any] = field(default_factory=dict)
     #: workloads this system can run (the matrix pairs them)
     workloads: tuple[str, ...] = ("register",)
@@ -123,6 +131,11 @@ class SystemEntry:
         if undeclared or self.options:
             raise TypeError(f"system {self.name}: {sorted(undeclared)} not in its settings")
 
+    @property
+    def claims(self) -> frozenset[str]:
+        """What the system built with this entry's defaults claims (derived, never stored)."""
+        return frozenset(self.build().claims)
+
     def declaring(self, **fields: Any) -> SystemEntry:
         """This entry with matrix declarations added (``scenarios``, ``hazards``, ...)."""
         return replace(self, **fields)
@@ -133,6 +146,22 @@ class SystemEntry:
         declared = option_table(self.settings) if self.settings else self.options
         return options_from_defaults(self.defaults, declared)
 
+    def check_options(self, options: Mapping[str, Any]) -> None:
+        """``OptionError`` unless ``options`` over the defaults make valid settings (each
+        value by its declaration and the settings' ``__post_init__`` rules), before a run."""
+        if self.settings is not None:
+            typed_options(self.settings, {**self.defaults, **options}, f"system {self.name}")
+
     def build(self, options: Mapping[str, Any] | None = None) -> System:
         """The system with these options over the defaults; its ``claims`` follow them."""
         return self.factory({**self.defaults, **(options or {})})
+
+
+def known_claims(claims: Any, owner: str) -> frozenset[str]:
+    """``claims`` (names) as a set, each a guarantee of the vocabulary; else
+    ``OptionError`` with a "did you mean" (for families whose claims are an option)."""
+    for name in claims:
+        if name not in GUARANTEE_NAMES:
+            raise OptionError(unknown_name(f"guarantee in {owner}'s claims", name,
+                                           sorted(GUARANTEE_NAMES)))  # fmt: skip
+    return frozenset(claims)

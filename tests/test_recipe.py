@@ -222,7 +222,7 @@ SYSTEM = {
             return SINGLE.build({"durable": settings.durable})
 
         ENTRY = SystemEntry("echo-kv", "the single node under another name", build,
-                            SINGLE.claims, {}, ("register",), settings=EchoOptions)
+                            {}, ("register",), settings=EchoOptions)
         ENTRIES = [ENTRY]
     """
 }
@@ -355,7 +355,15 @@ def test_every_workload_declares_its_options_by_one_dataclass(name: str) -> None
 
 
 # -- typed options: the converted system families -----------------------------------------------
-CONVERTED_FAMILIES = ("systems.single", "systems.storage", "systems.replication")
+CONVERTED_FAMILIES = (
+    "systems.single",
+    "systems.storage",
+    "systems.replication",
+    "systems.partitioning",
+    "systems.transactions",
+    "systems.consensus",
+    "systems.derived",
+)
 
 
 def _converted_entries() -> list[Any]:

@@ -11,7 +11,9 @@ A cell compares what the system *claims* with what the runs *showed*:
 * ``not-applicable``   -- no run of this system had a checker that speaks for it.
 
 A system's claims here are those of the system as built plus the entry's ``promises``
-(columns beyond the twelve guarantees, e.g. ``no-lost-updates`` for a fenced lock).
+(columns beyond the twelve guarantees, e.g. ``no-lost-updates`` for a fenced lock),
+closed under implication (``claimed_columns``): a system claiming serializable is
+judged on repeatable-read, read-committed and read-uncommitted too.
 *Coverage* counts the entries' declared ``hazards``: a hazard is demonstrated when its
 cell is ``violated``.
 """
@@ -21,7 +23,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from ddialab.matrix._guarantees import GUARANTEES, NAMES, anomalies_for
+from ddialab.matrix._guarantees import GUARANTEES, NAMES, anomalies_for, claimed_columns
 from systems import SystemEntry
 
 
@@ -42,8 +44,9 @@ def run_key(summary: dict[str, Any]) -> tuple[str, str, int]:
 
 
 def _row(entry: SystemEntry, runs: list[dict[str, Any]]) -> dict[str, Any]:
-    # the system as the matrix runs it (its defaults), and what the entry promises
-    claims = entry.build().claims | entry.promises
+    # the system as the matrix runs it (its defaults), and what the entry promises, with
+    # every column those imply (the lattice): the row's claims are the closure
+    claims = claimed_columns(entry.build().claims | entry.promises)
     return {
         "system": entry.name,
         "label": entry.name,

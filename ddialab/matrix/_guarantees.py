@@ -1,5 +1,9 @@
 """Which checker result speaks for which guarantee (the matrix's columns), as data.
 
+A system claims a column when it names it or when a model it names implies it
+(``claimed_columns``: the lattice's closure, so a serializable system is held to
+repeatable read too).
+
 Each column is read off one run's ``results.json``: a verdict ``True`` (checked, no
 violation), ``False`` (violated) or ``"unknown"`` (not decided), or ``None`` when the run
 had no checker that speaks for it.  Transactional models come from Elle's ``not`` /
@@ -9,10 +13,10 @@ checker's per-guarantee verdicts.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
-from ddialab.vocabulary import COLUMNS, columns, guarantee, weaker
+from ddialab.vocabulary import COLUMNS, MODELS, columns, guarantee, weaker
 
 GUARANTEES: list[dict[str, str]] = [
     {"name": name, "description": guarantee(name).description} for name in COLUMNS
@@ -24,6 +28,15 @@ OTHER = columns("other")  # each read off the checker of that name
 #: what a linearizable verdict vouches for among the session columns (the lattice:
 #: linearizable -> sequential -> causal -> every session guarantee)
 IMPLIED_BY_LINEARIZABLE = tuple(g for g in SESSION if g in weaker(["linearizable"]))
+
+
+def claimed_columns(claims: Iterable[str]) -> frozenset[str]:
+    """The claims closed under implication: what a system claims, plus every column a
+    claimed model implies in the vocabulary's lattice (serializable claims
+    repeatable-read, read-committed, read-uncommitted, ...; linearizable the session
+    guarantees).  A claim outside the lattice (convergence, a promise) stands alone."""
+    given = frozenset(claims)
+    return given | (frozenset(weaker(given & MODELS.keys())) & frozenset(NAMES))
 
 
 def verdicts(results: Mapping[str, Any]) -> dict[str, Any]:

@@ -81,6 +81,7 @@ def check_options(spec: TestSpec) -> None:
     workload = get_workload(spec.workload)
     try:
         validate_options(spec.system_options, entry.declared_options(), f"system {entry.name}")
+        entry.check_options(spec.system_options)
         validate_options(
             spec.workload_options, workload.declared_options(), f"workload {workload.name}"
         )

@@ -24,25 +24,40 @@ An ``add`` whose write was never sent failed definitely; one whose write went un
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import trio
 
-from ddialab.vocabulary import Option
+from ddialab.vocabulary import option, typed_options
 from systems import Scenario, SystemEntry
-from systems.consensus._system import LINEARIZABLE, OPTIONS, RaftClient, RaftSystem
+from systems.consensus._system import LINEARIZABLE, RaftClient, RaftOptions, RaftSystem
 from systems.sim import World
 
 COUNTER, LOCK = "counter", "lock"
 
 
+@dataclass(frozen=True)
+class LockOptions(RaftOptions):
+    """The lock service's options: Raft's, plus the lock's (one declaration)."""
+
+    locking: str = option("fenced", choices=("fenced", "unfenced"))
+    lock_ttl_ms: float = option(200.0, help="the lock's lease")
+    pause_probability: float = option(0.2, help="a holder stalls after taking the lock")
+    pause_ms: float = option(300.0, help="how long a holder stalls")
+
+
+def lock_options(options: Mapping[str, Any]) -> LockOptions:
+    return typed_options(LockOptions, options, "system raft-lock")
+
+
 class LockClient(RaftClient):
-    def __init__(self, world: World, process: int, nodes: list[str], opts: Mapping[str, Any]):
+    def __init__(self, world: World, process: int, nodes: list[str], opts: LockOptions):
         super().__init__(world, process, nodes)
         self.owner = f"c{process}"
-        self.fenced = str(opts.get("locking", "fenced")) == "fenced"
-        self.pause_p = float(opts.get("pause_probability", 0.2))
-        self.pause_s = float(opts.get("pause_ms", 300)) / 1000
+        self.fenced = opts.locking == "fenced"
+        self.pause_p = opts.pause_probability
+        self.pause_s = opts.pause_ms / 1000
         self.rng = world.rng_for(f"client/{process}")
 
     async def invoke(self, op: dict[str, Any]) -> dict[str, Any]:
@@ -103,32 +118,25 @@ class LockSystem(RaftSystem):
     name = "raft-lock"
 
     def __init__(self, options: Mapping[str, Any]) -> None:
-        super().__init__(options)
-        self.claims = lock_claims(options)
+        self.options = dict(options)
+        self.settings = self.lock = lock_options(options)
+        self._configure(self.lock, self.lock.lock_ttl_ms)
+        self.claims = LINEARIZABLE if self.lock.locking == "fenced" else frozenset()
 
     def client(self, world: World, process: int) -> LockClient:
-        return LockClient(world, process, self.node_names(), self.options)
+        return LockClient(world, process, self.node_names(), self.lock)
 
 
 def lock_claims(options: Mapping[str, Any]) -> frozenset[str]:
-    return LINEARIZABLE if options.get("locking", "fenced") == "fenced" else frozenset()
-
-
-LOCK_OPTIONS = (
-    *OPTIONS,
-    Option("locking", str, "fenced", choices=("fenced", "unfenced")),
-    Option("lock_ttl_ms", float, 200.0),
-    Option("pause_probability", float, 0.2, help="a holder stalls after taking the lock"),
-    Option("pause_ms", float, 300.0),
-)
+    return LockSystem(options).claims
 
 
 def _entry(name: str, description: str, **options: Any) -> SystemEntry:
     opts: dict[str, Any] = {"nodes": 3, "reads": "read-index", "locking": "fenced"}
     opts.update(options)
     return SystemEntry(
-        name, description, LockSystem, lock_claims(opts), opts, ("lock", "register"),
-        options=LOCK_OPTIONS,
+        name, description, LockSystem, opts, ("lock", "register"),
+        settings=LockOptions,
     )  # fmt: skip
 
 

@@ -19,11 +19,12 @@ answered had no effect.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import trio
 
-from ddialab.vocabulary import Option
+from ddialab.vocabulary import option, typed_options
 from systems import Scenario, SystemEntry
 from systems.consensus._raft import READS, RaftConfig, RaftNode
 from systems.sim import MS, RequestTimeout, World, names
@@ -46,23 +47,42 @@ LINEARIZABLE = frozenset(
 )
 
 
-def config_of(options: Mapping[str, Any]) -> RaftConfig:
-    reads = str(options.get("reads", "read-index"))
-    if reads not in READS:
-        raise ValueError(f"reads must be one of {READS}, not {reads!r}")
+@dataclass(frozen=True)
+class RaftOptions:
+    """The Raft KV's options (one declaration: types, defaults, choices, help)."""
+
+    reads: str = option("read-index", choices=READS)
+    lease_ms: float = option(300.0, help="reads=lease-unsafe: the leader lease")
+    members: int | None = option(None, help="voting members (default: every node)")
+    membership_churn_ms: float = option(0.0, help="period of membership changes (0: none)")
+    timeout_ns: int | None = option(None, help="accepted for compatibility; not read")
+    nodes: int = option(3, help="cluster size")
+    snapshot_every: int = option(0, help="compact the log after this many entries (0: never)")
+
+
+def raft_options(options: Mapping[str, Any]) -> RaftOptions:
+    """The options as ``RaftOptions`` (``OptionError``, a ``ValueError``, on a bad one)."""
+    return typed_options(RaftOptions, options, "system raft")
+
+
+def config_of(o: RaftOptions, lock_ttl_ms: float = 200.0) -> RaftConfig:
     return RaftConfig(
-        tuple(names("n", int(options.get("members", options.get("nodes", 3))))),
-        cluster=tuple(names("n", int(options.get("nodes", 3)))),
-        churn_ns=int(float(options.get("membership_churn_ms", 0)) * MS),
-        reads=reads,
-        snapshot_every=int(options.get("snapshot_every", 0)),
-        lease_ns=int(float(options.get("lease_ms", 300)) * MS),
-        lock_ttl_ns=int(float(options.get("lock_ttl_ms", 200)) * MS),
+        tuple(names("n", o.nodes if o.members is None else o.members)),
+        cluster=tuple(names("n", o.nodes)),
+        churn_ns=int(o.membership_churn_ms * MS),
+        reads=o.reads,
+        snapshot_every=o.snapshot_every,
+        lease_ns=int(o.lease_ms * MS),
+        lock_ttl_ns=int(lock_ttl_ms * MS),
     )
 
 
 def claims_for(options: Mapping[str, Any]) -> frozenset[str]:
-    if str(options.get("reads", "read-index")) == "lease-unsafe":
+    return reads_claims(raft_options(options).reads)
+
+
+def reads_claims(reads: str) -> frozenset[str]:
+    if reads == "lease-unsafe":
         # writes still go through consensus; reads may be stale
         return frozenset({"durability", "monotonic-writes", "convergence"})
     return LINEARIZABLE
@@ -129,9 +149,13 @@ class RaftSystem:
 
     def __init__(self, options: Mapping[str, Any]) -> None:
         self.options = dict(options)
-        self.cfg = config_of(options)
-        self.claims = claims_for(options)
-        self.nodes = names("n", int(options.get("nodes", 3)))
+        self.settings = raft_options(options)
+        self._configure(self.settings)
+
+    def _configure(self, o: RaftOptions, lock_ttl_ms: float = 200.0) -> None:
+        self.cfg = config_of(o, lock_ttl_ms)
+        self.claims = reads_claims(o.reads)
+        self.nodes = names("n", o.nodes)
 
     def node_names(self) -> list[str]:
         return list(self.nodes)
@@ -153,21 +177,10 @@ class RaftSystem:
         return out
 
 
-OPTIONS = (
-    Option("reads", str, "read-index", choices=READS),
-    Option("lease_ms", float, 300.0, help="reads=lease-unsafe: the leader lease"),
-    Option("members", int, None, help="voting members (default: every node)"),
-    Option("membership_churn_ms", float, 0.0, help="period of membership changes (0: none)"),
-    Option("timeout_ns", int, None),
-)
-
-
 def _entry(name: str, description: str, **options: Any) -> SystemEntry:
     opts: dict[str, Any] = {"nodes": 3, "reads": "read-index", "snapshot_every": 0}
     opts.update(options)
-    return SystemEntry(
-        name, description, RaftSystem, claims_for(opts), opts, ("register",), options=OPTIONS
-    )
+    return SystemEntry(name, description, RaftSystem, opts, ("register",), settings=RaftOptions)
 
 
 ENTRIES = [

@@ -21,10 +21,11 @@ A ``final`` poll reads in a separate group from the earliest offset, everything 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
-from ddialab.vocabulary import Option
-from systems import Scenario, SystemEntry
+from ddialab.vocabulary import option, option_defaults, typed_options
+from systems import Scenario, SystemEntry, known_claims
 from systems.derived._log import BrokerNode
 from systems.sim import MS, RequestTimeout, World
 
@@ -148,25 +149,43 @@ class BrokerClient:
         }
 
 
+@dataclass(frozen=True)
+class BrokerOptions:
+    """The log broker's options (one declaration: types, defaults, help)."""
+
+    retain_records: int | None = option(None, help="records kept per partition (None: all)")
+    claims: tuple[str, ...] = option((), help="the guarantees this configuration claims")
+    timeout_ns: int | None = option(None, help="accepted for compatibility; not read")
+    partitions: int = 4
+    durable: bool = option(True, help="fsync before acknowledging a send")
+    commit_on_fetch: bool = option(False, help="consumers commit a batch when fetched")
+    max_poll: int = option(3, help="records per poll")
+    segment_records: int = option(64, help="records per log segment")
+
+    def __post_init__(self) -> None:
+        known_claims(self.claims, "system log-broker")
+
+
 class BrokerSystem:
     name = "broker"
 
     def __init__(self, options: Mapping[str, Any]) -> None:
         self.options = dict(options)
-        self.claims = frozenset(self.options.get("claims", ()))
+        self.settings = typed_options(BrokerOptions, options, "system log-broker")
+        self.claims = frozenset(self.settings.claims)
 
     def node_names(self) -> list[str]:
         return ["b1"]
 
     def setup(self, world: World) -> None:
-        o = self.options
+        o = self.settings
         world.add_node(
             "b1",
             lambda: BrokerNode(
-                partitions=int(o["partitions"]),
-                durable=bool(o["durable"]),
-                segment_records=int(o["segment_records"]),
-                retain_records=o.get("retain_records"),
+                partitions=o.partitions,
+                durable=o.durable,
+                segment_records=o.segment_records,
+                retain_records=o.retain_records,
             ),
         )
 
@@ -174,33 +193,22 @@ class BrokerSystem:
         return BrokerClient(
             world,
             f"c{process}",
-            max_poll=int(self.options["max_poll"]),
-            commit_on_fetch=bool(self.options["commit_on_fetch"]),
+            max_poll=self.settings.max_poll,
+            commit_on_fetch=self.settings.commit_on_fetch,
         )
 
 
+#: the values every entry lists besides its claims (the dataclass's defaults)
 DEFAULTS: dict[str, Any] = {
-    "partitions": 4,
-    "durable": True,
-    "commit_on_fetch": False,
-    "max_poll": 3,
-    "segment_records": 64,
-    "retain_records": None,
+    k: v for k, v in option_defaults(BrokerOptions).items() if k not in ("claims", "timeout_ns")
 }
 HONEST = frozenset({"durability"})
-
-
-OPTIONS = (
-    Option("retain_records", int, None, help="records kept per partition (None: all)"),
-    Option("claims", list, [], help="the guarantees this configuration claims"),
-    Option("timeout_ns", int, None),
-)
 
 
 def _entry(name: str, description: str, claims: frozenset[str], **opts: Any) -> SystemEntry:
     defaults = {**DEFAULTS, **opts, "claims": sorted(claims)}
     return SystemEntry(
-        name, description, BrokerSystem, claims, defaults, ("kafka",), options=OPTIONS
+        name, description, BrokerSystem, defaults, ("kafka",), settings=BrokerOptions
     )
 
 

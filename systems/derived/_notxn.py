@@ -10,10 +10,12 @@ can be interrupted half way -- which is what the data-model checkers then report
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import trio
 
+from ddialab.vocabulary import option, typed_options
 from systems import Scenario, SystemEntry
 from systems.sim import MS, RequestTimeout, World
 from systems.single import KVNode
@@ -50,12 +52,19 @@ class NoTxnClient:
         return {"type": "ok", "value": done}
 
 
+@dataclass(frozen=True)
+class NoTxnOptions:
+    """The no-transactions baseline's one option."""
+
+    think_ns: int = option(2 * MS, help="client think time between micro-ops (upper bound)")
+
+
 class NoTxnSystem:
     name = "kv-no-txn"
     claims: frozenset[str] = frozenset()
 
     def __init__(self, options: Mapping[str, Any]) -> None:
-        self.think_ns = int(options.get("think_ns", 2 * MS))
+        self.think_ns = typed_options(NoTxnOptions, options, "system kv-no-txn").think_ns
 
     def node_names(self) -> list[str]:
         return ["n1"]
@@ -72,9 +81,9 @@ ENTRY = SystemEntry(
     "one linearizable KV node, but each micro-op of a txn is its own request (no "
     "multi-object transactions: the data-model baseline)",
     NoTxnSystem,
-    frozenset(),
     {"think_ns": 2 * MS},
     ("documents", "graph", "relational"),
+    settings=NoTxnOptions,
 ).declaring(
     scenarios=(Scenario("no-faults", (), "documents", hazard="multi-object-invariants"),),
     hazards=("multi-object-invariants",),

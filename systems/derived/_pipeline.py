@@ -34,12 +34,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import trio
 
-from ddialab.vocabulary import Option
-from systems import Scenario, SystemEntry
+from ddialab.vocabulary import option, option_defaults, typed_options
+from systems import Scenario, SystemEntry, known_claims
 from systems.derived._log import BrokerNode, read_records
 from systems.sim import MS, Message, RequestTimeout, Runtime, now_ns
 
@@ -324,6 +325,21 @@ class DerivedClient:
         return {"type": "fail", "value": value, "error": f"unknown op {f!r}"}
 
 
+@dataclass(frozen=True)
+class DerivedOptions:
+    """The derived-data pipeline's options (one declaration: types, defaults, help)."""
+
+    feed: str = option("cdc", choices=("cdc", "dual-writes"))
+    claims: tuple[str, ...] = option((), help="the guarantees this configuration claims")
+    partitions: int = 2
+    idempotent: bool = option(True, help="the view applies a change only if its LSN is newer")
+    durable_view: bool = option(True, help="the view is logged (else rebuilt from the log)")
+    think_ns: int = option(20 * MS, help="the application's work between its two writes")
+
+    def __post_init__(self) -> None:
+        known_claims(self.claims, "system derived")
+
+
 class DerivedSystem:
     """``db`` + ``view`` (dual writes), or ``db`` + ``cdc`` + ``broker`` + ``view`` (CDC)."""
 
@@ -331,8 +347,9 @@ class DerivedSystem:
 
     def __init__(self, options: Mapping[str, Any]) -> None:
         self.options = dict(options)
-        self.claims = frozenset(self.options.get("claims", ()))
-        self.dual = self.options["feed"] == "dual-writes"
+        self.settings = typed_options(DerivedOptions, options, "system derived")
+        self.claims = frozenset(self.settings.claims)
+        self.dual = self.settings.feed == "dual-writes"
 
     def node_names(self) -> list[str]:
         return ["db", "view"] if self.dual else ["db", "cdc", "broker", "view"]
@@ -342,37 +359,27 @@ class DerivedSystem:
         if self.dual:
             world.add_node("view", ViewNode)
             return
-        p = int(self.options["partitions"])
-        idem, durable = bool(self.options["idempotent"]), bool(self.options["durable_view"])
+        p = self.settings.partitions
+        idem, durable = self.settings.idempotent, self.settings.durable_view
         world.add_node("cdc", lambda: ConnectorNode(p))
         world.add_node("broker", lambda: BrokerNode(partitions=p))
         world.add_node("view", lambda: ViewNode(p, idem, durable))
 
     def client(self, world: Any, process: int) -> DerivedClient:
-        think = int(self.options["think_ns"])
+        think = self.settings.think_ns
         return DerivedClient(world, f"c{process}", self.dual, think)
 
 
+#: the values every entry lists besides its claims (the dataclass's defaults)
 DEFAULTS: dict[str, Any] = {
-    "feed": "cdc",
-    "partitions": 2,
-    "idempotent": True,
-    "durable_view": True,
-    #: the application's work between its two writes (dual writes only)
-    "think_ns": 20 * MS,
+    k: v for k, v in option_defaults(DerivedOptions).items() if k != "claims"
 }
-
-
-OPTIONS = (
-    Option("feed", str, "cdc", choices=("cdc", "dual-writes")),
-    Option("claims", list, [], help="the guarantees this configuration claims"),
-)
 
 
 def _entry(name: str, description: str, claims: frozenset[str], **opts: Any) -> SystemEntry:
     defaults = {**DEFAULTS, **opts, "claims": sorted(claims)}
     return SystemEntry(
-        name, description, DerivedSystem, claims, defaults, ("derived-view",), options=OPTIONS
+        name, description, DerivedSystem, defaults, ("derived-view",), settings=DerivedOptions
     )
 
 

@@ -58,21 +58,21 @@ def _lazy(module: str, cls: str) -> Any:
 
 _PG = "list-append", "rw-register", "bank", "register"
 _SQL = "list-append", "rw-register", "bank"
-_SPECS: list[tuple[str, str, Any, frozenset[str], tuple[str, ...]]] = [
+_SPECS: list[tuple[str, str, Any, tuple[str, ...]]] = [
     ("postgres-read-committed", "PostgreSQL (psycopg 3) at READ COMMITTED",
-     _postgres("read-committed"), frozenset({"read-committed"}), _PG),
+     _postgres("read-committed"), _PG),
     ("postgres-repeatable-read", "PostgreSQL at REPEATABLE READ (snapshot isolation)",
-     _postgres("repeatable-read"), frozenset({"snapshot-isolation", "read-committed"}), _PG),
+     _postgres("repeatable-read"), _PG),
     ("postgres-serializable", "PostgreSQL at SERIALIZABLE (SSI)",
-     _postgres("serializable"), frozenset({"serializable", "snapshot-isolation"}), _PG),
+     _postgres("serializable"), _PG),
     ("sqlite", "SQLite (stdlib sqlite3), WAL mode, one connection per client",
-     _lazy("systems.external._sqlite", "SQLite"), frozenset({"serializable"}), _SQL),
+     _lazy("systems.external._sqlite", "SQLite"), _SQL),
     ("redis", "Redis, single node; cas with WATCH/MULTI",
-     _lazy("systems.external._redis", "Redis"), frozenset({"linearizable"}), ("register",)),
+     _lazy("systems.external._redis", "Redis"), ("register",)),
     ("redis-replica", "Redis primary + replica; writes to the primary, reads from the replica",
-     _lazy("systems.external._redis", "RedisReplica"), frozenset(), ("register",)),
+     _lazy("systems.external._redis", "RedisReplica"), ("register",)),
     ("etcd", "etcd 3-node cluster on loopback, peers through the fault proxy; JSON gateway",
-     _lazy("systems.external._etcd", "Etcd"), frozenset({"linearizable"}), ("register",)),
+     _lazy("systems.external._etcd", "Etcd"), ("register",)),
 ]  # fmt: skip
 
 #: what the real systems read from ``--system-option`` (each reads its own; see docs/external.md)
@@ -112,10 +112,10 @@ def _scenarios(name: str) -> dict[str, Any]:
 
 
 REAL_ENTRIES = [
-    SystemEntry(name, desc, f, claims, {}, (), options=REAL_OPTIONS, **_scenarios(name))
-    for name, desc, f, claims, _ in _SPECS
+    SystemEntry(name, desc, f, {}, (), options=REAL_OPTIONS, **_scenarios(name))
+    for name, desc, f, _ in _SPECS
 ]
-WORKLOADS.update({name: w for name, _, _, _, w in _SPECS})
+WORKLOADS.update({name: w for name, _, _, w in _SPECS})
 ENTRIES = REAL_ENTRIES
 
 

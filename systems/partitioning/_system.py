@@ -15,11 +15,12 @@ the secondary-index workload's (``add`` a document with colour ``red``; ``read``
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import trio
 
-from ddialab.vocabulary import Option
+from ddialab.vocabulary import option, typed_options
 from systems import Scenario, SystemEntry
 from systems.partitioning._meta import MetaNode
 from systems.partitioning._nodes import (
@@ -50,28 +51,54 @@ LINEARIZABLE = frozenset(
 )
 
 
+@dataclass(frozen=True)
+class PartitionOptions:
+    """The partitioned family's options (one declaration: types, defaults, choices)."""
+
+    scheme: str = option("hash", choices=("hash", "range"))
+    routing: str = option("client", choices=("client", "any-node", "tier"))
+    index: str = option(
+        "local", choices=("local", "global", *TERM_MODES), help="secondary index layout"
+    )
+    rebalance: str = option("fixed", choices=("fixed", "dynamic", "proportional"))
+    churn: bool = option(True, help="nodes join and leave during the run")
+    partitions: int = 12
+    split_at: int = option(24, help="rebalance=dynamic: keys per partition before a split")
+    tokens: int = option(4, help="rebalance=proportional: partitions per node")
+    join_ms: float = 1500.0
+    timeout_ns: int | None = option(None, help="accepted for compatibility; not read")
+    nodes: int = option(4, help="storage nodes (the last joins at join_ms)")
+
+
+def partition_options(options: Mapping[str, Any]) -> PartitionOptions:
+    """The options as ``PartitionOptions`` (``OptionError`` on an undeclared or bad one)."""
+    return typed_options(PartitionOptions, options, "system partitioned")
+
+
 def config_of(options: Mapping[str, Any]) -> PartConfig:
-    nodes = tuple(names("n", int(options.get("nodes", 4))))
+    o = partition_options(options)
+    nodes = tuple(names("n", o.nodes))
     return PartConfig(
         nodes,
         nodes[:-1] if len(nodes) > 1 else nodes,
-        scheme=str(options.get("scheme", "hash")),
-        partitions=int(options.get("partitions", 12)),
-        index=str(options.get("index", "local")),
-        churn=bool(options.get("churn", True)),
-        join_ms=int(options.get("join_ms", 1500)),
-        rebalance=str(options.get("rebalance", "fixed")),
-        split_at=int(options.get("split_at", 24)),
-        tokens=int(options.get("tokens", 4)),
+        scheme=o.scheme,
+        partitions=o.partitions,
+        index=o.index,
+        churn=o.churn,
+        join_ms=int(o.join_ms),
+        rebalance=o.rebalance,
+        split_at=o.split_at,
+        tokens=o.tokens,
     )
 
 
 def claims_for(options: Mapping[str, Any]) -> frozenset[str]:
-    if options.get("index") == "term-sync":
+    index = partition_options(options).index
+    if index == "term-sync":
         return frozenset({"index-consistency"})
-    if options.get("index") in ("term-async", "term-sync-nonatomic"):
+    if index in ("term-async", "term-sync-nonatomic"):
         return frozenset()  # index reads lag or see writes half applied: the named hazard
-    if options.get("index", "local") == "global":
+    if index == "global":
         return frozenset({"durability"})  # index reads lag the documents
     return LINEARIZABLE
 
@@ -217,7 +244,7 @@ class PartitionedSystem:
     def __init__(self, options: Mapping[str, Any]) -> None:
         self.options = dict(options)
         self.cfg = config_of(options)
-        self.routing = str(options.get("routing", "client"))
+        self.routing = partition_options(options).routing
         self.claims = claims_for(options)
 
     def node_names(self) -> list[str]:
@@ -238,32 +265,12 @@ class PartitionedSystem:
 WORKLOADS = ("register", "secondary-index")
 
 
-OPTIONS = (
-    Option("scheme", str, "hash", choices=("hash", "range")),
-    Option("routing", str, "client", choices=("client", "any-node", "tier")),
-    Option(
-        "index",
-        str,
-        "local",
-        choices=("local", "global", *TERM_MODES),
-        help="secondary index layout",
-    ),
-    Option("rebalance", str, "fixed", choices=("fixed", "dynamic", "proportional")),
-    Option("churn", bool, True, help="nodes join and leave during the run"),
-    Option("partitions", int, 12),
-    Option("split_at", int, 24, help="rebalance=dynamic: keys per partition before a split"),
-    Option("tokens", int, 4, help="rebalance=proportional: partitions per node"),
-    Option("join_ms", float, 1500.0),
-    Option("timeout_ns", int, None),
-)
-
-
 def _entry(name: str, description: str, **options: Any) -> SystemEntry:
     opts: dict[str, Any] = {"nodes": 4, "scheme": "hash", "routing": "client", "index": "local"}
     opts.update(options)
     workloads = ("term-index",) if opts["index"] in TERM_MODES else WORKLOADS
     return SystemEntry(
-        name, description, PartitionedSystem, claims_for(opts), opts, workloads, options=OPTIONS
+        name, description, PartitionedSystem, opts, workloads, settings=PartitionOptions
     )
 
 

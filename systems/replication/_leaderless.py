@@ -136,7 +136,7 @@ def _entry(name: str, description: str, **options: Any) -> SystemEntry:
     opts.update(read_repair=True, anti_entropy=True, sloppy=False)
     opts.update(options)
     return SystemEntry(
-        name, description, LeaderlessSystem, claims_for(opts), opts, ("session",),
+        name, description, LeaderlessSystem, opts, ("session",),
         settings=QuorumOptions,
     )  # fmt: skip
 

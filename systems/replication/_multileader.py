@@ -181,7 +181,7 @@ def _entry(name: str, description: str, **options: Any) -> SystemEntry:
     mode = CRDT_MODES.get(opts["conflict"])
     workload_options = {"session": {"mode": mode}} if mode else {}
     return SystemEntry(
-        name, description, MultiLeaderSystem, claims_for(opts), opts, ("session",),
+        name, description, MultiLeaderSystem, opts, ("session",),
         workload_options, settings=MultiLeaderOptions,
     )  # fmt: skip
 
@@ -230,7 +230,6 @@ ENTRIES = [
         "multi-leader-text",
         "collaborative editing: each editor's leader, all-to-all, RGA sequence CRDT",
         MultiLeaderSystem,
-        claims_for({"conflict": "rga"}),
         {"nodes": 3, "topology": "all-to-all", "conflict": "rga"},
         ("text",),
         settings=MultiLeaderOptions,

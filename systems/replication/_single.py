@@ -218,7 +218,7 @@ def _entry(name: str, description: str, **options: Any) -> SystemEntry:
     opts = {"nodes": 3, "replication": "semi-sync", "failover": "safe", "reads": "leader"}
     opts.update(options)
     return SystemEntry(
-        name, description, SingleLeaderSystem, claims_for(opts), opts, WORKLOADS,
+        name, description, SingleLeaderSystem, opts, WORKLOADS,
         settings=LeaderOptions,
     )  # fmt: skip
 

@@ -203,7 +203,7 @@ def _entry(
     opts.update(options)
     hazard = hazards[0] if hazards else None
     upgrade = Scenario("rolling-upgrade", ("upgrade",), "records", hazard=hazard)
-    return SystemEntry(name, description, system, claims_for(opts), opts, WORKLOADS,
+    return SystemEntry(name, description, system, opts, WORKLOADS,
                        scenarios=(upgrade,), common_mix=False, hazards=hazards,
                        settings=system.settings_type)  # fmt: skip
 

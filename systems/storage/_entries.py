@@ -138,9 +138,7 @@ def claims_for(options: Mapping[str, Any]) -> frozenset[str]:
 
 def _entry(name: str, text: str, defaults: dict[str, Any]) -> SystemEntry:
     factory = partial(_system, name=name)
-    return SystemEntry(
-        name, text, factory, claims_for(defaults), defaults, WORKLOADS, settings=StorageOptions
-    )
+    return SystemEntry(name, text, factory, defaults, WORKLOADS, settings=StorageOptions)
 
 
 def _system(options: Mapping[str, Any], name: str) -> StorageSystem:

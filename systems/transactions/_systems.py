@@ -10,9 +10,10 @@ guarantees on one node, no more (``docs/transactions.md`` argues each).
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
-from ddialab.vocabulary import Option, implied_columns
+from ddialab.vocabulary import implied_columns, option, option_defaults, typed_options
 from systems import SystemEntry
 from systems.sim import MS, World
 from systems.transactions._client import TxnClient
@@ -21,12 +22,6 @@ from systems.transactions._mvcc import MvccEngine
 from systems.transactions._node import Engine, SerialNode, TxnNode
 
 WORKLOADS = ("list-append", "rw-register", "bank")
-DEFAULTS: dict[str, Any] = {
-    "think_ns": 2 * MS,
-    "abort_ratio": 0.0,
-    "timeout_ns": 800 * MS,
-    "txn_timeout_ns": 1000 * MS,
-}
 
 #: the consistency model each level provides on one node; it claims every transactional
 #: model that one implies (the vocabulary's lattice)
@@ -38,6 +33,18 @@ LEVEL_MODELS = {
     "ssi": "strict-serializable",
     "serial": "strict-serializable",
 }
+
+
+@dataclass(frozen=True)
+class TxnOptions:
+    """The single-node transactional family's options (one declaration)."""
+
+    level: str = option("two-phase-locking", choices=tuple(LEVEL_MODELS), help="isolation level")
+    exec_ns: int | None = option(None, help="level=serial: execution time per txn (0.2 ms)")
+    think_ns: int = option(2 * MS, help="client think time between micro-ops (upper bound)")
+    abort_ratio: float = option(0.0, help="fraction of txns the client rolls back")
+    timeout_ns: int = option(800 * MS, help="the client's budget for a whole txn")
+    txn_timeout_ns: int = option(1000 * MS, help="the node aborts a txn older than this")
 
 
 def _engine(level: str) -> Engine:
@@ -54,32 +61,38 @@ class TxnSystem:
     name = "txn"
 
     def __init__(self, options: Mapping[str, Any]) -> None:
-        self.options = {**DEFAULTS, **options}
-        self.level = str(self.options["level"])
+        self.options = dict(options)
+        self.settings = typed_options(TxnOptions, options, "system txn")
+        self.level = self.settings.level
         self.claims = CLAIMS[self.level]
 
     def node_names(self) -> list[str]:
         return ["n1"]
 
     def setup(self, world: World) -> None:
-        level, timeout = self.level, int(self.options["txn_timeout_ns"])
+        level, timeout = self.level, self.settings.txn_timeout_ns
         if level == "serial":
-            exec_ns = int(self.options.get("exec_ns", MS // 5))
+            exec_ns = MS // 5 if self.settings.exec_ns is None else self.settings.exec_ns
             world.add_node("n1", lambda: SerialNode(exec_ns))
         else:
             world.add_node("n1", lambda: TxnNode(_engine(level), timeout))
 
     def client(self, world: World, process: int) -> TxnClient:
-        o = self.options
+        o = self.settings
         return TxnClient(
             world,
             f"c{process}",
-            timeout_ns=int(o["timeout_ns"]),
-            think_ns=int(o["think_ns"]),
-            abort_ratio=float(o["abort_ratio"]),
+            timeout_ns=o.timeout_ns,
+            think_ns=o.think_ns,
+            abort_ratio=o.abort_ratio,
             stored_procedures=self.level == "serial",
         )
 
+
+#: the values every entry lists besides its level (the dataclass's defaults)
+DEFAULTS: dict[str, Any] = {
+    k: v for k, v in option_defaults(TxnOptions).items() if k not in ("level", "exec_ns")
+}
 
 CLAIMS: dict[str, frozenset[str]] = {
     level: implied_columns(model, "txn") for level, model in LEVEL_MODELS.items()
@@ -90,8 +103,8 @@ def _entry(name: str, level: str, description: str) -> SystemEntry:
     #: serial execution takes stored procedures: no client-side logic, so no bank transfers
     workloads = WORKLOADS[:2] if level == "serial" else WORKLOADS
     return SystemEntry(
-        name, description, TxnSystem, CLAIMS[level], {**DEFAULTS, "level": level}, workloads,
-        options=(Option("level", str, level, choices=tuple(CLAIMS)), Option("exec_ns", int, None)),
+        name, description, TxnSystem, {**DEFAULTS, "level": level}, workloads,
+        settings=TxnOptions,
     )  # fmt: skip
 
 

@@ -37,6 +37,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from ddialab.vocabulary import implied_columns, option, option_defaults, typed_options
 from systems import SystemEntry
 from systems.sim import MS, Message, Runtime, World
 from systems.transactions._client import TxnClient
@@ -196,11 +197,11 @@ class _Txn:
 
 
 class Coordinator:
-    def __init__(self, options: Mapping[str, Any]) -> None:
-        self.partitions = int(options["partitions"])
-        self.txn_timeout_ns = int(options["txn_timeout_ns"])
-        self.decision_delay_ns = int(options["decision_delay_ns"])
-        self.commit_delay_ns = int(options["commit_delay_ns"])
+    def __init__(self, options: TwoPhaseOptions) -> None:
+        self.partitions = options.partitions
+        self.txn_timeout_ns = options.txn_timeout_ns
+        self.decision_delay_ns = options.decision_delay_ns
+        self.commit_delay_ns = options.commit_delay_ns
         self.epoch = 0
         self.next_id = 0
         self.txns: dict[str, _Txn] = {}
@@ -315,35 +316,49 @@ class Coordinator:
 
 
 # -- the system --------------------------------------------------------------------------
-DEFAULTS: dict[str, Any] = {
-    "partitions": 3,
-    "think_ns": 0,
-    "timeout_ns": 800 * MS,
-    "txn_timeout_ns": 400 * MS,
-    "active_timeout_ns": 1000 * MS,
-    "status_interval_ns": 100 * MS,
-    "decision_delay_ns": 0,
-    "commit_delay_ns": 0,
-}
+@dataclass(frozen=True)
+class TwoPhaseOptions:
+    """The 2PC system's options (one declaration: types, defaults, help)."""
+
+    partitions: int = option(3, help="participants the keys are partitioned over")
+    think_ns: int = option(0, help="client think time between micro-ops (upper bound)")
+    timeout_ns: int = option(800 * MS, help="the client's budget for a whole txn")
+    txn_timeout_ns: int = option(400 * MS, help="the coordinator aborts a txn older than this")
+    active_timeout_ns: int = option(
+        1000 * MS, help="a participant aborts an unprepared txn idle this long"
+    )
+    status_interval_ns: int = option(100 * MS, help="an in-doubt participant asks this often")
+    decision_delay_ns: int = option(0, help="the window before the commit point")
+    commit_delay_ns: int = option(0, help="the window after it, before sending commit")
+
+
+#: what the entry lists (every field: the dataclass's defaults)
+DEFAULTS: dict[str, Any] = option_defaults(TwoPhaseOptions)
+
+
+#: strict 2PL plus an atomic commit across participants: strict serializability and every
+#: transactional column it implies (the vocabulary's lattice)
+CLAIMS = implied_columns("strict-serializable", "txn")
 
 
 class TwoPhaseCommitSystem:
     name = "txn-2pc"
 
     def __init__(self, options: Mapping[str, Any]) -> None:
-        self.options = {**DEFAULTS, **options}
-        self.claims = ENTRY.claims
+        self.options = dict(options)
+        self.settings = typed_options(TwoPhaseOptions, options, "system txn-2pc")
+        self.claims = CLAIMS
 
     def participants(self) -> list[str]:
-        return [f"p{i}" for i in range(1, int(self.options["partitions"]) + 1)]
+        return [f"p{i}" for i in range(1, self.settings.partitions + 1)]
 
     def node_names(self) -> list[str]:
         return [COORDINATOR, *self.participants()]
 
     def setup(self, world: World) -> None:
-        o = self.options
+        o = self.settings
         world.add_node(COORDINATOR, lambda: Coordinator(o))
-        active, status = int(o["active_timeout_ns"]), int(o["status_interval_ns"])
+        active, status = o.active_timeout_ns, o.status_interval_ns
         for name in self.participants():
             world.add_node(name, lambda: Participant(active, status))
 
@@ -351,7 +366,8 @@ class TwoPhaseCommitSystem:
         return TxnClient(
             world,
             f"c{process}",
-            timeout_ns=int(self.options["timeout_ns"]),
+            timeout_ns=self.settings.timeout_ns,
+            think_ns=self.settings.think_ns,
             stored_procedures=True,
             node=COORDINATOR,
         )
@@ -361,16 +377,7 @@ ENTRY = SystemEntry(
     "txn-2pc",
     "keys partitioned over participants; strict 2PL (no-wait) + two-phase commit",
     TwoPhaseCommitSystem,
-    frozenset(
-        {
-            "strict-serializable",
-            "serializable",
-            "repeatable-read",
-            "snapshot-isolation",
-            "read-committed",
-            "read-uncommitted",
-        }
-    ),
     DEFAULTS,
     ("list-append", "rw-register"),
+    settings=TwoPhaseOptions,
 )

@@ -112,7 +112,7 @@ def _build(options: Mapping[str, Any]) -> Store:
 
 
 ENTRY = SystemEntry(
-    "store", "in-memory real store", _build, Store.claims, {}, (),
+    "store", "in-memory real store", _build, {}, (),
     options=(
         Option("hang_s", float, 0.0, help="each op hangs this long"),
         Option("nodes", int, 2, help="how many nodes (at most 3)"),

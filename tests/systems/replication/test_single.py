@@ -26,9 +26,25 @@ CHECKED = {
 
 
 def test_entries_are_registered_and_claims_follow_options() -> None:
+    """Guards the listed claims (each entry's default build; options:
+    tests/runner/test_claims.py): leader reads earn linearizability, the routing variants
+    their session guarantees only, async failover convergence only."""
+    session = {"monotonic-writes", "writes-follow-reads", "convergence"}
     for e in ENTRIES:
         assert SYSTEMS[e.name] is e
-        assert e.build().claims == e.claims  # options: tests/runner/test_claims.py
+    assert (
+        SYSTEMS["leader-follower-sync"].claims
+        == SYSTEMS["leader-follower"].claims
+        == {*session, "linearizable", "read-your-writes", "monotonic-reads", "consistent-prefix"}
+    )
+    assert SYSTEMS["leader-follower-async-reads"].claims == session
+    assert SYSTEMS["leader-follower-async-ryw"].claims == {*session, "read-your-writes"}
+    assert SYSTEMS["leader-follower-async-sticky"].claims == {
+        *session,
+        "monotonic-reads",
+        "consistent-prefix",
+    }
+    assert SYSTEMS["leader-follower-async-failover"].claims == {"convergence"}
     assert "linearizable" in SYSTEMS["leader-follower"].claims
     assert SYSTEMS["leader-follower-careless-failover"].claims == frozenset()
     assert claims_for({"replication": "async", "failover": "safe"}) == {"convergence"}
