@@ -23,10 +23,16 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ddialab.vocabulary import Option
 from systems import Scenario, SystemEntry
 from systems.external._base import BlockingClient, MissingServer, RealSystem, is_real
 from systems.external._fault_proxy import FaultProxy, Link, open_fault_proxy
+from systems.external._options import (
+    EtcdOptions,
+    PostgresOptions,
+    RedisOptions,
+    RedisReplicaOptions,
+    SQLiteOptions,
+)
 from systems.external._process import (
     ProcessFaults,
     faketime_env,
@@ -42,7 +48,7 @@ def _postgres(level: str) -> Any:
     def build(options: Mapping[str, Any]) -> Any:
         from systems.external._postgres import Postgres
 
-        return Postgres({**options, "isolation": level})
+        return Postgres(options, level)
 
     return build
 
@@ -58,30 +64,24 @@ def _lazy(module: str, cls: str) -> Any:
 
 _PG = "list-append", "rw-register", "bank", "register"
 _SQL = "list-append", "rw-register", "bank"
-_SPECS: list[tuple[str, str, Any, tuple[str, ...]]] = [
+#: name, description, factory, the options it reads (see ``_options``), workloads
+_SPECS: list[tuple[str, str, Any, type, tuple[str, ...]]] = [
     ("postgres-read-committed", "PostgreSQL (psycopg 3) at READ COMMITTED",
-     _postgres("read-committed"), _PG),
+     _postgres("read-committed"), PostgresOptions, _PG),
     ("postgres-repeatable-read", "PostgreSQL at REPEATABLE READ (snapshot isolation)",
-     _postgres("repeatable-read"), _PG),
+     _postgres("repeatable-read"), PostgresOptions, _PG),
     ("postgres-serializable", "PostgreSQL at SERIALIZABLE (SSI)",
-     _postgres("serializable"), _PG),
+     _postgres("serializable"), PostgresOptions, _PG),
     ("sqlite", "SQLite (stdlib sqlite3), WAL mode, one connection per client",
-     _lazy("systems.external._sqlite", "SQLite"), _SQL),
+     _lazy("systems.external._sqlite", "SQLite"), SQLiteOptions, _SQL),
     ("redis", "Redis, single node; cas with WATCH/MULTI",
-     _lazy("systems.external._redis", "Redis"), ("register",)),
+     _lazy("systems.external._redis", "Redis"), RedisOptions, ("register",)),
     ("redis-replica", "Redis primary + replica; writes to the primary, reads from the replica",
-     _lazy("systems.external._redis", "RedisReplica"), ("register",)),
+     _lazy("systems.external._redis", "RedisReplica"), RedisReplicaOptions, ("register",)),
     ("etcd", "etcd 3-node cluster on loopback, peers through the fault proxy; JSON gateway",
-     _lazy("systems.external._etcd", "Etcd"), ("register",)),
+     _lazy("systems.external._etcd", "Etcd"), EtcdOptions, ("register",)),
 ]  # fmt: skip
 
-#: what the real systems read from ``--system-option`` (each reads its own; see docs/external.md)
-REAL_OPTIONS = (
-    Option("request_timeout_s", float, 1.0, help="etcd: per-request timeout"),
-    Option("socket_timeout_s", float, 1.0, help="redis: socket timeout"),
-    Option("lag_s", float, 0.05, help="redis-replica: wait before reading the replica"),
-    Option("busy_timeout_s", float, 0.05, help="sqlite: busy timeout"),
-)
 #: the Hermitage experiment (docs/external.md): 3 keys, 10 clients as fast as they go; each
 #: level's history is checked against the level itself, so repeatable read's G2-item shows
 HERMITAGE: dict[str, Any] = {"time_limit": 3.0, "rate": 1000.0, "concurrency": 10,
@@ -112,10 +112,10 @@ def _scenarios(name: str) -> dict[str, Any]:
 
 
 REAL_ENTRIES = [
-    SystemEntry(name, desc, f, {}, (), options=REAL_OPTIONS, **_scenarios(name))
-    for name, desc, f, _ in _SPECS
+    SystemEntry(name, desc, f, {}, (), settings=settings, **_scenarios(name))
+    for name, desc, f, settings, _ in _SPECS
 ]
-WORKLOADS.update({name: w for name, _, _, w in _SPECS})
+WORKLOADS.update({name: w for name, _, _, _, w in _SPECS})
 ENTRIES = REAL_ENTRIES
 
 

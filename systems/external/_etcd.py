@@ -43,6 +43,7 @@ from systems.external._base import (
     stop_process,
     wait_until,
 )
+from systems.external._options import EtcdOptions, settings_of, timeout_s
 
 INSTALL = "apt-get install etcd-server (Debian/Ubuntu), then re-run"
 NODES = ("n1", "n2", "n3")
@@ -67,7 +68,8 @@ class Etcd(ProcessAbilities):
     claims = frozenset({"linearizable"})
 
     def __init__(self, options: Mapping[str, Any]) -> None:
-        self.timeout = float(options.get("request_timeout_s", options.get("op_timeout", 1.0)))
+        settings, facts = settings_of(EtcdOptions, options, self.name)
+        self.timeout = timeout_s(settings.request_timeout_s, facts, 1.0)
         self.client_ports = {n: free_port() for n in NODES}
         self.peer_ports = {n: free_port() for n in NODES}
         self.link_ports: dict[str, int] = {}

@@ -13,10 +13,11 @@ says so, ``durable: true``).  Faults signal the postmaster and all its descendan
 ``pause`` SIGSTOPs them all.
 
 Timeouts: each connection sets ``statement_timeout`` and ``lock_timeout`` to
-``--op-timeout`` (system option ``op_timeout``) and ``idle_in_transaction_session_timeout``
-to twice that, so a blocked statement ends at the server as a definite ``fail`` (57014,
-55P03) and an abandoned txn cannot hold its locks for long; the client's ``cancel()``
-sends PostgreSQL's cancel request for the statement in flight (``cancel_safe``).
+``--op-timeout`` (the runner's ``op_timeout``; PostgreSQL has no option of its own) and
+``idle_in_transaction_session_timeout`` to twice that, so a blocked statement ends at the
+server as a definite ``fail`` (57014, 55P03) and an abandoned txn cannot hold its locks
+for long; the client's ``cancel()`` sends PostgreSQL's cancel request for the statement in
+flight (``cancel_safe``).
 
 Tables: ``lists(k int primary key, v int[])`` (list-append: an upsert that concatenates),
 ``regs(k, v)`` (rw-register: an upsert), ``accounts(k, v)`` (bank: each client inserts
@@ -57,6 +58,7 @@ from systems.external._base import (
     stop_process,
     wait_until,
 )
+from systems.external._options import PostgresOptions, settings_of, timeout_s
 
 INSTALL = "apt-get install postgresql (Debian/Ubuntu), then re-run"
 LEVELS = {
@@ -158,18 +160,19 @@ CLAIMS: dict[str, frozenset[str]] = {
 
 
 class Postgres(ProcessAbilities):
-    """A real PostgreSQL at one isolation level (system option ``isolation``)."""
+    """A real PostgreSQL at one isolation level (each entry passes its own)."""
 
     real_datastore = True
 
-    def __init__(self, options: Mapping[str, Any]) -> None:
-        self.isolation = str(options.get("isolation", "serializable"))
-        if self.isolation not in LEVELS:
-            raise ValueError(f"isolation is one of {sorted(LEVELS)}, not {self.isolation!r}")
+    def __init__(self, options: Mapping[str, Any], isolation: str = "serializable") -> None:
+        if isolation not in LEVELS:
+            raise ValueError(f"isolation is one of {sorted(LEVELS)}, not {isolation!r}")
+        self.isolation = isolation
         self.name = f"postgres-{self.isolation}"
         self.claims = CLAIMS[self.isolation]
-        self.workload = str(options.get("workload", "list-append"))
-        self.timeout = float(options.get("op_timeout", 5.0))
+        _none, facts = settings_of(PostgresOptions, options, self.name)
+        self.workload = facts.workload
+        self.timeout = timeout_s(None, facts, 5.0)
         self.server: PostgresServer | None = None
         self.faults: Any = None
 

@@ -40,6 +40,7 @@ from systems.external._base import (
     stop_process,
     wait_until,
 )
+from systems.external._options import RedisOptions, RedisReplicaOptions, settings_of, timeout_s
 
 INSTALL = "apt-get install redis-server (Debian/Ubuntu), then re-run"
 
@@ -83,9 +84,11 @@ class Redis(ProcessAbilities):
     name = "redis"
     claims = frozenset({"linearizable"})
 
+    settings_class: type[RedisOptions] = RedisOptions
+
     def __init__(self, options: Mapping[str, Any]) -> None:
-        default = options.get("op_timeout", 1.0)
-        self.timeout = float(options.get("socket_timeout_s", default))
+        self.settings, facts = settings_of(self.settings_class, options, self.name)
+        self.timeout = timeout_s(self.settings.socket_timeout_s, facts, 1.0)
         self.servers: dict[str, RedisServer] = {}
         self.faults: Any = None
 
@@ -128,9 +131,12 @@ class RedisReplica(Redis):
     name = "redis-replica"
     claims: frozenset[str] = frozenset()
 
+    settings_class = RedisReplicaOptions
+
     def __init__(self, options: Mapping[str, Any]) -> None:
         super().__init__(options)
-        self.lag = float(options.get("lag_s", 0.05))
+        assert isinstance(self.settings, RedisReplicaOptions)
+        self.lag = self.settings.lag_s
         self.proxy: Any = None
 
     def node_names(self) -> list[str]:

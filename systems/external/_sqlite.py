@@ -36,6 +36,7 @@ from typing import Any
 
 from systems.external import _sqlbank as sqlbank
 from systems.external._base import done, stop_process
+from systems.external._options import SQLiteOptions, settings_of
 
 CRASH_VALUE, CRASH_KEY = -1, 999_999
 #: the crashing writer (argv[1]: the database): lock, write, report, wait to be killed
@@ -67,8 +68,9 @@ class SQLite:
     claims = frozenset({"serializable"})
 
     def __init__(self, options: Mapping[str, Any]) -> None:
-        self.busy_timeout = float(options.get("busy_timeout_s", 0.05))
-        self.workload = str(options.get("workload", "list-append"))
+        settings, facts = settings_of(SQLiteOptions, options, self.name)
+        self.busy_timeout = settings.busy_timeout_s
+        self.workload = facts.workload
         self.path = ""
 
     def node_names(self) -> list[str]:
