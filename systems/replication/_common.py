@@ -8,8 +8,8 @@ node answers from its local state with a ``local-read`` request.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, Protocol
 
 from ddialab.vocabulary import Option
 from systems.sim import MS, Latency, RequestTimeout, World
@@ -51,18 +51,30 @@ LINK_OPTIONS = (
 )
 
 
+class ReplicaLinks(Protocol):
+    """The replica-link options of a family's settings (every replication family's
+    options dataclass declares both, see ``LINK_OPTIONS``)."""
+
+    @property
+    def link_loss(self) -> float: ...
+
+    @property
+    def link_latency_ms(self) -> float | None: ...
+
+
 def add_replicas(
     world: World,
     nodes: Sequence[str],
     factory: Callable[[], Any],
-    options: Mapping[str, Any],
+    links: ReplicaLinks,
     default_latency_ms: float = 0.0,
 ) -> None:
-    """Add one node per name, then apply the replica-link options (see ``lossy_links``)."""
+    """Add one node per name, then apply the replica-link settings (see ``lossy_links``);
+    ``link_latency_ms`` unset is the family's ``default_latency_ms``."""
     for n in nodes:
         world.add_node(n, factory)
-    loss = float(options.get("link_loss", 0.0))
-    lossy_links(world, nodes, loss, float(options.get("link_latency_ms", default_latency_ms)))
+    latency = links.link_latency_ms
+    lossy_links(world, nodes, links.link_loss, default_latency_ms if latency is None else latency)
 
 
 def info(op: dict[str, Any], why: str) -> dict[str, Any]:

@@ -116,7 +116,7 @@ class LeaderlessSystem:
     name = "leaderless"
 
     def __init__(self, options: Mapping[str, Any]) -> None:
-        self.options = dict(options)
+        self.settings = typed_options(QuorumOptions, options, "system leaderless")
         self.cfg = config_of(options)
         self.claims = claims_for(options)
 
@@ -125,7 +125,7 @@ class LeaderlessSystem:
 
     def setup(self, world: World) -> None:
         cfg = self.cfg
-        add_replicas(world, cfg.nodes, lambda: QuorumNode(cfg), self.options)
+        add_replicas(world, cfg.nodes, lambda: QuorumNode(cfg), self.settings)
 
     def client(self, world: World, process: int) -> QuorumClient:
         return QuorumClient(world, process, list(self.cfg.nodes))

@@ -153,7 +153,7 @@ class MultiLeaderSystem:
     name = "multi-leader"
 
     def __init__(self, options: Mapping[str, Any]) -> None:
-        self.options = dict(options)
+        self.settings = typed_options(MultiLeaderOptions, options, "system multi-leader")
         self.cfg = config_of(options)
         self.claims = claims_for(options)
 
@@ -162,7 +162,7 @@ class MultiLeaderSystem:
 
     def setup(self, world: World) -> None:
         cfg = self.cfg
-        add_replicas(world, cfg.nodes, lambda: MultiLeaderNode(cfg), self.options, 20.0)
+        add_replicas(world, cfg.nodes, lambda: MultiLeaderNode(cfg), self.settings, 20.0)
 
     def client(self, world: World, process: int) -> MultiLeaderClient:
         return MultiLeaderClient(world, process, list(self.cfg.nodes))

@@ -185,7 +185,6 @@ class SingleLeaderSystem:
     name = "single-leader"
 
     def __init__(self, options: Mapping[str, Any]) -> None:
-        self.options = dict(options)
         self.settings = leader_options(options)
         self.cfg = config_of(options)
         self.reads = self.settings.reads
@@ -196,7 +195,7 @@ class SingleLeaderSystem:
 
     def setup(self, world: World) -> None:
         cfg = self.cfg
-        add_replicas(world, cfg.nodes, lambda: LeaderNode(cfg), self.options)
+        add_replicas(world, cfg.nodes, lambda: LeaderNode(cfg), self.settings)
 
     def client(self, world: World, process: int) -> LeaderClient:
         window = self.settings.ryw_window_ms

@@ -123,8 +123,7 @@ class RecordSystem:
     settings_type: type[RecordOptions] = RecordOptions
 
     def __init__(self, options: Mapping[str, Any]) -> None:
-        self.options = dict(options)
-        settings = typed_options(self.settings_type, options, f"system {self.name}")
+        self.settings = settings = typed_options(self.settings_type, options, f"system {self.name}")
         self.cfg = config_of(options)
         self.versions = tuple(int(v) for v in settings.versions)
         if not self.versions or any(v not in SCHEMAS for v in self.versions):
@@ -138,7 +137,7 @@ class RecordSystem:
 
     def setup(self, world: World) -> None:
         cfg, deployed = self.cfg, self.deployed
-        add_replicas(world, cfg.nodes, lambda: RecordNode(cfg, deployed), self.options)
+        add_replicas(world, cfg.nodes, lambda: RecordNode(cfg, deployed), self.settings)
 
     def client(self, world: World, process: int) -> RecordClient:
         return RecordClient(world, process, list(self.cfg.nodes), ATTEMPT_TIMEOUT_NS)
@@ -184,7 +183,7 @@ class LeaderlessRecordSystem(RecordSystem):
     def setup(self, world: World) -> None:
         qcfg, cfg, deployed = self.quorum, self.cfg, self.deployed
         factory = lambda: RecordQuorumNode(qcfg, cfg, deployed)  # noqa: E731
-        add_replicas(world, cfg.nodes, factory, self.options)
+        add_replicas(world, cfg.nodes, factory, self.settings)
 
 
 WORKLOADS = ("records",)
