@@ -28,6 +28,7 @@ from typing import Any
 
 import pytest
 
+from ddialab.cli import main
 from ddialab.vocabulary import option_table
 from workloads import WORKLOADS
 
@@ -397,4 +398,30 @@ def test_a_settings_cross_field_check_is_a_usage_error(tmp_path: Path) -> None:
         run_args(tmp_path, "r", "-s", "txn-2pl", "-w", "bank", "--workload-option", "accounts=3"),
     ])  # fmt: skip
     assert code == 2 and "total divisible by them" in err and "Traceback" not in err
+    assert not (tmp_path / "r").exists()
+
+
+def _entries_that_declared_timeout_ns() -> list[Any]:
+    import systems.consensus
+    import systems.derived
+    import systems.partitioning
+
+    broker = [e for e in systems.derived.ENTRIES if e.name.startswith("log-broker")]
+    return [*systems.partitioning.ENTRIES, *systems.consensus.ENTRIES, *broker]
+
+
+@pytest.mark.parametrize("entry", _entries_that_declared_timeout_ns(), ids=lambda e: e.name)
+def test_an_option_nothing_reads_is_not_declared(
+    entry: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Guards "no option silently ignored": partitioning, Raft and the log broker declared
+    ``timeout_ns`` without reading it; now it is an unknown option, refused by the settings
+    (so by validation: exit 2 before anything runs) and absent from ``ddialab list``."""
+    assert "timeout_ns" not in {o.name for o in entry.declared_options()}
+    with pytest.raises(ValueError, match=f"unknown option for system {entry.name}: 'timeout_ns'"):
+        entry.check_options({"timeout_ns": 1})
+    argv = ["run", "-s", entry.name, "-w", entry.workloads[0], "--out", str(tmp_path / "r"),
+            "--system-option", "timeout_ns=1"]  # fmt: skip
+    assert main(argv) == 2
+    assert "'timeout_ns'" in capsys.readouterr().err
     assert not (tmp_path / "r").exists()

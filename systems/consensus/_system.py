@@ -55,7 +55,6 @@ class RaftOptions:
     lease_ms: float = option(300.0, help="reads=lease-unsafe: the leader lease")
     members: int | None = option(None, help="voting members (default: every node)")
     membership_churn_ms: float = option(0.0, help="period of membership changes (0: none)")
-    timeout_ns: int | None = option(None, help="accepted for compatibility; not read")
     nodes: int = option(3, help="cluster size")
     snapshot_every: int = option(0, help="compact the log after this many entries (0: never)")
 

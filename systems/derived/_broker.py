@@ -155,7 +155,6 @@ class BrokerOptions:
 
     retain_records: int | None = option(None, help="records kept per partition (None: all)")
     claims: tuple[str, ...] = option((), help="the guarantees this configuration claims")
-    timeout_ns: int | None = option(None, help="accepted for compatibility; not read")
     partitions: int = 4
     durable: bool = option(True, help="fsync before acknowledging a send")
     commit_on_fetch: bool = option(False, help="consumers commit a batch when fetched")
@@ -200,7 +199,7 @@ class BrokerSystem:
 
 #: the values every entry lists besides its claims (the dataclass's defaults)
 DEFAULTS: dict[str, Any] = {
-    k: v for k, v in option_defaults(BrokerOptions).items() if k not in ("claims", "timeout_ns")
+    k: v for k, v in option_defaults(BrokerOptions).items() if k != "claims"
 }
 HONEST = frozenset({"durability"})
 

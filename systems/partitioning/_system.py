@@ -66,7 +66,6 @@ class PartitionOptions:
     split_at: int = option(24, help="rebalance=dynamic: keys per partition before a split")
     tokens: int = option(4, help="rebalance=proportional: partitions per node")
     join_ms: float = 1500.0
-    timeout_ns: int | None = option(None, help="accepted for compatibility; not read")
     nodes: int = option(4, help="storage nodes (the last joins at join_ms)")
 
 
