@@ -1,7 +1,8 @@
-"""The fast path of ``txn_mops`` (``_plain``) against the full micro-op validator.
+"""The fast path of ``txn_mops`` (``plain_txn``) against the full micro-op validator.
 
-A micro-op ``_plain`` accepts as it is must be one ``_mop`` accepts, frozen to the same
-thing; every other micro-op goes to ``_mop`` and gets its error.
+A txn ``plain_txn`` accepts as it is must be one ``parse_mop`` accepts micro-op by
+micro-op, frozen to the same thing; every other txn goes to ``parse_mop`` and gets its
+error, formatted by ``Source.error``.
 """
 
 from __future__ import annotations
@@ -11,7 +12,8 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from checkers.elle._mops import MOP_NAMES, Source, _mop, txn_mops
+from checkers import MopError, parse_mop
+from checkers.elle._mops import MOP_NAMES, Source, txn_mops
 from ddialab.errors import HistoryFormatError
 from ddialab.history import Op
 
@@ -30,6 +32,13 @@ MOP = st.one_of(
     st.lists(ANY, max_size=4),
     ANY,
 )
+
+
+def _mop(op: Op, i: int, mop: Any, src: Source) -> Any:
+    try:
+        return parse_mop(i, mop, src.grammar, op.type)
+    except MopError as e:
+        raise src.error(op, e.what) from None
 
 
 def full(op: Op, mop: Any, src: Source) -> Any:
