@@ -26,6 +26,8 @@ import re
 from collections.abc import Iterable, Iterator
 from typing import IO, Any
 
+import msgspec
+
 from ddialab.errors import HistoryFormatError
 from ddialab.history._edn import (
     dumps,
@@ -189,14 +191,64 @@ _JSON_MAX_OP = 64 << 20  # an op object larger than this is an error, not a reas
 def iter_json_array(stream: Iterable[str], path: str | None = None) -> Iterator[Op]:
     """Stream ops from a JSON array of op objects, mapped exactly like EDN op maps.
 
-    Objects are decoded one at a time with ``json``'s ``raw_decode`` from a buffer that
-    holds at most the current op (plus one piece of input).
+    elle-cli writes one op object a line (``[{..},`` / ``{..},`` / ``{..}]``): such lines
+    are decoded by msgspec, one object at a time (``_array_lines``).  At the first line of
+    any other layout -- several ops on a line, an op across lines, a comment-like stray,
+    anything msgspec refuses -- the rest goes to ``_scan_array``, the general scanner
+    (``json``'s ``raw_decode`` from a buffer holding at most the current op), which
+    accepts and rejects exactly what this reader always did, with the same messages.
     """
     mapper = _EdnOpMapper(path, False)
+    yield from _array_lines(read_pieces(stream), mapper, path)
+
+
+def _array_lines(pieces: Iterator[str], mapper: _EdnOpMapper, path: str | None) -> Iterator[Op]:
+    state, line, index = "start", 1, 0
+    for piece in pieces:
+        got = _array_line(piece, state) if piece.endswith("\n") else None
+        if got is None:
+            pieces = itertools.chain((piece,), pieces)
+            break
+        state, body = got
+        if body is not None:
+            yield mapper.op(body, index, line)
+            index += 1
+        line += 1
+    yield from _scan_array(pieces, mapper, path, (state, line, index))
+
+
+def _array_line(piece: str, state: str) -> tuple[str, Any] | None:
+    """The state after one whole line of the one-op-a-line layout, and the op object it
+    holds (``None``: none); ``None`` instead when the line does not fit the layout."""
+    s = piece.strip()
+    if not s:
+        return state, None
+    if state == "start":
+        if s[0] != "[":
+            return None
+        s, state = s[1:].lstrip(), "first"
+        if not s:
+            return state, None
+    if state not in ("first", "item") or s[0] != "{":
+        return None
+    state = {",": "item", "]": "end"}.get(s[-1], "after")
+    try:
+        body = _decode_object(s if state == "after" else s[:-1])
+    except msgspec.DecodeError:
+        return None
+    return (state, body) if type(body) is dict else None
+
+
+_decode_object = msgspec.json.Decoder().decode
+
+
+def _scan_array(
+    pieces: Iterator[str], mapper: _EdnOpMapper, path: str | None, at: tuple[str, int, int]
+) -> Iterator[Op]:
+    """The general scanner, from state ``at`` = (state, line, index) at a line's start."""
     decode = json.JSONDecoder().raw_decode
-    pieces = read_pieces(stream)
-    buf, pos, line, index = "", 0, 1, 0
-    state = "start"  # then "item" (an op is due), "after" (',' or ']'), "end"
+    state, line, index = at
+    buf, pos = "", 0
     while True:
         end = _JSON_SPACE.match(buf, pos).end()  # type: ignore[union-attr]
         line += buf.count("\n", pos, end)

@@ -33,6 +33,8 @@ def test_bad_op_is_op_error_on_the_history_source() -> None:
     history = History([op], source="runs/a/history.jsonl")
     got = bad_op(history, op, "the register checker expects a scalar")
     want = op_error("runs/a/history.jsonl", op, "the register checker expects a scalar")
-    assert str(got) == str(want) == (
-        "runs/a/history.jsonl:4: op 0 (invoke write): the register checker expects a scalar"
+    assert (
+        str(got)
+        == str(want)
+        == ("runs/a/history.jsonl:4: op 0 (invoke write): the register checker expects a scalar")
     )
