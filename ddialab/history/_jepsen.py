@@ -42,6 +42,7 @@ from ddialab.history._op import NEMESIS, OP_TYPES, Op
 #: First line of every EDN history ddialab writes: no foreign conventions apply to it.
 EXACT_HEADER = ";; ddialab history (edn, exact: no Knossos nil-read convention)"
 _TYPES_TEXT = ":invoke, :ok, :fail or :info"
+_OP_TYPE = {t: t for t in OP_TYPES}
 
 
 # --- EDN ---------------------------------------------------------------------------------
@@ -65,6 +66,8 @@ class _EdnOpMapper:
         self.exact = exact
         #: Elle's hand-written examples omit :process on every op: one implicit process.
         self.no_process: bool | None = None
+        #: Op names seen so far, each kept once (a history has a handful).
+        self.names: dict[str, str] = {}
 
     def fail(self, line: int, message: str) -> HistoryFormatError:
         return HistoryFormatError(self.path, line, message)
@@ -75,15 +78,17 @@ class _EdnOpMapper:
                 line, f"expected an op map {{:type .. :f .. :process ..}}, got {d!r:.60}"
             )
         pop = d.pop
-        typ = pop("type", None)
-        if typ not in OP_TYPES:
-            if typ is None:
+        given = pop("type", None)
+        typ = _OP_TYPE.get(given) if type(given) is str else None  # one str per type
+        if typ is None:
+            if given is None:
                 raise self.fail(line, "op is missing :type")
-            raise self.fail(line, f"unknown op type {typ!r} (expected {_TYPES_TEXT})")
+            raise self.fail(line, f"unknown op type {given!r} (expected {_TYPES_TEXT})")
         value = pop("value", None)
         f = pop("f", None)
         if type(f) is not str:
             f = self._f(f, value, line)
+        f = self.names.setdefault(f, f) if len(self.names) < 256 else f  # one str per name
         process = pop("process", _MISSING)
         if type(process) is not int or self.no_process:
             process = self._process(process, line)
@@ -95,7 +100,9 @@ class _EdnOpMapper:
         original = pop("index", index)
         node = pop("node", None)
         error = pop("error", None)
-        extra = d  # what is left: the format's own keys
+        # what is left: the format's own keys (a fresh dict when none: the emptied map
+        # keeps its table, ~200 bytes an op)
+        extra = d if d else {}
         if original != index:
             extra["jepsen_index"] = original
         if typ == "ok" and f == "read" and value is None and not self.exact:

@@ -28,7 +28,7 @@ JSONV = st.recursive(
     max_leaves=4,
 )
 OP = st.fixed_dictionaries(
-    {"type": st.sampled_from(["invoke", "ok", "fail", "info", "bad"])},
+    {"type": st.sampled_from(["invoke", "ok", "fail", "info", "bad"]) | JSONV},
     optional={
         "f": st.sampled_from(["txn", "read"]) | JSONV,
         "process": st.integers(0, 3) | st.just("nemesis") | JSONV,
@@ -76,6 +76,19 @@ def test_the_fast_path_reads_exactly_what_the_general_scanner_reads(text: str) -
     """Guards: a fast path that accepts a layout the scanner rejects (``,,``, text after
     the array, a missing ``]``), numbers lines differently, or maps an op otherwise."""
     assert outcome(iter_json_array(io.StringIO(text), "h.json")) == general(text)
+
+
+@pytest.mark.parametrize("typ", ["[1]", '{"a": 1}', "true", "7"])
+def test_a_type_of_the_wrong_kind_is_bad_input_not_a_traceback(typ: str) -> None:
+    """Guards: an unhashable :type (a list, a map) reaching ``typ in OP_TYPES`` and
+    raising TypeError (a traceback, exit 1) instead of exit 3 naming file and line."""
+    text = f'[{{"type":"ok","f":"txn","process":0}},\n{{"type":{typ},"f":"txn","process":0}}]\n'
+    with pytest.raises(HistoryFormatError) as e:
+        list(iter_json_array(io.StringIO(text), "h.json"))
+    assert str(e.value) == f"h.json:2: unknown op type {json.loads(typ)!r} (expected {TYPES})"
+
+
+TYPES = ":invoke, :ok, :fail or :info"
 
 
 def test_elle_cli_layout_is_read_line_by_line_with_its_line_numbers(
