@@ -71,6 +71,14 @@ class Source:
     def error(self, op: Any, what: str) -> HistoryFormatError:
         return op_error(self.path, op, what, f"{self.model} txn")
 
+    def mops(self, op: Any) -> list[Any]:
+        """``txn_mops(op, self)``, with the types-only test of a whole txn (the grammar's
+        ``plain``) tried first, here: the hot loop of every Elle check, two calls an op."""
+        value = op.value
+        if type(value) is list and plain_txn(value, self.grammar):
+            return value
+        return txn_mops(op, self)
+
 
 def txn_mops(op: Any, src: Source) -> list[Any]:
     """The op's micro-ops, checked and frozen; ``[]`` when the op carries none."""

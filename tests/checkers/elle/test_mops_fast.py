@@ -81,8 +81,9 @@ def full_txn(op: Op, src: Source) -> Any:
     st.sampled_from(["invoke", "ok", "info"]),
 )
 def test_a_whole_txn_is_kept_or_rejected_exactly_as_the_validator_does(mops, model, typ):
-    """Guards: the per-txn fast path (``_plain_txn``) keeping a txn whose later micro-op
-    is malformed (only the first checked), or naming the wrong micro-op in the error."""
+    """Guards: the per-txn fast path (``plain_txn``) keeping a txn whose later micro-op
+    is malformed (only the first checked), or naming the wrong micro-op in the error;
+    and ``Source.mops`` (what ``check`` calls) answering otherwise than ``txn_mops``."""
     op = Op(0, 0, typ, 0, "txn", mops)
     src = Source("h.jsonl", model)
     try:
@@ -93,3 +94,8 @@ def test_a_whole_txn_is_kept_or_rejected_exactly_as_the_validator_does(mops, mod
     assert got == want
     if isinstance(want, list):
         assert [type(m) for m in got] == [type(m) for m in want]
+    try:  # the check's own entry (Source.mops: the plain test first, inline)
+        via_source: Any = src.mops(op)
+    except HistoryFormatError as e:
+        via_source = str(e)
+    assert via_source == got
