@@ -39,7 +39,10 @@ def test_a_plain_txn_is_kept_as_the_ops_own_list() -> None:
 @pytest.mark.parametrize(
     ("value", "what"),
     [
-        ([["append", 1, 2], ["x", 1, 2]], "micro-op 1 has unknown f 'x'; expected one of append, r"),
+        (
+            [["append", 1, 2], ["x", 1, 2]],
+            "micro-op 1 has unknown f 'x'; expected one of append, r",
+        ),
         ([["append", {"k": 1}, 2]], "micro-op 0 has key {'k': 1}; expected a scalar or a vector"),
         ([["append", 1, None]], "micro-op 0 writes None; expected a scalar value"),
         ([["r", 1, 5]], "micro-op 0 reads 5; expected null or a list of scalars"),
