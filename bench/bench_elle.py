@@ -7,6 +7,8 @@ Reproduce::
     .venv/bin/python bench/bench_elle.py --model rw-register
     .venv/bin/python bench/bench_elle.py --profile      # pyinstrument profile of the check
     .venv/bin/python bench/bench_elle.py --compare-networkx  # whole-graph SCCs: ours vs nx
+    .venv/bin/python bench/bench_elle.py --compare-decoders  # per-line JSON: json/orjson/msgspec
+    .venv/bin/python bench/bench_elle.py --format json  # the history as an elle-cli JSON array
 
 Reports wall and CPU seconds (the CPU figures are the stable ones on a shared machine),
 twice: as ``ddialab check`` runs today, and with the garbage collector paused during
@@ -36,10 +38,14 @@ sys.path.insert(0, ROOT)
 
 def generate(path: str, txns: int, plants: list[str], seed: int, model: str) -> None:
     from checkers.elle.synth import synth_history
-    from ddialab.history import write_history
+    from ddialab.history import dumps_op, write_history
 
     history, expected = synth_history(txns, plants, seed=seed, model=model)
-    write_history(history, path)
+    if path.endswith(".json"):  # elle-cli's layout: a JSON array, one op object a line
+        with open(path, "w", encoding="utf-8") as out:
+            out.write("[" + ",\n".join(dumps_op(op) for op in history) + "]\n")
+    else:
+        write_history(history, path)
     print(f"generated {len(history)} ops ({txns} txns) -> {path}; planted {sorted(expected)}")
 
 
@@ -117,6 +123,42 @@ def compare_networkx(path: str) -> dict[str, object]:
     }
 
 
+def compare_decoders(path: str) -> dict[str, object]:
+    """Best-of-3 CPU seconds to decode every line of a JSON Lines file, per decoder (the
+    choice recorded in docs/performance.md); orjson is measured only when installed."""
+    import gc
+    import json as stdlib_json
+
+    import msgspec
+
+    from ddialab.history._jsonl import _Line
+
+    gc.disable()
+    with open(path, encoding="utf-8") as f:
+        lines = f.read().splitlines()
+    decoders = {
+        "json.loads": stdlib_json.loads,
+        "msgspec_dict": msgspec.json.Decoder().decode,
+        "msgspec_struct": msgspec.json.Decoder(_Line).decode,
+    }
+    try:
+        import orjson
+
+        decoders["orjson.loads"] = orjson.loads
+    except ImportError:
+        pass
+    out: dict[str, object] = {"lines": len(lines)}
+    for name, decode in decoders.items():
+        best = float("inf")
+        for _ in range(3):
+            c0 = time.process_time()
+            decoded = [decode(line) for line in lines]
+            best = min(best, time.process_time() - c0)
+            del decoded
+        out[name + "_cpu_s"] = round(best, 3)
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("--txns", type=int, default=100_000)
@@ -128,10 +170,14 @@ def main() -> None:
     ap.add_argument("--measure-only", action="store_true", help=argparse.SUPPRESS)
     ap.add_argument("--gc-off", action="store_true", help=argparse.SUPPRESS)
     ap.add_argument("--compare-networkx", action="store_true")
+    ap.add_argument("--compare-decoders", action="store_true")
+    ap.add_argument("--format", choices=["jsonl", "json"], default="jsonl")
     args = ap.parse_args()
     if args.measure_only:
         if args.compare_networkx:
             print(json.dumps(compare_networkx(args.history)))
+        elif args.compare_decoders:
+            print(json.dumps(compare_decoders(args.history)))
         else:
             print(json.dumps(measure(args.history, args.model, args.profile, args.gc_off)))
         return
@@ -139,14 +185,13 @@ def main() -> None:
     tmp = None
     if path is None:
         tmp = tempfile.TemporaryDirectory()
-        path = os.path.join(tmp.name, "history.jsonl")
+        path = os.path.join(tmp.name, f"history.{args.format}")
         plants = [p for p in args.plants.split(",") if p]
         generate(path, args.txns, plants, args.seed, args.model)
     cmd = [sys.executable, __file__, "--measure-only", "--history", path, "--model", args.model]
-    if args.compare_networkx:
-        out = subprocess.run(
-            [*cmd, "--compare-networkx"], check=True, capture_output=True, text=True
-        )
+    if args.compare_networkx or args.compare_decoders:
+        flag = "--compare-networkx" if args.compare_networkx else "--compare-decoders"
+        out = subprocess.run([*cmd, flag], check=True, capture_output=True, text=True)
         print(out.stdout.strip())
     elif args.profile:
         subprocess.run([*cmd, "--profile"], check=True)

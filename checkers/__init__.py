@@ -6,9 +6,23 @@ Public surface::
     CHECKERS                       # the table: name -> import path, description
     compose, merge_valid, Result, Validity, UNKNOWN
     admit, nothing_to_check        # what a checker does first (checkers/_input.py)
+    Grammar, parse_mops, MopError  # the one micro-op parser of txn values (checkers/_mops.py)
 """
 
 from checkers._input import admit, nothing_to_check
+from checkers._mops import (
+    ANYTHING,
+    KEY,
+    NULL_OR_SCALAR,
+    NULL_OR_SCALARS,
+    SCALAR,
+    Grammar,
+    MopError,
+    freeze_vectors,
+    parse_mop,
+    parse_mops,
+    plain_txn,
+)
 from checkers._pairs import Pair, client_pairs
 from checkers._registry import CHECKERS, CheckerEntry, get_checker
 from checkers._result import (
@@ -24,10 +38,17 @@ from checkers._result import (
 )
 
 __all__ = [
+    "ANYTHING",
     "CHECKERS",
+    "KEY",
+    "NULL_OR_SCALAR",
+    "NULL_OR_SCALARS",
+    "SCALAR",
     "UNKNOWN",
     "Checker",
     "CheckerEntry",
+    "Grammar",
+    "MopError",
     "Pair",
     "Result",
     "Validity",
@@ -35,9 +56,13 @@ __all__ = [
     "anomalies_result",
     "client_pairs",
     "compose",
+    "freeze_vectors",
     "get_checker",
     "merge_valid",
     "nothing_to_check",
+    "parse_mop",
+    "parse_mops",
+    "plain_txn",
     "unknown_result",
     "valid_result",
 ]

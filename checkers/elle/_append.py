@@ -32,6 +32,7 @@ from checkers.elle._txns import RW, WR, WW, Txn, TxnGraph
 
 _INIT = object()
 _MANY = object()
+_NONE: dict[Any, int] = {}  # no appends to a key (read only)
 
 
 class AppendAnalysis:
@@ -44,7 +45,9 @@ class AppendAnalysis:
         self.txns = g.txns
         self.failed = failed
         self.anomalies: dict[str, list[dict[str, Any]]] = {}
-        self.writer: dict[tuple[Any, Any], int] = {}  # (k, v) -> txn id (ok/info)
+        #: k -> v -> txn id (ok/info) of the append of v to k: one dict per key, no
+        #: (k, v) tuple per append (12 MB and a tuple hash per look-up at 100k txns)
+        self.writer: dict[Any, dict[Any, int]] = {}
         self.failed_writer: dict[tuple[Any, Any], Txn] = {}
         self.intermediate: dict[tuple[Any, Any], int] = {}
         self.unobserved: dict[Any, list[tuple[int, Any]]] = {}
@@ -59,6 +62,10 @@ class AppendAnalysis:
         self._scan_reads()
         self._version_orders()
 
+    def writer_of(self, k: Any, v: Any) -> int | None:
+        """The txn id of the ok/info append of ``v`` to ``k``, or None."""
+        return self.writer.get(k, _NONE).get(v)
+
     def add(self, kind: str, witness: dict[str, Any]) -> None:
         self.anomalies.setdefault(kind, []).append(witness)
 
@@ -72,13 +79,19 @@ class AppendAnalysis:
             if len(mops) == 1:
                 f, k, v = mops[0]
                 if f == "append":
-                    writer[(k, v)] = tid
+                    wk = writer.get(k)
+                    if wk is None:
+                        wk = writer[k] = {}
+                    wk[v] = tid
                     n += 1
                 continue
             last: dict[Any, Any] = {}
             for f, k, v in mops:
                 if f == "append":
-                    writer[(k, v)] = tid
+                    wk = writer.get(k)
+                    if wk is None:
+                        wk = writer[k] = {}
+                    wk[v] = tid
                     n += 1
                     if k in last:
                         inter[(k, last[k])] = tid
@@ -88,7 +101,7 @@ class AppendAnalysis:
                 if f == "append":
                     self.failed_writer[(k, v)] = t
                     n += 1
-        if n != len(writer) + len(self.failed_writer):
+        if n != sum(map(len, writer.values())) + len(self.failed_writer):
             self.duplicate_writes = _duplicates(self.txns + self.failed, "append")
 
     def _scan_reads(self) -> None:
@@ -254,10 +267,11 @@ class AppendAnalysis:
             dup = _first_duplicate(order)
             if dup is not None:
                 suspects.setdefault(k, []).append(("duplicate-elements", dup, order[dup]))
+            wk = writer.get(k, _NONE)
             for j, x in enumerate(order):
                 if (k, x) in fw:
                     suspects.setdefault(k, []).append(("G1a", j, x))
-                elif (k, x) not in writer:
+                elif x not in wk:
                     suspects.setdefault(k, []).append(("garbage-read", j, x))
         if not suspects and not self.bad_keys:
             return
@@ -282,10 +296,11 @@ class AppendAnalysis:
         if found is None:
             dup = _first_duplicate(v)
             found = [("duplicate-elements", dup, v[dup])] if dup is not None else []
+            wk = self.writer.get(k, _NONE)
             for j, x in enumerate(v):
                 if (k, x) in self.failed_writer:
                     found.append(("G1a", j, x))
-                elif (k, x) not in self.writer:
+                elif x not in wk:
                     found.append(("garbage-read", j, x))
         for kind, j, x in found:
             if j >= len(v):
@@ -305,13 +320,14 @@ class AppendAnalysis:
             pos[k] = {x: i for i, x in enumerate(order)}
         single: dict[Any, Any] = {}
         unobserved = self.unobserved
-        for (k, v), tid in self.writer.items():
+        for k, wk in self.writer.items():
             p = pos.get(k)
             if p is not None:
-                if v not in p:
-                    unobserved.setdefault(k, []).append((tid, v))
+                for v, tid in wk.items():
+                    if v not in p:
+                        unobserved.setdefault(k, []).append((tid, v))
             elif k not in bad:
-                single[k] = _MANY if k in single else (v, tid)
+                single[k] = _MANY if len(wk) > 1 else next(iter(wk.items()))
         failed_keys = {k for k, _ in self.failed_writer}
         for k, vt in single.items():  # one append and no non-empty read: order is [v]
             if vt is not _MANY and k not in failed_keys:
@@ -327,8 +343,8 @@ class AppendAnalysis:
             fw = self.failed_writer.get((k, x))
             if fw is not None:
                 aborted = aborted or (x, fw)
-            elif aborted is not None and (k, x) in self.writer:
-                t = self.txns[self.writer[(k, x)]]
+            elif aborted is not None and self.writer_of(k, x) is not None:
+                t = self.txns[self.writer[k][x]]
                 if t.type == "ok":
                     self.add(
                         "dirty-update",
@@ -349,7 +365,8 @@ class AppendAnalysis:
         out, writer, unobserved = self.g.out, self.writer, self.unobserved
         writers_of: dict[Any, list[int]] = {}  # key -> writer of each version, -1 if none
         for k, order in self.longest.items():
-            wo = writers_of[k] = [writer.get((k, x), -1) for x in order]
+            wk = writer.get(k, _NONE)
+            wo = writers_of[k] = [wk.get(x, -1) for x in order]
             prev = -1
             for w in wo:
                 if w >= 0:
@@ -384,7 +401,7 @@ class AppendAnalysis:
         """The facts behind edge a -> b of ``kind`` (ww, wr or rw), or None."""
         if kind == WR:
             for k, v in self._external_reads(b):
-                if v and k in self.pos and self.writer.get((k, v[-1])) == a:
+                if v and k in self.pos and self.writer_of(k, v[-1]) == a:
                     return {"type": "wr", "key": k, "read": v, "value": v[-1]}
         elif kind == RW:
             for k, v in self._external_reads(a):
@@ -395,7 +412,7 @@ class AppendAnalysis:
             for f, k, v in self.txns[b].mops:
                 if f == "append" and k in self.pos:
                     prev = self._prev(k, v)
-                    if prev is not _INIT and self.writer.get((k, prev)) == a:
+                    if prev is not _INIT and self.writer_of(k, prev) == a:
                         return {"type": "ww", "key": k, "value": prev, "value2": v}
         return None
 
@@ -415,7 +432,7 @@ class AppendAnalysis:
             return _INIT
         if i < len(order):
             x = order[i]
-            return x if self.writer.get((k, x)) == b else _INIT
+            return x if self.writer_of(k, x) == b else _INIT
         for w, x in self.unobserved.get(k, ()):
             if w == b:
                 return x
@@ -425,7 +442,7 @@ class AppendAnalysis:
         order = self.longest[k]
         i = self.pos[k].get(v, len(order))
         j = i - 1
-        while j >= 0 and self.writer.get((k, order[j])) is None:
+        while j >= 0 and self.writer_of(k, order[j]) is None:
             j -= 1
         return order[j] if j >= 0 else _INIT
 

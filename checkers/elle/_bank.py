@@ -31,8 +31,7 @@ from typing import Any
 
 from checkers import unknown_result
 from checkers.elle._tables import boundary
-from ddialab.errors import HistoryFormatError
-from ddialab.history import NEMESIS
+from ddialab.history import NEMESIS, op_error
 
 
 def check_bank(history: Any, options: Mapping[str, Any] | None = None) -> dict[str, Any]:
@@ -73,16 +72,13 @@ def check_bank(history: Any, options: Mapping[str, Any] | None = None) -> dict[s
 
 def _validate(op: Any, path: str | None) -> None:
     """An ok read is a map of account to a number or null; anything else is bad input."""
-    where = f"op {op.index} (bank read)"
     if not isinstance(op.value, Mapping):
-        raise HistoryFormatError(
-            path, op.line, f"{where}: expected a map of account to balance, got {op.value!r:.60}"
-        )
+        got = f"{op.value!r:.60}"
+        raise op_error(path, op, f"expected a map of account to balance, got {got}", "bank read")
     for a, v in op.value.items():
         if v is not None and not _number(v):
-            raise HistoryFormatError(
-                path, op.line, f"{where}: account {a} has balance {v!r:.40}; expected a number"
-            )
+            what = f"account {a} has balance {v!r:.40}; expected a number"
+            raise op_error(path, op, what, "bank read")
 
 
 def _read_anomalies(

@@ -25,7 +25,6 @@ import gc
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from functools import partial
 from typing import Any
 
 from checkers import unknown_result, valid_result
@@ -38,7 +37,7 @@ from checkers.elle._cycles import (
     search_scc,
 )
 from checkers.elle._explain import cycle_witness, fmt, render_anomaly
-from checkers.elle._mops import Source, txn_mops
+from checkers.elle._mops import Source
 from checkers.elle._register import RegisterAnalysis
 from checkers.elle._scc import nontrivial_sccs
 from checkers.elle._tables import (
@@ -111,7 +110,7 @@ def _check(history: Any, options: Mapping[str, Any] | None) -> dict[str, Any]:
     need_rt = any(t.endswith("-realtime") and t in prohibited for t in CYCLE_TYPES)
     need_proc = need_rt or any(t.endswith("-process") and t in prohibited for t in CYCLE_TYPES)
     src = Source(getattr(history, "source", None), model.name)
-    g, failed = collect(history, need_proc, need_rt, partial(txn_mops, src=src))
+    g, failed = collect(history, need_proc, need_rt, src.mops)
     if not g.txns and not failed:
         return _no_txns(history, model.name)
     analysis = model.analyzer(g, failed, opts)

@@ -31,6 +31,7 @@ function validates and freezes each txn's micro-ops (``_mops.txn_mops``).
 
 from __future__ import annotations
 
+from array import array
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -85,7 +86,8 @@ class TxnGraph:
     def __init__(self, txns: list[Txn], n_time: int) -> None:
         self.txns = txns
         self.n_txns = len(txns)
-        self.out: list[list[int]] = [[] for _ in range(self.n_txns + n_time)]
+        # arrays, not lists: an edge is 8 bytes, not a pointer to a 32-byte int object
+        self.out: list[array[int]] = [array("q") for _ in range(self.n_txns + n_time)]
         self.proc_next: list[int] = [-1] * self.n_txns
         self.proc_in_out = False
 

@@ -35,8 +35,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from checkers import ANYTHING, Grammar, MopError, parse_mops
 from ddialab.history import NEMESIS, History, Op
-from ddialab.vocabulary import freeze
+from ddialab.vocabulary import MOP_KINDS, freeze
 
 SINGLE_FS = ("read", "write", "append", "add")
 TXN_F = "txn"
@@ -124,20 +125,32 @@ def _fill(txn: Txn, inv: Op, comp: Op | None) -> bool:
 _VERSION_KEYS = frozenset(("version", "vclock", "read_version", "read_vclock"))
 
 
-def _mops(f: str, value: Any) -> list[tuple[str, Any, Any]] | None:
-    """The micro-ops of an op as (kind, frozen key, frozen value), or None if malformed."""
-    if f == TXN_F:
-        if not isinstance(value, list):
+#: The session checker's micro-ops (the checkers' one parser): any kind of
+#: ``MOP_KINDS``, any key and value (frozen with the vocabulary's ``freeze``), always
+#: all three parts.
+GRAMMAR = Grammar(
+    frozenset(MOP_KINDS),
+    ANYTHING,
+    ANYTHING,
+    ANYTHING,
+    short_reads=False,
+    freeze_key=freeze,
+    freeze_value=freeze,
+)
+
+
+def _mops(f: str, value: Any) -> list[Any] | None:
+    """The micro-ops of an op as [kind, frozen key, frozen value], or None if malformed.
+
+    A single-object op ``[key, v]`` is the one micro-op ``[kind of f, key, v]``."""
+    if f != TXN_F:
+        if not (isinstance(value, list) and len(value) == 2):
             return None
-        out = []
-        for m in value:
-            if not (isinstance(m, list) and len(m) == 3 and m[0] in _MOP_OF_F.values()):
-                return None
-            out.append((m[0], freeze(m[1]), freeze(m[2])))
-        return out
-    if not (isinstance(value, list) and len(value) == 2):
+        value = [[_MOP_OF_F[f], *value]]
+    try:
+        return parse_mops(value, GRAMMAR, "ok")
+    except MopError:
         return None
-    return [(_MOP_OF_F[f], freeze(value[0]), freeze(value[1]))]
 
 
 _TABLES = (
@@ -146,7 +159,7 @@ _TABLES = (
 )
 
 
-def _versions(txn: Txn, f: str, mops: list[tuple[str, Any, Any]], extra: dict[str, Any]) -> None:
+def _versions(txn: Txn, f: str, mops: list[Any], extra: dict[str, Any]) -> None:
     for vname, cname, ints_attr, clocks_attr in _TABLES:
         version, vclock = extra.get(vname), extra.get(cname)
         if version is None and vclock is None:

@@ -11,6 +11,7 @@ Public surface::
     Shape, check_shapes(history, {(f, type): shape}, checker)  # a checker's value shapes
     require_invocations(history, checker)            # reject completions nobody invoked
     bad_op(history, op, message) -> HistoryFormatError  # names file and line
+    op_error(path, op, message, what=None)  # the same, for a reader that has only the path
 """
 
 from ddialab.history._formats import (
@@ -43,6 +44,7 @@ from ddialab.history._shape import (
     list_of,
     literal,
     one_of,
+    op_error,
     pair_of,
     require_invocations,
     tuple_of,
@@ -78,6 +80,7 @@ __all__ = [
     "list_of",
     "literal",
     "one_of",
+    "op_error",
     "pair_of",
     "read_history",
     "register_format",

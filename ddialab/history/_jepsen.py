@@ -26,6 +26,8 @@ import re
 from collections.abc import Iterable, Iterator
 from typing import IO, Any
 
+import msgspec
+
 from ddialab.errors import HistoryFormatError
 from ddialab.history._edn import (
     dumps,
@@ -40,6 +42,7 @@ from ddialab.history._op import NEMESIS, OP_TYPES, Op
 #: First line of every EDN history ddialab writes: no foreign conventions apply to it.
 EXACT_HEADER = ";; ddialab history (edn, exact: no Knossos nil-read convention)"
 _TYPES_TEXT = ":invoke, :ok, :fail or :info"
+_OP_TYPE = {t: t for t in OP_TYPES}
 
 
 # --- EDN ---------------------------------------------------------------------------------
@@ -63,6 +66,8 @@ class _EdnOpMapper:
         self.exact = exact
         #: Elle's hand-written examples omit :process on every op: one implicit process.
         self.no_process: bool | None = None
+        #: Op names seen so far, each kept once (a history has a handful).
+        self.names: dict[str, str] = {}
 
     def fail(self, line: int, message: str) -> HistoryFormatError:
         return HistoryFormatError(self.path, line, message)
@@ -73,15 +78,17 @@ class _EdnOpMapper:
                 line, f"expected an op map {{:type .. :f .. :process ..}}, got {d!r:.60}"
             )
         pop = d.pop
-        typ = pop("type", None)
-        if typ not in OP_TYPES:
-            if typ is None:
+        given = pop("type", None)
+        typ = _OP_TYPE.get(given) if type(given) is str else None  # one str per type
+        if typ is None:
+            if given is None:
                 raise self.fail(line, "op is missing :type")
-            raise self.fail(line, f"unknown op type {typ!r} (expected {_TYPES_TEXT})")
+            raise self.fail(line, f"unknown op type {given!r} (expected {_TYPES_TEXT})")
         value = pop("value", None)
         f = pop("f", None)
         if type(f) is not str:
             f = self._f(f, value, line)
+        f = self.names.setdefault(f, f) if len(self.names) < 256 else f  # one str per name
         process = pop("process", _MISSING)
         if type(process) is not int or self.no_process:
             process = self._process(process, line)
@@ -93,7 +100,9 @@ class _EdnOpMapper:
         original = pop("index", index)
         node = pop("node", None)
         error = pop("error", None)
-        extra = d  # what is left: the format's own keys
+        # what is left: the format's own keys (a fresh dict when none: the emptied map
+        # keeps its table, ~200 bytes an op)
+        extra = d if d else {}
         if original != index:
             extra["jepsen_index"] = original
         if typ == "ok" and f == "read" and value is None and not self.exact:
@@ -189,14 +198,64 @@ _JSON_MAX_OP = 64 << 20  # an op object larger than this is an error, not a reas
 def iter_json_array(stream: Iterable[str], path: str | None = None) -> Iterator[Op]:
     """Stream ops from a JSON array of op objects, mapped exactly like EDN op maps.
 
-    Objects are decoded one at a time with ``json``'s ``raw_decode`` from a buffer that
-    holds at most the current op (plus one piece of input).
+    elle-cli writes one op object a line (``[{..},`` / ``{..},`` / ``{..}]``): such lines
+    are decoded by msgspec, one object at a time (``_array_lines``).  At the first line of
+    any other layout -- several ops on a line, an op across lines, a comment-like stray,
+    anything msgspec refuses -- the rest goes to ``_scan_array``, the general scanner
+    (``json``'s ``raw_decode`` from a buffer holding at most the current op), which
+    accepts and rejects exactly what this reader always did, with the same messages.
     """
     mapper = _EdnOpMapper(path, False)
+    yield from _array_lines(read_pieces(stream), mapper, path)
+
+
+def _array_lines(pieces: Iterator[str], mapper: _EdnOpMapper, path: str | None) -> Iterator[Op]:
+    state, line, index = "start", 1, 0
+    for piece in pieces:
+        got = _array_line(piece, state) if piece.endswith("\n") else None
+        if got is None:
+            pieces = itertools.chain((piece,), pieces)
+            break
+        state, body = got
+        if body is not None:
+            yield mapper.op(body, index, line)
+            index += 1
+        line += 1
+    yield from _scan_array(pieces, mapper, path, (state, line, index))
+
+
+def _array_line(piece: str, state: str) -> tuple[str, Any] | None:
+    """The state after one whole line of the one-op-a-line layout, and the op object it
+    holds (``None``: none); ``None`` instead when the line does not fit the layout."""
+    s = piece.strip()
+    if not s:
+        return state, None
+    if state == "start":
+        if s[0] != "[":
+            return None
+        s, state = s[1:].lstrip(), "first"
+        if not s:
+            return state, None
+    if state not in ("first", "item") or s[0] != "{":
+        return None
+    state = {",": "item", "]": "end"}.get(s[-1], "after")
+    try:
+        body = _decode_object(s if state == "after" else s[:-1])
+    except msgspec.DecodeError:
+        return None
+    return (state, body) if type(body) is dict else None
+
+
+_decode_object = msgspec.json.Decoder().decode
+
+
+def _scan_array(
+    pieces: Iterator[str], mapper: _EdnOpMapper, path: str | None, at: tuple[str, int, int]
+) -> Iterator[Op]:
+    """The general scanner, from state ``at`` = (state, line, index) at a line's start."""
     decode = json.JSONDecoder().raw_decode
-    pieces = read_pieces(stream)
-    buf, pos, line, index = "", 0, 1, 0
-    state = "start"  # then "item" (an op is due), "after" (',' or ']'), "end"
+    state, line, index = at
+    buf, pos = "", 0
     while True:
         end = _JSON_SPACE.match(buf, pos).end()  # type: ignore[union-attr]
         line += buf.count("\n", pos, end)

@@ -27,7 +27,7 @@ from typing import IO, Annotated, Any, Literal
 import msgspec
 
 from ddialab.errors import HistoryFormatError
-from ddialab.history._op import CORE_KEYS, NEMESIS, OP_TYPES, OPTIONAL_KEYS, Op
+from ddialab.history._op import CORE_KEYS, NEMESIS, NO_EXTRA, OP_TYPES, OPTIONAL_KEYS, Op
 from ddialab.history._validate import op_from_mapping
 
 _decode = msgspec.json.Decoder().decode
@@ -76,7 +76,7 @@ def _typed_op(line: str, lineno: int) -> Op | None:
     except msgspec.DecodeError:  # ValidationError included
         return None
     f = _names.get(x.f) or _name(x.f)  # one str per name, not per op (10 MB per 100k txns)
-    return Op(x.index, x.time, x.type, x.process, f, x.value, x.node, x.error, {}, lineno)
+    return Op(x.index, x.time, x.type, x.process, f, x.value, x.node, x.error, NO_EXTRA, lineno)
 
 
 #: Op names seen so far, each kept once (``type`` is a literal: msgspec interns it).

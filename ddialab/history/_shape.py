@@ -110,14 +110,24 @@ def one_of(*shapes: Shape) -> Shape:
     return Shape(lambda v: any(s(v) for s in shapes), " or ".join(s.text for s in shapes))
 
 
-def where(op: Op) -> str:
-    """``op N (ok read)``: how a message names an op."""
-    return f"op {op.index} ({op.type} {op.f})"
+def where(op: Op, what: str | None = None) -> str:
+    """``op N (ok read)``: how a message names an op (``what`` replaces ``ok read``)."""
+    return f"op {op.index} ({what or f'{op.type} {op.f}'})"
+
+
+def op_error(path: str | None, op: Op, message: str, what: str | None = None) -> HistoryFormatError:
+    """The one formatting of a bad op: ``PATH:LINE: op N (WHAT): MESSAGE``.
+
+    ``what`` says how the reader saw the op (``list-append txn``, ``bank read``); by
+    default its type and ``f``.  The line is ``op.line`` (absent for a history built in
+    memory: then the op index alone places it).  Every checker that rejects an op's
+    value, and ``bad_op``, formats through here."""
+    return HistoryFormatError(path, getattr(op, "line", None), f"{where(op, what)}: {message}")
 
 
 def bad_op(history: History, op: Op, message: str) -> HistoryFormatError:
     """A ``HistoryFormatError`` naming ``op``'s file and line (or index) and ``message``."""
-    return HistoryFormatError(history.source, op.line, f"{where(op)}: {message}")
+    return op_error(history.source, op, message)
 
 
 ShapeTable = Mapping[tuple[str, str], Shape]

@@ -119,7 +119,10 @@ def test_the_typed_step_takes_every_canonical_line_without_extras(obj):
     op = _reference_op(json.dumps(obj))
     if op is None or op.extra or not isinstance(op.node, str | None):
         return
-    got = _typed_op(dumps_op(op), 1)
+    line = dumps_op(op)
+    if "Infinity" in line or "NaN" in line:
+        return  # not JSON (Python's extension): the reference step's alone, by design
+    got = _typed_op(line, 1)
     assert got == op
     assert got is not None and got.extra == {}
 

@@ -1,7 +1,8 @@
-"""The fast path of ``txn_mops`` (``_plain``) against the full micro-op validator.
+"""The fast path of ``txn_mops`` (``plain_txn``) against the full micro-op validator.
 
-A micro-op ``_plain`` accepts as it is must be one ``_mop`` accepts, frozen to the same
-thing; every other micro-op goes to ``_mop`` and gets its error.
+A txn ``plain_txn`` accepts as it is must be one ``parse_mop`` accepts micro-op by
+micro-op, frozen to the same thing; every other txn goes to ``parse_mop`` and gets its
+error, formatted by ``Source.error``.
 """
 
 from __future__ import annotations
@@ -11,7 +12,8 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from checkers.elle._mops import MOP_NAMES, Source, _mop, txn_mops
+from checkers import MopError, parse_mop
+from checkers.elle._mops import MOP_NAMES, Source, txn_mops
 from ddialab.errors import HistoryFormatError
 from ddialab.history import Op
 
@@ -30,6 +32,13 @@ MOP = st.one_of(
     st.lists(ANY, max_size=4),
     ANY,
 )
+
+
+def _mop(op: Op, i: int, mop: Any, src: Source) -> Any:
+    try:
+        return parse_mop(i, mop, src.grammar, op.type)
+    except MopError as e:
+        raise src.error(op, e.what) from None
 
 
 def full(op: Op, mop: Any, src: Source) -> Any:
@@ -72,8 +81,9 @@ def full_txn(op: Op, src: Source) -> Any:
     st.sampled_from(["invoke", "ok", "info"]),
 )
 def test_a_whole_txn_is_kept_or_rejected_exactly_as_the_validator_does(mops, model, typ):
-    """Guards: the per-txn fast path (``_plain_txn``) keeping a txn whose later micro-op
-    is malformed (only the first checked), or naming the wrong micro-op in the error."""
+    """Guards: the per-txn fast path (``plain_txn``) keeping a txn whose later micro-op
+    is malformed (only the first checked), or naming the wrong micro-op in the error;
+    and ``Source.mops`` (what ``check`` calls) answering otherwise than ``txn_mops``."""
     op = Op(0, 0, typ, 0, "txn", mops)
     src = Source("h.jsonl", model)
     try:
@@ -84,3 +94,8 @@ def test_a_whole_txn_is_kept_or_rejected_exactly_as_the_validator_does(mops, mod
     assert got == want
     if isinstance(want, list):
         assert [type(m) for m in got] == [type(m) for m in want]
+    try:  # the check's own entry (Source.mops: the plain test first, inline)
+        via_source: Any = src.mops(op)
+    except HistoryFormatError as e:
+        via_source = str(e)
+    assert via_source == got
