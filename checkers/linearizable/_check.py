@@ -33,9 +33,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from checkers import anomalies_result, unknown_result, valid_result
-from checkers.linearizable._explain import witness
+from checkers.linearizable._explain import unreachable_witness, witness
 from checkers.linearizable._linear import prove
 from checkers.linearizable._models import MODELS, BadValue, Call, Model, freeze, independent
+from checkers.linearizable._reach import unplaceable
 from checkers.linearizable._search import Budget, BudgetExceeded, search
 from ddialab.errors import UsageError
 from ddialab.history import NEMESIS, History, bad_op, require_invocations
@@ -43,6 +44,10 @@ from ddialab.history import NEMESIS, History, bad_op, require_invocations
 DEFAULT_TIME_LIMIT = 60.0
 #: Memoized states allowed per second of time limit (the search visits ~250k states/s).
 STATES_PER_SECOND = 250_000
+#: A part whose search outlasts this many states is first asked (``_reach``) for a
+#: completed call no reachable state admits -- decisive when there is one -- and only
+#: then searched in full (from scratch, with the whole budget).
+PROBE_STATES = 20_000
 ANOMALY = "nonlinearizable"
 
 
@@ -123,21 +128,48 @@ def check(history: History | list[Any], options: Mapping[str, Any]) -> dict[str,
         if key in proven:
             continue
         try:
-            outcome = search(calls, model.step, model.readonly, model.init_for(init, key), budget)
+            w = _search_part(calls, model, model.init_for(init, key), key, budget)
         except BudgetExceeded as e:
             budget.states_used += e.states
             unknown.append((key, str(e)))
             if e.timed_out:
                 break
             continue
-        if not outcome.valid:
-            w = witness(outcome.dead_ends, calls, model, key, model.partitioned)
-            stats = _stats(model, parts, budget, failed=key)
-            return anomalies_result({ANOMALY: [w]}, **stats)
+        if w is not None:
+            return anomalies_result({ANOMALY: [w]}, **_stats(model, parts, budget, failed=key))
     stats = _stats(model, parts, budget)
     if unknown:
         return unknown_result(_unknown_reason(unknown, model, len(parts)), **stats)
     return valid_result(**stats)
+
+
+def _search_part(
+    calls: list[Call], model: Model, init: Any, key: Any, budget: Budget
+) -> dict[str, Any] | None:
+    """``None`` if the part is linearizable, else its witness (see ``PROBE_STATES``);
+    raises ``BudgetExceeded`` as ``search`` does."""
+    step, readonly = model.step, model.readonly
+    if budget.max_states <= PROBE_STATES:
+        outcome = search(calls, step, readonly, init, budget)
+    else:
+        try:
+            probe = Budget(budget.deadline, PROBE_STATES, budget.seconds)
+            outcome = search(calls, step, readonly, init, probe)
+            budget.states_used += probe.states_used
+        except BudgetExceeded as e:
+            if e.timed_out:
+                raise
+            budget.states_used += e.states
+            found = unplaceable(calls, step, readonly, init)
+            if found is not None:
+                i, states = found
+                return unreachable_witness(
+                    calls[i], states, len(calls), model, key, model.partitioned
+                )
+            outcome = search(calls, step, readonly, init, budget)
+    if outcome.valid:
+        return None
+    return witness(outcome.dead_ends, calls, model, key, model.partitioned)
 
 
 def _linear_pass(calls: list[Call], model: Model, init: Any, size: int, budget: Budget) -> set[Any]:

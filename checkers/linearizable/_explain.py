@@ -65,6 +65,31 @@ def witness(
     return w
 
 
+def unreachable_witness(
+    call: Call, states: list[Any], n_calls: int, model: Model, key: Any, partitioned: bool
+) -> dict[str, Any]:
+    """The witness for a completed call no reachable state admits (``_reach``): the call
+    itself and the states the part's ops can produce (none of which it is legal in)."""
+    where = f"for key {show(key)}: " if partitioned else ""
+    shown = "; ".join(model.describe_state(s) for s in states[:SHOW_LAST])
+    more = f" (and {len(states) - SHOW_LAST} more)" if len(states) > SHOW_LAST else ""
+    w: dict[str, Any] = {
+        "model": model.name,
+        "part_ops": n_calls,
+        "prefixes": [],
+        "unplaceable": op_data(call, model),
+        "reachable_states": [model.thaw_state(s) for s in states],
+        "ops": [call.index],
+        "explanation": (
+            f"{where}{_who(call, model)} completed, so it took effect, but it is illegal in "
+            f"every state the ops of the history can produce in any order: {shown}{more}"
+        ),
+    }
+    if partitioned:
+        w["key"] = key
+    return w
+
+
 def named_ops(de: DeadEnd, calls: Sequence[Call]) -> list[int]:
     """The witness's ops (the schema's ``ops``): the blocked call, the other calls that
     could not go first, then the last linearized calls, latest first -- the ops the
