@@ -35,7 +35,15 @@ from typing import Any
 from checkers import anomalies_result, unknown_result, valid_result
 from checkers.linearizable._explain import unreachable_witness, witness
 from checkers.linearizable._linear import prove
-from checkers.linearizable._models import MODELS, BadValue, Call, Model, freeze, independent
+from checkers.linearizable._models import (
+    _SCALARS,
+    MODELS,
+    BadValue,
+    Call,
+    Model,
+    freeze,
+    independent,
+)
 from checkers.linearizable._reach import unplaceable
 from checkers.linearizable._search import Budget, BudgetExceeded, search
 from ddialab.errors import UsageError
@@ -72,7 +80,12 @@ def resolve_model(options: Mapping[str, Any]) -> Model:
 
 
 def calls_of(history: History | list[Any], model: Model) -> list[Call]:
-    """The client calls the model sees, in invocation order (see the module docstring)."""
+    """The client calls the model sees, in invocation order (see the module docstring).
+
+    One pass over the ops: an op whose partner comes later is an invocation with a
+    completion; an earlier partner (or none, -1) marks a completion -- or an invocation
+    that never completed, the only case that needs the op's type.
+    """
     h = history if isinstance(history, History) else History(history)
     ops = h.ops
     pairs = h.pairs()
@@ -80,19 +93,20 @@ def calls_of(history: History | list[Any], model: Model) -> list[Call]:
     out: list[Call] = []
     append = out.append
     for i, op in enumerate(ops):
-        if op.type != "invoke" or op.process == NEMESIS:
-            continue
         j = pairs[i]
-        if j < 0:
-            call = Call(i, -1, op.process, op.f, freeze(op.value), False, {})
-        else:
+        if j > i:
             comp = ops[j]
             typ = comp.type
-            if typ == "fail":
+            if typ == "fail" or op.process == NEMESIS:
                 continue
             known = typ == "ok"
-            value = comp.value if known else op.value
-            call = Call(i, j if known else -1, op.process, op.f, freeze(value), known, comp.extra)
+            v = comp.value if known else op.value
+            v = v if type(v) in _SCALARS else freeze(v)
+            call = Call(i, j if known else -1, op.process, op.f, v, known, comp.extra)
+        elif j >= 0 or op.type != "invoke" or op.process == NEMESIS:
+            continue
+        else:
+            call = Call(i, -1, op.process, op.f, freeze(op.value), False, {})
         try:
             prepared = prepare(call)
         except BadValue as e:

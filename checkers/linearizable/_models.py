@@ -80,6 +80,7 @@ class Call:
     key: Any = None
 
 
+#: Types ``freeze`` keeps as they are (``calls_of`` tests it inline, saving a call).
 _SCALARS = frozenset((int, str, float, bool, type(None)))
 
 
@@ -160,10 +161,11 @@ def _unknown_f(model: str, call: Call, known: tuple[str, ...]) -> BadValue:
 
 
 def _register_prepare(call: Call) -> Call | None:
-    if call.f not in ("read", "write"):
+    f = call.f
+    if f == "read":
+        return call if call.known else None
+    if f != "write":
         raise _unknown_f("register", call, ("read", "write"))
-    if call.f == "read" and not call.known:
-        return None
     return call
 
 
@@ -192,16 +194,19 @@ def _register_describe_op(c: Call) -> str:
 
 
 def _cas_prepare(call: Call) -> Call | None:
-    if call.f == "cas":
+    f = call.f
+    if f == "read":
+        return call if call.known else None
+    if f == "write":
+        return call
+    if f == "cas":
         v = call.value
         if not (isinstance(v, tuple) and len(v) == 2):
             raise BadValue(f"a cas value must be [old, new]; got {show(v)}")
         succeeded = not (call.known and call.extra.get("result") is False)
         call.value = (v[0], v[1], succeeded)
         return call
-    if call.f not in ("read", "write"):
-        raise _unknown_f("cas-register", call, ("read", "write", "cas"))
-    return _register_prepare(call)
+    raise _unknown_f("cas-register", call, ("read", "write", "cas"))
 
 
 def _cas_step(s: Any, c: Call) -> Any:
@@ -563,9 +568,15 @@ MODELS: dict[str, Model] = {
 def independent(model: Model) -> Model:
     """The same model applied to each key of a keyed history (values ``[key, v]``)."""
 
+    inner_prepare = model.prepare
+
     def prepare(call: Call) -> Call | None:
-        key, call.value = _split_key(call, model.name)
-        inner = model.prepare(call)
+        v = call.value
+        if type(v) is not tuple or len(v) != 2:
+            _split_key(call, model.name)  # raises the BadValue
+        key = call.key = v[0]
+        call.value = v[1]
+        inner = inner_prepare(call)
         if inner is not None:
             inner.key = key
         return inner
