@@ -35,19 +35,12 @@ from typing import Any
 from checkers import anomalies_result, unknown_result, valid_result
 from checkers.linearizable._explain import unreachable_witness, witness
 from checkers.linearizable._linear import prove
-from checkers.linearizable._models import (
-    _SCALARS,
-    MODELS,
-    BadValue,
-    Call,
-    Model,
-    freeze,
-    independent,
-)
+from checkers.linearizable._models import MODELS, BadValue, Call, Model, independent
 from checkers.linearizable._reach import unplaceable
 from checkers.linearizable._search import Budget, BudgetExceeded, search
 from ddialab.errors import UsageError
 from ddialab.history import NEMESIS, History, bad_op, require_invocations
+from ddialab.vocabulary import PLAIN_TYPES, freeze
 
 DEFAULT_TIME_LIMIT = 60.0
 #: Memoized states allowed per second of time limit (the search visits ~250k states/s).
@@ -101,7 +94,7 @@ def calls_of(history: History | list[Any], model: Model) -> list[Call]:
                 continue
             known = typ == "ok"
             v = comp.value if known else op.value
-            v = v if type(v) in _SCALARS else freeze(v)
+            v = v if type(v) in PLAIN_TYPES else freeze(v)
             call = Call(i, j if known else -1, op.process, op.f, v, known, comp.extra)
         elif j >= 0 or op.type != "invoke" or op.process == NEMESIS:
             continue
