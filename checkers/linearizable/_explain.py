@@ -11,8 +11,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from checkers.linearizable._models import Call, Model, show
+from checkers.linearizable._models import Call, Model
 from checkers.linearizable._search import DeadEnd
+from ddialab.vocabulary import show, thaw
 
 #: How many of the last linearized ops the explanation names.
 SHOW_LAST = 5
@@ -28,7 +29,7 @@ def op_data(call: Call, model: Model) -> dict[str, Any]:
         "completed": call.known,
     }
     if call.key is not None:
-        d["key"] = model.thaw_state(call.key) if isinstance(call.key, tuple) else call.key
+        d["key"] = thaw(call.key)
     return d
 
 
