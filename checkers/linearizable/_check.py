@@ -79,7 +79,9 @@ def calls_of(history: History | list[Any], model: Model) -> list[Call]:
 
     One pass over the ops: an op whose partner comes later is an invocation with a
     completion; an earlier partner (or none, -1) marks a completion -- or an invocation
-    that never completed, the only case that needs the op's type.
+    that never completed, the only case that needs the op's type.  A client completion
+    with no partner is bad input: ``require_invocations`` names it (this pass finds it,
+    so the check needs no separate pass over the history).
     """
     h = history if isinstance(history, History) else History(history)
     ops = h.ops
@@ -98,7 +100,10 @@ def calls_of(history: History | list[Any], model: Model) -> list[Call]:
             v = comp.value if known else op.value
             v = v if type(v) in PLAIN_TYPES else freeze(v)
             call = Call(i, j if known else -1, op.process, op.f, v, known, comp.extra)
-        elif j >= 0 or op.type != "invoke" or op.process == NEMESIS:
+        elif j >= 0 or op.process == NEMESIS:
+            continue
+        elif op.type != "invoke":
+            require_invocations(h, "linearizable")  # raises: a completion with no invoke
             continue
         else:
             call = Call(i, -1, op.process, op.f, freeze(op.value), False, {})
@@ -149,7 +154,6 @@ def _check(history: History | list[Any], options: Mapping[str, Any]) -> dict[str
     model = resolve_model(options)
     init = model.freeze_init(options.get("init", model.init))
     h = history if isinstance(history, History) else History(history)
-    require_invocations(h, "linearizable")
     calls = calls_of(h, model)
     budget = _budget(options)
     parts = partitions(calls, model)

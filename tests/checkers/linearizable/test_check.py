@@ -348,3 +348,17 @@ def test_the_collector_is_paused_during_the_check_and_restored():
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+def test_a_completion_with_no_invocation_is_bad_input_naming_it():
+    """Guards ``calls_of``'s own detection (the check no longer runs a separate pass): a
+    client completion with no open invocation is bad input naming that op, not a call
+    silently dropped -- even after a well-formed op and beside a nemesis op."""
+    h = hist(
+        (0, "invoke", "write", 1),
+        (0, "ok", "write", 1),
+        ("nemesis", "info", "kill", None),
+        (1, "ok", "read", 1),
+    )
+    with pytest.raises(HistoryFormatError, match=r"op 3 \(ok read\).*completion with no invoc"):
+        check(h, {"model": "register"})
