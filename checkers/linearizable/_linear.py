@@ -74,8 +74,11 @@ def prove(
                 continue
             k = keys[key] = _Key(init_of(key))
         if x >= 0:
-            if k.returned or not ro[x]:
+            if k.returned:
                 ok = g.invoke(x, k)
+            elif not ro[x]:  # a state change waits for its return
+                k.pending.append(x)
+                continue
             elif step(k.state, c) is k.state:  # a legal read: placed at once
                 placed[x] = 1
                 continue
@@ -175,7 +178,15 @@ class _Greedy:
         state change may go first (it was pending when the first of them returned)."""
         if not k.returned:
             return True
-        if len(k.returned) > MAX_DEFERRED:
+        if len(k.returned) == 1:  # the common case, inline
+            j = k.returned[0]
+            ns = self.step(k.state, self.calls[j])
+            if _legal(ns):
+                k.returned = []
+                self.placed[j] = 1
+                self._set_state(k, ns)
+                return True
+        elif len(k.returned) > MAX_DEFERRED:
             return False
         chosen = self._order(k.state, k.returned, target) or self._pull_first(k, target)
         if chosen is None:
