@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import gc
 import time
+from collections import defaultdict
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
@@ -98,7 +99,10 @@ def calls_of(history: History | list[Any], model: Model) -> list[Call]:
                 continue
             known = typ == "ok"
             v = comp.value if known else op.value
-            v = v if type(v) in PLAIN_TYPES else freeze(v)
+            t = type(v)
+            if t not in PLAIN_TYPES:  # freeze's own fast paths, inline: [key, scalar]
+                plain = t is list and PLAIN_TYPES.issuperset(map(type, v))
+                v = tuple(v) if plain else freeze(v)
             call = Call(i, j if known else -1, op.process, op.f, v, known, comp.extra)
         elif j >= 0 or op.process == NEMESIS:
             continue
@@ -119,9 +123,9 @@ def calls_of(history: History | list[Any], model: Model) -> list[Call]:
 def partitions(calls: list[Call], model: Model) -> list[tuple[Any, list[Call]]]:
     if not model.partitioned:
         return [(None, calls)]
-    parts: dict[Any, list[Call]] = {}
+    parts: defaultdict[Any, list[Call]] = defaultdict(list)
     for c in calls:
-        parts.setdefault(c.key, []).append(c)
+        parts[c.key].append(c)
     return sorted(parts.items(), key=lambda kv: len(kv[1]))
 
 
