@@ -11,7 +11,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from checkers.linearizable import check
+from checkers.linearizable import Model, check
+from checkers.linearizable._check import calls_of
 from ddialab.errors import HistoryFormatError, UsageError
 from ddialab.vocabulary import PLAIN_TYPES, freeze, thaw
 
@@ -95,3 +96,16 @@ def test_freeze_fast_paths_keep_the_encoding(v):
         assert frozen is v
     if isinstance(v, list):
         assert frozen == tuple(freeze(x) for x in v)
+
+
+@given(JSON, JSON)
+def test_calls_of_freezes_values_as_the_vocabulary_does(inv, out):
+    """Guards the inline fast path in ``calls_of``: whatever the value (a bool inside a
+    list, a dict, a nested list), a call carries exactly ``freeze`` of it -- the
+    completion's for an ok op, the invocation's for one that timed out."""
+    model = Model("any", "accepts every value", lambda s, c: s)
+    h = hist(
+        (0, "invoke", "w", inv), (0, "ok", "w", out), (1, "invoke", "w", inv), (1, "info", "w", out)
+    )
+    calls = calls_of(h, model)
+    assert [c.value for c in calls] == [freeze(out), freeze(inv)]
