@@ -17,7 +17,9 @@ Theory of operation
    calls by key; each part is searched on its own (``_search``), smallest first, stopping
    at the first part that is not linearizable.  Before that, one greedy pass over the
    whole history (``_linear``) proves most parts linearizable without a search; only the
-   parts it gives up on are searched.
+   parts it gives up on are searched.  A part whose search outlasts ``PROBE_STATES`` is
+   first checked for a completed call that no state the part can reach admits
+   (``_reach``: a definite failure, with that call as the witness), then searched in full.
 4. Budgets: ``time_limit`` seconds (default 60) and ``max_states`` memoized states across
    all parts.  Unless given, ``max_states`` scales with the time limit
    (``STATES_PER_SECOND`` x seconds, about what the search visits per second), so the
@@ -143,7 +145,8 @@ def _collector_paused() -> Iterator[None]:
     thousand; each allocation burst triggers collections that walk every object alive,
     the whole history included (100k ops: a third of the check's time, and most of its
     run-to-run spread).  Nothing the check builds is cyclic -- reference counting frees
-    all of it -- so pausing the collector changes no memory use, only that walk.
+    all of it -- so pausing the collector saves that walk and costs no memory (cycles a
+    user's model might build are collected once the check returns).
     """
     was = gc.isenabled()
     gc.disable()
