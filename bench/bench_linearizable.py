@@ -4,6 +4,8 @@
     .venv/bin/python bench/bench_linearizable.py large             # 100k ops, 100 keys, c=20
     .venv/bin/python bench/bench_linearizable.py large --ops 100000 --keys 100 \\
         --concurrency 20 --seed 1 --info-rate 0.02 --stale-reads 0
+    .venv/bin/python bench/bench_linearizable.py large --ops 1000 --keys 1 \\
+        --concurrency 50 --bad-read --time-limit 10     # issue #21's "decide" rows
 
 Checking time excludes parsing (files are read first).  Both wall-clock and CPU
 (process) time are printed: on a shared machine the CPU time is the steadier figure.
@@ -84,12 +86,14 @@ def bench_large(args: argparse.Namespace) -> int:
         ),
         1,
     )
+    if args.bad_read:
+        plant_bad_read(h)
     opts = {"model": "cas-register", "independent": True, "time_limit": args.time_limit}
     result, wall, cpu = timed(lambda: check(h, opts), args.repeat)
     print(
         f"history: {args.ops} ops ({len(h)} events), {args.keys} keys, concurrency "
         f"{args.concurrency}, seed {args.seed}, info rate {args.info_rate}, "
-        f"stale reads {args.stale_reads}; generated in {gen_wall:.2f}s"
+        f"stale reads {args.stale_reads}, bad read {args.bad_read}; generated in {gen_wall:.2f}s"
     )
     print(
         f"check: valid={result['valid']} states={result['states_explored']} "
@@ -98,6 +102,14 @@ def bench_large(args: argparse.Namespace) -> int:
     if result["valid"] is False:
         print(result["anomalies"]["nonlinearizable"][0]["explanation"])
     return 0
+
+
+def plant_bad_read(h: Any) -> None:
+    """The ok read nearest the middle returns 99, a value never written (as ``bench/all.py``
+    plants it for its invalid rows)."""
+    reads = [op for op in h if op.type == "ok" and op.f == "read"]
+    op = reads[len(reads) // 2]
+    op.value = [op.value[0], 99]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -114,6 +126,9 @@ def main(argv: list[str] | None = None) -> int:
     lg.add_argument("--seed", type=int, default=1)
     lg.add_argument("--info-rate", type=float, default=0.0)
     lg.add_argument("--stale-reads", type=int, default=0)
+    lg.add_argument(
+        "--bad-read", action="store_true", help="one ok read mid-way returns 99, never written"
+    )
     args = p.parse_args(argv)
     if args.what == "corpus":
         return bench_corpus(args.corpus, args.repeat, args.time_limit)

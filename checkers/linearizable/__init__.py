@@ -20,10 +20,9 @@ from checkers.linearizable._models import (
     Call,
     Choice,
     Model,
-    freeze,
     independent,
-    thaw,
 )
+from ddialab.vocabulary import freeze, thaw
 
 __all__ = [
     "ILLEGAL",

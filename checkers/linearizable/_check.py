@@ -17,7 +17,9 @@ Theory of operation
    calls by key; each part is searched on its own (``_search``), smallest first, stopping
    at the first part that is not linearizable.  Before that, one greedy pass over the
    whole history (``_linear``) proves most parts linearizable without a search; only the
-   parts it gives up on are searched.
+   parts it gives up on are searched.  A part whose search outlasts ``PROBE_STATES`` is
+   first checked for a completed call that no state the part can reach admits
+   (``_reach``: a definite failure, with that call as the witness), then searched in full.
 4. Budgets: ``time_limit`` seconds (default 60) and ``max_states`` memoized states across
    all parts.  Unless given, ``max_states`` scales with the time limit
    (``STATES_PER_SECOND`` x seconds, about what the search visits per second), so the
@@ -28,21 +30,30 @@ Theory of operation
 
 from __future__ import annotations
 
+import gc
 import time
-from collections.abc import Mapping
+from collections import defaultdict
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any
 
 from checkers import anomalies_result, unknown_result, valid_result
-from checkers.linearizable._explain import witness
+from checkers.linearizable._explain import unreachable_witness, witness
 from checkers.linearizable._linear import prove
-from checkers.linearizable._models import MODELS, BadValue, Call, Model, freeze, independent
+from checkers.linearizable._models import MODELS, BadValue, Call, Model, independent
+from checkers.linearizable._reach import unplaceable
 from checkers.linearizable._search import Budget, BudgetExceeded, search
 from ddialab.errors import UsageError
 from ddialab.history import NEMESIS, History, bad_op, require_invocations
+from ddialab.vocabulary import PLAIN_TYPES, freeze
 
 DEFAULT_TIME_LIMIT = 60.0
 #: Memoized states allowed per second of time limit (the search visits ~250k states/s).
 STATES_PER_SECOND = 250_000
+#: A part whose search outlasts this many states is first asked (``_reach``) for a
+#: completed call no reachable state admits -- decisive when there is one -- and only
+#: then searched in full (from scratch, with the whole budget).
+PROBE_STATES = 20_000
 ANOMALY = "nonlinearizable"
 
 
@@ -67,7 +78,14 @@ def resolve_model(options: Mapping[str, Any]) -> Model:
 
 
 def calls_of(history: History | list[Any], model: Model) -> list[Call]:
-    """The client calls the model sees, in invocation order (see the module docstring)."""
+    """The client calls the model sees, in invocation order (see the module docstring).
+
+    One pass over the ops: an op whose partner comes later is an invocation with a
+    completion; an earlier partner (or none, -1) marks a completion -- or an invocation
+    that never completed, the only case that needs the op's type.  A client completion
+    with no partner is bad input: ``require_invocations`` names it (this pass finds it,
+    so the check needs no separate pass over the history).
+    """
     h = history if isinstance(history, History) else History(history)
     ops = h.ops
     pairs = h.pairs()
@@ -75,19 +93,26 @@ def calls_of(history: History | list[Any], model: Model) -> list[Call]:
     out: list[Call] = []
     append = out.append
     for i, op in enumerate(ops):
-        if op.type != "invoke" or op.process == NEMESIS:
-            continue
         j = pairs[i]
-        if j < 0:
-            call = Call(i, -1, op.process, op.f, freeze(op.value), False, {})
-        else:
+        if j > i:
             comp = ops[j]
             typ = comp.type
-            if typ == "fail":
+            if typ == "fail" or op.process == NEMESIS:
                 continue
             known = typ == "ok"
-            value = comp.value if known else op.value
-            call = Call(i, j if known else -1, op.process, op.f, freeze(value), known, comp.extra)
+            v = comp.value if known else op.value
+            t = type(v)
+            if t not in PLAIN_TYPES:  # freeze's own fast paths, inline: [key, scalar]
+                plain = t is list and PLAIN_TYPES.issuperset(map(type, v))
+                v = tuple(v) if plain else freeze(v)
+            call = Call(i, j if known else -1, op.process, op.f, v, known, comp.extra)
+        elif j >= 0 or op.process == NEMESIS:
+            continue
+        elif op.type != "invoke":
+            require_invocations(h, "linearizable")  # raises: a completion with no invoke
+            continue
+        else:
+            call = Call(i, -1, op.process, op.f, freeze(op.value), False, {})
         try:
             prepared = prepare(call)
         except BadValue as e:
@@ -100,18 +125,42 @@ def calls_of(history: History | list[Any], model: Model) -> list[Call]:
 def partitions(calls: list[Call], model: Model) -> list[tuple[Any, list[Call]]]:
     if not model.partitioned:
         return [(None, calls)]
-    parts: dict[Any, list[Call]] = {}
+    parts: defaultdict[Any, list[Call]] = defaultdict(list)
     for c in calls:
-        parts.setdefault(c.key, []).append(c)
+        parts[c.key].append(c)
     return sorted(parts.items(), key=lambda kv: len(kv[1]))
 
 
 def check(history: History | list[Any], options: Mapping[str, Any]) -> dict[str, Any]:
     """Is the history linearizable against ``options["model"]``?  See the package doc."""
+    with _collector_paused():
+        return _check(history, options)
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """CPython's cyclic collector off for the check (restored after, as it was).
+
+    The check allocates one ``Call`` per op and, in the search, tuples by the hundred
+    thousand; each allocation burst triggers collections that walk every object alive,
+    the whole history included (100k ops: a third of the check's time, and most of its
+    run-to-run spread).  Nothing the check builds is cyclic -- reference counting frees
+    all of it -- so pausing the collector saves that walk and costs no memory (cycles a
+    user's model might build are collected once the check returns).
+    """
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
+def _check(history: History | list[Any], options: Mapping[str, Any]) -> dict[str, Any]:
     model = resolve_model(options)
     init = model.freeze_init(options.get("init", model.init))
     h = history if isinstance(history, History) else History(history)
-    require_invocations(h, "linearizable")
     calls = calls_of(h, model)
     budget = _budget(options)
     parts = partitions(calls, model)
@@ -123,21 +172,48 @@ def check(history: History | list[Any], options: Mapping[str, Any]) -> dict[str,
         if key in proven:
             continue
         try:
-            outcome = search(calls, model.step, model.readonly, model.init_for(init, key), budget)
+            w = _search_part(calls, model, model.init_for(init, key), key, budget)
         except BudgetExceeded as e:
             budget.states_used += e.states
             unknown.append((key, str(e)))
             if e.timed_out:
                 break
             continue
-        if not outcome.valid:
-            w = witness(outcome.dead_ends, calls, model, key, model.partitioned)
-            stats = _stats(model, parts, budget, failed=key)
-            return anomalies_result({ANOMALY: [w]}, **stats)
+        if w is not None:
+            return anomalies_result({ANOMALY: [w]}, **_stats(model, parts, budget, failed=key))
     stats = _stats(model, parts, budget)
     if unknown:
         return unknown_result(_unknown_reason(unknown, model, len(parts)), **stats)
     return valid_result(**stats)
+
+
+def _search_part(
+    calls: list[Call], model: Model, init: Any, key: Any, budget: Budget
+) -> dict[str, Any] | None:
+    """``None`` if the part is linearizable, else its witness (see ``PROBE_STATES``);
+    raises ``BudgetExceeded`` as ``search`` does."""
+    step, readonly = model.step, model.readonly
+    if budget.max_states <= PROBE_STATES:
+        outcome = search(calls, step, readonly, init, budget)
+    else:
+        try:
+            probe = Budget(budget.deadline, PROBE_STATES, budget.seconds)
+            outcome = search(calls, step, readonly, init, probe)
+            budget.states_used += probe.states_used
+        except BudgetExceeded as e:
+            if e.timed_out:
+                raise
+            budget.states_used += e.states
+            found = unplaceable(calls, step, readonly, init)
+            if found is not None:
+                i, states = found
+                return unreachable_witness(
+                    calls[i], states, len(calls), model, key, model.partitioned
+                )
+            outcome = search(calls, step, readonly, init, budget)
+    if outcome.valid:
+        return None
+    return witness(outcome.dead_ends, calls, model, key, model.partitioned)
 
 
 def _linear_pass(calls: list[Call], model: Model, init: Any, size: int, budget: Budget) -> set[Any]:

@@ -11,8 +11,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from checkers.linearizable._models import Call, Model, show
+from checkers.linearizable._models import Call, Model
 from checkers.linearizable._search import DeadEnd
+from ddialab.vocabulary import show, thaw
 
 #: How many of the last linearized ops the explanation names.
 SHOW_LAST = 5
@@ -28,7 +29,7 @@ def op_data(call: Call, model: Model) -> dict[str, Any]:
         "completed": call.known,
     }
     if call.key is not None:
-        d["key"] = model.thaw_state(call.key) if isinstance(call.key, tuple) else call.key
+        d["key"] = thaw(call.key)
     return d
 
 
@@ -62,6 +63,31 @@ def witness(
     else:
         w["ops"] = []
         w["explanation"] = "no linearization exists (the search found no prefix)"
+    return w
+
+
+def unreachable_witness(
+    call: Call, states: list[Any], n_calls: int, model: Model, key: Any, partitioned: bool
+) -> dict[str, Any]:
+    """The witness for a completed call no reachable state admits (``_reach``): the call
+    itself and the states the part's ops can produce (none of which it is legal in)."""
+    where = f"for key {show(key)}: " if partitioned else ""
+    shown = "; ".join(model.describe_state(s) for s in states[:SHOW_LAST])
+    more = f" (and {len(states) - SHOW_LAST} more)" if len(states) > SHOW_LAST else ""
+    w: dict[str, Any] = {
+        "model": model.name,
+        "part_ops": n_calls,
+        "prefixes": [],
+        "unplaceable": op_data(call, model),
+        "reachable_states": [model.thaw_state(s) for s in states],
+        "ops": [call.index],
+        "explanation": (
+            f"{where}{_who(call, model)} completed, so it took effect, but it is illegal in "
+            f"every state the ops of the history can produce in any order: {shown}{more}"
+        ),
+    }
+    if partitioned:
+        w["key"] = key
     return w
 
 

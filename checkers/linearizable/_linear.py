@@ -11,9 +11,12 @@ linearization of every key at once, greedily:
 * a read-only call (``model.readonly``) that is legal in its key's current state is
   linearized at once -- at its invocation, or as soon as a state change makes it legal;
 * at the return of a call not yet linearized, the call is linearized there if it is legal;
-  otherwise one pending state-changing call of the same key (invoked, not yet
-  linearized; tried in invocation order) is linearized first if that makes the returning
-  call legal;
+  otherwise the key's pending and deferred state changes (invoked, not yet linearized;
+  two to ``MAX_DEFERRED`` of them) are all linearized first, in an order that makes the
+  returning call legal -- or else just one of them, tried in invocation order;
+* state changes that returned are placed, in a legal order (``MAX_DEFERRED`` at most),
+  before the key's next invocation; if no order is legal, one call still pending (it
+  was pending when they returned, so it may take effect before them) may go first;
 * anything else -- no legal placement, or a step with several possible next states (a
   ``Choice``) -- gives up on the key: it goes to the search as before.
 
@@ -71,8 +74,11 @@ def prove(
                 continue
             k = keys[key] = _Key(init_of(key))
         if x >= 0:
-            if k.returned or not ro[x]:
+            if k.returned:
                 ok = g.invoke(x, k)
+            elif not ro[x]:  # a state change waits for its return
+                k.pending.append(x)
+                continue
             elif step(k.state, c) is k.state:  # a legal read: placed at once
                 placed[x] = 1
                 continue
@@ -126,7 +132,7 @@ class _Greedy:
         return True
 
     def complete(self, i: int, k: _Key) -> bool:
-        """A read-only call is placed at its return (pulling one state change first if
+        """A read-only call is placed at its return (pulling state changes first if
         needed); a state change is deferred to the next invocation of its key."""
         if self.placed[i]:
             return True
@@ -138,6 +144,8 @@ class _Greedy:
         if _legal(step(k.state, calls[i])):
             self.placed[i] = 1
             return True
+        if self._pull_all(k, i):
+            return True
         for j in (*k.pending, *k.returned):
             s1 = step(k.state, calls[j])
             if not self.ro[j] and _legal(s1) and _legal(step(s1, calls[i])):
@@ -147,29 +155,40 @@ class _Greedy:
                 return True
         return False
 
+    def _pull_all(self, k: _Key, i: int) -> bool:
+        """Place every pending and deferred state change (``MAX_DEFERRED`` at most), in
+        an order after which read-only call ``i`` is legal, then ``i``; False if none."""
+        changes = [j for j in (*k.pending, *k.returned) if not self.ro[j]]
+        if not 1 < len(changes) <= MAX_DEFERRED:
+            return False
+        chosen = self._order(k.state, changes, i)
+        if chosen is None or not _legal(self.step(chosen[1][-1], self.calls[i])):
+            return False
+        k.pending = [j for j in k.pending if self.ro[j]]
+        k.returned = []
+        self.placed[i] = 1
+        for j, s in zip(*chosen, strict=True):
+            self.placed[j] = 1
+            self._set_state(k, s)
+        return True
+
     def settle(self, k: _Key, target: int) -> bool:
         """Place the deferred state changes in a legal order, preferring one after which
-        call ``target`` (about to be invoked) is legal."""
-        if len(k.returned) == 1:
-            j = k.returned.pop()
-            ns = self.step(k.state, self.calls[j])
-            self.placed[j] = _legal(ns)
-            if self.placed[j]:
-                self._set_state(k, ns)
-            return self.placed[j] == 1
+        call ``target`` (about to be invoked) is legal; if no order is legal, one pending
+        state change may go first (it was pending when the first of them returned)."""
         if not k.returned:
             return True
-        if len(k.returned) > MAX_DEFERRED:
+        if len(k.returned) == 1:  # the common case, inline
+            j = k.returned[0]
+            ns = self.step(k.state, self.calls[j])
+            if _legal(ns):
+                k.returned = []
+                self.placed[j] = 1
+                self._set_state(k, ns)
+                return True
+        elif len(k.returned) > MAX_DEFERRED:
             return False
-        chosen = None
-        for order in permutations(k.returned):
-            states = self._run(k.state, order)
-            if states is None:
-                continue
-            if target < 0 or _legal(self.step(states[-1], self.calls[target])):
-                chosen = order, states
-                break
-            chosen = chosen or (order, states)
+        chosen = self._order(k.state, k.returned, target) or self._pull_first(k, target)
         if chosen is None:
             return False
         for j, s in zip(*chosen, strict=True):
@@ -177,6 +196,34 @@ class _Greedy:
             self._set_state(k, s)
         k.returned = []
         return True
+
+    def _order(self, state: Any, calls: list[int], target: int) -> Any:
+        """(order, states) of ``calls`` from ``state``: a legal order, preferably one
+        after which ``target`` is legal; ``None`` if none is legal."""
+        if len(calls) == 1:
+            ns = self.step(state, self.calls[calls[0]])
+            return ((calls[0],), [ns]) if _legal(ns) else None
+        chosen = None
+        for order in permutations(calls):
+            states = self._run(state, order)
+            if states is None:
+                continue
+            if target < 0 or _legal(self.step(states[-1], self.calls[target])):
+                return order, states
+            chosen = chosen or (order, states)
+        return chosen
+
+    def _pull_first(self, k: _Key, target: int) -> Any:
+        """One pending state change, then the deferred ones (``_order``), or ``None``."""
+        for j in k.pending[:MAX_DEFERRED]:
+            s1 = self.step(k.state, self.calls[j])
+            if self.ro[j] or not _legal(s1):
+                continue
+            rest = self._order(s1, k.returned, target)
+            if rest is not None:
+                k.pending.remove(j)
+                return (j, *rest[0]), [s1, *rest[1]]
+        return None
 
     def _run(self, state: Any, order: tuple[int, ...]) -> list[Any] | None:
         out = []

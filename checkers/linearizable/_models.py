@@ -9,8 +9,12 @@ not have happened in that state.  A step that may lead to several states (an uno
 queue's dequeue whose result is unknown) returns a ``Choice`` of them.
 
 States must be hashable and compared with ``==`` (the search memoizes visited
-``(linearized ops, state)`` pairs), so JSON values are frozen first: lists become tuples,
-objects become sorted tuples of items (``freeze`` / ``thaw``).
+``(linearized ops, state)`` pairs), so JSON values are frozen first, with the one encoding
+of ``ddialab.vocabulary`` (``freeze`` / ``thaw`` / ``show``): lists become tuples, objects
+``("__dict__", items)``, booleans ``("__bool__", b)`` -- so ``true`` and ``1`` are different
+values, as in Knossos and Porcupine.  A model whose state is a JSON object keeps it in that
+frozen form (``frozen_map`` / ``freeze_map``); ``is_pair`` tells a ``[key, v]`` array from
+the two tagged forms.
 
 Besides ``step``, a model may say:
 
@@ -34,10 +38,12 @@ Defining a model takes a few lines::
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from typing import Any
+
+from ddialab.errors import UsageError
+from ddialab.vocabulary import freeze, show, thaw
 
 
 class _Illegal:
@@ -80,38 +86,31 @@ class Call:
     key: Any = None
 
 
-_SCALARS = frozenset((int, str, float, bool, type(None)))
+def is_pair(v: Any) -> bool:
+    """Is frozen ``v`` a two-element JSON array (not a frozen object or boolean, which the
+    vocabulary also encodes as two-element tuples)?"""
+    return type(v) is tuple and len(v) == 2 and v[0] not in _TAGS
 
 
-def freeze(v: Any) -> Any:
-    """A hashable version of a JSON value: lists -> tuples, objects -> sorted item tuples."""
-    t = type(v)
-    if t in _SCALARS:  # the fast paths: scalars, and lists of scalars ([key, value])
-        return v
-    if t is list and _SCALARS.issuperset(map(type, v)):
-        return tuple(v)
-    if isinstance(v, list | tuple):
-        return tuple(freeze(x) for x in v)
-    if isinstance(v, dict):
-        return tuple(sorted(((k, freeze(x)) for k, x in v.items()), key=lambda kv: repr(kv[0])))
-    return v
+_TAGS = frozenset(("__dict__", "__bool__"))
 
 
-def show(v: Any) -> str:
-    """A value as JSON-ish text for explanations (null, "s", [1, 2])."""
-    try:
-        return json.dumps(thaw(v), default=repr)
-    except (TypeError, ValueError):
-        return repr(v)
+def frozen_map(v: Any) -> dict[Any, Any] | None:
+    """The items of a frozen JSON object as a dict (``None``: ``v`` is not one)."""
+    if type(v) is tuple and len(v) == 2 and v[0] == "__dict__" and type(v[1]) is tuple:
+        return dict(v[1])
+    return None
 
 
-def thaw(v: Any) -> Any:
-    """Back to JSON-ready data (tuples become lists; frozensets become sorted lists)."""
-    if isinstance(v, frozenset):
-        return sorted((thaw(x) for x in v), key=repr)
-    if isinstance(v, tuple):
-        return [thaw(x) for x in v]
-    return v
+def freeze_map(d: dict[Any, Any]) -> Any:
+    """A dict of frozen values, frozen as ``freeze`` freezes a JSON object (keys in
+    order; a key that is not a string, from a micro-op, sorts after the strings)."""
+    return ("__dict__", tuple(sorted(d.items(), key=_key_order)))
+
+
+def _key_order(kv: tuple[Any, Any]) -> tuple[bool, str, str]:
+    k = kv[0]
+    return (type(k) is not str, str(k), repr(k))
 
 
 def _keep(call: Call) -> Call | None:
@@ -160,10 +159,11 @@ def _unknown_f(model: str, call: Call, known: tuple[str, ...]) -> BadValue:
 
 
 def _register_prepare(call: Call) -> Call | None:
-    if call.f not in ("read", "write"):
+    f = call.f
+    if f == "read":
+        return call if call.known else None
+    if f != "write":
         raise _unknown_f("register", call, ("read", "write"))
-    if call.f == "read" and not call.known:
-        return None
     return call
 
 
@@ -192,16 +192,19 @@ def _register_describe_op(c: Call) -> str:
 
 
 def _cas_prepare(call: Call) -> Call | None:
-    if call.f == "cas":
+    f = call.f
+    if f == "read":
+        return call if call.known else None
+    if f == "write":
+        return call
+    if f == "cas":
         v = call.value
-        if not (isinstance(v, tuple) and len(v) == 2):
+        if not is_pair(v):
             raise BadValue(f"a cas value must be [old, new]; got {show(v)}")
         succeeded = not (call.known and call.extra.get("result") is False)
         call.value = (v[0], v[1], succeeded)
         return call
-    if call.f not in ("read", "write"):
-        raise _unknown_f("cas-register", call, ("read", "write", "cas"))
-    return _register_prepare(call)
+    raise _unknown_f("cas-register", call, ("read", "write", "cas"))
 
 
 def _cas_step(s: Any, c: Call) -> Any:
@@ -249,7 +252,7 @@ _KV_FS = ("get", "put", "append")
 
 def _split_key(call: Call, model: str) -> tuple[Any, Any]:
     v = call.value
-    if not (isinstance(v, tuple) and len(v) == 2):
+    if not is_pair(v):
         raise BadValue(f"model {model!r} needs values [key, v]; got {show(v)}")
     return v[0], v[1]
 
@@ -279,9 +282,8 @@ def _is_get(c: Call) -> bool:
 
 
 def _kv_init_for(init: Any, key: Hashable) -> Any:
-    if isinstance(init, tuple) and all(isinstance(i, tuple) and len(i) == 2 for i in init):
-        return dict(init).get(key, "")
-    return init
+    d = frozen_map(init)
+    return init if d is None else d.get(key, "")
 
 
 def _kv_describe_op(c: Call) -> str:
@@ -366,7 +368,9 @@ def _txn_prepare(call: Call) -> Call | None:
 
 
 def _txn_step(s: Any, c: Call) -> Any:
-    d = dict(s)
+    d = frozen_map(s)
+    if d is None:
+        return ILLEGAL
     changed = False
     for is_write, k, v in c.value:
         if is_write:
@@ -376,7 +380,16 @@ def _txn_step(s: Any, c: Call) -> Any:
             return ILLEGAL
     if not changed:
         return s
-    return tuple(sorted(d.items(), key=lambda kv: repr(kv[0])))
+    return freeze_map(d)
+
+
+def _txn_init(v: Any) -> Any:
+    d = {} if v is None else frozen_map(freeze(v))
+    if d is None:
+        raise UsageError(
+            f'the multi-register model needs init to be an object, e.g. {{"x": 0}}; got {show(v)}'
+        )
+    return freeze_map(d)
 
 
 def _txn_readonly(c: Call) -> bool:
@@ -397,8 +410,11 @@ MULTI_REGISTER = Model(
     prepare=_txn_prepare,
     readonly=_txn_readonly,
     describe_op=_txn_describe_op,
-    describe_state=lambda s: "the registers hold " + ", ".join(f"{k}={show(v)}" for k, v in s),
-    thaw_state=lambda s: {str(k): thaw(v) for k, v in s},
+    describe_state=lambda s: (
+        "the registers hold "
+        + ", ".join(f"{k}={show(v)}" for k, v in (frozen_map(s) or {}).items())
+    ),
+    freeze_init=_txn_init,
 )
 
 
@@ -563,9 +579,15 @@ MODELS: dict[str, Model] = {
 def independent(model: Model) -> Model:
     """The same model applied to each key of a keyed history (values ``[key, v]``)."""
 
+    inner_prepare = model.prepare
+
     def prepare(call: Call) -> Call | None:
-        key, call.value = _split_key(call, model.name)
-        inner = model.prepare(call)
+        v = call.value
+        if type(v) is not tuple or len(v) != 2 or v[0] in _TAGS:
+            _split_key(call, model.name)  # raises the BadValue
+        key = call.key = v[0]
+        call.value = v[1]
+        inner = inner_prepare(call)
         if inner is not None:
             inner.key = key
         return inner

@@ -13,7 +13,7 @@ Public surface::
     columns(kind), weaker(models), stronger(models), by_strength(models), contracted(models)
     ANOMALIES, ANOMALY_ALIASES, anomalies_reported_by(checker), anomaly_family(checker)
     WITNESS_KEYS, witness_problems(witness), witness_ops(witness)         # the witness shape
-    freeze(v), thaw(v), show(v), MOP_KINDS                               # values and micro-ops
+    freeze(v), thaw(v), show(v), MOP_KINDS, PLAIN_TYPES                  # values and micro-ops
 """
 
 from ddialab.vocabulary._anomalies import (
@@ -50,7 +50,7 @@ from ddialab.vocabulary._options import (
     unknown_name,
     validate_options,
 )
-from ddialab.vocabulary._values import MOP_KINDS, freeze, show, thaw
+from ddialab.vocabulary._values import MOP_KINDS, PLAIN_TYPES, freeze, show, thaw
 from ddialab.vocabulary._witness import WITNESS_KEYS, witness_ops, witness_problems
 
 __all__ = [
@@ -63,6 +63,7 @@ __all__ = [
     "MODEL_ALIASES",
     "MOP_KINDS",
     "OTHER_GUARANTEES",
+    "PLAIN_TYPES",
     "VARIANTS",
     "WITNESS_KEYS",
     "Anomaly",

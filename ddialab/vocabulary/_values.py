@@ -21,17 +21,21 @@ from typing import Any
 
 #: micro-op kinds: read, write, list append, set add
 MOP_KINDS = ("r", "w", "append", "add")
-_PLAIN = (int, str, float, type(None))
+#: The types ``freeze`` keeps as they are (exact types: ``bool`` is not among them).
+PLAIN_TYPES = frozenset((int, str, float, type(None)))
 
 
 def freeze(v: Any) -> Any:
     """The hashable form of a JSON value."""
-    if type(v) in _PLAIN:
+    t = type(v)
+    if t in PLAIN_TYPES:
         return v
-    if isinstance(v, bool):
+    if t is list and PLAIN_TYPES.issuperset(map(type, v)):  # the common case, one pass
+        return tuple(v)
+    if t is bool:
         return ("__bool__", v)
     if isinstance(v, list | tuple):
-        return tuple(freeze(x) for x in v)
+        return tuple([freeze(x) for x in v])
     if isinstance(v, dict):
         return ("__dict__", tuple(sorted((str(k), freeze(x)) for k, x in v.items())))
     return v

@@ -319,3 +319,46 @@ def test_an_unknown_dequeue_may_have_taken_either_element():
         (2, "ok", "dequeue", None),
     )
     assert check(h, {"model": "unordered-queue"})["valid"] is True
+
+
+def test_the_collector_is_paused_during_the_check_and_restored():
+    """Guards ``_collector_paused``: the cyclic collector is off while the model steps
+    (else the check walks the whole history at every allocation burst) and is left as it
+    was found -- on after a check that ran with it on, even one that raised, and off
+    when the caller had turned it off."""
+    import gc
+
+    seen = []
+
+    def step(s, c):
+        seen.append(gc.isenabled())
+        return c.value if c.f == "write" else (s if s == c.value else ILLEGAL)
+
+    model = Model("probe", "a register that records the collector's state", step)
+    h = hist((0, "invoke", "write", 1), (0, "ok", "write", 1))
+    assert gc.isenabled()
+    assert check(h, {"model": model})["valid"] is True
+    assert seen and not any(seen) and gc.isenabled()
+    with pytest.raises(UsageError):
+        check(h, {"model": "no-such-model"})
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        check(h, {"model": model})
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+
+
+def test_a_completion_with_no_invocation_is_bad_input_naming_it():
+    """Guards ``calls_of``'s own detection (the check no longer runs a separate pass): a
+    client completion with no open invocation is bad input naming that op, not a call
+    silently dropped -- even after a well-formed op and beside a nemesis op."""
+    h = hist(
+        (0, "invoke", "write", 1),
+        (0, "ok", "write", 1),
+        ("nemesis", "info", "kill", None),
+        (1, "ok", "read", 1),
+    )
+    with pytest.raises(HistoryFormatError, match=r"op 3 \(ok read\).*completion with no invoc"):
+        check(h, {"model": "register"})

@@ -19,6 +19,7 @@ from checkers.linearizable._linear import prove
 from checkers.linearizable._search import Budget, search
 from ddialab.history import History, Op
 
+from ._helpers import hist
 from .test_differential import (
     CAS_FS,
     COUNTER_FS,
@@ -99,3 +100,40 @@ def test_the_pass_is_charged_to_the_state_budget():
     assert full["proven_by_linear_pass"] == 5 and full["states_explored"] >= 150
     capped = check(h, {**options, "max_states": 149})
     assert capped["proven_by_linear_pass"] == 0
+
+
+def proves(*events: tuple[Any, ...]) -> bool:
+    """Does the pass prove this (unkeyed) cas-register history, from null?"""
+    model = resolve_model({"model": "cas-register"})
+    h = hist(*events)
+    keys, _ = prove(calls_of(h, model), model.step, model.readonly, lambda k: None, len(h))
+    return None in keys
+
+
+def test_a_read_pulls_every_pending_write_in_a_legal_order():
+    """Guards the all-pending rule: the read of 2 returns while writes of 2 and 0 are both
+    pending.  Pulling only the write of 2 leaves the write of 0 to land after it, and the
+    next read of 2 then fails the pass; placing 0 then 2 proves the history."""
+    assert proves(
+        (0, "invoke", "write", 2),
+        (1, "invoke", "write", 0),
+        (2, "invoke", "read", None),
+        (2, "ok", "read", 2),
+        (1, "ok", "write", 0),
+        (0, "ok", "write", 2),
+        (2, "invoke", "read", None),
+        (2, "ok", "read", 2),
+    )
+
+
+def test_a_deferred_cas_may_follow_a_write_still_pending():
+    """Guards the pull-first rule of ``settle``: the cas 1->2 returns before the write of
+    1 does, and is illegal from null; the write was pending, so it goes first."""
+    assert proves(
+        (0, "invoke", "cas", [1, 2]),
+        (1, "invoke", "write", 1),
+        (0, "ok", "cas", [1, 2]),
+        (2, "invoke", "read", None),
+        (2, "ok", "read", 2),
+        (1, "ok", "write", 1),
+    )
