@@ -48,7 +48,9 @@ class Interpreter:
 
     async def _loop(self, gen: Any, ctx: g.Context, nursery: trio.Nursery) -> g.Context:
         while True:
-            ctx = ctx.with_time(now_ns())
+            now = now_ns()
+            if now != ctx.time:
+                ctx = ctx.with_time(now)
             res = g.op(gen, ctx)
             if res is None:
                 if self.outstanding == 0:
