@@ -92,6 +92,9 @@ class Interpreter:
     async def _await_completion(
         self, gen: Any, ctx: g.Context, deadline: float
     ) -> tuple[Any, g.Context]:
+        if deadline == math.inf:  # no scope: one that can never expire changes nothing
+            thread, completion = await self._recv.receive()
+            return self._complete(gen, ctx, thread, completion)
         with trio.move_on_at(deadline):
             thread, completion = await self._recv.receive()
             return self._complete(gen, ctx, thread, completion)
