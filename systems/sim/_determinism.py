@@ -95,6 +95,11 @@ def try_fast_forward(time_ns: int) -> bool:
     return True
 
 
+def others_runnable() -> bool:
+    """Whether a task other than the current one is scheduled to run."""
+    return _others_runnable(trio._core._run.GLOBAL_RUN_CONTEXT.runner)
+
+
 def _others_runnable(runner: Any) -> bool:
     if runner.runq:
         return True
