@@ -46,7 +46,7 @@ from systems import get_system
 from systems.sim import NetworkConfig, World, run_simulated
 from workloads import get_workload
 
-_CORE = ("index", "time", "type", "process", "f", "value", "node", "error")
+_CORE = frozenset(("index", "time", "type", "process", "f", "value", "node", "error"))
 
 
 @dataclass

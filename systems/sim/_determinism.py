@@ -84,10 +84,10 @@ def now_ns() -> int:
 
 def try_fast_forward(time_ns: int) -> bool:
     """Jump the virtual clock to ``time_ns`` if no other task could run before then."""
-    runner: Any = trio._core._run.GLOBAL_RUN_CONTEXT.runner
+    runner: Any = _RUN_CONTEXT.runner
     if time_ns / 1e9 >= runner.deadlines.next_deadline() or _others_runnable(runner):
         return False
-    clock: Any = trio.lowlevel.current_clock()
+    clock: Any = runner.clock
     now = clock.current_time()
     target = time_ns / 1e9
     if target > now:
@@ -97,7 +97,7 @@ def try_fast_forward(time_ns: int) -> bool:
 
 def others_runnable() -> bool:
     """Whether a task other than the current one is scheduled to run."""
-    return _others_runnable(trio._core._run.GLOBAL_RUN_CONTEXT.runner)
+    return _others_runnable(_RUN_CONTEXT.runner)
 
 
 def _others_runnable(runner: Any) -> bool:
