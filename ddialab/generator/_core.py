@@ -405,4 +405,6 @@ class FnGen(Generator):
         o, x2 = res
         if o is PENDING:
             return PENDING, self
+        if x2 is None:  # a single op (the common case): what follows is this function again
+            return o, self
         return o, Seq((x2, self), 0, x2)

@@ -46,7 +46,7 @@ from systems import get_system
 from systems.sim import NetworkConfig, World, run_simulated
 from workloads import get_workload
 
-_CORE = ("index", "time", "type", "process", "f", "value", "node", "error")
+_CORE = frozenset(("index", "time", "type", "process", "f", "value", "node", "error"))
 
 
 @dataclass
@@ -105,7 +105,8 @@ async def drive(env: Environment, spec: TestSpec, package: NemesisPackage, recor
     """Play the spec's phases in ``env``, recording every op; clients closed always."""
     package.nemesis.setup(env.world, env.system)
     workers = _Workers(env, package, spec)
-    interp = Interpreter(spec.concurrency, workers.invoke, record, spec.seed)
+    alarm = None if env.world is None else env.world.scheduler.at
+    interp = Interpreter(spec.concurrency, workers.invoke, record, spec.seed, alarm)
     async with env.running():
         ctx = interp.initial_context()
         try:

@@ -4,9 +4,15 @@ Message deliveries and node timers are entries ``(time_ns, seq, callback, args)`
 heap.  One task sleeps until the earliest entry, then runs every entry that is due, in
 (time, seq) order.  ``seq`` is a counter, so ties break by insertion order and the run is
 deterministic.  Scheduling an entry earlier than the one being slept on moves the sleeping
-cancel scope's deadline; nothing else ever wakes the loop.  This is ~3x faster than a trio
-task per message, and callbacks are plain synchronous functions: the systems they drive are
-state machines, not coroutines.
+cancel scope's deadline.  This is ~3x faster than a trio task per message, and callbacks
+are plain synchronous functions: the systems they drive are state machines, not coroutines.
+
+When the loop stops because another task became runnable (a callback woke a client), it
+does not go to sleep on the next entry's deadline: it yields with a plain checkpoint, runs
+again right after that task, and if everyone is blocked by then it fast-forwards itself.
+Sleeping instead would leave the clock to trio's autojump, an extra idle scheduling round
+per wake-up (~30% of a simulated run; changed in 0.x with the interpreter's heap alarms,
+which moved the recorded schedules: see docs/performance.md).
 """
 
 from __future__ import annotations
@@ -18,7 +24,7 @@ from typing import Any
 
 import trio
 
-from systems.sim._determinism import now_ns, try_fast_forward
+from systems.sim._determinism import now_ns, others_runnable, try_fast_forward
 
 MAX_BATCH = 10_000
 
@@ -50,18 +56,24 @@ class Scheduler:
     async def run(self) -> None:
         """Drain the heap forever (cancel the surrounding scope to stop)."""
         heap = self._heap
+        others = False
         while True:
-            deadline = heap[0][0] / 1e9 if heap else math.inf
-            with trio.CancelScope(deadline=deadline) as scope:
-                self._scope = scope
-                await trio.sleep_forever()
-            self._scope = None
-            self._run_due(heap)
+            if others:  # come back right after them: then fast-forward on
+                await trio.lowlevel.cancel_shielded_checkpoint()
+            else:
+                deadline = heap[0][0] / 1e9 if heap else math.inf
+                with trio.CancelScope(deadline=deadline) as scope:
+                    self._scope = scope
+                    await trio.sleep_forever()
+                self._scope = None
+            others = self._run_due(heap)
 
-    def _run_due(self, heap: list[tuple[int, int, Callable[..., None], tuple[Any, ...]]]) -> None:
+    def _run_due(self, heap: list[tuple[int, int, Callable[..., None], tuple[Any, ...]]]) -> bool:
         """Run due entries; fast-forward through later ones while nobody else can run.
 
-        Every ``MAX_BATCH`` entries it returns anyway, so trio stays responsive (Ctrl-C).
+        True when it stopped because another task can run.  Every ``MAX_BATCH`` entries
+        it returns anyway (False: the loop sleeps on a deadline that has passed, a
+        cancellation point), so trio stays responsive (Ctrl-C).
         """
         now = now_ns()
         pop = heapq.heappop
@@ -69,9 +81,10 @@ class Scheduler:
         while heap and budget:
             if heap[0][0] > now:
                 if not try_fast_forward(heap[0][0]):
-                    return
+                    return others_runnable()
                 now = heap[0][0]
             _, _, callback, args = pop(heap)
             self.processed += 1
             budget -= 1
             callback(*args)
+        return bool(budget) and others_runnable()

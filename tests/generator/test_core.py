@@ -139,3 +139,20 @@ def test_for_thread_gives_distinct_seeds() -> None:
     seeds = {ctx.for_thread(t).seed for t in ctx.all_threads}
     assert len(seeds) == 4
     assert ctx.for_thread(1).all_threads == (1,)
+
+
+def test_a_function_emitting_single_ops_continues_as_itself() -> None:
+    """Guards the flat fast path of function generators: after a single op the
+    continuation is the function generator itself (no ``Seq`` wrapper, no extra ``op``
+    calls per history op), and it still emits the same op at every step."""
+    ctx = Context.initial(2)
+    first = gen.op(lambda: {"f": "read", "value": None}, ctx)
+    assert first is not None
+    g = first[1]
+    for _ in range(3):
+        res = gen.op(g, ctx)
+        assert res is not None
+        o, nxt = res
+        assert (o["f"], o["process"]) == ("read", 0)
+        assert nxt is g  # identity: an equal but fresh wrapper per op is what this guards
+        g = gen.update(nxt, ctx, {**o, "type": "invoke"})

@@ -6,9 +6,13 @@ systems/sim/_determinism.py for the two attributes we rely on.
 
 from __future__ import annotations
 
+import pytest
 import trio
+import trio.testing
+from hypothesis import given
+from hypothesis import strategies as st
 
-from systems.sim import run_simulated, seed_scheduler
+from systems.sim import now_ns, run_simulated, seed_scheduler
 
 
 def test_trio_private_scheduling_hooks_exist() -> None:
@@ -44,3 +48,32 @@ def _interleaving(seed: int) -> list[int]:
 def test_task_interleaving_is_a_function_of_the_seed() -> None:
     assert _interleaving(1) == _interleaving(1)
     assert any(_interleaving(1) != _interleaving(s) for s in range(2, 6))
+
+
+def _times_after_sleeps(delays: list[float], simulated: bool) -> list[tuple[float, int]]:
+    async def main() -> list[tuple[float, int]]:
+        seen = []
+        for d in delays:
+            await trio.sleep(d)
+            seen.append((trio.current_time(), now_ns()))
+        return seen
+
+    if simulated:
+        return run_simulated(main, seed=0)
+    return trio.run(main, clock=trio.testing.MockClock(autojump_threshold=0))
+
+
+@given(st.lists(st.floats(min_value=0, max_value=1e4, allow_nan=False), max_size=20))
+def test_the_simulated_clock_reads_the_same_times_as_a_plain_mock_clock(
+    delays: list[float],
+) -> None:
+    """Guards ``sim_clock``: its shortcut (the virtual base, no real-clock call) must give
+    exactly the floats ``MockClock.current_time`` gives, or every history would move."""
+    assert _times_after_sleeps(delays, True) == _times_after_sleeps(delays, False)
+
+
+def test_now_ns_outside_a_run_is_trios_own_error() -> None:
+    """Guards ``now_ns``'s direct read of the run context: outside a run it must still
+    fail with trio's RuntimeError, not an AttributeError from the shortcut."""
+    with pytest.raises(RuntimeError):
+        now_ns()
