@@ -141,6 +141,9 @@ def _judge(adds: dict[Any, Pair], reads: list[Pair], sw: _Sweep, lin: bool) -> R
     }
     return anomalies_result(
         anomalies,
+        # a finding: named and counted, but an anomaly only under ``lin`` (the shrinker
+        # and the matrix's index-consistency column can still target it)
+        findings=["stale"] if stale and not lin else [],
         attempted=len(adds),
         acknowledged=sum(1 for a in adds.values() if a.outcome == "ok"),
         counts=counts,

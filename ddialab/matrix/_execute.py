@@ -52,7 +52,7 @@ def _run_name(spec: TestSpec, label: str) -> str:
 
 
 def _slim(results: dict[str, Any]) -> dict[str, Any]:
-    keep = ("valid", "anomaly_types", "not", "also_not", "guarantees", "counts")
+    keep = ("valid", "anomaly_types", "not", "also_not", "guarantees", "counts", "findings")
     return {
         "checkers": {
             name: {k: r[k] for k in keep if k in r} for name, r in results["checkers"].items()

@@ -77,8 +77,7 @@ def anomalies_for(results: Mapping[str, Any], guarantee: str) -> list[str]:
         if guarantee == "linearizable" and kind == "linearizable":
             return list(result.get("anomaly_types", []))
         if kind == "set" and guarantee == "index-consistency":
-            stale = (result.get("counts") or {}).get("stale")
-            return list(result.get("anomaly_types", [])) + (["stale"] if stale else [])
+            return list(result.get("anomaly_types", [])) + list(result.get("findings", []))
         if _BEYOND.get(kind) == guarantee:
             return list(result.get("anomaly_types", []))
     return []
@@ -113,7 +112,7 @@ def _index_verdict(result: Mapping[str, Any]) -> Any:
     """Index reads agree with acknowledged data: a document the index missed for a while
     (``stale``, a finding of the set checker, not its anomaly) breaks that as surely as
     a lost one."""
-    if result.get("valid") is True and (result.get("counts") or {}).get("stale"):
+    if result.get("valid") is True and result.get("findings"):
         return False
     return result.get("valid")
 

@@ -62,7 +62,7 @@ class Shrinker:
             if self.runs >= self.max_runs:
                 return False
             self.runs += 1
-            self._cache[key] = self.target in anomaly_types(_check(spec))
+            self._cache[key] = self.target in finding_types(_check(spec))
         return self._cache[key]
 
     def accept(self, step: str, spec: TestSpec, best: TestSpec) -> TestSpec:
@@ -230,6 +230,15 @@ def anomaly_types(results: dict[str, Any]) -> list[str]:
     return sorted(found)
 
 
+def finding_types(results: dict[str, Any]) -> list[str]:
+    """What a run can be shrunk to keep: its anomaly types, then its checkers' named
+    *findings* (counted but not anomalies, such as the set checker's ``stale`` elements,
+    which the matrix's index-consistency column counts as a violation)."""
+    checkers = results.get("checkers", {}).values()
+    findings = {t for r in checkers for t in r.get("findings") or []}
+    return anomaly_types(results) + sorted(findings - set(anomaly_types(results)))
+
+
 def client_ops(run_dir: str) -> int:
     with open(os.path.join(run_dir, "history.jsonl"), encoding="utf-8") as f:
         return sum(1 for line in f if '"type":"invoke"' in line and '"nemesis"' not in line)
@@ -254,8 +263,9 @@ def shrink_run(
     engine: str = "ddmin",
 ) -> dict[str, Any]:
     """Shrink a failing run directory; return the summary (also in ``out``/shrink.json)."""
-    found = anomaly_types(read_json(os.path.join(run_dir, "results.json")))
-    if not found:
+    results = read_json(os.path.join(run_dir, "results.json"))
+    found = finding_types(results)
+    if not found or (anomaly is None and not anomaly_types(results)):
         raise UsageError(f"{run_dir}: the run found no anomaly; nothing to shrink")
     target = anomaly or found[0]
     if target not in found:
@@ -271,7 +281,7 @@ def shrink_run(
         "source": run_dir,
         "run_dir": result.run_dir,
         "anomaly": target,
-        "reproduced": target in anomaly_types(result.results),
+        "reproduced": target in finding_types(result.results),
         "before": {**dimensions(spec), "ops": client_ops(run_dir)},
         "after": {**dimensions(small), "ops": client_ops(result.run_dir)},
         "engine": engine,

@@ -39,8 +39,11 @@ def test_stale_is_reported_and_an_anomaly_only_when_linearizable():
     b.op(1, "read", None, result=[1])
     assert check_set(b.history(), {})["valid"] is True
     assert check_set(b.history(), {})["stale"] == [1]
+    # a named finding (what the shrinker and the matrix's index column target) ...
+    assert check_set(b.history(), {})["findings"] == ["stale"]
     r = check_set(b.history(), {"linearizable": True})
     assert r["anomaly_types"] == ["stale"]
+    assert r["findings"] == []  # ... and not both: under linearizable it is an anomaly
     assert r["anomalies"]["stale"][0]["explanation"] == (
         "1 was known by op 1, missing from the read at op 3, and back in the last read (op 5)"
     )
