@@ -80,3 +80,59 @@ def test_kv_init_gives_some_keys_a_value_and_the_rest_empty_strings(model: str) 
     )
     assert check(h, {"model": model, "init": {"a": "x"}})["valid"] is True
     assert check(h, {"model": model})["valid"] is False
+
+
+# -- third pass (issue #19, seed-1 sample of 2063 mutants; see docs/testing.md) --------------
+
+
+def test_a_successful_cas_is_described_as_a_cas():
+    """Kills ``_models._register_describe_op`` ``"cas"`` -> ``"CAS"``: the explanation
+    names the op the way the history does."""
+    h = hist(
+        (0, "invoke", "write", 1),
+        (0, "ok", "write", 1),
+        (1, "invoke", "cas", [2, 3]),
+        (1, "ok", "cas", [2, 3]),
+    )
+    (w,) = check(h, {"model": "cas-register"})["anomalies"]["nonlinearizable"]
+    assert "p1's cas 2->3 [op 2–3] cannot be placed" in w["explanation"]
+
+
+def test_a_kv_explanation_shows_the_ops_value():
+    """Kills ``_models._kv_describe_op`` ``show(c.value)`` -> ``show(None)``: the get that
+    cannot be placed is shown with the value it returned."""
+    h = hist(
+        (0, "invoke", "put", ["a", "x"]),
+        (0, "ok", "put", ["a", "x"]),
+        (1, "invoke", "get", ["a", None]),
+        (1, "ok", "get", ["a", "y"]),
+    )
+    (w,) = check(h, {"model": "kv"})["anomalies"]["nonlinearizable"]
+    assert w["explanation"] == (
+        'for key "a": after linearizing 1 op (op 0), the key holds "x"; p1\'s get "y" '
+        "[op 2–3] cannot be placed: it completed, so it must take effect now"
+    )
+
+
+def test_an_independent_model_describes_states_as_its_inner_model_does():
+    """Kills ``_models.independent`` dropping ``describe_state=model.describe_state``: per
+    key, the state is described as the register's ("the register holds 1")."""
+    h = hist(
+        (0, "invoke", "write", ["k", 1]),
+        (0, "ok", "write", ["k", 1]),
+        (1, "invoke", "read", ["k", None]),
+        (1, "ok", "read", ["k", 2]),
+    )
+    r = check(h, {"model": "register", "independent": True})
+    (w,) = r["anomalies"]["nonlinearizable"]
+    assert w["explanation"].startswith(
+        'for key "k": after linearizing 1 op (op 0), the register holds 1;'
+    )
+
+
+def test_a_multi_register_op_other_than_txn_is_bad_input_naming_txn():
+    """Kills ``_models._txn_prepare`` ``("txn",)`` -> ``("TXN",)``: the error lists the
+    operations the model knows, by their names."""
+    h = hist((0, "invoke", "read", None), (0, "ok", "read", None))
+    with pytest.raises(HistoryFormatError, match=r"has no operation 'read'; it knows: txn$"):
+        check(h, {"model": "multi-register"})
