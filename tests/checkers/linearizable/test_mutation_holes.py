@@ -136,3 +136,14 @@ def test_a_multi_register_op_other_than_txn_is_bad_input_naming_txn():
     h = hist((0, "invoke", "read", None), (0, "ok", "read", None))
     with pytest.raises(HistoryFormatError, match=r"has no operation 'read'; it knows: txn$"):
         check(h, {"model": "multi-register"})
+
+
+def test_a_search_cut_short_by_the_state_cap_reports_the_states_it_visited():
+    """Kills ``_check.check`` ``budget.states_used += e.states`` -> ``-=``: when the state
+    cap stops a search (verdict unknown), the states it visited are still counted in
+    ``states_explored``, which is what the report shows against the cap."""
+    writes = [(p, "invoke", "write", p) for p in range(8)]
+    h = hist(*writes, *[(p, "ok", "write", p) for p in range(8)])
+    r = check(h, {"model": "register", "max_states": 0})
+    assert r["valid"] == "unknown" and "state limit" in r["reason"]
+    assert r["states_explored"] > 0
