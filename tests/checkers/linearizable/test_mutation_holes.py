@@ -147,3 +147,23 @@ def test_a_search_cut_short_by_the_state_cap_reports_the_states_it_visited():
     r = check(h, {"model": "register", "max_states": 0})
     assert r["valid"] == "unknown" and "state limit" in r["reason"]
     assert r["states_explored"] > 0
+
+
+@pytest.mark.parametrize(
+    "events",
+    [
+        # a read that returns a pending write's value pulls the write in first
+        [(0, "invoke", "write", 1), (1, "invoke", "read", None), (1, "ok", "read", 1),
+         (0, "ok", "write", 1)],
+        # a legal read is placed at its invocation, then merely completes
+        [(1, "invoke", "read", None), (1, "ok", "read", None), (0, "invoke", "write", 1),
+         (0, "ok", "write", 1)],
+    ],
+)  # fmt: skip
+def test_the_greedy_pass_proves_a_simple_key_charging_one_state_per_call(events):
+    """Kills ``_linear._Greedy.complete`` ``placed[i] = placed[j] = 1`` -> ``2`` (a pulled
+    pair charged as four states; ``prove`` returns ``sum(placed)``), and guards the inline
+    ``placed[x] = 1`` of a read placed at its invocation the same way: the pass proves the
+    key and charges exactly the two calls it placed."""
+    r = check(hist(*events), {"model": "register"})
+    assert (r["valid"], r["proven_by_linear_pass"], r["states_explored"]) == (True, 1, 2)
