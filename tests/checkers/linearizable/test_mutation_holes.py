@@ -167,3 +167,15 @@ def test_the_greedy_pass_proves_a_simple_key_charging_one_state_per_call(events)
     key and charges exactly the two calls it placed."""
     r = check(hist(*events), {"model": "register"})
     assert (r["valid"], r["proven_by_linear_pass"], r["states_explored"]) == (True, 1, 2)
+
+
+def test_an_explanation_counts_the_pending_ops_it_does_not_name():
+    """Kills ``_explain.explain`` ``len(others) - SHOW_LAST`` -> ``+``: seven pending cas
+    ops cannot go first; five are named and "(and 2 more)" accounts for the rest."""
+    h = hist(
+        *[(p, "invoke", "cas", [5, p]) for p in range(1, 8)],
+        (0, "invoke", "read", None),
+        (0, "ok", "read", 9),
+    )
+    (w,) = check(h, {"model": "cas-register"})["anomalies"]["nonlinearizable"]
+    assert w["explanation"].endswith("p5's cas 5->5 [op 4, never completed] (and 2 more))")
