@@ -19,8 +19,24 @@ The machine is shared: mutmut runs with ``--max-children`` 1 by default, and
 then labelled sampled).  The score is killed / (killed + survived + timeout + suspicious);
 mutants no test reaches are reported separately.
 
+Import time: a blind spot, re-judged in a fresh interpreter
+-----------------------------------------------------------
+mutmut imports the code once, in its own process, and *forks* a child per mutant; the
+trampoline picks the mutant when a function is *called*.  A function called only while the
+modules are imported or the tests collected (a module-level table such as elle's
+``APPEND_PLANTS`` or ``SPECS``) ran before any mutant was active: its mutants "survive"
+whatever the tests say.  So after a run, ``recheck`` (1) collects the test directory once in a
+fresh interpreter with mutmut's ``stats`` mode on, which names every function hit at import
+or collection time, then (2) runs the whole test directory again, in a fresh interpreter with
+the mutant active from the first import (``MUTANT_UNDER_TEST`` set in its environment), for
+each *surviving* mutant of such a function.  Its verdict replaces mutmut's: killed if a test
+fails or the mutated import raises, survived if all pass.  Nothing is excluded and no other
+verdict is touched; a fresh interpreter is simply how the mutated program would really run.
+The verdicts go to ``fresh.json`` beside ``sample.json``; ``score`` lists them apart.
+
     python3 tools/mutation.py list                      # packages and their test dirs
     python3 tools/mutation.py run systems/consensus [--sample 150] [--seed 1] [--fresh]
+    python3 tools/mutation.py recheck checkers/elle     # import-time survivors, fresh (run does it)
     python3 tools/mutation.py score systems/consensus   # score and surviving mutant names
     python3 tools/mutation.py show systems/consensus NAME   # diff of one mutant
 """
@@ -35,10 +51,12 @@ import re
 import shutil
 import subprocess
 import sys
+import time
 from collections import Counter
 from pathlib import Path
 
 from mutmut.stats import status_by_exit_code
+from mutmut.utils.format_utils import mangled_name_from_mutant_name
 
 ROOT = Path(__file__).resolve().parent.parent
 WORK = ROOT / "mutants"
@@ -57,6 +75,14 @@ PACKAGES: dict[str, tuple[list[str], str]] = {
     "nemesis": (["nemesis/_faults.py", "nemesis/_core.py"], "tests/nemesis"),
     "ddialab/history": (["ddialab/history/*"], "tests/history"),
 }
+# collect the tests in mutmut's stats mode and write the functions hit (at import/collection)
+HITS_SCRIPT = """
+import json, sys, pytest
+from mutmut.state import state
+code = pytest.main(["--collect-only", "-qq", "-p", "no:randomly", sys.argv[1]])
+json.dump({"exit": int(code), "hits": sorted(state()._stats)}, open(sys.argv[2], "w"))
+"""
+FRESH_KILL = {1, 2, 3}  # tests failed, collection (the mutated import) raised, internal error
 EXCLUDED = {".venv", "mutants", "runs", ".git", ".hypothesis", ".mypy_cache", ".ruff_cache"}
 
 
@@ -94,12 +120,16 @@ def prepare(label: str) -> Path:
     return dest
 
 
+def environment(**extra: str) -> dict[str, str]:
+    """This environment, with the corpus location (the scratch copy is not beside
+    ``../shared``: point the corpus tests at the real one) and ``extra``."""
+    corpus = os.environ.get("DDIALAB_CORPUS", str(ROOT.parent / "shared" / "corpus"))
+    return dict(os.environ, DDIALAB_CORPUS=corpus, **extra)
+
+
 def mutmut(cwd: Path, *args: str) -> int:
     """Run mutmut (from this interpreter's environment) in a scratch copy."""
-    # the scratch copy is not beside ../shared: point the corpus tests at the real one
-    corpus = os.environ.get("DDIALAB_CORPUS", str(ROOT.parent / "shared" / "corpus"))
-    env = dict(os.environ, DDIALAB_CORPUS=corpus)
-    return subprocess.call([sys.executable, "-m", "mutmut", *args], cwd=cwd, env=env)
+    return subprocess.call([sys.executable, "-m", "mutmut", *args], cwd=cwd, env=environment())
 
 
 def verdicts(cwd: Path) -> dict[str, int | None]:
@@ -112,41 +142,128 @@ def verdicts(cwd: Path) -> dict[str, int | None]:
 
 def run(label: str, sample: int | None, seed: int, jobs: int, fresh: bool) -> int:
     """Generate the mutants; run all of them, or a seeded sample (the same seed and tree
-    give the same sample).  ``fresh`` forgets cached verdicts and the test map first."""
+    give the same sample); then re-judge the import-time survivors (``recheck``).
+    ``fresh`` forgets cached verdicts and the test map first."""
     if fresh:
         shutil.rmtree(label_dir(label), ignore_errors=True)
     cwd = prepare(label)
-    if sample is None:
-        return mutmut(cwd, "run", "--max-children", str(jobs))
-    # generate mutants and the test map without running any mutant (a pattern that matches
-    # none: mutmut then reports "nothing matches"), then pick the sample
+    chosen: list[str] = []
+    if sample is not None:
+        chosen = pick(cwd, sample, seed, jobs)
+    code = mutmut(cwd, "run", "--max-children", str(jobs), *chosen)
+    recheck(label)
+    return code
+
+
+def pick(cwd: Path, sample: int, seed: int, jobs: int) -> list[str]:
+    """Generate the mutants and the test map without running any mutant (a pattern that
+    matches none: mutmut then reports "nothing matches"), then draw and record the sample."""
     mutmut(cwd, "run", "--max-children", str(jobs), "no-such-mutant-*")
     names = sorted(verdicts(cwd))
-    chosen = random.Random(seed).sample(names, min(sample, len(names)))
-    (cwd / "sample.json").write_text(json.dumps(sorted(chosen), indent=1))
-    return mutmut(cwd, "run", "--max-children", str(jobs), *sorted(chosen))
+    chosen = sorted(random.Random(seed).sample(names, min(sample, len(names))))
+    (cwd / "sample.json").write_text(json.dumps(chosen, indent=1))
+    return chosen
+
+
+def judged(cwd: Path) -> dict[str, int | None]:
+    """mutmut's verdicts of the mutants run: the sample's, or all of them."""
+    found = verdicts(cwd)
+    sample_file = cwd / "sample.json"
+    if not sample_file.exists():
+        return found
+    return {n: found.get(n) for n in json.loads(sample_file.read_text())}
+
+
+def import_time_functions(cwd: Path, tests: str) -> set[str]:
+    """The (mangled) functions hit while a fresh interpreter imports the code and collects
+    the test directory: the ones a forked mutant can never switch."""
+    out = cwd / "import-hits.json"
+    subprocess.run(
+        [sys.executable, "-c", HITS_SCRIPT, tests, str(out)],
+        cwd=cwd / "mutants",
+        env=environment(MUTANT_UNDER_TEST="stats"),
+        stdout=subprocess.DEVNULL,
+        check=True,
+    )
+    found = json.loads(out.read_text())
+    if found["exit"] != 0:
+        raise SystemExit(f"collecting {tests} in {cwd / 'mutants'} failed: exit {found['exit']}")
+    return set(found["hits"])
+
+
+def fresh_exit(cwd: Path, tests: str, mutant: str, timeout: float | None) -> int:
+    """Exit code of the whole test directory in a fresh interpreter, ``mutant`` active from
+    the first import ("" for none); 36 (mutmut's timeout code) past ``timeout`` seconds."""
+    command = [sys.executable, "-m", "pytest", tests, "-x", "-q", "-p", "no:randomly"]
+    try:
+        return subprocess.run(
+            command,
+            cwd=cwd / "mutants",
+            env=environment(MUTANT_UNDER_TEST=mutant),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            timeout=timeout,
+        ).returncode
+    except subprocess.TimeoutExpired:
+        return 36
+
+
+def recheck(label: str) -> dict[str, int]:
+    """Re-judge, each in a fresh interpreter, the surviving mutants of functions run at import
+    or collection time; write ``fresh.json``.  The unmutated baseline must pass first (fail
+    closed: otherwise no fresh verdict means anything); its time sets the timeout."""
+    cwd = label_dir(label)
+    tests = PACKAGES[label][1]
+    hits = import_time_functions(cwd, tests)
+    todo = [
+        n
+        for n, c in sorted(judged(cwd).items())
+        if status_by_exit_code[c] == "survived" and mangled_name_from_mutant_name(n) in hits
+    ]
+    fresh: dict[str, int] = {}
+    if todo:
+        fresh = rejudge(cwd, tests, todo)
+    record = {"import_time_functions": sorted(hits), "verdicts": fresh}
+    (cwd / "fresh.json").write_text(json.dumps(record, indent=1, ensure_ascii=False))
+    return fresh
+
+
+def rejudge(cwd: Path, tests: str, names: list[str]) -> dict[str, int]:
+    """The fresh-interpreter exit code of each mutant, after a passing unmutated baseline."""
+    started = time.monotonic()
+    baseline = fresh_exit(cwd, tests, "", None)
+    if baseline != 0:
+        raise SystemExit(f"{tests} fails unmutated in {cwd / 'mutants'} (exit {baseline})")
+    timeout = 10 * (time.monotonic() - started) + 30
+    return {name: fresh_exit(cwd, tests, name, timeout) for name in names}
+
+
+def fresh_status(code: int) -> str:
+    """A fresh run's verdict: any failure to pass is a kill; a timeout is a timeout."""
+    if code in FRESH_KILL:
+        return "killed"
+    return "survived" if code == 0 else status_by_exit_code[code]
 
 
 def score(label: str) -> dict[str, object]:
-    """Counts per status and the score over the mutants that were run (sample or all)."""
+    """Counts per status and the score over the mutants that were run (sample or all), with
+    the fresh-interpreter verdicts of import-time survivors in place of mutmut's."""
     cwd = label_dir(label)
-    found = verdicts(cwd)
-    sample_file = cwd / "sample.json"
-    sampled = sample_file.exists()
-    if sampled:
-        found = {n: found.get(n) for n in json.loads(sample_file.read_text())}
-    counts = Counter(status_by_exit_code[code] for code in found.values())
-    judged = sum(counts[s] for s in ("killed", "survived", "timeout", "suspicious"))
+    fresh_file = cwd / "fresh.json"
+    fresh = json.loads(fresh_file.read_text())["verdicts"] if fresh_file.exists() else {}
+    status = {n: status_by_exit_code[c] for n, c in judged(cwd).items()}
+    status.update({n: fresh_status(c) for n, c in fresh.items()})
+    counts = Counter(status.values())
+    run_ = sum(counts[s] for s in ("killed", "survived", "timeout", "suspicious"))
     return {
         "package": label,
         "tests": PACKAGES[label][1],
         "mutants_total": len(verdicts(cwd)),
-        "sampled": sampled,
+        "sampled": (cwd / "sample.json").exists(),
         "counts": dict(sorted(counts.items())),
-        "score": round(100 * (counts["killed"] + counts["timeout"]) / judged, 1)
-        if judged
-        else None,
-        "survived": sorted(n for n, c in found.items() if status_by_exit_code[c] == "survived"),
+        "score": round(100 * (counts["killed"] + counts["timeout"]) / run_, 1) if run_ else None,
+        "rechecked_fresh": {n: fresh_status(c) for n, c in sorted(fresh.items())},
+        "survived": sorted(n for n, s in status.items() if s == "survived"),
     }
 
 
@@ -155,7 +272,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("list")
-    for name in ("run", "score", "show"):
+    for name in ("run", "recheck", "score", "show"):
         p = sub.add_parser(name)
         p.add_argument("package", choices=sorted(PACKAGES))
         if name == "run":
@@ -172,6 +289,9 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.command == "run":
         return run(args.package, args.sample, args.seed, args.jobs, args.fresh)
+    if args.command == "recheck":
+        print(json.dumps(recheck(args.package), indent=1))
+        return 0
     if args.command == "show":
         return mutmut(label_dir(args.package), "show", args.mutant)
     print(json.dumps(score(args.package), indent=1, ensure_ascii=False))

@@ -169,3 +169,68 @@ def test_a_synthetic_history_keeps_every_clean_event(seed: int) -> None:
     got = [(op.type, op.process, op.value) for op in h]
     assert len(got) == len(clean) + len(planted)
     assert [e for e in got if e[1] < 1_000_000] == [(t, p, list(m)) for t, p, m in clean]
+
+
+# -- third pass (issue #19, seed-1 sample of 4331 mutants; see docs/testing.md) --------------
+
+
+def test_a_cycle_witness_lists_each_txns_micro_ops() -> None:
+    """Kills ``_explain.cycle_witness`` ``"value"`` -> ``"XXvalueXX"``: each txn of a
+    witness carries its micro-ops, which the report prints beside the cycle."""
+    t1, t2 = [["append", "x", 1], ["append", "y", 1]], [["append", "x", 2], ["append", "y", 2]]
+    reads = [(2, [["r", "x", [1, 2]], ["r", "y", [2, 1]]])]
+    r = check(hist(*concurrent((0, t1), (1, t2)), *concurrent(*reads)), {})
+    (w,) = r["anomalies"]["G0"]
+    assert sorted(map(str, (t["value"] for t in w["txns"]))) == sorted(map(str, (t1, t2)))
+
+
+def test_long_fork_bad_micro_op_names_the_histories_file() -> None:
+    """Kills ``_long_fork.check_long_fork`` ``getattr(history, "source", None)`` ->
+    ``getattr(None, ...)``: a malformed micro-op is bad input (exit 3), and the error must
+    name the file it came from as well as the line."""
+    ops = [Op(0, 0, "invoke", 0, "txn", [["r", 1, None]], line=1),
+           Op(1, 1, "ok", 0, "txn", [["frob", 1, 2]], line=2)]  # fmt: skip
+    with pytest.raises(HistoryFormatError) as e:
+        check_long_fork(History(ops, source="lf.jsonl"), {})
+    assert str(e.value).startswith("lf.jsonl:2")
+
+
+def test_register_reads_after_a_read_of_the_txns_own_write_are_checked() -> None:
+    """Kills ``_register.RegisterAnalysis._scan_txn`` ``continue`` -> ``break``: a read of
+    the txn's own write must not end the scan; the external read of an aborted write that
+    follows it is G1a."""
+    rows = [
+        *txn(0, [["w", "y", 9]], typ="fail"),
+        *txn(1, [["w", "x", 1], ["r", "x", 1], ["r", "y", 9]]),
+    ]
+    r = check(hist(*rows), {"model": "rw-register"})
+    assert r["valid"] is False
+    assert [w["op"] for w in r["anomalies"]["G1a"]] == [3]
+
+
+def test_a_txn_never_completed_still_counts_as_one_that_may_have_happened() -> None:
+    """Kills ``_txns._Collector.finish`` building ``None`` instead of the ``info`` txn of an
+    invocation that never completed: its append may have happened, so a read of it is
+    legal, not a crash."""
+    rows = [("invoke", 0, [["append", "x", 1]]), *txn(1, [["r", "x", [1]]])]
+    r = check(hist(*rows), {})
+    assert r["valid"] is True
+    assert r["anomalies"] == {}
+
+
+@pytest.mark.parametrize("model", ["list-append", "rw-register"])
+def test_clean_events_run_every_txn_and_retire_keys_after_max_writes(model: str) -> None:
+    """Kills ``synth.clean_events`` ``started < n_txns or flight`` -> ``and`` (no events at
+    all) and ``_Store.txn`` ``next_key += 1`` -> ``= 1`` (a retired key back in use, written
+    more than ``max_writes`` times): every txn is invoked once and completed once, and each
+    key takes at most ``max_writes`` writes, valued 1, 2, ..."""
+    events = clean_events(400, 3, model=model, max_writes=4)
+    invoked = [e for e in events if e[0] == "invoke"]
+    assert len(invoked) == 400 and len(events) == 800
+    writes: dict[object, list[object]] = {}
+    for _, _, mops in invoked:
+        for f, k, v in mops:
+            if f != "r":
+                writes.setdefault(k, []).append(v)
+    assert writes and all(vs == list(range(1, len(vs) + 1)) for vs in writes.values())
+    assert max(len(vs) for vs in writes.values()) <= 4

@@ -6,7 +6,14 @@ Line numbers are those of the sources at the time (2026-12-04).
 
 from __future__ import annotations
 
-from checkers.invariants import check_convergence, check_queue, check_set
+from checkers.invariants import (
+    check_convergence,
+    check_counter,
+    check_deletes,
+    check_durability,
+    check_queue,
+    check_set,
+)
 from checkers.session.testing import HistoryBuilder
 
 
@@ -152,3 +159,91 @@ def test_unkeyed_convergence_takes_the_value_itself():
     b.op(9, "final-read", None, result=3, node="n3")
     r = check_convergence(b.history(), {"keyed": False})
     assert r["anomaly_types"] == ["divergence", "unexpected"]
+
+
+# -- third pass (issue #19, seed-1 sample of 1740 mutants; see docs/testing.md) --------------
+
+
+def test_a_counter_witness_names_the_value_read():
+    """Kills ``_counter._witness`` ``"value"`` -> ``"XXvalueXX"``."""
+    b = HistoryBuilder()
+    b.op(0, "add", 2)
+    b.op(1, "read", None, result=5)
+    (w,) = check_counter(b.history(), {})["anomalies"]["out-of-bounds"]
+    assert (w["value"], w["lower"], w["upper"]) == (5, 2, 2)
+
+
+def test_a_resurrected_delete_is_explained_with_the_value():
+    """Kills ``_deletes._witness`` ``show(freeze(v))`` -> ``show(freeze(None))`` in the
+    explanation (it said 'null was written')."""
+    b = HistoryBuilder()
+    b.write(0, 1, 7)
+    b.write(1, 1, None, delete=True)
+    b.read(0, 1, 7)
+    (w,) = check_deletes(b.history(), {})["anomalies"]["resurrected-delete"]
+    assert w["explanation"] == (
+        "7 was written to key 1 (op 1), then the key was deleted (op 3, acknowledged), yet "
+        "the read at op 5 returned 7: the delete was undone"
+    )
+
+
+def test_an_overtaken_element_is_explained():
+    """Kills ``_queue._overtaken`` ``"explanation"`` -> ``"XXexplanationXX"``."""
+    b = HistoryBuilder()
+    for e in (1, 2):
+        b.op(0, "enqueue", e)
+    for d in (2, 1):
+        b.op(1, "dequeue", None, result=d)
+    (w,) = check_queue(b.history(), {"model": "fifo"})["anomalies"]["out-of-order"]
+    assert w["elements"] == [1, 2]
+    assert w["explanation"] == (
+        "1 was enqueued (op 1) before 2 was enqueued (op 3), but 2 was dequeued before 1's "
+        "dequeue began"
+    )
+
+
+def test_a_divergence_is_explained_with_each_replicas_state():
+    """Kills ``_convergence._divergence`` ``show(freeze(nodes[n][0]))`` -> ``show(freeze(None))``
+    (every replica 'has null')."""
+    b = HistoryBuilder()
+    b.write(0, "x", 1)
+    b.write(0, "x", 2)
+    _final(b, "n1", 1)
+    _final(b, "n2", 2)
+    (w,) = check_convergence(b.history(), {})["anomalies"]["divergence"]
+    assert w["explanation"] == (
+        'the final reads of key "x" disagree: n1 has 1 (op 5); n2 has 2 (op 7)'
+    )
+
+
+def test_convergence_and_set_take_keys_and_elements_of_mixed_types():
+    """Kills ``_convergence._judge`` ``sorted(..., key=lambda kv: repr(kv[0]))`` ->
+    ``sorted(...)`` and ``_set._judge`` ``sorted(recovered, key=repr)`` -> ``key=None``:
+    keys or elements of mixed types (a number and a string, both legal) do not compare,
+    and the checker raised ``TypeError`` instead of judging."""
+    b = HistoryBuilder()
+    b.write(0, 1, 1)
+    b.write(0, "a", 2)
+    for n in ("n1", "n2"):
+        b.op(9, "final-read", [1, None], result=[1, 1], node=n)
+        b.op(9, "final-read", ["a", None], result=["a", 2], node=n)
+    assert check_convergence(b.history(), {})["valid"] is True
+    s = HistoryBuilder()
+    s.op(0, "add", 1, type_="info")
+    s.op(0, "add", "a", type_="info")
+    s.op(1, "read", None, result=[1, "a"])
+    assert check_set(s.history(), {})["recovered"] == ["a", 1]
+
+
+def test_a_durable_set_add_lost_in_a_crash_is_reported_and_crashes_are_counted():
+    """Kills ``_durability._sweep_key`` ``("append", "add")`` -> ``("append", "ADD")`` (a
+    set's add judged as a register write) and ``check_durability``'s ``"crashes"`` ->
+    ``"CRASHES"``: the add of 7 is missing from the read after the crash."""
+    b = HistoryBuilder()
+    b.op(0, "add", ["s", 7], durable=True)
+    b.op(0, "add", ["s", 8], durable=True)
+    b.nemesis("crash")
+    b.read(1, "s", [8])
+    r = check_durability(b.history(), {})
+    assert [w["value"] for w in r["anomalies"]["lost-durable-writes"]] == [7]
+    assert r["checked_writes"] == 2 and r["crashes"] >= 1

@@ -80,3 +80,102 @@ def test_kv_init_gives_some_keys_a_value_and_the_rest_empty_strings(model: str) 
     )
     assert check(h, {"model": model, "init": {"a": "x"}})["valid"] is True
     assert check(h, {"model": model})["valid"] is False
+
+
+# -- third pass (issue #19, seed-1 sample of 2063 mutants; see docs/testing.md) --------------
+
+
+def test_a_successful_cas_is_described_as_a_cas():
+    """Kills ``_models._register_describe_op`` ``"cas"`` -> ``"CAS"``: the explanation
+    names the op the way the history does."""
+    h = hist(
+        (0, "invoke", "write", 1),
+        (0, "ok", "write", 1),
+        (1, "invoke", "cas", [2, 3]),
+        (1, "ok", "cas", [2, 3]),
+    )
+    (w,) = check(h, {"model": "cas-register"})["anomalies"]["nonlinearizable"]
+    assert "p1's cas 2->3 [op 2–3] cannot be placed" in w["explanation"]
+
+
+def test_a_kv_explanation_shows_the_ops_value():
+    """Kills ``_models._kv_describe_op`` ``show(c.value)`` -> ``show(None)``: the get that
+    cannot be placed is shown with the value it returned."""
+    h = hist(
+        (0, "invoke", "put", ["a", "x"]),
+        (0, "ok", "put", ["a", "x"]),
+        (1, "invoke", "get", ["a", None]),
+        (1, "ok", "get", ["a", "y"]),
+    )
+    (w,) = check(h, {"model": "kv"})["anomalies"]["nonlinearizable"]
+    assert w["explanation"] == (
+        'for key "a": after linearizing 1 op (op 0), the key holds "x"; p1\'s get "y" '
+        "[op 2–3] cannot be placed: it completed, so it must take effect now"
+    )
+
+
+def test_an_independent_model_describes_states_as_its_inner_model_does():
+    """Kills ``_models.independent`` dropping ``describe_state=model.describe_state``: per
+    key, the state is described as the register's ("the register holds 1")."""
+    h = hist(
+        (0, "invoke", "write", ["k", 1]),
+        (0, "ok", "write", ["k", 1]),
+        (1, "invoke", "read", ["k", None]),
+        (1, "ok", "read", ["k", 2]),
+    )
+    r = check(h, {"model": "register", "independent": True})
+    (w,) = r["anomalies"]["nonlinearizable"]
+    assert w["explanation"].startswith(
+        'for key "k": after linearizing 1 op (op 0), the register holds 1;'
+    )
+
+
+def test_a_multi_register_op_other_than_txn_is_bad_input_naming_txn():
+    """Kills ``_models._txn_prepare`` ``("txn",)`` -> ``("TXN",)``: the error lists the
+    operations the model knows, by their names."""
+    h = hist((0, "invoke", "read", None), (0, "ok", "read", None))
+    with pytest.raises(HistoryFormatError, match=r"has no operation 'read'; it knows: txn$"):
+        check(h, {"model": "multi-register"})
+
+
+def test_a_search_cut_short_by_the_state_cap_reports_the_states_it_visited():
+    """Kills ``_check.check`` ``budget.states_used += e.states`` -> ``-=``: when the state
+    cap stops a search (verdict unknown), the states it visited are still counted in
+    ``states_explored``, which is what the report shows against the cap."""
+    writes = [(p, "invoke", "write", p) for p in range(8)]
+    h = hist(*writes, *[(p, "ok", "write", p) for p in range(8)])
+    r = check(h, {"model": "register", "max_states": 0})
+    assert r["valid"] == "unknown" and "state limit" in r["reason"]
+    assert r["states_explored"] > 0
+
+
+@pytest.mark.parametrize(
+    "events",
+    [
+        # a read that returns a pending write's value pulls the write in first
+        [(0, "invoke", "write", 1), (1, "invoke", "read", None), (1, "ok", "read", 1),
+         (0, "ok", "write", 1)],
+        # a legal read is placed at its invocation, then merely completes
+        [(1, "invoke", "read", None), (1, "ok", "read", None), (0, "invoke", "write", 1),
+         (0, "ok", "write", 1)],
+    ],
+)  # fmt: skip
+def test_the_greedy_pass_proves_a_simple_key_charging_one_state_per_call(events):
+    """Kills ``_linear._Greedy.complete`` ``placed[i] = placed[j] = 1`` -> ``2`` (a pulled
+    pair charged as four states; ``prove`` returns ``sum(placed)``), and guards the inline
+    ``placed[x] = 1`` of a read placed at its invocation the same way: the pass proves the
+    key and charges exactly the two calls it placed."""
+    r = check(hist(*events), {"model": "register"})
+    assert (r["valid"], r["proven_by_linear_pass"], r["states_explored"]) == (True, 1, 2)
+
+
+def test_an_explanation_counts_the_pending_ops_it_does_not_name():
+    """Kills ``_explain.explain`` ``len(others) - SHOW_LAST`` -> ``+``: seven pending cas
+    ops cannot go first; five are named and "(and 2 more)" accounts for the rest."""
+    h = hist(
+        *[(p, "invoke", "cas", [5, p]) for p in range(1, 8)],
+        (0, "invoke", "read", None),
+        (0, "ok", "read", 9),
+    )
+    (w,) = check(h, {"model": "cas-register"})["anomalies"]["nonlinearizable"]
+    assert w["explanation"].endswith("p5's cas 5->5 [op 4, never completed] (and 2 more))")

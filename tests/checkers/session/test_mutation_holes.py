@@ -202,3 +202,77 @@ def test_consistent_prefix_judges_each_writer_when_the_read_has_no_score():
     assert w["dependency"] == {"key": "a", "value": 1, "op": 5}
     assert w["read"] == {"op": 11, "key": "a", "value": [2]}
     assert w["evidence"] == "append-list"
+
+
+# -- third pass (issue #19, seed-1 sample of 4194 mutants; see docs/testing.md) --------------
+
+
+def test_monotonic_writes_witness_carries_its_cycle():
+    """Kills ``_checks._mw_order_violation`` ``"cycle"`` -> ``"CYCLE"``: the witness's cycle
+    (process order, then the system's ww order back) is what the report draws."""
+    (w,) = check(PLANTS["monotonic-writes"]["versions"](), {})["anomalies"]["monotonic-writes"]
+    assert w["cycle"] == [1, "process", 3, "ww", 1]
+
+
+def test_writes_follow_reads_against_system_versions_names_the_key():
+    """Kills ``_checks._wfr_order_violation`` ``"key"`` -> ``"XXkeyXX"``."""
+    b = HistoryBuilder()
+    b.write(0, "x", 1, version=2)
+    b.read(1, "x", 1, version=2)
+    b.write(1, "x", 2, version=1)
+    (w,) = check(b.history(), {"guarantee": "writes-follow-reads"})["anomalies"][
+        "writes-follow-reads"
+    ]
+    assert w["key"] == "x" and w["process"] == 1
+
+
+def test_an_undecided_order_is_reported_with_an_example_and_its_reason():
+    """Kills ``_result`` ``"examples"`` -> ``"EXAMPLES"`` and ``_wfr_register_orders``'
+    reason ``f"process {p} read then wrote"`` -> ``None``: with nothing ordering 1 and 2,
+    writes-follow-reads is unknown, and the result says which pair and why it mattered."""
+    b = HistoryBuilder()
+    b.write(0, "x", 1)
+    b.read(1, "x", 1)
+    b.write(1, "x", 2)
+    b.read(2, "x", 2)
+    r = check(b.history(), {"guarantee": "writes-follow-reads"})
+    assert r["guarantees"] == {"writes-follow-reads": "unknown"}
+    assert r["undecided"] == {
+        "writes-follow-reads": {
+            "count": 1,
+            "examples": [
+                {
+                    "key": "x",
+                    "process": 1,
+                    "values": [1, 2],
+                    "explanation": 'nothing in the history orders 1 and 2 on key "x" '
+                    "(process 1 read then wrote)",
+                }
+            ],
+        }
+    }
+
+
+def test_duplicate_writes_and_op_counts_are_reported():
+    """Kills ``_result`` ``"duplicate_writes"`` -> ``"DUPLICATE_WRITES"`` and
+    ``"ops_skipped"`` -> ``"XXops_skippedXX"``: a value written twice to one key makes
+    reads ambiguous, and the result says so; the op counts say what was read at all."""
+    b = HistoryBuilder()
+    b.write(0, "x", 1)
+    b.write(1, "x", 1)
+    b.read(2, "x", 1)
+    b.op(3, "frob", ["x", 1])
+    r = check(b.history(), {})
+    assert r["duplicate_writes"] == [["x", 1]]
+    assert (r["ops_checked"], r["ops_skipped"], r["ops_ignored"]) == (3, 0, 1)
+
+
+def test_the_builder_puts_the_node_on_the_op_not_in_extra():
+    """Kills ``testing.HistoryBuilder._add`` ``kw.pop("node", None)`` ->
+    ``kw.pop("XXnodeXX", None)``: the node an op went to is the op's ``node`` field, which
+    the per-node checks read."""
+    b = HistoryBuilder()
+    b.read(1, "x", 1, node="n2")
+    ops = list(b.history())
+    assert [op.node for op in ops] == ["n2", "n2"]
+    assert all("node" not in op.extra for op in ops)

@@ -1,0 +1,63 @@
+"""``tools/mutation.py``: how a score is counted, import-time rechecks included.
+
+Guards the scoring rules of docs/testing.md: only the sampled mutants count; a fresh
+interpreter's verdict on an import-time survivor replaces mutmut's (killed if the run
+failed, with exit 1, 2 or 3; survived if it passed; a timeout stays a timeout); timeouts
+count as killed; "no tests" counts apart.  Nothing here runs mutmut.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+TOOL = Path(__file__).resolve().parents[2] / "tools" / "mutation.py"
+
+
+@pytest.fixture
+def tool(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> ModuleType:
+    """The tool, loaded from its file, with its scratch directory under ``tmp_path``."""
+    spec = importlib.util.spec_from_file_location("mutation_tool", TOOL)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    monkeypatch.setattr(module, "WORK", tmp_path)
+    return module
+
+
+def _lay_out(root: Path, codes: dict[str, int], sample: list[str], fresh: dict[str, int]) -> None:
+    meta = root / "nemesis" / "mutants" / "nemesis" / "_faults.py.meta"
+    meta.parent.mkdir(parents=True)
+    meta.write_text(json.dumps({"exit_code_by_key": codes}))
+    (root / "nemesis" / "sample.json").write_text(json.dumps(sample))
+    record = {"import_time_functions": [], "verdicts": fresh}
+    (root / "nemesis" / "fresh.json").write_text(json.dumps(record))
+
+
+def test_fresh_verdicts_replace_mutmuts_and_only_the_sample_counts(
+    tool: ModuleType, tmp_path: Path
+) -> None:
+    """A survivor killed in a fresh interpreter counts as killed, one that passed there
+    stays survived; the unsampled mutant and the "no tests" one do not count."""
+    codes = {"a": 1, "b": 0, "c": 0, "d": 0, "e": 36, "f": 33, "unsampled": 0}
+    _lay_out(tmp_path, codes, ["a", "b", "c", "d", "e", "f"], {"b": 2, "c": 0, "d": 1})
+    got = tool.score("nemesis")
+    assert got["counts"] == {"killed": 3, "no tests": 1, "survived": 1, "timeout": 1}
+    assert got["score"] == 80.0  # (3 killed + 1 timeout) / 5 judged
+    assert got["survived"] == ["c"]
+    assert got["rechecked_fresh"] == {"b": "killed", "c": "survived", "d": "killed"}
+    assert got["mutants_total"] == 7 and got["sampled"] is True
+
+
+def test_a_fresh_run_that_timed_out_is_a_timeout_not_a_kill(tool: ModuleType) -> None:
+    assert [tool.fresh_status(c) for c in (0, 1, 2, 3, 36)] == [
+        "survived",
+        "killed",
+        "killed",
+        "killed",
+        "timeout",
+    ]
