@@ -12,7 +12,7 @@ from typing import Any
 
 import trio
 
-from systems.consensus import LockClient, RaftClient, RaftNode, StateMachine
+from systems.consensus import LockClient, LockOptions, RaftClient, RaftNode, StateMachine
 from systems.sim import MS, World, run_simulated
 
 from .conftest import Call, scenario, to_leader
@@ -130,7 +130,7 @@ class _Scripted(LockClient):
     """A lock client whose requests get scripted replies, in order (``None``: a timeout)."""
 
     def __init__(self, world: World, replies: list[dict[str, Any] | None]) -> None:
-        super().__init__(world, 1, ["n1"], {"pause_probability": 0})
+        super().__init__(world, 1, ["n1"], LockOptions(pause_probability=0))
         self.replies = replies
         self.sent: list[str] = []
 
