@@ -35,7 +35,7 @@ from typing import Any
 
 from checkers import Result, admit, anomalies_result, nothing_to_check, unknown_result
 from checkers.invariants._common import Pair, client_pairs, freeze, show, thaw
-from ddialab.history import KEY_VALUE, History, ShapeTable
+from ddialab.history import KEY_VALUE, History, Op, ShapeTable
 
 CRASH_FS = ("crash", "kill", "restart", "crash-restart", "power-loss", "power-failure")
 WRITE_FS = ("write", "append", "add")
@@ -47,16 +47,30 @@ KEYED: ShapeTable = {
 }
 
 
+def _crash_events(history: History, crash_ops: list[Op]) -> int:
+    """Crashes, counted once each.  The nemesis is one sequential process: an op opens a
+    fault (``invoke``, or Jepsen's first ``info``) unless it completes the one still open."""
+    crash_ids, count, open_f = {id(op) for op in crash_ops}, 0, None
+    for op in history.nemesis_ops():
+        if op.type != "invoke" and open_f == op.f:
+            open_f = None
+            continue
+        open_f = op.f
+        count += id(op) in crash_ids
+    return count
+
+
 def check_durability(history: History, options: Mapping[str, Any]) -> Result:
     keyed = options.get("keyed", True)
     admit(history, "durability", KEYED if keyed else {})
     if not history.client_ops():
         return nothing_to_check(history, "no client ops")
-    crashes = sorted(
-        op.index
-        for op in history.nemesis_ops()
-        if op.f in CRASH_FS or op.extra.get("crash") is True
-    )
+    crash_ops = [
+        op for op in history.nemesis_ops() if op.f in CRASH_FS or op.extra.get("crash") is True
+    ]
+    # both halves of a crash op bound the writes it may take (positions); it is one crash
+    crashes = sorted(op.index for op in crash_ops)
+    events = _crash_events(history, crash_ops)
     writes = [p for p in client_pairs(history, WRITE_FS) if _durable(p)]
     if not crashes:
         return unknown_result("no crash events in the history", durable_writes=len(writes))
@@ -65,7 +79,7 @@ def check_durability(history: History, options: Mapping[str, Any]) -> Result:
             "no write marked durable (an ok write/append/add with extra durable=true): the "
             "system promised nothing to check",
             durable_writes=0,
-            crashes=len(crashes),
+            crashes=events,
         )
     acked_at = _acked_at(history, keyed)
     reads: dict[Any, list[tuple[Pair, Any]]] = {}
@@ -85,7 +99,7 @@ def check_durability(history: History, options: Mapping[str, Any]) -> Result:
         found, n = _sweep_key(key, sorted(ws, key=lambda x: x[0]), reads.get(key, []), acked_at)
         lost += found
         checked += n
-    counts = {"durable_writes": len(writes), "checked_writes": checked, "crashes": len(crashes)}
+    counts = {"durable_writes": len(writes), "checked_writes": checked, "crashes": events}
     if not checked:
         return unknown_result(
             "no durable write was followed by a crash and then a read of its key", **counts

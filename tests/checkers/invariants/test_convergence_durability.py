@@ -142,3 +142,18 @@ def test_true_says_how_many_writes_it_checked():
     """Guards the count a true rests on: both durable writes of the fixture were tested."""
     r = check_durability(_storage(2), {})
     assert r["valid"] is True and r["checked_writes"] == 2 and r["durable_writes"] == 2
+
+
+def test_crashes_are_counted_once_in_either_nemesis_convention():
+    """Guards the ``crashes`` count: a crash is one op with two halves (ddialab's invoke +
+    info, Jepsen's info + info); counting halves said 2 crashes for 1.  A second kill is a
+    second crash, and a pause between them (not a crash) is not counted."""
+    b = HistoryBuilder()
+    b.write(0, "k", 1, durable=True)
+    b.invoke("nemesis", "kill", None)
+    b.complete("nemesis", "kill", ["n1"], "info")
+    b.nemesis("pause")  # Jepsen style: info, info
+    b.nemesis("kill")
+    b.read(1, "k", 1)
+    r = check_durability(b.history(), {})
+    assert r["valid"] is True and r["crashes"] == 2 and r["checked_writes"] == 1
