@@ -355,28 +355,18 @@ def test_every_workload_declares_its_options_by_one_dataclass(name: str) -> None
         w.checkers({**(w.defaults or {}), next(iter(w.defaults or {})) + "x": 1})
 
 
-# -- typed options: the converted system families -----------------------------------------------
-CONVERTED_FAMILIES = (
-    "systems.single",
-    "systems.storage",
-    "systems.replication",
-    "systems.partitioning",
-    "systems.transactions",
-    "systems.consensus",
-    "systems.derived",
-    "systems.external",
-)
+# -- typed options: every system family declares them by a frozen dataclass ---------------------
 
 
 def _converted_entries() -> list[Any]:
-    import importlib
+    from systems import SYSTEMS
 
-    return [e for m in CONVERTED_FAMILIES for e in importlib.import_module(m).ENTRIES]
+    return sorted(SYSTEMS.values(), key=lambda e: e.name)
 
 
 @pytest.mark.parametrize("entry", _converted_entries(), ids=lambda e: e.name)
 def test_converted_systems_declare_every_option_they_read_once(entry: Any) -> None:
-    """Guards the conversion: each entry of a converted family declares its options by
+    """Guards the conversion: each registered system (every family) declares its options by
     its settings dataclass alone (every field, the entry's values as defaults), builds
     from those defaults, and refuses an undeclared option when built directly (with a
     "did you mean" when it is close to a declared one)."""
