@@ -112,6 +112,11 @@ class CompactHistory(History):
     def _ops(self, ops: list[Op]) -> None:
         pass  # History.__init__ sets it; the ops come from the file
 
+    @property
+    def materialised(self) -> bool:
+        """Whether the whole history has been read as ``Op``s (some consumer iterated it)."""
+        return self._full is not None
+
     def __len__(self) -> int:
         if self._full is None and self._clients >= 0:
             return len(self._offsets)
