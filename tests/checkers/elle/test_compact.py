@@ -100,7 +100,7 @@ def _case(model: str, n: int, *breaks: tuple[int, tuple[str, Any]]) -> Any:
 @_case("rw-register", 5, (0, ("mop", ["append", 1, 1])))  # a name of the other model
 @_case("list-append", 5, (0, ("mop", ["x", 1, 1])), (-1, ("json", None)))  # read error first
 @_case("list-append", 5, (0, ("f", "")), (1, ("f", "nil")))  # txns without f
-@_case("list-append", 5, (0, ("f", "")), (0, ("value", [])))  # not a txn: no micro-ops
+@_case("list-append", 5, (0, ("f", "")), (0, ("value", [])), (0, ("type", "ok")))  # no mops: no txn
 @_case("list-append", 5, (2, ("blank", None)), (3, ("extra", 1)))  # a blank line, extras
 @given(
     model=st.sampled_from(["list-append", "rw-register"]),
