@@ -37,10 +37,19 @@ def collect_compact(
     """``collect(history, process, realtime, src.mops)``, from ``history.scan()``."""
     c = _RowCollector(history, src)
     rows = history.scan()
+    pending, names, appends = c.pending, c.names, c.appends
     try:
         for index, typ, proc, f, value, _line in rows:
-            if proc != NEMESIS and (f == "txn" or _is_txn(f, value)):
-                c.take(index, typ, proc, value)
+            if proc == NEMESIS or (f != "txn" and not _is_txn(f, value)):
+                continue
+            if typ != "invoke":
+                c.complete(index, typ, proc, value)
+                continue
+            # an invocation: validated, and kept only until its completion comes
+            if type(value) is not tuple or not _plain(value, names, appends):
+                value = c.mops(index, typ, value)
+            pending[proc] = (index, value, c.cur)
+            c.invoked = True
     except HistoryFormatError:
         for _ in rows:  # a line the scan cannot read, later on, is reported first
             pass
@@ -88,11 +97,8 @@ class _RowCollector:
             return []
         return self.src.mops(self.history.op(index))
 
-    def take(self, index: int, typ: str, proc: Any, value: Any) -> None:
-        if typ == "invoke":
-            self.pending[proc] = (index, self.mops(index, typ, value), self.cur)
-            self.invoked = True
-            return
+    def complete(self, index: int, typ: str, proc: Any, value: Any) -> None:
+        """A completion: its txn (``_Collector._add``)."""
         inv, inv_mops, saw = self.pending.pop(proc, None) or (-1, None, -1)
         timed = inv >= 0
         # an ok txn must say what it did; only info/fail fall back to the invocation's

@@ -12,17 +12,22 @@ search and export.
 
 from __future__ import annotations
 
+from array import array
+from collections.abc import Sequence
 
-def nontrivial_sccs(out: list[list[int]], keep_trivial: bool = False) -> list[list[int]]:
+
+def nontrivial_sccs(out: Sequence[Sequence[int]], keep_trivial: bool = False) -> list[list[int]]:
     """Components with two or more nodes (or all, with ``keep_trivial``), via Tarjan.
 
     ``out[v]`` holds encoded edges ``w << 5 | kind`` (see ``TxnGraph``); no self-loops.
     Components come out in reverse topological order of the condensation (sinks first).
     """
     n = len(out)
-    index = [-1] * n
-    low = [0] * n
-    on_stack = [False] * n
+    # arrays, not lists: a node's number is a fresh int object past 256 (two per node:
+    # 64 MB of the peak at 1M txns); an array holds it in 8 bytes
+    index = array("q", [-1]) * n
+    low = array("q", [0]) * n
+    on_stack = bytearray(n)
     stack: list[int] = []
     result: list[list[int]] = []
     counter = 0
@@ -32,7 +37,7 @@ def nontrivial_sccs(out: list[list[int]], keep_trivial: bool = False) -> list[li
         index[root] = low[root] = counter
         counter += 1
         stack.append(root)
-        on_stack[root] = True
+        on_stack[root] = 1
         work = [(root, iter(out[root]))]
         while work:
             v, it = work[-1]
@@ -43,7 +48,7 @@ def nontrivial_sccs(out: list[list[int]], keep_trivial: bool = False) -> list[li
                     index[w] = low[w] = counter
                     counter += 1
                     stack.append(w)
-                    on_stack[w] = True
+                    on_stack[w] = 1
                     work.append((w, iter(out[w])))
                     pushed = True
                     break
@@ -60,7 +65,7 @@ def nontrivial_sccs(out: list[list[int]], keep_trivial: bool = False) -> list[li
                 comp = []
                 while True:
                     w = stack.pop()
-                    on_stack[w] = False
+                    on_stack[w] = 0
                     comp.append(w)
                     if w == v:
                         break

@@ -147,68 +147,65 @@ class CompactHistory(History):
 
     def scan(self) -> Iterator[Row]:
         """Each op's row, in order (see the module docstring); ``CompactUnsupported`` at
-        the first line it does not read exactly as the full reader."""
+        the first line it does not read exactly as the full reader.  (One loop, the
+        client count inlined: this is the whole read of an Elle check.)"""
         offsets = self._offsets = array("q")  # op(i) works for every op scanned so far
         lines = self._lines = array("q")
         self._clients = -1
-        counter = _ClientCounter()
+        count, open_ = 0, set()  # count_client_ops, inline
         expected = offset = 0
         with open(self.source or "", "rb") as f:
             for lineno, raw in enumerate(f, 1):
-                at, offset = offset, offset + len(raw)
+                at = offset
+                offset += len(raw)
                 if raw == b"\n":
                     continue
-                x = _decode(raw)
+                if b"\r" in raw:  # text mode (the full reader) would split the line there
+                    raise CompactUnsupported(f"line {lineno}: a carriage return")
+                try:
+                    x = _decode_txn(raw)
+                except msgspec.DecodeError:
+                    x = _decode_other(raw)
                 if x.index != expected:
                     raise CompactUnsupported(f"line {lineno}: index out of order")
                 expected += 1
                 offsets.append(at)
                 lines.append(lineno)
-                counter.see(x.type, x.process)
-                yield x.index, x.type, x.process, x.f, x.value, lineno
-        self._clients = counter.count
+                typ, process = x.type, x.process
+                if process != NEMESIS:
+                    if typ == "invoke":
+                        count += 1
+                        open_.add(process)
+                    elif process in open_:
+                        open_.discard(process)
+                    else:
+                        count += 1
+                yield x.index, typ, process, x.f, x.value, lineno
+        self._clients = count
 
 
-def _decode(raw: bytes) -> Any:
-    if b"\r" in raw:  # text mode would split the line there
-        raise CompactUnsupported("a carriage return")
-    try:
-        return _decode_txn(raw)
-    except msgspec.DecodeError:
-        pass
+def _decode_other(raw: bytes) -> Any:
+    """A line whose value is not of the txn shape (or that is not a line we read)."""
     try:
         return _decode_any(raw)
     except msgspec.DecodeError as e:
         raise CompactUnsupported(str(e)) from None
 
 
-class _ClientCounter:
-    """``count_client_ops``, one op at a time."""
-
-    __slots__ = ("count", "open")
-
-    def __init__(self) -> None:
-        self.count = 0
-        self.open: set[Any] = set()
-
-    def see(self, typ: str, process: Any) -> None:
-        if process == NEMESIS:
-            return
-        if typ == "invoke":
-            self.count += 1
-            self.open.add(process)
-        elif process in self.open:
-            self.open.discard(process)
-        else:
-            self.count += 1
-
-
 def count_client_ops(ops: Any) -> int:
     """Client operations among ``ops`` (see ``CompactHistory.client_op_count``)."""
-    counter = _ClientCounter()
+    count, open_ = 0, set()
     for op in ops:
-        counter.see(op.type, op.process)
-    return counter.count
+        if op.process == NEMESIS:
+            continue
+        if op.type == "invoke":
+            count += 1
+            open_.add(op.process)
+        elif op.process in open_:
+            open_.discard(op.process)
+        else:
+            count += 1
+    return count
 
 
 def _read_all(path: str) -> list[Op]:
