@@ -99,7 +99,7 @@ class _RowCollector:
 
     def complete(self, index: int, typ: str, proc: Any, value: Any) -> None:
         """A completion: its txn (``_Collector._add``)."""
-        inv, inv_mops, saw = self.pending.pop(proc, None) or (-1, None, -1)
+        inv, inv_mops, saw = self.pending.pop(proc, None) or (-1, (), -1)
         timed = inv >= 0
         # an ok txn must say what it did; only info/fail fall back to the invocation's
         own = typ == "ok" or type(value) in (list, tuple) or not timed

@@ -53,7 +53,7 @@ class Txn:
         invoke: int,
         type: str,
         process: Any,
-        mops: list[Any],
+        mops: Any,  # a list, or a tuple of tuples from a CompactHistory
         complete: int | None,
     ) -> None:
         self.id = id

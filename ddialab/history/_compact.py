@@ -102,7 +102,7 @@ class CompactHistory(History):
 
     # -- the full history, on first use (the contract: ``Op``s as read_history builds) --
 
-    @property  # type: ignore[override]
+    @property
     def _ops(self) -> list[Op]:
         if self._full is None:
             self._full = _read_all(self.source or "")
