@@ -118,9 +118,15 @@ class CompactHistory(History):
         return self._full is not None
 
     def __len__(self) -> int:
-        if self._full is None and self._clients >= 0:
-            return len(self._offsets)
-        return len(self._ops)
+        """The number of ops, from a scan (run to the end here if none has been) rather
+        than by reading every op: ``bool(history)`` must not cost the whole history."""
+        if self._full is None and self._clients < 0:
+            try:
+                for _ in self.scan():
+                    pass
+            except CompactUnsupported:
+                return len(self._ops)
+        return len(self._offsets) if self._full is None else len(self._full)
 
     def __repr__(self) -> str:
         return f"CompactHistory({self.source!r})"
@@ -128,9 +134,8 @@ class CompactHistory(History):
     def client_op_count(self) -> int:
         """Client operations, counted as ``ddialab check`` prints them: each invocation,
         and each completion with no invocation before it (nemesis events are not ops)."""
-        if self._clients >= 0:
-            return self._clients
-        return count_client_ops(self._ops)
+        len(self)  # scans to the end if no scan has
+        return self._clients if self._clients >= 0 else count_client_ops(self._ops)
 
     def op(self, i: int) -> Op:
         """Op ``i`` exactly as the full reader builds it, re-read from its line."""

@@ -163,6 +163,10 @@ def test_a_clean_history_is_checked_without_reading_a_single_op(tmp_path):
     history, _ = synth_history(200, ["G-single", "lost-update"], seed=2)
     path = tmp_path / "h.jsonl"
     path.write_text("".join(dumps_op(op) + "\n" for op in history) + "\n", encoding="utf-8")
+    fresh = read_compact(path)
+    assert isinstance(fresh, CompactHistory)
+    assert (len(fresh), fresh.client_op_count()) == (len(history), client_ops(history))
+    assert fresh and not fresh.materialised  # counted by a scan, not by reading ops
     compact = read_compact(path)
     assert isinstance(compact, CompactHistory)
     result = check(compact, {"model": "list-append"})
