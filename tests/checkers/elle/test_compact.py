@@ -65,7 +65,7 @@ def _break(line: str, kind: str, x: Any) -> str:
     elif kind in ("type", "process", "f"):
         d[kind] = x
     elif kind == "extra":
-        d["note"] = x  # any extra (a malformed version_order is a known traceback: #21 report)
+        d["version_order" if isinstance(x, list) else "note"] = x  # any extra
     elif kind == "drop":
         d.pop(x, None)
     elif kind == "index":
