@@ -9,6 +9,8 @@ Reproduce::
     .venv/bin/python bench/bench_elle.py --compare-networkx  # whole-graph SCCs: ours vs nx
     .venv/bin/python bench/bench_elle.py --compare-decoders  # per-line JSON: json/orjson/msgspec
     .venv/bin/python bench/bench_elle.py --format json  # the history as an elle-cli JSON array
+    .venv/bin/python bench/bench_elle.py --full    # read_history's Ops, not read_compact
+    .venv/bin/python bench/bench_elle.py --stages --txns 1000000  # CPU and RSS per stage
 
 Reports wall and CPU seconds (the CPU figures are the stable ones on a shared machine),
 twice: as ``ddialab check`` runs today, and with the garbage collector paused during
@@ -49,16 +51,21 @@ def generate(path: str, txns: int, plants: list[str], seed: int, model: str) -> 
     print(f"generated {len(history)} ops ({txns} txns) -> {path}; planted {sorted(expected)}")
 
 
-def measure(path: str, model: str, profile: bool, gc_off: bool) -> dict[str, object]:
+def measure(
+    path: str, model: str, profile: bool, gc_off: bool, full: bool = False
+) -> dict[str, object]:
+    """As ``ddialab check`` reads it: ``read_compact`` (``parse_s`` is then ~0: the file
+    is scanned inside ``check``), or with ``full`` ``read_history``'s ``Op``s."""
     import gc
 
     from checkers.elle import check
-    from ddialab.history import read_history
+    from ddialab.history import read_compact, read_history
 
     if gc_off:
         gc.disable()  # only the parse is affected: check() pauses the collector itself
     t0, c0 = time.perf_counter(), time.process_time()
-    history = read_history(path)
+    history = None if full else read_compact(path)
+    history = read_history(path) if history is None else history
     t1, c1 = time.perf_counter(), time.process_time()
     if profile:
         from pyinstrument import Profiler
@@ -123,6 +130,42 @@ def compare_networkx(path: str) -> dict[str, object]:
     }
 
 
+def stages(path: str, model: str) -> None:
+    """CPU seconds and RSS (now, peak) after each stage of an Elle check on the compact
+    path: where the memory goes (issue #21's 1M peak was found this way)."""
+    import gc
+
+    from checkers.elle._compact import collect_compact
+    from checkers.elle._mops import Source
+    from checkers.elle._scc import nontrivial_sccs
+    from ddialab.history import read_compact
+
+    c0 = [time.process_time()]
+
+    def stage(name: str) -> None:
+        with open("/proc/self/statm") as f:
+            now = int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        c = time.process_time()
+        print(f"{name:10s} cpu {c - c0[0]:6.3f} s  rss {now:6.0f} MB  peak {peak:6.0f} MB")
+        c0[0] = c
+
+    stage("imports")
+    gc.disable()
+    history = read_compact(path)
+    assert history is not None, "a JSON Lines history"
+    from checkers.elle._check import MODELS
+
+    g, failed = collect_compact(history, True, True, Source(path, model))
+    stage("scan+txns")
+    analysis = MODELS[model].analyzer(g, failed, {})
+    stage("analysis")
+    analysis.add_edges()
+    stage("edges")
+    nontrivial_sccs(g.out)
+    stage("sccs")
+
+
 def compare_decoders(path: str) -> dict[str, object]:
     """Best-of-3 CPU seconds to decode every line of a JSON Lines file, per decoder (the
     choice recorded in docs/performance.md); orjson is measured only when installed."""
@@ -172,14 +215,19 @@ def main() -> None:
     ap.add_argument("--compare-networkx", action="store_true")
     ap.add_argument("--compare-decoders", action="store_true")
     ap.add_argument("--format", choices=["jsonl", "json"], default="jsonl")
+    ap.add_argument("--full", action="store_true", help="read_history, not read_compact")
+    ap.add_argument("--stages", action="store_true", help="CPU and RSS after each stage")
     args = ap.parse_args()
     if args.measure_only:
         if args.compare_networkx:
             print(json.dumps(compare_networkx(args.history)))
         elif args.compare_decoders:
             print(json.dumps(compare_decoders(args.history)))
+        elif args.stages:
+            stages(args.history, args.model)
         else:
-            print(json.dumps(measure(args.history, args.model, args.profile, args.gc_off)))
+            m = measure(args.history, args.model, args.profile, args.gc_off, args.full)
+            print(json.dumps(m))
         return
     path = args.history
     tmp = None
@@ -193,12 +241,13 @@ def main() -> None:
         flag = "--compare-networkx" if args.compare_networkx else "--compare-decoders"
         out = subprocess.run([*cmd, flag], check=True, capture_output=True, text=True)
         print(out.stdout.strip())
-    elif args.profile:
-        subprocess.run([*cmd, "--profile"], check=True)
+    elif args.profile or args.stages:
+        subprocess.run([*cmd, "--profile" if args.profile else "--stages"], check=True)
     else:
         # As the CLI runs today, then with the cyclic GC paused during parsing as well
         # (what a parser-side gc.freeze()/disable() would give; see docs/elle.md).
         for extra in ([], ["--gc-off"]):
+            extra += ["--full"] if args.full else []
             out = subprocess.run([*cmd, *extra], check=True, capture_output=True, text=True)
             print(out.stdout.strip())
     if tmp is not None:

@@ -1,5 +1,3 @@
-import sys
+from ddialab.cli import entry
 
-from ddialab.cli import main
-
-sys.exit(main())
+entry()

@@ -148,5 +148,25 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_INTERRUPTED
 
 
+def entry() -> None:
+    """The console script (and ``python -m ddialab``): ``main()``, then exit.
+
+    ``check`` ends with ``os._exit`` once stdout and stderr are flushed: it holds nothing
+    that needs closing (its files are closed, it starts no process or thread), and the
+    interpreter's own exit would free the history, the result and every module object by
+    object first.  Every other command (temporary directories, worker pools) exits
+    normally, and so does ``main()`` called in process (the tests)."""
+    argv = sys.argv[1:]
+    code = main(argv)
+    if _named_subcommand(argv) == "check":
+        try:
+            sys.stdout.flush()
+            sys.stderr.flush()
+        except OSError:  # e.g. a closed pipe: let the normal exit report it
+            sys.exit(code)
+        os._exit(code)
+    sys.exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    entry()

@@ -29,6 +29,7 @@ from typing import Any
 
 from checkers import unknown_result, valid_result
 from checkers.elle._append import AppendAnalysis
+from checkers.elle._compact import collect_compact
 from checkers.elle._cycles import (
     classify,
     collapse_time,
@@ -52,7 +53,7 @@ from checkers.elle._tables import (
 )
 from checkers.elle._txns import RW, WR, WW, collect
 from ddialab.errors import UsageError
-from ddialab.history import NEMESIS
+from ddialab.history import NEMESIS, CompactHistory, CompactUnsupported
 
 #: Seconds for the cycle search when ``time_limit`` is not given (``None``: no limit).
 #: Elle likewise bounds its search; a budget that runs out never gives a false pass.
@@ -110,7 +111,7 @@ def _check(history: Any, options: Mapping[str, Any] | None) -> dict[str, Any]:
     need_rt = any(t.endswith("-realtime") and t in prohibited for t in CYCLE_TYPES)
     need_proc = need_rt or any(t.endswith("-process") and t in prohibited for t in CYCLE_TYPES)
     src = Source(getattr(history, "source", None), model.name)
-    g, failed = collect(history, need_proc, need_rt, src.mops)
+    g, failed = _collect(history, need_proc, need_rt, src)
     if not g.txns and not failed:
         return _no_txns(history, model.name)
     analysis = model.analyzer(g, failed, opts)
@@ -132,6 +133,17 @@ def _check(history: Any, options: Mapping[str, Any] | None) -> dict[str, Any]:
     if getattr(analysis, "unknown_reads", 0):
         out["unknown_reads"] = analysis.unknown_reads
     return out
+
+
+def _collect(history: Any, proc: bool, rt: bool, src: Source) -> tuple[Any, list[Any]]:
+    """Txns and order edges: from a ``CompactHistory``'s rows when it can be scanned
+    (``_compact.py``: no ``Op`` and no invocation's value kept), else from its ops."""
+    if isinstance(history, CompactHistory):
+        try:
+            return collect_compact(history, proc, rt, src)
+        except CompactUnsupported:
+            pass  # e.g. extras (an explicit version order): the full reader's ops
+    return collect(history, proc, rt, src.mops)
 
 
 def _no_txns(history: Any, model: str) -> dict[str, Any]:

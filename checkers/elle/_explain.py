@@ -39,7 +39,7 @@ def cycle_witness(
             "op": txns[t].index,
             "process": txns[t].process,
             "type": txns[t].type,
-            "value": txns[t].mops,
+            "value": [list(m) for m in txns[t].mops],  # lists, also from compact tuples
         }
         for t in order
     ]

@@ -35,7 +35,8 @@ from array import array
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from ddialab.history import NEMESIS, History, Op
+from checkers import KEY, SCALAR, freeze_vectors
+from ddialab.history import NEMESIS, History, Op, op_error
 
 WW, WR, RW, PROCESS, REALTIME = 1, 2, 4, 8, 16
 KIND_NAMES = {WW: "ww", WR: "wr", RW: "rw", PROCESS: "process", REALTIME: "realtime"}
@@ -53,7 +54,7 @@ class Txn:
         invoke: int,
         type: str,
         process: Any,
-        mops: list[Any],
+        mops: Any,  # a list, or a tuple of tuples from a CompactHistory
         complete: int | None,
     ) -> None:
         self.id = id
@@ -124,7 +125,7 @@ def collect(
     Time nodes are shared: a new one opens only at an ok completion that follows an
     invocation, so a run of completions with no invocation between them shares one.
     """
-    c = _Collector(mops)
+    c = _Collector(mops, getattr(history, "source", None))
     for op in history:
         if op.process != NEMESIS and (op.f == "txn" or is_txn_op(op)):
             c.take(op)
@@ -141,8 +142,9 @@ def collect(
 class _Collector:
     """The state of ``collect``'s one pass: pending invocations, txns, time nodes."""
 
-    def __init__(self, mops: Callable[[Op], list[Any]]) -> None:
+    def __init__(self, mops: Callable[[Op], list[Any]], path: str | None = None) -> None:
         self.mops = mops
+        self.path = path
         self.txns: list[Txn] = []
         self.failed: list[Txn] = []
         self.pending: dict[Any, tuple[Op, int]] = {}
@@ -174,7 +176,7 @@ class _Collector:
             return
         t.complete = op.index if typ == "ok" and timed else None
         if op.extra:
-            t.orders = op.extra.get("version_order")
+            t.orders = self.version_order(op)
         self.txns.append(t)
         self.seen.append(saw)
         if typ == "ok" and timed:
@@ -184,6 +186,18 @@ class _Collector:
         else:
             self.time_of.append(-1)
 
+    def version_order(self, op: Op) -> Any:
+        """The op's ``version_order`` extra, ``[[k, [v1, v2, ...]], ...]`` with keys
+        frozen as micro-op keys are; anything else is bad input (file, line, what)."""
+        vo = op.extra.get("version_order")
+        if vo is None:
+            return None
+        if isinstance(vo, list) and all(_order_pair(p) for p in vo):
+            return [[freeze_vectors(k), vs] for k, vs in vo]
+        got = repr(vo) if len(repr(vo)) <= 60 else repr(vo)[:57] + "..."
+        what = f"version_order must be a list of [key, [value, ...]] pairs; got {got}"
+        raise op_error(self.path, op, what)
+
     def finish(self) -> None:
         for inv, saw in self.pending.values():
             mops = self.mops(inv)
@@ -192,6 +206,16 @@ class _Collector:
             )
             self.seen.append(saw)
             self.time_of.append(-1)
+
+
+def _order_pair(p: Any) -> bool:
+    return (
+        isinstance(p, list)
+        and len(p) == 2
+        and KEY(p[0])
+        and isinstance(p[1], list)
+        and all(SCALAR(v) for v in p[1])
+    )
 
 
 def _realtime_edges(g: TxnGraph, time_of: list[int], seen: list[int], n_time: int) -> None:

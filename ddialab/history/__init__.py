@@ -8,12 +8,20 @@ Public surface::
     write_history(ops, path, format="jsonl")
     JsonlRecorder(path)                              # append ops as they happen
     FORMATS, Format, register_format
+    read_compact(path, format=None) -> CompactHistory | None  # JSONL, for Elle's path
+    CompactHistory, CompactUnsupported     # .scan() rows, .op(i), .client_op_count()
     Shape, check_shapes(history, {(f, type): shape}, checker)  # a checker's value shapes
     require_invocations(history, checker)            # reject completions nobody invoked
     bad_op(history, op, message) -> HistoryFormatError  # names file and line
     op_error(path, op, message, what=None)  # the same, for a reader that has only the path
 """
 
+from ddialab.history._compact import (
+    CompactHistory,
+    CompactUnsupported,
+    count_client_ops,
+    read_compact,
+)
 from ddialab.history._formats import (
     FORMATS,
     Format,
@@ -63,6 +71,8 @@ __all__ = [
     "PRESENT",
     "SCALAR",
     "STRING",
+    "CompactHistory",
+    "CompactUnsupported",
     "Format",
     "History",
     "JsonlRecorder",
@@ -71,6 +81,7 @@ __all__ = [
     "ShapeTable",
     "bad_op",
     "check_shapes",
+    "count_client_ops",
     "detect_format",
     "dumps_op",
     "fields",
@@ -82,6 +93,7 @@ __all__ = [
     "one_of",
     "op_error",
     "pair_of",
+    "read_compact",
     "read_history",
     "register_format",
     "reindex",

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from checkers.elle import check
-from ddialab.errors import UsageError
-from ddialab.history import History, Op
+from ddialab.errors import HistoryFormatError, UsageError
+from ddialab.history import History, Op, dumps_op, read_history
 
 from ._helpers import concurrent, hist, txn
 
@@ -104,3 +104,17 @@ def test_unknown_workload_model():
         check(hist(), {"model": "set"})
     with pytest.raises(UsageError, match="unknown consistency model"):
         check(hist(), {"consistency_model": "serialisable"})
+
+
+@pytest.mark.parametrize("bad", [1, [["x", 1]], [["x"]], [[{"k": 1}, [1]]], [["x", [[1]]]]])
+def test_a_malformed_version_order_is_bad_input_not_a_traceback(tmp_path, bad):
+    """Guards the check of the ``version_order`` extra: anything but ``[[k, [v, ...]],
+    ...]`` once crashed the analysis (TypeError); now exit 3 names file, line and shape."""
+    ops = [
+        Op(0, 0, "invoke", 0, "txn", [["w", "x", 1]]),
+        Op(1, 1, "ok", 0, "txn", [["w", "x", 1]], extra={"version_order": bad}),
+    ]
+    path = tmp_path / "h.jsonl"
+    path.write_text("".join(dumps_op(op) + "\n" for op in ops), encoding="utf-8")
+    with pytest.raises(HistoryFormatError, match=r"h\.jsonl:2: op 1 .*version_order must be"):
+        check(read_history(path), {"model": "rw-register"})
