@@ -59,6 +59,21 @@ def prove(
         if c.done >= 0:
             at[c.done] = ~i
     ro = [readonly(c) for c in calls]
+    return prove_events(at, calls, [c.key for c in calls], ro, step, init_of)
+
+
+def prove_events(
+    at: Sequence[Any],
+    calls: Sequence[Any],
+    keyof: Sequence[Any],
+    ro: list[bool],
+    step: Callable[[Any, Any], Any],
+    init_of: Callable[[Any], Any],
+) -> tuple[set[Any], int]:
+    """``prove`` over prepared arrays: ``at`` maps each history position to a call's
+    number (its invocation), ``~number`` (its return) or ``None``; ``keyof[n]``, ``ro[n]``
+    are call ``n``'s key and read-only flag, and ``step`` takes ``calls[n]`` -- any
+    representation ``step`` understands (``_registers`` passes tuples, not ``Call``s)."""
     g = _Greedy(calls, step, ro)
     placed = g.placed
     keys: dict[Any, _Key] = {}
@@ -66,8 +81,8 @@ def prove(
     for x in at:  # the common cases inline (a call per event costs more than the work)
         if x is None:
             continue
-        c = calls[x if x >= 0 else ~x]
-        key = c.key
+        n = x if x >= 0 else ~x
+        key = keyof[n]
         k = keys.get(key)
         if k is None:
             if key in failed:
@@ -79,7 +94,7 @@ def prove(
             elif not ro[x]:  # a state change waits for its return
                 k.pending.append(x)
                 continue
-            elif step(k.state, c) is k.state:  # a legal read: placed at once
+            elif step(k.state, calls[x]) is k.state:  # a legal read: placed at once
                 placed[x] = 1
                 continue
             else:
@@ -116,7 +131,7 @@ def _legal(ns: Any) -> bool:
 class _Greedy:
     """The placement rules of the module docstring, over all keys' calls."""
 
-    def __init__(self, calls: Sequence[Call], step: Any, ro: list[bool]) -> None:
+    def __init__(self, calls: Sequence[Any], step: Any, ro: list[bool]) -> None:
         self.calls, self.step, self.ro = calls, step, ro
         self.placed = bytearray(len(calls))
 
