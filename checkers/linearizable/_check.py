@@ -208,9 +208,7 @@ def _fast_pass(
     light = light_calls(h, model.keyed_registers == "cas")
     if light is None:
         return None
-    proven, placed = prove_events(
-        light.at, light.calls, light.keys, light.ro, light_step, lambda k: init
-    )
+    proven, placed = prove_events(light.at, light.arrays(), light_step, lambda k: init)
     n_parts = len(set(light.keys))
     if not _charge(budget, proven, placed):
         proven = set()

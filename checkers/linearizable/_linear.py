@@ -32,13 +32,20 @@ it to that).  Each linearized call counts as one visited state in the budget.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from itertools import permutations
 from typing import Any
 
 from checkers.linearizable._models import ILLEGAL, Call, Choice
+from checkers.linearizable._search import Budget, BudgetExceeded, search_arrays
 
 #: At most this many deferred state changes are ordered by trying their permutations.
 MAX_DEFERRED = 4
+#: A window holds at most this many calls, and its search visits at most this many states.
+MAX_WINDOW = 64
+WINDOW_STATES = 4096
+#: A window starts this many checkpoints back.
+CHECKPOINTS = 4
 
 
 def prove(
@@ -48,7 +55,8 @@ def prove(
     init_of: Callable[[Any], Any],
     size: int,
 ) -> tuple[set[Any], int]:
-    """The keys the greedy pass linearized, and how many calls it placed.
+    """The keys the greedy pass linearized, and how many states it used (calls placed,
+    plus the states of its window searches).
 
     ``calls`` are in invocation order with history positions below ``size``;
     ``init_of(key)`` is a key's initial state.
@@ -58,70 +66,183 @@ def prove(
         at[c.index] = i
         if c.done >= 0:
             at[c.done] = ~i
-    ro = [readonly(c) for c in calls]
-    return prove_events(at, calls, [c.key for c in calls], ro, step, init_of)
+    arrays = Arrays(
+        calls,
+        [c.key for c in calls],
+        [readonly(c) for c in calls],
+        [c.index for c in calls],
+        [c.done for c in calls],
+    )
+    return prove_events(at, arrays, step, init_of)
+
+
+@dataclass
+class Arrays:
+    """Calls as the pass reads them, by call number (invocation order): ``step`` takes
+    ``calls[n]`` -- any representation it understands (``_registers`` passes tuples)."""
+
+    calls: Sequence[Any]
+    keys: Sequence[Any]
+    ro: list[bool]
+    index: list[int]  # history position of the invocation
+    returns: list[int]  # history position of the return, -1: none
 
 
 def prove_events(
     at: Sequence[Any],
-    calls: Sequence[Any],
-    keyof: Sequence[Any],
-    ro: list[bool],
+    a: Arrays,
     step: Callable[[Any, Any], Any],
     init_of: Callable[[Any], Any],
 ) -> tuple[set[Any], int]:
     """``prove`` over prepared arrays: ``at`` maps each history position to a call's
-    number (its invocation), ``~number`` (its return) or ``None``; ``keyof[n]``, ``ro[n]``
-    are call ``n``'s key and read-only flag, and ``step`` takes ``calls[n]`` -- any
-    representation ``step`` understands (``_registers`` passes tuples, not ``Call``s)."""
+    number (its invocation), ``~number`` (its return) or ``None``."""
+    calls, keyof, ro, index, returns = a.calls, a.keys, a.ro, a.index, a.returns
     g = _Greedy(calls, step, ro)
     placed = g.placed
     keys: dict[Any, _Key] = {}
     failed: set[Any] = set()
+    windows = _Windows(a, step, failed)
+    opened = windows.opened
     for x in at:  # the common cases inline (a call per event costs more than the work)
         if x is None:
             continue
-        n = x if x >= 0 else ~x
-        key = keyof[n]
+        key = keyof[x if x >= 0 else ~x]
         k = keys.get(key)
         if k is None:
             if key in failed:
                 continue
-            k = keys[key] = _Key(init_of(key))
+            if key not in opened:
+                k = keys[key] = _Key(init_of(key))
+            else:
+                k = windows.event(key, x)
+                if k is None:
+                    continue
+                keys[key] = k
         if x >= 0:
-            if k.returned:
-                ok = g.invoke(x, k)
-            elif not ro[x]:  # a state change waits for its return
-                k.pending.append(x)
+            if not k.pending:  # nothing of the key is unplaced: a checkpoint
+                if k.returned and not g.settle(k, x):
+                    windows.open(key, k, index[x])
+                    del keys[key]
+                    continue
+                cps = k.cps
+                cps.append((k.state, x))
+                if len(cps) > CHECKPOINTS:
+                    del cps[0]
+            elif k.returned:
+                if not g.invoke(x, k):
+                    windows.open(key, k, index[x])
+                    del keys[key]
                 continue
+            if not ro[x]:  # a state change waits for its return
+                k.pending.append(x)
             elif step(k.state, calls[x]) is k.state:  # a legal read: placed at once
                 placed[x] = 1
-                continue
             else:
-                ok = g.invoke(x, k)
+                g.invoke(x, k)
         elif placed[~x]:
             continue
         elif not ro[~x]:
             k.pending.remove(~x)
             k.returned.append(~x)
-            continue
-        else:
-            ok = g.complete(~x, k)
-        if not ok:
-            failed.add(key)
+        elif not g.complete(~x, k):
+            windows.open(key, k, returns[~x])
             del keys[key]
-    return {key for key, k in keys.items() if g.settle(k, -1)}, sum(placed)
+    proven = {key for key, k in keys.items() if g.settle(k, -1)}
+    return proven | windows.finish(), sum(placed) + windows.states
 
 
 class _Key:
-    """One key's greedy linearization so far."""
+    """One key's greedy linearization so far, and its last checkpoint: the state when
+    call ``cp_from`` was invoked with every earlier call of the key placed."""
 
-    __slots__ = ("pending", "returned", "state")
+    __slots__ = ("cps", "pending", "returned", "state")
 
     def __init__(self, state: Any) -> None:
         self.state = state
+        self.cps: list[tuple[Any, int]] = [(state, 0)]
         self.pending: list[int] = []  # invoked, not returned, not placed
         self.returned: list[int] = []  # state changes returned but not yet placed
+
+
+class _Window:
+    __slots__ = ("members", "open", "state")
+
+    def __init__(self, state: Any, members: list[int], open_: int) -> None:
+        self.state, self.members, self.open = state, members, open_
+
+
+class _Windows:
+    """Keys the greedy gave up on, searched window by window (module docstring)."""
+
+    def __init__(self, a: Arrays, step: Callable[[Any, Any], Any], failed: set[Any]) -> None:
+        self.a, self.step, self.failed = a, step, failed
+        self.opened: dict[Any, _Window] = {}
+        self.states = 0  # states the window searches visited
+
+    def open(self, key: Any, k: _Key, pos: int) -> None:
+        """The greedy failed on ``key`` at history position ``pos``: its calls from the
+        last checkpoint on form a window (those invoked by ``pos`` are in it)."""
+        keyof, index, returns = self.a.keys, self.a.index, self.a.returns
+        members: list[int] = []
+        cp_state, n = k.cps[0]
+        while n < len(index) and index[n] <= pos:
+            if keyof[n] == key:
+                members.append(n)
+            n += 1
+        if len(members) > MAX_WINDOW:
+            self.failed.add(key)
+            return
+        still = sum(1 for n in members if returns[n] < 0 or returns[n] > pos)
+        self.opened[key] = _Window(cp_state, members, still)
+
+    def event(self, key: Any, x: int) -> _Key | None:
+        """An event of a key in a window: the key's greedy state again when the window
+        closes (at an invocation with every window call returned) and its search found
+        a linearization; else ``None``."""
+        w = self.opened[key]
+        if x < 0:
+            if ~x >= w.members[0]:  # not a read placed before the window, still running
+                w.open -= 1
+            return None
+        if w.open:
+            w.members.append(x)
+            w.open += 1
+            if len(w.members) > MAX_WINDOW:
+                del self.opened[key]
+                self.failed.add(key)
+            return None
+        del self.opened[key]
+        final = self._search(w)
+        if final is ILLEGAL:
+            self.failed.add(key)
+            return None
+        return _Key(final)
+
+    def finish(self) -> set[Any]:
+        """The keys whose last window (closed by the end of the history) linearizes."""
+        return {key for key, w in self.opened.items() if self._search(w) is not ILLEGAL}
+
+    def _search(self, w: _Window) -> Any:
+        """The state a linearization of the window's calls from its state ends in
+        (``ILLEGAL``: none found within ``WINDOW_STATES``)."""
+        a, ms = self.a, w.members
+        budget = Budget(float("inf"), WINDOW_STATES)
+        try:
+            out = search_arrays(
+                [a.calls[n] for n in ms],
+                [a.index[n] for n in ms],
+                [a.returns[n] for n in ms],
+                [a.ro[n] for n in ms],
+                [-1] * len(ms),
+                self.step,
+                w.state,
+                budget,
+            )
+        except BudgetExceeded as e:
+            self.states += e.states
+            return ILLEGAL
+        self.states += out.states
+        return out.final if out.valid else ILLEGAL
 
 
 def _legal(ns: Any) -> bool:

@@ -31,6 +31,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from checkers.linearizable._linear import Arrays
 from checkers.linearizable._models import _TAGS, ILLEGAL
 from ddialab.history import NEMESIS, History
 
@@ -47,6 +48,10 @@ class LightCalls:
     keys: list[Any]  # call number -> key
     ro: list[bool]  # call number -> read-only
     invocations: list[int]  # call number -> history position of its invocation
+    returns: list[int]  # call number -> history position of its return (-1: none)
+
+    def arrays(self) -> Arrays:
+        return Arrays(self.calls, self.keys, self.ro, self.invocations, self.returns)
 
 
 def light_step(s: Any, c: tuple[Any, ...]) -> Any:
@@ -64,7 +69,7 @@ def light_step(s: Any, c: tuple[Any, ...]) -> Any:
 def light_calls(h: History, cas: bool) -> LightCalls | None:
     """The arrays of a plain keyed register history, or ``None`` if it is not one."""
     ops, pairs = h.ops, h.pairs()
-    out = LightCalls([None] * len(ops), [], [], [], [])
+    out = LightCalls([None] * len(ops), [], [], [], [], [])
     for i, op in enumerate(ops):
         j = pairs[i]
         if j > i:
@@ -99,6 +104,7 @@ def _add(out: LightCalls, i: int, j: int, c: tuple[Any, Any, bool]) -> None:
     out.calls.append(c[1])
     out.ro.append(c[2])
     out.invocations.append(i)
+    out.returns.append(j)
 
 
 def _light(
