@@ -18,15 +18,33 @@ linearization of every key at once, greedily:
   before the key's next invocation; if no order is legal, one call still pending (it
   was pending when they returned, so it may take effect before them) may go first;
 * anything else -- no legal placement, or a step with several possible next states (a
-  ``Choice``) -- gives up on the key: it goes to the search as before.
+  ``Choice``) -- ends the greedy on the key, and a *window* takes over (below).
 
 Soundness: every call is linearized while it is pending (after its invocation, no later
 than its return), in one total order per key, and each step was legal in the model.  That
 order is a linearization, so a key the pass finishes is linearizable; calls that never
-completed may stay unplaced (they may never have happened).  The pass is incomplete on
-purpose: giving up costs nothing but the search the key would have had anyway, so the
-verdicts are exactly the search's (``tests/checkers/linearizable/test_linear.py`` holds
-it to that).  Each linearized call counts as one visited state in the budget.
+completed may stay unplaced (they may never have happened).
+
+Windows.  A *checkpoint* is an invocation of a key at which every earlier call of the key
+is placed (none pending, the deferred changes settled): the greedy's order so far is a
+linearization of everything invoked before it, ending in the checkpoint's state.  When
+the greedy fails, the key's calls from the checkpoint ``CHECKPOINTS`` back (the oldest
+kept: the greedy's latest choices are the likely culprits) form a window; it grows with
+the key's invocations until one finds every window call returned, and then the WGL search
+(``search_arrays``, at most ``WINDOW_STATES`` states, ``MAX_WINDOW`` calls) looks for a
+linearization of the window from the checkpoint's state.  Found: the greedy resumes from
+the state it ends in (that invocation is a new checkpoint).  Not found, or too big: the
+key goes to the full search.  A window still open at the end is searched there (its calls
+that never completed need no place).  Sound, because the pieces concatenate: every call
+before the checkpoint is placed before it and every window call is invoked after it, and
+every window call returned before any later call is invoked -- so the greedy prefix, the
+window's linearization and what follows respect real time, and each step is legal.
+
+The pass is incomplete on purpose: giving up costs nothing but the search the key would
+have had anyway, so the verdicts are exactly the search's
+(``tests/checkers/linearizable/test_linear.py`` and ``test_windows.py`` hold it to that).
+Each linearized call, and each state a window search visits, counts as one visited state
+in the budget.
 """
 
 from __future__ import annotations
@@ -159,7 +177,9 @@ class _Key:
 
     def __init__(self, state: Any) -> None:
         self.state = state
-        self.cps: list[tuple[Any, int]] = [(state, 0)]
+        # (state, call): the last ``CHECKPOINTS`` checkpoints (the first event of a key,
+        # and of a key resumed after a window, is an invocation that makes one)
+        self.cps: list[tuple[Any, int]] = []
         self.pending: list[int] = []  # invoked, not returned, not placed
         self.returned: list[int] = []  # state changes returned but not yet placed
 
