@@ -33,7 +33,7 @@ from typing import Any
 
 from checkers.linearizable._linear import Arrays
 from checkers.linearizable._models import _TAGS, ILLEGAL
-from ddialab.history import NEMESIS, History
+from ddialab.history import NEMESIS, History, Op
 
 READ, WRITE, CAS, FAILED_CAS = 0, 1, 2, 3
 _SCALARS = frozenset((int, str, type(None)))
@@ -67,44 +67,84 @@ def light_step(s: Any, c: tuple[Any, ...]) -> Any:
 
 
 def light_calls(h: History, cas: bool) -> LightCalls | None:
-    """The arrays of a plain keyed register history, or ``None`` if it is not one."""
+    """The arrays of a plain keyed register history, or ``None`` if it is not one.
+
+    One loop, the common case (an invocation completed ``ok``, of a plain value) inline:
+    a function call per op would cost as much as the rest of the loop.
+    """
     ops, pairs = h.ops, h.pairs()
     out = LightCalls([None] * len(ops), [], [], [], [], [])
-    for i, op in enumerate(ops):
-        j = pairs[i]
-        if j > i:
-            comp = ops[j]
-            typ = comp.type
-            if typ == "fail" or op.process == NEMESIS:
-                continue
-            if typ == "ok":
-                c = _light(op.f, comp.value, True, comp.extra, cas)
-            else:
-                c = _light(op.f, op.value, False, None, cas)
-                j = -1
-        elif j >= 0 or op.process == NEMESIS:
-            continue
-        elif op.type != "invoke":
-            return None  # a completion with no invocation: the general path reports it
+    at, keys, calls, ro = out.at, out.keys, out.calls, out.ro
+    invs, rets = out.invocations, out.returns
+    for i, j in enumerate(pairs):
+        if j < i:
+            if j >= 0:
+                continue  # a completion: its invocation made the call
+            c = _unpaired(ops[i], cas)
         else:
-            c = _light(op.f, op.value, False, None, cas)
+            op, comp = ops[i], ops[j]
+            if comp.type != "ok" or op.process == NEMESIS or (cas and op.f == "cas"):
+                c = _paired(op, comp, cas)
+            else:
+                v = comp.value
+                if type(v) is not list or len(v) != 2:
+                    return None
+                k, x = v
+                tk, tx = type(k), type(x)
+                if (tk is not int and (tk is not str or k in _TAGS)) or tx not in _SCALARS:
+                    return None
+                f = op.f
+                if f == "read":
+                    calls.append((READ, x))
+                    ro.append(True)
+                elif f == "write":
+                    calls.append((WRITE, x))
+                    ro.append(False)
+                else:
+                    return None
+                at[i] = n = len(keys)
+                at[j] = ~n
+                keys.append(k)
+                invs.append(i)
+                rets.append(j)
+                continue
         if c is None:
             return None
         if c[0] is not None:
-            _add(out, i, j, c)
+            at[i] = n = len(keys)
+            if j > i and ops[j].type == "ok":
+                at[j] = ~n
+                rets.append(j)
+            else:
+                rets.append(-1)
+            keys.append(c[0])
+            calls.append(c[1])
+            ro.append(c[2])
+            invs.append(i)
     return out
 
 
-def _add(out: LightCalls, i: int, j: int, c: tuple[Any, Any, bool]) -> None:
-    n = len(out.calls)
-    out.at[i] = n
-    if j >= 0:
-        out.at[j] = ~n
-    out.keys.append(c[0])
-    out.calls.append(c[1])
-    out.ro.append(c[2])
-    out.invocations.append(i)
-    out.returns.append(j)
+def _unpaired(op: Op, cas: bool) -> tuple[Any, Any, bool] | None:
+    """An op with no partner: an invocation that never completed (unknown), a nemesis op
+    (skipped: key ``None``), or a completion with no invocation (``None``: the general
+    path reports it)."""
+    if op.process == NEMESIS:
+        return _SKIP
+    if op.type != "invoke":
+        return None
+    return _light(op.f, op.value, False, None, cas)
+
+
+def _paired(op: Op, comp: Op, cas: bool) -> tuple[Any, Any, bool] | None:
+    """An invocation with its completion, other than a plain ok read or write."""
+    if comp.type == "fail" or op.process == NEMESIS:
+        return _SKIP
+    if comp.type == "ok":
+        return _light(op.f, comp.value, True, comp.extra, cas)
+    return _light(op.f, op.value, False, None, cas)
+
+
+_SKIP: tuple[Any, Any, bool] = (None, None, False)
 
 
 def _light(
@@ -129,7 +169,7 @@ def _light(
     if type(x) not in _SCALARS:
         return None
     if f == "read":
-        return (k, (READ, x), True) if known else (None, None, True)
+        return (k, (READ, x), True) if known else _SKIP
     if f == "write":
         return k, (WRITE, x), False
     return None
