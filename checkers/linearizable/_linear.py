@@ -34,11 +34,13 @@ the key's invocations until one finds every window call returned, and then the W
 (``search_arrays``, at most ``WINDOW_STATES`` states, ``MAX_WINDOW`` calls) looks for a
 linearization of the window from the checkpoint's state.  Found: the greedy resumes from
 the state it ends in (that invocation is a new checkpoint).  Not found, or too big: the
-key goes to the full search.  A window still open at the end is searched there (its calls
-that never completed need no place).  Sound, because the pieces concatenate: every call
-before the checkpoint is placed before it and every window call is invoked after it, and
-every window call returned before any later call is invoked -- so the greedy prefix, the
-window's linearization and what follows respect real time, and each step is legal.
+key goes to the full search, as it does when a call that never completed joins the window
+(such a window could only close at the end of the history, and rarely pays: Porcupine's
+etcd logs).  A window still open at the end is searched there.  Sound, because the
+pieces concatenate: every call before the checkpoint is placed before it and every window
+call is invoked after it, and every window call returned before any later call is invoked
+-- so the greedy prefix, the window's linearization and what follows respect real time,
+and each step is legal.
 
 The pass is incomplete on purpose: giving up costs nothing but the search the key would
 have had anyway, so the verdicts are exactly the search's
@@ -209,10 +211,10 @@ class _Windows:
             if keyof[n] == key:
                 members.append(n)
             n += 1
-        if len(members) > MAX_WINDOW:
+        if len(members) > MAX_WINDOW or any(returns[n] < 0 for n in members):
             self.failed.add(key)
             return
-        still = sum(1 for n in members if returns[n] < 0 or returns[n] > pos)
+        still = sum(1 for n in members if returns[n] > pos)
         self.opened[key] = _Window(cp_state, members, still)
 
     def event(self, key: Any, x: int) -> _Key | None:
@@ -227,7 +229,7 @@ class _Windows:
         if w.open:
             w.members.append(x)
             w.open += 1
-            if len(w.members) > MAX_WINDOW:
+            if len(w.members) > MAX_WINDOW or self.a.returns[x] < 0:
                 del self.opened[key]
                 self.failed.add(key)
             return None
