@@ -63,7 +63,8 @@ from checkers.linearizable._search import Budget, BudgetExceeded, search_arrays
 MAX_DEFERRED = 4
 #: A window holds at most this many calls, and its search visits at most this many states.
 MAX_WINDOW = 64
-WINDOW_STATES = 4096
+WINDOW_STATES = 512
+WINDOW_CHECK = 128  # how often a window's search checks its cap
 #: A window starts this many checkpoints back.
 CHECKPOINTS = 4
 
@@ -259,6 +260,7 @@ class _Windows:
                 self.step,
                 w.state,
                 budget,
+                WINDOW_CHECK,
             )
         except BudgetExceeded as e:
             self.states += e.states

@@ -142,11 +142,13 @@ def search_arrays(
     step: Callable[[Any, Any], Any],
     init: Any,
     budget: Budget,
+    check_every: int = _CHECK_EVERY,
 ) -> Outcome:
     """``search`` over arrays: call ``i``'s invocation and return positions (-1: none),
     read-only flag and previous twin (``_previous_twins``; -1 always is sound, only
     slower); ``step`` takes ``calls[i]``, whatever it is.  A valid outcome carries the
-    state its linearization ends in (``final``)."""
+    state its linearization ends in (``final``).  The budget is checked at the first push
+    and every ``check_every`` after."""
     m = len(calls)
     nxt, prv = _build_list(index, returns)
     head = 2 * m
@@ -241,7 +243,7 @@ def search_arrays(
                         first = rn[m]
                     node, stop, phase = first, NO_STOP, 0
                     pushes += 1
-                    if pushes % _CHECK_EVERY == 1:
+                    if pushes % check_every == 1:
                         budget.check(visited)
                     continue
                 if kind == _FORCED:

@@ -20,7 +20,7 @@ from checkers.linearizable import _linear, resolve_model
 from checkers.linearizable._check import calls_of, partitions
 from checkers.linearizable._generate import keyed_register_history
 from checkers.linearizable._linear import prove
-from checkers.linearizable._search import Budget, search
+from checkers.linearizable._search import Budget, BudgetExceeded, search, search_arrays
 from ddialab.history import History
 
 OPTIONS = {"model": "cas-register", "independent": True}
@@ -98,3 +98,22 @@ def test_windows_prove_keys_the_greedy_alone_gives_up_on(monkeypatch):
     monkeypatch.setattr(_linear._Windows, "open", give_up)
     greedy_only, _ = proven_keys(h, OPTIONS)
     assert len(greedy_only) < len(with_windows) / 2
+
+
+def test_a_search_checks_its_cap_as_often_as_asked():
+    """Guards ``check_every``: a window's search must stop near its small cap
+    (``WINDOW_STATES``), not run on to the default 4,096-push check."""
+    h = keyed_register_history(400, 1, 6, seed=2)
+    model = resolve_model(OPTIONS)
+    calls = calls_of(h, model)
+    arrays = (
+        calls,
+        [c.index for c in calls],
+        [c.done for c in calls],
+        [model.readonly(c) for c in calls],
+        [-1] * len(calls),
+    )
+    assert search_arrays(*arrays, model.step, None, Budget(float("inf"), 10**6)).valid
+    with pytest.raises(BudgetExceeded) as e:
+        search_arrays(*arrays, model.step, None, Budget(float("inf"), 50), check_every=8)
+    assert 50 < e.value.states <= 58
