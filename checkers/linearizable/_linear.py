@@ -210,11 +210,11 @@ class _Windows:
         cp_state, n = k.cps[0]
         while n < len(index) and index[n] <= pos:
             if keyof[n] == key:
+                if len(members) == MAX_WINDOW or returns[n] < 0:
+                    self.failed.add(key)  # too big, or could only close at the end
+                    return
                 members.append(n)
             n += 1
-        if len(members) > MAX_WINDOW or any(returns[n] < 0 for n in members):
-            self.failed.add(key)
-            return
         still = sum(1 for n in members if returns[n] > pos)
         self.opened[key] = _Window(cp_state, members, still)
 
