@@ -17,9 +17,12 @@ Theory of operation
    calls by key; each part is searched on its own (``_search``), smallest first, stopping
    at the first part that is not linearizable.  Before that, one greedy pass over the
    whole history (``_linear``) proves most parts linearizable without a search; only the
-   parts it gives up on are searched.  A part whose search outlasts ``PROBE_STATES`` is
-   first checked for a completed call that no state the part can reach admits
-   (``_reach``: a definite failure, with that call as the witness), then searched in full.
+   parts it gives up on are searched.  For ``independent`` registers on a plain history,
+   that pass runs on arrays read straight off the ops (``_registers``) and ``Call``s are
+   built (``calls_of(..., only)``) just for the parts it leaves to the search.  A part
+   whose search outlasts ``PROBE_STATES`` is first checked for a completed call that no
+   state the part can reach admits (``_reach``: a definite failure, with that call as
+   the witness), then searched in full.
 4. Budgets: ``time_limit`` seconds (default 60) and ``max_states`` memoized states across
    all parts.  Unless given, ``max_states`` scales with the time limit
    (``STATES_PER_SECOND`` x seconds, about what the search visits per second), so the
