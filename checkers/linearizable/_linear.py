@@ -51,6 +51,7 @@ in the budget.
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from itertools import permutations
@@ -145,10 +146,7 @@ def prove_events(
                     windows.open(key, k, index[x])
                     del keys[key]
                     continue
-                cps = k.cps
-                cps.append((k.state, x))
-                if len(cps) > CHECKPOINTS:
-                    del cps[0]
+                k.cps.append((k.state, x))
             elif k.returned:
                 if not g.invoke(x, k):
                     windows.open(key, k, index[x])
@@ -182,7 +180,7 @@ class _Key:
         self.state = state
         # (state, call): the last ``CHECKPOINTS`` checkpoints (the first event of a key,
         # and of a key resumed after a window, is an invocation that makes one)
-        self.cps: list[tuple[Any, int]] = []
+        self.cps: deque[tuple[Any, int]] = deque(maxlen=CHECKPOINTS)
         self.pending: list[int] = []  # invoked, not returned, not placed
         self.returned: list[int] = []  # state changes returned but not yet placed
 
