@@ -97,6 +97,7 @@ def bench_large(args: argparse.Namespace) -> int:
     )
     print(
         f"check: valid={result['valid']} states={result['states_explored']} "
+        f"proven by the linear pass {result['proven_by_linear_pass']}/{result['partitions']} "
         f"wall {wall:.3f}s cpu {cpu:.3f}s"
     )
     if result["valid"] is False:

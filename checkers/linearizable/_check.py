@@ -17,9 +17,12 @@ Theory of operation
    calls by key; each part is searched on its own (``_search``), smallest first, stopping
    at the first part that is not linearizable.  Before that, one greedy pass over the
    whole history (``_linear``) proves most parts linearizable without a search; only the
-   parts it gives up on are searched.  A part whose search outlasts ``PROBE_STATES`` is
-   first checked for a completed call that no state the part can reach admits
-   (``_reach``: a definite failure, with that call as the witness), then searched in full.
+   parts it gives up on are searched.  For ``independent`` registers on a plain history,
+   that pass runs on arrays read straight off the ops (``_registers``) and ``Call``s are
+   built (``calls_of(..., only)``) just for the parts it leaves to the search.  A part
+   whose search outlasts ``PROBE_STATES`` is first checked for a completed call that no
+   state the part can reach admits (``_reach``: a definite failure, with that call as
+   the witness), then searched in full.
 4. Budgets: ``time_limit`` seconds (default 60) and ``max_states`` memoized states across
    all parts.  Unless given, ``max_states`` scales with the time limit
    (``STATES_PER_SECOND`` x seconds, about what the search visits per second), so the
@@ -33,15 +36,16 @@ from __future__ import annotations
 import gc
 import time
 from collections import defaultdict
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
 from checkers import anomalies_result, unknown_result, valid_result
 from checkers.linearizable._explain import unreachable_witness, witness
-from checkers.linearizable._linear import prove
+from checkers.linearizable._linear import prove, prove_events
 from checkers.linearizable._models import MODELS, BadValue, Call, Model, independent
 from checkers.linearizable._reach import unplaceable
+from checkers.linearizable._registers import light_calls, light_step
 from checkers.linearizable._search import Budget, BudgetExceeded, search
 from ddialab.errors import UsageError
 from ddialab.history import NEMESIS, History, bad_op, require_invocations
@@ -77,14 +81,17 @@ def resolve_model(options: Mapping[str, Any]) -> Model:
     return independent(model)
 
 
-def calls_of(history: History | list[Any], model: Model) -> list[Call]:
+def calls_of(
+    history: History | list[Any], model: Model, only: Sequence[int] | None = None
+) -> list[Call]:
     """The client calls the model sees, in invocation order (see the module docstring).
 
     One pass over the ops: an op whose partner comes later is an invocation with a
     completion; an earlier partner (or none, -1) marks a completion -- or an invocation
     that never completed, the only case that needs the op's type.  A client completion
     with no partner is bad input: ``require_invocations`` names it (this pass finds it,
-    so the check needs no separate pass over the history).
+    so the check needs no separate pass over the history).  ``only``: just the calls
+    invoked at these positions (ascending), as ``_registers`` asks for its unproven keys.
     """
     h = history if isinstance(history, History) else History(history)
     ops = h.ops
@@ -92,7 +99,8 @@ def calls_of(history: History | list[Any], model: Model) -> list[Call]:
     prepare = model.prepare
     out: list[Call] = []
     append = out.append
-    for i, op in enumerate(ops):
+    for i in range(len(ops)) if only is None else only:
+        op = ops[i]
         j = pairs[i]
         if j > i:
             comp = ops[j]
@@ -161,18 +169,24 @@ def _check(history: History | list[Any], options: Mapping[str, Any]) -> dict[str
     model = resolve_model(options)
     init = model.freeze_init(options.get("init", model.init))
     h = history if isinstance(history, History) else History(history)
-    calls = calls_of(h, model)
     budget = _budget(options)
-    parts = partitions(calls, model)
-    if not calls and not _decided_ops(h):
-        return unknown_result(_nothing_reason(model), **_stats(model, parts, budget))
-    proven = _linear_pass(calls, model, init, len(h), budget)
+    fast = _fast_pass(h, model, init, budget)
+    if fast is None:
+        calls = calls_of(h, model)
+        parts = partitions(calls, model)
+        n_parts, nothing = len(parts), not calls
+        proven = _linear_pass(calls, model, init, len(h), budget) if calls else set()
+    else:
+        parts, n_parts, proven = fast
+        nothing = not n_parts
+    if nothing and not _decided_ops(h):
+        return unknown_result(_nothing_reason(model), **_stats(model, n_parts, budget))
     unknown: list[Any] = []
-    for key, calls in parts:
+    for key, part in parts:
         if key in proven:
             continue
         try:
-            w = _search_part(calls, model, model.init_for(init, key), key, budget)
+            w = _search_part(part, model, model.init_for(init, key), key, budget)
         except BudgetExceeded as e:
             budget.states_used += e.states
             unknown.append((key, str(e)))
@@ -180,11 +194,29 @@ def _check(history: History | list[Any], options: Mapping[str, Any]) -> dict[str
                 break
             continue
         if w is not None:
-            return anomalies_result({ANOMALY: [w]}, **_stats(model, parts, budget, failed=key))
-    stats = _stats(model, parts, budget)
+            return anomalies_result({ANOMALY: [w]}, **_stats(model, n_parts, budget, failed=key))
+    stats = _stats(model, n_parts, budget)
     if unknown:
-        return unknown_result(_unknown_reason(unknown, model, len(parts)), **stats)
+        return unknown_result(_unknown_reason(unknown, model, n_parts), **stats)
     return valid_result(**stats)
+
+
+def _fast_pass(
+    h: History, model: Model, init: Any, budget: Budget
+) -> tuple[list[tuple[Any, list[Call]]], int, set[Any]] | None:
+    """The keyed-register fast path (``_registers``): the parts left to search (with
+    ``Call``s), how many parts there are, the keys proven; ``None``: take the general path."""
+    if not model.keyed_registers or type(init) not in (int, str, type(None)):
+        return None
+    light = light_calls(h, model.keyed_registers == "cas")
+    if light is None:
+        return None
+    proven, placed = prove_events(light.at, light.arrays(), light_step, lambda k: init)
+    n_parts = len(set(light.keys))
+    if not _charge(budget, proven, placed):
+        proven = set()
+    only = [i for i, k in zip(light.invocations, light.keys, strict=True) if k not in proven]
+    return partitions(calls_of(h, model, only), model), n_parts, proven
 
 
 def _search_part(
@@ -221,11 +253,17 @@ def _linear_pass(calls: list[Call], model: Model, init: Any, size: int, budget: 
     proven, placed = prove(
         calls, model.step, model.readonly, lambda k: model.init_for(init, k), size
     )
+    return proven if _charge(budget, proven, placed) else set()
+
+
+def _charge(budget: Budget, proven: set[Any], placed: int) -> bool:
+    """Charge the pass's placed calls to the budget; False (prove nothing) if they do not
+    fit in it."""
     if placed > budget.max_states or time.perf_counter() > budget.deadline:
-        return set()
+        return False
     budget.states_used += placed
     budget.proven = len(proven)
-    return proven
+    return True
 
 
 def _budget(options: Mapping[str, Any]) -> Budget:
@@ -252,12 +290,10 @@ def _nothing_reason(model: Model) -> str:
     )
 
 
-def _stats(
-    model: Model, parts: list[tuple[Any, list[Call]]], budget: Budget, failed: Any = None
-) -> dict[str, Any]:
+def _stats(model: Model, n_parts: int, budget: Budget, failed: Any = None) -> dict[str, Any]:
     d: dict[str, Any] = {
         "model": model.name,
-        "partitions": len(parts),
+        "partitions": n_parts,
         "states_explored": budget.states_used,
         "proven_by_linear_pass": budget.proven,
     }

@@ -149,6 +149,9 @@ class Model:
     thaw_state: Callable[[Any], Any] = thaw
     describe_op: Callable[[Call], str] = _default_describe_op
     describe_state: Callable[[Any], str] = _default_describe_state
+    #: ``"register"`` / ``"cas"``: ``independent`` of the built-in register models, which
+    #: ``check`` may run through the array-based fast path (``_registers``).
+    keyed_registers: str = ""
 
 
 def _unknown_f(model: str, call: Call, known: tuple[str, ...]) -> BadValue:
@@ -576,6 +579,10 @@ MODELS: dict[str, Model] = {
 }
 
 
+_KEYED = {"register": "register", "cas-register": "cas"}
+_BUILTIN = (REGISTER, CAS_REGISTER)
+
+
 def independent(model: Model) -> Model:
     """The same model applied to each key of a keyed history (values ``[key, v]``)."""
 
@@ -605,4 +612,5 @@ def independent(model: Model) -> Model:
         thaw_state=model.thaw_state,
         describe_op=model.describe_op,
         describe_state=model.describe_state,
+        keyed_registers=_KEYED.get(model.name, "") if model in _BUILTIN else "",
     )

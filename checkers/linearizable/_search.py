@@ -80,6 +80,7 @@ class Outcome:
     valid: bool
     states: int
     dead_ends: list[DeadEnd] = field(default_factory=list)
+    final: Any = None  # valid: the state the linearization found ends in
 
 
 @dataclass
@@ -102,11 +103,11 @@ class Budget:
             )
 
 
-def _build_list(calls: Sequence[Call]) -> tuple[list[int], list[int]]:
+def _build_list(index: list[int], done: list[int]) -> tuple[list[int], list[int]]:
     """next/prev arrays over nodes: call i is node i, its return is node m+i, head 2m."""
-    m = len(calls)
-    events = [(c.index, i) for i, c in enumerate(calls)]
-    events += [(c.done, m + i) for i, c in enumerate(calls) if c.done >= 0]
+    m = len(index)
+    events = [(x, i) for i, x in enumerate(index)]
+    events += [(d, m + i) for i, d in enumerate(done) if d >= 0]
     events.sort()
     nxt = [END] * (2 * m + 1)
     prv = [END] * (2 * m + 1)
@@ -126,13 +127,33 @@ def search(
     budget: Budget,
 ) -> Outcome:
     """Is there a linearization of ``calls`` (sorted by invocation) from ``init``?"""
-    m = len(calls)
-    nxt, prv = _build_list(calls)
-    head = 2 * m
-    has_ret = [c.done >= 0 for c in calls]
+    index = [c.index for c in calls]
+    done = [c.done for c in calls]
     ro = [readonly(c) for c in calls]
+    return search_arrays(calls, index, done, ro, _previous_twins(calls), step, init, budget)
+
+
+def search_arrays(
+    calls: Sequence[Any],
+    index: list[int],
+    returns: list[int],
+    ro: list[bool],
+    twin: list[int],
+    step: Callable[[Any, Any], Any],
+    init: Any,
+    budget: Budget,
+    check_every: int = _CHECK_EVERY,
+) -> Outcome:
+    """``search`` over arrays: call ``i``'s invocation and return positions (-1: none),
+    read-only flag and previous twin (``_previous_twins``; -1 always is sound, only
+    slower); ``step`` takes ``calls[i]``, whatever it is.  A valid outcome carries the
+    state its linearization ends in (``final``).  The budget is checked at the first push
+    and every ``check_every`` after."""
+    m = len(calls)
+    nxt, prv = _build_list(index, returns)
+    head = 2 * m
+    has_ret = [d >= 0 for d in returns]
     rank = _ranks(has_ret)
-    twin = _previous_twins(calls)
     done = bytearray(m)
     remaining = sum(has_ret)
     # (p, w, state) -> the unknown-call bitsets visited with them (an int, or a list
@@ -149,7 +170,7 @@ def search(
     # The linearized set, compressed: the first p completed calls (by rank) and those at
     # p + i for each bit i of w; ib holds the unknown calls (by their own rank).
     p = w = ib = 0
-    rn, rp = _return_list(calls)  # completed calls in return order (head m)
+    rn, rp = _return_list(returns)  # completed calls in return order (head m)
     first = rn[m]  # the unlinearized call that returns first
     # Candidates are tried in sweeps: completed read-only calls, other completed calls,
     # then calls that never completed; each sweep in two parts: the calls invoked since
@@ -222,7 +243,7 @@ def search(
                         first = rn[m]
                     node, stop, phase = first, NO_STOP, 0
                     pushes += 1
-                    if pushes % _CHECK_EVERY == 1:
+                    if pushes % check_every == 1:
                         budget.check(visited)
                     continue
                 if kind == _FORCED:
@@ -242,7 +263,7 @@ def search(
         while True:
             if stack is None:
                 budget.states_used += visited
-                return Outcome(False, visited, _dead_ends(dead, calls, nxt, prv, m))
+                return Outcome(False, visited, _dead_ends(dead, index, returns, m))
             node, state, kind, p, w, ib, stack = stack
             depth -= 1
             done[node] = 0
@@ -264,13 +285,13 @@ def search(
             if kind != _FORCED:
                 break
         first = rn[m]
-        older = calls[node].index < calls[first].index
+        older = index[node] < index[first]
         phase = 2 * sweep[node] + older
         stop = first if older else NO_STOP
         if kind == _NORMAL:
             node = nxt[node]
     budget.states_used += visited
-    return Outcome(True, visited)
+    return Outcome(True, visited, final=state)
 
 
 def _previous_twins(calls: Sequence[Call]) -> list[int]:
@@ -294,13 +315,13 @@ def _previous_twins(calls: Sequence[Call]) -> list[int]:
     return out
 
 
-def _return_list(calls: Sequence[Call]) -> tuple[list[int], list[int]]:
+def _return_list(returns: list[int]) -> tuple[list[int], list[int]]:
     """next/prev arrays over the completed calls in return order; the head is ``m``."""
-    m = len(calls)
+    m = len(returns)
     rn = [END] * (m + 1)
     rp = [END] * (m + 1)
     last = m
-    for _, i in sorted((c.done, i) for i, c in enumerate(calls) if c.done >= 0):
+    for _, i in sorted((d, i) for i, d in enumerate(returns) if d >= 0):
         rn[last] = i
         rp[i] = last
         last = i
@@ -346,9 +367,7 @@ def _first_unseen(
     return ILLEGAL
 
 
-def _dead_ends(
-    dead: list[Any], calls: Sequence[Call], nxt: list[int], prv: list[int], m: int
-) -> list[DeadEnd]:
+def _dead_ends(dead: list[Any], index: list[int], returns: list[int], m: int) -> list[DeadEnd]:
     """Turn kept (stack, state, node) triples into ``DeadEnd``s (the list is fully restored)."""
     out = []
     for stack, state, node in dead:
@@ -360,24 +379,22 @@ def _dead_ends(
         path.reverse()
         done = set(path)
         out.append(
-            DeadEnd(path, state, _blocked(node, calls, done, m), _candidates(calls, done, node, m))
+            DeadEnd(
+                path, state, _blocked(node, returns, done, m), _candidates(index, returns, done)
+            )
         )
     return out
 
 
-def _blocked(node: int, calls: Sequence[Call], done: set[int], m: int) -> int:
+def _blocked(node: int, returns: list[int], done: set[int], m: int) -> int:
     if node >= m:
         return node - m
     # A forced failure: the first unlinearized call with a return, in return order.
-    rets = [(c.done, i) for i, c in enumerate(calls) if i not in done and c.done >= 0]
+    rets = [(d, i) for i, d in enumerate(returns) if i not in done and d >= 0]
     return min(rets)[1] if rets else -1
 
 
-def _candidates(calls: Sequence[Call], done: set[int], node: int, m: int) -> list[int]:
+def _candidates(index: list[int], returns: list[int], done: set[int]) -> list[int]:
     """Calls not yet linearized whose invocation precedes the first pending return."""
-    first_ret = min(
-        (c.done for i, c in enumerate(calls) if i not in done and c.done >= 0), default=-1
-    )
-    return [
-        i for i, c in enumerate(calls) if i not in done and (first_ret < 0 or c.index < first_ret)
-    ]
+    first_ret = min((d for i, d in enumerate(returns) if i not in done and d >= 0), default=-1)
+    return [i for i, x in enumerate(index) if i not in done and (first_ret < 0 or x < first_ret)]
