@@ -66,3 +66,17 @@ def test_the_probe_sees_heavy_imports_when_they_happen(tmp_path: Path) -> None:
     code, modules = _imported(["check", str(run_dir), "-c", "linearizable"])
     assert code == 0
     assert {"trio", "systems"} <= modules
+
+
+def test_lazy_help_lines_are_the_subcommands_own() -> None:
+    """Guards the lazy parser's second copy of each help line: ``ddialab --help`` prints
+    ``SUBCOMMANDS``' line without importing the module, so a module's own ``add_parser``
+    help drifting from it would show two descriptions of one command."""
+    import argparse
+
+    from ddialab.cli import SUBCOMMANDS, build_parser
+
+    parser = build_parser(None)  # every module's own add_parser
+    (sub,) = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+    own = {a.dest: a.help for a in sub._choices_actions}
+    assert own == {name: line for name, (_module, line) in SUBCOMMANDS.items()}
