@@ -172,8 +172,9 @@ class _Workers:
             return False
         value = op.get("value")
         run = InlineOp(self._invoke_inline(thread, op), done)
-        timeout_ns = round(self.timeout * 1e9)
-        run.start(self.env.world.scheduler, timeout_ns, lambda: _timed_out(value))
+        timeout_ns = self.timeout * 1e9  # an infinite (or huge) op timeout: none at all
+        expiry = round(timeout_ns) if timeout_ns < 2**62 else None
+        run.start(self.env.world.scheduler, expiry, lambda: _timed_out(value))
         return True
 
     def _inline_client(self, thread: Any, process: int) -> bool:

@@ -75,12 +75,13 @@ class InlineOp:
     def start(
         self,
         scheduler: Scheduler,
-        timeout_ns: int,
+        timeout_ns: int | None,
         on_timeout: Callable[[], Any],
     ) -> None:
-        """Step to the first park; give up at ``now + timeout_ns`` with ``on_timeout()``."""
+        """Step to the first park; give up at ``now + timeout_ns`` (``None``: never) with
+        ``on_timeout()``."""
         self.step(None)
-        if not self.finished:
+        if not self.finished and timeout_ns is not None:
             scheduler.after(timeout_ns, self._expire, on_timeout)
 
     def step(self, value: Any) -> None:

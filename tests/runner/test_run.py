@@ -181,3 +181,10 @@ def test_a_client_that_is_not_inline_safe_runs_as_tasks(monkeypatch: pytest.Monk
     assert len(client_invokes) > 100
     assert len([op for op in history if op.type != "invoke"]) == len(invokes)
     assert seen.count("invoke") == len(client_invokes)
+
+
+def test_an_infinite_op_timeout_runs_inline_without_an_expiry() -> None:
+    """Guards the inline op timeout's conversion: ``--op-timeout inf`` is a valid spec (as
+    it was for the task path's cancel scope) and must not overflow into a traceback."""
+    history = simulate(_spec(time_limit=1.0, op_timeout=float("inf"))).history
+    assert len([op for op in history if op.type == "invoke"]) > 50
