@@ -42,6 +42,9 @@ def completion_for(op: dict[str, Any], reply: dict[str, Any]) -> dict[str, Any]:
 class KVClient:
     """One process's connection to one node of a simulated KV system."""
 
+    #: awaits only ``endpoint.request``: the runner may step its ops inline (``systems.sim``)
+    sim_inline = True
+
     def __init__(self, world: World, name: str, timeout_ns: int = DEFAULT_TIMEOUT_NS) -> None:
         self.endpoint = world.client(name)
         self.timeout_ns = timeout_ns

@@ -17,6 +17,18 @@ Real runs have no world and wait with a cancel scope.  (This moved the recorded 
 of simulated runs: the same seed gives a different, still deterministic, history than
 before; see docs/performance.md.)
 
+In a simulated world with *inline* ops (``inline(thread, op, done)``, given by the runner
+for the simulated environment) the loop is not a trio task that waits: ``_driven`` keeps
+the generator and the context on the interpreter and turns the loop (``_pump``) wherever
+the event happens -- an inline client op's completion or an alarm, both in a scheduler
+callback -- so a simulated op costs no trio task, no cancel scope and no scheduling round
+(see ``systems.sim._inline``).  Its turns are those of the task loop: one completion, then
+ask and dispatch until the generator waits.  A completion that arrives while an op is
+being dispatched waits in an inbox.  Ops that are not inline (sleeps, logs, clients that
+are not inline-safe) still run as worker tasks and come back over the channel, and the
+end of a phase is ``_END`` on it.  (This moved the recorded schedules again: see
+docs/performance.md.)
+
 Workers run client ops (or nemesis ops) and send completions back over one channel.  A
 client op that ends in ``info`` retires its process: the thread continues as process
 ``p + concurrency`` with a fresh client, as in Jepsen.  Everything is recorded through
@@ -25,6 +37,7 @@ client op that ends in ``info`` retires its process: the thread continues as pro
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -37,8 +50,12 @@ from systems.sim import now_ns
 Record = Callable[[dict[str, Any]], None]
 Invoke = Callable[[Any, dict[str, Any]], Awaitable[dict[str, Any]]]
 Alarm = Callable[[int, Callable[[], None]], None]
+#: inline(thread, op, done): start op without a task (True), done(completion) later
+Inline = Callable[[Any, dict[str, Any], Callable[[dict[str, Any]], None]], bool]
 #: what an alarm puts on the completion channel in place of a thread
 _WAKE = object()
+#: what the driven loop puts on the channel when the phase is over
+_END = object()
 
 
 class Interpreter:
@@ -49,6 +66,7 @@ class Interpreter:
         record: Record,
         seed: int = 0,
         alarm: Alarm | None = None,
+        inline: Inline | None = None,
     ) -> None:
         self.concurrency = concurrency
         self.seed = seed
@@ -59,14 +77,88 @@ class Interpreter:
         #: alarm(time_ns, fn): run fn at simulated time_ns (the world's scheduler heap)
         self.alarm = alarm
         self._alarm_at: int | None = None
+        #: inline(thread, op, done): start a simulated op without a task (``_driven``)
+        self.inline = inline
+        if inline is not None and alarm is None:
+            raise ValueError("inline ops need the world's alarm: they run in its scheduler")
 
     def initial_context(self) -> g.Context:
         return g.Context.initial(self.concurrency, time=now_ns(), seed=self.seed)
 
     async def run(self, gen: Any, ctx: g.Context) -> g.Context:
         async with trio.open_nursery() as nursery:
-            ctx = await self._loop(gen, ctx, nursery)
+            if self.inline is not None:
+                ctx = await self._driven(gen, ctx, nursery)
+            else:
+                ctx = await self._loop(gen, ctx, nursery)
         return ctx
+
+    # -- simulated: the loop driven by the world's scheduler ------------------------------
+    async def _driven(self, gen: Any, ctx: g.Context, nursery: trio.Nursery) -> g.Context:
+        """The same loop as ``_loop``, but each turn runs where the event happens.
+
+        An inline op's completion and an alarm arrive in a scheduler callback; they call
+        ``_pump`` right there, which records, asks the generator and dispatches until it
+        must wait.  Only task ops (sleeps, logs, clients that are not inline-safe) come
+        back over the channel to this task.  ``_END`` on the channel ends the phase.
+        """
+        self._gen, self._ctx, self._nursery = gen, ctx, nursery
+        self._inbox: list[tuple[Any, dict[str, Any]]] = []
+        self._busy = self._over = False
+        self._pump()
+        while True:
+            thread, completion = await self._recv.receive()
+            if thread is _END:
+                return self._ctx
+            self._inbox.append((thread, completion))
+            self._pump()
+
+    def _pump(self) -> None:
+        """Turn the loop until it waits: a completion first, then the generator, ..."""
+        if self._busy or self._over:  # busy: a completion during a dispatch waits in the inbox
+            return
+        self._busy = True
+        try:
+            while True:
+                if self._inbox:
+                    thread, completion = self._inbox.pop(0)
+                    self._gen, self._ctx = self._complete(self._gen, self._ctx, thread, completion)
+                if not self._turn() and not self._inbox:
+                    return
+        finally:
+            self._busy = False
+
+    def _turn(self) -> bool:
+        """Ask the generator once; dispatch a due op (True) or arrange the wait (False)."""
+        now = now_ns()
+        ctx = self._ctx if now == self._ctx.time else self._ctx.with_time(now)
+        self._ctx = ctx
+        res = g.op(self._gen, ctx)
+        if res is None:
+            if self.outstanding == 0:  # the phase is over: a stale alarm must not turn it
+                self._over, self._alarm_at = True, None
+                self._send.send_nowait((_END, None))
+            return False
+        op, next_gen = res
+        if op is g.PENDING:
+            return False
+        if op["time"] > ctx.time:
+            if self._alarm_at != op["time"]:
+                self._alarm_at = op["time"]
+                self.alarm(op["time"], functools.partial(self._ring_driven, op["time"]))  # type: ignore[misc]
+            return False
+        self._gen, self._ctx = self._dispatch(next_gen, ctx, op, self._nursery)
+        return True
+
+    def _ring_driven(self, time_ns: int) -> None:
+        if self._alarm_at == time_ns:  # else a completion came first and moved on
+            self._alarm_at = None
+            self._pump()
+
+    def _arrive(self, thread: Any, completion: dict[str, Any]) -> None:
+        """An inline op's completion, in a scheduler callback (or during a dispatch)."""
+        self._inbox.append((thread, completion))
+        self._pump()
 
     async def _loop(self, gen: Any, ctx: g.Context, nursery: trio.Nursery) -> g.Context:
         while True:
@@ -98,8 +190,16 @@ class Interpreter:
         gen = g.update(gen, ctx, invoke)
         ctx = ctx.busy(thread)
         self.outstanding += 1
-        nursery.start_soon(self._work, thread, invoke)
+        if special or not self._started_inline(thread, invoke):
+            nursery.start_soon(self._work, thread, invoke)
         return gen, ctx
+
+    def _started_inline(self, thread: Any, op: dict[str, Any]) -> bool:
+        return self.inline is not None and self.inline(thread, op, self._doner(thread, op))
+
+    def _doner(self, thread: Any, op: dict[str, Any]) -> Callable[[dict[str, Any]], None]:
+        arrive = self._arrive
+        return lambda completion: arrive(thread, {**op, **completion})
 
     async def _work(self, thread: Any, op: dict[str, Any]) -> None:
         if op["type"] == g.SLEEP:

@@ -30,7 +30,7 @@ process, so the thread's next op opens a fresh client.  The history is written t
 from __future__ import annotations
 
 import random
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -43,7 +43,7 @@ from ddialab.runner._interpreter import Interpreter
 from ddialab.runner._spec import TestSpec
 from nemesis import NemesisPackage, build_nemesis
 from systems import get_system
-from systems.sim import NetworkConfig, World, run_simulated
+from systems.sim import InlineError, InlineOp, NetworkConfig, World, inline_safe, run_simulated
 from workloads import get_workload
 
 _CORE = frozenset(("index", "time", "type", "process", "f", "value", "node", "error"))
@@ -105,8 +105,10 @@ async def drive(env: Environment, spec: TestSpec, package: NemesisPackage, recor
     """Play the spec's phases in ``env``, recording every op; clients closed always."""
     package.nemesis.setup(env.world, env.system)
     workers = _Workers(env, package, spec)
-    alarm = None if env.world is None else env.world.scheduler.at
-    interp = Interpreter(spec.concurrency, workers.invoke, record, spec.seed, alarm)
+    alarm = inline = None
+    if env.world is not None:  # simulated: heap alarms, client ops stepped inline
+        alarm, inline = env.world.scheduler.at, workers.inline
+    interp = Interpreter(spec.concurrency, workers.invoke, record, spec.seed, alarm, inline)
     async with env.running():
         ctx = interp.initial_context()
         try:
@@ -135,6 +137,10 @@ def phases(spec: TestSpec, package: NemesisPackage) -> list[Any]:
     return result
 
 
+def _timed_out(value: Any) -> dict[str, Any]:
+    return {"type": "info", "value": value, "error": "timeout"}
+
+
 class _Workers:
     """A client per process (a fresh one after ``info``) running ops; faults via the env."""
 
@@ -142,6 +148,8 @@ class _Workers:
         self.env, self.package = env, package
         self.clients: dict[Any, tuple[int, Any]] = {}
         self.abandoned: list[Any] = []
+        #: a thread's first client, made to see whether it is inline-safe, not yet opened
+        self.fresh: dict[Any, tuple[int, Any]] = {}
         self.timeout = spec.op_timeout
 
     async def invoke(self, thread: Any, op: dict[str, Any]) -> dict[str, Any]:
@@ -155,7 +163,40 @@ class _Workers:
             return await self.env.invoke(client, op)
         if self.env.abandon(client):  # still in use by its thread: closed at the end
             self.abandoned.append(self.clients.pop(thread)[1])
-        return {"type": "info", "value": op.get("value"), "error": "timeout"}
+        return _timed_out(op.get("value"))
+
+    def inline(self, thread: Any, op: dict[str, Any], done: Callable[[Any], None]) -> bool:
+        """Start ``op`` as an inline op (``systems.sim._inline``) if its client allows;
+        ``done(completion)`` comes from a scheduler callback.  False: run it as a task."""
+        if thread != g.NEMESIS and not self._inline_client(thread, op["process"]):
+            return False
+        value = op.get("value")
+        run = InlineOp(self._invoke_inline(thread, op), done)
+        timeout_ns = self.timeout * 1e9  # an infinite (or huge) op timeout: none at all
+        expiry = round(timeout_ns) if timeout_ns < 2**62 else None
+        run.start(self.env.world.scheduler, expiry, lambda: _timed_out(value))
+        return True
+
+    def _inline_client(self, thread: Any, process: int) -> bool:
+        """Whether the thread's client class is inline-safe (a first client is made now)."""
+        current = self.clients.get(thread)
+        if current is None:
+            current = self.fresh.get(thread)
+        if current is None:
+            current = self.fresh[thread] = (process, self.env.client(process))
+        return inline_safe(current[1])
+
+    async def _invoke_inline(self, thread: Any, op: dict[str, Any]) -> dict[str, Any]:
+        """``invoke`` without trio: the op timeout is ``InlineOp``'s heap entry."""
+        if thread == g.NEMESIS:
+            return await self.env.fault(self.package.nemesis, op)
+        try:
+            client = await self._client(thread, op["process"])
+        except self.env.open_errors as e:
+            return {"type": "fail", "value": op.get("value"), "error": f"open: {e}"}
+        if not inline_safe(client):
+            raise InlineError(f"{type(client).__name__} is not inline-safe, its predecessor was")
+        return await self.env.invoke(client, op)
 
     async def _client(self, thread: Any, process: int) -> Any:
         current = self.clients.pop(thread, None)
@@ -164,16 +205,19 @@ class _Workers:
             return current[1]
         if current:
             await self.env.close(current[1])
-        client = self.env.client(process)
+        fresh = self.fresh.pop(thread, None)
+        client = fresh[1] if fresh and fresh[0] == process else self.env.client(process)
         nodes = self.env.system.node_names()
         await self.env.open(client, nodes[process % len(nodes)])
         self.clients[thread] = (process, client)
         return client
 
     async def close(self) -> None:
-        for client in [c for _, c in self.clients.values()] + self.abandoned:
+        made = [c for _, c in [*self.clients.values(), *self.fresh.values()]]
+        for client in made + self.abandoned:
             await self.env.close(client)
         self.clients.clear()
+        self.fresh.clear()
         self.abandoned.clear()
         self.package.nemesis.teardown(self.env.world, self.env.system)
 

@@ -24,7 +24,7 @@ from typing import Any
 
 import trio
 
-from systems.sim._determinism import now_ns, others_runnable, try_fast_forward
+from systems.sim._determinism import fast_forwarder, now_ns, others_runnable
 
 MAX_BATCH = 10_000
 
@@ -78,9 +78,10 @@ class Scheduler:
         now = now_ns()
         pop = heapq.heappop
         budget = MAX_BATCH
+        forward = fast_forwarder()
         while heap and budget:
             if heap[0][0] > now:
-                if not try_fast_forward(heap[0][0]):
+                if not forward(heap[0][0]):
                     return others_runnable()
                 now = heap[0][0]
             _, _, callback, args = pop(heap)

@@ -178,6 +178,8 @@ class StorageNode:
 class StorageClient(KVClient):
     """``KVClient`` that keeps the reply's ``durable`` mark on the completion."""
 
+    sim_inline = True  # awaits only endpoint.request, as KVClient
+
     async def invoke(self, op: dict[str, Any]) -> dict[str, Any]:
         try:
             reply = await self.endpoint.request(self.node, request_for(op), self.timeout_ns)

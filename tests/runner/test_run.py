@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -131,3 +132,59 @@ def test_replay_command_reproduces_the_history(tmp_path: Path) -> None:
     assert main(argv) in (0, 1, 4)
     a = (tmp_path / "a" / "history.jsonl").read_bytes()
     assert a == (tmp_path / "b" / "history.jsonl").read_bytes()
+
+
+def _count_worker_tasks(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    from ddialab.runner import _interpreter
+
+    seen: list[str] = []
+    work = _interpreter.Interpreter._work
+
+    async def counted(self: Any, thread: Any, op: dict[str, Any]) -> None:
+        seen.append(op["type"])
+        await work(self, thread, op)
+
+    monkeypatch.setattr(_interpreter.Interpreter, "_work", counted)
+    return seen
+
+
+def test_simulated_client_and_nemesis_ops_run_inline(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Guards the inline path of simulated runs: with an inline-safe client (KVClient) no
+    client or nemesis op gets a worker task -- only the quiesce sleep does -- while the
+    history still has every op completed (the speed of the simulator rests on this)."""
+    seen = _count_worker_tasks(monkeypatch)
+    history = simulate(_spec(time_limit=2.0)).history
+    invokes = [op for op in history if op.type == "invoke"]
+    assert len(invokes) > 100
+    assert len([op for op in history if op.type != "invoke"]) == len(invokes)
+    assert seen == ["sleep"]
+
+
+def test_a_client_that_is_not_inline_safe_runs_as_tasks(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Guards the fallback: a client class that does not declare ``sim_inline`` itself
+    (a subclass of KVClient) gets a worker task per op and the run still completes;
+    nemesis ops stay inline."""
+    from systems import KVClient
+    from systems.single import SingleNodeSystem
+
+    class Undeclared(KVClient):
+        pass
+
+    def client(self: Any, world: Any, process: int) -> KVClient:
+        return Undeclared(world, f"c{process}", self.settings.timeout_ns)
+
+    monkeypatch.setattr(SingleNodeSystem, "client", client)
+    seen = _count_worker_tasks(monkeypatch)
+    history = simulate(_spec(time_limit=2.0)).history
+    invokes = [op for op in history if op.type == "invoke"]
+    client_invokes = [op for op in invokes if op.process != "nemesis"]
+    assert len(client_invokes) > 100
+    assert len([op for op in history if op.type != "invoke"]) == len(invokes)
+    assert seen.count("invoke") == len(client_invokes)
+
+
+def test_an_infinite_op_timeout_runs_inline_without_an_expiry() -> None:
+    """Guards the inline op timeout's conversion: ``--op-timeout inf`` is a valid spec (as
+    it was for the task path's cancel scope) and must not overflow into a traceback."""
+    history = simulate(_spec(time_limit=1.0, op_timeout=float("inf"))).history
+    assert len([op for op in history if op.type == "invoke"]) > 50

@@ -21,7 +21,7 @@ def test_trio_private_scheduling_hooks_exist() -> None:
     assert hasattr(run_module, "_r")
     seed_scheduler(1)
     assert run_module._ALLOW_DETERMINISTIC_SCHEDULING is True
-    # used by try_fast_forward
+    # used by fast_forwarder
     assert hasattr(run_module, "GLOBAL_RUN_CONTEXT")
     assert hasattr(run_module.Task, "_next_send_fn")
     assert hasattr(run_module.Runner, "runq")

@@ -73,3 +73,24 @@ def test_the_scheduler_still_sleeps_when_nothing_else_can_run() -> None:
         return fired
 
     assert run_simulated(main, seed=0) == [5 * MS]
+
+
+def test_the_scheduler_never_jumps_past_a_task_it_woke() -> None:
+    """Guards the fast-forward check (``fast_forwarder``): once a callback has made another
+    task runnable, the scheduler must stop before a later entry, so the woken task sees
+    the time it was woken at; checking "others runnable" only once per stretch, without
+    the run queue, would jump to the later entry first."""
+
+    async def main() -> list[int]:
+        sched, seen = Scheduler(), []
+        async with trio.open_nursery() as nursery:
+            nursery.start_soon(sched.run)
+            event = trio.Event()
+            sched.after(MS, event.set)
+            sched.after(3 * MS, lambda: None)
+            await event.wait()
+            seen.append(now_ns())
+            nursery.cancel_scope.cancel()
+        return seen
+
+    assert run_simulated(main, seed=0) == [MS]
