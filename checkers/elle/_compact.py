@@ -34,24 +34,27 @@ from ddialab.history import NEMESIS, CompactHistory
 def collect_compact(
     history: CompactHistory, process: bool, realtime: bool, src: Source
 ) -> tuple[TxnGraph, list[Txn]]:
-    """``collect(history, process, realtime, src.mops)``, from ``history.scan()``."""
+    """``collect(history, process, realtime, src.mops)``, from ``history.blocks()``."""
     c = _RowCollector(history, src)
-    rows = history.scan()
+    blocks = history.blocks()
     pending, names, appends = c.pending, c.names, c.appends
     try:
-        for index, typ, proc, f, value, _line in rows:
-            if proc == NEMESIS or (f != "txn" and not _is_txn(f, value)):
-                continue
-            if typ != "invoke":
-                c.complete(index, typ, proc, value)
-                continue
-            # an invocation: validated, and kept only until its completion comes
-            if type(value) is not tuple or not _plain(value, names, appends):
-                value = c.mops(index, typ, value)
-            pending[proc] = (index, value, c.cur)
-            c.invoked = True
+        for xs in blocks:
+            for x in xs:
+                proc, f, value = x.process, x.f, x.value
+                if proc == NEMESIS or (f != "txn" and not _is_txn(f, value)):
+                    continue
+                typ = x.type
+                if typ != "invoke":
+                    c.complete(x.index, typ, proc, value)
+                    continue
+                # an invocation: validated, and kept only until its completion comes
+                if type(value) is not tuple or not _plain(value, names, appends):
+                    value = c.mops(x.index, typ, value)
+                pending[proc] = (x.index, value, c.cur)
+                c.invoked = True
     except HistoryFormatError:
-        for _ in rows:  # a line the scan cannot read, later on, is reported first
+        for _ in blocks:  # a line the scan cannot read, later on, is reported first
             pass
         raise
     c.finish()
