@@ -38,6 +38,7 @@ from __future__ import annotations
 import gc
 import io
 import os
+import re
 from array import array
 from bisect import bisect_right
 from collections.abc import Iterator
@@ -246,11 +247,18 @@ def _chunks(f: Any) -> Iterator[tuple[bytes, int, int]]:
         lineno += chunk.count(b"\n")
 
 
+#: Where one line could end an object and start the next: ``{a},{b`` on a line and ``"k":1}``
+#: on the next is two objects in ``[...]`` (the count of objects matches the lines) but no
+#: line of JSON Lines.  It may match inside a string, too: that chunk goes line by line.
+_TWO_ON_A_LINE = re.compile(rb"}[ \t]*,[ \t]*{")
+
+
 def _decode_chunk(chunk: bytes) -> list[Any] | None:
     """The chunk's lines as ``_TxnLine``s with one decode of ``[line,line,...]``, or
     None when that would not read each line as the per-line decode does: a carriage
-    return, a blank line (``,,`` does not decode), two objects on a line (the count)."""
-    if b"\r" in chunk:
+    return, a blank line (``,,`` does not decode), two objects on a line (the count, and
+    ``_TWO_ON_A_LINE`` for an object split over lines to make up the count)."""
+    if b"\r" in chunk or _TWO_ON_A_LINE.search(chunk):
         return None
     body = chunk[:-1] if chunk.endswith(b"\n") else chunk
     try:

@@ -256,3 +256,21 @@ def test_scan_rows_and_reread_ops_match_the_full_reader(kinds, chunk, tmp_path_f
         assert [compact.op(i) for i in reversed(range(len(ops)))] == ops[::-1]
         assert [compact.op(i).line for i in range(len(ops))] == [o.line for o in ops]
         assert not compact.materialised
+
+
+def test_an_object_split_over_two_lines_is_not_read_as_two_lines(tmp_path):
+    """Guards the chunked decode's line check: ``{op 1},{"index":2`` on one line and the
+    rest of op 2 on the next decode as two objects in ``[...]`` -- as many as lines --
+    but are no JSON Lines; the full reader's error (file, line 2) must come out."""
+    history, _ = synth_history(3, [], seed=1)
+    lines = [dumps_op(op) for op in history]
+    two = lines[1] + "," + lines[2]
+    cut = two.index('"time"', len(lines[1]))  # the comma before op 2's "time" is the break
+    lines[1:3] = [two[: cut - 1], two[cut:]]
+    path = tmp_path / "h.jsonl"
+    path.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
+    full = _outcome(_read_full(str(path)), {"model": "list-append"})
+    assert isinstance(full, tuple) and ":2:" in full[1]
+    compact = read_compact(path)
+    assert isinstance(compact, CompactHistory)
+    assert _outcome(compact, {"model": "list-append"}) == full
