@@ -144,8 +144,8 @@ class AppendAnalysis:
             ext_n.append(len(v))
             if v and inter:
                 w = inter.get((k, v[-1]))
-                if w is not None and w != tid:
-                    self._g1b(t, 0, k, v, w)
+                if w is not None and w != tid:  # the txn's one mop on key k
+                    self._g1b(t, [m[1] for m in t.mops].index(k), k, v, w)
             cur = longest.get(k)  # _observe, inlined on the hot path
             if cur is None:
                 longest[k] = v
