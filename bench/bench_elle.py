@@ -140,15 +140,20 @@ def stages(path: str, model: str) -> None:
     from checkers.elle._scc import nontrivial_sccs
     from ddialab.history import read_compact
 
-    c0 = [time.process_time()]
+    ru = resource.getrusage(resource.RUSAGE_SELF)
+    c0 = [time.process_time(), ru.ru_stime, ru.ru_minflt]
 
     def stage(name: str) -> None:
         with open("/proc/self/statm") as f:
             now = int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
-        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        c = time.process_time()
-        print(f"{name:10s} cpu {c - c0[0]:6.3f} s  rss {now:6.0f} MB  peak {peak:6.0f} MB")
-        c0[0] = c
+        ru = resource.getrusage(resource.RUSAGE_SELF)
+        c, peak = time.process_time(), ru.ru_maxrss / 1024
+        sys_s, faults = ru.ru_stime - c0[1], ru.ru_minflt - c0[2]
+        print(
+            f"{name:10s} cpu {c - c0[0]:6.3f} s (sys {sys_s:5.3f}, {faults / 1e3:5.0f}k faults)"
+            f"  rss {now:6.0f} MB  peak {peak:6.0f} MB"
+        )
+        c0[:] = [c, ru.ru_stime, ru.ru_minflt]
 
     stage("imports")
     gc.disable()

@@ -51,7 +51,10 @@ class AppendAnalysis:
         self.failed_writer: dict[tuple[Any, Any], Txn] = {}
         self.intermediate: dict[tuple[Any, Any], int] = {}
         self.unobserved: dict[Any, list[tuple[int, Any]]] = {}
-        self.ext: list[tuple[int, Any, list[Any]]] = []  # external reads: (txn, key, list)
+        #: external reads as three columns (no tuple per read): txn, key, length read
+        self.ext_t: list[int] = []
+        self.ext_k: list[Any] = []
+        self.ext_n: list[int] = []
         self.longest: dict[Any, list[Any]] = {}
         self.bad_keys: set[Any] = set()
         self.pos: dict[Any, dict[Any, int]] = {}
@@ -127,7 +130,8 @@ class AppendAnalysis:
 
     def _scan_simple(self, t: Txn) -> None:
         """The fast path: a txn touching each key once (every read is external)."""
-        tid, ext, inter, longest = t.id, self.ext, self.intermediate, self.longest
+        tid, inter, longest = t.id, self.intermediate, self.longest
+        ext_t, ext_k, ext_n = self.ext_t, self.ext_k, self.ext_n
         for f, k, v in t.mops:
             if f != "r":
                 continue
@@ -135,11 +139,13 @@ class AppendAnalysis:
                 v = []  # Elle: nil is the initial, empty list
             elif type(v) is not list:
                 continue
-            ext.append((tid, k, v))
+            ext_t.append(tid)
+            ext_k.append(k)
+            ext_n.append(len(v))
             if v and inter:
                 w = inter.get((k, v[-1]))
-                if w is not None and w != tid:
-                    self._g1b(t, 0, k, v, w)
+                if w is not None and w != tid:  # the txn's one mop on key k
+                    self._g1b(t, [m[1] for m in t.mops].index(k), k, v, w)
             cur = longest.get(k)  # _observe, inlined on the hot path
             if cur is None:
                 longest[k] = v
@@ -195,7 +201,9 @@ class AppendAnalysis:
                 self._check_internal(t, i, k, v, state[k], known[k])
             else:
                 ext[k] = v
-                self.ext.append((tid, k, v))
+                self.ext_t.append(tid)
+                self.ext_k.append(k)
+                self.ext_n.append(len(v))
             state[k], known[k] = v, True
             if v:
                 w = self.intermediate.get((k, v[-1]))
@@ -377,17 +385,17 @@ class AppendAnalysis:
                 for w, _ in unobserved.get(k, ()):
                     if w != prev:
                         out[prev].append(w << 5 | WW)
-        for tid, k, v in self.ext:
-            if k not in writers_of:
+        for tid, k, n in zip(self.ext_t, self.ext_k, self.ext_n, strict=True):
+            ws = writers_of.get(k)
+            if ws is None:
                 continue
-            wo = writers_of[k]
-            n = len(v)  # v is a prefix of the key's order, so v[-1] is order[n - 1]
+            # the read is a prefix of the key's order: its last element is order[n - 1]
             if n:
-                w = wo[n - 1]
+                w = ws[n - 1]
                 if w >= 0 and w != tid:
                     out[w].append(tid << 5 | WR)
-            if n < len(wo):
-                w = wo[n]
+            if n < len(ws):
+                w = ws[n]
                 if w >= 0 and w != tid:
                     out[tid].append(w << 5 | RW)
             elif k in unobserved:

@@ -34,24 +34,14 @@ from ddialab.history import NEMESIS, CompactHistory
 def collect_compact(
     history: CompactHistory, process: bool, realtime: bool, src: Source
 ) -> tuple[TxnGraph, list[Txn]]:
-    """``collect(history, process, realtime, src.mops)``, from ``history.scan()``."""
+    """``collect(history, process, realtime, src.mops)``, from ``history.blocks()``."""
     c = _RowCollector(history, src)
-    rows = history.scan()
-    pending, names, appends = c.pending, c.names, c.appends
+    blocks = history.blocks()
     try:
-        for index, typ, proc, f, value, _line in rows:
-            if proc == NEMESIS or (f != "txn" and not _is_txn(f, value)):
-                continue
-            if typ != "invoke":
-                c.complete(index, typ, proc, value)
-                continue
-            # an invocation: validated, and kept only until its completion comes
-            if type(value) is not tuple or not _plain(value, names, appends):
-                value = c.mops(index, typ, value)
-            pending[proc] = (index, value, c.cur)
-            c.invoked = True
+        for xs in blocks:
+            c.take(xs)
     except HistoryFormatError:
-        for _ in rows:  # a line the scan cannot read, later on, is reported first
+        for _ in blocks:  # a line the scan cannot read, later on, is reported first
             pass
         raise
     c.finish()
@@ -88,6 +78,37 @@ class _RowCollector:
         self.time_of: list[int] = []
         self.seen: list[int] = []
         self.cur, self.invoked = -1, True
+
+    def take(self, xs: list[Any]) -> None:
+        """A chunk's decoded lines.  (The hot loop of the compact path: an ok completion
+        of a plain txn with its invocation pending is ``complete`` inlined.)"""
+        pending, names, appends = self.pending, self.names, self.appends
+        txns, seen, time_of = self.txns, self.seen, self.time_of
+        for x in xs:
+            proc, f, value = x.process, x.f, x.value
+            if proc == NEMESIS or (f != "txn" and not _is_txn(f, value)):
+                continue
+            typ = x.type
+            if typ == "invoke":  # validated, and kept only until its completion comes
+                if type(value) is not tuple or not _plain(value, names, appends):
+                    value = self.mops(x.index, typ, value)
+                pending[proc] = (x.index, value, self.cur)
+                self.invoked = True
+            elif (
+                typ == "ok"
+                and proc in pending
+                and type(value) is tuple
+                and _plain(value, names, appends)
+            ):
+                index = x.index
+                inv, _, saw = pending.pop(proc)
+                txns.append(Txn(len(txns), index, inv, typ, proc, value, index))
+                seen.append(saw)
+                if self.invoked:
+                    self.cur, self.invoked = self.cur + 1, False
+                time_of.append(self.cur)
+            else:
+                self.complete(x.index, typ, proc, value)
 
     def mops(self, index: int, typ: str, value: Any) -> Any:
         """The micro-ops of op ``index`` (its value is ``value``), as ``Source.mops``."""

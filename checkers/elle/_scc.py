@@ -57,7 +57,14 @@ def nontrivial_sccs(out: Sequence[Sequence[int]], keep_trivial: bool = False) ->
                 edges.pop()
                 if path and low[v] < low[path[-1]]:
                     low[path[-1]] = low[v]
-                if low[v] == index[v]:
+                if low[v] != index[v]:
+                    continue
+                if stack[-1] == v:  # a component of v alone: most nodes, inlined
+                    stack.pop()
+                    on_stack[v] = 0
+                    if keep_trivial:
+                        result.append([v])
+                else:
                     _pop_component(v, stack, on_stack, result, keep_trivial)
                 continue
             index[w] = low[w] = counter  # descend into w

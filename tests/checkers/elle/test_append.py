@@ -113,6 +113,16 @@ def test_non_cycle_anomalies_explained():
     assert "read-committed" in r["also_not"]
 
 
+def test_g1b_names_the_reading_mop_of_a_txn_touching_each_key_once():
+    """Guards the G1b witness's ``mop`` on the fast path for txns touching each key once:
+    it named mop 0 whatever mop read the intermediate element."""
+    h = hist(
+        *concurrent((0, [["append", 1, 1], ["append", 1, 2]]), (1, [["r", 5, []], ["r", 1, [1]]]))
+    )
+    (w,) = check(h, {"model": "list-append"})["anomalies"]["G1b"]
+    assert (w["op"], w["mop"], w["key"], w["element"]) == (3, 1, 1, 1)
+
+
 def test_g1b_lost_update_incompatible_and_dirty_update():
     h = hist(*concurrent((0, [["append", "a", 1], ["append", "a", 2]]), (1, [["r", "a", [1]]])))
     r = check(h, {})
