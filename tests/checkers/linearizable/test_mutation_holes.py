@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from checkers.linearizable import check
+from checkers.linearizable import _linear, check
 from ddialab.errors import HistoryFormatError
 
 from ._helpers import hist
@@ -179,3 +179,42 @@ def test_an_explanation_counts_the_pending_ops_it_does_not_name():
     )
     (w,) = check(h, {"model": "cas-register"})["anomalies"]["nonlinearizable"]
     assert w["explanation"].endswith("p5's cas 5->5 [op 4, never completed] (and 2 more))")
+
+
+# -- fourth pass (issue #19, after the windows and the keyed-register fast path) ---------
+
+
+READ_NULL = [(1, "invoke", "read", None), (1, "ok", "read", None)]
+N_READS = _linear.CHECKPOINTS  # enough reads to fill the checkpoints kept
+#: p1 reads null N_READS times while p0's call is pending; then the anomaly, op ``bad``:
+SLOW_CALLS = {
+    # p0's write returns, then p2 reads null: a stale read
+    "write": (
+        [(0, "invoke", "write", 1), *READ_NULL * N_READS, (0, "ok", "write", 1),
+         (2, "invoke", "read", None), (2, "ok", "read", None)],
+        2 + 2 * N_READS,
+    ),
+    # p0's read returns 5, a value nobody wrote
+    "read": (
+        [(0, "invoke", "read", None), *READ_NULL * N_READS, (0, "ok", "read", 5)],
+        0,
+    ),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("slow", sorted(SLOW_CALLS))
+def test_a_window_never_starts_at_an_invocation_made_while_a_call_was_pending(slow):
+    """Kills the checkpoint mutation the windows' author reported no test caught:
+    ``_linear.prove_events`` recording a checkpoint at an invocation while a call of the
+    key is still pending (``if not k.pending:`` -> ``if True:``, a ``k.cps.append`` on
+    the pending path, or ignoring pending read-only calls there).  The reads made while
+    p0's call is pending would then be the last ``CHECKPOINTS`` checkpoints; the anomaly
+    makes the greedy give up, and the window, started from the oldest of them, leaves the
+    pending call out -- so it linearizes what it holds from null and proves the key.
+    Neither history is linearizable: the verdict must be False, and not by the linear
+    pass, with the anomaly as the witness."""
+    events, bad = SLOW_CALLS[slow]
+    r = check(hist(*events), {"model": "register"})
+    assert r["valid"] is False and r["proven_by_linear_pass"] == 0
+    (w,) = r["anomalies"]["nonlinearizable"]
+    assert w["prefixes"][0]["blocked"]["index"] == bad
