@@ -318,3 +318,30 @@ def test_a_generated_history_starts_at_time_zero():
     no op could be earlier than 1,000 ms."""
     h = keyed_register_history(200, 5, 20, seed=3)
     assert h.ops[0].type == "invoke" and h.ops[0].time < 1000
+
+
+def test_a_choice_is_memoized_with_the_completed_calls_it_follows():
+    """Kills ``_search.search_arrays`` ``_first_unseen(ns, np_, nw, nib, memo)`` ->
+    ``_first_unseen(ns, np_, None, nib, memo)``: a state reached through a ``Choice``
+    (an unknown dequeue of an unordered queue) memoized without ``w``, the completed
+    calls linearized past the prefix ``p``.  Here p0's enqueue of z stays unlinearized
+    (p = 0) until the end; the unknown dequeues must take a, then b, each leaving the
+    queue empty for an empty dequeue.  After the second, (p = 0, empty, {both unknown})
+    would look dominated by (p = 0, empty, {the first}) -- a different configuration,
+    with a and the first empty dequeue not yet both placed -- and the only linearization
+    would be pruned: a false "not linearizable"."""
+    h = hist(
+        (0, "invoke", "enqueue", "z"),
+        (1, "invoke", "dequeue", None),
+        (2, "invoke", "dequeue", None),
+        (3, "invoke", "enqueue", "a"),
+        (3, "ok", "enqueue", "a"),
+        (4, "invoke", "dequeue", None),
+        (4, "ok", "dequeue", None),
+        (3, "invoke", "enqueue", "b"),
+        (3, "ok", "enqueue", "b"),
+        (4, "invoke", "dequeue", None),
+        (4, "ok", "dequeue", None),
+        (0, "ok", "enqueue", "z"),
+    )
+    assert check(h, {"model": "unordered-queue"})["valid"] is True
