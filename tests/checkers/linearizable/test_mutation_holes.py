@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import pytest
 
-from checkers.linearizable import _linear, check, resolve_model
+from checkers.linearizable import ILLEGAL, Call, Choice, _linear, check, resolve_model
 from checkers.linearizable._check import calls_of
+from checkers.linearizable._explain import unreachable_witness
 from checkers.linearizable._generate import keyed_register_history
 from checkers.linearizable._reach import unplaceable
-from checkers.linearizable._search import Budget, BudgetExceeded, _previous_twins
+from checkers.linearizable._search import Budget, BudgetExceeded, _previous_twins, search
 from ddialab.errors import HistoryFormatError
 
 from ._helpers import hist
@@ -345,3 +346,114 @@ def test_a_choice_is_memoized_with_the_completed_calls_it_follows():
         (0, "ok", "enqueue", "z"),
     )
     assert check(h, {"model": "unordered-queue"})["valid"] is True
+
+
+# -- fourth pass, seed 2 -----------------------------------------------------------------
+
+
+def test_an_unreachable_witness_lists_the_states_and_the_key():
+    """Kills ``_explain.unreachable_witness`` ``model.thaw_state(s)`` ->
+    ``thaw_state(None)`` (every reachable state shown as null) and ``w["key"]`` ->
+    ``w["KEY"]``: the witness of a read no state admits shows the states the part can
+    reach, and, keyed, which key."""
+    h = hist((0, "invoke", "write", 1), (0, "ok", "write", 1),
+             (1, "invoke", "read", None), (1, "ok", "read", 7))  # fmt: skip
+    model = resolve_model({"model": "register"})
+    calls = calls_of(h, model)
+    w = unreachable_witness(calls[1], [None, 1], len(calls), model, "k", True)
+    assert (w["reachable_states"], w["key"], w["ops"]) == ([None, 1], "k", [2])
+
+
+def test_a_witness_counts_the_ops_of_its_part():
+    """Kills ``_explain.witness`` ``"part_ops"`` -> ``"PART_OPS"``: the report reads how
+    many ops the failing part held."""
+    h = hist((0, "invoke", "write", 1), (0, "ok", "write", 1),
+             (1, "invoke", "read", None), (1, "ok", "read", 2))  # fmt: skip
+    (w,) = check(h, {"model": "register"})["anomalies"]["nonlinearizable"]
+    assert w["part_ops"] == 2
+
+
+def test_generated_completions_carry_their_time():
+    """Kills ``_generate.keyed_register_history`` an ok/fail completion's
+    ``int(t * 1000)`` -> ``None``: every op has a time in ms, in history order."""
+    h = keyed_register_history(300, 5, 10, seed=4, info_rate=0.05)
+    times = [op.time for op in h.ops]
+    assert all(type(t) is int for t in times) and times == sorted(times)
+    assert {op.type for op in h.ops} >= {"invoke", "ok", "info"}
+
+
+@pytest.mark.parametrize(
+    ("model", "f", "value", "says"),
+    [
+        ("cas-register", "cas", 5, "a cas value must be [old, new]; got 5"),
+        ("set", "read", 5, "a set read returns an array of elements; got 5"),
+    ],
+)
+def test_a_value_of_the_wrong_shape_says_what_was_expected(model, f, value, says):
+    """Kills ``_models._cas_prepare`` and ``_set_prepare`` ``BadValue(f"...")`` ->
+    ``BadValue(None)``: exit 3 must say what shape the value should have had."""
+    h = hist((0, "invoke", f, value), (0, "ok", f, value))
+    with pytest.raises(HistoryFormatError) as e:
+        check(h, {"model": model})
+    assert says in str(e.value)
+
+
+def test_an_independent_model_splits_key_value_pairs():
+    """Kills ``_models.independent``'s ``len(v) != 2`` -> ``!= 3``: a ``[key, v]`` value is
+    the valid shape (outside the register fast path, which does not call ``prepare``);
+    ``[key, v, x]`` is bad input."""
+    ok = hist((0, "invoke", "add", ["k", 2]), (0, "ok", "add", ["k", 2]),
+              (1, "invoke", "read", ["k", None]), (1, "ok", "read", ["k", 2]))  # fmt: skip
+    assert check(ok, {"model": "counter", "independent": True})["valid"] is True
+    bad = hist((0, "invoke", "add", ["k", 2, 3]), (0, "ok", "add", ["k", 2, 3]))
+    with pytest.raises(HistoryFormatError, match="needs values \\[key, v\\]"):
+        check(bad, {"model": "counter", "independent": True})
+
+
+def _coin_step(s, c):
+    """A user's model with a nondeterministic *completed* call: ``flip`` lands on 1 or 2."""
+    if c.f == "flip":
+        return Choice({1, 2})
+    return s if c.value == s else ILLEGAL
+
+
+def test_a_completed_call_whose_step_is_a_choice_is_placeable():
+    """Kills ``_reach._legal`` ``not (type(ns) is Choice and not ns)`` -> ``... and ns``:
+    a non-empty ``Choice`` is a legal step (an empty one is not), so a completed flip
+    must not be condemned as unplaceable -- and the read of 2 it may produce neither."""
+    calls = [Call(0, 1, 0, "flip", None, True, {}), Call(2, 3, 1, "read", 2, True, {})]
+    assert unplaceable(calls, _coin_step, lambda c: c.f == "read", None) is None
+    calls[1].value = 3  # a value no flip lands on: the read is condemned
+    found = unplaceable(calls, _coin_step, lambda c: c.f == "read", None)
+    assert found is not None and found[0] == 1
+
+
+def test_a_choice_state_reached_with_incomparable_unknown_calls_is_searched():
+    """Kills ``_search._first_unseen`` ``_admit(memo, ...)`` -> ``_admit(None, ...)`` (a
+    ``TypeError`` instead of a verdict): the empty queue after the unknown dequeue is
+    reached with {enqueue x, dequeue} and again with {enqueue y, dequeue}, neither set
+    containing the other, so the second is recorded beside the first.  The dequeue of q
+    (never enqueued) makes the history invalid, so the search visits both."""
+    h = hist(
+        (0, "invoke", "enqueue", "x"),
+        (1, "invoke", "enqueue", "y"),
+        (2, "invoke", "dequeue", None),
+        (3, "invoke", "dequeue", None),
+        (3, "ok", "dequeue", "q"),
+        (0, "info", "enqueue", "x"),
+        (1, "info", "enqueue", "y"),
+        (2, "info", "dequeue", None),
+    )
+    assert check(h, {"model": "unordered-queue"})["valid"] is False
+
+
+def test_a_search_charges_the_budget_the_states_it_visited():
+    """Kills ``_search.search_arrays`` ``budget.states_used += visited`` -> ``-=`` on a
+    linearizable part: the budget (and the result's ``states_explored``) counts up."""
+    h = hist((0, "invoke", "write", 1), (1, "invoke", "write", 2),
+             (0, "ok", "write", 1), (1, "ok", "write", 2),
+             (2, "invoke", "read", None), (2, "ok", "read", 1))  # fmt: skip
+    model = resolve_model({"model": "register"})
+    budget = Budget(float("inf"), 1000)
+    out = search(calls_of(h, model), model.step, model.readonly, None, budget)
+    assert out.valid and out.states == budget.states_used > 0
