@@ -16,6 +16,7 @@ from checkers.linearizable._generate import keyed_register_history
 from checkers.linearizable._reach import unplaceable
 from checkers.linearizable._search import Budget, BudgetExceeded, _previous_twins, search
 from ddialab.errors import HistoryFormatError
+from ddialab.history import History, Op
 
 from ._helpers import hist
 
@@ -457,3 +458,31 @@ def test_a_search_charges_the_budget_the_states_it_visited():
     budget = Budget(float("inf"), 1000)
     out = search(calls_of(h, model), model.step, model.readonly, None, budget)
     assert out.valid and out.states == budget.states_used > 0
+
+
+KEYED_CAS = {"model": "cas-register", "independent": True}
+
+
+def test_a_window_closes_once_its_first_call_has_returned(monkeypatch):
+    """Kills ``_linear._Windows.event`` ``~x >= w.members[0]`` -> ``w.members[1]``: the
+    return of the window's first call (still running when the window opened) must count,
+    or the window never closes (with one member: an ``IndexError``).  Windows start one
+    checkpoint back here, where that first call is most often still running.  The window
+    must close at the next invocation and the greedy resume; left open, the write that
+    never completes, invoked last, would join it and send the key to the search."""
+    monkeypatch.setattr(_linear, "CHECKPOINTS", 1)
+    ops = list(keyed_register_history(40, 1, 8, seed=10).ops)
+    ops.append(Op(len(ops), ops[-1].time + 1, "invoke", 99, "write", [0, 9]))
+    r = check(History(ops), KEYED_CAS)
+    assert (r["valid"], r["proven_by_linear_pass"]) == (True, 1)
+
+
+def test_a_window_that_would_hold_a_call_that_never_completed_gives_up():
+    """Kills ``_linear._Windows.open`` ``len(members) == MAX_WINDOW or returns[n] < 0``
+    -> ``and``: a window holding a timed-out call could only close at the end of the
+    history, so the key goes straight to the full search (docs/linearizability.md).  In
+    this history (4 timed-out calls) the greedy gives up on the key with one of them
+    inside the window; the search finds it linearizable."""
+    h = keyed_register_history(30, 1, 4, seed=9, info_rate=0.1)
+    r = check(h, KEYED_CAS)
+    assert (r["valid"], r["proven_by_linear_pass"]) == (True, 0)
