@@ -9,7 +9,15 @@ from __future__ import annotations
 
 import pytest
 
-from checkers.linearizable import ILLEGAL, Call, Choice, _linear, check, resolve_model
+from checkers.linearizable import (
+    ILLEGAL,
+    Call,
+    Choice,
+    Model,
+    _linear,
+    check,
+    resolve_model,
+)
 from checkers.linearizable._check import calls_of
 from checkers.linearizable._explain import unreachable_witness
 from checkers.linearizable._generate import keyed_register_history
@@ -486,3 +494,59 @@ def test_a_window_that_would_hold_a_call_that_never_completed_gives_up():
     h = keyed_register_history(30, 1, 4, seed=9, info_rate=0.1)
     r = check(h, KEYED_CAS)
     assert (r["valid"], r["proven_by_linear_pass"]) == (True, 0)
+
+
+# -- the search's survivors of the earlier passes (docs/testing.md, third pass) ---------
+
+COIN = Model("coin", "flip (lands on 1 or 2) / read", _coin_step, readonly=lambda c: c.f == "read")
+
+
+@pytest.mark.parametrize("lands", [1, 2])
+def test_a_choice_whose_first_state_fails_is_retried_with_the_next(lands):
+    """Kills ``_search._first_unseen`` ``memo.get(key)`` -> ``memo.get(None)``: every
+    retry of a ``Choice`` would take its first state again (a loop until the budget
+    runs out: "unknown").  A completed flip, then a read of what it landed on: one of
+    the two reads needs the Choice's second state."""
+    h = hist((0, "invoke", "flip", None), (0, "ok", "flip", None),
+             (1, "invoke", "read", None), (1, "ok", "read", lands))  # fmt: skip
+    assert check(h, {"model": COIN, "max_states": 500})["valid"] is True
+
+
+def test_a_configuration_revisited_with_other_unknown_calls_is_recorded():
+    """Kills ``search_arrays`` ``_admit(memo, k3, prev, nib)`` -> ``_admit(memo, k3,
+    None, nib)`` (a ``TypeError``): the register holds 2 after the timed-out write of 2,
+    and again after both timed-out writes (1 then 2); the second set contains the first,
+    so it is dominated -- that comparison must read the recorded set."""
+    h = hist((0, "invoke", "write", 1), (1, "invoke", "write", 2),
+             (2, "invoke", "read", None), (2, "ok", "read", 5),
+             (0, "info", "write", 1), (1, "info", "write", 2))  # fmt: skip
+    assert check(h, {"model": "register"})["valid"] is False
+
+
+def test_an_unknown_call_that_changes_nothing_is_never_placed():
+    """Kills ``search_arrays`` ``elif ns == state and type(ns) is not Choice`` -> ``is
+    Choice``: a timed-out write of null onto null is skipped, not pushed (the root
+    configuration is not memoized, so only this rule keeps it out): the search of a
+    read of 5 visits no state at all."""
+    h = hist((0, "invoke", "write", None), (1, "invoke", "read", None),
+             (1, "ok", "read", 5), (0, "info", "write", None))  # fmt: skip
+    model = resolve_model({"model": "register"})
+    out = search(calls_of(h, model), model.step, model.readonly, None, Budget(1e9, 100))
+    assert (out.valid, out.states) == (False, 0)
+
+
+@pytest.mark.parametrize("writers", [2, 3])
+def test_a_witness_keeps_the_deepest_dead_ends_up_to_three(writers):
+    """Kills ``search_arrays`` ``depth += 1`` -> ``+= 2`` (depth drifts up on every push,
+    so a later, shallower dead end looks deeper and replaces the deepest) and ``depth >
+    best`` -> ``>=`` (each equally deep dead end replaces the others: one kept, not
+    ``KEEP_DEAD_ENDS``).  Concurrent writes then a read of 7: every order of the writes
+    is a dead end at the same depth; 2 or 3 of them are kept, each with all writes."""
+    h = hist(
+        *[(p, "invoke", "write", p + 1) for p in range(writers)],
+        *[(p, "ok", "write", p + 1) for p in range(writers)],
+        (9, "invoke", "read", None),
+        (9, "ok", "read", 7),
+    )
+    (w,) = check(h, {"model": "register"})["anomalies"]["nonlinearizable"]
+    assert [len(p["linearized"]) for p in w["prefixes"]] == [writers] * writers
