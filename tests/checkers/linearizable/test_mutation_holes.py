@@ -550,3 +550,17 @@ def test_a_witness_keeps_the_deepest_dead_ends_up_to_three(writers):
     )
     (w,) = check(h, {"model": "register"})["anomalies"]["nonlinearizable"]
     assert [len(p["linearized"]) for p in w["prefixes"]] == [writers] * writers
+
+
+def test_the_memo_knows_a_set_of_completed_calls_whatever_order_built_it():
+    """Kills ``search_arrays`` ``w | (1 << r)`` -> ``w | (2 << r)``: the mutant encoding
+    still decodes uniquely (no verdict changes), but the set {both writes} built as
+    second-then-first no longer compresses to the prefix it is, so the memo misses it.
+    Two concurrent writes of 1 then a read of 7: first, then second (2 states); second
+    (3); then the first again reaches the memoized configuration and is not pushed."""
+    h = hist((0, "invoke", "write", 1), (1, "invoke", "write", 1),
+             (0, "ok", "write", 1), (1, "ok", "write", 1),
+             (2, "invoke", "read", None), (2, "ok", "read", 7))  # fmt: skip
+    model = resolve_model({"model": "register"})
+    out = search(calls_of(h, model), model.step, model.readonly, None, Budget(1e9, 100))
+    assert (out.valid, out.states) == (False, 3)
