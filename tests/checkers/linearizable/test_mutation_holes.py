@@ -1,8 +1,11 @@
 """Holes found by mutation testing (issue #19): each test names the surviving mutant it kills.
 
 Every mutation below was applied by hand, the test seen to fail, and the source restored.
-Line numbers are those of the sources at the time (2026-12-04).  Survivors in
-``_search.py`` are left alone: the search is being rewritten for performance.
+Line numbers are those of the sources at the time (2026-12-04).  The first sections are
+the second and third passes; the fourth pass (after the windows, ``search_arrays`` and
+``_reach`` landed) covers the window checkpoint hole, the seed-1 and seed-2 samples, and
+the search's survivors the earlier passes left alone (docs/testing.md lists the
+equivalent ones with their reasons).
 """
 
 from __future__ import annotations
