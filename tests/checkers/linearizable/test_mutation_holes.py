@@ -25,6 +25,7 @@ from checkers.linearizable._check import calls_of
 from checkers.linearizable._explain import unreachable_witness
 from checkers.linearizable._generate import keyed_register_history
 from checkers.linearizable._reach import unplaceable
+from checkers.linearizable._registers import light_calls
 from checkers.linearizable._search import Budget, BudgetExceeded, _previous_twins, search
 from ddialab.errors import HistoryFormatError
 from ddialab.history import History, Op
@@ -567,3 +568,85 @@ def test_the_memo_knows_a_set_of_completed_calls_whatever_order_built_it():
     model = resolve_model({"model": "register"})
     out = search(calls_of(h, model), model.step, model.readonly, None, Budget(1e9, 100))
     assert (out.valid, out.states) == (False, 3)
+
+
+# -- fourth pass, seed 3 (a fresh sample, drawn after the tests above) -------------------
+
+
+def test_a_witness_names_its_ops_their_key_and_which_never_completed():
+    """Kills ``_explain.explain`` ``', '.join(shown)`` -> ``'XX, XX'.join``,
+    ``_explain.op_data`` ``d["key"] = thaw(call.key)`` -> ``thaw(None)`` and
+    ``"completion": call.done if call.done >= 0 else None`` -> ``... or True`` (a call
+    that never completed shown with completion -1): the keyed witness lists the
+    linearized ops, and each op it names carries its key and, if any, its completion."""
+    h = hist(
+        (0, "invoke", "write", ["k", 1]),
+        (0, "ok", "write", ["k", 1]),
+        (1, "invoke", "write", ["k", 2]),
+        (1, "ok", "write", ["k", 2]),
+        (2, "invoke", "cas", ["k", [7, 8]]),  # never completes, never legal
+        (3, "invoke", "read", ["k", None]),
+        (3, "ok", "read", ["k", 9]),
+    )
+    (w,) = check(h, KEYED_CAS)["anomalies"]["nonlinearizable"]
+    assert "(ops 0, 2)" in w["explanation"]
+    blocked, follow = w["prefixes"][0]["blocked"], w["prefixes"][0]["could_not_follow"]
+    assert (blocked["key"], blocked["completion"]) == ("k", 6)
+    assert {(d["index"], d["completion"], d["key"]) for d in follow} >= {(4, None, "k")}
+
+
+@pytest.mark.parametrize(
+    ("model", "f", "value", "says"),
+    [
+        ("cas-register", "frob", 1, "has no operation 'frob'; it knows: read, write, cas"),
+        ("counter", "read", "x", 'a counter read needs a number; got "x"'),
+    ],
+)
+def test_bad_input_names_what_the_model_expected(model, f, value, says):
+    """Kills ``_models._cas_prepare``'s known operations ``"read"`` -> ``"READ"`` and
+    ``_counter_prepare`` ``"a number"`` -> ``"XXa numberXX"``."""
+    h = hist((0, "invoke", f, value), (0, "ok", f, value))
+    with pytest.raises(HistoryFormatError) as e:
+        check(h, {"model": model})
+    assert says in str(e.value)
+
+
+def test_a_key_put_to_the_empty_string_reads_as_empty():
+    """Kills ``_models._kvn_step`` ``if new != ""`` -> ``!= "XXXX"``: in kv-nopartition
+    a key holding "" is left out of the map (the same state as never written), so a
+    get of "" after putting "" is legal."""
+    h = hist((0, "invoke", "put", ["x", "a"]), (0, "ok", "put", ["x", "a"]),
+             (0, "invoke", "put", ["x", ""]), (0, "ok", "put", ["x", ""]),
+             (0, "invoke", "get", ["x", None]), (0, "ok", "get", ["x", ""]))  # fmt: skip
+    assert check(h, {"model": "kv-nopartition"})["valid"] is True
+
+
+def _to_step(s, c):
+    """A user's model whose step reads an extra: ``set`` moves to ``extra["to"]``."""
+    if c.f == "set":
+        return c.extra["to"]
+    return s if c.value == s else ILLEGAL
+
+
+def test_calls_that_differ_only_in_their_extras_are_distinct_to_reach():
+    """Kills ``_reach._distinct`` ``if c.extra`` -> ``if c.extra and False``: merging
+    the two sets (same f, value and known) would leave state 2 out of the closure and
+    condemn the read of 2 -- a false "not linearizable" for a model that reads extras."""
+    calls = [Call(0, 1, 0, "set", None, True, {"to": 1}),
+             Call(2, 3, 1, "set", None, True, {"to": 2}),
+             Call(4, 5, 2, "read", 2, True, {})]  # fmt: skip
+    assert unplaceable(calls, _to_step, lambda c: c.f == "read", None) is None
+
+
+def test_the_keyed_register_fast_path_skips_a_completed_nemesis_op():
+    """Kills ``_registers.light_calls`` ``op.process == NEMESIS`` -> ``!=``: a nemesis
+    invoke/ok pair whose value looks like ``[key, v]`` must be skipped, not read as a
+    client call (here it is not a read or a write, so the fast path would be refused)."""
+    h = hist(
+        ("nemesis", "invoke", "start-partition", ["n1", "n2"]),
+        ("nemesis", "ok", "start-partition", ["n1", "n2"]),
+        (0, "invoke", "write", ["k", 1]),
+        (0, "ok", "write", ["k", 1]),
+    )
+    light = light_calls(h, False)
+    assert light is not None and (light.keys, light.invocations) == (["k"], [2])
