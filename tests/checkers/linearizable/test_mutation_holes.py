@@ -373,8 +373,9 @@ def test_an_unreachable_witness_lists_the_states_and_the_key():
              (1, "invoke", "read", None), (1, "ok", "read", 7))  # fmt: skip
     model = resolve_model({"model": "register"})
     calls = calls_of(h, model)
-    w = unreachable_witness(calls[1], [None, 1], len(calls), model, "k", True)
+    w = unreachable_witness(calls[1], [None, 1], 5, model, "k", True)
     assert (w["reachable_states"], w["key"], w["ops"]) == ([None, 1], "k", [2])
+    assert w["part_ops"] == 5  # (seed 4: ``"part_ops"`` -> ``"XXpart_opsXX"``)
 
 
 def test_a_witness_counts_the_ops_of_its_part():
@@ -674,3 +675,25 @@ def test_a_choice_state_reached_again_with_other_unknown_calls_is_explored():
         (4, "ok", "enqueue", 1), (6, "info", "dequeue", None),
     )  # fmt: skip
     assert check(h, {"model": "unordered-queue"})["valid"] is True
+
+
+# -- fourth pass, seed 4 (a fresh sample, drawn after the tests above) -------------------
+
+
+@pytest.mark.parametrize(
+    ("options", "op"),
+    [
+        ({"model": "kv"}, (0, "invoke", "put", 5)),  # a kv op of no key: exit 3
+        # an independent register's timed-out write of no key: the fast path must hand
+        # it to the general one (exit 3), not raise a TypeError of its own
+        ({"model": "register", "independent": True}, (0, "invoke", "write", 5)),
+    ],
+)
+def test_a_keyed_op_without_a_key_is_bad_input_naming_the_model(options, op):
+    """Kills ``_models._kv_prepare`` ``_split_key(call, "kv")`` -> ``"XXkvXX"`` and
+    ``_registers._light`` ``type(v) is not list or len(v) != 2`` -> ``and`` (``len(5)``:
+    a ``TypeError`` traceback instead of exit 3)."""
+    h = hist(op, (*op[:1], "info", *op[2:]))
+    with pytest.raises(HistoryFormatError) as e:
+        check(h, options)
+    assert f"model '{options['model']}' needs values [key, v]; got 5" in str(e.value)
