@@ -1,15 +1,26 @@
 """Holes found by mutation testing (issue #19): each test names the surviving mutant it kills.
 
 Every mutation below was applied by hand, the test seen to fail, and the source restored.
-Line numbers are those of the sources at the time (2026-12-04).  Survivors in
-``_search.py`` are left alone: the search is being rewritten for performance.
+Line numbers are those of the sources at the time (2026-12-04).  The first sections are
+the second and third passes; the fourth pass (after the windows, ``search_arrays`` and
+``_reach`` landed) starts here with the window checkpoint hole and the seed-1 sample, and
+goes on in ``test_mutation_holes_4.py`` (docs/testing.md lists the equivalent survivors
+with their reasons).
 """
 
 from __future__ import annotations
 
 import pytest
 
-from checkers.linearizable import check
+from checkers.linearizable import (
+    _linear,
+    check,
+    resolve_model,
+)
+from checkers.linearizable._check import calls_of
+from checkers.linearizable._generate import keyed_register_history
+from checkers.linearizable._reach import unplaceable
+from checkers.linearizable._search import Budget, BudgetExceeded, _previous_twins
 from ddialab.errors import HistoryFormatError
 
 from ._helpers import hist
@@ -179,3 +190,165 @@ def test_an_explanation_counts_the_pending_ops_it_does_not_name():
     )
     (w,) = check(h, {"model": "cas-register"})["anomalies"]["nonlinearizable"]
     assert w["explanation"].endswith("p5's cas 5->5 [op 4, never completed] (and 2 more))")
+
+
+# -- fourth pass (issue #19, after the windows and the keyed-register fast path) ---------
+
+
+READ_NULL = [(1, "invoke", "read", None), (1, "ok", "read", None)]
+N_READS = _linear.CHECKPOINTS  # enough reads to fill the checkpoints kept
+#: p1 reads null N_READS times while p0's call is pending; then the anomaly, op ``bad``:
+SLOW_CALLS = {
+    # p0's write returns, then p2 reads null: a stale read
+    "write": (
+        [(0, "invoke", "write", 1), *READ_NULL * N_READS, (0, "ok", "write", 1),
+         (2, "invoke", "read", None), (2, "ok", "read", None)],
+        2 + 2 * N_READS,
+    ),
+    # p0's read returns 5, a value nobody wrote
+    "read": (
+        [(0, "invoke", "read", None), *READ_NULL * N_READS, (0, "ok", "read", 5)],
+        0,
+    ),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("slow", sorted(SLOW_CALLS))
+def test_a_window_never_starts_at_an_invocation_made_while_a_call_was_pending(slow):
+    """Kills the checkpoint mutation the windows' author reported no test caught:
+    ``_linear.prove_events`` recording a checkpoint at an invocation while a call of the
+    key is still pending (``if not k.pending:`` -> ``if True:``, a ``k.cps.append`` on
+    the pending path, or ignoring pending read-only calls there).  The reads made while
+    p0's call is pending would then be the last ``CHECKPOINTS`` checkpoints; the anomaly
+    makes the greedy give up, and the window, started from the oldest of them, leaves the
+    pending call out -- so it linearizes what it holds from null and proves the key.
+    Neither history is linearizable: the verdict must be False, and not by the linear
+    pass, with the anomaly as the witness."""
+    events, bad = SLOW_CALLS[slow]
+    r = check(hist(*events), {"model": "register"})
+    assert r["valid"] is False and r["proven_by_linear_pass"] == 0
+    (w,) = r["anomalies"]["nonlinearizable"]
+    assert w["prefixes"][0]["blocked"]["index"] == bad
+
+
+@pytest.mark.parametrize(
+    ("model", "says"),
+    [
+        ("counter", "model 'counter' has no operation 'write'; it knows: add, read"),
+        ("set", "model 'set' has no operation 'write'; it knows: add, read"),
+        ("multi-register", "model 'multi-register' has no operation 'write'; it knows: txn"),
+    ],
+)
+def test_an_unknown_operation_names_each_model(model, says):
+    """Kills ``_models._counter_prepare`` ``"counter"`` -> ``"COUNTER"``,
+    ``_set_prepare`` ``"set"`` -> ``"XXsetXX"`` and ``_txn_prepare``
+    ``"multi-register"`` -> ``"XXmulti-registerXX"``: exit 3 names the model the user
+    chose, as it is spelt on the command line."""
+    h = hist((0, "invoke", "write", 1), (0, "ok", "write", 1))
+    with pytest.raises(HistoryFormatError) as e:
+        check(h, {"model": model})
+    assert says in str(e.value)
+
+
+def test_an_unknown_result_carries_the_stats_as_every_result_does():
+    """Kills ``_check._check`` ``unknown_result(_nothing_reason(model), **_stats(...))`` ->
+    ``unknown_result(_nothing_reason(model), )``: a history of reads with no known value
+    is "unknown", and the result still names the model and the work done."""
+    h = hist((0, "invoke", "read", None), (0, "info", "read", None))
+    r = check(h, {"model": "register"})
+    assert r["valid"] == "unknown" and "nothing to check" in r["reason"]
+    assert (r["model"], r["partitions"], r["states_explored"]) == ("register", 1, 0)
+
+
+def test_calls_of_reads_a_plain_list_of_ops_as_it_reads_a_history():
+    """Kills ``_check.calls_of`` ``History(history)`` -> ``History(None)``: the signature
+    takes a list of ops too (``check`` does), and must read the same calls from it."""
+    h = hist((0, "invoke", "write", 1), (1, "invoke", "read", None), (0, "ok", "write", 1))
+    model = resolve_model({"model": "register"})
+    from_list = [(c.index, c.done, c.f, c.value) for c in calls_of(list(h.ops), model)]
+    assert from_list == [(0, 2, "write", 1)]  # the read never completed: dropped
+    assert from_list == [(c.index, c.done, c.f, c.value) for c in calls_of(h, model)]
+
+
+@pytest.mark.parametrize(("seconds", "says"), [(2.5, "the time limit (2.5 s) ran out"),
+                                               (None, "the time limit ran out")])  # fmt: skip
+def test_a_time_limit_reason_names_the_limit_when_it_is_known(seconds, says):
+    """Kills ``Budget.check`` ``if self.seconds is not None`` -> ``is None`` (the limit
+    dropped from the reason, and ``None:g`` raising a ``TypeError`` without one).  The
+    deadline is already past, so no clock is raced."""
+    with pytest.raises(BudgetExceeded) as e:
+        Budget(float("-inf"), 10, seconds).check(3)
+    assert (str(e.value), e.value.states, e.value.timed_out) == (says, 3, True)
+
+
+def test_a_value_never_written_is_found_among_calls_with_extras():
+    """Kills ``_reach._distinct`` ``tuple(sorted(c.extra.items(), ...))`` ->
+    ``tuple(None)``: a call with extras (Jepsen ops carry ``node``, ``error``...) must not
+    make the reachability check give up; the read of 7 is still condemned."""
+    h = hist(
+        (0, "invoke", "write", 1),
+        (0, "ok", "write", 1, {"node": "n1"}),
+        (1, "invoke", "read", None),
+        (1, "ok", "read", 7, {"node": "n2"}),
+    )
+    model = resolve_model({"model": "register"})
+    calls = calls_of(h, model)
+    found = unplaceable(calls, model.step, model.readonly, None)
+    assert found is not None and calls[found[0]].index == 2
+
+
+def test_identical_unknown_calls_with_equal_extras_are_twins():
+    """Kills ``_search._previous_twins`` ``sorted(c.extra.items(), ...)`` ->
+    ``sorted(None, ...)`` (every call with extras losing its twin: the search tries each
+    of a class of interchangeable timed-out writes, exponentially more work).  The two
+    timed-out writes of 1 with the same extras are twins; the one with other extras is
+    not, nor is the completed write."""
+    h = hist(
+        (0, "invoke", "write", 1),
+        (0, "info", "write", 1, {"node": "n1"}),
+        (1, "invoke", "write", 1),
+        (1, "info", "write", 1, {"node": "n1"}),
+        (2, "invoke", "write", 1),
+        (2, "info", "write", 1, {"node": "n2"}),
+        (3, "invoke", "write", 1),
+        (3, "ok", "write", 1, {"node": "n1"}),
+    )
+    calls = calls_of(h, resolve_model({"model": "register"}))
+    assert [c.extra for c in calls[:3]] == [{"node": "n1"}, {"node": "n1"}, {"node": "n2"}]
+    assert _previous_twins(calls) == [-1, 0, -1, -1]
+
+
+def test_a_generated_history_starts_at_time_zero():
+    """Kills ``_generate.keyed_register_history``'s first ``_schedule(..., 0.0, ...)`` ->
+    ``1.0``: the processes start at time 0, so with 20 of them (exponential delays of
+    mean 1 s) the first invocation comes well within the first second; started at 1.0,
+    no op could be earlier than 1,000 ms."""
+    h = keyed_register_history(200, 5, 20, seed=3)
+    assert h.ops[0].type == "invoke" and h.ops[0].time < 1000
+
+
+def test_a_choice_is_memoized_with_the_completed_calls_it_follows():
+    """Kills ``_search.search_arrays`` ``_first_unseen(ns, np_, nw, nib, memo)`` ->
+    ``_first_unseen(ns, np_, None, nib, memo)``: a state reached through a ``Choice``
+    (an unknown dequeue of an unordered queue) memoized without ``w``, the completed
+    calls linearized past the prefix ``p``.  Here p0's enqueue of z stays unlinearized
+    (p = 0) until the end; the unknown dequeues must take a, then b, each leaving the
+    queue empty for an empty dequeue.  After the second, (p = 0, empty, {both unknown})
+    would look dominated by (p = 0, empty, {the first}) -- a different configuration,
+    with a and the first empty dequeue not yet both placed -- and the only linearization
+    would be pruned: a false "not linearizable"."""
+    h = hist(
+        (0, "invoke", "enqueue", "z"),
+        (1, "invoke", "dequeue", None),
+        (2, "invoke", "dequeue", None),
+        (3, "invoke", "enqueue", "a"),
+        (3, "ok", "enqueue", "a"),
+        (4, "invoke", "dequeue", None),
+        (4, "ok", "dequeue", None),
+        (3, "invoke", "enqueue", "b"),
+        (3, "ok", "enqueue", "b"),
+        (4, "invoke", "dequeue", None),
+        (4, "ok", "dequeue", None),
+        (0, "ok", "enqueue", "z"),
+    )
+    assert check(h, {"model": "unordered-queue"})["valid"] is True
