@@ -144,3 +144,32 @@ def test_txn_vector_clocks_are_read_per_key():
     r = check(b.history(), {"guarantee": "monotonic-reads"})
     (w,) = r["anomalies"]["monotonic-reads"]
     assert (w["ops"], w["evidence"]) == ([5, 7], "vector-clock")
+
+
+def test_a_declared_order_that_leaves_two_values_unordered_decides_nothing():
+    """Kills ``_assumed.Assumed.order`` ``reaches(graph, b, a)`` -> ``reaches(graph, None,
+    a)``: fail closed.  wfr_keys orders x's 2 < 3 (process 2 read 2, then wrote 3), and
+    the initial state before every value, but nothing orders 1 and 2; the mutant read
+    "the initial state reaches 1" as "2 is after 1" and reported process 0's read of 2
+    as missing its own write of 1."""
+    b = HistoryBuilder()
+    b.write(0, "x", 1)
+    b.write(1, "x", 2)
+    b.txn(2, [["r", "x", 2], ["w", "x", 3]])
+    b.read(0, "x", 2)
+    r = check(b.history(), {"guarantee": "read-your-writes", "wfr_keys": True})
+    assert r["guarantees"] == {"read-your-writes": "unknown"}
+    (ex,) = r["undecided"]["read-your-writes"]["examples"]
+    assert (ex["key"], ex["op"], ex["value"]) == ("x", 7, 1)
+
+
+def test_a_set_read_in_first_seen_order_is_a_prefix():
+    """Kills ``_order.Facts._index_append_lists`` ``seq += sorted(new, …)`` -> ``seq =
+    …`` (the first-seen order of a set key never stored: G empty, every set read judged
+    as an odd read, by membership alone).  Verdicts survive that, the comparisons do not:
+    in the consistent-prefix set plant, process 2's read a = {2} is a prefix, so both of
+    its writer's dependencies on q are judged against the folded prefix (nothing written
+    before, and the {1} it had read): two comparisons, where the mutant made one."""
+    r = check(PLANTS["consistent-prefix"]["set"](), {"guarantee": "consistent-prefix"})
+    assert r["guarantees"] == {"consistent-prefix": False}
+    assert r["evidence"]["consistent-prefix"] == {"append-list": 2}
