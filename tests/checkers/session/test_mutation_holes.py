@@ -7,6 +7,8 @@ Line numbers are those of the sources at the time (2026-12-04).
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from checkers.session import check
 from checkers.session.testing import PLANTS, HistoryBuilder, linearizable_history
@@ -276,3 +278,213 @@ def test_the_builder_puts_the_node_on_the_op_not_in_extra():
     ops = list(b.history())
     assert [op.node for op in ops] == ["n2", "n2"]
     assert all("node" not in op.extra for op in ops)
+
+
+# -- fifth pass (issue #19, fresh sample --seed 7 of 4184 mutants; see docs/testing.md) ------
+
+
+def _written_and_read(history):
+    """(key, value) pairs written, and (key, value) pairs read, by ok client ops."""
+    written, read = set(), set()
+    for op in history:
+        if op.type != "ok":
+            continue
+        mops = op.value if op.f == "txn" else [[op.f, *op.value]]
+        for kind, key, value in mops:
+            if kind in ("r", "read"):
+                values = value if isinstance(value, list) else [value]
+                read |= {(key, v) for v in values if v is not None}
+            else:
+                written.add((key, value))
+    return written, read
+
+
+@pytest.mark.parametrize(
+    ("guarantee", "name", "make"), PLANTED, ids=[f"{g}-{n}" for g, n, _ in PLANTED]
+)
+def test_every_plant_reads_only_values_it_wrote_and_is_read_whole(guarantee, name, make):
+    """Kills ``testing._mr_versions`` ``b.write(0, "x", …)`` -> ``"X"`` and
+    ``testing._ryw_set`` ``"add"`` -> ``"XXaddXX"``: a plant whose write goes to another
+    key, or is an op the checker ignores, still "shows" its anomaly, but on a value read
+    from nowhere -- the plant no longer isolates the mechanism its name promises.  Every
+    value (or element) a plant reads was written to that key, and the checker reads every
+    op of it."""
+    h = make()
+    written, read = _written_and_read(h)
+    assert read <= written, f"read but never written: {sorted(read - written, key=repr)}"
+    r = check(h, {"guarantee": guarantee})
+    assert (r["ops_skipped"], r["ops_ignored"]) == (0, 0)
+
+
+def test_writes_follow_reads_on_lists_witness_carries_its_cycle():
+    """Kills ``_checks._wfr_list_violation`` ``"process"`` -> ``"XXprocessXX"`` in the
+    cycle: x's writer, the read of it, the process edge to the dependent append, the read
+    showing that append, and the anti-dependency back."""
+    for name in ("append", "set"):
+        (w,) = check(PLANTS["writes-follow-reads"][name](), {})["anomalies"]["writes-follow-reads"]
+        assert w["cycle"] == [1, "wr", 3, "process", 5, "wr", 7, "rw", 1]
+
+
+def test_monotonic_reads_counts_every_list_comparison():
+    """Kills ``_checks._mr_append`` ``tally.evidence[…] += 1`` -> ``= 1``: three growing
+    reads of one list are two comparisons, each backed by the list."""
+    b = HistoryBuilder()
+    for v in (1, 2, 3):
+        b.append(0, "x", v)
+    b.read(1, "x", [1])
+    b.read(1, "x", [1, 2])
+    b.read(1, "x", [1, 2, 3])
+    r = check(b.history(), {"guarantee": "monotonic-reads"})
+    assert r["guarantees"] == {"monotonic-reads": True}
+    assert r["evidence"]["monotonic-reads"] == {"append-list": 2}
+
+
+def _stale_register_behind_a_list() -> HistoryBuilder:
+    """Process 0 writes x = 1, x = 2 (its own key: single-writer order), then appends
+    1 to l: the element depends on x = 2."""
+    b = HistoryBuilder()
+    b.write(0, "x", 1)
+    b.write(0, "x", 2)
+    b.append(0, "l", 1)
+    return b
+
+
+def test_monotonic_writes_snapshot_of_a_list_prefix_and_a_stale_register():
+    """Kills ``_causal.snapshot_deps`` ``_judged_prefix(deps, …)`` -> ``(None, …)`` (an
+    ``AttributeError`` when the folded prefix is violated) and ``Deps._build``'s score
+    ``s = self._value_score(…)`` -> ``s = None`` (every folded dependency unscored: the
+    violation became "unknown").  One txn reads l = [1] and x = 1: it shows the append
+    without the write of x = 2 made before it."""
+    b = _stale_register_behind_a_list()
+    b.txn(1, [["r", "l", [1]], ["r", "x", 1]])
+    r = check(b.history(), {"guarantee": "monotonic-writes"})
+    (w,) = r["anomalies"]["monotonic-writes"]
+    assert w["ops"] == [3, 5, 7]
+    assert w["dependency"] == {"key": "x", "value": 2, "op": 3}
+    assert w["observed"] == {"key": "l", "value": 1, "op": 5}
+    assert w["evidence"] == "single-writer-order"
+    assert w["cycle"] == [3, "process", 5, "wr", 7, "rw", 3]
+
+
+def test_consistent_prefix_folds_a_list_prefix_against_a_scored_register():
+    """Kills ``_causal.Deps._build`` ``s = self._value_score(…)`` -> ``s = None`` on the
+    consistent-prefix path: process 1 reads l = [1], then x = 1, which the single-writer
+    order puts before x = 2, the write l's element depended on -- a violation, not
+    "unknown"."""
+    b = _stale_register_behind_a_list()
+    b.read(1, "l", [1])
+    b.read(1, "x", 1)
+    r = check(b.history(), {"guarantee": "consistent-prefix"})
+    assert r["guarantees"] == {"consistent-prefix": False}
+    (w,) = r["anomalies"]["consistent-prefix"]
+    assert (w["ops"], w["evidence"]) == ([3, 5, 7, 9], "single-writer-order")
+    assert w["dependency"] == {"key": "x", "value": 2, "op": 3}
+
+
+def test_an_unscored_dependency_of_the_first_list_element_is_unknown_not_valid():
+    """Kills ``_causal.Deps.judge_prefix`` ``if unk >= 0`` -> ``unk > 0`` (and the third
+    pass's ``>= 1``): fail closed.  l's only element (G position 0) depends on x = 1, and
+    x has two writers and no versions, so nothing orders 1 against the 2 process 1 reads
+    after seeing l = [1].  The mutant called it consistent."""
+    b = HistoryBuilder()
+    b.write(0, "x", 1)
+    b.append(0, "l", 1)
+    b.write(2, "x", 2)
+    b.read(1, "l", [1])
+    b.read(1, "x", 2)
+    r = check(b.history(), {"guarantee": "consistent-prefix"})
+    assert r["guarantees"] == {"consistent-prefix": "unknown"}
+    assert r["undecided"]["consistent-prefix"]["count"] == 1
+    (ex,) = r["undecided"]["consistent-prefix"]["examples"]
+    assert (ex["key"], ex["op"], ex["value"]) == ("x", 9, 1)
+
+
+def test_consistent_prefix_judges_each_writers_latest_element():
+    """Kills ``_causal._per_writer`` ``poss[i - 1]`` -> ``poss[i - 2]``: when the read of
+    a is not a prefix of G (no score), each writer's *latest* element of the b prefix is
+    judged.  Process 0 appended a 1, b 1, a 2, b 2; process 1 read b = [1 2] and then
+    a = [1 3]: b 2 came after a 2, which is missing.  The mutant judged b 1 (which needs
+    only a 1) and found nothing."""
+    b = HistoryBuilder()
+    for key, v in (("a", 1), ("b", 1), ("a", 2), ("b", 2)):
+        b.append(0, key, v)
+    b.append(2, "a", 3)
+    b.read(2, "a", [1, 2, 3])
+    b.read(1, "b", [1, 2])
+    b.read(1, "a", [1, 3])
+    r = check(b.history(), {"guarantee": "consistent-prefix"})
+    (w,) = r["anomalies"]["consistent-prefix"]
+    assert w["dependency"] == {"key": "a", "value": 2, "op": 5}
+    assert w["observed"] == {"op": 13, "key": "b", "value": 2}
+    assert w["read"] == {"op": 15, "key": "a", "value": [1, 3]}
+
+
+def test_a_snapshot_of_a_register_and_the_list_its_writer_appended_to_is_valid():
+    """Kills ``_order.Facts._append_includes`` ``k.gidx.get(w, …)`` -> ``get(None, …)``
+    (every list prefix judged not to include the write: a false violation) and
+    ``_causal._judged_one`` ``tally.evidence[ev] += 1`` -> ``+= 2``.  Process 0 appended
+    a 1 and then wrote x = 1; one txn reads x = 1 and a = [1]: consistent, on one
+    comparison against the list (x's dependency a 1) and one of the single-writer order
+    (a's element has no earlier write of x)."""
+    b = HistoryBuilder()
+    b.append(0, "a", 1)
+    b.write(0, "x", 1)
+    b.txn(1, [["r", "x", 1], ["r", "a", [1]]])
+    r = check(b.history(), {"guarantee": "monotonic-writes"})
+    assert r["guarantees"] == {"monotonic-writes": True}
+    assert r["evidence"]["monotonic-writes"] == {"append-list": 1, "single-writer-order": 1}
+
+
+# -- fifth pass, fresh sample --seed 9 (drawn after the seed-7 tests above) ---------------
+
+
+def test_a_cyclic_assumption_names_the_ops_that_wrote_its_versions():
+    """Kills ``_assumed._witness`` ``"ops"`` -> ``"OPS"``: the cyclic-versions witness
+    names the writes of its cycle (x = 1 at op 1, x = 2 at op 5), which the report links
+    to."""
+    b = HistoryBuilder()
+    b.txn(0, [["w", "x", 1]])
+    b.txn(1, [["r", "x", 2]])
+    b.txn(2, [["w", "x", 2]])
+    b.txn(3, [["r", "x", 1]])
+    (w,) = check(b.history(), {"linearizable_keys": True})["anomalies"]["cyclic-versions"]
+    assert (w["cycle"], w["ops"]) == ([1, 2, 1], [1, 5])
+
+
+def test_consistent_prefix_folds_a_list_prefix_against_system_versions():
+    """Kills ``_causal.Deps._register_score`` ``got[0] if got is not None`` -> ``if got is
+    None`` (no versioned value had a score: the violation became "unknown").  x has two
+    writers, so only the system's versions order it: process 0 wrote x = 2 (version 2)
+    before appending l 1; process 1 read l = [1], then x = 1 (version 1)."""
+    b = HistoryBuilder()
+    b.write(0, "x", 1, version=1)
+    b.write(0, "x", 2, version=2)
+    b.write(2, "x", 3, version=3)
+    b.append(0, "l", 1)
+    b.read(1, "l", [1])
+    b.read(1, "x", 1, version=1)
+    r = check(b.history(), {"guarantee": "consistent-prefix"})
+    assert r["guarantees"] == {"consistent-prefix": False}
+    (w,) = r["anomalies"]["consistent-prefix"]
+    assert (w["ops"], w["evidence"]) == ([3, 7, 9, 11], "system-version")
+    assert w["dependency"] == {"key": "x", "value": 2, "op": 3}
+
+
+@given(seed=st.integers(0, 2**32 - 1))
+def test_the_simulation_gives_a_crashed_process_a_fresh_id(seed: int) -> None:
+    """Kills ``testing._Sim._finish`` ``next_process += 1`` -> ``= 1``: after an ``info``
+    the simulated client continues under a fresh process id (the history contract), not
+    under id 1, which is a live process -- two ops pending on one process, and a session
+    that carries on past an indeterminate op.  At a 30% info rate over 40 ops a crash is
+    all but certain."""
+    h = linearizable_history(seed, n_ops=40, info_rate=0.3)
+    pending: set[object] = set()
+    crashed: set[object] = set()
+    for op in h:
+        if op.type == "invoke":
+            assert op.process not in pending and op.process not in crashed, op
+            pending.add(op.process)
+        else:
+            pending.discard(op.process)
+            if op.type == "info":
+                crashed.add(op.process)
