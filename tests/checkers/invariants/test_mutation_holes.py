@@ -355,3 +355,82 @@ def test_a_malformed_queue_history_names_the_queue_checker():
     b.op(1, "drain", None, result=5)
     with pytest.raises(HistoryFormatError, match="the queue checker expects"):
         check_queue(b.history(), {})
+
+
+# -- fifth pass, seed 11 (drawn after the tests above) ----------------------------------------
+
+
+def test_nothing_to_check_says_what_was_missing():
+    """Kills ``check_convergence``'s and ``check_set``'s unknown reasons mutated
+    (``'no final reads ...'`` and ``"no ok reads ..."`` -> ``"XX...XX"``): the reason is
+    what the user reads beside exit 4."""
+    b = HistoryBuilder()
+    b.write(0, "x", 1)
+    r = check_convergence(b.history(), {})
+    assert (r["valid"], r["reason"]) == (
+        "unknown",
+        'no final reads (f "final-read", or extra final=true)',
+    )
+    s = HistoryBuilder()
+    s.op(0, "add", 1)
+    r = check_set(s.history(), {})
+    assert (r["valid"], r["reason"]) == (
+        "unknown",
+        "no ok reads (f read) to check the adds against",
+    )
+
+
+def test_convergence_with_every_named_replica_read_is_valid():
+    """Kills ``check_convergence`` ``{str(n) for n, _ in states}`` -> ``{str(None) ...}``
+    (the replicas read were not subtracted from ``options["nodes"]``: every named replica
+    'never read', a valid history turned unknown); and pins the unknown for one that was
+    never read."""
+    b = HistoryBuilder()
+    b.write(0, "x", 1)
+    _final(b, "n1", 1)
+    _final(b, "n2", 1)
+    r = check_convergence(b.history(), {"nodes": ["n1", "n2"]})
+    assert r["valid"] is True and r["replicas"] == ["n1", "n2"]
+    r = check_convergence(b.history(), {"nodes": ["n1", "n2", "n3"]})
+    assert (r["valid"], r["reason"]) == ("unknown", "no final read from replicas ['n3']")
+
+
+def test_a_durable_element_lost_in_a_crash_shows_the_read_that_lacks_it():
+    """Kills ``_durability._sweep_key`` ``_witness(w, key, x, crash, r, state)`` ->
+    ``_witness(..., None)`` on the append/add path (the witness showed the read as null)."""
+    b = HistoryBuilder()
+    b.op(0, "add", ["s", 7], durable=True)
+    b.op(0, "add", ["s", 8], durable=True)
+    b.nemesis("crash")
+    b.read(1, "s", [8])
+    (w,) = check_durability(b.history(), {})["anomalies"]["lost-durable-writes"]
+    assert w["read"] == {"op": 7, "value": [8]}
+    assert w["explanation"] == (
+        '7 was written durably to key "s" (op 1), the system crashed (op 4), and the read '
+        "at op 7 returned [8], without it"
+    )
+
+
+def test_queue_recovered_lists_only_indeterminate_enqueues_that_were_delivered():
+    """Kills ``_queue._judge``'s ``recovered`` filter ``p.outcome != "ok" and e in deq``
+    mutated to ``... or e in deq`` and to ``!= "OK"`` (acknowledged enqueues, or
+    undelivered indeterminate ones, listed as recovered)."""
+    b = HistoryBuilder()
+    b.op(0, "enqueue", 1)
+    b.op(0, "enqueue", 2, type_="info")
+    b.op(0, "enqueue", 3, type_="info")
+    b.op(1, "dequeue", None, result=1)
+    b.op(1, "dequeue", None, result=2)
+    r = check_queue(b.history(), {})
+    assert r["valid"] is True
+    assert (r["recovered"], r["remaining"], r["drained"]) == ([2], [], False)
+
+
+def test_a_drain_that_is_the_first_op_counts_as_a_drain():
+    """Kills ``_queue._judge`` ``drained=drained >= 0`` -> ``>= 1``: a drain invoked at
+    index 0 was reported as no drain."""
+    b = HistoryBuilder()
+    b.op(1, "drain", None, result=[])
+    b.op(0, "enqueue", 1)
+    r = check_queue(b.history(), {})
+    assert (r["valid"], r["drained"], r["remaining"]) == (True, True, [1])
