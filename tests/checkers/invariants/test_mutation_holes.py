@@ -434,3 +434,96 @@ def test_a_drain_that_is_the_first_op_counts_as_a_drain():
     b.op(0, "enqueue", 1)
     r = check_queue(b.history(), {})
     assert (r["valid"], r["drained"], r["remaining"]) == (True, True, [1])
+
+
+# -- fifth pass, seed 13 (80 mutants, drawn after the tests above) ----------------------------
+
+
+def test_a_lost_set_element_names_its_key_and_the_replicas_in_name_order():
+    """Kills ``_convergence._lost`` ``"key"`` -> ``"KEY"`` and ``sorted(..., key=str)`` ->
+    ``key=None`` (replicas 9 and 10 ordered as numbers, not by name as everywhere else;
+    a replica named by a number beside one named by a string raised ``TypeError``)."""
+    b = _adds_then_finals({})
+    for node, state in ((9, [1]), (10, [1]), ("n1", [1, 2])):
+        b.op(9, "final-read", ["s", None], result=["s", state], node=node)
+    (w,) = check_convergence(b.history(), {})["anomalies"]["lost-writes"]
+    assert (w["key"], w["value"], w["replicas"]) == ("s", 2, ["10", "9"])
+
+
+def test_unknown_reasons_of_durability_and_unique_ids():
+    """Kills ``check_durability``'s ``"no crash events in the history"`` and
+    ``check_unique_ids``'s ``"no ok generate ops: ..."`` reasons mutated (``XX...XX``,
+    upper-cased): the reason is what the user reads beside exit 4."""
+    b = HistoryBuilder()
+    b.write(0, "x", 1, durable=True)
+    b.read(1, "x", 1)
+    r = check_durability(b.history(), {})
+    assert (r["valid"], r["reason"], r["durable_writes"]) == (
+        "unknown",
+        "no crash events in the history",
+        1,
+    )
+    g = HistoryBuilder()
+    g.op(0, "generate", None, type_="info")
+    r = check_unique_ids(g.history(), {})
+    assert (r["valid"], r["reason"]) == ("unknown", "no ok generate ops: no ids to compare")
+
+
+def test_fifo_overtaking_is_found_whatever_the_element_values():
+    """Kills ``_queue._out_of_order`` ``ends = [r[0] ...]`` -> ``[r[1] ...]`` (the bisection
+    over enqueue completions ran over the elements instead: with elements 1 and 2 it
+    found the overtaking by accident, with 100 and 200 it did not)."""
+    b = HistoryBuilder()
+    for e in (100, 200):
+        b.op(0, "enqueue", e)
+    for d in (200, 100):
+        b.op(1, "dequeue", None, result=d)
+    (w,) = check_queue(b.history(), {"model": "fifo"})["anomalies"]["out-of-order"]
+    assert (w["elements"], w["ops"]) == ([100, 200], [1, 3])
+
+
+def test_a_failed_enqueue_is_not_enqueued():
+    """Kills ``check_queue`` ``p.outcome != "fail"`` -> ``!= "XXfailXX"``: a failed
+    enqueue counted as enqueued, and its element, dequeued, taken as recovered instead
+    of unexpected."""
+    b = HistoryBuilder()
+    b.op(0, "enqueue", 1)
+    b.op(0, "enqueue", 2, type_="fail")
+    b.op(1, "dequeue", None, result=1)
+    b.op(1, "dequeue", None, result=2)
+    r = check_queue(b.history(), {})
+    assert (r["enqueued"], r["recovered"]) == (1, [])
+    assert r["anomaly_types"] == ["unexpected"]
+
+
+def _stale_set(elements: list[object]) -> HistoryBuilder:
+    b = HistoryBuilder()
+    for e in elements:
+        b.op(0, "add", e)
+    b.op(1, "read", None, result=elements)
+    b.op(1, "read", None, result=[])
+    b.op(1, "read", None, result=elements)
+    return b
+
+
+def test_stale_set_elements_of_mixed_types_are_listed_and_witnessed():
+    """Kills ``_set._judge`` ``sorted(stale..., key=repr)`` -> no key (a number and a
+    string do not compare: ``TypeError``) and ``_set._witness`` ``"ops"`` ->
+    ``"XXopsXX"`` on a stale witness."""
+    r = check_set(_stale_set([1, "a"]).history(), {"consistency_model": "linearizable"})
+    assert r["stale"] == ["a", 1]
+    assert sorted(w["ops"] for w in r["anomalies"]["stale"]) == [[1, 7, 9], [3, 7, 9]]
+
+
+def test_a_set_history_whose_reads_all_failed_is_unknown():
+    """Kills ``check_set`` ``op.type == "ok"`` -> ``!= "ok"`` in the "any ok read" test
+    (every read's invocation matched it, so a history with no ok read was judged on
+    nothing and called valid instead of unknown)."""
+    b = HistoryBuilder()
+    b.op(0, "add", 1)
+    b.op(1, "read", None, type_="fail")
+    r = check_set(b.history(), {})
+    assert (r["valid"], r["reason"]) == (
+        "unknown",
+        "no ok reads (f read) to check the adds against",
+    )
