@@ -223,3 +223,62 @@ def test_a_failed_set_add_is_not_an_attempt():
     b.op(1, "read", None, result=[1, 2])
     r = check_set(b.history(), {})
     assert (r["attempted"], r["recovered"], r["anomaly_types"]) == (1, [], ["unexpected"])
+
+
+# -- fifth pass, seed 17 (80 mutants, drawn after the tests above) ----------------------------
+
+
+def test_final_reads_racing_a_write_are_listed():
+    """Kills ``check_convergence`` dropping ``racing_final_reads=racing`` from the "had not
+    quiesced" unknown result (the caller could not see which reads raced)."""
+    b = HistoryBuilder()
+    b.invoke(0, "write", ["x", 1])
+    _final(b, "n1", None)
+    b.complete(0, "write", ["x", 1])
+    r = check_convergence(b.history(), {})
+    assert (r["valid"], r["racing_final_reads"]) == ("unknown", [2])
+
+
+def test_a_lost_durable_write_names_its_key():
+    """Kills ``_durability._witness`` ``"key"`` -> ``"KEY"``."""
+    b = HistoryBuilder()
+    b.write(0, "x", 1, durable=True)
+    b.nemesis("crash")
+    b.read(1, "x", None)
+    (w,) = check_durability(b.history(), {})["anomalies"]["lost-durable-writes"]
+    assert (w["key"], w["value"], w["read"]) == ("x", 1, {"op": 5, "value": None})
+
+
+def test_fifo_check_goes_on_past_an_undelivered_element():
+    """Kills ``_queue._out_of_order`` ``continue`` -> ``break`` on an element never
+    dequeued (every enqueue after it went unchecked)."""
+    b = HistoryBuilder()
+    for e in (5, 1, 2):
+        b.op(0, "enqueue", e)
+    for d in (2, 1):
+        b.op(1, "dequeue", None, result=d)
+    (w,) = check_queue(b.history(), {"model": "fifo"})["anomalies"]["out-of-order"]
+    assert w["elements"] == [1, 2]
+
+
+def test_duplicates_in_every_set_read_are_all_reported():
+    """Kills ``_set._stream`` ``sw.duplicated += ...`` -> ``=`` (only the last read's
+    duplicates were kept)."""
+    b = HistoryBuilder()
+    b.op(0, "add", 1)
+    b.op(1, "read", None, result=[1, 1])
+    b.op(1, "read", None, result=[1, 1, 1])
+    ws = check_set(b.history(), {})["anomalies"]["duplicated"]
+    assert [(w["element"], w["op"]) for w in ws] == [(1, 3), (1, 5)]
+
+
+def test_crashes_are_counted_even_for_a_nemesis_f_that_is_the_empty_string():
+    """Kills ``_durability._crash_events`` ``open_f = None`` -> ``open_f = ""`` after a
+    fault closes (a legal, if odd, nemesis ``f`` of ``""`` then looked still open, and
+    the next crash was taken as its completion: 1 crash counted, not 2)."""
+    b = HistoryBuilder()
+    b.write(0, "x", 1)
+    for _ in range(3):  # Jepsen style: info opens, info closes, info opens again
+        b.complete(NEMESIS, "", None, type_="info", crash=True)
+    r = check_durability(b.history(), {})
+    assert (r["valid"], r["crashes"]) == ("unknown", 2)
