@@ -14,6 +14,7 @@ import pytest
 from checkers.invariants import (
     check_convergence,
     check_counter,
+    check_deletes,
     check_durability,
     check_queue,
     check_set,
@@ -282,3 +283,35 @@ def test_crashes_are_counted_even_for_a_nemesis_f_that_is_the_empty_string():
         b.complete(NEMESIS, "", None, type_="info", crash=True)
     r = check_durability(b.history(), {})
     assert (r["valid"], r["crashes"]) == ("unknown", 2)
+
+
+# -- fifth pass, seed 19 (80 mutants, drawn after the tests above) ----------------------------
+
+
+def test_a_lost_set_element_names_the_acknowledged_add():
+    """Kills ``_convergence._lost`` ``"op"`` -> ``"XXopXX"``."""
+    (w,) = check_convergence(_adds_then_finals({"n1": [1, 2], "n2": [2]}).history(), {})[
+        "anomalies"
+    ]["lost-writes"]
+    assert (w["value"], w["op"], w["ops"]) == (1, 1, [1, 7])
+
+
+def test_a_deletes_history_without_client_ops_is_valid():
+    """Kills ``check_deletes`` ``nothing_to_check(history, ...)`` ->
+    ``nothing_to_check(None, ...)`` (a ``TypeError`` on an empty or nemesis-only
+    history, which is valid: nothing was claimed)."""
+    b = HistoryBuilder()
+    b.nemesis("crash")
+    assert check_deletes(b.history(), {})["valid"] is True
+
+
+def test_a_failed_read_after_a_crash_proves_nothing_lost():
+    """Kills ``check_durability`` ``... if r.outcome == "ok" else None`` -> ``if ... or
+    True`` (a failed read's ``[key, null]`` taken as the state read: a durable write
+    reported rolled back on no evidence)."""
+    b = HistoryBuilder()
+    b.write(0, "x", 1, durable=True)
+    b.nemesis("crash")
+    b.op(1, "read", ["x", None], type_="fail")
+    r = check_durability(b.history(), {})
+    assert (r["valid"], r["checked_writes"]) == ("unknown", 0)
