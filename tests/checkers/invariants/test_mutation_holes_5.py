@@ -315,3 +315,72 @@ def test_a_failed_read_after_a_crash_proves_nothing_lost():
     b.op(1, "read", ["x", None], type_="fail")
     r = check_durability(b.history(), {})
     assert (r["valid"], r["checked_writes"]) == ("unknown", 0)
+
+
+# -- fifth pass, seed 21 (80 mutants, drawn after the tests above) ----------------------------
+
+
+def test_a_final_value_only_a_failed_write_tried_is_unexpected():
+    """Kills ``_convergence._writes`` ``p.outcome == "fail"`` -> ``== "FAIL"`` (a failed
+    write's value counted as attempted: a final read holding it passed)."""
+    b = HistoryBuilder()
+    b.write(0, "x", 1)
+    b.write(0, "x", 2, type_="fail")
+    _final(b, "n1", 2)
+    _final(b, "n2", 2)
+    r = check_convergence(b.history(), {})
+    assert [w["value"] for w in r["anomalies"]["unexpected"]] == [2]
+
+
+def test_two_crash_invocations_in_a_row_are_two_crashes():
+    """Kills ``_durability._crash_events`` ``op.type != "invoke"`` -> ``!= "XXinvokeXX"``
+    (a second ``invoke`` of the open fault's ``f`` taken as its completion)."""
+    b = HistoryBuilder()
+    b.write(0, "x", 1)
+    b.invoke(NEMESIS, "crash", None)
+    b.invoke(NEMESIS, "crash", None)
+    assert check_durability(b.history(), {})["crashes"] == 2
+
+
+def test_malformed_durability_input_is_rejected_and_only_writes_are_durable_writes():
+    """Kills ``check_durability`` ``KEYED if keyed else {}`` -> ``KEYED if keyed and False
+    ...`` (a keyed write without ``[key, value]`` was not bad input, exit 3) and
+    ``client_pairs(history, WRITE_FS)`` -> ``client_pairs(history)`` (a read flagged
+    ``durable`` counted as a durable write)."""
+    b = HistoryBuilder()
+    b.op(0, "write", 1, durable=True)
+    with pytest.raises(HistoryFormatError, match="the durability checker expects"):
+        check_durability(b.history(), {})
+    b = HistoryBuilder()
+    b.nemesis("crash")
+    b.read(1, "x", 1, durable=True)
+    assert check_durability(b.history(), {})["durable_writes"] == 0
+
+
+def test_fifo_overtaking_is_judged_against_every_earlier_enqueue():
+    """Kills ``_queue._out_of_order`` keeping the prefix maximum (``best.append(max(best[-1],
+    cur) if best else cur)`` -> ``cur``): ``a`` is overtaken by ``c`` and by ``b``, but
+    only the pair with the enqueue just before ``b`` was compared."""
+    b = HistoryBuilder()
+    for e in ("a", "c", "b"):
+        b.op(0, "enqueue", e)
+    for d in ("c", "b", "a"):
+        b.op(1, "dequeue", None, result=d)
+    ws = check_queue(b.history(), {"model": "fifo"})["anomalies"]["out-of-order"]
+    assert sorted(w["elements"] for w in ws) == [["a", "b"], ["a", "c"]]
+
+
+def test_queue_and_set_unknowns_say_why_and_lost_elements_of_mixed_types_sort():
+    """Kills ``check_queue``'s reason ``"no ok dequeue or drain: ..."`` -> ``"XX...XX"`` and
+    ``_set._judge`` ``sorted(lost..., key=repr)`` -> ``key=None`` (``TypeError`` on a
+    number and a string both lost)."""
+    q = HistoryBuilder()
+    q.op(0, "enqueue", 1)
+    r = check_queue(q.history(), {})
+    assert r["reason"] == "no ok dequeue or drain: nothing was delivered to check"
+    s = HistoryBuilder()
+    s.op(0, "add", 1)
+    s.op(0, "add", "a")
+    s.op(1, "read", None, result=[1, "a"])
+    s.op(1, "read", None, result=[])
+    assert check_set(s.history(), {})["lost"] == ["a", 1]
