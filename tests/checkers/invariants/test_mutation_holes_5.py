@@ -384,3 +384,96 @@ def test_queue_and_set_unknowns_say_why_and_lost_elements_of_mixed_types_sort():
     s.op(1, "read", None, result=[1, "a"])
     s.op(1, "read", None, result=[])
     assert check_set(s.history(), {})["lost"] == ["a", 1]
+
+
+# -- fifth pass, seed 23 (80 mutants, drawn after the tests above) ----------------------------
+
+
+def test_unexpected_register_values_of_every_key_are_kept_and_early_reads_listed():
+    """Kills ``_convergence._judge`` ``anomalies["unexpected"] += ...`` -> ``=`` for
+    registers (only the last key's unexpected values kept) and ``check_convergence``
+    ``early_final_reads=early`` -> ``None``."""
+    b = HistoryBuilder()
+    b.write(0, "x", 1)
+    b.write(0, "y", 1)
+    for key in ("x", "y"):
+        for n in ("n1", "n2"):
+            b.op(9, "final-read", [key, None], result=[key, 7], node=n)
+    r = check_convergence(b.history(), {})
+    assert [w["key"] for w in r["anomalies"]["unexpected"]] == ["x", "y"]
+    e = HistoryBuilder()
+    e.write(0, "x", 1)
+    e.invoke(9, "final-read", ["x", None], node="n1")
+    e.nemesis("partition")
+    e.complete(9, "final-read", ["x", 1], node="n1")
+    r = check_convergence(e.history(), {})
+    assert (r["valid"], r["early_final_reads"]) == ("unknown", [5])
+
+
+def test_malformed_deletes_and_unique_ids_histories_name_their_checker():
+    """Kills ``admit(history, "deletes", ...)`` -> ``"DELETES"`` and ``admit(history,
+    "unique-ids", ...)`` -> ``"XXunique-idsXX"`` in the exit-3 messages."""
+    b = HistoryBuilder()
+    b.op(0, "read", None, result=5)
+    with pytest.raises(HistoryFormatError, match="the deletes checker expects"):
+        check_deletes(b.history(), {})
+    g = HistoryBuilder()
+    g.complete(0, "generate", 1)
+    with pytest.raises(HistoryFormatError, match="the unique-ids checker needs"):
+        check_unique_ids(g.history(), {})
+
+
+def test_durable_elements_of_mixed_types_lost_in_a_crash_are_all_reported():
+    """Kills ``_durability._missing_elements`` ``sorted(gone, key=repr)`` -> ``key=None``
+    (a number and a string both lost: ``TypeError``)."""
+    b = HistoryBuilder()
+    b.op(0, "add", ["s", 1], durable=True)
+    b.op(0, "add", ["s", "a"], durable=True)
+    b.nemesis("crash")
+    b.read(1, "s", [])
+    ws = check_durability(b.history(), {})["anomalies"]["lost-durable-writes"]
+    assert [w["value"] for w in ws] == ["a", 1]
+
+
+def test_a_durable_register_write_rolled_back_to_an_older_value_whatever_its_value():
+    """Kills ``_durability._rolled_back`` bisecting on ``e[1]`` (the value) for ``e[0]``
+    (the write's invocation): a durable write of 0 was never 'newer' than the older
+    value read back."""
+    b = HistoryBuilder()
+    b.write(0, "x", 5)
+    b.write(0, "x", 0, durable=True)
+    b.nemesis("crash")
+    b.read(1, "x", 5)
+    (w,) = check_durability(b.history(), {})["anomalies"]["lost-durable-writes"]
+    assert (w["value"], w["read"]["value"]) == (0, 5)
+
+
+def test_a_durable_write_after_the_last_crash_is_not_due():
+    """Kills ``check_durability`` ``i < len(crashes)`` -> ``<=`` (an ``IndexError`` for a
+    durable write acknowledged after every crash)."""
+    b = HistoryBuilder()
+    b.nemesis("crash")
+    b.write(0, "x", 1, durable=True)
+    b.read(1, "x", None)
+    r = check_durability(b.history(), {})
+    assert (r["valid"], r["checked_writes"]) == ("unknown", 0)
+
+
+def test_unique_ids_count_only_generate_ops():
+    """Kills ``check_unique_ids`` ``client_pairs(history, ("generate",))`` -> no filter
+    (a read's value taken as a generated id: a false duplicate)."""
+    b = HistoryBuilder()
+    b.op(0, "generate", None, result=10)
+    b.op(1, "read", None, result=10)
+    r = check_unique_ids(b.history(), {})
+    assert (r["valid"], r["attempted"]) == (True, 1)
+
+
+def test_a_set_of_unhashable_elements_is_read_element_by_element():
+    """Kills ``_set._elements`` ``freeze(e)`` -> ``freeze(None)`` on the unhashable path
+    (list elements all read as null: false duplicates and lost elements)."""
+    b = HistoryBuilder()
+    b.op(0, "add", [1])
+    b.op(0, "add", [2])
+    b.op(1, "read", None, result=[[1], [2]])
+    assert check_set(b.history(), {})["valid"] is True
