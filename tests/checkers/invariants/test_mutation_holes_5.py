@@ -477,3 +477,46 @@ def test_a_set_of_unhashable_elements_is_read_element_by_element():
     b.op(0, "add", [2])
     b.op(1, "read", None, result=[[1], [2]])
     assert check_set(b.history(), {})["valid"] is True
+
+
+# -- fifth pass, seed 25 (80 mutants, drawn after the tests above) ----------------------------
+
+
+def test_a_key_without_writes_does_not_end_the_convergence_check():
+    """Kills ``_convergence._judge`` ``continue`` -> ``break`` after a key with no write in
+    the vocabulary (every key sorted after it went unjudged)."""
+    b = HistoryBuilder()
+    b.write(0, "x", 1)
+    for key, state in (("a", 3), ("x", 9)):
+        for n in ("n1", "n2"):
+            b.op(9, "final-read", [key, None], result=[key, state], node=n)
+    r = check_convergence(b.history(), {})
+    assert [w["key"] for w in r["anomalies"]["unexpected"]] == ["x"]
+
+
+def test_a_delete_invoked_before_the_write_completed_does_not_overwrite_it():
+    """Kills ``_deletes._Deletes.__init__`` ``range(n - 1, -1, -1)`` -> ``range(n - 1, -2,
+    -1)`` (one suffix minimum too many shifts the table: the delete invoked before the
+    write was acknowledged was taken as certainly after it, a false resurrection)."""
+    b = HistoryBuilder()
+    b.invoke(1, "write", [1, None])
+    b.invoke(0, "write", [1, 7])
+    b.complete(0, "write", [1, 7])
+    b.complete(1, "write", [1, None])
+    b.invoke(2, "write", [1, None])
+    b.invoke(0, "read", [1, None])
+    b.complete(0, "read", [1, 7])
+    b.complete(2, "write", [1, None])
+    r = check_deletes(b.history(), {})
+    assert (r["valid"], r["checked_reads"], r["deletes"]) == (True, 1, 2)
+
+
+def test_unkeyed_durability_reads_bare_values():
+    """Kills ``check_durability`` ``options.get("keyed", True)`` -> ``get(None, True)``
+    (``keyed: false`` ignored: bare values rejected as bad input)."""
+    b = HistoryBuilder()
+    b.op(0, "write", 1, durable=True)
+    b.nemesis("crash")
+    b.op(1, "read", None, result=None)
+    r = check_durability(b.history(), {"keyed": False})
+    assert r["anomaly_types"] == ["lost-durable-writes"]
