@@ -520,3 +520,36 @@ def test_unkeyed_durability_reads_bare_values():
     b.op(1, "read", None, result=None)
     r = check_durability(b.history(), {"keyed": False})
     assert r["anomaly_types"] == ["lost-durable-writes"]
+
+
+# -- fifth pass, seed 27 (80 mutants, drawn after the tests above) ----------------------------
+
+
+def test_a_divergence_names_its_key():
+    """Kills ``_convergence._divergence`` ``"key"`` -> ``"XXkeyXX"``."""
+    b = HistoryBuilder()
+    b.write(0, "x", 1)
+    _final(b, "n1", 1)
+    _final(b, "n2", None)
+    (w,) = check_convergence(b.history(), {})["anomalies"]["divergence"]
+    assert w["key"] == "x"
+
+
+def test_a_counter_init_that_is_not_an_integer_counts_as_zero():
+    """Kills ``check_counter`` ``init if is_int(init) else 0`` -> ``... or True`` (a null
+    ``init`` added to the bounds: ``TypeError``)."""
+    b = HistoryBuilder()
+    b.op(0, "add", 2)
+    b.op(1, "read", None, result=2)
+    r = check_counter(b.history(), {"init": None})
+    assert (r["valid"], r["final"]["lower"], r["final"]["upper"]) == (True, 2, 2)
+
+
+def test_a_failed_set_read_is_not_a_read():
+    """Kills ``check_set`` ``p.inv.f == "read" and p.outcome == "ok" and ...`` -> ``... or
+    ...`` (a failed read, value null, taken as a read: ``TypeError``)."""
+    b = HistoryBuilder()
+    b.op(0, "add", 1)
+    b.op(1, "read", None, result=[1])
+    b.op(1, "read", None, type_="fail")
+    assert check_set(b.history(), {})["valid"] is True
