@@ -6,6 +6,8 @@ Line numbers are those of the sources at the time (2026-12-04).
 
 from __future__ import annotations
 
+import pytest
+
 from checkers.invariants import (
     check_convergence,
     check_counter,
@@ -13,8 +15,10 @@ from checkers.invariants import (
     check_durability,
     check_queue,
     check_set,
+    check_unique_ids,
 )
 from checkers.session.testing import HistoryBuilder
+from ddialab.errors import HistoryFormatError
 
 
 def _sans_ops(ws: list[dict]) -> list[dict]:
@@ -248,3 +252,185 @@ def test_a_durable_set_add_lost_in_a_crash_is_reported_and_crashes_are_counted()
     assert [w["value"] for w in r["anomalies"]["lost-durable-writes"]] == [7]
     # one crash (invoke and info) is one crash: it used to count 2
     assert r["checked_writes"] == 2 and r["crashes"] == 1
+
+
+# -- fifth pass (issue #19, fresh samples seed 7 and seed 9 of 1769 mutants; docs/testing.md) -
+
+
+def _adds_then_finals(states: dict[str, list[int]]) -> HistoryBuilder:
+    b = HistoryBuilder()
+    b.op(0, "add", ["s", 1])
+    b.op(0, "add", ["s", 2])
+    for node, state in states.items():
+        b.op(9, "final-read", ["s", None], result=["s", state], node=node)
+    return b
+
+
+def test_converged_set_replicas_compare_their_elements():
+    """Kills ``_convergence._normal`` ``freeze(e)`` -> ``freeze(None)`` for an ``add`` key
+    (every element of a set read as null: each acknowledged add 'lost' on every replica,
+    and replicas holding different elements taken as agreeing)."""
+    r = check_convergence(_adds_then_finals({"n1": [2, 1], "n2": [1, 2]}).history(), {})
+    assert r["valid"] is True
+    r = check_convergence(_adds_then_finals({"n1": [1, 2], "n2": [1]}).history(), {})
+    assert r["anomaly_types"] == ["divergence", "lost-writes"]
+    (w,) = r["anomalies"]["lost-writes"]
+    assert (w["value"], w["replicas"]) == (2, ["n2"])
+
+
+def test_an_unexpected_set_element_is_reported_by_value():
+    """Kills ``_convergence._unexpected_elements`` ``_unexpected(key, x, ...)`` ->
+    ``_unexpected(key, None, ...)`` (the element nobody added was reported as null)."""
+    r = check_convergence(_adds_then_finals({"n1": [1, 2, 9], "n2": [9, 2, 1]}).history(), {})
+    assert r["anomaly_types"] == ["unexpected"]
+    (w,) = r["anomalies"]["unexpected"]
+    assert (w["key"], w["value"], w["ops"]) == ("s", 9, [5, 7])
+    assert w["explanation"] == 'a final read of key "s" holds 9, which no op wrote'
+
+
+def test_a_value_written_by_cas_and_then_deleted_is_resurrected_when_read():
+    """Kills ``_deletes._written`` ``p.inv.f == "cas"`` -> ``== "XXcasXX"``: a cas's
+    written value is the new half of ``[old, new]``; taken whole, the read of the new
+    value matched no write and the undone delete went unseen (unknown, or valid)."""
+    b = HistoryBuilder()
+    b.write(0, 1, 6)
+    b.op(0, "cas", [1, [6, 7]])
+    b.write(1, 1, None, delete=True)
+    b.read(0, 1, 7)
+    r = check_deletes(b.history(), {})
+    assert r["anomaly_types"] == ["resurrected-delete"]
+    (w,) = r["anomalies"]["resurrected-delete"]
+    assert (w["value"], w["ops"]) == (7, [3, 5, 7])
+
+
+def test_durability_without_durable_writes_still_counts_the_crashes():
+    """Kills ``check_durability`` dropping ``crashes=events`` from the "no write marked
+    durable" unknown result (a caller could not see the crashes that went unchecked)."""
+    b = HistoryBuilder()
+    b.write(0, "x", 1)
+    b.nemesis("crash")
+    b.read(1, "x", 1)
+    r = check_durability(b.history(), {})
+    assert r["valid"] == "unknown" and "no write marked durable" in r["reason"]
+    assert (r["durable_writes"], r["crashes"]) == (0, 1)
+
+
+def test_unique_ids_counts_attempts_acknowledgements_and_distinct_ids():
+    """Kills ``check_unique_ids`` ``attempted = 0`` -> ``= 1`` (one attempt too many) and
+    ``unique=len(seen)`` -> ``unique=None``."""
+    b = HistoryBuilder()
+    b.op(0, "generate", None, result=10)
+    b.op(1, "generate", None, result=10)
+    b.op(2, "generate", None, result=11)
+    b.op(3, "generate", None, type_="info")
+    r = check_unique_ids(b.history(), {})
+    assert r["anomaly_types"] == ["duplicated"]
+    assert (r["attempted"], r["acknowledged"], r["unique"]) == (4, 3, 2)
+
+
+def test_a_lost_queue_element_names_its_enqueue_op():
+    """Kills ``_queue._lost`` ``"ops"`` -> ``"XXopsXX"`` (the lost element's witness had no
+    ``ops``, which every witness carries for the reports)."""
+    b = HistoryBuilder()
+    b.op(0, "enqueue", 1)
+    b.op(0, "enqueue", 2)
+    b.op(1, "dequeue", None, result=2)
+    b.op(1, "drain", None, result=[])
+    assert check_queue(b.history(), {})["anomalies"]["lost"] == [
+        {
+            "element": 1,
+            "op": 1,
+            "ops": [1],
+            "explanation": "1 was enqueued (op 1, acknowledged) and never dequeued, "
+            "not even by the drain",
+        }
+    ]
+
+
+def test_a_malformed_queue_history_names_the_queue_checker():
+    """Kills ``check_queue`` ``admit(history, "queue", ...)`` -> ``"QUEUE"``: the bad-input
+    message (exit 3) names the checker as the CLI spells it."""
+    b = HistoryBuilder()
+    b.op(0, "enqueue", 1)
+    b.op(1, "drain", None, result=5)
+    with pytest.raises(HistoryFormatError, match="the queue checker expects"):
+        check_queue(b.history(), {})
+
+
+# -- fifth pass, seed 11 (drawn after the tests above) ----------------------------------------
+
+
+def test_nothing_to_check_says_what_was_missing():
+    """Kills ``check_convergence``'s and ``check_set``'s unknown reasons mutated
+    (``'no final reads ...'`` and ``"no ok reads ..."`` -> ``"XX...XX"``): the reason is
+    what the user reads beside exit 4."""
+    b = HistoryBuilder()
+    b.write(0, "x", 1)
+    r = check_convergence(b.history(), {})
+    assert (r["valid"], r["reason"]) == (
+        "unknown",
+        'no final reads (f "final-read", or extra final=true)',
+    )
+    s = HistoryBuilder()
+    s.op(0, "add", 1)
+    r = check_set(s.history(), {})
+    assert (r["valid"], r["reason"]) == (
+        "unknown",
+        "no ok reads (f read) to check the adds against",
+    )
+
+
+def test_convergence_with_every_named_replica_read_is_valid():
+    """Kills ``check_convergence`` ``{str(n) for n, _ in states}`` -> ``{str(None) ...}``
+    (the replicas read were not subtracted from ``options["nodes"]``: every named replica
+    'never read', a valid history turned unknown); and pins the unknown for one that was
+    never read."""
+    b = HistoryBuilder()
+    b.write(0, "x", 1)
+    _final(b, "n1", 1)
+    _final(b, "n2", 1)
+    r = check_convergence(b.history(), {"nodes": ["n1", "n2"]})
+    assert r["valid"] is True and r["replicas"] == ["n1", "n2"]
+    r = check_convergence(b.history(), {"nodes": ["n1", "n2", "n3"]})
+    assert (r["valid"], r["reason"]) == ("unknown", "no final read from replicas ['n3']")
+
+
+def test_a_durable_element_lost_in_a_crash_shows_the_read_that_lacks_it():
+    """Kills ``_durability._sweep_key`` ``_witness(w, key, x, crash, r, state)`` ->
+    ``_witness(..., None)`` on the append/add path (the witness showed the read as null)."""
+    b = HistoryBuilder()
+    b.op(0, "add", ["s", 7], durable=True)
+    b.op(0, "add", ["s", 8], durable=True)
+    b.nemesis("crash")
+    b.read(1, "s", [8])
+    (w,) = check_durability(b.history(), {})["anomalies"]["lost-durable-writes"]
+    assert w["read"] == {"op": 7, "value": [8]}
+    assert w["explanation"] == (
+        '7 was written durably to key "s" (op 1), the system crashed (op 4), and the read '
+        "at op 7 returned [8], without it"
+    )
+
+
+def test_queue_recovered_lists_only_indeterminate_enqueues_that_were_delivered():
+    """Kills ``_queue._judge``'s ``recovered`` filter ``p.outcome != "ok" and e in deq``
+    mutated to ``... or e in deq`` and to ``!= "OK"`` (acknowledged enqueues, or
+    undelivered indeterminate ones, listed as recovered)."""
+    b = HistoryBuilder()
+    b.op(0, "enqueue", 1)
+    b.op(0, "enqueue", 2, type_="info")
+    b.op(0, "enqueue", 3, type_="info")
+    b.op(1, "dequeue", None, result=1)
+    b.op(1, "dequeue", None, result=2)
+    r = check_queue(b.history(), {})
+    assert r["valid"] is True
+    assert (r["recovered"], r["remaining"], r["drained"]) == ([2], [], False)
+
+
+def test_a_drain_that_is_the_first_op_counts_as_a_drain():
+    """Kills ``_queue._judge`` ``drained=drained >= 0`` -> ``>= 1``: a drain invoked at
+    index 0 was reported as no drain."""
+    b = HistoryBuilder()
+    b.op(1, "drain", None, result=[])
+    b.op(0, "enqueue", 1)
+    r = check_queue(b.history(), {})
+    assert (r["valid"], r["drained"], r["remaining"]) == (True, True, [1])
