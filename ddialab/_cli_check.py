@@ -260,9 +260,11 @@ def _report_error(path: str, e: DdialabError, as_json: bool) -> None:
 def _print_result(
     path: str, result: dict[str, Any], facts: tuple[float, Any, dict[str, Any]], args: Any
 ) -> None:
+    from ddialab.history import count_client_ops  # loaded by then: no startup cost
+
     elapsed, history, inherited = facts
     count = getattr(history, "client_op_count", None)  # a CompactHistory counts as it scans
-    ops = count() if count is not None else _cli_verdict.client_ops(history)
+    ops = count() if count is not None else count_client_ops(history)
     events = len(history)
     if args.json:
         out = {"path": path, **result, "ops": ops, "events": events,

@@ -16,7 +16,6 @@ length is *events*.
 from __future__ import annotations
 
 import textwrap
-from collections.abc import Iterable
 from typing import Any
 
 #: Width the explanations are wrapped to (terminals are at least this wide).
@@ -25,23 +24,6 @@ WIDTH = 100
 
 def verdict_word(valid: Any) -> str:
     return {True: "valid", False: "INVALID"}.get(valid, "unknown")
-
-
-def client_ops(ops: Iterable[Any]) -> int:
-    """Client operations (not the nemesis's): each invocation, and each completion that
-    stands alone (Elle's completion-only histories: no invocation precedes it)."""
-    count, open_ = 0, set()
-    for op in ops:
-        if op.process == "nemesis":
-            continue
-        if op.type == "invoke":
-            count += 1
-            open_.add(op.process)
-        elif op.process in open_:
-            open_.discard(op.process)
-        else:
-            count += 1
-    return count
 
 
 def anomaly_lines(result: dict[str, Any], indent: str = "  ") -> list[str]:

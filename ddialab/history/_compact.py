@@ -49,7 +49,7 @@ import msgspec
 
 from ddialab.errors import HistoryFormatError
 from ddialab.history._formats import _first_nonblank_line, detect_format, iter_history
-from ddialab.history._jsonl import _typed_op
+from ddialab.history._jsonl import _Line, _typed_op
 from ddialab.history._op import NEMESIS, History, Op
 
 _Scalar = str | int | float | bool
@@ -75,21 +75,9 @@ class _TxnLine(msgspec.Struct, forbid_unknown_fields=True, gc=False):
     error: Any = None
 
 
-class _AnyLine(msgspec.Struct, forbid_unknown_fields=True, gc=False):
-    """The same line with any value (a nemesis op's map, a non-txn op's scalar)."""
-
-    index: Annotated[int, msgspec.Meta(ge=0)]
-    time: Annotated[int, msgspec.Meta(ge=0)]
-    type: Literal["invoke", "ok", "fail", "info"]
-    process: int | Literal["nemesis"]
-    f: str
-    value: Any = None
-    node: str | None = None
-    error: Any = None
-
-
 _decode_txn = msgspec.json.Decoder(_TxnLine).decode
-_decode_any = msgspec.json.Decoder(_AnyLine).decode
+#: any value (a nemesis op's map, a non-txn op's scalar): the JSONL reader's own line type
+_decode_any = msgspec.json.Decoder(_Line).decode
 _decode_txns = msgspec.json.Decoder(list[_TxnLine]).decode
 
 #: One scanned op: index, type, process, f, value, line number.

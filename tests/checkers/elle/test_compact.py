@@ -22,9 +22,9 @@ from hypothesis import strategies as st
 
 from checkers.elle import check
 from checkers.elle.synth import PLANTS, synth_history
-from ddialab._cli_verdict import client_ops
 from ddialab.errors import HistoryFormatError
 from ddialab.history import CompactHistory, _compact, dumps_op, read_compact, read_history
+from ddialab.history import count_client_ops as client_ops
 
 SCALAR = st.one_of(
     st.none(), st.booleans(), st.integers(-2, 300), st.floats(0, 1), st.text(max_size=2)
