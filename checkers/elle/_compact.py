@@ -26,7 +26,7 @@ from __future__ import annotations
 from typing import Any
 
 from checkers.elle._mops import Source
-from checkers.elle._txns import Txn, TxnGraph, _process_edges, _realtime_edges
+from checkers.elle._txns import Txn, TxnGraph, graph_of
 from ddialab.errors import HistoryFormatError
 from ddialab.history import NEMESIS, CompactHistory
 
@@ -44,14 +44,7 @@ def collect_compact(
         for _ in blocks:  # a line the scan cannot read, later on, is reported first
             pass
         raise
-    c.finish()
-    n_time = c.cur + 1 if realtime else 0
-    g = TxnGraph(c.txns, n_time)
-    if realtime:
-        _realtime_edges(g, c.time_of, c.seen, n_time)
-    if process:
-        _process_edges(g, in_out=not realtime)
-    return g, c.failed
+    return graph_of(c, realtime, process)
 
 
 def _is_txn(f: str, v: Any) -> bool:

@@ -129,6 +129,12 @@ def collect(
     for op in history:
         if op.process != NEMESIS and (op.f == "txn" or is_txn_op(op)):
             c.take(op)
+    return graph_of(c, realtime, process)
+
+
+def graph_of(c: Any, realtime: bool, process: bool) -> tuple[TxnGraph, list[Txn]]:
+    """The graph of a finished collection (``_Collector`` or the compact path's): its txns,
+    time nodes and the real-time/process edges asked for; and the failed txns."""
     c.finish()
     n_time = c.cur + 1 if realtime else 0
     g = TxnGraph(c.txns, n_time)
