@@ -39,11 +39,24 @@ The verdicts go to ``fresh.json`` beside ``sample.json``; ``score`` lists them a
     python3 tools/mutation.py recheck checkers/elle     # import-time survivors, fresh (run does it)
     python3 tools/mutation.py score systems/consensus   # score and surviving mutant names
     python3 tools/mutation.py show systems/consensus NAME   # diff of one mutant
+    python3 tools/mutation.py equivalent systems/consensus NAME --why "..."  # record one
+
+Equivalent mutants: listed, argued, and dropped from the denominator
+-------------------------------------------------------------------
+A survivor that no test *can* kill (the mutated program behaves the same: a default that is
+never used, a bound that cannot be reached) is an equivalent mutant; the usual mutation
+score leaves those out.  ``equivalent`` records one in ``tools/mutation_equivalents.json``
+with the reason and the SHA-256 of its diff.  ``score`` then counts a survivor as
+``equivalent`` only while its diff is still that diff: mutmut numbers mutants per function,
+so an edited function renumbers them and a stale entry stops applying (it is reported under
+``stale_equivalents`` and the mutant counts as survived again).  ``score`` prints both
+figures: ``score`` (equivalents left out) and ``score_counting_equivalents``.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import random
@@ -82,6 +95,7 @@ from mutmut.state import state
 code = pytest.main(["--collect-only", "-qq", "-p", "no:randomly", sys.argv[1]])
 json.dump({"exit": int(code), "hits": sorted(state()._stats)}, open(sys.argv[2], "w"))
 """
+EQUIVALENTS = ROOT / "tools" / "mutation_equivalents.json"
 FRESH_KILL = {1, 2, 3}  # tests failed, collection (the mutated import) raised, internal error
 EXCLUDED = {".venv", "mutants", "runs", ".git", ".hypothesis", ".mypy_cache", ".ruff_cache"}
 
@@ -245,15 +259,76 @@ def fresh_status(code: int) -> str:
     return "survived" if code == 0 else status_by_exit_code[code]
 
 
+def mutant_diff(label: str, name: str) -> str:
+    """The diff of one mutant as ``mutmut show`` prints it, from its ``---`` line on."""
+    shown = subprocess.run(
+        [sys.executable, "-m", "mutmut", "show", name],
+        cwd=label_dir(label),
+        env=environment(),
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    start = shown.find("--- ")
+    if start < 0:
+        raise SystemExit(f"mutmut show {name} printed no diff (is it a mutant of {label}?)")
+    return shown[start:]
+
+
+def diff_digest(diff: str) -> str:
+    """What an equivalence is pinned to: the mutant's diff, whitespace at the ends aside."""
+    return hashlib.sha256(diff.strip().encode()).hexdigest()
+
+
+def equivalents(label: str) -> dict[str, dict[str, str]]:
+    """The recorded equivalent mutants of one package: name -> {diff_sha256, why}."""
+    if not EQUIVALENTS.exists():
+        return {}
+    table: dict[str, list[dict[str, str]]] = json.loads(EQUIVALENTS.read_text())
+    return {e["mutant"]: e for e in table.get(label, [])}
+
+
+def record_equivalent(label: str, name: str, why: str) -> dict[str, str]:
+    """Add (or replace) one equivalent mutant of ``label``, pinned to its current diff."""
+    if not why.strip():
+        raise SystemExit("say why the mutant is equivalent (--why)")
+    entry = {"mutant": name, "diff_sha256": diff_digest(mutant_diff(label, name)), "why": why}
+    table = json.loads(EQUIVALENTS.read_text()) if EQUIVALENTS.exists() else {}
+    kept = [e for e in table.get(label, []) if e["mutant"] != name]
+    table[label] = sorted([*kept, entry], key=lambda e: e["mutant"])
+    EQUIVALENTS.write_text(json.dumps(table, indent=1, ensure_ascii=False, sort_keys=True) + "\n")
+    return entry
+
+
+def split_equivalents(label: str, survived: list[str]) -> tuple[list[str], list[str]]:
+    """Of the survivors, those recorded as equivalent whose diff is unchanged, and those
+    recorded whose diff has changed since (stale: they count as survived)."""
+    listed = equivalents(label)
+    same, stale = [], []
+    for name in (n for n in survived if n in listed):
+        digest = diff_digest(mutant_diff(label, name))
+        (same if digest == listed[name]["diff_sha256"] else stale).append(name)
+    return same, stale
+
+
+def percent(part: int, whole: int) -> float | None:
+    """``part`` of ``whole`` in percent, one decimal; None when nothing was judged."""
+    return round(100 * part / whole, 1) if whole else None
+
+
 def score(label: str) -> dict[str, object]:
     """Counts per status and the score over the mutants that were run (sample or all), with
-    the fresh-interpreter verdicts of import-time survivors in place of mutmut's."""
+    the fresh-interpreter verdicts of import-time survivors in place of mutmut's, and the
+    recorded equivalent survivors left out of the denominator (and counted apart)."""
     cwd = label_dir(label)
     fresh_file = cwd / "fresh.json"
     fresh = json.loads(fresh_file.read_text())["verdicts"] if fresh_file.exists() else {}
     status = {n: status_by_exit_code[c] for n, c in judged(cwd).items()}
     status.update({n: fresh_status(c) for n, c in fresh.items()})
+    same, stale = split_equivalents(label, sorted(n for n, s in status.items() if s == "survived"))
+    status.update(dict.fromkeys(same, "equivalent"))
     counts = Counter(status.values())
+    killed = counts["killed"] + counts["timeout"]
     run_ = sum(counts[s] for s in ("killed", "survived", "timeout", "suspicious"))
     return {
         "package": label,
@@ -261,18 +336,21 @@ def score(label: str) -> dict[str, object]:
         "mutants_total": len(verdicts(cwd)),
         "sampled": (cwd / "sample.json").exists(),
         "counts": dict(sorted(counts.items())),
-        "score": round(100 * (counts["killed"] + counts["timeout"]) / run_, 1) if run_ else None,
+        "score": percent(killed, run_),
+        "score_counting_equivalents": percent(killed, run_ + counts["equivalent"]),
         "rechecked_fresh": {n: fresh_status(c) for n, c in sorted(fresh.items())},
         "survived": sorted(n for n, s in status.items() if s == "survived"),
+        "equivalent": same,
+        "stale_equivalents": stale,
     }
 
 
 def main(argv: list[str] | None = None) -> int:
-    """The command line: list, run, score, show."""
+    """The command line: list, run, recheck, score, show, equivalent."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("list")
-    for name in ("run", "recheck", "score", "show"):
+    for name in ("run", "recheck", "score", "show", "equivalent"):
         p = sub.add_parser(name)
         p.add_argument("package", choices=sorted(PACKAGES))
         if name == "run":
@@ -280,8 +358,10 @@ def main(argv: list[str] | None = None) -> int:
             p.add_argument("--seed", type=int, default=1)
             p.add_argument("--jobs", type=int, default=1)
             p.add_argument("--fresh", action="store_true")
-        if name == "show":
+        if name in ("show", "equivalent"):
             p.add_argument("mutant")
+        if name == "equivalent":
+            p.add_argument("--why", required=True, help="why no test can tell it apart")
     args = parser.parse_args(argv)
     if args.command == "list":
         for label, (globs, tests) in PACKAGES.items():
@@ -291,6 +371,9 @@ def main(argv: list[str] | None = None) -> int:
         return run(args.package, args.sample, args.seed, args.jobs, args.fresh)
     if args.command == "recheck":
         print(json.dumps(recheck(args.package), indent=1))
+        return 0
+    if args.command == "equivalent":
+        print(json.dumps(record_equivalent(args.package, args.mutant, args.why), indent=1))
         return 0
     if args.command == "show":
         return mutmut(label_dir(args.package), "show", args.mutant)

@@ -26,6 +26,7 @@ def tool(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> ModuleType:
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     monkeypatch.setattr(module, "WORK", tmp_path)
+    monkeypatch.setattr(module, "EQUIVALENTS", tmp_path / "equivalents.json")
     return module
 
 
@@ -61,3 +62,50 @@ def test_a_fresh_run_that_timed_out_is_a_timeout_not_a_kill(tool: ModuleType) ->
         "killed",
         "timeout",
     ]
+
+
+def _diffs(tool: ModuleType, monkeypatch: pytest.MonkeyPatch, diffs: dict[str, str]) -> None:
+    monkeypatch.setattr(tool, "mutant_diff", lambda label, name: diffs[name])
+
+
+def test_a_recorded_equivalent_leaves_the_denominator_and_both_scores_are_printed(
+    tool: ModuleType, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Guards the equivalence rule: a survivor recorded as equivalent (same diff) is not
+    counted against the score, and the score counting it is printed beside."""
+    _lay_out(tmp_path, {"a": 1, "b": 1, "c": 1, "d": 0, "e": 0}, ["a", "b", "c", "d", "e"], {})
+    _diffs(tool, monkeypatch, {"d": "--- x\n-1\n+2\n", "e": "--- y\n"})
+    entry = tool.record_equivalent("nemesis", "d", "the default is never read")
+    assert entry["diff_sha256"] == tool.diff_digest("--- x\n-1\n+2")
+    got = tool.score("nemesis")
+    assert got["counts"] == {"equivalent": 1, "killed": 3, "survived": 1}
+    assert got["score"] == 75.0 and got["score_counting_equivalents"] == 60.0
+    assert got["equivalent"] == ["d"] and got["survived"] == ["e"]
+
+
+def test_an_equivalence_whose_diff_changed_is_stale_and_counts_as_survived(
+    tool: ModuleType, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Guards against mutmut's renumbering: after the function is edited, the same name is
+    another mutant, so the old reason must not excuse it."""
+    _lay_out(tmp_path, {"a": 1, "d": 0}, ["a", "d"], {})
+    diffs = {"d": "--- x\n-1\n+2\n"}
+    _diffs(tool, monkeypatch, diffs)
+    tool.record_equivalent("nemesis", "d", "unreachable")
+    diffs["d"] = "--- x\n-1\n+3\n"
+    got = tool.score("nemesis")
+    assert got["stale_equivalents"] == ["d"] and got["survived"] == ["d"]
+    assert got["score"] == 50.0
+
+
+def test_recording_needs_a_reason_and_replaces_an_earlier_entry(
+    tool: ModuleType, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A bare name is refused; recording the same mutant twice keeps one entry, the last."""
+    _diffs(tool, monkeypatch, {"d": "--- x\n"})
+    with pytest.raises(SystemExit, match="why"):
+        tool.record_equivalent("nemesis", "d", "  ")
+    tool.record_equivalent("nemesis", "d", "first")
+    tool.record_equivalent("nemesis", "d", "second")
+    table = json.loads((tmp_path / "equivalents.json").read_text())
+    assert [e["why"] for e in table["nemesis"]] == ["second"]
