@@ -46,8 +46,7 @@ import msgspec
 from checkers.elle._compact import _plain, _RowCollector
 from checkers.elle._mops import Source
 from checkers.elle._txns import Txn, TxnGraph, graph_of
-from ddialab.history import CompactHistory, CompactUnsupported
-from ddialab.history._compact import TxnValue
+from ddialab.history import CompactHistory, CompactUnsupported, TxnValue
 
 #: Files smaller than this are scanned in one process (the fork, the payload and the
 #: merge cost ~0.1 s; from ~200k txns on the second core pays for them).
@@ -59,9 +58,16 @@ CHILD_TIMEOUT = 30.0
 #: An invocation index no op has: a txn whose invocation is in the parent's part.
 ORPHAN = 1 << 62
 
-_Type = Literal["invoke", "ok", "fail", "info"]
-#: A txn as sent: index, invoke, type, process, mops (None: the invocation's), complete.
-_Row = tuple[int, int, _Type, int, TxnValue | None, int | None]
+
+class _WireTxn(Txn, array_like=True, eq=False, gc=False):
+    """A ``Txn`` as the child sends it: msgspec decodes it straight into a txn, with its
+    micro-ops typed as the scan types them (tuples, interned names)."""
+
+    type: Literal["invoke", "ok", "fail", "info"]
+    process: int
+    mops: TxnValue | None  # None: an orphan's that the invocation's will replace
+
+
 _Pending = tuple[int, int, TxnValue, int]  # process, index, mops, saw
 
 
@@ -70,8 +76,8 @@ class _Part(msgspec.Struct, array_like=True):
     empty list: msgpack has no tuple/list distinction), orphans, pending invocations,
     its time nodes' state, and its part of the history's own scan state."""
 
-    txns: list[_Row]
-    failed: list[_Row]
+    txns: list[_WireTxn]  # ids from 0, renumbered by the parent
+    failed: list[_WireTxn]
     empty: list[int]  # positions in txns + failed of mops that are the list []
     orphans: list[int]  # positions in txns + failed of orphan completions
     seen: bytes
@@ -253,8 +259,8 @@ def _part_of(c: _PartCollector, history: CompactHistory) -> _Part:
     first_node = next((t.index for t, n in zip(c.txns, c.time_of, strict=True) if n == 0), -1)
     early = first_node >= 0 and (pending.first_invoke < 0 or first_node < pending.first_invoke)
     return _Part(
-        txns=_rows(c.txns),
-        failed=_rows(c.failed),
+        txns=c.txns,  # type: ignore[arg-type]  # Txns encode as _WireTxns
+        failed=c.failed,  # type: ignore[arg-type]
         empty=[i for i, t in enumerate(both) if type(t.mops) is list],
         orphans=[i for i, t in enumerate(both) if t.invoke == ORPHAN],
         seen=array("q", c.seen).tobytes(),
@@ -268,10 +274,6 @@ def _part_of(c: _PartCollector, history: CompactHistory) -> _Part:
         early=early,
         history=history.part(),
     )
-
-
-def _rows(txns: list[Txn]) -> list[Any]:
-    return [(t.index, t.invoke, t.type, t.process, t.mops, t.complete) for t in txns]
 
 
 def _write_all(fd: int, data: bytes) -> None:
@@ -316,8 +318,10 @@ def _merge(c: _RowCollector, part: _Part) -> bool:
     if any(p in pending for p in part.met_first):  # an invocation over a pending one
         return False
     offset = cur if (part.early and not c.invoked) else cur + 1
-    txns = [Txn(i, *row) for i, row in enumerate(part.txns, n)]
-    failed = [Txn(-1, *row) for row in part.failed]
+    txns: list[Txn] = part.txns  # type: ignore[assignment]
+    failed: list[Txn] = part.failed  # type: ignore[assignment]
+    for i, t in enumerate(txns, n):
+        t.id = i
     both = txns + failed
     for i in part.empty:
         both[i].mops = []
