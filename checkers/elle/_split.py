@@ -37,6 +37,7 @@ import os
 import select
 import signal
 import struct
+import threading
 import time
 from array import array
 from typing import Any, Literal
@@ -128,8 +129,10 @@ def collect_split(
 
 
 def _split_point(path: str, min_bytes: int, share: float) -> int | None:
-    """The first line start at or after ``share`` of the file, or None."""
-    if not hasattr(os, "fork"):
+    """The first line start at or after ``share`` of the file, or None: also when this
+    process runs other threads (a forked child has only this one, and any lock another
+    thread held stays held there; Python 3.12 warns of it)."""
+    if not hasattr(os, "fork") or threading.active_count() > 1:
         return None
     size = os.path.getsize(path)
     if size < max(min_bytes, 2):

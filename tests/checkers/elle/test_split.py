@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 import time
 from contextlib import contextmanager
 from typing import Any
@@ -186,6 +187,24 @@ def test_a_small_file_is_not_split(tmp_path, monkeypatch):
     _write(path, [dumps_op(op) for op in history])
     monkeypatch.setattr(os, "fork", _no_fork)
     assert check(read_compact(path), {"model": "list-append"})["valid"] is True
+
+
+def test_no_fork_while_other_threads_run(tmp_path):
+    """Guards the fork's one precondition: a process running other threads (a run's
+    workers, a progress ticker) is never forked -- its child could inherit a lock held
+    for ever by a thread it does not have."""
+    history, _ = synth_history(50, [], seed=1)
+    path = str(tmp_path / "h.jsonl")
+    _write(path, [dumps_op(op) for op in history])
+    assert _split._split_point(path, 0, 0.5) is not None
+    stop = threading.Event()
+    worker = threading.Thread(target=stop.wait)
+    worker.start()
+    try:
+        assert _split._split_point(path, 0, 0.5) is None
+    finally:
+        stop.set()
+        worker.join()
 
 
 def _no_fork() -> int:
