@@ -289,8 +289,8 @@ def _write_all(fd: int, data: bytes) -> None:
 
 
 def _receive(r: int, pid: int, timeout: float) -> bytes | None:
-    """The child's payload, or None: it died, failed, sent too little, or took longer
-    than ``timeout`` seconds (then it is killed in ``_reap``)."""
+    """The child's payload, or None: it died, exited non-zero, sent too little, or took
+    longer than ``timeout`` seconds (then it is killed in ``_reap``)."""
     chunks, deadline = [], time.monotonic() + timeout
     while True:
         left = deadline - time.monotonic()
@@ -300,15 +300,20 @@ def _receive(r: int, pid: int, timeout: float) -> bytes | None:
         if not chunk:
             break
         chunks.append(chunk)
+    _, status = os.waitpid(pid, 0)  # the pipe is closed: the child is exiting
     data = b"".join(chunks)
-    if len(data) < 8 or struct.unpack("<q", data[:8])[0] != len(data) - 8:
+    if status or len(data) < 8 or struct.unpack("<q", data[:8])[0] != len(data) - 8:
         return None
     return data[8:]
 
 
 def _reap(pid: int) -> None:
-    """Wait for the child; kill it first if it is still running (a timeout, an error)."""
-    done, _ = os.waitpid(pid, os.WNOHANG)
+    """Wait for the child (unless ``_receive`` did); kill it first if it is still
+    running (a timeout, an error in the parent's part)."""
+    try:
+        done, _ = os.waitpid(pid, os.WNOHANG)
+    except ChildProcessError:  # reaped already
+        return
     if done == 0:
         os.kill(pid, signal.SIGKILL)
         os.waitpid(pid, 0)

@@ -13,11 +13,13 @@ from __future__ import annotations
 
 import json
 import os
+import struct
 import threading
 import time
 from contextlib import contextmanager
 from typing import Any
 
+import msgspec
 import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
@@ -211,11 +213,12 @@ def _no_fork() -> int:
     raise AssertionError("forked for a small history")
 
 
-@pytest.mark.parametrize("child", ["dies", "garbage", "hangs"])
+@pytest.mark.parametrize("child", ["dies", "garbage", "hangs", "fails"])
 def test_a_failing_child_changes_nothing(child, tmp_path, monkeypatch):
     """Guards fail-closed: a child that exits without its payload, sends bytes that are
-    not one, or never answers gives ``None`` (the one-process path then runs) -- not a
-    hang, not a traceback, not a partial collection -- and is reaped (killed if need be)."""
+    not one, never answers, or exits non-zero after a good payload gives ``None`` (the
+    one-process path then runs) -- not a hang, not a traceback, not a partial
+    collection -- and is reaped (killed if need be)."""
     history, _ = synth_history(200, ["G-single"], seed=3)
     path = str(tmp_path / "h.jsonl")
     _write(path, [dumps_op(op) for op in history])
@@ -264,7 +267,16 @@ def _hangs(history: Any, src: Any, split: int, w: int) -> None:
     os._exit(0)
 
 
-_CHILDREN = {"dies": _dies, "garbage": _garbage, "hangs": _hangs}
+def _fails(history: Any, src: Any, split: int, w: int) -> None:
+    """Sends a whole, well-formed payload of a part -- then exits 1."""
+    c = _split._PartCollector(history, src)
+    c.run(history, split)
+    data = msgspec.msgpack.encode(_split._part_of(c, history))
+    os.write(w, struct.pack("<q", len(data)) + data)
+    os._exit(1)
+
+
+_CHILDREN = {"dies": _dies, "garbage": _garbage, "hangs": _hangs, "fails": _fails}
 
 
 def test_a_bad_op_in_the_second_part_is_reported_as_one_process_reports_it(tmp_path):
