@@ -11,6 +11,7 @@ Reproduce::
     .venv/bin/python bench/bench_elle.py --format json  # the history as an elle-cli JSON array
     .venv/bin/python bench/bench_elle.py --full    # read_history's Ops, not read_compact
     .venv/bin/python bench/bench_elle.py --stages --txns 1000000  # CPU and RSS per stage
+    .venv/bin/python bench/bench_elle.py --stages --one-process --history H  # no split scan
 
 Reports wall and CPU seconds (the CPU figures are the stable ones on a shared machine),
 twice: as ``ddialab check`` runs today, and with the garbage collector paused during
@@ -130,30 +131,37 @@ def compare_networkx(path: str) -> dict[str, object]:
     }
 
 
-def stages(path: str, model: str) -> None:
+def stages(path: str, model: str, one_process: bool = False) -> None:
     """CPU seconds and RSS (now, peak) after each stage of an Elle check on the compact
-    path: where the memory goes (issue #21's 1M peak was found this way)."""
+    path: where the memory goes (issue #21's 1M peak was found this way).  The scan is
+    split across two processes as ``check`` splits it (a file of ``PARALLEL_MIN_BYTES``
+    or more) unless ``one_process``; then ``wall`` and the child's CPU and peak RSS say
+    what the second core did (``wall`` is the parent's critical path on a quiet machine)."""
     import gc
 
     from checkers.elle._compact import collect_compact
     from checkers.elle._mops import Source
     from checkers.elle._scc import nontrivial_sccs
+    from checkers.elle._split import collect_split
     from ddialab.history import read_compact
 
     ru = resource.getrusage(resource.RUSAGE_SELF)
-    c0 = [time.process_time(), ru.ru_stime, ru.ru_minflt]
+    c0 = [time.process_time(), ru.ru_stime, ru.ru_minflt, time.perf_counter(), 0.0]
 
     def stage(name: str) -> None:
         with open("/proc/self/statm") as f:
             now = int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
         ru = resource.getrusage(resource.RUSAGE_SELF)
-        c, peak = time.process_time(), ru.ru_maxrss / 1024
+        ch = resource.getrusage(resource.RUSAGE_CHILDREN)
+        c, peak, wall = time.process_time(), ru.ru_maxrss / 1024, time.perf_counter()
         sys_s, faults = ru.ru_stime - c0[1], ru.ru_minflt - c0[2]
+        child = ch.ru_utime + ch.ru_stime - c0[4]
         print(
             f"{name:10s} cpu {c - c0[0]:6.3f} s (sys {sys_s:5.3f}, {faults / 1e3:5.0f}k faults)"
-            f"  rss {now:6.0f} MB  peak {peak:6.0f} MB"
+            f"  rss {now:6.0f} MB  peak {peak:6.0f} MB  wall {wall - c0[3]:6.3f} s"
+            + (f"  child cpu {child:6.3f} s, peak {ch.ru_maxrss / 1024:5.0f} MB" if child else "")
         )
-        c0[:] = [c, ru.ru_stime, ru.ru_minflt]
+        c0[:] = [c, ru.ru_stime, ru.ru_minflt, wall, ch.ru_utime + ch.ru_stime]
 
     stage("imports")
     gc.disable()
@@ -161,8 +169,10 @@ def stages(path: str, model: str) -> None:
     assert history is not None, "a JSON Lines history"
     from checkers.elle._check import MODELS
 
-    g, failed = collect_compact(history, True, True, Source(path, model))
-    stage("scan+txns")
+    src = Source(path, model)
+    got = None if one_process else collect_split(history, True, True, src)
+    g, failed = got if got is not None else collect_compact(history, True, True, src)
+    stage("scan+txns" if got is None else "split scan")
     analysis = MODELS[model].analyzer(g, failed, {})
     stage("analysis")
     analysis.add_edges()
@@ -222,6 +232,7 @@ def main() -> None:
     ap.add_argument("--format", choices=["jsonl", "json"], default="jsonl")
     ap.add_argument("--full", action="store_true", help="read_history, not read_compact")
     ap.add_argument("--stages", action="store_true", help="CPU and RSS after each stage")
+    ap.add_argument("--one-process", action="store_true", help="--stages without the split")
     args = ap.parse_args()
     if args.measure_only:
         if args.compare_networkx:
@@ -229,7 +240,7 @@ def main() -> None:
         elif args.compare_decoders:
             print(json.dumps(compare_decoders(args.history)))
         elif args.stages:
-            stages(args.history, args.model)
+            stages(args.history, args.model, args.one_process)
         else:
             m = measure(args.history, args.model, args.profile, args.gc_off, args.full)
             print(json.dumps(m))
@@ -247,7 +258,8 @@ def main() -> None:
         out = subprocess.run([*cmd, flag], check=True, capture_output=True, text=True)
         print(out.stdout.strip())
     elif args.profile or args.stages:
-        subprocess.run([*cmd, "--profile" if args.profile else "--stages"], check=True)
+        extra = ["--one-process"] if args.one_process else []
+        subprocess.run([*cmd, "--profile" if args.profile else "--stages", *extra], check=True)
     else:
         # As the CLI runs today, then with the cyclic GC paused during parsing as well
         # (what a parser-side gc.freeze()/disable() would give; see docs/elle.md).

@@ -41,6 +41,7 @@ from checkers.elle._explain import cycle_witness, fmt, render_anomaly
 from checkers.elle._mops import Source
 from checkers.elle._register import RegisterAnalysis
 from checkers.elle._scc import nontrivial_sccs
+from checkers.elle._split import collect_split
 from checkers.elle._tables import (
     ANOMALIES,
     CYCLE_TYPES,
@@ -140,7 +141,8 @@ def _collect(history: Any, proc: bool, rt: bool, src: Source) -> tuple[Any, list
     (``_compact.py``: no ``Op`` and no invocation's value kept), else from its ops."""
     if isinstance(history, CompactHistory):
         try:
-            return collect_compact(history, proc, rt, src)
+            got = collect_split(history, proc, rt, src)  # both cores, on a large file
+            return got if got is not None else collect_compact(history, proc, rt, src)
         except CompactUnsupported:
             pass  # e.g. extras (an explicit version order): the full reader's ops
     return collect(history, proc, rt, src.mops)

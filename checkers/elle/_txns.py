@@ -35,6 +35,8 @@ from array import array
 from collections.abc import Callable, Iterable
 from typing import Any
 
+import msgspec
+
 from checkers import KEY, SCALAR, freeze_vectors
 from ddialab.history import NEMESIS, History, Op, op_error
 
@@ -42,30 +44,22 @@ WW, WR, RW, PROCESS, REALTIME = 1, 2, 4, 8, 16
 KIND_NAMES = {WW: "ww", WR: "wr", RW: "rw", PROCESS: "process", REALTIME: "realtime"}
 
 
-class Txn:
-    """One transaction: its node id, naming op index, outcome and micro-ops."""
+class Txn(msgspec.Struct, array_like=True, eq=False, gc=False):
+    """One transaction: its node id, naming op index, outcome and micro-ops.
 
-    __slots__ = ("complete", "id", "index", "invoke", "mops", "orders", "process", "type")
+    A msgspec struct (built in C; compared by identity, as a plain object): the split
+    scan (``_split.py``) sends the child's txns as msgpack arrays and decodes them
+    straight into txns.  ``gc=False``: a txn refers to no container that refers back."""
 
-    def __init__(
-        self,
-        id: int,
-        index: int,
-        invoke: int,
-        type: str,
-        process: Any,
-        mops: Any,  # a list, or a tuple of tuples from a CompactHistory
-        complete: int | None,
-    ) -> None:
-        self.id = id
-        self.index = index
-        self.invoke = invoke
-        self.type = type
-        self.process = process
-        self.mops = mops
-        self.complete = complete
-        #: An explicit version order from the system under test (rw-register), if any.
-        self.orders: Any = None
+    id: int
+    index: int
+    invoke: int
+    type: str
+    process: Any
+    mops: Any  # a list, or a tuple of tuples from a CompactHistory
+    complete: int | None
+    #: An explicit version order from the system under test (rw-register), if any.
+    orders: Any = None
 
     def __repr__(self) -> str:
         return f"Txn({self.type} op {self.index}: {self.mops!r})"

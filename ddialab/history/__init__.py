@@ -19,6 +19,7 @@ Public surface::
 from ddialab.history._compact import (
     CompactHistory,
     CompactUnsupported,
+    TxnValue,
     count_client_ops,
     read_compact,
 )
@@ -79,6 +80,7 @@ __all__ = [
     "Op",
     "Shape",
     "ShapeTable",
+    "TxnValue",
     "bad_op",
     "check_shapes",
     "count_client_ops",

@@ -91,7 +91,7 @@ class CompactUnsupported(Exception):
 class CompactHistory(History):
     """A JSONL history read lazily: ``scan()`` streams compact rows, iteration reads ops."""
 
-    __slots__ = ("_blocks", "_cache", "_clients", "_count", "_full")
+    __slots__ = ("_base", "_blocks", "_cache", "_clients", "_count", "_counter", "_full", "_lines")
 
     def __init__(self, path: str) -> None:
         super().__init__((), source=path)
@@ -99,7 +99,9 @@ class CompactHistory(History):
         self._blocks = _Blocks()
         self._cache: tuple[int, list[bytes]] = (-1, [])
         self._clients = -1
-        self._count = 0
+        self._count = self._base = 0
+        self._counter = _ClientCounter()
+        self._lines = 1
 
     # -- the full history, on first use (the contract: ``Op``s as read_history builds) --
 
@@ -168,34 +170,80 @@ class CompactHistory(History):
                     line = base + i
                 yield i, x.type, x.process, x.f, x.value, line
 
-    def blocks(self) -> Iterator[list[Any]]:
+    def blocks(self, start: int = 0, end: int | None = None) -> Iterator[list[Any]]:
         """The decoded lines (``.index .type .process .f .value``), a list per chunk of
         the file, in order; ``CompactUnsupported`` as ``scan``.  The indices are checked
-        dense and the client ops counted before a chunk is handed on."""
+        dense and the client ops counted before a chunk is handed on.
+
+        ``start``/``end`` (byte offsets at line starts) scan a *part* of the file, for a
+        scan split across processes: a part from ``start > 0`` numbers its lines from 1
+        and takes its first op's index as given (``part()`` hands that state back, and
+        ``join`` appends it to the scan of the part before, which checks the seam)."""
         self._blocks = _Blocks()  # op(i) works for every op scanned so far
         self._cache, self._clients, self._count = (-1, []), -1, 0
-        counter = _ClientCounter()
+        self._base = 0 if start == 0 else -1  # -1: the first op's own index
+        counter = self._counter = _ClientCounter() if start == 0 else _PartCounter()
+        lineno, chunk = 1, b""
         with open(self.source or "", "rb") as f:
-            for chunk, at, lineno in _chunks(f):
+            f.seek(start)
+            for chunk, at, lineno in _chunks(f, start, end):
                 xs = self._chunk(chunk, at, lineno)
                 if xs:  # not a chunk of blank lines
                     counter.add(xs)
                     yield xs
+        self._lines = lineno + chunk.count(b"\n")  # the next line's number
         self._clients = counter.count
+
+    def part(self) -> tuple[int, int, int, bytes, bytes, bytes, int, list[Any]]:
+        """The state of a finished ``blocks(start)`` scan, as plain data for ``join``:
+        first op index, ops, next line number, the blocks' three arrays, client ops
+        counted and the processes whose first event in the part was a completion."""
+        b, counter = self._blocks, self._counter
+        orphans = counter.orphans if isinstance(counter, _PartCounter) else []
+        first, offset, line = b.first.tobytes(), b.offset.tobytes(), b.line.tobytes()
+        return self._base, self._count, self._lines, first, offset, line, counter.count, orphans
+
+    def first_completions(self) -> list[Any]:
+        """In a ``blocks(start > 0)`` scan: the processes whose first event in the part is
+        a completion, so far (the list grows before each chunk is handed on)."""
+        return self._counter.orphans if isinstance(self._counter, _PartCounter) else []
+
+    def met_first(self) -> set[Any]:
+        """In a finished ``blocks(start > 0)`` scan: the processes whose first event in
+        the part is an invocation."""
+        c = self._counter
+        return c.met.difference(c.orphans) if isinstance(c, _PartCounter) else set()
+
+    def join(self, part: tuple[int, int, int, bytes, bytes, bytes, int, list[Any]]) -> None:
+        """Append the ``part()`` of the scan of the rest of the file to this finished
+        scan of the file up to it: blocks, op count, client ops; ``CompactUnsupported``
+        when the part's first index does not follow this scan's last (not dense)."""
+        base, count, _, first, offset, line, clients, orphans = part
+        if count and base != self._count:
+            raise CompactUnsupported("the second part's first index does not follow")
+        shift_op, shift_line = self._count, self._lines - 1
+        for f, at, ln in zip(*(_ints(x) for x in (first, offset, line)), strict=True):
+            self._blocks.add(f + shift_op, at, ln + shift_line)
+        open_ = self._counter.open
+        paired = sum(1 for p in orphans if p in open_)  # counted once, at the invoke
+        self._count += count
+        self._clients = self._counter.count + clients - paired
 
     def _chunk(self, chunk: bytes, at: int, lineno: int) -> list[Any]:
         """A chunk's lines decoded with one msgspec call when it is plain txn lines (no
         blank line, no carriage return, one object a line), else line by line."""
         xs = _decode_chunk(chunk)
         if xs is None:
-            return self._lines(chunk, at, lineno)
-        if not _dense(xs, self._count):
+            return self._by_line(chunk, at, lineno)
+        if xs and self._base < 0:
+            self._base = xs[0].index
+        if not _dense(xs, self._base + self._count):
             raise CompactUnsupported(f"line {lineno}: index out of order")
         self._blocks.add(self._count, at, lineno)
         self._count += len(xs)
         return xs
 
-    def _lines(self, chunk: bytes, at: int, lineno: int) -> list[Any]:
+    def _by_line(self, chunk: bytes, at: int, lineno: int) -> list[Any]:
         xs, fresh = [], True  # a block is a run of op lines with no blank line between
         for lineno, raw in enumerate(io.BytesIO(chunk), lineno):  # noqa: B020
             start, at = at, at + len(raw)
@@ -208,7 +256,9 @@ class CompactHistory(History):
                 x = _decode_txn(raw)
             except msgspec.DecodeError:
                 x = _decode_other(raw)
-            if x.index != self._count:
+            if self._base < 0:
+                self._base = x.index
+            if x.index != self._base + self._count:
                 raise CompactUnsupported(f"line {lineno}: index out of order")
             if fresh:
                 self._blocks.add(self._count, start, lineno)
@@ -224,10 +274,11 @@ class CompactHistory(History):
 CHUNK = 1 << 14
 
 
-def _chunks(f: Any) -> Iterator[tuple[bytes, int, int]]:
-    """``(chunk, byte offset, first line number)``: whole lines, ~``CHUNK`` bytes each."""
-    at, lineno = 0, 1
-    while chunk := f.read(CHUNK):
+def _chunks(f: Any, at: int = 0, end: int | None = None) -> Iterator[tuple[bytes, int, int]]:
+    """``(chunk, byte offset, first line number)``: whole lines, ~``CHUNK`` bytes each,
+    from ``at`` (where ``f`` is) up to ``end`` (a line start) or the end of the file."""
+    lineno = 1
+    while chunk := f.read(CHUNK if end is None else min(CHUNK, end - at)):
         if not chunk.endswith(b"\n"):
             chunk += f.readline()
         yield chunk, at, lineno
@@ -288,6 +339,12 @@ class _Blocks:
             return [f.readline() for _ in range(end - self.first[b])]
 
 
+def _ints(b: bytes) -> array[int]:
+    a = array("q")
+    a.frombytes(b)
+    return a
+
+
 class _ClientCounter:
     """``count_client_ops`` over the chunks as they are scanned."""
 
@@ -300,6 +357,35 @@ class _ClientCounter:
         for x in xs:
             process = x.process
             if process != NEMESIS:
+                if x.type == "invoke":
+                    count += 1
+                    open_.add(process)
+                elif process in open_:
+                    open_.discard(process)
+                else:
+                    count += 1
+        self.count = count
+
+
+class _PartCounter(_ClientCounter):
+    """``_ClientCounter`` over a part of the file that does not start it: a completion
+    of a process the part has not met yet is counted here, and also noted (``orphans``),
+    since the part before may hold its invocation (then ``join`` takes it back)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.met: set[Any] = set()
+        self.orphans: list[Any] = []
+
+    def add(self, xs: list[Any]) -> None:
+        count, open_, met = self.count, self.open, self.met
+        for x in xs:
+            process = x.process
+            if process != NEMESIS:
+                if process not in met:
+                    met.add(process)
+                    if x.type != "invoke":
+                        self.orphans.append(process)
                 if x.type == "invoke":
                     count += 1
                     open_.add(process)

@@ -123,6 +123,19 @@ def test_g1b_names_the_reading_mop_of_a_txn_touching_each_key_once():
     assert (w["op"], w["mop"], w["key"], w["element"]) == (3, 1, 1, 1)
 
 
+def test_g1b_on_the_general_path_of_a_txn_touching_a_key_twice():
+    """Guards G1b for a reader that touches the key again (the per-txn path, not the
+    fast one): reading another txn's intermediate append, then appending to the key.
+    No test noticed when that path's intermediate look-up found nothing."""
+    h = hist(
+        *concurrent(
+            (0, [["append", 1, 1], ["append", 1, 2]]), (1, [["r", 1, [1]], ["append", 1, 3]])
+        )
+    )
+    (w,) = check(h, {"model": "list-append"})["anomalies"]["G1b"]
+    assert (w["op"], w["mop"], w["key"], w["element"], w["writer"]) == (3, 0, 1, 1, 2)
+
+
 def test_g1b_lost_update_incompatible_and_dirty_update():
     h = hist(*concurrent((0, [["append", "a", 1], ["append", "a", 2]]), (1, [["r", "a", [1]]])))
     r = check(h, {})
