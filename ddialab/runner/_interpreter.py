@@ -9,7 +9,7 @@ completes, whichever is first, and asks again (a completion may change what the 
 wants).  ``PENDING`` waits for a completion.  ``None`` with no op outstanding ends the run.
 
 In a simulated world the wait for a future op is an *alarm* on the world's scheduler heap
-(``alarm(time_ns, fn)``: it puts a wake-up on the completion channel), not a trio cancel
+(``alarm(time_ns, fn, *args)``: it puts a wake-up on the completion channel), not a trio cancel
 scope: the scheduler then fast-forwards to it like to any message, instead of trio
 autojumping the clock in an idle scheduling round.  A stale alarm (a completion came
 first, the loop moved on) rings silently; at most one wake-up per alarm time is sent.
@@ -37,7 +37,6 @@ client op that ends in ``info`` retires its process: the thread continues as pro
 
 from __future__ import annotations
 
-import functools
 import math
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -49,7 +48,7 @@ from systems.sim import now_ns
 
 Record = Callable[[dict[str, Any]], None]
 Invoke = Callable[[Any, dict[str, Any]], Awaitable[dict[str, Any]]]
-Alarm = Callable[[int, Callable[[], None]], None]
+Alarm = Callable[..., None]
 #: inline(thread, op, done): start op without a task (True), done(completion) later
 Inline = Callable[[Any, dict[str, Any], Callable[[dict[str, Any]], None]], bool]
 #: what an alarm puts on the completion channel in place of a thread
@@ -74,7 +73,7 @@ class Interpreter:
         self.record = record
         self._send, self._recv = trio.open_memory_channel[tuple[Any, Any]](math.inf)
         self.outstanding = 0
-        #: alarm(time_ns, fn): run fn at simulated time_ns (the world's scheduler heap)
+        #: alarm(time_ns, fn, *args): run fn(*args) at simulated time_ns (the world's scheduler heap)
         self.alarm = alarm
         self._alarm_at: int | None = None
         #: inline(thread, op, done): start a simulated op without a task (``_driven``)
@@ -132,8 +131,8 @@ class Interpreter:
         """Ask the generator once; dispatch a due op (True) or arrange the wait (False)."""
         now = now_ns()
         ctx = self._ctx if now == self._ctx.time else self._ctx.with_time(now)
-        self._ctx = ctx
-        res = g.op(self._gen, ctx)
+        self._ctx, gen = ctx, self._gen
+        res = gen.op(ctx) if isinstance(gen, g.Generator) else g.op(gen, ctx)
         if res is None:
             if self.outstanding == 0:  # the phase is over: a stale alarm must not turn it
                 self._over, self._alarm_at = True, None
@@ -142,10 +141,11 @@ class Interpreter:
         op, next_gen = res
         if op is g.PENDING:
             return False
-        if op["time"] > ctx.time:
-            if self._alarm_at != op["time"]:
-                self._alarm_at = op["time"]
-                self.alarm(op["time"], functools.partial(self._ring_driven, op["time"]))  # type: ignore[misc]
+        at = op["time"]
+        if at > now:
+            if self._alarm_at != at:
+                self._alarm_at = at
+                self.alarm(at, self._ring_driven, at)  # type: ignore[call-arg]
             return False
         self._gen, self._ctx = self._dispatch(next_gen, ctx, op, self._nursery)
         return True
@@ -184,7 +184,9 @@ class Interpreter:
     ) -> tuple[Any, g.Context]:
         thread = ctx.thread_of(op["process"])
         special = op.get("type") in (g.SLEEP, g.LOG)
-        invoke = {**op, "time": now_ns()} if special else {**op, "type": "invoke", "time": now_ns()}
+        # simulated (a world's alarm): ctx was made at this instant and asking takes no time
+        now = ctx.time if self.alarm is not None else now_ns()
+        invoke = {**op, "time": now} if special else {**op, "type": "invoke", "time": now}
         if not special:
             self.record(invoke)
         gen = g.update(gen, ctx, invoke)
@@ -220,7 +222,7 @@ class Interpreter:
             return gen, ctx
         if self._alarm_at != time_ns:
             self._alarm_at = time_ns
-            self.alarm(time_ns, lambda: self._ring(time_ns))
+            self.alarm(time_ns, self._ring, time_ns)
         return await self._await_completion(gen, ctx, math.inf)
 
     def _ring(self, time_ns: int) -> None:
