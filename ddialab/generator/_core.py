@@ -271,7 +271,7 @@ def fast_constructor(cls: type[T]) -> Callable[..., T]:
         env[f"_s{i}"] = getattr(cls, name).__set__
         body.append(f"    _s{i}(o, {name})")
     src = f"def make({', '.join(names)}):\n" + "\n".join(body) + "\n    return o\n"
-    exec(src, env)  # noqa: S102 -- fixed text built from the class's own field names
+    exec(src, env)  # fixed text built from the class's own field names
     make: Callable[..., T] = env["make"]
     make.__doc__ = f"``{cls.__name__}(...)`` without the frozen ``__init__`` (fast_constructor)."
     return make

@@ -66,6 +66,7 @@ class Interpreter:
         seed: int = 0,
         alarm: Alarm | None = None,
         inline: Inline | None = None,
+        clock: Callable[[], int] = now_ns,
     ) -> None:
         self.concurrency = concurrency
         self.seed = seed
@@ -73,16 +74,19 @@ class Interpreter:
         self.record = record
         self._send, self._recv = trio.open_memory_channel[tuple[Any, Any]](math.inf)
         self.outstanding = 0
-        #: alarm(time_ns, fn, *args): run fn(*args) at simulated time_ns (the world's scheduler heap)
+        #: alarm(time_ns, fn, *args): fn(*args) at simulated time_ns (the world's scheduler heap)
         self.alarm = alarm
         self._alarm_at: int | None = None
         #: inline(thread, op, done): start a simulated op without a task (``_driven``)
         self.inline = inline
+        #: the time in ns (a world's ``scheduler.now``, which needs no clock read while
+        #: its entries run; else trio's clock)
+        self.now = clock
         if inline is not None and alarm is None:
             raise ValueError("inline ops need the world's alarm: they run in its scheduler")
 
     def initial_context(self) -> g.Context:
-        return g.Context.initial(self.concurrency, time=now_ns(), seed=self.seed)
+        return g.Context.initial(self.concurrency, time=self.now(), seed=self.seed)
 
     async def run(self, gen: Any, ctx: g.Context) -> g.Context:
         async with trio.open_nursery() as nursery:
@@ -129,7 +133,7 @@ class Interpreter:
 
     def _turn(self) -> bool:
         """Ask the generator once; dispatch a due op (True) or arrange the wait (False)."""
-        now = now_ns()
+        now = self.now()
         ctx = self._ctx if now == self._ctx.time else self._ctx.with_time(now)
         self._ctx, gen = ctx, self._gen
         res = gen.op(ctx) if isinstance(gen, g.Generator) else g.op(gen, ctx)
@@ -145,7 +149,7 @@ class Interpreter:
         if at > now:
             if self._alarm_at != at:
                 self._alarm_at = at
-                self.alarm(at, self._ring_driven, at)  # type: ignore[call-arg]
+                self.alarm(at, self._ring_driven, at)  # type: ignore[misc]
             return False
         self._gen, self._ctx = self._dispatch(next_gen, ctx, op, self._nursery)
         return True
@@ -162,7 +166,7 @@ class Interpreter:
 
     async def _loop(self, gen: Any, ctx: g.Context, nursery: trio.Nursery) -> g.Context:
         while True:
-            now = now_ns()
+            now = self.now()
             if now != ctx.time:
                 ctx = ctx.with_time(now)
             res = g.op(gen, ctx)
@@ -185,7 +189,7 @@ class Interpreter:
         thread = ctx.thread_of(op["process"])
         special = op.get("type") in (g.SLEEP, g.LOG)
         # simulated (a world's alarm): ctx was made at this instant and asking takes no time
-        now = ctx.time if self.alarm is not None else now_ns()
+        now = ctx.time if self.alarm is not None else self.now()
         invoke = {**op, "time": now} if special else {**op, "type": "invoke", "time": now}
         if not special:
             self.record(invoke)
@@ -246,7 +250,7 @@ class Interpreter:
         self, gen: Any, ctx: g.Context, thread: Any, completion: dict[str, Any]
     ) -> tuple[Any, g.Context]:
         self.outstanding -= 1
-        completion["time"] = now_ns()
+        completion["time"] = self.now()
         if g.goes_in_history(completion):
             self.record(completion)
         # As Jepsen's interpreter: free the thread and retire an indeterminate process

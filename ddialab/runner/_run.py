@@ -43,7 +43,15 @@ from ddialab.runner._interpreter import Interpreter
 from ddialab.runner._spec import TestSpec
 from nemesis import NemesisPackage, build_nemesis
 from systems import get_system
-from systems.sim import InlineError, InlineOp, NetworkConfig, World, inline_safe, run_simulated
+from systems.sim import (
+    InlineError,
+    InlineOp,
+    NetworkConfig,
+    World,
+    inline_safe,
+    now_ns,
+    run_simulated,
+)
 from workloads import get_workload
 
 _CORE = frozenset(("index", "time", "type", "process", "f", "value", "node", "error"))
@@ -60,7 +68,7 @@ class RunOutcome:
 
 
 def to_op(index: int, d: dict[str, Any]) -> Op:
-    extra = {k: v for k, v in d.items() if k not in _CORE}
+    extra = {} if d.keys() <= _CORE else {k: v for k, v in d.items() if k not in _CORE}
     return Op(
         index, d["time"], d["type"], d["process"], d["f"], d.get("value"),
         d.get("node"), d.get("error"), extra,
@@ -106,9 +114,11 @@ async def drive(env: Environment, spec: TestSpec, package: NemesisPackage, recor
     package.nemesis.setup(env.world, env.system)
     workers = _Workers(env, package, spec)
     alarm = inline = None
+    clock = now_ns
     if env.world is not None:  # simulated: heap alarms, client ops stepped inline
-        alarm, inline = env.world.scheduler.at, workers.inline
-    interp = Interpreter(spec.concurrency, workers.invoke, record, spec.seed, alarm, inline)
+        scheduler = env.world.scheduler
+        alarm, inline, clock = scheduler.at, workers.inline, scheduler.now
+    interp = Interpreter(spec.concurrency, workers.invoke, record, spec.seed, alarm, inline, clock)
     async with env.running():
         ctx = interp.initial_context()
         try:

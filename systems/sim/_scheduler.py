@@ -35,9 +35,14 @@ class Scheduler:
         self._seq = 0
         self._scope: trio.CancelScope | None = None
         self.processed = 0
+        #: the clock in integer ns while entries run (``_run_due``), else None
+        self._now: int | None = None
 
     def now(self) -> int:
-        return now_ns()
+        """Simulated time in ns: while entries run, the time ``_run_due`` keeps (the
+        clock it jumped, read once), else the trio clock."""
+        now = self._now
+        return now_ns() if now is None else now
 
     def at(self, time_ns: int, callback: Callable[..., None], *args: Any) -> None:
         """Run ``callback(*args)`` at simulated time ``time_ns`` (not before now)."""
@@ -73,19 +78,27 @@ class Scheduler:
 
         True when it stopped because another task can run.  Every ``MAX_BATCH`` entries
         it returns anyway (False: the loop sleeps on a deadline that has passed, a
-        cancellation point), so trio stays responsive (Ctrl-C).
+        cancellation point), so trio stays responsive (Ctrl-C).  While it runs, ``now``
+        is the clock: read once, then moved only by ``forward`` to an entry's time, which
+        the clock then reads exactly (an integer ns below 2**53 survives the round trip
+        through float seconds), so callbacks get it from ``self._now`` without the clock.
         """
         now = now_ns()
         pop = heapq.heappop
         budget = MAX_BATCH
         forward = fast_forwarder()
-        while heap and budget:
-            if heap[0][0] > now:
-                if not forward(heap[0][0]):
-                    return others_runnable()
-                now = heap[0][0]
-            _, _, callback, args = pop(heap)
-            self.processed += 1
-            budget -= 1
-            callback(*args)
+        try:
+            while heap and budget:
+                due = heap[0][0]
+                if due > now:
+                    if not forward(due):
+                        return others_runnable()
+                    now = due
+                self._now = now
+                budget -= 1
+                entry = pop(heap)
+                entry[2](*entry[3])
+        finally:
+            self._now = None
+            self.processed += MAX_BATCH - budget
         return bool(budget) and others_runnable()
