@@ -94,3 +94,38 @@ def test_the_scheduler_never_jumps_past_a_task_it_woke() -> None:
         return seen
 
     assert run_simulated(main, seed=0) == [MS]
+
+
+def test_now_while_entries_run_is_the_clock() -> None:
+    """Guards ``Scheduler.now``'s kept time: a callback must read exactly trio's clock
+    (in ns), at entry times that are irregular, far apart and coinciding, also for
+    entries scheduled by callbacks and after a trio task slept in between (autojump).
+    A stale kept time would timestamp messages and ops wrongly; outside the drain loop
+    ``now`` must fall back to the clock."""
+    import random
+
+    rng = random.Random(7)
+    delays = [rng.choice([0, 1, 999, rng.randrange(10**10)]) for _ in range(300)]
+
+    async def main() -> list[tuple[int, int]]:
+        sched, seen = Scheduler(), []
+
+        def look(chain: int) -> None:
+            seen.append((sched.now(), now_ns()))
+            if chain:
+                sched.after(rng.randrange(3 * MS), look, chain - 1)
+
+        async with trio.open_nursery() as nursery:
+            nursery.start_soon(sched.run)
+            for d in delays:
+                sched.after(d, look, 2)
+            await trio.sleep(7.25)  # woken by trio's clock, between entries
+            seen.append((sched.now(), now_ns()))
+            await trio.sleep(200)
+            nursery.cancel_scope.cancel()
+        return seen
+
+    seen = run_simulated(main, seed=0)
+    assert len(seen) == 3 * len(delays) + 1
+    assert all(kept == clock for kept, clock in seen), [p for p in seen if p[0] != p[1]][:3]
+    assert len({t for t, _ in seen}) > 100  # many distinct instants were checked
