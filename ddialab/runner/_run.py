@@ -161,6 +161,8 @@ class _Workers:
         #: a thread's first client, made to see whether it is inline-safe, not yet opened
         self.fresh: dict[Any, tuple[int, Any]] = {}
         self.timeout = spec.op_timeout
+        timeout_ns = self.timeout * 1e9  # an infinite (or huge) op timeout: none at all
+        self.timeout_ns = round(timeout_ns) if timeout_ns < 2**62 else None
 
     async def invoke(self, thread: Any, op: dict[str, Any]) -> dict[str, Any]:
         if thread == g.NEMESIS:
@@ -182,9 +184,7 @@ class _Workers:
             return False
         value = op.get("value")
         run = InlineOp(self._invoke_inline(thread, op), done)
-        timeout_ns = self.timeout * 1e9  # an infinite (or huge) op timeout: none at all
-        expiry = round(timeout_ns) if timeout_ns < 2**62 else None
-        run.start(self.env.world.scheduler, expiry, lambda: _timed_out(value))
+        run.start(self.env.world.scheduler, self.timeout_ns, lambda: _timed_out(value))
         return True
 
     def _inline_client(self, thread: Any, process: int) -> bool:
@@ -200,10 +200,14 @@ class _Workers:
         """``invoke`` without trio: the op timeout is ``InlineOp``'s heap entry."""
         if thread == g.NEMESIS:
             return await self.env.fault(self.package.nemesis, op)
-        try:
-            client = await self._client(thread, op["process"])
-        except self.env.open_errors as e:
-            return {"type": "fail", "value": op.get("value"), "error": f"open: {e}"}
+        current = self.clients.get(thread)
+        if current is not None and current[0] == op["process"]:  # _client's common case
+            client = current[1]
+        else:
+            try:
+                client = await self._client(thread, op["process"])
+            except self.env.open_errors as e:
+                return {"type": "fail", "value": op.get("value"), "error": f"open: {e}"}
         if not inline_safe(client):
             raise InlineError(f"{type(client).__name__} is not inline-safe, its predecessor was")
         return await self.env.invoke(client, op)

@@ -15,7 +15,7 @@ from typing import Any
 
 import trio
 
-from systems.sim._inline import InlineOp, current, park
+from systems.sim._inline import InlineOp, _current, park
 from systems.sim._network import Network, NetworkConfig
 from systems.sim._node import NodeHost, NodeProcess
 from systems.sim._scheduler import Scheduler
@@ -90,11 +90,13 @@ class ClientEndpoint:
         world.network.attach(name, self._receive)
 
     def _receive(self, msg: Any) -> None:
-        slot = self._waiting.get(msg.body.get("in_reply_to", -1))
+        body = msg.body
+        slot = self._waiting.get(body.get("in_reply_to", -1))
         if slot is None:
             return
-        if isinstance(slot, InlineOp):
-            self._resume(msg.body["in_reply_to"], msg.body)
+        if isinstance(slot, InlineOp):  # as _resume: the reply comes first, the slot goes
+            del self._waiting[body["in_reply_to"]]
+            slot.step(body)
         elif not slot[1]:
             slot[1].append(msg.body)
             slot[0].set()
@@ -128,7 +130,7 @@ class ClientEndpoint:
         Inside an inline op (``_inline``) the wait is a park, resumed by the reply or by a
         timeout entry on the scheduler heap; in a trio task it is an event and a scope.
         """
-        op = current()
+        op = _current[0]  # current(), without the call
         if op is not None:
             return await self._request_inline(op, dst, body, timeout_ns)
         self._next_id += 1
