@@ -209,9 +209,11 @@ class Context:
         free = self.free_threads - {thread}
         return _context(self.time, free, self.workers, self.concurrency, self.seed)
 
-    def free(self, thread: Thread) -> Context:
+    def free(self, thread: Thread, time: int | None = None) -> Context:
+        """``thread`` free again (at ``time``, when given: ``with_time(time).free(thread)``)."""
         free = self.free_threads | {thread}
-        return _context(self.time, free, self.workers, self.concurrency, self.seed)
+        time = self.time if time is None else time
+        return _context(time, free, self.workers, self.concurrency, self.seed)
 
     def with_worker(self, thread: Thread, process: Process) -> Context:
         workers = dict(self.workers)

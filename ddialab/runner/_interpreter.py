@@ -193,7 +193,10 @@ class Interpreter:
         invoke = {**op, "time": now} if special else {**op, "type": "invoke", "time": now}
         if not special:
             self.record(invoke)
-        gen = g.update(gen, ctx, invoke)
+        if isinstance(gen, g.Generator):  # g.update, without its dispatch
+            gen = gen.update(ctx, invoke)
+        else:
+            gen = g.update(gen, ctx, invoke)
         ctx = ctx.busy(thread)
         self.outstanding += 1
         if special or not self._started_inline(thread, invoke):
@@ -250,13 +253,14 @@ class Interpreter:
         self, gen: Any, ctx: g.Context, thread: Any, completion: dict[str, Any]
     ) -> tuple[Any, g.Context]:
         self.outstanding -= 1
-        completion["time"] = self.now()
+        completion["time"] = now = self.now()
         if g.goes_in_history(completion):
             self.record(completion)
         # As Jepsen's interpreter: free the thread and retire an indeterminate process
         # first, then tell the generator.
-        ctx = ctx.with_time(completion["time"]).free(thread)
+        ctx = ctx.free(thread, now)
         if completion["type"] == "info" and thread != g.NEMESIS:
             ctx = ctx.with_next_process(thread)
-        gen = g.update(gen, ctx, completion)
-        return gen, ctx
+        if isinstance(gen, g.Generator):
+            return gen.update(ctx, completion), ctx
+        return g.update(gen, ctx, completion), ctx

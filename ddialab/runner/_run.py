@@ -210,7 +210,8 @@ class _Workers:
                 return {"type": "fail", "value": op.get("value"), "error": f"open: {e}"}
         if not inline_safe(client):
             raise InlineError(f"{type(client).__name__} is not inline-safe, its predecessor was")
-        return await self.env.invoke(client, op)
+        result: dict[str, Any] = await client.invoke(op)  # SimEnv.invoke, one coroutine less
+        return result
 
     async def _client(self, thread: Any, process: int) -> Any:
         current = self.clients.pop(thread, None)

@@ -101,11 +101,24 @@ class ClientEndpoint:
             slot[1].append(msg.body)
             slot[0].set()
 
-    async def _request_inline(
-        self, op: InlineOp, dst: str, body: dict[str, Any], timeout_ns: int
-    ) -> dict[str, Any]:
+    def _resume(self, msg_id: int, reply: dict[str, Any] | None) -> None:
+        """The first of reply and timeout resumes the parked op; the other finds no slot."""
+        op = self._waiting.pop(msg_id, None)
+        if op is not None:
+            op.step(reply)
+
+    async def request(self, dst: str, body: dict[str, Any], timeout_ns: int) -> dict[str, Any]:
+        """Send ``body`` to ``dst`` and wait for its reply, or raise ``RequestTimeout``.
+
+        Inside an inline op (``_inline``) the wait is a park, resumed by the reply or by a
+        timeout entry on the scheduler heap (right here: no coroutine of its own, the hot
+        path); in a trio task it is an event and a scope (``_request_task``).
+        """
+        op = _current[0]  # current(), without the call
         self._next_id += 1
         msg_id = self._next_id
+        if op is None:
+            return await self._request_task(msg_id, dst, body, timeout_ns)
         self._waiting[msg_id] = op
         scheduler = self.world.scheduler
         self.world.network.send(self.name, dst, {**body, "msg_id": msg_id})
@@ -118,23 +131,9 @@ class ClientEndpoint:
             raise RequestTimeout(f"no reply from {dst} within {timeout_ns / 1e6:.0f} ms")
         return reply
 
-    def _resume(self, msg_id: int, reply: dict[str, Any] | None) -> None:
-        """The first of reply and timeout resumes the parked op; the other finds no slot."""
-        op = self._waiting.pop(msg_id, None)
-        if op is not None:
-            op.step(reply)
-
-    async def request(self, dst: str, body: dict[str, Any], timeout_ns: int) -> dict[str, Any]:
-        """Send ``body`` to ``dst`` and wait for its reply, or raise ``RequestTimeout``.
-
-        Inside an inline op (``_inline``) the wait is a park, resumed by the reply or by a
-        timeout entry on the scheduler heap; in a trio task it is an event and a scope.
-        """
-        op = _current[0]  # current(), without the call
-        if op is not None:
-            return await self._request_inline(op, dst, body, timeout_ns)
-        self._next_id += 1
-        msg_id = self._next_id
+    async def _request_task(
+        self, msg_id: int, dst: str, body: dict[str, Any], timeout_ns: int
+    ) -> dict[str, Any]:
         event, box = trio.Event(), list[dict[str, Any]]()
         self._waiting[msg_id] = (event, box)
         self.world.network.send(self.name, dst, {**body, "msg_id": msg_id})
