@@ -7,6 +7,11 @@ deterministic.  Scheduling an entry earlier than the one being slept on moves th
 cancel scope's deadline.  This is ~3x faster than a trio task per message, and callbacks
 are plain synchronous functions: the systems they drive are state machines, not coroutines.
 
+An entry can be cancelled (``cancel``): a timeout whose op or request finished first.  It
+stays in the heap but is dropped when it comes up, without the clock being fast-forwarded
+to its time; about 40% of a simulated run's entries are such timeouts.  (While the
+scheduler sleeps, a cancelled entry on top is still the deadline it wakes at, as before.)
+
 When the loop stops because another task became runnable (a callback woke a client), it
 does not go to sleep on the next entry's deadline: it yields with a plain checkpoint, runs
 again right after that task, and if everyone is blocked by then it fast-forwards itself.
@@ -27,11 +32,13 @@ import trio
 from systems.sim._determinism import fast_forwarder, now_ns, others_runnable
 
 MAX_BATCH = 10_000
+#: a heap entry, ``[time_ns, seq, callback, args]``; ``callback`` is None once cancelled
+Entry = list[Any]
 
 
 class Scheduler:
     def __init__(self) -> None:
-        self._heap: list[tuple[int, int, Callable[..., None], tuple[Any, ...]]] = []
+        self._heap: list[Entry] = []
         self._seq = 0
         self._scope: trio.CancelScope | None = None
         self.processed = 0
@@ -44,19 +51,29 @@ class Scheduler:
         now = self._now
         return now_ns() if now is None else now
 
-    def at(self, time_ns: int, callback: Callable[..., None], *args: Any) -> None:
-        """Run ``callback(*args)`` at simulated time ``time_ns`` (not before now)."""
+    def at(self, time_ns: int, callback: Callable[..., None], *args: Any) -> Entry:
+        """Run ``callback(*args)`` at simulated time ``time_ns`` (not before now); the
+        entry returned may be given to ``cancel``."""
         self._seq += 1
-        heapq.heappush(self._heap, (time_ns, self._seq, callback, args))
+        entry = [time_ns, self._seq, callback, args]
+        heapq.heappush(self._heap, entry)
         scope = self._scope
         if scope is not None and time_ns / 1e9 < scope.deadline:
             scope.deadline = time_ns / 1e9
+        return entry
 
-    def after(self, delay_ns: int, callback: Callable[..., None], *args: Any) -> None:
-        self.at(self.now() + max(0, delay_ns), callback, *args)
+    def after(self, delay_ns: int, callback: Callable[..., None], *args: Any) -> Entry:
+        return self.at(self.now() + max(0, delay_ns), callback, *args)
+
+    @staticmethod
+    def cancel(entry: Entry) -> None:
+        """The entry will not run: when it comes up it is dropped without moving the
+        clock to its time (a timeout whose op finished first is no event of the world)."""
+        entry[2] = None
 
     def pending(self) -> int:
-        return len(self._heap)
+        """Entries still to run (cancelled ones are not)."""
+        return sum(1 for entry in self._heap if entry[2] is not None)
 
     async def run(self) -> None:
         """Drain the heap forever (cancel the surrounding scope to stop)."""
@@ -73,7 +90,7 @@ class Scheduler:
                 self._scope = None
             others = self._run_due(heap)
 
-    def _run_due(self, heap: list[tuple[int, int, Callable[..., None], tuple[Any, ...]]]) -> bool:
+    def _run_due(self, heap: list[Entry]) -> bool:
         """Run due entries; fast-forward through later ones while nobody else can run.
 
         True when it stopped because another task can run.  Every ``MAX_BATCH`` entries
@@ -89,14 +106,19 @@ class Scheduler:
         forward = fast_forwarder()
         try:
             while heap and budget:
-                due = heap[0][0]
+                entry = heap[0]
+                budget -= 1
+                if entry[2] is None:  # cancelled: dropped, not fast-forwarded to
+                    pop(heap)
+                    continue
+                due = entry[0]
                 if due > now:
                     if not forward(due):
+                        budget += 1
                         return others_runnable()
                     now = due
                 self._now = now
-                budget -= 1
-                entry = pop(heap)
+                pop(heap)
                 entry[2](*entry[3])
         finally:
             self._now = None

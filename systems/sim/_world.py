@@ -122,11 +122,12 @@ class ClientEndpoint:
         self._waiting[msg_id] = op
         scheduler = self.world.scheduler
         self.world.network.send(self.name, dst, {**body, "msg_id": msg_id})
-        scheduler.at(scheduler.now() + timeout_ns, self._resume, msg_id, None)
+        expiry = scheduler.at(scheduler.now() + timeout_ns, self._resume, msg_id, None)
         try:
             reply: dict[str, Any] | None = await park()
         finally:
             self._waiting.pop(msg_id, None)
+            scheduler.cancel(expiry)  # answered (or given up): the timeout is no event
         if reply is None:
             raise RequestTimeout(f"no reply from {dst} within {timeout_ns / 1e6:.0f} ms")
         return reply

@@ -129,3 +129,32 @@ def test_now_while_entries_run_is_the_clock() -> None:
     assert len(seen) == 3 * len(delays) + 1
     assert all(kept == clock for kept, clock in seen), [p for p in seen if p[0] != p[1]][:3]
     assert len({t for t, _ in seen}) > 100  # many distinct instants were checked
+
+
+def test_cancelled_entries_never_run_and_the_rest_keep_their_order() -> None:
+    """Guards ``Scheduler.cancel``: a cancelled entry must not run (not even when it is
+    due at the same instant as others), nor count as pending, and the entries around it
+    run at their own times in (time, seq) order."""
+
+    async def main() -> tuple[list[tuple[str, int]], int]:
+        sched, seen = Scheduler(), []
+
+        def look(name: str) -> None:
+            seen.append((name, now_ns()))
+
+        async with trio.open_nursery() as nursery:
+            nursery.start_soon(sched.run)
+            sched.at(5 * MS, look, "a")
+            gone = [sched.at(7 * MS, look, "x"), sched.at(5 * MS, look, "y")]
+            sched.at(5 * MS, look, "b")
+            sched.at(9 * MS, look, "c")
+            for entry in gone:
+                sched.cancel(entry)
+            left = sched.pending()
+            await trio.sleep(1)
+            nursery.cancel_scope.cancel()
+        return seen, left
+
+    seen, left = run_simulated(main, seed=0)
+    assert seen == [("a", 5 * MS), ("b", 5 * MS), ("c", 9 * MS)]
+    assert left == 3
