@@ -123,7 +123,9 @@ def _mix64(z: int) -> int:
 def rng_next(state: int) -> tuple[int, float]:
     """One splitmix64 step: the next state and a float uniform in [0, 1)."""
     state = (state + _GOLDEN) & _MASK64
-    return state, (_mix64(state) >> 11) / 9007199254740992.0
+    z = ((state ^ (state >> 30)) * 0xBF58476D1CE4E5B9) & _MASK64  # _mix64, inline (hot)
+    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & _MASK64
+    return state, ((z ^ (z >> 31)) >> 11) / 9007199254740992.0
 
 
 @lru_cache(maxsize=4096)
@@ -232,14 +234,23 @@ class Context:
 
         The last restriction per predicate is remembered (``_LAST_RESTRICTED``): a
         thread-scoped combinator restricts the same context when asked and again when the
-        op it gave is invoked, and the interpreter asks again in the context it updated in.
+        op it gave is invoked, and the interpreter asks again in the context it updated in
+        (same context: the same restriction) or in one that differs only in time (same
+        threads: the restriction re-timed).
         """
         try:
             last = _LAST_RESTRICTED.get(pred)
         except TypeError:  # an unhashable predicate: no caching
             return self._restrict(pred)
-        if last is not None and last[0] is self:
-            return last[1]
+        if last is not None:
+            seen, sub = last
+            if seen is self:
+                return sub
+            if seen.free_threads is self.free_threads and seen.workers is self.workers:
+                free, workers = sub.free_threads, sub.workers
+                sub = _context(self.time, free, workers, self.concurrency, self.seed)
+                _LAST_RESTRICTED[pred] = (self, sub)
+                return sub
         sub = self._restrict(pred)
         if len(_LAST_RESTRICTED) >= 1024:
             _LAST_RESTRICTED.clear()

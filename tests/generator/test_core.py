@@ -192,3 +192,17 @@ def test_hot_wrappers_equal_their_dataclass_construction() -> None:
     assert spaced.next_time is not None and 0 <= spaced.next_time < 2 * 10**7
     assert spaced == type(spaced)(10**7, spaced.next_time, spaced.state, None, True)
     assert o["f"] == "read" and o["process"] == 0
+
+
+def test_a_remembered_restriction_follows_time_and_seed() -> None:
+    """Guards the restriction cache's re-timed path: a context that differs from the last
+    one restricted only in time or seed must get a restriction with *its* time and seed
+    (a stale one would hand a generator the wrong clock or random stream)."""
+    ctx = ctx3(time=5, seed=1)
+    first = ctx.restrict(gen.is_client)
+    assert ctx.restrict(gen.is_client) is first
+    later = ctx.with_time(9).restrict(gen.is_client)
+    reseeded = ctx.with_seed(4).restrict(gen.is_client)
+    assert (later.time, later.seed, reseeded.time, reseeded.seed) == (9, 1, 5, 4)
+    assert later.free_threads == reseeded.free_threads == frozenset({0, 1, 2})
+    assert ctx.busy(2).with_time(9).restrict(gen.is_client).free_threads == {0, 1}
