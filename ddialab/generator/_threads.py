@@ -69,8 +69,9 @@ class OnThreads(Generator):
         return o, _on_threads(self.pred, g)
 
     def update(self, ctx: Context, event: OpDict) -> Gen:
-        pred, gen = self.pred, self.gen
-        if not pred(ctx.thread_of(event["process"])):
+        pred, gen, process = self.pred, self.gen, event["process"]
+        conc = ctx.concurrency  # ctx.thread_of, inline
+        if not pred(process % conc if isinstance(process, int) and conc > 0 else process):
             return self
         sub = ctx.restrict(pred)
         g = gen.update(sub, event) if isinstance(gen, Generator) else update(gen, sub, event)

@@ -81,8 +81,13 @@ class Recorder:
         self.file = JsonlRecorder(path) if path else None
 
     def __call__(self, d: dict[str, Any]) -> None:
-        op = to_op(len(self.ops), d)
-        self.ops.append(op)
+        ops = self.ops
+        extra = {} if d.keys() <= _CORE else {k: v for k, v in d.items() if k not in _CORE}
+        op = Op(
+            len(ops), d["time"], d["type"], d["process"], d["f"], d.get("value"),
+            d.get("node"), d.get("error"), extra,
+        )  # fmt: skip
+        ops.append(op)  # to_op, inline (once per history op)
         if self.file:
             self.file.record(op)
 
