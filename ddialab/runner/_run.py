@@ -67,27 +67,20 @@ class RunOutcome:
     claims: frozenset[str] | None = None
 
 
-def to_op(index: int, d: dict[str, Any]) -> Op:
-    extra = {} if d.keys() <= _CORE else {k: v for k, v in d.items() if k not in _CORE}
-    return Op(
-        index, d["time"], d["type"], d["process"], d["f"], d.get("value"),
-        d.get("node"), d.get("error"), extra,
-    )  # fmt: skip
-
-
 class Recorder:
     def __init__(self, path: str | None) -> None:
         self.ops: list[Op] = []
         self.file = JsonlRecorder(path) if path else None
 
     def __call__(self, d: dict[str, Any]) -> None:
+        """Record one event dict as the next ``Op`` (keys outside the core: its extras)."""
         ops = self.ops
         extra = {} if d.keys() <= _CORE else {k: v for k, v in d.items() if k not in _CORE}
         op = Op(
             len(ops), d["time"], d["type"], d["process"], d["f"], d.get("value"),
             d.get("node"), d.get("error"), extra,
         )  # fmt: skip
-        ops.append(op)  # to_op, inline (once per history op)
+        ops.append(op)
         if self.file:
             self.file.record(op)
 
