@@ -65,14 +65,15 @@ def inline_safe(obj: Any) -> bool:
 class InlineOp:
     """One coroutine driven by hand; ``done`` receives its result exactly once."""
 
-    __slots__ = ("coro", "done", "expiry", "finished")
+    __slots__ = ("coro", "done", "expiry", "finished", "scheduler")
 
     def __init__(self, coro: Coroutine[Any, Any, Any], done: Callable[[Any], None]) -> None:
         self.coro = coro
         self.done = done
         self.finished = False
-        #: the timeout's heap entry, cancelled when the op finishes first
+        #: the timeout's heap entry (on ``scheduler``), cancelled when the op finishes first
         self.expiry: Entry | None = None
+        self.scheduler: Scheduler | None = None
 
     def start(
         self,
@@ -84,6 +85,7 @@ class InlineOp:
         ``on_timeout()``."""
         self.step(None)
         if not self.finished and timeout_ns is not None:
+            self.scheduler = scheduler
             self.expiry = scheduler.after(timeout_ns, self._expire, on_timeout)
 
     def step(self, value: Any) -> None:
@@ -111,6 +113,6 @@ class InlineOp:
 
     def _finish(self, result: Any) -> None:
         self.finished = True
-        if self.expiry is not None:
-            Scheduler.cancel(self.expiry)
+        if self.expiry is not None and self.scheduler is not None:
+            self.scheduler.cancel(self.expiry)
         self.done(result)

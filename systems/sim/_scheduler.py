@@ -8,9 +8,11 @@ cancel scope's deadline.  This is ~3x faster than a trio task per message, and c
 are plain synchronous functions: the systems they drive are state machines, not coroutines.
 
 An entry can be cancelled (``cancel``): a timeout whose op or request finished first.  It
-stays in the heap but is dropped when it comes up, without the clock being fast-forwarded
-to its time; about 40% of a simulated run's entries are such timeouts.  (While the
-scheduler sleeps, a cancelled entry on top is still the deadline it wakes at, as before.)
+is dropped when it comes up, without the clock being fast-forwarded to its time, or
+earlier, when cancelled entries are half the heap (compaction: the heap stays as deep as
+its live entries); about 40% of a simulated run's entries are such timeouts.  A dead
+entry is no event: dropping it moves nothing that a history can see (170 golden runs
+byte-identical; see docs/performance.md for the one theoretical exception).
 
 When the loop stops because another task became runnable (a callback woke a client), it
 does not go to sleep on the next entry's deadline: it yields with a plain checkpoint, runs
@@ -32,6 +34,8 @@ import trio
 from systems.sim._determinism import fast_forwarder, now_ns, others_runnable
 
 MAX_BATCH = 10_000
+#: cancelled entries tolerated in the heap before it is compacted (see ``cancel``)
+COMPACT_AT = 64
 #: a heap entry, ``[time_ns, seq, callback, args]``; ``callback`` is None once cancelled
 Entry = list[Any]
 
@@ -42,6 +46,7 @@ class Scheduler:
         self._seq = 0
         self._scope: trio.CancelScope | None = None
         self.processed = 0
+        self._cancelled = 0
         #: the clock in integer ns while entries run (``_run_due``), else None
         self._now: int | None = None
 
@@ -65,15 +70,36 @@ class Scheduler:
     def after(self, delay_ns: int, callback: Callable[..., None], *args: Any) -> Entry:
         return self.at(self.now() + max(0, delay_ns), callback, *args)
 
-    @staticmethod
-    def cancel(entry: Entry) -> None:
+    def cancel(self, entry: Entry) -> None:
         """The entry will not run: when it comes up it is dropped without moving the
-        clock to its time (a timeout whose op finished first is no event of the world)."""
+        clock to its time (a timeout whose op finished first is no event of the world).
+
+        Cancelled entries stay in the heap until they come up or until they are half of
+        it (``_compact``): a 1 s op timeout would otherwise keep ~2,000 dead entries in
+        the heap of a 2,000 ops/s run, and every push and pop pays for its depth.
+        """
+        if entry[2] is None:
+            return
         entry[2] = None
+        self._cancelled += 1
+        if self._cancelled > COMPACT_AT and 2 * self._cancelled > len(self._heap):
+            self._compact()
+
+    def _compact(self) -> None:
+        heap = self._heap
+        live = [entry for entry in heap if entry[2] is not None]
+        self.processed += len(heap) - len(live)  # taken off the heap, as if drained
+        heap[:] = live  # in place: the drain loop holds this list
+        heapq.heapify(heap)
+        self._cancelled = 0
 
     def pending(self) -> int:
         """Entries still to run (cancelled ones are not)."""
         return sum(1 for entry in self._heap if entry[2] is not None)
+
+    def depth(self) -> int:
+        """Entries in the heap, cancelled ones not yet dropped included."""
+        return len(self._heap)
 
     async def run(self) -> None:
         """Drain the heap forever (cancel the surrounding scope to stop)."""
@@ -110,6 +136,7 @@ class Scheduler:
                 budget -= 1
                 if entry[2] is None:  # cancelled: dropped, not fast-forwarded to
                     pop(heap)
+                    self._cancelled -= 1
                     continue
                 due = entry[0]
                 if due > now:

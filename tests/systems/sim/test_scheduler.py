@@ -158,3 +158,36 @@ def test_cancelled_entries_never_run_and_the_rest_keep_their_order() -> None:
     seen, left = run_simulated(main, seed=0)
     assert seen == [("a", 5 * MS), ("b", 5 * MS), ("c", 9 * MS)]
     assert left == 3
+
+
+def test_cancelled_entries_are_compacted_away_and_order_survives() -> None:
+    """Guards ``cancel``'s compaction: once cancelled entries are half the heap they are
+    removed (the heap's depth stays near the live entries: a 1 s op timeout per op would
+    otherwise keep thousands of dead entries), and the live ones still run at their own
+    times in (time, seq) order after the heap is rebuilt."""
+    import random
+
+    rng = random.Random(3)
+    times = [MS * rng.randrange(1, 50) for _ in range(1000)]
+    keep = set(rng.sample(range(1000), 100))
+
+    async def main() -> tuple[list[tuple[int, int]], int, int]:
+        sched, seen = Scheduler(), []
+
+        def look(i: int) -> None:
+            seen.append((i, now_ns()))
+
+        async with trio.open_nursery() as nursery:
+            nursery.start_soon(sched.run)
+            entries = [sched.at(t, look, i) for i, t in enumerate(times)]
+            for i, entry in enumerate(entries):
+                if i not in keep:
+                    sched.cancel(entry)
+            depth, pending = sched.depth(), sched.pending()
+            await trio.sleep(1)
+            nursery.cancel_scope.cancel()
+        return seen, depth, pending
+
+    seen, depth, pending = run_simulated(main, seed=0)
+    assert pending == 100 and depth <= 2 * 100
+    assert seen == sorted(((i, times[i]) for i in keep), key=lambda p: (p[1], p[0]))
