@@ -33,6 +33,7 @@ from ddialab.generator._core import (
     OpResult,
     Seq,
     derive_seed,
+    fast_constructor,
     op,
     rng_next,
     secs_to_ns,
@@ -149,10 +150,10 @@ class TimeLimit(Generator):
     gen: Gen
 
     def op(self, ctx: Context) -> OpResult:
-        cutoff = self.cutoff
+        cutoff, gen = self.cutoff, self.gen
         if cutoff is not None and ctx.time >= cutoff:
             return None
-        res = op(self.gen, ctx)
+        res = gen.op(ctx) if isinstance(gen, Generator) else op(gen, ctx)
         if res is None:
             return None
         o, g = res
@@ -162,11 +163,15 @@ class TimeLimit(Generator):
             cutoff = ctx.time + self.limit_ns
         if o["time"] >= cutoff:
             return None
-        return o, TimeLimit(self.limit_ns, cutoff, g)
+        return o, _time_limit(self.limit_ns, cutoff, g)
 
     def update(self, ctx: Context, event: OpDict) -> Gen:
-        g = update(self.gen, ctx, event)
-        return self if g is self.gen else TimeLimit(self.limit_ns, self.cutoff, g)
+        gen = self.gen
+        g = gen.update(ctx, event) if isinstance(gen, Generator) else update(gen, ctx, event)
+        return self if g is gen else _time_limit(self.limit_ns, self.cutoff, g)
+
+
+_time_limit = fast_constructor(TimeLimit)
 
 
 def time_limit(seconds: float, gen: Gen) -> TimeLimit:
@@ -189,31 +194,32 @@ class Spaced(Generator):
     randomized: bool = False
 
     def op(self, ctx: Context) -> OpResult:
-        res = op(self.gen, ctx)
+        gen, next_time = self.gen, self.next_time
+        res = gen.op(ctx) if isinstance(gen, Generator) else op(gen, ctx)
         if res is None:
             return None
         o, g = res
         if o is PENDING:
             return PENDING, self
         t = o["time"]
-        if self.next_time is not None and self.next_time > t:
-            t = self.next_time
+        if next_time is not None and next_time > t:
+            t = next_time
             o = {**o, "time": t}
-        gap, state = self._gap(ctx)
-        return o, Spaced(self.dt_ns, t + gap, state, g, self.randomized)
-
-    def _gap(self, ctx: Context) -> tuple[int, int | None]:
         if not self.randomized:
-            return self.dt_ns, None
+            return o, _spaced(self.dt_ns, t + self.dt_ns, None, g, False)
         state = derive_seed(ctx.seed, "stagger") if self.state is None else self.state
         state, u = rng_next(state)
-        return int(u * 2 * self.dt_ns), state
+        return o, _spaced(self.dt_ns, t + int(u * 2 * self.dt_ns), state, g, True)
 
     def update(self, ctx: Context, event: OpDict) -> Gen:
-        g = update(self.gen, ctx, event)
-        if g is self.gen:
+        gen = self.gen
+        g = gen.update(ctx, event) if isinstance(gen, Generator) else update(gen, ctx, event)
+        if g is gen:
             return self
-        return Spaced(self.dt_ns, self.next_time, self.state, g, self.randomized)
+        return _spaced(self.dt_ns, self.next_time, self.state, g, self.randomized)
+
+
+_spaced = fast_constructor(Spaced)
 
 
 def stagger(seconds: float, gen: Gen, seed: int | None = None) -> Spaced:

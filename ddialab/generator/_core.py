@@ -38,13 +38,14 @@ seeded from an explicit ``seed`` or, when none is given, from ``ctx.seed``.
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 import inspect
 import zlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any, Final, TypeAlias
+from typing import Any, Final, TypeAlias, TypeVar
 
 from ddialab.errors import UsageError
 
@@ -53,6 +54,7 @@ Process: TypeAlias = int | str
 OpDict: TypeAlias = dict[str, Any]
 #: Anything ``op`` accepts: a ``Generator``, None, a dict, a list/tuple, a function.
 Gen: TypeAlias = Any
+T = TypeVar("T")
 
 NEMESIS: Final = "nemesis"
 NS_PER_SEC: Final = 1_000_000_000
@@ -121,7 +123,9 @@ def _mix64(z: int) -> int:
 def rng_next(state: int) -> tuple[int, float]:
     """One splitmix64 step: the next state and a float uniform in [0, 1)."""
     state = (state + _GOLDEN) & _MASK64
-    return state, (_mix64(state) >> 11) / 9007199254740992.0
+    z = ((state ^ (state >> 30)) * 0xBF58476D1CE4E5B9) & _MASK64  # _mix64, inline (hot)
+    z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & _MASK64
+    return state, ((z ^ (z >> 31)) >> 11) / 9007199254740992.0
 
 
 @lru_cache(maxsize=4096)
@@ -198,23 +202,25 @@ class Context:
         return thread in self.free_threads
 
     def with_time(self, time: int) -> Context:
-        return Context(time, self.free_threads, self.workers, self.concurrency, self.seed)
+        return _context(time, self.free_threads, self.workers, self.concurrency, self.seed)
 
     def with_seed(self, seed: int) -> Context:
-        return Context(self.time, self.free_threads, self.workers, self.concurrency, seed)
+        return _context(self.time, self.free_threads, self.workers, self.concurrency, seed)
 
     def busy(self, thread: Thread) -> Context:
         free = self.free_threads - {thread}
-        return Context(self.time, free, self.workers, self.concurrency, self.seed)
+        return _context(self.time, free, self.workers, self.concurrency, self.seed)
 
-    def free(self, thread: Thread) -> Context:
+    def free(self, thread: Thread, time: int | None = None) -> Context:
+        """``thread`` free again (at ``time``, when given: ``with_time(time).free(thread)``)."""
         free = self.free_threads | {thread}
-        return Context(self.time, free, self.workers, self.concurrency, self.seed)
+        time = self.time if time is None else time
+        return _context(time, free, self.workers, self.concurrency, self.seed)
 
     def with_worker(self, thread: Thread, process: Process) -> Context:
         workers = dict(self.workers)
         workers[thread] = process
-        return Context(self.time, self.free_threads, workers, self.concurrency, self.seed)
+        return _context(self.time, self.free_threads, workers, self.concurrency, self.seed)
 
     def with_next_process(self, thread: Thread) -> Context:
         """After an ``info`` completion: the client thread moves on to a fresh process."""
@@ -224,17 +230,73 @@ class Context:
         return self.with_worker(thread, p + self.concurrency)
 
     def restrict(self, pred: Callable[[Thread], bool]) -> Context:
-        """The same moment seen by only the threads satisfying ``pred``."""
+        """The same moment seen by only the threads satisfying ``pred``.
+
+        The last restriction per predicate is remembered (``_LAST_RESTRICTED``): a
+        thread-scoped combinator restricts the same context when asked and again when the
+        op it gave is invoked, and the interpreter asks again in the context it updated in
+        (same context: the same restriction) or in one that differs only in time (same
+        threads: the restriction re-timed).
+        """
+        try:
+            last = _LAST_RESTRICTED.get(pred)
+        except TypeError:  # an unhashable predicate: no caching
+            return self._restrict(pred)
+        if last is not None:
+            seen, sub = last
+            if seen is self:
+                return sub
+            if seen.free_threads is self.free_threads and seen.workers is self.workers:
+                free, workers = sub.free_threads, sub.workers
+                sub = _context(self.time, free, workers, self.concurrency, self.seed)
+                _LAST_RESTRICTED[pred] = (self, sub)
+                return sub
+        sub = self._restrict(pred)
+        if len(_LAST_RESTRICTED) >= 1024:
+            _LAST_RESTRICTED.clear()
+        _LAST_RESTRICTED[pred] = (self, sub)
+        return sub
+
+    def _restrict(self, pred: Callable[[Thread], bool]) -> Context:
         workers, threads = _restricted_workers(self.workers, pred)
         free = self.free_threads & threads
-        return Context(self.time, free, workers, self.concurrency, self.seed)
+        return _context(self.time, free, workers, self.concurrency, self.seed)
 
     def for_thread(self, thread: Thread) -> Context:
         """The context of a single thread, with its own random sub-stream."""
         free = frozenset((thread,)) if thread in self.free_threads else frozenset()
         seed = derive_seed(self.seed, thread)
-        return Context(self.time, free, {thread: self.workers[thread]}, self.concurrency, seed)
+        return _context(self.time, free, {thread: self.workers[thread]}, self.concurrency, seed)
 
+
+def fast_constructor(cls: type[T]) -> Callable[..., T]:
+    """A positional constructor for a frozen slots dataclass, for hot paths.
+
+    The generated ``__init__`` of a frozen dataclass sets each field through
+    ``object.__setattr__`` (~2x the cost of the object); this one allocates with
+    ``object.__new__`` and fills the slots through their descriptors: the same object,
+    fields in declaration order, no defaults, no ``__post_init__``.
+    """
+    names = [f.name for f in dataclasses.fields(cls)]  # type: ignore[arg-type]
+    env: dict[str, Any] = {"_new": object.__new__, "_cls": cls}
+    body = ["    o = _new(_cls)"]
+    for i, name in enumerate(names):
+        env[f"_s{i}"] = getattr(cls, name).__set__
+        body.append(f"    _s{i}(o, {name})")
+    src = f"def make({', '.join(names)}):\n" + "\n".join(body) + "\n    return o\n"
+    exec(src, env)  # fixed text built from the class's own field names
+    make: Callable[..., T] = env["make"]
+    make.__doc__ = f"``{cls.__name__}(...)`` without the frozen ``__init__`` (fast_constructor)."
+    return make
+
+
+#: ``Context(...)`` for the hot paths (contexts are made ~9 times per client op)
+_context = fast_constructor(Context)
+
+
+#: pred -> (the context last restricted by it, the restriction).  Contexts are immutable,
+#: so identity decides; holding the context keeps its id from being reused.
+_LAST_RESTRICTED: dict[Any, tuple[Context, Context]] = {}
 
 #: (pred, id(workers)) -> (workers, restricted workers, their threads).  Workers mappings
 #: are never mutated and change only when a process moves on, so restriction is computed
@@ -394,9 +456,21 @@ class FnGen(Generator):
     """A function as a generator: its result runs, then the function is called again."""
 
     fn: Callable[..., Any]
+    #: whether ``fn`` takes the context (``call_with_ctx``), decided once
+    takes_ctx: bool = dataclasses.field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        try:
+            arity = _arity(self.fn)
+        except TypeError:  # an unhashable callable object: no caching
+            arity = _arity.__wrapped__(self.fn)
+        object.__setattr__(self, "takes_ctx", bool(arity))
 
     def op(self, ctx: Context) -> OpResult:
-        x = call_with_ctx(self.fn, ctx)
+        x = self.fn(ctx) if self.takes_ctx else self.fn()
+        if type(x) is dict:  # a single op (the common case): then this function again
+            filled = fill_in_op(x, ctx)
+            return (PENDING, self) if filled is None else (filled, self)
         if x is None:
             return None
         res = op(x, ctx)
@@ -405,6 +479,6 @@ class FnGen(Generator):
         o, x2 = res
         if o is PENDING:
             return PENDING, self
-        if x2 is None:  # a single op (the common case): what follows is this function again
+        if x2 is None:  # a single op: what follows is this function again
             return o, self
         return o, Seq((x2, self), 0, x2)

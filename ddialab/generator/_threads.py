@@ -34,6 +34,7 @@ from ddialab.generator._core import (
     OpResult,
     Seq,
     Thread,
+    fast_constructor,
     op,
     sorted_threads,
     update,
@@ -56,22 +57,28 @@ class OnThreads(Generator):
     gen: Gen
 
     def op(self, ctx: Context) -> OpResult:
-        sub = ctx.restrict(self.pred)
+        sub, gen = ctx.restrict(self.pred), self.gen
         if not sub.workers:
             return None  # no thread can ever run it (threads come and go only as processes)
-        res = op(self.gen, sub)
+        res = gen.op(sub) if isinstance(gen, Generator) else op(gen, sub)
         if res is None:
             return None
         o, g = res
-        if o is PENDING and g is self.gen:
+        if o is PENDING and g is gen:
             return PENDING, self
-        return o, OnThreads(self.pred, g)
+        return o, _on_threads(self.pred, g)
 
     def update(self, ctx: Context, event: OpDict) -> Gen:
-        if not self.pred(ctx.thread_of(event["process"])):
+        pred, gen, process = self.pred, self.gen, event["process"]
+        conc = ctx.concurrency  # ctx.thread_of, inline
+        if not pred(process % conc if isinstance(process, int) and conc > 0 else process):
             return self
-        g = update(self.gen, ctx.restrict(self.pred), event)
-        return self if g is self.gen else OnThreads(self.pred, g)
+        sub = ctx.restrict(pred)
+        g = gen.update(sub, event) if isinstance(gen, Generator) else update(gen, sub, event)
+        return self if g is gen else _on_threads(pred, g)
+
+
+_on_threads = fast_constructor(OnThreads)
 
 
 def on_threads(pred: Callable[[Thread], bool], gen: Gen) -> OnThreads:

@@ -9,7 +9,7 @@ completes, whichever is first, and asks again (a completion may change what the 
 wants).  ``PENDING`` waits for a completion.  ``None`` with no op outstanding ends the run.
 
 In a simulated world the wait for a future op is an *alarm* on the world's scheduler heap
-(``alarm(time_ns, fn)``: it puts a wake-up on the completion channel), not a trio cancel
+(``alarm(time_ns, fn, *args)``: it puts a wake-up on the completion channel), not a trio cancel
 scope: the scheduler then fast-forwards to it like to any message, instead of trio
 autojumping the clock in an idle scheduling round.  A stale alarm (a completion came
 first, the loop moved on) rings silently; at most one wake-up per alarm time is sent.
@@ -37,7 +37,6 @@ client op that ends in ``info`` retires its process: the thread continues as pro
 
 from __future__ import annotations
 
-import functools
 import math
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -49,7 +48,7 @@ from systems.sim import now_ns
 
 Record = Callable[[dict[str, Any]], None]
 Invoke = Callable[[Any, dict[str, Any]], Awaitable[dict[str, Any]]]
-Alarm = Callable[[int, Callable[[], None]], None]
+Alarm = Callable[..., None]
 #: inline(thread, op, done): start op without a task (True), done(completion) later
 Inline = Callable[[Any, dict[str, Any], Callable[[dict[str, Any]], None]], bool]
 #: what an alarm puts on the completion channel in place of a thread
@@ -67,6 +66,7 @@ class Interpreter:
         seed: int = 0,
         alarm: Alarm | None = None,
         inline: Inline | None = None,
+        clock: Callable[[], int] = now_ns,
     ) -> None:
         self.concurrency = concurrency
         self.seed = seed
@@ -74,16 +74,19 @@ class Interpreter:
         self.record = record
         self._send, self._recv = trio.open_memory_channel[tuple[Any, Any]](math.inf)
         self.outstanding = 0
-        #: alarm(time_ns, fn): run fn at simulated time_ns (the world's scheduler heap)
+        #: alarm(time_ns, fn, *args): fn(*args) at simulated time_ns (the world's scheduler heap)
         self.alarm = alarm
         self._alarm_at: int | None = None
         #: inline(thread, op, done): start a simulated op without a task (``_driven``)
         self.inline = inline
+        #: the time in ns (a world's ``scheduler.now``, which needs no clock read while
+        #: its entries run; else trio's clock)
+        self.now = clock
         if inline is not None and alarm is None:
             raise ValueError("inline ops need the world's alarm: they run in its scheduler")
 
     def initial_context(self) -> g.Context:
-        return g.Context.initial(self.concurrency, time=now_ns(), seed=self.seed)
+        return g.Context.initial(self.concurrency, time=self.now(), seed=self.seed)
 
     async def run(self, gen: Any, ctx: g.Context) -> g.Context:
         async with trio.open_nursery() as nursery:
@@ -130,10 +133,10 @@ class Interpreter:
 
     def _turn(self) -> bool:
         """Ask the generator once; dispatch a due op (True) or arrange the wait (False)."""
-        now = now_ns()
+        now = self.now()
         ctx = self._ctx if now == self._ctx.time else self._ctx.with_time(now)
-        self._ctx = ctx
-        res = g.op(self._gen, ctx)
+        self._ctx, gen = ctx, self._gen
+        res = gen.op(ctx) if isinstance(gen, g.Generator) else g.op(gen, ctx)
         if res is None:
             if self.outstanding == 0:  # the phase is over: a stale alarm must not turn it
                 self._over, self._alarm_at = True, None
@@ -142,10 +145,11 @@ class Interpreter:
         op, next_gen = res
         if op is g.PENDING:
             return False
-        if op["time"] > ctx.time:
-            if self._alarm_at != op["time"]:
-                self._alarm_at = op["time"]
-                self.alarm(op["time"], functools.partial(self._ring_driven, op["time"]))  # type: ignore[misc]
+        at = op["time"]
+        if at > now:
+            if self._alarm_at != at:
+                self._alarm_at = at
+                self.alarm(at, self._ring_driven, at)  # type: ignore[misc]
             return False
         self._gen, self._ctx = self._dispatch(next_gen, ctx, op, self._nursery)
         return True
@@ -162,7 +166,7 @@ class Interpreter:
 
     async def _loop(self, gen: Any, ctx: g.Context, nursery: trio.Nursery) -> g.Context:
         while True:
-            now = now_ns()
+            now = self.now()
             if now != ctx.time:
                 ctx = ctx.with_time(now)
             res = g.op(gen, ctx)
@@ -184,10 +188,15 @@ class Interpreter:
     ) -> tuple[Any, g.Context]:
         thread = ctx.thread_of(op["process"])
         special = op.get("type") in (g.SLEEP, g.LOG)
-        invoke = {**op, "time": now_ns()} if special else {**op, "type": "invoke", "time": now_ns()}
+        # simulated (a world's alarm): ctx was made at this instant and asking takes no time
+        now = ctx.time if self.alarm is not None else self.now()
+        invoke = {**op, "time": now} if special else {**op, "type": "invoke", "time": now}
         if not special:
             self.record(invoke)
-        gen = g.update(gen, ctx, invoke)
+        if isinstance(gen, g.Generator):  # g.update, without its dispatch
+            gen = gen.update(ctx, invoke)
+        else:
+            gen = g.update(gen, ctx, invoke)
         ctx = ctx.busy(thread)
         self.outstanding += 1
         if special or not self._started_inline(thread, invoke):
@@ -220,7 +229,7 @@ class Interpreter:
             return gen, ctx
         if self._alarm_at != time_ns:
             self._alarm_at = time_ns
-            self.alarm(time_ns, lambda: self._ring(time_ns))
+            self.alarm(time_ns, self._ring, time_ns)
         return await self._await_completion(gen, ctx, math.inf)
 
     def _ring(self, time_ns: int) -> None:
@@ -244,13 +253,14 @@ class Interpreter:
         self, gen: Any, ctx: g.Context, thread: Any, completion: dict[str, Any]
     ) -> tuple[Any, g.Context]:
         self.outstanding -= 1
-        completion["time"] = now_ns()
+        completion["time"] = now = self.now()
         if g.goes_in_history(completion):
             self.record(completion)
         # As Jepsen's interpreter: free the thread and retire an indeterminate process
         # first, then tell the generator.
-        ctx = ctx.with_time(completion["time"]).free(thread)
+        ctx = ctx.free(thread, now)
         if completion["type"] == "info" and thread != g.NEMESIS:
             ctx = ctx.with_next_process(thread)
-        gen = g.update(gen, ctx, completion)
-        return gen, ctx
+        if isinstance(gen, g.Generator):
+            return gen.update(ctx, completion), ctx
+        return g.update(gen, ctx, completion), ctx

@@ -43,7 +43,15 @@ from ddialab.runner._interpreter import Interpreter
 from ddialab.runner._spec import TestSpec
 from nemesis import NemesisPackage, build_nemesis
 from systems import get_system
-from systems.sim import InlineError, InlineOp, NetworkConfig, World, inline_safe, run_simulated
+from systems.sim import (
+    InlineError,
+    InlineOp,
+    NetworkConfig,
+    World,
+    inline_safe,
+    now_ns,
+    run_simulated,
+)
 from workloads import get_workload
 
 _CORE = frozenset(("index", "time", "type", "process", "f", "value", "node", "error"))
@@ -59,22 +67,20 @@ class RunOutcome:
     claims: frozenset[str] | None = None
 
 
-def to_op(index: int, d: dict[str, Any]) -> Op:
-    extra = {k: v for k, v in d.items() if k not in _CORE}
-    return Op(
-        index, d["time"], d["type"], d["process"], d["f"], d.get("value"),
-        d.get("node"), d.get("error"), extra,
-    )  # fmt: skip
-
-
 class Recorder:
     def __init__(self, path: str | None) -> None:
         self.ops: list[Op] = []
         self.file = JsonlRecorder(path) if path else None
 
     def __call__(self, d: dict[str, Any]) -> None:
-        op = to_op(len(self.ops), d)
-        self.ops.append(op)
+        """Record one event dict as the next ``Op`` (keys outside the core: its extras)."""
+        ops = self.ops
+        extra = {} if d.keys() <= _CORE else {k: v for k, v in d.items() if k not in _CORE}
+        op = Op(
+            len(ops), d["time"], d["type"], d["process"], d["f"], d.get("value"),
+            d.get("node"), d.get("error"), extra,
+        )  # fmt: skip
+        ops.append(op)
         if self.file:
             self.file.record(op)
 
@@ -106,9 +112,11 @@ async def drive(env: Environment, spec: TestSpec, package: NemesisPackage, recor
     package.nemesis.setup(env.world, env.system)
     workers = _Workers(env, package, spec)
     alarm = inline = None
+    clock = now_ns
     if env.world is not None:  # simulated: heap alarms, client ops stepped inline
-        alarm, inline = env.world.scheduler.at, workers.inline
-    interp = Interpreter(spec.concurrency, workers.invoke, record, spec.seed, alarm, inline)
+        scheduler = env.world.scheduler
+        alarm, inline, clock = scheduler.at, workers.inline, scheduler.now
+    interp = Interpreter(spec.concurrency, workers.invoke, record, spec.seed, alarm, inline, clock)
     async with env.running():
         ctx = interp.initial_context()
         try:
@@ -151,6 +159,8 @@ class _Workers:
         #: a thread's first client, made to see whether it is inline-safe, not yet opened
         self.fresh: dict[Any, tuple[int, Any]] = {}
         self.timeout = spec.op_timeout
+        timeout_ns = self.timeout * 1e9  # an infinite (or huge) op timeout: none at all
+        self.timeout_ns = round(timeout_ns) if timeout_ns < 2**62 else None
 
     async def invoke(self, thread: Any, op: dict[str, Any]) -> dict[str, Any]:
         if thread == g.NEMESIS:
@@ -168,13 +178,16 @@ class _Workers:
     def inline(self, thread: Any, op: dict[str, Any], done: Callable[[Any], None]) -> bool:
         """Start ``op`` as an inline op (``systems.sim._inline``) if its client allows;
         ``done(completion)`` comes from a scheduler callback.  False: run it as a task."""
-        if thread != g.NEMESIS and not self._inline_client(thread, op["process"]):
+        current = self.clients.get(thread)
+        if current is not None and current[0] == op["process"] and inline_safe(current[1]):
+            coro = current[1].invoke(op)  # the common case: _invoke_inline's, one frame less
+        elif thread != g.NEMESIS and not self._inline_client(thread, op["process"]):
             return False
+        else:
+            coro = self._invoke_inline(thread, op)
         value = op.get("value")
-        run = InlineOp(self._invoke_inline(thread, op), done)
-        timeout_ns = self.timeout * 1e9  # an infinite (or huge) op timeout: none at all
-        expiry = round(timeout_ns) if timeout_ns < 2**62 else None
-        run.start(self.env.world.scheduler, expiry, lambda: _timed_out(value))
+        run = InlineOp(coro, done)
+        run.start(self.env.world.scheduler, self.timeout_ns, lambda: _timed_out(value))
         return True
 
     def _inline_client(self, thread: Any, process: int) -> bool:
@@ -196,7 +209,8 @@ class _Workers:
             return {"type": "fail", "value": op.get("value"), "error": f"open: {e}"}
         if not inline_safe(client):
             raise InlineError(f"{type(client).__name__} is not inline-safe, its predecessor was")
-        return await self.env.invoke(client, op)
+        result: dict[str, Any] = await client.invoke(op)  # SimEnv.invoke, one coroutine less
+        return result
 
     async def _client(self, thread: Any, process: int) -> Any:
         current = self.clients.pop(thread, None)

@@ -19,8 +19,8 @@ Clients promise this with a class attribute ``sim_inline = True`` declared on th
 class (not inherited: a subclass that adds a ``trio.sleep`` must not be trusted by
 accident).  ``timeout_ns`` is an entry on the world's scheduler heap: if the op has not
 finished by then it is closed (its ``finally`` blocks run) and ``done`` gets
-``on_timeout()``.  Everything is synchronous and ordered by the heap, so a run stays a
-pure function of its seed.
+``on_timeout()``; when the op finishes first the entry is cancelled.  Everything is
+synchronous and ordered by the heap, so a run stays a pure function of its seed.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from __future__ import annotations
 from collections.abc import Callable, Coroutine, Generator
 from typing import Any
 
-from systems.sim._scheduler import Scheduler
+from systems.sim._scheduler import Entry, Scheduler
 
 
 class InlineError(RuntimeError):
@@ -65,12 +65,15 @@ def inline_safe(obj: Any) -> bool:
 class InlineOp:
     """One coroutine driven by hand; ``done`` receives its result exactly once."""
 
-    __slots__ = ("coro", "done", "finished")
+    __slots__ = ("coro", "done", "expiry", "finished", "scheduler")
 
     def __init__(self, coro: Coroutine[Any, Any, Any], done: Callable[[Any], None]) -> None:
         self.coro = coro
         self.done = done
         self.finished = False
+        #: the timeout's heap entry (on ``scheduler``), cancelled when the op finishes first
+        self.expiry: Entry | None = None
+        self.scheduler: Scheduler | None = None
 
     def start(
         self,
@@ -82,7 +85,8 @@ class InlineOp:
         ``on_timeout()``."""
         self.step(None)
         if not self.finished and timeout_ns is not None:
-            scheduler.after(timeout_ns, self._expire, on_timeout)
+            self.scheduler = scheduler
+            self.expiry = scheduler.after(timeout_ns, self._expire, on_timeout)
 
     def step(self, value: Any) -> None:
         """Resume the coroutine with ``value`` (what its ``await park()`` returns)."""
@@ -109,4 +113,6 @@ class InlineOp:
 
     def _finish(self, result: Any) -> None:
         self.finished = True
+        if self.expiry is not None and self.scheduler is not None:
+            self.scheduler.cancel(self.expiry)
         self.done(result)

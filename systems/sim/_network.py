@@ -36,13 +36,14 @@ class Latency:
     high_ns: int = 0
 
     def sample(self, rng: random.Random) -> int:
-        if self.kind == "constant":
-            return self.mean_ns
-        if self.kind == "uniform":
-            return rng.randint(self.low_ns, self.high_ns)
-        if self.kind == "exponential":
+        kind = self.kind
+        if kind == "exponential":  # the default: first
             return int(rng.expovariate(1.0 / self.mean_ns)) if self.mean_ns else 0
-        raise ValueError(f"unknown latency kind {self.kind!r}")
+        if kind == "constant":
+            return self.mean_ns
+        if kind == "uniform":
+            return rng.randint(self.low_ns, self.high_ns)
+        raise ValueError(f"unknown latency kind {kind!r}")
 
     @classmethod
     def constant(cls, ns: int) -> Latency:
@@ -158,12 +159,13 @@ class Network:
         now = self.scheduler.now()
         msg = Message(self._next_id, src, dst, body, now)
         self.stats.sent += 1
-        link = self.links.get((src, dst))
-        if self.rng.random() < self._loss(link):
+        link = self.links.get((src, dst)) if self.links else None
+        rng, cfg = self.rng, self.config
+        if rng.random() < (cfg.loss if link is None else self._loss(link)):
             self._drop(msg, "lost")
             return
         self._schedule(msg, link, now)
-        if self.rng.random() < self._duplicate(link):
+        if rng.random() < (cfg.duplicate if link is None else self._duplicate(link)):
             self.stats.duplicated += 1
             self._schedule(msg, link, now)
 
@@ -186,7 +188,7 @@ class Network:
         self.scheduler.at(t, self._deliver, msg)
 
     def _deliver(self, msg: Message) -> None:
-        if self.blocked(msg.src, msg.dst):
+        if (self.isolated or self.grudge) and self.blocked(msg.src, msg.dst):
             self._drop(msg, "partitioned")
             return
         receiver = self._receivers.get(msg.dst)

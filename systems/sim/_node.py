@@ -61,8 +61,9 @@ class Runtime:
         return [n for n in self._host.cluster() if n != self.name]
 
     def send(self, dst: str, body: dict[str, Any]) -> None:
-        if self.alive:
-            self._host.network.send(self.name, dst, body)
+        host = self._host  # self.alive, inline
+        if host.incarnation == self.incarnation and host.state != "down":
+            host.network.send(self.name, dst, body)
 
     def reply(self, request: Message, body: dict[str, Any]) -> None:
         body = dict(body)

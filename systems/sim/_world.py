@@ -15,7 +15,7 @@ from typing import Any
 
 import trio
 
-from systems.sim._inline import InlineOp, current, park
+from systems.sim._inline import InlineOp, _current, park
 from systems.sim._network import Network, NetworkConfig
 from systems.sim._node import NodeHost, NodeProcess
 from systems.sim._scheduler import Scheduler
@@ -90,31 +90,16 @@ class ClientEndpoint:
         world.network.attach(name, self._receive)
 
     def _receive(self, msg: Any) -> None:
-        slot = self._waiting.get(msg.body.get("in_reply_to", -1))
+        body = msg.body
+        slot = self._waiting.get(body.get("in_reply_to", -1))
         if slot is None:
             return
-        if isinstance(slot, InlineOp):
-            self._resume(msg.body["in_reply_to"], msg.body)
+        if isinstance(slot, InlineOp):  # as _resume: the reply comes first, the slot goes
+            del self._waiting[body["in_reply_to"]]
+            slot.step(body)
         elif not slot[1]:
             slot[1].append(msg.body)
             slot[0].set()
-
-    async def _request_inline(
-        self, op: InlineOp, dst: str, body: dict[str, Any], timeout_ns: int
-    ) -> dict[str, Any]:
-        self._next_id += 1
-        msg_id = self._next_id
-        self._waiting[msg_id] = op
-        scheduler = self.world.scheduler
-        self.world.network.send(self.name, dst, {**body, "msg_id": msg_id})
-        scheduler.at(scheduler.now() + timeout_ns, self._resume, msg_id, None)
-        try:
-            reply: dict[str, Any] | None = await park()
-        finally:
-            self._waiting.pop(msg_id, None)
-        if reply is None:
-            raise RequestTimeout(f"no reply from {dst} within {timeout_ns / 1e6:.0f} ms")
-        return reply
 
     def _resume(self, msg_id: int, reply: dict[str, Any] | None) -> None:
         """The first of reply and timeout resumes the parked op; the other finds no slot."""
@@ -126,13 +111,30 @@ class ClientEndpoint:
         """Send ``body`` to ``dst`` and wait for its reply, or raise ``RequestTimeout``.
 
         Inside an inline op (``_inline``) the wait is a park, resumed by the reply or by a
-        timeout entry on the scheduler heap; in a trio task it is an event and a scope.
+        timeout entry on the scheduler heap (right here: no coroutine of its own, the hot
+        path); in a trio task it is an event and a scope (``_request_task``).
         """
-        op = current()
-        if op is not None:
-            return await self._request_inline(op, dst, body, timeout_ns)
+        op = _current[0]  # current(), without the call
         self._next_id += 1
         msg_id = self._next_id
+        if op is None:
+            return await self._request_task(msg_id, dst, body, timeout_ns)
+        self._waiting[msg_id] = op
+        scheduler = self.world.scheduler
+        self.world.network.send(self.name, dst, {**body, "msg_id": msg_id})
+        expiry = scheduler.at(scheduler.now() + timeout_ns, self._resume, msg_id, None)
+        try:
+            reply: dict[str, Any] | None = await park()
+        finally:
+            self._waiting.pop(msg_id, None)
+            scheduler.cancel(expiry)  # answered (or given up): the timeout is no event
+        if reply is None:
+            raise RequestTimeout(f"no reply from {dst} within {timeout_ns / 1e6:.0f} ms")
+        return reply
+
+    async def _request_task(
+        self, msg_id: int, dst: str, body: dict[str, Any], timeout_ns: int
+    ) -> dict[str, Any]:
         event, box = trio.Event(), list[dict[str, Any]]()
         self._waiting[msg_id] = (event, box)
         self.world.network.send(self.name, dst, {**body, "msg_id": msg_id})

@@ -156,3 +156,53 @@ def test_a_function_emitting_single_ops_continues_as_itself() -> None:
         assert (o["f"], o["process"]) == ("read", 0)
         assert nxt is g  # identity: an equal but fresh wrapper per op is what this guards
         g = gen.update(nxt, ctx, {**o, "type": "invoke"})
+
+
+def test_contexts_made_on_the_hot_path_are_whole_frozen_contexts() -> None:
+    """Guards the fast constructor behind ``with_time``/``busy``/``free``/``restrict``:
+    each must give a context equal to one built by ``Context(...)``, every field in its
+    place (a swapped or missing slot breaks equality or raises on read), and still frozen.
+    """
+    import dataclasses
+
+    ctx = ctx3(time=5, seed=9)
+    made = [ctx.with_time(7), ctx.busy(1), ctx.free(1), ctx.restrict(gen.is_client)]
+    want = [
+        Context(7, ctx.free_threads, ctx.workers, 3, 9),
+        Context(5, frozenset({0, 2, "nemesis"}), ctx.workers, 3, 9),
+        Context(5, ctx.free_threads, ctx.workers, 3, 9),
+        Context(5, frozenset({0, 1, 2}), {0: 0, 1: 1, 2: 2}, 3, 9),
+    ]
+    assert made == want
+    assert [repr(m) for m in made] == [repr(w) for w in want]
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        made[0].time = 1  # type: ignore[misc]
+
+
+def test_hot_wrappers_equal_their_dataclass_construction() -> None:
+    """Guards the fast constructors of ``time_limit``, ``stagger`` and ``on_threads``
+    (used when they emit an op): the generator they return must equal the same wrapper
+    built field by field, so a slot filled with the wrong value is caught."""
+    ctx = ctx3(time=0, seed=1)
+    stack = gen.time_limit(1.0, gen.clients(gen.stagger(0.01, {"f": "read"}, seed=3)))
+    o, nxt = gen.op(stack, ctx)  # type: ignore[misc]
+    spaced = nxt.gen.gen
+    assert type(nxt).__name__ == "TimeLimit" and nxt.cutoff == 10**9
+    assert nxt == type(nxt)(10**9, 10**9, type(nxt.gen)(gen.is_client, spaced))
+    assert spaced.next_time is not None and 0 <= spaced.next_time < 2 * 10**7
+    assert spaced == type(spaced)(10**7, spaced.next_time, spaced.state, None, True)
+    assert o["f"] == "read" and o["process"] == 0
+
+
+def test_a_remembered_restriction_follows_time_and_seed() -> None:
+    """Guards the restriction cache's re-timed path: a context that differs from the last
+    one restricted only in time or seed must get a restriction with *its* time and seed
+    (a stale one would hand a generator the wrong clock or random stream)."""
+    ctx = ctx3(time=5, seed=1)
+    first = ctx.restrict(gen.is_client)
+    assert ctx.restrict(gen.is_client) is first
+    later = ctx.with_time(9).restrict(gen.is_client)
+    reseeded = ctx.with_seed(4).restrict(gen.is_client)
+    assert (later.time, later.seed, reseeded.time, reseeded.seed) == (9, 1, 5, 4)
+    assert later.free_threads == reseeded.free_threads == frozenset({0, 1, 2})
+    assert ctx.busy(2).with_time(9).restrict(gen.is_client).free_threads == {0, 1}

@@ -94,3 +94,100 @@ def test_the_scheduler_never_jumps_past_a_task_it_woke() -> None:
         return seen
 
     assert run_simulated(main, seed=0) == [MS]
+
+
+def test_now_while_entries_run_is_the_clock() -> None:
+    """Guards ``Scheduler.now``'s kept time: a callback must read exactly trio's clock
+    (in ns), at entry times that are irregular, far apart and coinciding, also for
+    entries scheduled by callbacks and after a trio task slept in between (autojump).
+    A stale kept time would timestamp messages and ops wrongly; outside the drain loop
+    ``now`` must fall back to the clock."""
+    import random
+
+    rng = random.Random(7)
+    delays = [rng.choice([0, 1, 999, rng.randrange(10**10)]) for _ in range(300)]
+
+    async def main() -> list[tuple[int, int]]:
+        sched, seen = Scheduler(), []
+
+        def look(chain: int) -> None:
+            seen.append((sched.now(), now_ns()))
+            if chain:
+                sched.after(rng.randrange(3 * MS), look, chain - 1)
+
+        async with trio.open_nursery() as nursery:
+            nursery.start_soon(sched.run)
+            for d in delays:
+                sched.after(d, look, 2)
+            await trio.sleep(7.25)  # woken by trio's clock, between entries
+            seen.append((sched.now(), now_ns()))
+            await trio.sleep(200)
+            nursery.cancel_scope.cancel()
+        return seen
+
+    seen = run_simulated(main, seed=0)
+    assert len(seen) == 3 * len(delays) + 1
+    assert all(kept == clock for kept, clock in seen), [p for p in seen if p[0] != p[1]][:3]
+    assert len({t for t, _ in seen}) > 100  # many distinct instants were checked
+
+
+def test_cancelled_entries_never_run_and_the_rest_keep_their_order() -> None:
+    """Guards ``Scheduler.cancel``: a cancelled entry must not run (not even when it is
+    due at the same instant as others), nor count as pending, and the entries around it
+    run at their own times in (time, seq) order."""
+
+    async def main() -> tuple[list[tuple[str, int]], int]:
+        sched, seen = Scheduler(), []
+
+        def look(name: str) -> None:
+            seen.append((name, now_ns()))
+
+        async with trio.open_nursery() as nursery:
+            nursery.start_soon(sched.run)
+            sched.at(5 * MS, look, "a")
+            gone = [sched.at(7 * MS, look, "x"), sched.at(5 * MS, look, "y")]
+            sched.at(5 * MS, look, "b")
+            sched.at(9 * MS, look, "c")
+            for entry in gone:
+                sched.cancel(entry)
+            left = sched.pending()
+            await trio.sleep(1)
+            nursery.cancel_scope.cancel()
+        return seen, left
+
+    seen, left = run_simulated(main, seed=0)
+    assert seen == [("a", 5 * MS), ("b", 5 * MS), ("c", 9 * MS)]
+    assert left == 3
+
+
+def test_cancelled_entries_are_compacted_away_and_order_survives() -> None:
+    """Guards ``cancel``'s compaction: once cancelled entries are half the heap they are
+    removed (the heap's depth stays near the live entries: a 1 s op timeout per op would
+    otherwise keep thousands of dead entries), and the live ones still run at their own
+    times in (time, seq) order after the heap is rebuilt."""
+    import random
+
+    rng = random.Random(3)
+    times = [MS * rng.randrange(1, 50) for _ in range(1000)]
+    keep = set(rng.sample(range(1000), 100))
+
+    async def main() -> tuple[list[tuple[int, int]], int, int]:
+        sched, seen = Scheduler(), []
+
+        def look(i: int) -> None:
+            seen.append((i, now_ns()))
+
+        async with trio.open_nursery() as nursery:
+            nursery.start_soon(sched.run)
+            entries = [sched.at(t, look, i) for i, t in enumerate(times)]
+            for i, entry in enumerate(entries):
+                if i not in keep:
+                    sched.cancel(entry)
+            depth, pending = sched.depth(), sched.pending()
+            await trio.sleep(1)
+            nursery.cancel_scope.cancel()
+        return seen, depth, pending
+
+    seen, depth, pending = run_simulated(main, seed=0)
+    assert pending == 100 and depth <= 2 * 100
+    assert seen == sorted(((i, times[i]) for i in keep), key=lambda p: (p[1], p[0]))
