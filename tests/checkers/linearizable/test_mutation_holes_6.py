@@ -136,3 +136,44 @@ def test_a_later_twin_can_take_effect_after_the_earlier_one():
     out = search(calls, model.step, model.readonly, model.init, Budget(float("inf"), 1000))
     assert out.valid is True
     assert out.final == 2
+
+
+# -- seed 33 -----------------------------------------------------------------------------
+
+
+def test_the_greedy_pass_pulls_a_pending_write_before_a_deferred_cas():
+    """Kills ``_linear._Greedy._pull_first`` ``rest = self._order(...)`` -> ``rest =
+    None``: a cas that returned illegal in the key's state is placed after a write still
+    pending (it never completes), which makes it legal.  Without that rule the key went
+    to a window, which a call that never completed sends on to the full search: the
+    verdict is the same, but the linear pass no longer proves the history."""
+    h = hist((0, "invoke", "write", 1),
+             (1, "invoke", "cas", [1, 2]), (1, "ok", "cas", [1, 2]),
+             (2, "invoke", "read", None), (2, "ok", "read", 2),
+             (0, "info", "write", 1))  # fmt: skip
+    r = check(h, {"model": "cas-register"})
+    assert r["valid"] is True
+    assert r["proven_by_linear_pass"] == 1
+
+
+@pytest.mark.parametrize("name", ["kv", "kv-nopartition"])
+def test_kv_gets_are_read_only(name):
+    """Kills ``_models._is_get`` ``c.f == "get"`` -> ``== "XXgetXX"``: a get never
+    changes the map, so the search may place it greedily, with no backtracking point
+    (the mutant searched every get as a state change: the same verdicts, more work)."""
+    model = resolve_model({"model": name})
+    h = hist((0, "invoke", "get", ["x", None]), (0, "ok", "get", ["x", ""]),
+             (1, "invoke", "put", ["x", "a"]), (1, "ok", "put", ["x", "a"]))  # fmt: skip
+    (get, put) = calls_of(h, model)
+    assert (model.readonly(get), model.readonly(put)) == (True, False)
+
+
+def test_the_fast_path_leaves_a_boolean_write_to_the_general_path():
+    """Kills ``_registers._light`` ``type(x) not in _SCALARS`` -> ``type(None) not in
+    _SCALARS`` (unsound): an unknown write of ``true`` was read off as a light write of
+    Python's ``True``, which equals ``1``, so a later read of 1 -- a value nobody wrote:
+    ``true`` and ``1`` are different JSON values -- was proved linearizable."""
+    h = hist((0, "invoke", "write", ["k", True]), (0, "info", "write", ["k", True]),
+             (1, "invoke", "read", ["k", None]), (1, "ok", "read", ["k", 1]))  # fmt: skip
+    r = check(h, {"model": "register", "independent": True})
+    assert r["valid"] is False
