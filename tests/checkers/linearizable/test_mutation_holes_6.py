@@ -12,6 +12,7 @@ import pytest
 
 from checkers.linearizable import ILLEGAL, Choice, Model, check, resolve_model
 from checkers.linearizable._check import calls_of
+from checkers.linearizable._explain import unreachable_witness
 from checkers.linearizable._search import Budget, search
 from ddialab.errors import HistoryFormatError
 
@@ -189,3 +190,46 @@ def test_kv_nopartition_get_of_the_empty_string_needs_an_unset_key():
              (1, "invoke", "get", ["x", None]), (1, "ok", "get", ["x", ""]))  # fmt: skip
     assert check(h, {"model": "kv-nopartition"})["valid"] is False
     assert check(h, {"model": "kv"})["valid"] is False
+
+
+# -- seed 35 -----------------------------------------------------------------------------
+
+
+def test_a_time_limit_that_runs_out_in_the_probe_is_named_with_its_seconds():
+    """Kills ``_check._search_part`` ``Budget(budget.deadline, PROBE_STATES,
+    budget.seconds)`` -> ``Budget(budget.deadline, PROBE_STATES, )``: when the time limit
+    runs out during the probe search (a state cap above ``PROBE_STATES``), the reason
+    still names the limit the user gave ("the time limit (1e-09 s) ran out")."""
+    h = hist((0, "invoke", "write", 1), (0, "ok", "write", 1),
+             (1, "invoke", "read", None), (1, "ok", "read", 1))  # fmt: skip
+    r = check(h, {"model": "register", "time_limit": 1e-9, "max_states": 10**6})
+    assert r["valid"] == "unknown"
+    assert r["reason"] == "the time limit (1e-09 s) ran out before the search finished"
+
+
+def test_an_unreachable_witness_with_few_states_adds_nothing_after_them():
+    """Kills ``_explain.unreachable_witness`` ``more = ... else ""`` -> ``else "XXXX"``:
+    with no more than ``SHOW_LAST`` reachable states, the explanation ends with the last
+    of them."""
+    h = hist((1, "invoke", "read", None), (1, "ok", "read", 7))
+    model = resolve_model({"model": "register"})
+    (call,) = calls_of(h, model)
+    w = unreachable_witness(call, [None, 1], 1, model, None, False)
+    assert w["explanation"] == (
+        "p1's read of 7 [op 0–1] completed, so it took effect, but it is illegal in every "
+        "state the ops of the history can produce in any order: the register holds null; "
+        "the register holds 1"
+    )
+
+
+def test_a_multi_register_state_lists_its_registers_in_key_order():
+    """Kills ``_models._key_order`` ``k = kv[0]`` -> ``k = None``: a frozen map's items are
+    sorted by key, so the state a witness describes (and the memo's states) do not depend
+    on the order the registers were first written: y, then x, shown as x=2, y=1."""
+    wy, wx, rx = [["w", "y", 1]], [["w", "x", 2]], [["r", "x", 5]]
+    h = hist((0, "invoke", "txn", wy), (0, "ok", "txn", wy),
+             (0, "invoke", "txn", wx), (0, "ok", "txn", wx),
+             (1, "invoke", "txn", [["r", "x", None]]), (1, "ok", "txn", rx))  # fmt: skip
+    w = _witness(h, "multi-register")
+    assert w["prefixes"][0]["state_description"] == "the registers hold x=2, y=1"
+    assert list(w["prefixes"][0]["state"]) == ["x", "y"]
