@@ -13,6 +13,7 @@ import pytest
 from checkers.linearizable import ILLEGAL, Choice, Model, check, resolve_model
 from checkers.linearizable._check import calls_of
 from checkers.linearizable._explain import unreachable_witness
+from checkers.linearizable._generate import keyed_register_history
 from checkers.linearizable._search import Budget, search
 from ddialab.errors import HistoryFormatError
 
@@ -233,3 +234,55 @@ def test_a_multi_register_state_lists_its_registers_in_key_order():
     w = _witness(h, "multi-register")
     assert w["prefixes"][0]["state_description"] == "the registers hold x=2, y=1"
     assert list(w["prefixes"][0]["state"]) == ["x", "y"]
+
+
+# -- seed 37 -----------------------------------------------------------------------------
+
+
+def test_a_search_under_a_small_state_cap_starts_from_the_given_init():
+    """Kills ``_check._search_part`` ``search(calls, ..., init, budget)`` -> ``search(...,
+    None, budget)`` on the no-probe path (a state cap of at most ``PROBE_STATES``): two
+    reads of 5 from a register whose ``init`` is 5 are linearizable.  The cap of 1 state
+    is below the linear pass's 2 placed calls, so the pass proves nothing and the search
+    decides."""
+    h = hist((0, "invoke", "read", None), (0, "ok", "read", 5),
+             (1, "invoke", "read", None), (1, "ok", "read", 5))  # fmt: skip
+    r = check(h, {"model": "register", "init": 5, "max_states": 1})
+    assert (r["valid"], r["proven_by_linear_pass"]) == (True, 0)
+
+
+def test_generated_histories_default_to_seed_zero():
+    """Kills ``_generate.keyed_register_history`` ``seed: int = 0`` -> ``= 1``: the
+    benchmarks' histories are named by their seed, and no seed given means seed 0."""
+    a = keyed_register_history(40, keys=3, concurrency=4)
+    b = keyed_register_history(40, keys=3, concurrency=4, seed=0)
+    c = keyed_register_history(40, keys=3, concurrency=4, seed=1)
+    assert [o.to_dict() for o in a.ops] == [o.to_dict() for o in b.ops]
+    assert [o.to_dict() for o in a.ops] != [o.to_dict() for o in c.ops]
+
+
+def test_deferred_writes_are_ordered_so_the_next_read_is_legal_after_all_of_them():
+    """Kills ``_linear._Greedy._order`` ``states[-1]`` -> ``states[+1]``: of three
+    deferred writes (1, 2, 3) the greedy must pick an order after which the read about
+    to be invoked (of 2) is legal -- 1, 3, 2 -- and so place all four calls; the mutant
+    judged the order 1, 2, 3 by its second state (2), left the read illegal, and the key
+    needed a window search (more states, the same verdict)."""
+    h = hist((0, "invoke", "write", 1), (1, "invoke", "write", 2), (2, "invoke", "write", 3),
+             (0, "ok", "write", 1), (1, "ok", "write", 2), (2, "ok", "write", 3),
+             (3, "invoke", "read", None), (3, "ok", "read", 2))  # fmt: skip
+    r = check(h, {"model": "register"})
+    assert (r["valid"], r["proven_by_linear_pass"]) == (True, 1)
+    assert r["states_explored"] == 4  # the four calls placed, no window search
+
+
+@pytest.mark.parametrize("name", ["register", "cas-register"])
+def test_a_register_write_is_described_by_its_value(name):
+    """Kills ``_models._register_describe_op`` ``show(c.value)`` -> ``show(None)`` for a
+    write: a witness's op descriptions (``description``, and the explanation's) name
+    the value written."""
+    h = hist((1, "invoke", "read", None), (0, "invoke", "write", 4),
+             (1, "ok", "read", 7), (0, "ok", "write", 4))  # fmt: skip
+    w = _witness(h, name)
+    assert "p1's read of 7 [op 0–2] cannot be placed" in w["explanation"]
+    model = resolve_model({"model": name})
+    assert [model.describe_op(c) for c in calls_of(h, model)] == ["read of 7", "write of 4"]
