@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from checkers.linearizable import ILLEGAL, Choice, Model, check, resolve_model
+from checkers.linearizable import ILLEGAL, Choice, Model, _search, check, resolve_model
 from checkers.linearizable._check import calls_of
 from checkers.linearizable._explain import unreachable_witness
 from checkers.linearizable._generate import keyed_register_history
@@ -286,3 +286,29 @@ def test_a_register_write_is_described_by_its_value(name):
     assert "p1's read of 7 [op 0–2] cannot be placed" in w["explanation"]
     model = resolve_model({"model": name})
     assert [model.describe_op(c) for c in calls_of(h, model)] == ["read of 7", "write of 4"]
+
+
+def test_the_memo_records_a_second_incomparable_unknown_set(monkeypatch):
+    """Kills ``search_arrays`` ``_admit(memo, k3, prev, nib)`` -> ``_admit(memo, None,
+    prev, nib)``: a configuration reached again with an unknown set incomparable to the
+    one visited must be recorded under its own key, so a later superset of it is pruned.
+    The mutant recorded it under ``None`` (never looked up): the same verdicts, more
+    states.  The reference is the same search with ``_admit`` recording nowhere; a
+    random search over counter histories found this one, where it matters."""
+    h = hist((0, "invoke", "add", 1), (1, "invoke", "add", 2), (0, "info", "add", 1),
+             (2, "invoke", "read", None), (3, "invoke", "add", 1), (3, "info", "add", 1),
+             (2, "ok", "read", 2), (1, "info", "add", 2), (4, "invoke", "add", 1),
+             (4, "info", "add", 1), (5, "invoke", "add", 2), (6, "invoke", "read", None),
+             (5, "info", "add", 2), (6, "ok", "read", 1))  # fmt: skip
+    model = resolve_model({"model": "counter"})
+    calls = calls_of(h, model)
+
+    def states():
+        out = search(calls, model.step, model.readonly, 0, Budget(float("inf"), 10**6))
+        assert out.valid is False
+        return out.states
+
+    recorded = states()
+    admit = _search._admit
+    monkeypatch.setattr(_search, "_admit", lambda memo, key, prev, ib: admit({}, key, prev, ib))
+    assert recorded < states()
