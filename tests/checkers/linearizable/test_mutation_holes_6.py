@@ -312,3 +312,40 @@ def test_the_memo_records_a_second_incomparable_unknown_set(monkeypatch):
     admit = _search._admit
     monkeypatch.setattr(_search, "_admit", lambda memo, key, prev, ib: admit({}, key, prev, ib))
     assert recorded < states()
+
+
+# -- seed 39 -----------------------------------------------------------------------------
+
+
+def test_a_counter_add_of_null_adds_one():
+    """Kills ``_models._counter_step`` ``1 if c.value is None`` -> ``2 if ...``: an add of
+    null increments the counter by 1 (the model's description), so a read of 1 after it
+    is linearizable and a read of 2 is not."""
+
+    def h(seen):
+        return hist((0, "invoke", "add", None), (0, "ok", "add", None),
+                    (1, "invoke", "read", None), (1, "ok", "read", seen))  # fmt: skip
+
+    assert check(h(1), {"model": "counter"})["valid"] is True
+    assert check(h(2), {"model": "counter"})["valid"] is False
+
+
+def test_a_frozen_map_sorts_string_keys_before_the_others():
+    """Kills ``_models._key_order`` ``type(k) is not str`` -> ``type(k) is str``: in a
+    multi-register state, registers named by strings come first, then those a micro-op
+    named by another JSON value (a number), as ``freeze_map``'s docstring says."""
+    w1, wa, r1 = [["w", 1, 5]], [["w", "a", 2]], [["r", 1, 7]]
+    h = hist((0, "invoke", "txn", w1), (0, "ok", "txn", w1),
+             (0, "invoke", "txn", wa), (0, "ok", "txn", wa),
+             (1, "invoke", "txn", [["r", 1, None]]), (1, "ok", "txn", r1))  # fmt: skip
+    w = _witness(h, "multi-register")
+    assert w["prefixes"][0]["state_description"] == "the registers hold a=2, 1=5"
+
+
+def test_a_txn_value_that_is_not_an_array_is_shown_in_the_error():
+    """Kills ``_models._txn_prepare`` ``show(call.value)`` -> ``show(None)``: the bad-input
+    message shows the value that is not an array of micro-ops."""
+    h = hist((0, "invoke", "txn", 5), (0, "ok", "txn", 5))
+    with pytest.raises(HistoryFormatError) as e:
+        check(h, {"model": "multi-register"})
+    assert "a txn value must be an array of micro-ops; got 5" in str(e.value)
