@@ -1,7 +1,9 @@
 """Shared test configuration: hypothesis profiles and the shared corpus location.
 
-Profiles: ``fast`` (default, for quick local runs) and ``thorough`` (more examples; selected
-by ``DDIALAB_HYPOTHESIS=thorough``, which ``.ci/run`` sets).
+Profiles: ``fast`` (default, for quick local runs), ``thorough`` (more examples; selected
+by ``DDIALAB_HYPOTHESIS=thorough``, which ``.ci/run`` sets) and ``mutation`` (the fast
+profile's size, derandomized: ``tools/mutation.py`` selects it, so a mutant is not killed in
+one run and spared in the next by a different random example).
 """
 
 from __future__ import annotations
@@ -21,6 +23,13 @@ settings.register_profile(
 settings.register_profile(
     "thorough",
     max_examples=300,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+settings.register_profile(
+    "mutation",
+    max_examples=50,
     deadline=None,
     derandomize=True,
     suppress_health_check=[HealthCheck.too_slow],

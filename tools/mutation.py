@@ -136,9 +136,11 @@ def prepare(label: str) -> Path:
 
 def environment(**extra: str) -> dict[str, str]:
     """This environment, with the corpus location (the scratch copy is not beside
-    ``../shared``: point the corpus tests at the real one) and ``extra``."""
+    ``../shared``: point the corpus tests at the real one), the derandomized ``mutation``
+    hypothesis profile unless another is chosen (tests/conftest.py), and ``extra``."""
     corpus = os.environ.get("DDIALAB_CORPUS", str(ROOT.parent / "shared" / "corpus"))
-    return dict(os.environ, DDIALAB_CORPUS=corpus, **extra)
+    profile = os.environ.get("DDIALAB_HYPOTHESIS", "mutation")
+    return dict(os.environ, DDIALAB_CORPUS=corpus, DDIALAB_HYPOTHESIS=profile, **extra)
 
 
 def mutmut(cwd: Path, *args: str) -> int:

@@ -14,6 +14,7 @@ from pathlib import Path
 from types import ModuleType
 
 import pytest
+from hypothesis import settings
 
 TOOL = Path(__file__).resolve().parents[2] / "tools" / "mutation.py"
 
@@ -109,3 +110,15 @@ def test_recording_needs_a_reason_and_replaces_an_earlier_entry(
     tool.record_equivalent("nemesis", "d", "second")
     table = json.loads((tmp_path / "equivalents.json").read_text())
     assert [e["why"] for e in table["nemesis"]] == ["second"]
+
+
+def test_mutants_are_judged_with_the_derandomized_profile_unless_one_is_chosen(
+    tool: ModuleType, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Guards reproducible verdicts: without the derandomized profile a mutant killed only by
+    a random hypothesis example is killed in one run and survives the next."""
+    monkeypatch.delenv("DDIALAB_HYPOTHESIS", raising=False)
+    assert tool.environment()["DDIALAB_HYPOTHESIS"] == "mutation"
+    monkeypatch.setenv("DDIALAB_HYPOTHESIS", "thorough")
+    assert tool.environment(MUTANT_UNDER_TEST="x")["DDIALAB_HYPOTHESIS"] == "thorough"
+    assert settings.get_profile("mutation").derandomize is True
