@@ -4,18 +4,38 @@ The survivors of ``tools/mutation.py run ddialab/history --sample 60 --seed 1`` 
 readers' error paths: the existing tests check that a fragment of the message is there,
 which a message wrapped in other text still passes; bad input (exit 3) must say exactly
 what was expected, in which file and on which line.  Each test names its mutant.
+
+The sixth pass (fresh samples of 60, seeds 61-65, docs/testing.md) adds the survivors and
+"no tests" mutants of those samples below its marker; each mutation was applied by hand
+and the test seen to fail.
 """
 
 from __future__ import annotations
 
 import io
+import math
 from pathlib import Path
 
 import pytest
 
 from ddialab.errors import HistoryFormatError
-from ddialab.history import read_history
-from ddialab.history._jepsen import iter_edn, iter_jepsen_log, iter_json_array
+from ddialab.history import (
+    FORMATS,
+    INT,
+    SCALAR,
+    History,
+    JsonlRecorder,
+    Op,
+    check_shapes,
+    detect_format,
+    dumps_op,
+    fields,
+    list_of,
+    literal,
+    one_of,
+    read_history,
+)
+from ddialab.history._jepsen import iter_edn, iter_jepsen_log, iter_json_array, write_edn
 from ddialab.history._porcupine import iter_porcupine_kv
 
 
@@ -83,3 +103,155 @@ def test_jepsen_log_nemesis_ops_take_their_index_as_time() -> None:
         ("nemesis", 1, 1),
         (0, 2, 2),
     ]
+
+
+# -- sixth pass (fresh samples, seeds 61-65) -------------------------------------------
+
+
+def test_a_tagged_top_level_op_keeps_the_tags_line() -> None:
+    """Kills ``_edn._Reader._add`` ``line = frame.line`` -> ``line = None``: an op written
+    as a tagged record (``#jepsen.history.Op{...}``, the tag on its own line) is placed
+    at the tag's line, so a message about it names a line (not none)."""
+    text = io.StringIO(
+        "{:type :invoke, :f :read, :process 0, :value nil}\n"
+        "#jepsen.history.Op\n{:type :ok, :f :read, :process 0, :value 1}\n"
+        "#_ {:a 1} #foo {:type :invoke, :f :read, :process 1, :value nil}\n"
+    )
+    assert [op.line for op in iter_edn(text, "h.edn")] == [1, 2, 4]
+
+
+def test_an_unknown_format_lists_the_known_ones() -> None:
+    """Kills ``_formats.detect_format`` ``names = ", ".join(FORMATS)`` -> ``None``: the
+    usage hint must name the formats ``--format`` takes (it said ``one of: None``)."""
+    with pytest.raises(HistoryFormatError) as e:
+        detect_format("h.unknown", "%%% what is this")
+    assert (e.value.path, e.value.line) == ("h.unknown", 1)
+    assert e.value.message == (
+        f"cannot tell the history format; pass --format (one of: {', '.join(FORMATS)})"
+    )
+    assert "jsonl, " in e.value.message
+
+
+def test_a_log_value_naming_jepsen_util_is_read() -> None:
+    """Kills ``_jepsen._general_fields`` ``line.find("jepsen.util")`` -> ``rfind``: a
+    value that itself contains ``jepsen.util`` made the line look like another logger
+    message, and the op was silently dropped."""
+    text = io.StringIO('INFO jepsen.util - 0\t:invoke\t:write\t"see jepsen.util logs"\n')
+    ops = list(iter_jepsen_log(text, "h.log"))
+    assert [(op.process, op.f, op.value) for op in ops] == [(0, "write", "see jepsen.util logs")]
+
+
+def test_a_log_line_starting_with_the_logger_name_is_read() -> None:
+    """Kills ``_jepsen._general_fields`` ``p >= 0`` -> ``p >= 1``: a line that begins
+    with ``jepsen.util`` (no timestamp or level before it) and a value only the general
+    path reads (a map) was dropped as not an op line."""
+    text = io.StringIO("jepsen.util - 1\t:invoke\t:write\t{:a 1}\n")
+    ops = list(iter_jepsen_log(text, "h.log"))
+    assert [(op.process, op.type, op.value, op.line) for op in ops] == [(1, "invoke", {"a": 1}, 1)]
+
+
+def test_one_character_after_a_json_array_is_an_error() -> None:
+    """Kills ``_jepsen._json_punctuation`` ``"end", pos + 1`` -> ``pos + 2``: the
+    character right after the closing ``]`` was skipped unread, so ``[...]x`` passed."""
+    text = io.StringIO('[{"type":"invoke","f":"r","process":0}]x')
+    assert _error(lambda: list(iter_json_array(text, "h.json"))) == (
+        "h.json",
+        1,
+        "text after the closing ']' of the array",
+    )
+
+
+def test_a_nan_is_written_as_edn_nan() -> None:
+    """Kills ``_edn._float`` ``"##NaN"`` -> ``"XX##NaNXX"``: a NaN value must be written
+    as EDN's ``##NaN`` and read back as a NaN."""
+    out = io.StringIO()
+    write_edn([Op(0, 0, "ok", 0, "read", [math.nan, math.inf, -math.inf, 1.5])], out)
+    assert "[##NaN ##Inf ##-Inf 1.5]" in out.getvalue()
+    (op,) = iter_edn(io.StringIO(out.getvalue()), "h.edn")
+    assert math.isnan(op.value[0]) and op.value[1:] == [math.inf, -math.inf, 1.5]
+
+
+def test_a_completion_nobody_invoked_stays_unpaired() -> None:
+    """Kills ``_op._compute_pairs`` ``pop(process, -1)`` -> ``pop(process)`` (a
+    ``KeyError`` while pairing a history whose first op of a process is a completion)
+    and ``History.completion``/``invocation`` reading no pair: each names its partner,
+    and an unpaired op has none."""
+    h = History(
+        [
+            Op(0, 0, "ok", 1, "read", 1),
+            Op(1, 1, "invoke", 0, "read", None),
+            Op(2, 2, "invoke", 2, "read", None),
+            Op(3, 3, "ok", 0, "read", 2),
+        ]
+    )
+    assert h.pairs() == [-1, 3, -1, 1]
+    assert h.completion(h[1]) is h[3] and h.invocation(h[3]) is h[1]
+    assert h.completion(h[2]) is None and h.invocation(h[0]) is None
+
+
+def test_the_shape_helpers_test_and_describe_values() -> None:
+    """Kills ``_shape._is_scalar`` ``or`` -> ``and`` (only null a scalar), ``fields``
+    building a shape without its test, ``literal``'s text ``" | ".join(None)`` and
+    ``one_of`` testing nothing: each shape accepts what it says, refuses the rest, and
+    says it in words."""
+    assert [SCALAR(v) for v in (None, 1, 1.5, "a", True, [1], {"a": 1})] == [
+        True,
+        True,
+        True,
+        True,
+        True,
+        False,
+        False,
+    ]
+    kv = fields(key=INT, value=SCALAR)
+    assert kv({"key": 1, "value": "x", "more": []}) and not kv({"key": "1", "value": 2})
+    assert not kv({"key": 1})
+    assert kv.text == '{"key": an integer, "value": a scalar (number, string, boolean or null)}'
+    kind = literal("r", "w")
+    assert kind("w") and not kind("append") and kind.text == '"r" | "w"'
+    either = one_of(INT, list_of(INT))
+    assert either(3) and either([1, 2]) and not either("3") and not either(["3"])
+    assert either.text == "an integer or an array of an integer"
+
+
+def test_check_shapes_names_the_op_that_breaks_its_shape() -> None:
+    """Kills ``_shape.check_shapes`` ``bad_op(history, op, msg)`` -> ``bad_op(history,
+    msg)`` (a ``TypeError``, a traceback for a user's bad input): the error names file,
+    line, op and the shape expected; nemesis ops and undeclared ``f``s are not checked."""
+    h = History(
+        [
+            Op(0, 0, "info", "nemesis", "read", {"x": 1}, line=1),
+            Op(1, 1, "invoke", 0, "write", "free", line=2),
+            Op(2, 2, "invoke", 0, "read", {"x": 1}, line=3),
+        ],
+        source="h.jsonl",
+    )
+    table = {("read", "*"): SCALAR}
+    with pytest.raises(HistoryFormatError) as e:
+        check_shapes(h, table, "register")
+    assert str(e.value) == (
+        "h.jsonl:3: op 2 (invoke read): the register checker expects a scalar (number, "
+        'string, boolean or null); got {"x": 1}'
+    )
+    check_shapes(History(h[:2], source="h.jsonl"), table, "register")
+
+
+def test_the_recorder_writes_each_op_at_once_and_syncs_only_when_durable(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Kills ``JsonlRecorder.__init__`` ``durable=False`` -> ``True`` (an fsync per op,
+    ~1 ms each, by default) and ``count = 0`` -> ``None``: each op is on disk (flushed)
+    before the next, ``count`` counts them, and only a durable recorder syncs per op."""
+    syncs: list[int] = []
+    monkeypatch.setattr("ddialab.history._jsonl.os.fsync", lambda fd: syncs.append(fd))
+    path = tmp_path / "h.jsonl"
+    op = Op(0, 0, "invoke", 0, "read", None)
+    with JsonlRecorder(path) as rec:
+        rec.record(op)
+        assert path.read_text() == dumps_op(op) + "\n"
+        assert (rec.count, len(syncs)) == (1, 0)
+    assert len(syncs) == 1  # close syncs once
+    with JsonlRecorder(tmp_path / "d.jsonl", durable=True) as rec:
+        rec.record(op)
+        rec.record(op)
+        assert (rec.count, len(syncs)) == (2, 3)
