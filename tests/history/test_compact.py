@@ -354,3 +354,17 @@ def test_read_compact_leaves_everything_else_to_read_history(tmp_path: Path) -> 
     assert read_compact(unknown) is None
     with pytest.raises(HistoryFormatError):
         read_history(unknown)
+
+
+def test_a_file_changed_under_a_scan_is_named_by_the_reread(tmp_path: Path) -> None:
+    """Kills ``CompactHistory.op``'s assertion text -> ``"A SCANNED LINE ..."``: if the
+    file is rewritten between the scan and a re-read (a line no longer of the contract's
+    keys), the failure says what went wrong rather than a bare assertion."""
+    path = _file(tmp_path, _pairs(2))
+    h = _compact_of(path)
+    assert len(h) == 4
+    lines = _pairs(2)
+    lines[1] = _txn(1, "ok", process=0, note="changed")
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(AssertionError, match=r"^a scanned line decodes as it did in the scan"):
+        h.op(1)

@@ -26,15 +26,20 @@ from ddialab.history import (
     History,
     JsonlRecorder,
     Op,
+    _formats,
     check_shapes,
     detect_format,
     dumps_op,
     fields,
+    iter_history,
+    iter_jsonl,
     list_of,
     literal,
     one_of,
     read_history,
+    write_history,
 )
+from ddialab.history._edn import iter_forms
 from ddialab.history._jepsen import iter_edn, iter_jepsen_log, iter_json_array, write_edn
 from ddialab.history._porcupine import iter_porcupine_kv
 
@@ -255,3 +260,114 @@ def test_the_recorder_writes_each_op_at_once_and_syncs_only_when_durable(
         rec.record(op)
         rec.record(op)
         assert (rec.count, len(syncs)) == (2, 3)
+
+
+def test_a_flat_top_level_vector_streams_its_atoms() -> None:
+    """Kills ``_edn._Reader._flat_top_level`` ``_atom(a, self, lineno)`` -> ``_atom(a,
+    self)`` (a ``TypeError`` on any flat vector of atoms at the top of an unwrapped
+    text): each atom is a form, on the line it is on."""
+    lines = ["[1 :a\n", " 2.5 nil]\n", "[3 4]\n"]
+    assert list(iter_forms(lines, "x.edn", unwrap=True)) == [
+        (1, 1),
+        ("a", 1),
+        (2.5, 2),
+        (None, 2),
+        (3, 3),
+        (4, 3),
+    ]
+
+
+def test_write_history_writes_utf8_whatever_the_locale(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Kills ``_formats.write_history`` ``open(path, "w", encoding="utf-8")`` -> no
+    encoding (the platform's locale encoding: a history written on one machine unreadable
+    on another; the readers always read UTF-8)."""
+    opened: list[object] = []
+
+    def spy(*args: object, **kwargs: object) -> object:
+        opened.append(kwargs.get("encoding"))
+        return open(*args, **kwargs)  # type: ignore[call-overload]
+
+    monkeypatch.setattr(_formats, "open", spy, raising=False)
+    path = tmp_path / "h.edn"  # EDN keeps non-ASCII text as is (JSONL escapes it)
+    write_history([Op(0, 0, "invoke", 0, "write", "é")], path, "edn")
+    assert opened == ["utf-8"]
+    assert ':value "é"' in path.read_bytes().decode("utf-8")
+
+
+def test_log_lines_that_are_not_ops_are_skipped() -> None:
+    """Kills ``_jepsen._general_fields`` ``"\\t:" in line and (starts like an op)`` ->
+    ``or``: a log line of another logger that starts with a digit (a timestamp) or holds
+    a tab-colon was taken for an op line and refused as malformed."""
+    text = io.StringIO(
+        "2024-01-01 12:00:00 INFO starting the test\n"
+        "note\t:this is not an op\n"
+        "INFO jepsen.util - 0\t:invoke\t:write\t3\n"
+    )
+    ops = list(iter_jepsen_log(text, "h.log"))
+    assert [(op.process, op.type, op.f, op.value, op.line) for op in ops] == [
+        (0, "invoke", "write", 3, 3)
+    ]
+
+
+def test_a_logged_error_form_is_the_ops_error() -> None:
+    """Kills ``_jepsen._general_fields`` ``forms[2] if len(forms) == 3`` -> always the
+    list (one error form read as ``[error]``) and ``iter_jepsen_log`` passing ``None``
+    for the error to ``_etcd_op`` (the error lost): a single error form is the op's
+    error as is; more forms are a list."""
+    text = io.StringIO(
+        "INFO jepsen.util - 0\t:invoke\t:write\t3\n"
+        "INFO jepsen.util - 0\t:fail\t:write\t3\t:timeout\n"
+        "INFO jepsen.util - 1\t:invoke\t:cas\t[1 2]\n"
+        "INFO jepsen.util - 1\t:info\t:cas\t[1 2]\t:net :down\n"
+    )
+    ops = list(iter_jepsen_log(text, "h.log"))
+    assert [(op.type, op.error) for op in ops] == [
+        ("invoke", None),
+        ("info", "timeout"),
+        ("invoke", None),
+        ("info", ["net", "down"]),
+    ]
+
+
+def test_a_second_logger_name_on_an_op_line_is_part_of_its_value() -> None:
+    """Kills ``_jepsen._op_fields`` ``line.find("jepsen.util")`` -> ``rfind``: the op
+    is the one after the *first* logger name; a later ``jepsen.util - 1 ...`` in the
+    same line is text of that op, not another op."""
+    line = "INFO jepsen.util - 0\t:info\t:log\tjepsen.util - 1\t:invoke\t:read\tnil\n"
+    (op,) = iter_jepsen_log(io.StringIO(line), "h.log")
+    assert (op.process, op.type, op.f, op.value) == (0, "info", "log", "jepsen.util")
+
+
+@pytest.mark.parametrize(
+    ("line", "kind"),
+    [('"an op"', "a string"), ("[1]", "an array"), ("null", "null"), ("3", "int")],
+)
+def test_a_line_that_is_not_an_object_names_what_it_is(line: str, kind: str) -> None:
+    """Kills ``_validate._kind``'s words (``"a string"`` -> ``"XXa stringXX"``, and the
+    others): a JSONL line that is not an op object says what it is instead."""
+    first = '{"index":0,"time":0,"type":"invoke","process":0,"f":"read","value":null}'
+    read = lambda: list(iter_jsonl(io.StringIO(first + "\n" + line + "\n"), "h.jsonl"))  # noqa: E731
+    assert _error(read) == ("h.jsonl", 2, f"expected a JSON object (an op), got {kind}")
+
+
+def test_a_run_directory_reads_its_history_file(tmp_path: Path) -> None:
+    """Kills ``_formats._history_in_run_dir`` ``os.path.join(d, name)`` ->
+    ``join(None, name)``: a run directory is read through its ``history.jsonl`` (or
+    ``history.edn``), and a directory with neither is named as not a run directory."""
+    op = Op(0, 0, "invoke", 0, "read", None)
+    (tmp_path / "a").mkdir()
+    write_history([op], tmp_path / "a" / "history.jsonl")
+    (tmp_path / "b").mkdir()
+    write_history([op], tmp_path / "b" / "history.edn", "edn")
+    (tmp_path / "c").mkdir()
+    for d in ("a", "b"):
+        h = read_history(tmp_path / d)
+        assert h.ops == [op] and h.source is not None and h.source.startswith(str(tmp_path / d))
+        assert list(iter_history(tmp_path / d)) == [op]
+    assert _error(lambda: read_history(tmp_path / "c")) == (
+        str(tmp_path / "c"),
+        None,
+        "a directory, but not a run directory (no history.jsonl)",
+    )
