@@ -39,7 +39,8 @@ from ddialab.history import (
     read_history,
     write_history,
 )
-from ddialab.history._edn import iter_forms
+from ddialab.history._edn import CHUNK as EDN_CHUNK
+from ddialab.history._edn import iter_forms, loads, read_pieces
 from ddialab.history._jepsen import iter_edn, iter_jepsen_log, iter_json_array, write_edn
 from ddialab.history._porcupine import iter_porcupine_kv
 
@@ -370,4 +371,47 @@ def test_a_run_directory_reads_its_history_file(tmp_path: Path) -> None:
         str(tmp_path / "c"),
         None,
         "a directory, but not a run directory (no history.jsonl)",
+    )
+
+
+def test_loads_of_two_forms_names_line_one() -> None:
+    """Kills ``_edn.loads`` ``HistoryFormatError(path, 1, ...)`` -> ``(path, None,
+    ...)``: a text that is not exactly one form is placed at its first line."""
+    assert _error(lambda: loads("1 2", "x.edn")) == ("x.edn", 1, "expected one EDN form, found 2")
+
+
+@pytest.mark.parametrize("unwrap", [False, True])
+def test_a_mismatched_closer_names_its_opener(unwrap: bool) -> None:
+    """Kills ``_edn._Reader._close`` ``opener = kind.rstrip("*")`` -> ``None``: the
+    message names the bracket that was opened (``'['``, also for an unwrapped top-level
+    vector, kind ``[*``), where, and what closed it instead."""
+    read = lambda: list(iter_forms(["\n", "[1 2)\n"], "x.edn", unwrap=unwrap))  # noqa: E731
+    assert _error(read) == ("x.edn", 2, "expected ']' to close '[' from line 2, got ')'")
+
+
+def test_a_long_line_is_read_in_pieces() -> None:
+    """Kills ``_edn.read_pieces`` ``getattr(stream, "readline", None)`` -> ``None`` (a
+    file iterated line by line: a history written as one enormous line held whole): a
+    line longer than ``CHUNK`` comes in pieces of at most ``CHUNK``, only the last with
+    the newline; a plain iterable of lines is passed through."""
+    line = "x" * (EDN_CHUNK + 10) + "\n"
+    pieces = list(read_pieces(io.StringIO(line + "y\n")))
+    assert [len(p) for p in pieces] == [EDN_CHUNK, 11, 2]
+    assert "".join(pieces) == line + "y\n"
+    assert list(read_pieces([line, "y\n"])) == [line, "y\n"]
+
+
+def test_a_negative_time_names_its_line(tmp_path: Path) -> None:
+    """Kills ``_validate._expect_int`` ``HistoryFormatError(path, line, ...)`` ->
+    ``(path, None, ...)``: an index or time that is not a non-negative integer is bad
+    input at its file and line."""
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text(
+        '{"index":0,"time":0,"type":"invoke","process":0,"f":"r"}\n'
+        '{"index":1,"time":-3,"type":"invoke","process":0,"f":"r"}\n'
+    )
+    assert _error(lambda: read_history(bad)) == (
+        str(bad),
+        2,
+        "'time' must be a non-negative integer; got -3",
     )
