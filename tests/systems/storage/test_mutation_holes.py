@@ -2,18 +2,21 @@
 
 The survivors of fresh samples of ``tools/mutation.py run systems/storage --sample 60
 --seed S`` (seeds 71, 73; docs/testing.md): encodings pinned byte for byte, split points,
-counters, the real disk's bookkeeping and refusals, error texts.  Each test names its
-mutant; each mutation was applied by hand and the test seen to fail.
+counters, the real disk's bookkeeping and refusals, error texts; and the third pass's
+"not analysed" node replies (``unsupported`` text, the client's timeout completion).
+Each test names its mutant; each mutation was applied by hand and the test seen to fail.
 """
 
 from __future__ import annotations
 
 import random
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from systems.sim import SimDisk
+from systems import SYSTEMS
+from systems.sim import MS, SimDisk, World, run_simulated
 from systems.storage import BTree, RealDisk
 from systems.storage._btree import Node, _balanced_mid
 from systems.storage._encoding import Field
@@ -93,3 +96,59 @@ def test_key_bytes_are_pinned_and_sort_as_the_keys() -> None:
     assert encoded == sorted(encoded[:7]) + encoded[7:]
     assert [key_from_bytes(b) for b in encoded] == keys
     assert key_bytes(2**63)[:1] == key_bytes(-(2**63) - 1)[:1] == b"\x03"
+
+
+def _replies(system: str, steps: list[Any], crash: bool = False) -> list[dict[str, Any]]:
+    """The node's replies to ``steps``, or the client's completions of them as ops when
+    ``crash`` (the node crashed first: every request times out)."""
+
+    async def main() -> list[dict[str, Any]]:
+        world = World(1)
+        s = SYSTEMS[system].build()
+        s.setup(world)
+        world.start_all()
+        async with world.running():
+            if crash:
+                world.host("n1").crash()
+                client = s.client(world, 0)
+                await client.open("n1")
+                return [await client.invoke(step) for step in steps]
+            c = world.client("c1")
+            replies = [await c.request("n1", step, 500 * MS) for step in steps]
+            return [{k: v for k, v in r.items() if k != "in_reply_to"} for r in replies]
+
+    return run_simulated(main, seed=1)
+
+
+def test_an_unknown_request_and_a_cas_mismatch_are_explained() -> None:
+    """Kills ``StorageNode.on_message``'s ``unsupported`` reply without its text and the
+    ``cas-mismatch`` text: an error reply says which request was not understood and what
+    value the cas found."""
+    replies = _replies(
+        "bitcask",
+        [
+            {"type": "frobnicate"},
+            {"type": "write", "key": 1, "value": "a"},
+            {"type": "cas", "key": 1, "value": ["b", "c"]},
+        ],
+    )
+    assert replies[0] == {
+        "type": "error",
+        "code": "unsupported",
+        "definite": True,
+        "text": "unknown request 'frobnicate'",
+    }
+    assert replies[2] == {
+        "type": "error",
+        "code": "cas-mismatch",
+        "definite": True,
+        "text": "expected 'b', found 'a'",
+    }
+
+
+def test_a_request_to_a_crashed_node_completes_as_info_timeout() -> None:
+    """Kills ``StorageClient.invoke``'s timeout completion (error text, type or value):
+    a write whose node never answers is indeterminate -- ``info``, ``error: timeout``,
+    the value it tried to write -- and carries no ``durable`` mark."""
+    (out,) = _replies("lsm", [{"f": "write", "value": [1, 5]}], crash=True)
+    assert out == {"type": "info", "value": [1, 5], "error": "timeout"}
