@@ -9,6 +9,7 @@ Each test names its mutant; each mutation was applied by hand and the test seen 
 
 from __future__ import annotations
 
+import math
 import random
 from pathlib import Path
 from typing import Any
@@ -17,9 +18,10 @@ import pytest
 
 from systems import SYSTEMS
 from systems.sim import MS, SimDisk, World, run_simulated
-from systems.storage import BTree, RealDisk
+from systems.storage import Bitcask, BTree, CorruptionError, RealDisk
+from systems.storage._bloom import expected_fp_rate
 from systems.storage._btree import Node, _balanced_mid
-from systems.storage._encoding import Field
+from systems.storage._encoding import Field, Schema, decode, encode, to_json
 from systems.storage._record import entry_bytes, entry_key, key_bytes, key_from_bytes
 
 
@@ -152,3 +154,65 @@ def test_a_request_to_a_crashed_node_completes_as_info_timeout() -> None:
     the value it tried to write -- and carries no ``durable`` mark."""
     (out,) = _replies("lsm", [{"f": "write", "value": [1, 5]}], crash=True)
     assert out == {"type": "info", "value": [1, 5], "error": "timeout"}
+
+
+# -- seed 73 ----------------------------------------------------------------------------
+
+
+def test_the_real_disk_counts_fsyncs_from_zero(tmp_path: Path) -> None:
+    """Kills ``RealDisk.__init__`` ``fsyncs = 0`` -> ``1``: the count (the benchmarks'
+    and durability tests' measure of group commit) is of this disk's fsyncs."""
+    disk = RealDisk(str(tmp_path / "d"))
+    assert disk.fsyncs == 0
+    disk.write("f", 0, b"x")
+    disk.fsync("f")
+    assert disk.fsyncs == 1
+
+
+def test_the_bloom_filters_false_positive_rate_uses_the_best_hash_count() -> None:
+    """Kills ``_bloom.expected_fp_rate`` ``k = max(1, round(ln 2 * bits))`` -> ``k = 1``
+    (the estimate of a one-hash filter): at 10 bits a key, 7 hashes, about 0.82%."""
+    assert expected_fp_rate(10) == pytest.approx((1 - math.exp(-0.7)) ** 7)
+    assert expected_fp_rate(10) == pytest.approx(0.00819, abs=1e-5)
+    assert expected_fp_rate(1) == pytest.approx(1 - math.exp(-1))
+
+
+def test_a_truncated_fixed64_field_is_corruption() -> None:
+    """Kills ``_encoding._get_raw`` ``pos + 8 > len(data)`` -> ``pos - 8 > ...``: a float
+    cut short is reported as corruption (recovery refuses it), not a ``struct.error``."""
+    s = Schema("t", (Field(1, "x", "float"),))
+    data = encode(s, {"x": 1.5})
+    assert decode(s, data)["x"] == 1.5
+    with pytest.raises(CorruptionError, match=r"^truncated fixed64$"):
+        decode(s, data[:-3])
+
+
+def test_to_json_sorts_its_keys() -> None:
+    """Kills ``_encoding.to_json`` ``json.dumps(..., sort_keys=True)`` -> unsorted: the
+    JSON form is canonical (keys sorted, whatever the schema's field order), so equal
+    records give equal text (the encoding comparisons measure it)."""
+    s = Schema("t", (Field(1, "zeta", "uint"), Field(2, "alpha", "string")))
+    assert to_json(s, {"zeta": 3, "alpha": "a"}) == '{"alpha":"a","zeta":3}'
+
+
+def test_a_deleted_key_stays_deleted_after_recovery_from_hints() -> None:
+    """Kills ``Bitcask._commit`` the hint record's ``"tombstone"`` key written as
+    ``"TOMBSTONE"`` (an unknown field, so every hint said live): a tombstone a merge kept
+    came back into the index on recovery from the hint file (``keys`` counted it)."""
+    disk = SimDisk(random.Random(0))
+    options = {"segment_bytes": 120, "merge_fanout": 2, "merge_batch": 4, "major_every": 100}
+    b = Bitcask(disk, **options)  # type: ignore[arg-type]
+    for i in range(30):
+        b.put(b"k%d" % (i % 5), b"v%d" % i)
+    b.delete(b"k1")
+    for i in range(30):
+        b.put(b"k%d" % (i % 3 + 2), b"w%d" % i)
+    while b.needs_compaction():
+        b.compact_step()
+    b.sync()
+    assert any(name.endswith(".hint") for name in disk.list())
+    again = Bitcask(disk, **options)  # type: ignore[arg-type]
+    assert again.info()["hint_loads"] == 1
+    assert again.info()["keys"] == b.info()["keys"] == 4
+    assert again.get(b"k1") is None
+    assert [k for k, _ in again.scan()] == [b"k0", b"k2", b"k3", b"k4"]
