@@ -1,7 +1,7 @@
 """Storage engines: holes found by mutation testing (issue #19, sixth pass).
 
 The survivors of fresh samples of ``tools/mutation.py run systems/storage --sample 60
---seed S`` (seeds 71, 73; docs/testing.md): encodings pinned byte for byte, split points,
+--seed S`` (seeds 71, 73, 75; docs/testing.md): encodings pinned byte for byte, split points,
 counters, the real disk's bookkeeping and refusals, error texts; and the third pass's
 "not analysed" node replies (``unsupported`` text, the client's timeout completion).
 Each test names its mutant; each mutation was applied by hand and the test seen to fail.
@@ -21,7 +21,15 @@ from systems.sim import MS, SimDisk, World, run_simulated
 from systems.storage import Bitcask, BTree, CorruptionError, RealDisk
 from systems.storage._bloom import expected_fp_rate
 from systems.storage._btree import Node, _balanced_mid
-from systems.storage._encoding import Field, Schema, decode, encode, to_json
+from systems.storage._encoding import (
+    Field,
+    Schema,
+    decode,
+    decode_avro,
+    encode,
+    encode_avro,
+    to_json,
+)
 from systems.storage._record import entry_bytes, entry_key, key_bytes, key_from_bytes
 
 
@@ -216,3 +224,38 @@ def test_a_deleted_key_stays_deleted_after_recovery_from_hints() -> None:
     assert again.info()["keys"] == b.info()["keys"] == 4
     assert again.get(b"k1") is None
     assert [k for k, _ in again.scan()] == [b"k0", b"k2", b"k3", b"k4"]
+
+
+# -- seed 75 ----------------------------------------------------------------------------
+
+
+def test_a_torn_tail_is_counted_once() -> None:
+    """Kills ``Bitcask._replay`` ``stats["torn_tails"] += 1`` -> ``+= 2``: recovery over
+    a segment whose last frame was cut short counts one torn tail and keeps the writes
+    before it."""
+    disk = SimDisk(random.Random(0))
+    b = Bitcask(disk)
+    b.put(b"a", b"1")
+    b.sync()
+    (seg,) = [n for n in disk.list() if n.endswith(".data")]
+    disk.append(seg, b"\x00\x00")  # the first bytes of a frame header, then the crash
+    again = Bitcask(disk)
+    assert again.info()["torn_tails"] == 1 and again.get(b"a") == b"1"
+
+
+def test_bytes_after_the_last_avro_field_are_counted() -> None:
+    """Kills ``_encoding.decode_avro``'s message ``len(data) - pos`` -> ``len(data) +
+    pos``: the corruption says how many bytes are left over."""
+    s = Schema("t", (Field(1, "x", "uint", required=True),))
+    data = encode_avro(s, {"x": 5})
+    assert decode_avro(s, s, data) == {"x": 5}
+    with pytest.raises(CorruptionError, match=r"^t: 3 bytes after the last field$"):
+        decode_avro(s, s, data + b"abc")
+
+
+def test_each_storage_system_is_described() -> None:
+    """Kills ``_entries._entry`` ``SystemEntry(name, text, ...)`` -> ``(name, None,
+    ...)``: ``ddialab list`` shows each storage system's description."""
+    assert SYSTEMS["bitcask"].description == (
+        "log-structured hash index (Bitcask): fsync per write, merges keep tombstones"
+    )
