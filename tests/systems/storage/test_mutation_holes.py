@@ -259,3 +259,15 @@ def test_each_storage_system_is_described() -> None:
     assert SYSTEMS["bitcask"].description == (
         "log-structured hash index (Bitcask): fsync per write, merges keep tombstones"
     )
+
+
+def test_a_field_key_never_seen_before_is_encoded() -> None:
+    """Kills ``_encoding._key_bytes`` ``put_varint(buf, key)`` -> ``put_varint(key)``
+    (a ``TypeError`` on the first field of a (tag, type) not yet in the module's cache:
+    under mutmut's fork every tag the other tests used is cached already, so this one
+    uses a tag no other test does)."""
+    tag = 2**28 + 12345
+    s = Schema("t", (Field(tag, "x", "sint"),))
+    data = encode(s, {"x": -7})
+    assert data == bytes.fromhex("c8838680080d")  # varint(tag << 3 | VARINT), zigzag(-7)
+    assert decode(s, data) == {"x": -7}
