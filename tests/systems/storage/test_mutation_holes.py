@@ -1,0 +1,273 @@
+"""Storage engines: holes found by mutation testing (issue #19, sixth pass).
+
+The survivors of fresh samples of ``tools/mutation.py run systems/storage --sample 60
+--seed S`` (seeds 71, 73, 75; docs/testing.md): encodings pinned byte for byte, split points,
+counters, the real disk's bookkeeping and refusals, error texts; and the third pass's
+"not analysed" node replies (``unsupported`` text, the client's timeout completion).
+Each test names its mutant; each mutation was applied by hand and the test seen to fail.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from systems import SYSTEMS
+from systems.sim import MS, SimDisk, World, run_simulated
+from systems.storage import Bitcask, BTree, CorruptionError, RealDisk
+from systems.storage._bloom import expected_fp_rate
+from systems.storage._btree import Node, _balanced_mid
+from systems.storage._encoding import (
+    Field,
+    Schema,
+    decode,
+    decode_avro,
+    encode,
+    encode_avro,
+    to_json,
+)
+from systems.storage._record import entry_bytes, entry_key, key_bytes, key_from_bytes
+
+
+def test_a_page_splits_at_the_first_key_reaching_half_its_bytes() -> None:
+    """Kills ``_btree._balanced_mid`` ``acc >= half`` -> ``acc > half``: four equal
+    entries split two and two (a leaf) and an internal node of four equal keys promotes
+    its second (index 1), not the third: the halves are as even as the bytes allow."""
+    keys = [b"k%d" % i for i in range(4)]
+    assert _balanced_mid(Node(True, list(keys), [b"v"] * 4)) == 2
+    assert _balanced_mid(Node(False, list(keys), [], list(range(5)))) == 1
+    assert _balanced_mid(Node(True, list(keys[:2]), [b"v"] * 2)) == 1
+
+
+def test_btree_counters_start_at_zero_and_count_each_event() -> None:
+    """Kills ``BTree.__init__`` ``dict.fromkeys(..., 0)`` -> ``1``: the statistics (the
+    benchmarks' cache hit rates, split and checkpoint counts) start at zero."""
+    b = BTree(SimDisk(random.Random(0)))
+    assert set(b.stats.values()) == {0}
+    b.put(b"a", b"1")
+    b.get(b"a")
+    assert b.stats["hits"] == 2 and b.stats["misses"] == 0 and b.stats["splits"] == 0
+
+
+@pytest.mark.parametrize("name", ["", ".", "..", "a/b"])
+def test_the_real_disk_refuses_names_outside_its_directory(tmp_path: Path, name: str) -> None:
+    """Kills ``RealDisk._p`` ``name in ("", ".", "..")`` -> ``("XXXX", ...)``: an empty
+    name (the directory itself) is refused like ``.``, ``..`` and a path."""
+    disk = RealDisk(str(tmp_path / "d"))
+    with pytest.raises(ValueError, match=r"^bad file name "):
+        disk.write(name, 0, b"x")
+
+
+def test_the_real_disks_size_follows_positioned_writes(tmp_path: Path) -> None:
+    """Kills ``RealDisk.write`` ``max(size, offset + len(payload))`` -> ``offset -
+    len``: a write past the end grows the file to its end, so ``size``, an ``append``
+    after it and a whole-file ``read`` see every byte."""
+    disk = RealDisk(str(tmp_path / "d"))
+    disk.write("f", 0, b"abc")
+    assert disk.size("f") == 3
+    disk.write("f", 5, b"xy")
+    assert disk.size("f") == 7
+    assert disk.append("f", b"!") == 7
+    assert disk.read("f") == b"abc\x00\x00xy!"
+    disk.write("f", 1, b"B")  # inside: the size stays
+    assert disk.size("f") == 8
+
+
+def test_a_field_tag_out_of_range_is_named() -> None:
+    """Kills ``_encoding.Field.__post_init__``'s message -> ``ValueError(None)``: a
+    schema author is told which field and which tag."""
+    for tag in (0, 2**29):
+        with pytest.raises(ValueError, match=rf"^field x: tag {tag} out of range$"):
+            Field(tag, "x", "bytes")
+    with pytest.raises(ValueError, match=r"^field x: unknown type 'decimal'$"):
+        Field(1, "x", "decimal")
+
+
+def test_a_long_key_is_read_back_from_its_entry() -> None:
+    """Kills ``_record.entry_key`` ``parse_entry(payload)`` -> ``parse_entry(None)``:
+    a key of 128 bytes or more (a two-byte length) is read by the full decode."""
+    for key in (b"k", b"k" * 127, b"k" * 128, b"k" * 300):
+        assert entry_key(entry_bytes(key, b"v")) == key
+        assert entry_key(entry_bytes(key, None)) == key
+
+
+def test_key_bytes_are_pinned_and_sort_as_the_keys() -> None:
+    """Kills ``_record.key_bytes`` ``-(2**63) <=`` -> ``-(2*63) <=`` (integers below
+    -126 encoded as JSON, sorting after every string) and the string tag ``b"\\x02"`` ->
+    ``b"XX\\x02XX"`` (the on-disk encoding changed: files written before unreadable)."""
+    assert key_bytes("k") == b"\x02k"
+    assert key_bytes(-1000) == b"\x01" + (2**63 - 1000).to_bytes(8, "big")
+    keys = [-(2**63), -1000, -127, 0, 2**63 - 1, "", "a", "b", 2**63, None]
+    encoded = [key_bytes(k) for k in keys]
+    assert encoded == sorted(encoded[:7]) + encoded[7:]
+    assert [key_from_bytes(b) for b in encoded] == keys
+    assert key_bytes(2**63)[:1] == key_bytes(-(2**63) - 1)[:1] == b"\x03"
+
+
+def _replies(system: str, steps: list[Any], crash: bool = False) -> list[dict[str, Any]]:
+    """The node's replies to ``steps``, or the client's completions of them as ops when
+    ``crash`` (the node crashed first: every request times out)."""
+
+    async def main() -> list[dict[str, Any]]:
+        world = World(1)
+        s = SYSTEMS[system].build()
+        s.setup(world)
+        world.start_all()
+        async with world.running():
+            if crash:
+                world.host("n1").crash()
+                client = s.client(world, 0)
+                await client.open("n1")
+                return [await client.invoke(step) for step in steps]
+            c = world.client("c1")
+            replies = [await c.request("n1", step, 500 * MS) for step in steps]
+            return [{k: v for k, v in r.items() if k != "in_reply_to"} for r in replies]
+
+    return run_simulated(main, seed=1)
+
+
+def test_an_unknown_request_and_a_cas_mismatch_are_explained() -> None:
+    """Kills ``StorageNode.on_message``'s ``unsupported`` reply without its text and the
+    ``cas-mismatch`` text: an error reply says which request was not understood and what
+    value the cas found."""
+    replies = _replies(
+        "bitcask",
+        [
+            {"type": "frobnicate"},
+            {"type": "write", "key": 1, "value": "a"},
+            {"type": "cas", "key": 1, "value": ["b", "c"]},
+        ],
+    )
+    assert replies[0] == {
+        "type": "error",
+        "code": "unsupported",
+        "definite": True,
+        "text": "unknown request 'frobnicate'",
+    }
+    assert replies[2] == {
+        "type": "error",
+        "code": "cas-mismatch",
+        "definite": True,
+        "text": "expected 'b', found 'a'",
+    }
+
+
+def test_a_request_to_a_crashed_node_completes_as_info_timeout() -> None:
+    """Kills ``StorageClient.invoke``'s timeout completion (error text, type or value):
+    a write whose node never answers is indeterminate -- ``info``, ``error: timeout``,
+    the value it tried to write -- and carries no ``durable`` mark."""
+    (out,) = _replies("lsm", [{"f": "write", "value": [1, 5]}], crash=True)
+    assert out == {"type": "info", "value": [1, 5], "error": "timeout"}
+
+
+# -- seed 73 ----------------------------------------------------------------------------
+
+
+def test_the_real_disk_counts_fsyncs_from_zero(tmp_path: Path) -> None:
+    """Kills ``RealDisk.__init__`` ``fsyncs = 0`` -> ``1``: the count (the benchmarks'
+    and durability tests' measure of group commit) is of this disk's fsyncs."""
+    disk = RealDisk(str(tmp_path / "d"))
+    assert disk.fsyncs == 0
+    disk.write("f", 0, b"x")
+    disk.fsync("f")
+    assert disk.fsyncs == 1
+
+
+def test_the_bloom_filters_false_positive_rate_uses_the_best_hash_count() -> None:
+    """Kills ``_bloom.expected_fp_rate`` ``k = max(1, round(ln 2 * bits))`` -> ``k = 1``
+    (the estimate of a one-hash filter): at 10 bits a key, 7 hashes, about 0.82%."""
+    assert expected_fp_rate(10) == pytest.approx((1 - math.exp(-0.7)) ** 7)
+    assert expected_fp_rate(10) == pytest.approx(0.00819, abs=1e-5)
+    assert expected_fp_rate(1) == pytest.approx(1 - math.exp(-1))
+
+
+def test_a_truncated_fixed64_field_is_corruption() -> None:
+    """Kills ``_encoding._get_raw`` ``pos + 8 > len(data)`` -> ``pos - 8 > ...``: a float
+    cut short is reported as corruption (recovery refuses it), not a ``struct.error``."""
+    s = Schema("t", (Field(1, "x", "float"),))
+    data = encode(s, {"x": 1.5})
+    assert decode(s, data)["x"] == 1.5
+    with pytest.raises(CorruptionError, match=r"^truncated fixed64$"):
+        decode(s, data[:-3])
+
+
+def test_to_json_sorts_its_keys() -> None:
+    """Kills ``_encoding.to_json`` ``json.dumps(..., sort_keys=True)`` -> unsorted: the
+    JSON form is canonical (keys sorted, whatever the schema's field order), so equal
+    records give equal text (the encoding comparisons measure it)."""
+    s = Schema("t", (Field(1, "zeta", "uint"), Field(2, "alpha", "string")))
+    assert to_json(s, {"zeta": 3, "alpha": "a"}) == '{"alpha":"a","zeta":3}'
+
+
+def test_a_deleted_key_stays_deleted_after_recovery_from_hints() -> None:
+    """Kills ``Bitcask._commit`` the hint record's ``"tombstone"`` key written as
+    ``"TOMBSTONE"`` (an unknown field, so every hint said live): a tombstone a merge kept
+    came back into the index on recovery from the hint file (``keys`` counted it)."""
+    disk = SimDisk(random.Random(0))
+    options = {"segment_bytes": 120, "merge_fanout": 2, "merge_batch": 4, "major_every": 100}
+    b = Bitcask(disk, **options)  # type: ignore[arg-type]
+    for i in range(30):
+        b.put(b"k%d" % (i % 5), b"v%d" % i)
+    b.delete(b"k1")
+    for i in range(30):
+        b.put(b"k%d" % (i % 3 + 2), b"w%d" % i)
+    while b.needs_compaction():
+        b.compact_step()
+    b.sync()
+    assert any(name.endswith(".hint") for name in disk.list())
+    again = Bitcask(disk, **options)  # type: ignore[arg-type]
+    assert again.info()["hint_loads"] == 1
+    assert again.info()["keys"] == b.info()["keys"] == 4
+    assert again.get(b"k1") is None
+    assert [k for k, _ in again.scan()] == [b"k0", b"k2", b"k3", b"k4"]
+
+
+# -- seed 75 ----------------------------------------------------------------------------
+
+
+def test_a_torn_tail_is_counted_once() -> None:
+    """Kills ``Bitcask._replay`` ``stats["torn_tails"] += 1`` -> ``+= 2``: recovery over
+    a segment whose last frame was cut short counts one torn tail and keeps the writes
+    before it."""
+    disk = SimDisk(random.Random(0))
+    b = Bitcask(disk)
+    b.put(b"a", b"1")
+    b.sync()
+    (seg,) = [n for n in disk.list() if n.endswith(".data")]
+    disk.append(seg, b"\x00\x00")  # the first bytes of a frame header, then the crash
+    again = Bitcask(disk)
+    assert again.info()["torn_tails"] == 1 and again.get(b"a") == b"1"
+
+
+def test_bytes_after_the_last_avro_field_are_counted() -> None:
+    """Kills ``_encoding.decode_avro``'s message ``len(data) - pos`` -> ``len(data) +
+    pos``: the corruption says how many bytes are left over."""
+    s = Schema("t", (Field(1, "x", "uint", required=True),))
+    data = encode_avro(s, {"x": 5})
+    assert decode_avro(s, s, data) == {"x": 5}
+    with pytest.raises(CorruptionError, match=r"^t: 3 bytes after the last field$"):
+        decode_avro(s, s, data + b"abc")
+
+
+def test_each_storage_system_is_described() -> None:
+    """Kills ``_entries._entry`` ``SystemEntry(name, text, ...)`` -> ``(name, None,
+    ...)``: ``ddialab list`` shows each storage system's description."""
+    assert SYSTEMS["bitcask"].description == (
+        "log-structured hash index (Bitcask): fsync per write, merges keep tombstones"
+    )
+
+
+def test_a_field_key_never_seen_before_is_encoded() -> None:
+    """Kills ``_encoding._key_bytes`` ``put_varint(buf, key)`` -> ``put_varint(key)``
+    (a ``TypeError`` on the first field of a (tag, type) not yet in the module's cache:
+    under mutmut's fork every tag the other tests used is cached already, so this one
+    uses a tag no other test does)."""
+    tag = 2**28 + 12345
+    s = Schema("t", (Field(tag, "x", "sint"),))
+    data = encode(s, {"x": -7})
+    assert data == bytes.fromhex("c8838680080d")  # varint(tag << 3 | VARINT), zigzag(-7)
+    assert decode(s, data) == {"x": -7}
