@@ -18,7 +18,7 @@ import pytest
 
 from systems import SYSTEMS
 from systems.sim import MS, SimDisk, World, run_simulated
-from systems.storage import Bitcask, BTree, CorruptionError, RealDisk
+from systems.storage import Bitcask, BTree, CorruptionError, LSMTree, RealDisk
 from systems.storage._bloom import expected_fp_rate
 from systems.storage._btree import Node, _balanced_mid
 from systems.storage._encoding import (
@@ -271,3 +271,25 @@ def test_a_field_key_never_seen_before_is_encoded() -> None:
     data = encode(s, {"x": -7})
     assert data == bytes.fromhex("c8838680080d")  # varint(tag << 3 | VARINT), zigzag(-7)
     assert decode(s, data) == {"x": -7}
+
+
+def test_a_write_after_recovery_survives_the_next_crash_with_two_live_logs() -> None:
+    """Kills ``LSMTree._replay_wals`` ``next_file = max(next_file, n + 1)`` -> ``n - 1``
+    (seed 75's survivor): a crash with an immutable memtable leaves two live WALs, 1 and 2.
+    Recovery must number the new WAL past both; the mutant reuses 1, so a write made after
+    recovery lands in the *older* log, and the next recovery replays log 2 over it: the
+    acknowledged ``v2`` comes back as ``v1`` (a lost update)."""
+    disk = SimDisk(random.Random(0))
+    e = LSMTree(disk, memtable_bytes=200)
+    i = 10
+    while e.immutable is None:  # fill the memtable until it turns immutable (no flush runs)
+        e.put(key_bytes(i), b"x" * 20)
+        i += 1
+    e.put(key_bytes(1), b"v1")
+    assert sorted(disk.list("wal-")) == ["wal-00000001.log", "wal-00000002.log"]
+    disk.crash()
+    e = LSMTree(disk, memtable_bytes=200)
+    assert e.wal == 3 and e.get(key_bytes(1)) == b"v1"
+    e.put(key_bytes(1), b"v2")
+    disk.crash()
+    assert LSMTree(disk, memtable_bytes=200).get(key_bytes(1)) == b"v2"
