@@ -150,7 +150,7 @@ class Deps:
         out: list[Rec] = []
         rec: Rec = (score, best, unk)
         for i, (p, seq) in enumerate(self._writers(k2)):
-            seqs = seqs_of.get((p, k1)) if p is not None else None
+            seqs = seqs_of.get((p, k1))  # None for an unusable row's (None, -1)
             j = find(seqs, seq) if seqs else 0
             if j:
                 s = self._value_score(k1f, verb, vals_of[(p, k1)][j - 1][1])
@@ -203,7 +203,7 @@ class Deps:
     ) -> tuple[bool | None, str, Dep | None]:
         score, best, unk = rec
         k = self.facts.keys[k1]
-        if (best < 0 or score == -INF) and unk < 0:
+        if best < 0 and unk < 0:  # best < 0 iff score is -INF: nothing scored
             return True, self.evidence(k), None
         if not k.append and obs is None and None not in k.writes:
             return False, INITIAL, self.dep_at(verb, k2, k1, best if best >= 0 else unk)

@@ -10,7 +10,12 @@ from __future__ import annotations
 import pytest
 
 from checkers.session import check
-from checkers.session.testing import PLANTS, HistoryBuilder, replicated_history
+from checkers.session.testing import (
+    PLANTS,
+    HistoryBuilder,
+    linearizable_history,
+    replicated_history,
+)
 
 # -- sixth pass, fresh sample --seed 41 ---------------------------------------------------
 
@@ -99,3 +104,135 @@ def test_the_replication_simulation_defaults_to_three_followers(seed: int) -> No
     four = [(op.process, op.f, op.value) for op in replicated_history(seed, 80, followers=4)]
     assert ops == three
     assert ops != four
+
+
+# -- sixth pass: seed 41 re-run on the edited tree (a different sample: the mutant list
+# -- changed), and fresh sample --seed 43 ---------------------------------------------------
+
+
+def test_each_op_outside_the_vocabulary_is_counted_as_ignored():
+    """Kills ``_model.parse`` ``ignored += 1`` -> ``ignored = 1``: two ``cas`` ops (no
+    session f) are both counted; the result says how many ops it left out."""
+    b = HistoryBuilder()
+    b.op(0, "cas", ["x", [1, 2]])
+    b.op(1, "cas", ["x", [2, 3]])
+    b.write(2, "x", 1)
+    b.read(3, "x", 1)
+    r = check(b.history(), {})
+    assert (r["ops_checked"], r["ops_skipped"], r["ops_ignored"]) == (2, 0, 2)
+
+
+def test_a_monotonic_reads_witness_names_its_process():
+    """Kills ``_checks._mr_violation`` ``"process"`` -> ``"PROCESS"``: the witness says
+    whose session went back in time (process 1 of the register plant)."""
+    r = check(PLANTS["monotonic-reads"]["register"](), {"guarantee": "monotonic-reads"})
+    (w,) = r["anomalies"]["monotonic-reads"]
+    assert (w["process"], w["key"], w["ops"]) == (1, "x", [3, 5])
+
+
+def test_a_value_given_two_versions_orders_nothing():
+    """Kills ``_order.Facts.precedes`` ``a in k.conflicting or b in …`` -> ``and``: fail
+    closed.  x = 1 was written at version 2 and read at version 3, so its version is
+    contradictory; process 0's writes 1 then 2 (version 1) cannot be ordered, and the
+    verdict is unknown (the mutant used 1's first version and reported a violation)."""
+    b = HistoryBuilder()
+    b.write(0, "x", 1, version=2)
+    b.write(0, "x", 2, version=1)
+    b.read(1, "x", 1, version=3)
+    b.read(1, "x", 2, version=1)
+    r = check(b.history(), {"guarantee": "monotonic-writes"})
+    assert r["guarantees"] == {"monotonic-writes": "unknown"}
+    assert r["anomalies"] == {}
+
+
+def test_a_consistent_prefix_witness_shows_the_list_read_as_read():
+    """Kills ``_causal._cp`` ``facts.show(d.key, obs)`` -> ``show(None, obs)``: process 2's
+    read of q (the set plant) is the empty set, shown as ``[]``, not as its prefix length
+    0."""
+    r = check(PLANTS["consistent-prefix"]["set"](), {"guarantee": "consistent-prefix"})
+    (w,) = r["anomalies"]["consistent-prefix"]
+    assert w["read"] == {"op": 9, "key": "q", "value": []}
+    assert "then read [] from key" in w["explanation"]
+
+
+def test_a_writer_that_read_an_empty_list_depends_on_nothing_there():
+    """Kills ``_causal.Deps.of`` ``r[0] in (0, ())`` -> ``r[1] in (0, ())``: process 0 read
+    l = [] before writing x = 1, which is no dependency on l; the snapshot [x 1, l [1]]
+    makes one comparison (the list's writer on x), where the mutant judged a second,
+    empty one."""
+    b = HistoryBuilder()
+    b.read(0, "l", [])
+    b.write(0, "x", 1)
+    b.append(2, "l", 1)
+    b.txn(1, [["r", "x", 1], ["r", "l", [1]]])
+    r = check(b.history(), {"guarantee": "writes-follow-reads"})
+    assert r["guarantees"] == {"writes-follow-reads": True}
+    assert r["evidence"]["writes-follow-reads"] == {"single-writer-order": 1}
+
+
+def test_monotonic_writes_on_lists_reports_each_pair_of_writes():
+    """Kills ``_checks._mw_list_violation`` dedupe ``(t1.process, k.key, w1, w2)`` ->
+    ``None`` (every list violation after the first dropped as a duplicate) and
+    ``"evidence"`` -> ``"EVIDENCE"``: two processes each have a later append shown
+    without their earlier one, on two keys."""
+    b = HistoryBuilder()
+    b.append(0, "x", 1)
+    b.append(0, "x", 2)
+    b.append(3, "y", 1)
+    b.append(3, "y", 2)
+    b.read(1, "x", [2])
+    b.read(1, "y", [2])
+    r = check(b.history(), {"guarantee": "monotonic-writes"})
+    assert r["violation_counts"] == {"monotonic-writes": 2}
+    ws = r["anomalies"]["monotonic-writes"]
+    assert [(w["process"], w["key"], w["evidence"]) for w in ws] == [
+        (0, "x", "append-list"),
+        (3, "y", "append-list"),
+    ]
+
+
+def test_an_undecided_monotonic_writes_order_names_the_two_writes():
+    """Kills ``_checks._mw_register_orders`` ``tally.unknown(_order_undecided(…))`` ->
+    ``unknown(None)``: x has two writers and no versions, so process 0's writes 1 and 2
+    are not ordered (2 was read); the example says so."""
+    b = HistoryBuilder()
+    b.write(0, "x", 1)
+    b.write(0, "x", 2)
+    b.write(1, "x", 3)
+    b.read(2, "x", 2)
+    r = check(b.history(), {"guarantee": "monotonic-writes"})
+    assert r["undecided"]["monotonic-writes"] == {
+        "count": 1,
+        "examples": [
+            {
+                "key": "x",
+                "process": 0,
+                "values": [1, 2],
+                "explanation": 'nothing in the history orders 1 and 2 on key "x" '
+                "(process 0's writes)",
+            }
+        ],
+    }
+
+
+def test_a_monotonic_writes_set_violation_names_the_first_read_showing_it():
+    """Kills ``_checks._mw_scan_list`` ``k.gidx.get(e if later is None else w1, i)`` ->
+    ``get(w1, i)``: on a set the scan visits elements in session order, so ``i`` is not
+    the element's place in the first-seen order [1 9].  Process 0 added 2, then 1; the
+    read at op 7 ({1}) is the first to show 1 without 2 (the mutant named op 9's)."""
+    b = HistoryBuilder()
+    b.op(0, "add", ["s", 2])
+    b.op(0, "add", ["s", 1])
+    b.op(3, "add", ["s", 9])
+    b.read(1, "s", [1])
+    b.read(1, "s", [1, 9])
+    (w,) = check(b.history(), {"guarantee": "monotonic-writes"})["anomalies"]["monotonic-writes"]
+    assert (w["ops"], w["read"]) == ([1, 3, 7], 7)
+
+
+def test_the_txn_simulation_completes_an_indeterminate_op_as_info():
+    """Kills ``testing._Sim._finish`` ``complete(p, f, value, "info")`` -> ``"INFO"``: the
+    simulation's indeterminate completions have the history contract's type ``info``
+    (the checker happened to read "INFO" the same way)."""
+    h = linearizable_history(0, n_ops=40, info_rate=0.5)
+    assert {op.type for op in h} == {"invoke", "ok", "info"}
