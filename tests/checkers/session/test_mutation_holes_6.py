@@ -236,3 +236,138 @@ def test_the_txn_simulation_completes_an_indeterminate_op_as_info():
     (the checker happened to read "INFO" the same way)."""
     h = linearizable_history(0, n_ops=40, info_rate=0.5)
     assert {op.type for op in h} == {"invoke", "ok", "info"}
+
+
+# -- sixth pass: seed 43 re-run on the edited tree (a different sample again), and fresh
+# -- sample --seed 45 ---------------------------------------------------------------------
+
+
+def _reversed_appends() -> HistoryBuilder:
+    b = HistoryBuilder()
+    b.append(0, "x", 1)
+    b.append(0, "x", 2)
+    b.read(1, "x", [2])
+    b.read(1, "x", [2, 1])
+    return b
+
+
+def test_a_monotonic_writes_list_read_in_reversed_order_names_the_read_showing_both():
+    """Kills ``_checks._mw_list_violation``'s reversed cycle ``cycle(t1.op, …)`` ->
+    ``cycle(None, …)`` and ``_checks._mw_scan_list`` ``e if later is None else w1`` ->
+    ``e if … or True …``: G is [2 1], so process 0's 2 shows *before* its earlier 1; the
+    witness names the shortest read holding 1 (op 7, [2 1]), not the read of [2] (op 5,
+    which the mutant named although it does not show the order at all)."""
+    r = check(_reversed_appends().history(), {"guarantee": "monotonic-writes"})
+    (w,) = r["anomalies"]["monotonic-writes"]
+    assert (w["ops"], w["read"]) == ([1, 3, 7], 7)
+    assert w["cycle"] == [1, "process", 3, "ww", 1]
+
+
+def test_max_witnesses_caps_the_witnesses_not_the_count():
+    """Kills ``check`` ``options.get("max_witnesses", …)`` -> ``"MAX_WITNESSES"``: with a
+    cap of 1, two monotonic-writes violations are counted and one is shown."""
+    b = HistoryBuilder()
+    for p, key in ((0, "x"), (3, "y")):
+        b.append(p, key, 1)
+        b.append(p, key, 2)
+    b.read(1, "x", [2])
+    b.read(1, "y", [2])
+    r = check(b.history(), {"guarantee": "monotonic-writes", "max_witnesses": 1})
+    assert r["violation_counts"] == {"monotonic-writes": 2}
+    assert len(r["anomalies"]["monotonic-writes"]) == 1
+
+
+def test_a_snapshot_witness_names_the_writer_process():
+    """Kills ``_causal._snap`` ``"process"`` -> ``"XXprocessXX"``: the txn plant's
+    monotonic-writes witness names process 0, whose two writes the snapshot splits."""
+    r = check(PLANTS["monotonic-writes"]["txn"](), {"guarantee": "monotonic-writes"})
+    (w,) = r["anomalies"]["monotonic-writes"]
+    assert (w["process"], w["kind"]) == (0, "wrote")
+
+
+def test_consistent_prefix_leaves_a_readers_own_writes_to_read_your_writes():
+    """Kills ``_causal.consistent_prefix`` ``_cp_observe(facts, reader, …)`` -> ``(facts,
+    None, …)``: process 0 reads back its own y = 1 and then misses its own x = 1; that is
+    read-your-writes, not consistent prefix (the mutant observed its own writes too)."""
+    b = HistoryBuilder()
+    b.write(0, "x", 1)
+    b.write(0, "y", 1)
+    b.read(0, "y", 1)
+    b.read(0, "x", None)
+    r = check(b.history(), {})
+    assert r["anomaly_types"] == ["read-your-writes"]
+    assert r["guarantees"]["consistent-prefix"] is True
+
+
+def test_a_snapshot_reading_a_key_nobody_wrote_still_judges_the_other_keys():
+    """Kills ``_causal.snapshot_deps`` ``continue`` -> ``break`` (past a read key the
+    facts do not know): the txn reads z (never written) first, then y = 1 and x = null,
+    which misses process 0's x = 1 written before y = 1."""
+    b = HistoryBuilder()
+    b.txn(0, [["w", "x", 1]])
+    b.txn(0, [["w", "y", 1]])
+    b.txn(1, [["r", "z", 5], ["r", "y", 1], ["r", "x", None]])
+    r = check(b.history(), {"guarantee": "monotonic-writes"})
+    (w,) = r["anomalies"]["monotonic-writes"]
+    assert w["dependency"] == {"key": "x", "value": 1, "op": 1}
+
+
+def test_a_consistent_prefix_witness_names_the_missing_element_not_the_read():
+    """Kills ``_causal.Deps.missing`` ``m is NOTHING`` -> ``m is not NOTHING``: process 1
+    read q = {7} before adding a 2; process 2 saw a 2 and then q = {}: the dependency
+    missed is the element 7 (the mutant gave the read's prefix length, 1; in the set
+    plant the element is 1, so the two coincided)."""
+    b = HistoryBuilder()
+    b.op(0, "add", ["q", 7])
+    b.read(1, "q", [7])
+    b.op(1, "add", ["a", 2])
+    b.read(2, "a", [2])
+    b.read(2, "q", [])
+    r = check(b.history(), {"guarantee": "consistent-prefix"})
+    (w,) = r["anomalies"]["consistent-prefix"]
+    assert w["dependency"] == {"key": "q", "value": 7, "op": 3}
+    assert "after it read 7 on key" in w["explanation"]
+
+
+def test_an_undecided_monotonic_read_says_what_it_compared():
+    """Kills ``_checks._mr_register`` ``"read earlier by the same process"`` -> ``None``
+    and -> ``"XX…XX"``: x has two writers and no versions, so process 2's read of 2
+    after 1 cannot be ordered; the example says what 1 was."""
+    b = HistoryBuilder()
+    b.write(0, "x", 1)
+    b.write(1, "x", 2)
+    b.read(2, "x", 1)
+    b.read(2, "x", 2)
+    r = check(b.history(), {"guarantee": "monotonic-reads"})
+    (ex,) = r["undecided"]["monotonic-reads"]["examples"]
+    assert ex["explanation"] == (
+        "op 7: nothing in the history orders 1 (read earlier by the same process) against "
+        'the value read from key "x"'
+    )
+
+
+def test_a_set_element_no_prefix_read_shows_is_named_by_the_read_that_shows_it():
+    """Kills ``_order.Facts.shortest_read_with`` ``i < len(…)`` -> ``i <= len(…)`` (an
+    ``IndexError``), and guards the bug this found: s's first-seen order is [9 1], but
+    the read {1} (op 9) is no prefix of it, so no prefix read holds 1; the witness of
+    process 0's 1 shown without its earlier 2 said "the read at op None" and had no
+    cycle.  It now names op 9, the first read holding 1."""
+    b = HistoryBuilder()
+    b.op(0, "add", ["s", 2])
+    b.op(0, "add", ["s", 1])
+    b.op(3, "add", ["s", 9])
+    b.read(1, "s", [9])
+    b.read(2, "s", [1])
+    (w,) = check(b.history(), {"guarantee": "monotonic-writes"})["anomalies"]["monotonic-writes"]
+    assert (w["ops"], w["read"]) == ([1, 3, 9], 9)
+    assert w["cycle"] == [1, "process", 3, "wr", 9, "rw", 1]
+    assert "the read at op 9 shows 1 without it" in w["explanation"]
+
+
+def test_the_monotonic_writes_versions_plant_versions_its_writes():
+    """Kills ``testing._mw_versions`` ``b.write(0, "x", 1, version=2)`` -> ``version=None``:
+    the plant's point is that the *writes* carry the system's versions (2, then 1); the
+    mutant's order came only from the read, and the witness cited the read's op for it."""
+    r = check(PLANTS["monotonic-writes"]["versions"](), {"guarantee": "monotonic-writes"})
+    (w,) = r["anomalies"]["monotonic-writes"]
+    assert w["versions"] == [{"version": 2, "op": 1}, {"version": 1, "op": 3}]
