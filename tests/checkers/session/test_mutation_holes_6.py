@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import pytest
 
-from checkers.session import check
+from checkers.session import GUARANTEES, check
 from checkers.session.testing import (
     PLANTS,
     HistoryBuilder,
     linearizable_history,
     replicated_history,
 )
+from ddialab.errors import UsageError
 
 # -- sixth pass, fresh sample --seed 41 ---------------------------------------------------
 
@@ -371,3 +372,17 @@ def test_the_monotonic_writes_versions_plant_versions_its_writes():
     r = check(PLANTS["monotonic-writes"]["versions"](), {"guarantee": "monotonic-writes"})
     (w,) = r["anomalies"]["monotonic-writes"]
     assert w["versions"] == [{"version": 2, "op": 1}, {"version": 1, "op": 3}]
+
+
+@pytest.mark.parametrize(
+    ("guarantee", "named"),
+    [("causal, monotonic-reads, linear", "causal, linear"), (" , ", "' , '")],
+)
+def test_an_unknown_guarantee_is_named_in_the_usage_error(guarantee: str, named: str) -> None:
+    """Kills ``_selected``'s message ``', '.join(unknown) or repr(guarantee)`` -> ``'XX,
+    XX'.join(…)`` and -> ``… and repr(guarantee)``: the error names each unknown name,
+    comma-separated (not the whole option), and the option as given when it names
+    nothing at all."""
+    with pytest.raises(UsageError) as err:
+        check(PLANTS["monotonic-reads"]["register"](), {"guarantee": guarantee})
+    assert str(err.value) == (f"unknown session guarantee {named}; known: {', '.join(GUARANTEES)}")
