@@ -15,7 +15,7 @@ import trio
 
 from ddialab.vocabulary import OptionError
 from systems import get_system
-from systems.consensus import LockClient, LockOptions, RaftClient, RaftNode
+from systems.consensus import LockClient, LockOptions, RaftClient, RaftNode, StateMachine
 from systems.consensus._log import RaftLog
 from systems.sim import SimDisk, World, run_simulated
 from workloads import WORKLOADS
@@ -187,3 +187,60 @@ def test_a_stale_install_is_refused_with_the_newer_term() -> None:
     assert term >= 1
     assert bodies == [{"type": "append-reply", "term": term, "success": False,
                        "match": bodies[0]["match"], "round": 5}]  # fmt: skip
+
+
+# -- sixth pass, fresh sample --seed 53 ---------------------------------------------------
+
+
+def test_state_machine_replies_carry_their_codes_and_indices() -> None:
+    """Kills ``StateMachine._cas`` ``"cas-mismatch"`` -> ``"XXcas-mismatchXX"``,
+    ``_fenced_read`` dropping ``definite=True`` (a ``TypeError``: no test reached a stale
+    fenced read) and ``_read`` ``local_read(key, index)`` -> ``(key, None)``: a failed
+    cas names its cause, a stale token is refused definitely with the fence, and a read
+    says at which log index it was served."""
+    sm = StateMachine()
+    sm.apply(1, ["write", "k", 1])
+    assert sm.apply(2, ["cas", "k", [5, 6]]) == {"type": "error", "code": "cas-mismatch",
+                                                  "definite": True, "index": 2}  # fmt: skip
+    assert sm.apply(3, ["read", "k"]) == {"type": "ok", "value": 1, "version": 1, "index": 3}
+    sm.apply(4, ["fenced-read", "k", 7])
+    assert sm.apply(5, ["fenced-read", "k", 6]) == {"type": "error", "code": "stale-token",
+                                                     "definite": True, "token": 6,
+                                                     "fence": 7}  # fmt: skip
+
+
+def test_a_new_leader_starts_its_term_with_a_noop_entry() -> None:
+    """Kills ``RaftNode._become_leader`` ``["noop"]`` -> ``["NOOP"]``: the leader's first
+    entry of its term is the state machine's documented ``["noop"]`` (it commits the
+    term before reads are served); every node's log holds it."""
+
+    async def script(world: World, call: Call) -> Any:
+        await to_leader(world, call, {"type": "write", "key": "k", "value": 1})
+        await trio.sleep(0.2)
+        return [_node(world, n).log.command(1) for n in sorted(world.nodes)]
+
+    assert scenario("raft", {}, script) == [["noop"]] * 3
+
+
+def test_membership_churn_changes_once_per_period() -> None:
+    """Kills ``RaftNode.on_timer`` ``leader_ticks += 1`` -> ``+= 2``: the leader counts
+    heartbeats to time its membership changes; counting two a tick, it changed the
+    configuration twice per ``membership_churn_ms`` (500 ms).  Over 2 s of one
+    leadership: about 4 changes."""
+
+    async def script(world: World, call: Call) -> Any:
+        await to_leader(world, call, {"type": "write", "key": "k", "value": 1})
+        leader = next(n for n in world.nodes if _node(world, n).role == "leader")
+        node = _node(world, leader)
+
+        def configs() -> int:
+            return sum(node.log.command(i)[0] == "config"
+                       for i in range(node.log.base + 1, node.log.last_index() + 1))  # fmt: skip
+
+        before = configs()
+        await trio.sleep(2.0)
+        return node.role, configs() - before
+
+    role, changes = scenario("raft-membership", {}, script)
+    assert role == "leader"
+    assert 3 <= changes <= 5, changes
