@@ -244,3 +244,52 @@ def test_membership_churn_changes_once_per_period() -> None:
     role, changes = scenario("raft-membership", {}, script)
     assert role == "leader"
     assert 3 <= changes <= 5, changes
+
+
+# -- sixth pass, fresh sample --seed 55 ---------------------------------------------------
+
+
+def test_a_stale_fenced_write_is_refused_naming_its_token() -> None:
+    """Kills ``StateMachine._fenced_write`` dropping ``token=token`` from the
+    ``stale-token`` refusal: the reply names the token refused and the fence it fell
+    below."""
+    sm = StateMachine()
+    sm.apply(1, ["fenced-write", "k", 1, 7])
+    assert sm.apply(2, ["fenced-write", "k", 2, 6]) == {"type": "error", "code": "stale-token",
+                                                         "definite": True, "token": 6,
+                                                         "fence": 7}  # fmt: skip
+
+
+class _Sent:
+    """A runtime stand-in that keeps what ``_ship`` sends."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.sent: list[tuple[str, dict[str, Any]]] = []
+
+    def send(self, dst: str, body: dict[str, Any]) -> None:
+        self.sent.append((dst, body))
+
+
+def test_a_snapshot_install_carries_the_heartbeat_round() -> None:
+    """Kills ``RaftNode._ship`` ``"round"`` -> ``"XXroundXX"`` in the install message: a
+    follower acknowledges the round it was sent (``_append_reply`` reads ``round``), and
+    the leader's read-index reads wait for a majority round; an install without it was
+    acknowledged as round 0."""
+
+    async def script(world: World, call: Call) -> Any:
+        for v in range(10):
+            await to_leader(world, call, {"type": "write", "key": "k", "value": v})
+        leader = next(n for n in world.nodes if _node(world, n).role == "leader")
+        node = _node(world, leader)
+        peer = next(n for n in sorted(world.nodes) if n != leader)
+        node.next[peer] = node.log.base  # behind the snapshot: it gets an install
+        rt = _Sent(leader)
+        node._ship(rt, peer)  # type: ignore[arg-type]
+        return node.log.base, node.round, [(dst == peer, body) for dst, body in rt.sent]
+
+    base, rnd, sent = scenario("raft", {"snapshot_every": 4}, script)
+    assert base >= 4
+    [(to_peer, body)] = sent
+    assert to_peer
+    assert (body["type"], body["round"]) == ("install", rnd)
