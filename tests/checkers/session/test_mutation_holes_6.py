@@ -386,3 +386,76 @@ def test_an_unknown_guarantee_is_named_in_the_usage_error(guarantee: str, named:
     with pytest.raises(UsageError) as err:
         check(PLANTS["monotonic-reads"]["register"](), {"guarantee": guarantee})
     assert str(err.value) == (f"unknown session guarantee {named}; known: {', '.join(GUARANTEES)}")
+
+
+# -- sixth pass, fresh sample --seed 47 (drawn on the final tree, a6bd67d) ------------------
+
+
+def test_a_writer_depends_on_what_it_read_in_the_same_txn():
+    """Kills ``_causal.Deps._build`` ``find = bisect_left if verb == WROTE else
+    bisect_right`` -> always ``bisect_left``: a txn's write follows the reads *of that
+    txn* too.  Process 1 read q = [1] and appended a 2 in one txn; process 2's snapshot
+    shows a 2 and q = [], so the writes-follow-reads dependency is missing (the mutant
+    looked only at earlier txns and found none)."""
+    b = HistoryBuilder()
+    b.append(0, "q", 1)
+    b.txn(1, [["r", "q", [1]], ["append", "a", 2]])
+    b.txn(2, [["r", "a", [2]], ["r", "q", []]])
+    (w,) = check(b.history(), {"guarantee": "writes-follow-reads"})["anomalies"][
+        "writes-follow-reads"
+    ]
+    assert (w["ops"], w["dependency"]) == ([3, 3, 5], {"key": "q", "value": 1, "op": 3})
+
+
+def test_an_undecided_folded_prefix_names_its_first_unscored_dependency():
+    """Kills ``_causal.Deps._build`` ``unk = i if unk < 0 else unk`` -> ``unk < 1``: the
+    folded record keeps the *first* element of l whose dependency on x has no score;
+    with it at position 0, the mutant moved on to the next (process 1's x = 2)."""
+    b = HistoryBuilder()
+    b.write(0, "x", 1)
+    b.append(0, "l", 1)
+    b.write(1, "x", 2)
+    b.append(1, "l", 2)
+    b.read(3, "l", [1, 2])
+    b.txn(2, [["r", "l", [1, 2]], ["r", "x", 1]])
+    r = check(b.history(), {"guarantee": "monotonic-writes"})
+    (ex,) = r["undecided"]["monotonic-writes"]["examples"]
+    assert (ex["value"], ex["op"]) == (1, 11)
+    assert "(process 0 wrote it)" in ex["explanation"]
+
+
+def test_every_undecided_comparison_is_counted():
+    """Kills ``_tally.Tally.unknown`` ``undecided += 1`` -> ``= 1``: two processes each
+    read x = 1 and then 2 (two writers, no versions): two undecided comparisons."""
+    b = HistoryBuilder()
+    b.write(0, "x", 1)
+    b.write(1, "x", 2)
+    for p in (2, 3):
+        b.read(p, "x", 1)
+        b.read(p, "x", 2)
+    r = check(b.history(), {"guarantee": "monotonic-reads"})
+    assert r["undecided"]["monotonic-reads"]["count"] == 2
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_the_linearizable_simulation_defaults_to_three_keys(seed: int) -> None:
+    """Kills ``testing.linearizable_history`` ``keys: int = 3`` -> ``4``: the default
+    history uses the keys k0, k1 and k2."""
+    h = linearizable_history(seed, n_ops=60)
+    assert {op.value[0] for op in h} == {"k0", "k1", "k2"}
+
+
+def test_a_write_does_not_depend_on_another_write_of_its_own_txn():
+    """Kills ``_causal.Deps._build`` ``find = bisect_left if verb == WROTE else
+    bisect_right`` -> always ``bisect_right``: monotonic writes orders a session's
+    *earlier* txns' writes; two appends of one txn are atomicity, not a session matter.
+    Process 0 appended q 1, then q 2 and a 1 in one txn; a snapshot showing a 1 with
+    q = [1] has a 1's dependency (q 1).  The mutant folded q 2 in as the dependency and
+    reported q 1 missing from a state that holds it."""
+    b = HistoryBuilder()
+    b.txn(0, [["append", "q", 1]])
+    b.txn(0, [["append", "q", 2], ["append", "a", 1]])
+    b.read(3, "q", [1, 2])
+    b.txn(1, [["r", "a", [1]], ["r", "q", [1]]])
+    r = check(b.history(), {"guarantee": "monotonic-writes"})
+    assert r["guarantees"] == {"monotonic-writes": True}
