@@ -150,7 +150,7 @@ class Deps:
         out: list[Rec] = []
         rec: Rec = (score, best, unk)
         for i, (p, seq) in enumerate(self._writers(k2)):
-            seqs = seqs_of.get((p, k1)) if p is not None else None
+            seqs = seqs_of.get((p, k1))  # None for an unusable row's (None, -1)
             j = find(seqs, seq) if seqs else 0
             if j:
                 s = self._value_score(k1f, verb, vals_of[(p, k1)][j - 1][1])
@@ -203,7 +203,7 @@ class Deps:
     ) -> tuple[bool | None, str, Dep | None]:
         score, best, unk = rec
         k = self.facts.keys[k1]
-        if (best < 0 or score == -INF) and unk < 0:
+        if best < 0 and unk < 0:  # best < 0 iff score is -INF: nothing scored
             return True, self.evidence(k), None
         if not k.append and obs is None and None not in k.writes:
             return False, INITIAL, self.dep_at(verb, k2, k1, best if best >= 0 else unk)
@@ -264,7 +264,7 @@ def snapshot_deps(facts: Facts, deps: Deps, tally: Tally, t: Txn, verb: str) -> 
                 if judged[0] is None and facts.keys[k1].append:
                     _per_writer(deps, tally, t, (verb, k2f, k1, obs2), obs1, None, report)
                 else:
-                    _judged_prefix(deps, tally, (verb, k2f, k1), obs1, rec, t, report, judged)
+                    _judged_prefix(deps, tally, k1, obs1, t, report, judged)
                 continue
             seen = [register_observation(facts, k2, obs2), *tuple_observations(facts, k2, obs2)]
             for w, w2 in (s for s in seen if s is not None):
@@ -283,17 +283,10 @@ def _judged_one(deps: Deps, tally: Tally, k1: Any, obs: Any, d: Dep, t: Txn, rep
 
 
 def _judged_prefix(
-    deps: Deps,
-    tally: Tally,
-    where: Any,
-    obs: Any,
-    rec: Rec,
-    t: Txn,
-    report: Any,
-    judged: Any = None,
+    deps: Deps, tally: Tally, k1: Any, obs: Any, t: Txn, report: Any, judged: Any
 ) -> None:
-    verb, k2f, k1 = where
-    res, ev, d = judged or deps.judge_prefix(verb, k2f, k1, obs, rec)
+    """Count and report one ``judge_prefix`` answer for state ``obs`` of ``k1``."""
+    res, ev, d = judged
     tally.evidence[ev] += 1
     if d is None:
         return
@@ -396,7 +389,7 @@ def _cp_read(deps: Deps, tally: Tally, reader: Any, t: Txn, k1: Any, obs: Any, s
                 if own or (res is None and k1f.append):
                     _per_writer(deps, tally, t, (verb, k2f, k1, n), obs, reader, report)
                 else:
-                    _judged_prefix(deps, tally, (verb, k2f, k1), obs, rec, t, report, judged)
+                    _judged_prefix(deps, tally, k1, obs, t, report, judged)
 
 
 def _per_writer(

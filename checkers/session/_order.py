@@ -280,9 +280,13 @@ class Facts:
         return (r[1], r[2]) if i else None
 
     def shortest_read_with(self, k: KeyFacts, pos: int) -> int | None:
-        """The op index of the shortest prefix read that contains position ``pos`` of G."""
+        """The op index of the shortest prefix read that contains position ``pos`` of G;
+        else the first other read holding that element (a set's G, in first-seen order,
+        can hold elements that no read of a prefix of it shows)."""
         i = bisect_right(k.prefix_reads, (pos + 1, -1))
-        return k.prefix_reads[i][1] if i < len(k.prefix_reads) else None
+        if i < len(k.prefix_reads):
+            return k.prefix_reads[i][1]
+        return next((op for value, op in k.odd_reads if k.G[pos] in value), None)
 
     def show(self, key: Any, obs: Any) -> Any:
         """An observed state as the JSON value that was read."""

@@ -61,6 +61,8 @@ class Tally:
             return
         self._seen.add(dedupe)
         self.total += 1
+        if witness.get("cycle", ()) is None:  # an op of it is unknown: the schema wants a list
+            del witness["cycle"]
         if len(self.witnesses) < self.max_witnesses:
             self.witnesses.append(witness)
 
@@ -97,5 +99,6 @@ def append_missing(k: KeyFacts, earlier: Any, later: Any) -> Any:
 
 
 def cycle(*steps: Any) -> list[Any] | None:
-    """A dependency cycle as [op, edge, op, edge, ..., op]; None if an op is unknown."""
+    """A dependency cycle as [op, edge, op, edge, ..., op]; None if an op is unknown (the
+    witness then has no ``cycle``: ``Tally.violation`` leaves it out)."""
     return None if any(x is None for x in steps) else list(steps)
