@@ -180,3 +180,114 @@ def test_an_undecodable_leaderless_record_is_a_definite_error_with_its_versions(
     assert (out["type"], out["code"], out["definite"]) == ("error", "undecodable", True)
     assert (out["writer"], out["schema"]) == (1, 3)
     assert out["detail"]
+
+
+# -- survivors the third pass listed without analysing them ------------------------------
+
+
+def _write(key: str, value: Any) -> dict[str, Any]:
+    return {"type": "request", "kind": "write", "key": key, "value": value}
+
+
+def test_a_restarted_leader_resumes_from_its_persisted_commit_lsn(rig: Rig) -> None:
+    """Kills ``LeaderNode._advance`` ``save_json(rt.disk, COMMIT, …)`` → ``save_json(rt.disk,
+    None, …)`` (the commit LSN not persisted).  A semi-sync leader that never fails over
+    commits a write, is cut off from its followers and restarts: it must serve the write
+    from its own log and commit file, not wait for followers that cannot answer."""
+
+    async def script(world: Any, call: Any) -> list[Any]:
+        assert (await call("n1", _write("k", 1)))["type"] == "ok"
+        world.network.partition({"n1": {"n2", "n3"}, "n2": {"n1"}, "n3": {"n1"}})
+        world.host("n1").crash()
+        world.host("n1").start()
+        await trio.sleep(0.2)
+        read = await call("n1", {"type": "local-read", "key": "k"})
+        return [read["value"], read["lsn"]]
+
+    assert rig.scenario("leader-follower", {"failover": "none"}, script) == [1, 1]
+
+
+def test_a_replica_behind_the_requested_lsn_refuses_definitely(rig: Rig) -> None:
+    """Kills ``LeaderNode._on_local_read`` ``error("behind", True, …)`` → ``definite=None``:
+    a replica that has not applied ``min_lsn`` refuses, definitely (nothing was read), and
+    says how far it has applied."""
+
+    async def script(world: Any, call: Any) -> Any:
+        assert (await call("n1", _write("k", 1)))["type"] == "ok"
+        return await call("n1", {"type": "local-read", "key": "k", "min_lsn": 99})
+
+    out = rig.scenario("leader-follower", {"failover": "none"}, script)
+    out.pop("in_reply_to")
+    assert out == {"type": "error", "code": "behind", "definite": True, "lsn": 1}
+
+
+def test_leaderless_dots_count_from_one_and_survive_a_restart(rig: Rig) -> None:
+    """Kills ``QuorumNode.on_start`` ``load_json(rt.disk, COUNTER, 0)`` → ``…, 1)``: a
+    coordinator's first write is its dot 1, so the write's version vector is ``{n1: 1}``;
+    after a restart the counter resumes from disk (dot 2), never reusing a dot."""
+
+    async def script(world: Any, call: Any) -> list[Any]:
+        first = await call("n1", {"type": "put", "key": "k", "value": "a"})
+        world.host("n1").crash()
+        world.host("n1").start()
+        second = await call("n1", {"type": "put", "key": "j", "value": "b"})
+        return [first["vclock"], second["vclock"]]
+
+    assert rig.scenario("leaderless", {}, script) == [{"n1": 1}, {"n1": 2}]
+
+
+def test_a_recent_reads_client_reads_a_replica_before_its_first_write(rig: Rig) -> None:
+    """Kills ``LeaderClient.__init__`` ``wrote_at = -math.inf`` → ``+math.inf``: with
+    ``reads: ryw-recent`` a client that has not written yet is outside any window, so its
+    reads go to a random replica (the completion names the node), not to the leader."""
+
+    async def script(world: Any, call: Any) -> list[Any]:
+        from systems import SYSTEMS
+
+        client = SYSTEMS["leader-follower-async-recent"].build().client(world, 1)
+        await client.open("n2")
+        return [await client.invoke({"f": "read", "value": ["k", None]}) for _ in range(4)]
+
+    reads = rig.scenario("leader-follower-async-recent", {}, script)
+    assert all(r["type"] == "ok" and r["node"] in ("n1", "n2", "n3") for r in reads), reads
+
+
+def test_a_multi_leader_op_it_does_not_know_fails_definitely(rig: Rig) -> None:
+    """Kills ``MultiLeaderClient.run`` ``fail(op, "unsupported")`` mutants (the op or the
+    reason lost): an op outside reads, updates and edits fails, saying so."""
+
+    async def script(world: Any, call: Any) -> Any:
+        from systems import SYSTEMS
+
+        client = SYSTEMS["multi-leader"].build().client(world, 1)
+        await client.open("dc1")
+        return await client.invoke({"f": "cas", "value": ["k", [1, 2]]})
+
+    out = rig.scenario("multi-leader", {}, script)
+    assert out == {"type": "fail", "value": ["k", [1, 2]], "error": "unsupported"}
+
+
+def test_concurrent_record_updates_retry_after_contention(rig: Rig) -> None:
+    """Kills ``RecordNode._put_done`` retry request ``"get"`` → ``"GET"`` (and the retry
+    dropped): two nodes update one record at once; the leader refuses the second put (its
+    sequence number moved), and that coordinator must fetch again and reapply, so both
+    updates are acknowledged and both fields are in the record."""
+
+    async def script(world: Any, call: Any) -> list[Any]:
+        record = {"id": 1, "name": "a", "visits": 0}
+        assert (await call("n1", _write("k", record)))["type"] == "ok"
+        done: dict[str, Any] = {}
+
+        async def update(node: str, change: dict[str, Any]) -> None:
+            body = {"type": "request", "kind": "update", "key": "k", "value": change}
+            done[node] = await call(node, body)
+
+        async with trio.open_nursery() as nursery:
+            nursery.start_soon(update, "n2", {"name": "b"})
+            nursery.start_soon(update, "n3", {"visits": 7})
+        read = await call("n1", {"type": "request", "kind": "read", "key": "k"})
+        return [sorted((n, r and r["type"]) for n, r in done.items()), read["value"]]
+
+    acks, value = rig.scenario("leader-follower-rolling-upgrade", {}, script)
+    assert acks == [("n2", "ok"), ("n3", "ok")]
+    assert value == {"id": 1, "name": "b", "visits": 7}
