@@ -291,3 +291,99 @@ def test_concurrent_record_updates_retry_after_contention(rig: Rig) -> None:
     acks, value = rig.scenario("leader-follower-rolling-upgrade", {}, script)
     assert acks == [("n2", "ok"), ("n3", "ok")]
     assert value == {"id": 1, "name": "b", "visits": 7}
+
+
+# -- error replies and client routing no test pinned (written before seeds 85 and 87) ----
+
+
+def _bare(reply: dict[str, Any] | None) -> dict[str, Any] | None:
+    """A node's reply without the transport's ``in_reply_to``."""
+    return None if reply is None else {k: v for k, v in reply.items() if k != "in_reply_to"}
+
+
+def test_a_leader_node_refuses_what_it_cannot_serve_definitely(rig: Rig) -> None:
+    """Guards ``LeaderNode``'s refusals (code, ``definite``, hint and text): a follower
+    names the leader (``not-leader``, which the client follows); an op kind outside the
+    log's (``no op 'frob'``) and a message type no handler takes are ``unsupported``."""
+
+    async def script(world: Any, call: Any) -> list[Any]:
+        return [
+            _bare(await call("n2", _write("k", 1))),
+            _bare(await call("n1", {"type": "request", "kind": "frob", "key": "k"})),
+            _bare(await call("n1", {"type": "gossip"})),
+        ]
+
+    follower, odd_kind, odd_type = rig.scenario("leader-follower", {"failover": "none"}, script)
+    assert follower == {"type": "error", "code": "not-leader", "definite": True, "leader": "n1"}
+    assert odd_kind == {
+        "type": "error", "code": "unsupported", "definite": True, "text": "no op 'frob'",
+    }  # fmt: skip
+    assert odd_type == {"type": "error", "code": "unsupported", "definite": True}
+
+
+def test_the_leader_client_follows_the_hint_then_stays_with_the_leader(rig: Rig) -> None:
+    """Guards ``LeaderClient._to_leader``: a client that starts at a follower is told the
+    leader and retries there (the write succeeds, with its LSN as version), and remembers
+    it (``guess``); a compare-and-set against the wrong value fails definitely with the
+    leader's code, a right one succeeds."""
+
+    async def script(world: Any, call: Any) -> list[Any]:
+        from systems import SYSTEMS
+
+        client = SYSTEMS["leader-follower"].build({"failover": "none"}).client(world, 1)
+        await client.open("n3")
+        wrote = await client.invoke({"f": "write", "value": ["k", 1]})
+        guess = client.guess  # type: ignore[attr-defined]
+        bad = await client.invoke({"f": "cas", "value": ["k", [5, 6]]})
+        good = await client.invoke({"f": "cas", "value": ["k", [1, 2]]})
+        read = await client.invoke({"f": "read", "value": ["k", None]})
+        return [wrote, guess, bad, good, read]
+
+    wrote, guess, bad, good, read = rig.scenario("leader-follower", {"failover": "none"}, script)
+    assert wrote == {"type": "ok", "value": ["k", 1], "version": 1, "lsn": 1}
+    assert guess == "n1"
+    assert bad == {"type": "fail", "value": ["k", [5, 6]], "error": "cas-mismatch"}
+    assert good == {"type": "ok", "value": ["k", [1, 2]], "version": 3, "lsn": 3}
+    assert read == {"type": "ok", "value": ["k", 2], "version": 3, "lsn": 4}
+
+
+def test_without_a_leader_anywhere_a_write_fails_with_no_leader(rig: Rig) -> None:
+    """Guards the end of ``LeaderClient._to_leader``'s loop: every replica cut off from the
+    others (no election can succeed) answers ``not-leader`` without a hint; the client tries
+    each node in turn, then fails the op definitely (``no-leader``): it was never logged."""
+
+    async def script(world: Any, call: Any) -> Any:
+        from systems import SYSTEMS
+
+        world.network.partition({n: {m for m in world.nodes if m != n} for n in world.nodes})
+        client = SYSTEMS["leader-follower"].build().client(world, 1)
+        await client.open("n1")
+        return await client.invoke({"f": "write", "value": ["k", 1]})
+
+    out = rig.scenario("leader-follower", {}, script)
+    assert out == {"type": "fail", "value": ["k", 1], "error": "no-leader"}
+
+
+def test_an_editor_with_nothing_seen_cannot_delete(rig: Rig) -> None:
+    """Guards ``MultiLeaderClient._edit``'s delete: an editor deletes only a token it has
+    read; with none it fails definitely (``nothing-to-delete``) without asking its leader;
+    after a read it deletes one it saw, forgets it, and the text no longer shows it."""
+
+    async def script(world: Any, call: Any) -> list[Any]:
+        from systems import SYSTEMS
+
+        client = SYSTEMS["multi-leader-text"].build().client(world, 1)
+        await client.open("dc1")
+        nothing = await client.invoke({"f": "delete", "value": ["doc", None]})
+        await client.invoke({"f": "insert", "value": ["doc", "a"]})
+        await client.invoke({"f": "read", "value": ["doc", None]})
+        deleted = await client.invoke({"f": "delete", "value": ["doc", None]})
+        seen = list(client.text["doc"])  # type: ignore[attr-defined]
+        after = await client.invoke({"f": "read", "value": ["doc", None]})
+        return [nothing, deleted, seen, after["value"]]
+
+    nothing, deleted, seen, after = rig.scenario("multi-leader-text", {}, script)
+    assert nothing == {"type": "fail", "value": ["doc", None], "error": "nothing-to-delete"}
+    assert deleted == {"type": "ok", "value": ["doc", "a"]}
+    assert seen == []  # forgotten at once: the editor never deletes it twice
+    assert after == ["doc", []]
