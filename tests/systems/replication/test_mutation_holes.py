@@ -387,3 +387,27 @@ def test_an_editor_with_nothing_seen_cannot_delete(rig: Rig) -> None:
     assert deleted == {"type": "ok", "value": ["doc", "a"]}
     assert seen == []  # forgotten at once: the editor never deletes it twice
     assert after == ["doc", []]
+
+
+RECORD_STORES = ["leader-follower-rolling-upgrade", "leaderless-rolling-upgrade"]
+
+
+@pytest.mark.parametrize("system", RECORD_STORES)
+def test_old_code_that_keeps_unknown_fields_refuses_to_write_one(rig: Rig, system: str) -> None:
+    """Guards the ``unknown-field`` refusal of ``RecordNode._write`` and
+    ``RecordQuorumNode._on_request``: v1 code asked to write ``email`` (a field it lacks)
+    refuses definitely and stores nothing; the reply carries the node's schema version and
+    its fields (what the lost-fields checker reads), as every record reply does."""
+
+    async def script(world: Any, call: Any) -> list[Any]:
+        record = {"id": 1, "name": "a", "visits": 0, "email": "a@x"}
+        refused = _bare(await call("n1", _write("k", record)))
+        read = await call("n2", {"type": "request", "kind": "read", "key": "k"})
+        return [refused, read["value"]]
+
+    refused, value = rig.scenario(system, {}, script)
+    assert refused == {
+        "type": "error", "code": "unknown-field", "definite": True,
+        "schema": 1, "fields": ["id", "name", "visits"],
+    }  # fmt: skip
+    assert value is None
