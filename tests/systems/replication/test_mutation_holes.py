@@ -411,3 +411,38 @@ def test_old_code_that_keeps_unknown_fields_refuses_to_write_one(rig: Rig, syste
         "schema": 1, "fields": ["id", "name", "visits"],
     }  # fmt: skip
     assert value is None
+
+
+def test_a_quorum_that_never_forms_gives_up_with_what_it_got(rig: Rig) -> None:
+    """Guards ``QuorumNode.on_timer``'s give-up: a coordinator cut off from every other
+    replica hears only itself; after ``give_up_ns`` a read fails *definitely* (nothing was
+    changed) and a write *indefinitely* (its sibling is on disk here and may spread), each
+    saying how many answers it got."""
+
+    async def script(world: Any, call: Any) -> list[Any]:
+        world.network.partition({"n1": {"n2", "n3"}, "n2": {"n1"}, "n3": {"n1"}})
+        get = _bare(await call("n1", {"type": "get", "key": "k"}))
+        put = _bare(await call("n1", {"type": "put", "key": "k", "value": 1}))
+        return [get, put]
+
+    get, put = rig.scenario("leaderless", {}, script)
+    assert get == {"type": "error", "code": "quorum", "definite": True, "got": 1}
+    assert put == {"type": "error", "code": "quorum", "definite": False, "got": 1}
+
+
+def test_a_multi_leader_node_names_the_op_its_conflict_rule_rejects(rig: Rig) -> None:
+    """Guards ``MultiLeaderNode._on_update``'s refusal: an op the conflict rule has no
+    meaning for is ``rejected`` definitely, the text naming op and rule, and no sequence
+    number is spent (the next write is still the node's first)."""
+
+    async def script(world: Any, call: Any) -> list[Any]:
+        body = {"type": "update", "f": "incr", "key": "k", "value": 1}
+        refused = _bare(await call("dc1", body))
+        wrote = await call("dc1", {"type": "update", "f": "write", "key": "k", "value": 2})
+        return [refused, world.host("dc1").process.log[0]["id"], wrote["type"]]
+
+    refused, first_id, wrote = rig.scenario("multi-leader", {}, script)
+    assert refused == {
+        "type": "error", "code": "rejected", "definite": True, "text": "incr under lww",
+    }  # fmt: skip
+    assert (first_id, wrote) == (["dc1", 1], "ok")
