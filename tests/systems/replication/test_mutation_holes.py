@@ -446,3 +446,25 @@ def test_a_multi_leader_node_names_the_op_its_conflict_rule_rejects(rig: Rig) ->
         "type": "error", "code": "rejected", "definite": True, "text": "incr under lww",
     }  # fmt: skip
     assert (first_id, wrote) == (["dc1", 1], "ok")
+
+
+def test_each_topology_ships_each_entry_along_its_paths_only() -> None:
+    """Guards ``MultiConfig.out_neighbours`` and ``forwards`` (DDIA figure 5-8): all-to-all
+    sends a leader's own writes to every other leader and forwards nothing; circular sends
+    everything to the successor; star leaves send their own writes to the root, which
+    forwards everything; and no entry goes back to a node on its path."""
+    from systems.replication._multi import MultiConfig
+
+    nodes = ("a", "b", "c", "d")
+    own = {"id": ["b", 1], "path": ["b"]}
+    relayed = {"id": ["c", 1], "path": ["c", "b"]}
+    full = MultiConfig(nodes, "all-to-all")
+    ring = MultiConfig(nodes, "circular")
+    star = MultiConfig(nodes, "star")
+    assert full.out_neighbours("b") == ["a", "c", "d"]
+    assert ring.out_neighbours("b") == ["c"] and ring.out_neighbours("d") == ["a"]
+    assert star.out_neighbours("b") == ["a"] and star.out_neighbours("a") == ["b", "c", "d"]
+    assert [full.forwards("b", p, e) for p, e in (("a", own), ("a", relayed))] == [True, False]
+    assert [ring.forwards("b", "a", own), ring.forwards("b", "a", relayed)] == [True, True]
+    assert [star.forwards("b", "a", own), star.forwards("b", "a", relayed)] == [True, False]
+    assert [star.forwards("a", "d", relayed), star.forwards("a", "c", relayed)] == [True, False]
