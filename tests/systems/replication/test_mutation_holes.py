@@ -468,3 +468,75 @@ def test_each_topology_ships_each_entry_along_its_paths_only() -> None:
     assert [ring.forwards("b", "a", own), ring.forwards("b", "a", relayed)] == [True, True]
     assert [star.forwards("b", "a", own), star.forwards("b", "a", relayed)] == [True, False]
     assert [star.forwards("a", "d", relayed), star.forwards("a", "c", relayed)] == [True, False]
+
+
+# -- seed 83 ----------------------------------------------------------------------------
+
+
+class _Recorder:
+    """Just enough of a node ``Runtime`` to call one handler: sends and replies recorded."""
+
+    def __init__(self, name: str, peers: list[str]) -> None:
+        import random
+
+        self.name, self.peers, self.rng = name, peers, random.Random(0)
+        self.sent: list[tuple[str, dict[str, Any]]] = []
+        self.replies: list[dict[str, Any]] = []
+
+    def send(self, dst: str, body: dict[str, Any]) -> None:
+        self.sent.append((dst, body))
+
+    def reply(self, msg: Any, body: dict[str, Any]) -> None:
+        self.replies.append(body)
+
+
+def test_the_merkle_tree_a_node_sends_covers_the_keys_it_shares_with_that_peer() -> None:
+    """Kills ``QuorumNode._tick`` ``self._tree(rt.name, peer)`` → ``_tree(rt.name, None)``
+    (an empty tree sent: the initiator's keys a peer lacks are never offered, and the
+    exchange converges only when the peer initiates).  The ``ae-tree`` a node sends is its
+    tree of the keys both it and that peer are home replicas for."""
+    from systems.replication._quorum import QuorumConfig, QuorumNode
+
+    node = QuorumNode(QuorumConfig(("n1", "n2", "n3")))
+    node.data = {"k": [{"v": 1, "dot": ["n1", 1], "ctx": {}}]}
+    rt = _Recorder("n1", ["n2"])
+    for _ in range(node.cfg.ae_ticks):
+        node._tick(rt)  # type: ignore[arg-type]
+    ((peer, body),) = rt.sent
+    assert (peer, body["type"]) == ("n2", "ae-tree")
+    assert body["tree"] == node._tree("n1", "n2")
+    assert len(body["tree"]["leaves"]) == 1
+
+
+def test_a_restarted_leaderless_replica_reloads_its_store(rig: Rig) -> None:
+    """Kills ``QuorumNode.on_start`` ``rt.disk.exists(STORE)`` → ``exists(None)`` (the store
+    file never read back): with read repair and anti-entropy off, nothing else could
+    restore the value, so a replica must serve its acknowledged write after a restart."""
+
+    async def script(world: Any, call: Any) -> Any:
+        assert (await call("n1", {"type": "put", "key": "k", "value": 1}))["type"] == "ok"
+        world.host("n1").crash()
+        world.host("n1").start()
+        return (await call("n1", {"type": "local-read", "key": "k"}))["value"]
+
+    assert rig.scenario("leaderless", {"read_repair": False, "anti_entropy": False}, script) == 1
+
+
+def test_a_record_update_gives_up_after_max_tries_refusals() -> None:
+    """Kills ``RecordNode._put_done`` ``p["tries"] += 1`` → ``p["tries"] = 1`` (a request
+    retried for ever under contention).  Each refused put counts: the first
+    ``MAX_TRIES - 1`` refusals fetch again, the last fails definitely (``contention``)."""
+    from types import SimpleNamespace
+
+    from systems.replication._records import MAX_TRIES, RecordConfig, RecordNode
+
+    node = RecordNode(RecordConfig(("n1", "n2", "n3")), {"n2": 1})
+    request = SimpleNamespace(body={"key": "k", "kind": "update"})
+    node.pending[7] = {"msg": request, "tries": 0}
+    rt = _Recorder("n2", ["n1", "n3"])
+    refused = SimpleNamespace(src="n1", body={"pid": 7, "ok": False})
+    for _ in range(MAX_TRIES):
+        node._put_done(rt, refused)  # type: ignore[arg-type]
+    assert [body["type"] for _, body in rt.sent] == ["get"] * (MAX_TRIES - 1)
+    assert [(r["code"], r["definite"]) for r in rt.replies] == [("contention", True)]
+    assert node.pending == {}
