@@ -82,3 +82,89 @@ def test_a_record_system_refuses_versions_it_has_no_schema_for() -> None:
     system = RecordSystem({"versions": [2, 3], "nodes": 4})
     assert system.deployed == {"n1": 2, "n2": 2, "n3": 2, "n4": 2}
     assert system.versions == (2, 3)
+
+
+# -- the replication log's handlers, called one message at a time -------------------------
+
+
+class _Rt:
+    """Just enough of a node ``Runtime`` (name, disk, sends) to call one handler."""
+
+    def __init__(self, name: str) -> None:
+        import random
+
+        from systems.sim import SimDisk
+
+        self.name, self.disk = name, SimDisk(random.Random(0))
+        self.sent: list[tuple[str, dict[str, Any]]] = []
+
+    def send(self, dst: str, body: dict[str, Any]) -> None:
+        self.sent.append((dst, body))
+
+
+def _from(src: str, **body: Any) -> Any:
+    from types import SimpleNamespace
+
+    return SimpleNamespace(src=src, body=body)
+
+
+def _leader_of(log_terms: list[int], term: int) -> Any:
+    from systems.replication._leader import LeaderConfig, LeaderNode
+
+    node = LeaderNode(LeaderConfig(("n1", "n2", "n3")))
+    node.log = [[t, "write", "k", i + 1] for i, t in enumerate(log_terms)]
+    node.term, node.role = term, "leader"
+    node.commit = node.applied = len(log_terms)
+    node.next = {"n2": len(log_terms) + 1, "n3": len(log_terms) + 1}
+    return node
+
+
+def test_the_leader_tracks_each_followers_match_and_backs_up_on_a_refusal() -> None:
+    """Guards ``LeaderNode._on_append_reply`` and ``_ship``: a success raises the
+    follower's match (a stale, smaller success never lowers it) and sets next after it; a
+    reply from another term is ignored; a refusal backs next up to the follower's hint + 1
+    and ships again from there (prev LSN and term of the entry before, the entries after,
+    the commit LSN)."""
+    node, rt = _leader_of([1, 2, 2], term=2), _Rt("n1")
+    for match in (3, 1):
+        node._on_append_reply(rt, _from("n2"), {"term": 2, "success": True, "match": match})
+    assert (node.match, node.next["n2"]) == ({"n2": 3}, 4)
+    node._on_append_reply(rt, _from("n3"), {"term": 1, "success": False, "match": 0})
+    assert (node.next["n3"], rt.sent) == (4, [])
+    node._on_append_reply(rt, _from("n3"), {"term": 2, "success": False, "match": 1})
+    assert node.next["n3"] == 2
+    ((dst, body),) = rt.sent
+    assert dst == "n3"
+    assert body == {
+        "type": "append", "term": 2, "leader": "n1", "prev_lsn": 1, "prev_term": 1,
+        "entries": [[2, "write", "k", 2], [2, "write", "k", 3]], "commit": 3,
+    }  # fmt: skip
+
+
+def test_a_follower_refuses_stale_or_unmatched_appends_and_repairs_its_log() -> None:
+    """Guards ``LeaderNode._on_append`` and ``_merge``/``_truncate``: an append from an older
+    term is refused without a hint; one whose ``prev_lsn`` is past the log, or whose term
+    there differs, is refused with the hint where to back up to; a matching one replaces
+    the conflicting suffix, appends, advances the commit LSN (never past what it holds)
+    and acknowledges the last LSN it matched."""
+    from systems.replication._leader import LeaderConfig, LeaderNode
+
+    node: Any = LeaderNode(LeaderConfig(("n1", "n2", "n3")))
+    rt = _Rt("n2")
+    node.term, node.log = 2, [[1, "write", "k", 1], [1, "write", "k", 2]]
+    base = {"type": "append", "leader": "n1", "entries": [], "commit": 0}
+    node._on_append(rt, _from("n1"), {**base, "term": 1, "prev_lsn": 0, "prev_term": 0})
+    node._on_append(rt, _from("n1"), {**base, "term": 2, "prev_lsn": 5, "prev_term": 2})
+    node._on_append(rt, _from("n1"), {**base, "term": 2, "prev_lsn": 2, "prev_term": 2})
+    entries = [[2, "write", "k", 9], [2, "write", "k", 10]]
+    repair = {**base, "term": 2, "prev_lsn": 1, "prev_term": 1, "entries": entries, "commit": 9}
+    node._on_append(rt, _from("n1"), repair)
+    assert [b for _, b in rt.sent] == [
+        {"type": "append-reply", "term": 2, "success": False},
+        {"type": "append-reply", "term": 2, "success": False, "match": 2},
+        {"type": "append-reply", "term": 2, "success": False, "match": 1},
+        {"type": "append-reply", "term": 2, "success": True, "match": 3},
+    ]
+    assert node.log == [[1, "write", "k", 1], *entries]
+    assert (node.commit, node.applied, node.data) == (3, 3, {"k": 10})
+    assert (node.leader, node.quiet) == ("n1", 0)
