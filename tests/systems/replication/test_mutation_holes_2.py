@@ -168,3 +168,39 @@ def test_a_follower_refuses_stale_or_unmatched_appends_and_repairs_its_log() -> 
     assert node.log == [[1, "write", "k", 1], *entries]
     assert (node.commit, node.applied, node.data) == (3, 3, {"k": 10})
     assert (node.leader, node.quiet) == ("n1", 0)
+
+
+def test_a_node_votes_once_per_term_and_only_for_a_log_as_up_to_date() -> None:
+    """Guards ``LeaderNode._on_vote`` and ``_on_vote_reply``: a vote is granted for the
+    current term only, to one candidate per term, whose last (term, LSN) is at least the
+    voter's (persisted before replying); a candidate becomes leader on a majority of
+    granted votes, ignoring refusals and votes of other terms."""
+    from systems.replication._leader import LeaderConfig, LeaderNode
+
+    voter: Any = LeaderNode(LeaderConfig(("n1", "n2", "n3")))
+    voter.term, voter.log = 3, [[1, "write", "k", 1], [2, "write", "k", 2]]
+    rt = _Rt("n3")
+    asks = [
+        ("n1", {"term": 2, "last_term": 9, "last_lsn": 9}),  # an old term
+        ("n1", {"term": 3, "last_term": 1, "last_lsn": 5}),  # an older last term
+        ("n1", {"term": 3, "last_term": 2, "last_lsn": 1}),  # same last term, shorter
+        ("n1", {"term": 3, "last_term": 2, "last_lsn": 2}),  # as up to date: granted
+        ("n2", {"term": 3, "last_term": 3, "last_lsn": 3}),  # already voted this term
+        ("n1", {"term": 3, "last_term": 2, "last_lsn": 2}),  # the same candidate again
+    ]
+    for src, body in asks:
+        voter._on_vote(rt, _from(src), body)
+    assert [b["granted"] for _, b in rt.sent] == [False, False, False, True, False, True]
+    assert voter.voted_for == "n1"
+    from systems.sim import load_json
+
+    assert load_json(rt.disk, "meta", None) == [3, "n1"]
+
+    candidate: Any = LeaderNode(LeaderConfig(("n1", "n2", "n3", "n4", "n5")))
+    candidate.term, candidate.role, candidate.votes = 4, "candidate", {"n1"}
+    crt = _Rt("n1")
+    for src, term, granted in (("n2", 4, False), ("n3", 3, True), ("n2", 4, True)):
+        candidate._on_vote_reply(crt, _from(src), {"term": term, "granted": granted})
+    assert (candidate.role, candidate.votes) == ("candidate", {"n1", "n2"})
+    candidate._on_vote_reply(crt, _from("n4"), {"term": 4, "granted": True})
+    assert (candidate.role, candidate.leader) == ("leader", "n1")
