@@ -204,3 +204,38 @@ def test_a_node_votes_once_per_term_and_only_for_a_log_as_up_to_date() -> None:
     assert (candidate.role, candidate.votes) == ("candidate", {"n1", "n2"})
     candidate._on_vote_reply(crt, _from("n4"), {"term": 4, "granted": True})
     assert (candidate.role, candidate.leader) == ("leader", "n1")
+
+
+def test_a_multi_leader_node_turns_each_op_into_its_conflict_rules_data() -> None:
+    """Guards ``MultiLeaderNode._data`` (what an origin makes of an op, replicated as is):
+    LWW stamps its clock, ``lww-id`` a rank-major stamp (``rank * RANK_SPAN + seq``),
+    ``vv`` a dot with the client's context, ``arrival`` the bare value; a PN-counter entry
+    carries the origin's new positive and negative totals; an OR-set add a fresh tag and a
+    remove the tags observed.  Each accepted op spends one sequence number."""
+    from systems.replication import _crdt
+    from systems.replication._multi import MultiConfig, MultiLeaderNode
+
+    nodes = ("dc1", "dc2", "dc3")
+    rt = _Rt("dc2")
+    rt.now = lambda: 1234  # type: ignore[attr-defined]
+
+    def made(conflict: str, *ops: tuple[str, Any]) -> list[Any]:
+        node: Any = MultiLeaderNode(MultiConfig(nodes, conflict=conflict))
+        out = []
+        for f, value in ops:
+            data = node._data(rt, f, "k", value, {"dc1": 4})
+            node._apply({"id": ["dc2", node.seq], "path": ["dc2"], "key": "k", "data": data})
+            out.append(data)
+        return out
+
+    assert made("lww", ("write", 7)) == [{"v": 7, "ts": [1234, "dc2"]}]
+    assert made("lww-id", ("write", 7)) == [{"v": 7, "ts": [2 * _crdt.RANK_SPAN + 1, "dc2"]}]
+    assert made("vv", ("write", 7)) == [{"v": 7, "dot": ["dc2", 1], "ctx": {"dc1": 4}}]
+    assert made("arrival", ("write", 7)) == [{"v": 7}]
+    assert made("pn-counter", ("incr", 5), ("incr", -2), ("incr", 1)) == [
+        {"p": 5, "n": 0}, {"p": 5, "n": 2}, {"p": 6, "n": 2},
+    ]  # fmt: skip
+    assert made("or-set", ("add", 3), ("add", 3), ("remove", 3)) == [
+        {"add": 3, "tag": ["dc2", 1]}, {"add": 3, "tag": ["dc2", 2]},
+        {"remove": [["dc2", 1], ["dc2", 2]]},
+    ]  # fmt: skip
