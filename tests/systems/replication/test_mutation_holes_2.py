@@ -10,6 +10,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+import trio
+
+Rig = Any
 
 # -- option derivations no test in this directory pinned (written before seeds 85/87) -----
 
@@ -239,3 +242,124 @@ def test_a_multi_leader_node_turns_each_op_into_its_conflict_rules_data() -> Non
         {"add": 3, "tag": ["dc2", 1]}, {"add": 3, "tag": ["dc2", 2]},
         {"remove": [["dc2", 1], ["dc2", 2]]},
     ]  # fmt: skip
+
+
+# -- seed 85 ----------------------------------------------------------------------------
+
+
+def test_the_crdt_entries_are_exercised_in_their_workload_mode() -> None:
+    """Kills ``_multileader._entry`` ``workload_options = … if mode else {}`` → ``None``
+    (an import-time mutant, judged in a fresh interpreter): the matrix must run the OR-set
+    entry's session workload in ``set`` mode and the PN-counter's in ``counter`` mode (else
+    it writes registers the CRDT rejects); the register entries need no mode."""
+    from systems import SYSTEMS
+
+    assert SYSTEMS["multi-leader-or-set"].workload_options == {"session": {"mode": "set"}}
+    assert SYSTEMS["multi-leader-pn-counter"].workload_options == {"session": {"mode": "counter"}}
+    for name in ("multi-leader", "multi-leader-vv", "multi-leader-no-resolution"):
+        assert SYSTEMS[name].workload_options == {}, name
+
+
+def test_a_multi_leader_write_returns_the_context_the_next_write_sends(rig: Rig) -> None:
+    """Kills ``MultiLeaderNode._on_update`` ``….get("ctx")`` → ``get(None)``: under ``vv``
+    a write's reply carries the key's whole version vector, which the client sends with
+    its next write, so its second write supersedes its first instead of standing beside
+    it as a concurrent sibling."""
+
+    async def script(world: Any, call: Any) -> list[Any]:
+        from systems import SYSTEMS
+
+        client = SYSTEMS["multi-leader-vv"].build().client(world, 1)
+        await client.open("dc1")
+        first = await client.invoke({"f": "write", "value": ["k", "a"]})
+        await client.invoke({"f": "write", "value": ["k", "b"]})
+        read = await client.invoke({"f": "read", "value": ["k", None]})
+        return [first, read]
+
+    first, read = rig.scenario("multi-leader-vv", {}, script)
+    assert first == {"type": "ok", "value": ["k", "a"], "vclock": {"dc1": 1}}
+    assert read["value"] == ["k", "b"] and "siblings" not in read, read
+    assert read["vclock"] == {"dc1": 2}
+
+
+def test_the_anti_entropy_answer_offers_the_initiators_keys_back() -> None:
+    """Kills ``QuorumNode._on_ae_keys`` answer ``"type"`` → ``"XXtypeXX"`` (the answer
+    dropped: the initiator's keys its peer lacks are never sent back).  A node that
+    receives its peer's pairs merges those it is a home replica for and answers, once
+    (``reply``), with its own pairs of the buckets that differed."""
+    from systems.replication._quorum import BUCKETS, QuorumConfig, QuorumNode
+
+    node: Any = QuorumNode(QuorumConfig(("n1", "n2", "n3")))
+    mine = [{"v": 1, "dot": ["n1", 1], "ctx": {}}]
+    node.data = {"k": mine}
+    rt = _Rt("n1")
+    theirs = [{"v": 2, "dot": ["n2", 1], "ctx": {}}]
+    everything = list(range(BUCKETS))
+    node._on_ae_keys(rt, _from("n2"), {"buckets": everything, "pairs": [["j", theirs]]})
+    assert node.data["j"] == theirs
+    ((dst, body),) = rt.sent
+    assert dst == "n2"
+    assert body == {"type": "ae-keys", "buckets": [], "reply": True,
+                    "pairs": [["k", mine], ["j", theirs]]}  # fmt: skip
+    node._on_ae_keys(rt, _from("n2"), {**body, "pairs": []})
+    assert len(rt.sent) == 1  # an answer is not answered
+
+
+def test_leaderless_and_record_nodes_refuse_what_they_cannot_serve(rig: Rig) -> None:
+    """Kills ``QuorumNode.on_message`` ``error("unsupported", …)`` → ``"XXunsupportedXX"``:
+    a message type no handler takes gets a definite ``unsupported`` refusal."""
+
+    async def script(world: Any, call: Any) -> Any:
+        reply = await call("n1", {"type": "gossip"})
+        return {k: v for k, v in reply.items() if k != "in_reply_to"}
+
+    out = rig.scenario("leaderless", {}, script)
+    assert out == {"type": "error", "code": "unsupported", "definite": True}
+
+
+def test_the_record_leader_replicates_each_stored_record_to_its_followers(rig: Rig) -> None:
+    """Kills ``RecordNode._put`` ``"type": "replicate"`` → ``"REPLICATE"`` (followers never
+    receive a record): after a write through the leader every follower holds the same
+    bytes and serves the record from its own store."""
+
+    async def script(world: Any, call: Any) -> list[Any]:
+        record = {"id": 1, "name": "a", "visits": 3}
+        body = {"type": "request", "kind": "write", "key": "k", "value": record}
+        assert (await call("n2", body))["type"] == "ok"
+        await trio.sleep(0.1)
+        reads = [(await call(n, {"type": "local-read", "key": "k"}))["value"] for n in world.nodes]
+        stores = [world.host(n).process.store for n in world.nodes]
+        return [reads, stores]
+
+    reads, stores = rig.scenario("leader-follower-rolling-upgrade", {}, script)
+    assert reads == [{"id": 1, "name": "a", "visits": 3}] * 3
+    assert stores[1] == stores[2] == stores[0] and len(stores[0]['"k"']) == 3
+
+
+def test_a_record_client_reports_why_a_record_could_not_be_decoded(rig: Rig) -> None:
+    """Kills ``RecordClient.run`` extra keys ``"detail"`` → ``"DETAIL"``: a read that v3
+    code cannot decode (v2 data, ``tier`` required) fails definitely, and its completion
+    keeps the node's schema and fields, the writer's version and the decoder's detail."""
+
+    async def script(world: Any, call: Any) -> Any:
+        from systems import SYSTEMS
+
+        system: Any = SYSTEMS["leader-follower-upgrade-forced-incompatible"].build()
+        client = system.client(world, 1)
+        record = {"id": 1, "name": "a", "visits": 3}
+        assert (await client.invoke({"f": "write", "value": ["k", record]}))["type"] == "ok"
+        for node in world.nodes:
+            world.host(node).process.deployed[node] = 3  # the world's system's table
+            world.host(node).crash()
+            world.host(node).start()
+        return await client.invoke({"f": "read", "value": ["k", None]})
+
+    out = rig.scenario("leader-follower-upgrade-forced-incompatible", {}, script)
+    assert (out["type"], out["error"], out["schema"], out["writer"]) == (
+        "fail",
+        "undecodable",
+        3,
+        2,
+    )
+    assert out["fields"] == ["id", "name", "visits", "email", "tier"]
+    assert "tier" in out["detail"] and out["node"] in ("n1", "n2", "n3")
