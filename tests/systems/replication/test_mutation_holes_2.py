@@ -363,3 +363,31 @@ def test_a_record_client_reports_why_a_record_could_not_be_decoded(rig: Rig) -> 
     )
     assert out["fields"] == ["id", "name", "visits", "email", "tier"]
     assert "tier" in out["detail"] and out["node"] in ("n1", "n2", "n3")
+
+
+# -- hinted handoff, one message at a time (written during the seed-87 run) ---------------
+
+
+def test_a_fallback_keeps_a_hint_hands_the_value_off_and_then_forgets_it() -> None:
+    """Guards ``QuorumNode._on_store``, ``_tick`` and ``_handed_off``: a node storing a
+    write for another (``hint``) records and persists the hint and acknowledges; every
+    tick it sends the value to the home replica (``handoff``); the home's acknowledgement
+    drops the hint and, the fallback not being a home replica of the key, its copy."""
+    from systems.replication._quorum import QuorumConfig, QuorumNode
+    from systems.sim import load_json
+
+    cfg = QuorumConfig(("n1", "n2", "n3", "n4", "n5"), anti_entropy=False)
+    home = cfg.home("k")
+    (fallback, *_) = [n for n in cfg.nodes if n not in home]
+    node: Any = QuorumNode(cfg)
+    rt = _Rt(fallback)
+    state = [{"v": 1, "dot": ["n1", 1], "ctx": {}}]
+    node._on_store(rt, _from("n1"), {"key": "k", "state": state, "rid": 4, "hint": home[1]})
+    assert node.hints == {(home[1], "k")} and node.data["k"] == state
+    assert load_json(rt.disk, "hints", None) == [[home[1], "k"]]
+    assert rt.sent == [("n1", {"type": "stored", "rid": 4, "key": "k", "handoff": False})]
+    node._tick(rt)
+    assert rt.sent[1] == (home[1], {"type": "store", "key": "k", "state": state, "handoff": True})
+    node._on_stored(rt, _from(home[1]), {"key": "k", "handoff": True})
+    assert (node.hints, "k" in node.data) == (set(), False)
+    assert load_json(rt.disk, "hints", None) == []
