@@ -391,3 +391,36 @@ def test_a_fallback_keeps_a_hint_hands_the_value_off_and_then_forgets_it() -> No
     node._on_stored(rt, _from(home[1]), {"key": "k", "handoff": True})
     assert (node.hints, "k" in node.data) == (set(), False)
     assert load_json(rt.disk, "hints", None) == []
+
+
+def test_unknown_field_carries_join_by_version_or_by_bytes() -> None:
+    """Guards ``_recordquorum.join_carry``: Avro carries (writer versions) join to the
+    newest, none at all staying ``None``; tagged carries (unknown-field bytes) concatenate,
+    ``None`` counting as empty."""
+    from systems.replication._recordquorum import join_carry
+
+    assert [join_carry(None, 2), join_carry(3, 2), join_carry(1, None)] == [2, 3, 1]
+    assert join_carry(0, None) is None
+    assert [join_carry(None, b"ab"), join_carry(b"ab", b"cd"), join_carry(b"x", None)] == [
+        b"ab", b"abcd", b"x",
+    ]  # fmt: skip
+
+
+def test_a_leaderless_record_read_names_the_newest_writer_and_an_empty_key_nothing() -> None:
+    """Guards ``RecordQuorumNode._read_reply``: a read of siblings written at versions 1
+    and 2 shows the record through the node's own schema and names the newest writer; a
+    key with no siblings reads as ``None`` with no writer."""
+    from systems.replication import SCHEMAS
+    from systems.replication._leaderless import config_of
+    from systems.replication._recordquorum import RecordQuorumNode
+    from systems.replication._records import Codec, RecordConfig
+    from systems.storage import encoding
+
+    node: Any = RecordQuorumNode(config_of({}), RecordConfig(("n1", "n2", "n3")), {})
+    node.codec = Codec(node.rcfg, 1)
+    rec = {"id": 1, "name": "a", "visits": 2, "email": "e"}
+    state = [{"v": [encoding.encode(SCHEMAS[v], rec).hex(), v]} for v in (2, 1)]
+    assert node._read_reply({"id": 1, "name": "a", "visits": 2, "email": "e"}, state) == {
+        "type": "ok", "value": {"id": 1, "name": "a", "visits": 2}, "writer": 2,
+    }  # fmt: skip
+    assert node._read_reply({}, []) == {"type": "ok", "value": None}
