@@ -424,3 +424,31 @@ def test_a_leaderless_record_read_names_the_newest_writer_and_an_empty_key_nothi
         "type": "ok", "value": {"id": 1, "name": "a", "visits": 2}, "writer": 2,
     }  # fmt: skip
     assert node._read_reply({}, []) == {"type": "ok", "value": None}
+
+
+@pytest.mark.parametrize("failover", ["safe", "careless"])
+def test_a_follower_that_times_out_campaigns_or_promotes_itself(failover: str) -> None:
+    """Guards ``LeaderNode._time_out``: under ``safe`` failover a follower that hears no
+    leader starts a new term as a candidate, votes for itself (persisted) and asks every
+    peer for a vote with its last log term and LSN; under ``careless`` it becomes leader of
+    a new term at once (no votes) and starts the term with a no-op entry."""
+    import random
+
+    from systems.replication._leader import LeaderConfig, LeaderNode
+    from systems.sim import load_json
+
+    node: Any = LeaderNode(LeaderConfig(("n1", "n2", "n3"), failover=failover))
+    node.term, node.log = 2, [[1, "write", "k", 1], [2, "write", "k", 2]]
+    node.quiet = 9
+    rt = _Rt("n2")
+    rt.rng = random.Random(0)  # type: ignore[attr-defined]
+    node._time_out(rt)
+    assert node.term == 3 and node.quiet == 0 and 4 <= node.patience <= 8
+    assert load_json(rt.disk, "meta", None) == [3, "n2"]
+    if failover == "safe":
+        assert (node.role, node.votes) == ("candidate", {"n2"})
+        vote = {"type": "vote", "term": 3, "last_lsn": 2, "last_term": 2}
+        assert rt.sent == [("n1", vote), ("n3", vote)]
+    else:
+        assert (node.role, node.leader, node.log[-1]) == ("leader", "n2", [3, "noop", None, None])
+        assert {dst for dst, body in rt.sent if body["type"] == "append"} == {"n1", "n3"}
