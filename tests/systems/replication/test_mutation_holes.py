@@ -540,3 +540,38 @@ def test_a_record_update_gives_up_after_max_tries_refusals() -> None:
     assert [body["type"] for _, body in rt.sent] == ["get"] * (MAX_TRIES - 1)
     assert [(r["code"], r["definite"]) for r in rt.replies] == [("contention", True)]
     assert node.pending == {}
+
+
+# -- seed 87 ----------------------------------------------------------------------------
+
+
+class _Silent(_Canned):
+    """A node that never answers."""
+
+    def on_message(self, rt: Runtime, msg: Message) -> None:
+        return None
+
+
+def test_silence_and_indefinite_refusals_are_info_with_their_reason() -> None:
+    """Kills ``ReplicaClient.final_read`` ``info(op, "timeout")`` → ``"TIMEOUT"`` and
+    ``RecordClient.run`` ``reply.get("code")`` → ``get("CODE")`` on an indefinite error:
+    an unanswered final read is ``info`` with error ``timeout``; a record op refused
+    indefinitely (a write quorum not reached) is ``info`` naming the code, with the node."""
+    from systems.replication._upgrade import RecordClient
+
+    async def main() -> list[Any]:
+        world = World(0)
+        world.add_node("s1", lambda: _Silent({}))
+        refusal = {"type": "error", "code": "quorum", "definite": False}
+        world.add_node("s2", lambda: _Canned(refusal))
+        world.start_all()
+        async with world.running():
+            reader = ReplicaClient(world, 1, ["s1"], ATTEMPT_TIMEOUT_NS)
+            final = await reader.invoke({"f": "final-read", "value": ["k", None]})
+            writer = RecordClient(world, 2, ["s2"], ATTEMPT_TIMEOUT_NS)
+            wrote = await writer.invoke({"f": "write", "value": ["k", {"id": 1}]})
+            return [final, wrote]
+
+    final, wrote = run_simulated(main, seed=0)
+    assert final == {"type": "info", "value": ["k", None], "error": "timeout"}
+    assert wrote == {"type": "info", "value": ["k", {"id": 1}], "error": "quorum", "node": "s2"}

@@ -279,6 +279,7 @@ def test_a_multi_leader_write_returns_the_context_the_next_write_sends(rig: Rig)
     first, read = rig.scenario("multi-leader-vv", {}, script)
     assert first == {"type": "ok", "value": ["k", "a"], "vclock": {"dc1": 1}}
     assert read["value"] == ["k", "b"] and "siblings" not in read, read
+    assert read["node"] == "dc1"  # seed 87: the read's node is the client's own leader
     assert read["vclock"] == {"dc1": 2}
 
 
@@ -452,3 +453,42 @@ def test_a_follower_that_times_out_campaigns_or_promotes_itself(failover: str) -
     else:
         assert (node.role, node.leader, node.log[-1]) == ("leader", "n2", [3, "noop", None, None])
         assert {dst for dst, body in rt.sent if body["type"] == "append"} == {"n1", "n3"}
+
+
+# -- seed 87 ----------------------------------------------------------------------------
+
+
+def test_a_restarted_node_applies_only_what_its_commit_file_says() -> None:
+    """Kills ``LeaderNode.on_start`` ``load_json(rt.disk, COMMIT, 0)`` → ``…, 1)``: a node
+    whose log holds an entry that was never committed (no commit file) must not apply it
+    on restart -- a local read would show a write that may yet be discarded."""
+    import json
+    import random
+
+    from systems.replication._leader import LOG, LeaderConfig, LeaderNode
+    from systems.sim import save_json
+
+    rt = _Rt("n2")
+    rt.rng = random.Random(0)  # type: ignore[attr-defined]
+    rt.set_timer = lambda *args: None  # type: ignore[attr-defined]
+    rt.disk.write(LOG, 0, (json.dumps([1, "write", "k", 7]) + "\n").encode())
+    node: Any = LeaderNode(LeaderConfig(("n1", "n2", "n3")))
+    node.on_start(rt)
+    assert (node.applied, node.data, len(node.log)) == (0, {}, 1)
+    save_json(rt.disk, "commit", 1)
+    again: Any = LeaderNode(LeaderConfig(("n1", "n2", "n3")))
+    again.on_start(rt)
+    assert (again.applied, again.data) == (1, {"k": 7})
+
+
+def test_each_key_has_its_own_home_replicas_from_the_ring() -> None:
+    """Kills ``QuorumConfig.home`` ``self.ring(key)`` → ``ring(None)`` (every key homed on
+    the same nodes): a key's home replicas are the first ``n`` of its own ring position,
+    so with more nodes than ``n`` keys spread over different homes."""
+    from systems.replication._quorum import QuorumConfig
+
+    cfg = QuorumConfig(("n1", "n2", "n3", "n4", "n5"))
+    homes = {tuple(cfg.home(k)) for k in range(12)}
+    assert len(homes) > 1
+    for k in range(12):
+        assert cfg.home(k) == cfg.ring(k)[:3]
