@@ -492,3 +492,21 @@ def test_each_key_has_its_own_home_replicas_from_the_ring() -> None:
     assert len(homes) > 1
     for k in range(12):
         assert cfg.home(k) == cfg.ring(k)[:3]
+
+
+def test_a_record_follower_keeps_the_newest_copy_whatever_the_arrival_order() -> None:
+    """Guards ``RecordNode._replicate``: a follower stores a replicated record only when its
+    sequence number is newer than the copy it holds (persisting it), so a late, older
+    ``replicate`` never rolls it back."""
+    from types import SimpleNamespace
+
+    from systems.replication._records import STATE, RecordConfig, RecordNode
+    from systems.sim import load_json
+
+    node: Any = RecordNode(RecordConfig(("n1", "n2", "n3")), {"n2": 1})
+    rt = _Rt("n2")
+    for seq in (2, 1, 3):
+        msg = SimpleNamespace(src="n1", body={"key": '"k"', "entry": ["00", 1, seq]})
+        node._replicate(rt, msg)
+        assert node.store['"k"'][2] == max(2, seq)
+    assert load_json(rt.disk, STATE, None) == {'"k"': ["00", 1, 3]}
