@@ -510,3 +510,31 @@ def test_a_record_follower_keeps_the_newest_copy_whatever_the_arrival_order() ->
         node._replicate(rt, msg)
         assert node.store['"k"'][2] == max(2, seq)
     assert load_json(rt.disk, STATE, None) == {'"k"': ["00", 1, 3]}
+
+
+@pytest.mark.parametrize("kind", ["tagged", "avro"])
+def test_a_codec_writes_at_its_version_fills_what_it_requires_and_shows_its_fields(
+    kind: str,
+) -> None:
+    """Guards ``_records.Codec``: v3 code fills its required ``tier`` when it writes; the
+    stored form names the writer's version (Avro keeping unknown fields: the newer
+    writer's, so v1 code rewrites a v2 record with v2's schema); ``view`` shows only the
+    reader's own fields, nulls left out; v3 code cannot decode v1 data (no ``tier``)."""
+    from systems.replication._records import Codec, RecordConfig
+    from systems.storage import CorruptionError
+
+    cfg = RecordConfig(("n1", "n2", "n3"), kind, keep_unknown=True)
+    v1, v2, v3 = (Codec(cfg, v) for v in (1, 2, 3))
+    stored3 = v3.encode({"id": 1, "name": "a", "visits": 2}, None)
+    assert stored3[1] == 3
+    record3, _ = v3.decode(stored3)
+    assert record3["tier"] == "basic"
+    stored2 = v2.encode({"id": 1, "name": "a", "visits": 2, "email": "e"}, None)
+    record, carry = v1.decode(stored2)
+    assert v1.view(record) == {"id": 1, "name": "a", "visits": 2}
+    rewritten = v1.encode({**record, "visits": 3}, carry)
+    assert v2.view(v2.decode(rewritten)[0]) == {"id": 1, "name": "a", "visits": 3, "email": "e"}
+    assert rewritten[1] == (2 if kind == "avro" else 1)
+    assert v2.view({"id": 1, "name": None, "tier": "x"}) == {"id": 1}
+    with pytest.raises(CorruptionError):
+        v3.decode(v1.encode({"id": 1, "name": "a", "visits": 2}, None))
