@@ -98,7 +98,7 @@ class RecordQuorumNode(QuorumNode):
         if kind == "write" and self.rcfg.keep_unknown:
             unknown = sorted(k for k in value if k not in field_names(self.codec.version))
             if unknown:
-                rt.reply(msg, self._stamp(error("unknown-field", True, fields=unknown)))
+                rt.reply(msg, self._stamp(error("unknown-field", True)))
                 return
         key = key_of(body["key"])
         self._begin(rt, RecordRequest(msg, "get", key, self.cfg.home(key), op=kind, change=value))

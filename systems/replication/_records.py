@@ -182,7 +182,7 @@ class RecordNode:
         names = field_names(self.codec.version)
         unknown = sorted(k for k in record if k not in names)
         if unknown and self.cfg.keep_unknown:
-            self._finish(rt, pid, error("unknown-field", True, fields=unknown))
+            self._finish(rt, pid, error("unknown-field", True))
             return
         entry = self.codec.encode(record, None)
         rt.send(self.cfg.leader, {"type": "put", "key": key, "entry": entry, "pid": pid})

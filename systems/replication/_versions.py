@@ -55,13 +55,6 @@ def clock_of(state: Iterable[Sibling]) -> dict[str, int]:
     return dict(sorted(clock.items()))
 
 
-def join(a: dict[str, int] | None, b: dict[str, int] | None) -> dict[str, int]:
-    out = dict(a or {})
-    for node, n in (b or {}).items():
-        out[node] = max(out.get(node, 0), n)
-    return dict(sorted(out.items()))
-
-
 def values(state: Iterable[Sibling]) -> list[Any]:
     return [s["v"] for s in state]
 
