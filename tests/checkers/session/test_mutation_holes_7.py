@@ -77,3 +77,55 @@ def test_version_plants_version_every_op(guarantee: str) -> None:
             written[op.value[1]] = op.extra["version"]
         else:
             assert op.extra["version"] == written[op.value[1]], op
+
+
+# -- seventh pass, fresh sample --seed 93 (tree 13701ef) ----------------------------------
+
+
+def test_two_snapshot_violations_are_counted_apart():
+    """Kills ``_causal._snap``'s dedupe key ``(p, d.key, missing, d.k2, d.w2)`` ->
+    ``None``: the txn plant of monotonic writes, twice over other keys and processes,
+    gives two different violations (the mutant merged every snapshot violation into
+    one)."""
+    b = HistoryBuilder()
+    for (p, q), (k1, k2) in (((0, 1), ("x", "y")), ((2, 3), ("a", "b"))):
+        b.txn(p, [["w", k1, 1]])
+        b.txn(p, [["w", k2, 1]])
+        b.txn(q, [["r", k2, 1], ["r", k1, None]])
+    r = check(b.history(), {"guarantee": "monotonic-writes"})
+    assert r["violation_counts"] == {"monotonic-writes": 2}
+    assert [w["dependency"]["key"] for w in r["anomalies"]["monotonic-writes"]] == ["x", "a"]
+
+
+def test_a_snapshot_list_read_that_is_no_prefix_still_shows_its_writers():
+    """Kills ``_causal.snapshot_deps`` ``tuple_observations(facts, k2, obs2)`` ->
+    ``(facts, None, obs2)``: process 1's txn read a = [5], which is no prefix of G(a) =
+    [6, 7], and x = null; 5 was appended by process 0 after it wrote x = 1, so the
+    snapshot breaks monotonic writes (the mutant saw no writer in a read that is no
+    prefix)."""
+    b = HistoryBuilder()
+    b.txn(0, [["w", "x", 1]])
+    b.txn(0, [["append", "a", 5]])
+    b.append(2, "a", 6)
+    b.append(2, "a", 7)
+    b.read(3, "a", [6, 7])
+    b.txn(1, [["r", "a", [5]], ["r", "x", None]])
+    r = check(b.history(), {"guarantee": "monotonic-writes"})
+    (w,) = r["anomalies"]["monotonic-writes"]
+    assert (w["observed"], w["dependency"]) == (
+        {"key": "a", "value": 5, "op": 3},
+        {"key": "x", "value": 1, "op": 1},
+    )
+
+
+def test_a_writes_follow_reads_list_witness_names_key_and_write():
+    """Kills ``_checks._wfr_list_violation`` ``"key"`` -> ``"KEY"`` and its explanation's
+    ``show(w2)`` -> ``show(None)``: the append plant's witness names the key and says
+    which append (2) came without what its writer had read."""
+    r = check(PLANTS["writes-follow-reads"]["append"](), {"guarantee": "writes-follow-reads"})
+    (w,) = r["anomalies"]["writes-follow-reads"]
+    assert w["key"] == "x"
+    assert w["explanation"] == (
+        'process 1 read 1 in key "x" (op 3) and then appended 2 (op 5), but the read at '
+        "op 7 shows 2 without it [append-list]"
+    )
