@@ -10,7 +10,12 @@ from __future__ import annotations
 import pytest
 
 from checkers.session import check
-from checkers.session.testing import PLANTS, HistoryBuilder, replicated_history
+from checkers.session.testing import (
+    PLANTS,
+    HistoryBuilder,
+    linearizable_history,
+    replicated_history,
+)
 
 # -- seventh pass, fresh sample --seed 91 (tree 2e7c841) ----------------------------------
 
@@ -129,3 +134,103 @@ def test_a_writes_follow_reads_list_witness_names_key_and_write():
         'process 1 read 1 in key "x" (op 3) and then appended 2 (op 5), but the read at '
         "op 7 shows 2 without it [append-list]"
     )
+
+
+# -- seventh pass, fresh sample --seed 95 (tree 57e4ae8) ----------------------------------
+
+
+def test_a_consistent_prefix_witness_cites_the_first_read_of_the_writers_txn():
+    """Kills ``_causal._cp_observe`` ``seen_reg[p][0].seq < w.seq`` -> ``<=``: process 1
+    read y = 1 (op 5) and then x = 1 (op 7), both written by process 0's txn (op 3) after
+    it wrote z = 1; the witness's observation is the first read that showed that txn,
+    not a later read of the same txn (the mutant replaced it)."""
+    b = HistoryBuilder()
+    b.write(0, "z", 1)
+    b.txn(0, [["w", "x", 1], ["w", "y", 1]])
+    b.read(1, "y", 1)
+    b.read(1, "x", 1)
+    b.read(1, "z", None)
+    (w,) = check(b.history(), {"guarantee": "consistent-prefix"})["anomalies"]["consistent-prefix"]
+    assert w["observed"] == {"op": 5, "key": "y", "value": 1}
+    assert w["ops"] == [1, 3, 5, 9]
+
+
+def test_a_snapshot_with_the_initial_register_misses_an_unordered_dependency():
+    """Kills ``_causal.Deps.judge_prefix`` ``not k.append and obs is None …`` -> ``k.append
+    and …``: x has two writers and no versions, so process 0's write x = 1 has no score;
+    but process 1's snapshot read a = [5] (appended by process 0 after x = 1) and x =
+    null, the initial state, which includes no write: a violation, not "unknown"."""
+    b = HistoryBuilder()
+    b.write(0, "x", 1)
+    b.append(0, "a", 5)
+    b.write(2, "x", 2)
+    b.txn(1, [["r", "a", [5]], ["r", "x", None]])
+    r = check(b.history(), {"guarantee": "monotonic-writes"})
+    assert r["guarantees"] == {"monotonic-writes": False}
+    (w,) = r["anomalies"]["monotonic-writes"]
+    assert (w["dependency"], w["evidence"]) == ({"key": "x", "value": 1, "op": 1}, "initial-state")
+
+
+def test_an_initial_register_snapshot_names_the_scored_dependency():
+    """Kills ``_causal.Deps.judge_prefix`` ``best if best >= 0 else unk`` -> always
+    ``unk``: x has one writer (scored by its write order); the snapshot read a = [5] of
+    G(a) = [5, 6] and x = null.  The missed dependency is that of 5 (at G position
+    ``best``), not of position ``unk`` = -1 (6, whose writer wrote no x: the mutant
+    found no dependency and called the guarantee kept)."""
+    b = HistoryBuilder()
+    b.write(0, "x", 1)
+    b.append(0, "a", 5)
+    b.append(2, "a", 6)
+    b.read(3, "a", [5, 6])
+    b.txn(1, [["r", "a", [5]], ["r", "x", None]])
+    r = check(b.history(), {"guarantee": "monotonic-writes"})
+    (w,) = r["anomalies"]["monotonic-writes"]
+    assert w["observed"] == {"key": "a", "value": 5, "op": 3}
+
+
+def test_a_read_your_writes_list_witness_shows_the_list_read():
+    """Kills ``_checks._ryw_one`` ``facts.show(key, obs)`` -> ``show(None, obs)`` and the
+    plant ``testing._ryw_append``'s ``b.read(0, "x", [2])`` -> ``None``: process 0 read
+    [2] (a prefix of G, kept as its length 1) after appending 1; the witness shows the
+    list as read, not the length, and the plant's read is the other writer's [2]."""
+    r = check(PLANTS["read-your-writes"]["append"](), {"guarantee": "read-your-writes"})
+    (w,) = r["anomalies"]["read-your-writes"]
+    assert w["read"] == {"op": 5, "value": [2]}
+    assert "and then read [2] (op 5)" in w["explanation"]
+
+
+def test_a_set_read_is_shown_sorted_not_in_first_seen_order():
+    """Kills ``_order.Facts.show`` ``sorted(…) if k.unordered`` -> ``if … and False``:
+    G(s) is [2, 1] (2 was seen first); process 1's read of both is shown as the set
+    [1, 2], sorted, as every set is (the mutant showed G's order)."""
+    b = HistoryBuilder()
+    b.op(0, "add", ["s", 1])
+    b.op(2, "add", ["s", 2])
+    b.read(9, "s", [2])
+    b.read(1, "s", [1, 2])
+    b.read(1, "s", [])
+    (w,) = check(b.history(), {"guarantee": "monotonic-reads"})["anomalies"]["monotonic-reads"]
+    assert w["reads"] == [{"op": 7, "value": [1, 2]}, {"op": 9, "value": []}]
+
+
+def test_the_simulation_writes_one_two_three_in_invocation_order():
+    """Kills ``testing._Sim._mops`` ``next_value += 1`` -> ``-= 1``: each simulated write
+    is the next fresh value 1, 2, 3, ... (the values name the writes, in order)."""
+    h = linearizable_history(0, 40)
+    values = [op.value[1] for op in h if op.type == "invoke" and op.f == "write"]
+    assert len(values) > 5
+    assert values == list(range(1, len(values) + 1))
+
+
+def test_ignored_and_malformed_ops_both_count_towards_an_unknown_verdict():
+    """Kills ``check``'s ``left_out = ignored + skipped`` -> ``ignored - skipped``: one
+    ``cas`` op (ignored) and one read completed as a ``txn`` (malformed) leave no read to
+    judge: fail closed, unknown, naming both (the mutant's 0 called it valid)."""
+    b = HistoryBuilder()
+    b.op(0, "cas", ["x", [1, 2]])
+    b.invoke(1, "read", ["x", None])
+    b.complete(1, "txn", [["r", "x", 1]])
+    b.write(2, "x", 1)
+    r = check(b.history(), {})
+    assert r["valid"] == "unknown"
+    assert r["reason"].endswith("; 2 ops were ignored or malformed")
