@@ -234,3 +234,82 @@ def test_ignored_and_malformed_ops_both_count_towards_an_unknown_verdict():
     r = check(b.history(), {})
     assert r["valid"] == "unknown"
     assert r["reason"].endswith("; 2 ops were ignored or malformed")
+
+
+# -- seventh pass, fresh sample --seed 97 (tree 93135d4) ----------------------------------
+
+
+def test_an_undecided_snapshot_dependency_names_its_key():
+    """Kills ``_causal._judged_one`` ``undecided(k1, …)`` -> ``undecided(None, …)``: x has
+    two writers and no versions, so whether process 1's snapshot x = 2 includes process
+    0's x = 1 (written before y = 1, which the snapshot shows) is unknown; the example
+    names key x."""
+    b = HistoryBuilder()
+    b.write(0, "x", 1)
+    b.write(0, "y", 1)
+    b.write(2, "x", 2)
+    b.txn(1, [["r", "y", 1], ["r", "x", 2]])
+    r = check(b.history(), {"guarantee": "monotonic-writes"})
+    assert r["guarantees"] == {"monotonic-writes": "unknown"}
+    (example,) = r["undecided"]["monotonic-writes"]["examples"]
+    assert (example["key"], example["op"], example["value"]) == ("x", 7, 1)
+
+
+def test_a_snapshot_witness_shows_the_read_that_misses_the_dependency():
+    """Kills ``_causal._snap`` ``"read"`` -> ``"XXreadXX"``: the txn plant's witness says
+    which read of the snapshot (op 5, key x) lacked process 0's write."""
+    r = check(PLANTS["monotonic-writes"]["txn"](), {"guarantee": "monotonic-writes"})
+    (w,) = r["anomalies"]["monotonic-writes"]
+    assert w["read"] == {"op": 5, "key": "x", "value": None}
+
+
+def test_a_list_key_read_returning_no_list_stays_unknown_on_every_later_read():
+    """Kills ``_checks._mr_append`` ``keep.append((pobs, pt))`` -> ``keep.append(None)``:
+    process 1 read x (an append key) as 7, then twice as [1]; each later read is compared
+    with the 7 again, unknown both times (the mutant kept no earlier read, and crashed on
+    the third).  Also guards the bug this found: a non-list int read of a list key was
+    taken for a prefix length of G (7 > len(G): IndexError, a traceback); it is now kept
+    apart (``_order.Scalar``) and judged unknown."""
+    b = HistoryBuilder()
+    b.append(0, "x", 1)
+    b.read(1, "x", 7)
+    b.read(1, "x", [1])
+    b.read(1, "x", [1])
+    r = check(b.history(), {"guarantee": "monotonic-reads"})
+    assert r["guarantees"] == {"monotonic-reads": "unknown"}
+    assert r["undecided"]["monotonic-reads"]["count"] == 2
+    assert [e["value"] for e in r["undecided"]["monotonic-reads"]["examples"]] == [7, 7]
+
+
+def test_a_list_key_read_returning_the_int_zero_is_not_the_empty_list():
+    """Guards the bug above (no mutant): process 0 appended 1 to x, then a read of x
+    returned 0, not a list.  It was taken for the empty prefix and reported as a
+    read-your-writes violation ("read []"); it is unknown, as any read that is no list."""
+    b = HistoryBuilder()
+    b.append(0, "x", 1)
+    b.read(0, "x", 0)
+    r = check(b.history(), {"guarantee": "read-your-writes"})
+    assert r["guarantees"] == {"read-your-writes": "unknown"}
+    assert r["anomalies"] == {}
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_the_replication_simulation_writes_the_index_of_its_completion(seed: int) -> None:
+    """Kills ``testing.replicated_history`` ``len(b.ops) + 1`` -> ``+ 2``: each written
+    value is the index of the op that completed the write, so a witness's value points
+    at its write."""
+    h = replicated_history(seed, 60)
+    writes = [op for op in h if op.f == "write" and op.type == "ok"]
+    assert len(writes) > 5
+    assert all(op.value[1] == op.index for op in writes)
+
+
+def test_the_builder_blanks_a_txns_reads_in_its_invocation():
+    """Kills ``testing.HistoryBuilder.txn`` ``None if m[0] == "r"`` -> ``m[1] == "r"``:
+    the invocation of a txn carries its writes' values and no read results, whatever the
+    keys are called (here a key named "r")."""
+    b = HistoryBuilder()
+    b.txn(0, [["r", "x", 1], ["w", "r", 2]])
+    invoke, complete = b.history()
+    assert invoke.value == [["r", "x", None], ["w", "r", 2]]
+    assert complete.value == [["r", "x", 1], ["w", "r", 2]]
