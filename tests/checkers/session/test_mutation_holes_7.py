@@ -313,3 +313,51 @@ def test_the_builder_blanks_a_txns_reads_in_its_invocation():
     invoke, complete = b.history()
     assert invoke.value == [["r", "x", None], ["w", "r", 2]]
     assert complete.value == [["r", "x", 1], ["w", "r", 2]]
+
+
+# -- seventh pass, an extra fresh sample --seed 99 (tree d7ff47f, after the seed-97 tests) --
+
+
+def test_a_list_snapshot_checks_every_other_key_it_read():
+    """Kills ``_causal.snapshot_deps``'s ``continue`` after judging a prefix -> ``break``:
+    process 1's txn read a = [5] (appended by process 0 after writing x = 1 and then
+    y = 1), x = 1 and y = null.  After x (kept) the snapshot must still judge y, the one
+    it misses (the mutant stopped at the first other key)."""
+    b = HistoryBuilder()
+    b.write(0, "x", 1)
+    b.write(0, "y", 1)
+    b.append(0, "a", 5)
+    b.txn(1, [["r", "a", [5]], ["r", "x", 1], ["r", "y", None]])
+    r = check(b.history(), {"guarantee": "monotonic-writes"})
+    (w,) = r["anomalies"]["monotonic-writes"]
+    assert w["dependency"] == {"key": "y", "value": 1, "op": 3}
+
+
+def test_a_writer_that_read_the_initial_state_gives_no_consistent_prefix_evidence():
+    """Kills ``_causal.Deps.scored`` ``empty = v is None or …`` -> ``empty = None``:
+    process 0 read x = null before writing y = 1, so y depends on nothing in x (which
+    process 2 writes later); process 1's read of x = null after y = 1 is no comparison at
+    all, and no evidence is counted (the mutant counted a fast-path comparison against
+    an empty dependency)."""
+    b = HistoryBuilder()
+    b.read(0, "x", None)
+    b.write(2, "x", 2)
+    b.write(0, "y", 1)
+    b.read(1, "y", 1)
+    b.read(1, "x", None)
+    r = check(b.history(), {"guarantee": "consistent-prefix"})
+    assert r["guarantees"] == {"consistent-prefix": True}
+    assert r["evidence"] == {"consistent-prefix": {}}
+
+
+@pytest.mark.parametrize("mode", ["register", "txn"])
+def test_an_indeterminate_simulated_read_reports_no_value(mode: str) -> None:
+    """Kills ``testing._Sim._encode`` ``None if reads_blank and m[0] == "r"`` -> ``… and
+    False``: an op that ends ``info`` reports no result, so its reads are blank even when
+    the read took effect (the mutant reported the value read)."""
+    h = linearizable_history(0, 100, mode=mode, info_rate=0.5)
+    infos = [op for op in h if op.type == "info"]
+    assert len(infos) > 10
+    for op in infos:
+        mops = op.value if mode == "txn" else [["r" if op.f == "read" else "w", *op.value]]
+        assert all(m[2] is None for m in mops if m[0] == "r"), op
