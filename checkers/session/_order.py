@@ -190,7 +190,7 @@ class Facts:
         if value is None:
             value = ()
         if not isinstance(value, tuple):
-            return value  # not a list: judged unknown
+            return Scalar(value)  # not a list: judged unknown (an int is no prefix length)
         n = len(value)
         if k.G[:n] == value or (k.unordered and frozenset(k.G[:n]) == frozenset(value)):
             k.prefix_reads.append((n, op))
@@ -295,7 +295,15 @@ class Facts:
             return sorted(k.G[:obs], key=repr) if k.unordered else list(k.G[:obs])
         if isinstance(obs, frozenset):
             return sorted(obs, key=repr)
-        return obs
+        return obs.value if isinstance(obs, Scalar) else obs
+
+
+@dataclass(frozen=True, slots=True)
+class Scalar:
+    """A read of a collection key that returned no list (``5``, ``"s"``): kept apart from
+    the ints that stand for prefixes of G, so every comparison with it is unknown."""
+
+    value: Any
 
 
 class _Missing:

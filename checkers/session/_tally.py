@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from checkers.session._model import Txn
-from checkers.session._order import Decision, KeyFacts
+from checkers.session._order import Decision, KeyFacts, Scalar
 from ddialab.vocabulary import show, thaw
 
 RYW = "read-your-writes"
@@ -74,6 +74,7 @@ class Tally:
 
 
 def undecided(key: Any, read: Txn, w: Any, what: str) -> dict[str, Any]:
+    w = w.value if isinstance(w, Scalar) else w
     return {
         "key": thaw(key),
         "op": read.op,
