@@ -20,14 +20,18 @@ from typing import Any
 import networkx as nx
 import pytest
 
-from checkers.elle import _cycles, _split, check
+from checkers.elle import _cycles, _split, check, check_bank
 from checkers.elle._compact import collect_compact
 from checkers.elle._cycles import SPECS, SearchTimeout, find_cycle
 from checkers.elle._explain import to_dot
 from checkers.elle._mops import Source
+from checkers.elle._tables import CONSISTENCY_MODELS, canonical_model
 from checkers.elle._txns import WW
 from checkers.elle.synth import synth_history
+from ddialab.errors import UsageError
 from ddialab.history import CompactHistory, History, Op, dumps_op, read_compact
+
+from ._helpers import hist, txn
 
 
 def test_dot_colours_every_edge_kind():
@@ -112,6 +116,39 @@ def test_a_read_given_as_a_list_subclass_is_analysed(twice):
     sub = check(_lost_g2(_Read([1]), twice), {"model": "list-append"})
     assert "G2-item" in plain["anomaly_types"]
     assert sub == plain
+
+
+def test_a_read_followed_by_a_garbage_element_gives_no_rw_edge():
+    """Kills ``_append.add_edges`` mutant 66 (``w >= 0 and w != tid`` -> ``or``, seed 103):
+    the element after T2's read of x was never written (writer -1), and the mutant drew
+    an rw edge from T2 to node -1 -- Python's last node, here T4, which T2 read from: a
+    made-up G-single whose witness crashed the explanation.  Only the garbage read is
+    reported."""
+    h = hist(
+        *txn(0, [["append", "x", 1]]),
+        *txn(1, [["r", "x", [1]], ["r", "y", [1]]]),
+        *txn(2, [["r", "x", [1, 99]]]),
+        *txn(3, [["append", "y", 1]]),
+    )
+    r = check(h, {"model": "list-append", "consistency_model": "serializable"})
+    assert (r["valid"], r["anomaly_types"]) == (False, ["garbage-read"])
+
+
+def test_bank_lists_every_negative_balance_in_its_sentence():
+    """Kills ``_bank._read_anomalies`` mutant 44 (the ``", "`` joining the negative
+    balances changed, seed 103): the sentence is pinned for two negative accounts."""
+    h = History([Op(0, 0, "ok", 0, "read", {"a": -1, "b": -2, "c": 5})])
+    (w,) = check_bank(h, {"accounts": ["a", "b", "c"]})["anomalies"]["negative-value"]
+    assert w["explanation"] == "op 0 read negative balance(s): a = -1, b = -2"
+
+
+def test_an_unknown_consistency_model_lists_the_known_ones():
+    """Kills ``_tables.canonical_model`` mutant 7 (``known = None``, seed 103): the usage
+    error must name every model the table knows, sorted."""
+    with pytest.raises(UsageError) as e:
+        canonical_model("snapshot-isolatoin")
+    known = ", ".join(sorted(CONSISTENCY_MODELS))
+    assert str(e.value) == f"unknown consistency model 'snapshot-isolatoin'; known models: {known}"
 
 
 # -- the split scan's child, run in this process -------------------------------------
