@@ -25,9 +25,9 @@ from checkers.elle._compact import collect_compact
 from checkers.elle._cycles import SPECS, SearchTimeout, find_cycle
 from checkers.elle._explain import to_dot
 from checkers.elle._mops import Source
-from checkers.elle._tables import CONSISTENCY_MODELS, canonical_model
+from checkers.elle._tables import CONSISTENCY_MODELS, CYCLE_TYPES, canonical_model
 from checkers.elle._txns import WW
-from checkers.elle.synth import synth_history
+from checkers.elle.synth import APPEND_PLANTS, REGISTER_PLANTS, synth_history
 from ddialab.errors import UsageError
 from ddialab.history import CompactHistory, History, Op, dumps_op, read_compact
 
@@ -149,6 +149,34 @@ def test_an_unknown_consistency_model_lists_the_known_ones():
         canonical_model("snapshot-isolatoin")
     known = ", ".join(sorted(CONSISTENCY_MODELS))
     assert str(e.value) == f"unknown consistency model 'snapshot-isolatoin'; known models: {known}"
+
+
+def test_a_conserving_bank_history_rules_nothing_out():
+    """Kills ``check_bank`` mutant 76 (the boundary computed ``or True``, seed 105): with no
+    wrong total the checker proves nothing, so ``not`` and ``also_not`` stay empty (the
+    mutant claimed G-single and more ruled out by a valid history)."""
+    r = check_bank(History([Op(0, 0, "ok", 0, "read", {"a": 5, "b": 5})]), {"accounts": ["a", "b"]})
+    assert (r["valid"], r["not"], r["also_not"]) == (True, [], [])
+
+
+def test_a_g1a_witness_names_the_reader_and_the_failed_writer():
+    """Kills ``_check._named_ops`` mutant 9 (``"writer"`` misspelt, seed 105): a non-cycle
+    witness's ``ops`` are the reading op, then the op it read from."""
+    h = hist(*txn(0, [["append", "x", 1]], "fail"), *txn(1, [["r", "x", [1]]]))
+    (w,) = check(h, {"model": "list-append"})["anomalies"]["G1a"]
+    assert (w["op"], w["writer"], w["ops"]) == (3, 1, [3, 1])
+
+
+@pytest.mark.parametrize("table", [APPEND_PLANTS, REGISTER_PLANTS], ids=["append", "register"])
+def test_every_plant_is_named_by_an_anomaly_it_plants(table):
+    """Kills ``synth._cycle_plants`` mutants 184 and 331 (seed 105: the keys
+    ``"G-nonadjacent"`` and ``"G-single" + suffix`` misspelt ``"g-..."``): a plant is asked
+    for by the anomaly it plants (``synth_history(n, ["G-single-process"])``), so every
+    key must be one of its plant's expected anomalies, and every cycle type of the table
+    must have its plant.  (The table is built at import: ``recheck`` judges these.)"""
+    assert [n for n, plant in table.items() if n not in plant.expected] == []
+    if table is APPEND_PLANTS:
+        assert set(CYCLE_TYPES) <= set(table)
 
 
 # -- the split scan's child, run in this process -------------------------------------
