@@ -179,6 +179,37 @@ def test_every_plant_is_named_by_an_anomaly_it_plants(table):
         assert set(CYCLE_TYPES) <= set(table)
 
 
+def test_a_g1b_witness_names_the_writers_final_append_to_that_key():
+    """Kills ``_append.AppendAnalysis._g1b`` mutant 3 (``and`` -> ``or``, seed 107): the
+    ``final`` append is the writer's last append *to the key read*, not its last micro-op
+    (here an append to another key)."""
+    h = hist(
+        *txn(0, [["append", "x", 1], ["append", "x", 2], ["append", "y", 9]]),
+        *txn(1, [["r", "x", [1]]]),
+    )
+    (w,) = check(h, {"model": "list-append"})["anomalies"]["G1b"]
+    assert (w["element"], w["final"]) == (1, 2)
+
+
+def test_reads_of_values_nobody_wrote_are_counted():
+    """Kills ``_check._check`` mutant 175 (the ``unknown_reads`` key misspelt, seed 107):
+    an rw-register read of a value no txn wrote is counted in the result."""
+    h = hist(*txn(0, [["w", "x", 1]]), *txn(1, [["r", "x", 5]]), *txn(2, [["r", "x", 1]]))
+    assert check(h, {"model": "rw-register"})["unknown_reads"] == 1
+
+
+def test_the_split_scan_keeps_process_edges(tmp_path, monkeypatch):
+    """Kills ``_check._collect`` mutant 3 (``collect_split(history, None, ...)``, seed 107):
+    a split compact scan must build the process edges its caller asked for, or a
+    G-single-process is missed on every large file."""
+    history, _ = synth_history(60, ["G-single-process"], seed=2)
+    path = str(tmp_path / "h.jsonl")
+    with open(path, "w", encoding="utf-8") as f:
+        f.write("".join(dumps_op(op) + "\n" for op in history))
+    monkeypatch.setattr(_split, "PARALLEL_MIN_BYTES", 0)
+    assert "G-single-process" in check(read_compact(path), {})["anomaly_types"]
+
+
 # -- the split scan's child, run in this process -------------------------------------
 
 
