@@ -1,12 +1,11 @@
 """Holes found by the seventh mutation pass over ``checkers/elle`` (issue #19, fresh samples).
 
-Each test names the mutant (or the bug) it guards.  Every mutation was applied -- by hand,
-or by mutmut in an "after" run of the same sample -- the test seen to fail, and the
-source restored.  The forked child of the split scan (``_split._child`` and what it
-calls) runs in another process, where mutmut's coverage pass never sees it: its mutants
-were "no tests" although the split tests exercise it.  The tests below run the child's
-side in this process, so those mutants are judged, and compare what it sends with the
-one-process scan.
+Each test names the mutant (or the bug) it guards.  Every mutation was applied by hand,
+the test seen to fail, and the source restored.  The forked child of the split scan
+(``_split._child`` and what it calls) runs in another process, where mutmut's coverage
+pass never sees it: its mutants were "no tests" although the split tests exercise it.
+The tests below run the child's side in this process, so those mutants are judged, and
+compare what it sends with the one-process scan.
 """
 
 from __future__ import annotations
