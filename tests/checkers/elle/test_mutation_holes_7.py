@@ -19,7 +19,7 @@ from typing import Any
 import networkx as nx
 import pytest
 
-from checkers.elle import _cycles, _split, check, check_bank
+from checkers.elle import _cycles, _split, check, check_bank, check_long_fork
 from checkers.elle._compact import collect_compact
 from checkers.elle._cycles import SPECS, SearchTimeout, find_cycle
 from checkers.elle._explain import to_dot
@@ -209,6 +209,20 @@ def test_the_split_scan_keeps_process_edges(tmp_path, monkeypatch):
     assert "G-single-process" in check(read_compact(path), {})["anomaly_types"]
 
 
+def test_a_long_fork_between_reads_of_nested_key_sets_is_found():
+    """Kills ``_long_fork._forks`` mutant 21 (``common != k2`` -> ``==``, seed 109, killed
+    after its fresh row): one read covers keys {1, 2}, the other {1, 2, 3}; the fork lies
+    on their common keys {1, 2}, which are all of the first read's, and the mutant skipped
+    exactly that pair of groups."""
+    h = hist(
+        *txn(0, [["w", 1, 1]]),
+        *txn(1, [["w", 2, 1]]),
+        *txn(2, [["r", 1, 1], ["r", 2, None]]),
+        *txn(3, [["r", 1, None], ["r", 2, 1], ["r", 3, None]]),
+    )
+    assert check_long_fork(h, {})["anomaly_types"] == ["long-fork"]
+
+
 # -- the split scan's child, run in this process -------------------------------------
 
 
@@ -315,3 +329,24 @@ def test_the_child_of_a_synthetic_history_sends_what_one_process_collects(tmp_pa
         got = _split_here(path, split, monkeypatch)
         assert got is not None
         assert _state(got) == reference
+
+
+def test_the_callers_child_timeout_is_the_one_waited_for(tmp_path, monkeypatch):
+    """Kills ``_split.collect_split`` mutant 3 (the ``timeout`` argument ignored for
+    ``CHILD_TIMEOUT``, seed 109, killed after its fresh row): the parent waits the
+    caller's timeout (plus four times its own part's time), never less.  The wait itself
+    is not run: ``_receive`` records what it was given and reports no payload."""
+    history, _ = synth_history(40, [], seed=1)
+    path = str(tmp_path / "h.jsonl")
+    with open(path, "w", encoding="utf-8") as f:
+        f.write("".join(dumps_op(op) + "\n" for op in history))
+    waits: list[float] = []
+    monkeypatch.setattr(_split, "PARALLEL_MIN_BYTES", 0)
+    monkeypatch.setattr(_split, "_receive", lambda r, pid, timeout: waits.append(timeout))
+    h = read_compact(path)
+    assert isinstance(h, CompactHistory)
+    assert (
+        _split.collect_split(h, True, True, Source(path, "list-append"), 10 * _split.CHILD_TIMEOUT)
+        is None
+    )
+    assert len(waits) == 1 and waits[0] >= 10 * _split.CHILD_TIMEOUT
