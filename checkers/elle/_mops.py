@@ -44,13 +44,20 @@ from ddialab.errors import HistoryFormatError
 from ddialab.history import op_error
 
 
-def _grammar(names: tuple[str, ...], read: Any) -> Grammar:
-    return Grammar(frozenset(names), KEY, SCALAR, read, plain=plain_txn)
+def _grammar(names: tuple[str, ...], read: Any, freeze: Any = None) -> Grammar:
+    return Grammar(frozenset(names), KEY, SCALAR, read, plain=plain_txn, freeze_value=freeze)
+
+
+def _plain_list(v: Any) -> Any:
+    """A read's list as a plain ``list``: a subclass passes the grammar's ``isinstance``
+    test, but the list-append analysis takes a read only when ``type(v) is list`` and
+    would skip it, missing what it proves."""
+    return list(v) if isinstance(v, list) and type(v) is not list else v
 
 
 #: Elle's grammar per workload model (the checker's ``model`` option).
 GRAMMARS: dict[str, Grammar] = {
-    "list-append": _grammar(("append", "r"), NULL_OR_SCALARS),
+    "list-append": _grammar(("append", "r"), NULL_OR_SCALARS, _plain_list),
     "rw-register": _grammar(("w", "r"), NULL_OR_SCALAR),
     "long-fork": _grammar(("w", "r"), NULL_OR_SCALAR),
 }
