@@ -1,0 +1,240 @@
+"""SSI bookkeeping, 2PC handlers and the nodes' edges: holes found by mutation testing (#19).
+
+The survivors of the fresh sample ``tools/mutation.py run systems/transactions --sample 60
+--seed 121 --fresh`` (docs/testing.md, "systems/transactions, sixth pass").  The MVCC
+tests drive the engine directly; the 2PC and node tests call one handler at a time with a
+recording stand-in for the node ``Runtime`` (no network, no scheduler), so each test names
+the message or timer it delivers and the replies, sends and timers it expects.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from typing import Any
+
+from systems import get_system
+from systems.sim import Message, SimDisk
+from systems.transactions import (
+    Coordinator,
+    LockingEngine,
+    MvccEngine,
+    Participant,
+    SerialNode,
+    TxnNode,
+)
+
+
+class _Rt:
+    """Just enough of a node ``Runtime`` to call one handler: a disk, and records of what
+    the node sent, replied and scheduled."""
+
+    def __init__(self, name: str) -> None:
+        self.name, self.incarnation = name, 1
+        self.disk = SimDisk(random.Random(0))
+        self.sent: list[tuple[str, dict[str, Any]]] = []
+        self.replies: list[tuple[Message, dict[str, Any]]] = []
+        self.timers: list[tuple[int, str, Any]] = []
+
+    def send(self, dst: str, body: dict[str, Any]) -> None:
+        self.sent.append((dst, body))
+
+    def reply(self, msg: Message, body: dict[str, Any]) -> None:
+        self.replies.append((msg, body))
+
+    def set_timer(self, delay_ns: int, name: str, payload: Any = None) -> None:
+        self.timers.append((delay_ns, name, payload))
+
+
+def _runtime(name: str) -> Any:
+    """A ``_Rt`` where the handlers' signatures want a ``Runtime`` (it is one, by duck)."""
+    return _Rt(name)
+
+
+def _msg(src: str, **body: Any) -> Message:
+    return Message(0, src, "node", body, 0)
+
+
+# -- MVCC / SSI ---------------------------------------------------------------------------
+
+
+def test_ssi_reading_a_version_committed_before_the_snapshot_is_no_rw_edge() -> None:
+    """Kills ``_note_read`` ``newer = committed and newer-than-snapshot and k in writes`` ->
+    ``committed and newer-than-snapshot or k in writes``: a read of a version W committed
+    *before* T's snapshot (W still kept for a concurrent txn) is a wr dependency, not an
+    rw one; the mutant records T -rw-> W, so T, with a live in-neighbour, aborts for a
+    dangerous structure that does not exist (a false serialization failure)."""
+    e = MvccEngine(ssi=True)
+    e.begin("a")
+    assert e.op("a", ["r", "y", None]).kind == "ok"  # a stays live, keeps w around
+    e.begin("w")
+    e.op("w", ["append", "x", 1])
+    assert e.commit("w").kind == "ok"
+    e.begin("t")
+    assert e.op("t", ["r", "x", None]).value == ["r", "x", [1]]  # wr: t read w's write
+    assert e.op("t", ["append", "y", 2]).kind == "ok"  # a -rw-> t
+    assert e.txns["t"].out_first == float("inf")
+    assert e.commit("t").kind == "ok"
+
+
+def test_an_aborted_reader_leaves_no_siread_marks() -> None:
+    """Kills ``_abort`` ``discard(t.tid)`` -> ``discard(None)``: an aborted txn's SIREAD
+    marks must go with it; under the mutant every aborted reader's id stays in
+    ``readers`` for good (``_prune`` only clears committed ids), a leak that grows with
+    every aborted txn of a long run."""
+    e = MvccEngine(ssi=True)
+    for i in range(3):
+        e.begin(f"t{i}")
+        e.op(f"t{i}", ["r", "x", None])
+        assert e.abort(f"t{i}").code == "aborted"
+    assert [tid for marks in e.readers.values() for tid in marks] == []
+
+
+# -- 2PC: the coordinator -----------------------------------------------------------------
+
+
+def _coordinator() -> tuple[Coordinator, Any]:
+    system: Any = get_system("txn-2pc").build({})
+    coord, rt = Coordinator(system.settings), _runtime("coord")
+    coord.on_start(rt)
+    return coord, rt
+
+
+def _committed_on_p1(coord: Coordinator, rt: Any) -> tuple[str, Message]:
+    """Run one txn on p1 (key 0) through execute, prepare and the commit point."""
+    client = _msg("c1", type="txn", ops=[["append", 0, 5]])
+    coord.on_message(rt, client)
+    (dst, op), txn = rt.sent[-1], rt.timers[-1][2]
+    assert (dst, op["op"]) == ("p1", ["append", 0, 5])
+    coord.on_message(rt, _msg("p1", type="op-done", txn=txn, seq=0, value=["append", 0, 5]))
+    coord.on_message(rt, _msg("p1", type="vote", txn=txn, yes=True))
+    coord.on_timer(rt, "decide", txn)
+    assert rt.replies[-1] == (client, {"type": "ok", "value": [["append", 0, 5]]})
+    return txn, client
+
+
+def test_the_coordinator_times_out_the_txn_it_began() -> None:
+    """Kills ``_begin``'s ``set_timer(..., "txn-timeout", txn)`` -> payload ``None``: the
+    timer must name the txn, or a txn whose participant never answers is never aborted
+    (its client waits out its own budget, its locks stay held until the participants'
+    idle timeout)."""
+    coord, rt = _coordinator()
+    client = _msg("c1", type="txn", ops=[["append", 0, 5]])
+    coord.on_message(rt, client)
+    (delay, name, payload), sent = rt.timers[-1], len(rt.sent)
+    assert (delay, name) == (coord.txn_timeout_ns, "txn-timeout")
+    coord.on_timer(rt, name, payload)  # p1 never answered the op
+    assert rt.replies == [(client, {"type": "error", "code": "txn-timeout", "definite": True})]
+    assert rt.sent[sent:] == [("p1", {"type": "abort", "txn": payload})]
+
+
+def test_acks_end_a_commit_and_stop_the_resends() -> None:
+    """Kills ``on_message`` ``kind == "ack"`` -> ``"XXackXX"``: a participant's ack must
+    be counted; under the mutant the commit is re-sent forever and ``end`` never logged."""
+    coord, rt = _coordinator()
+    txn, _ = _committed_on_p1(coord, rt)
+    coord.on_timer(rt, "send-commit", txn)
+    assert rt.sent[-1] == ("p1", {"type": "commit", "txn": txn})
+    coord.on_message(rt, _msg("p1", type="ack", txn=txn))
+    assert coord.unacked == {}
+    log = [json.loads(line) for line in rt.disk.read("coordinator-log").splitlines()]
+    assert [e["kind"] for e in log] == ["commit", "end"]
+    sent = len(rt.sent)
+    coord.on_timer(rt, "resend", txn)
+    assert len(rt.sent) == sent
+
+
+# -- 2PC: the participant -----------------------------------------------------------------
+
+
+def _op(p: Participant, rt: Any, txn: str, mop: list[Any], first: bool) -> dict[str, Any]:
+    p.on_message(rt, _msg("coord", type="op", txn=txn, seq=0, op=mop, first=first))
+    return rt.replies[-1][1]
+
+
+def test_an_op_for_a_prepared_branch_is_refused_and_the_branch_stays_in_doubt() -> None:
+    """Kills ``_op`` ``if not branch.prepared: self._drop(txn)`` -> ``if branch.prepared``
+    (prepared side): a late or duplicated op for a prepared branch must not drop it -- an
+    in-doubt branch has promised to commit if told to, so its writes and locks must stay."""
+    p, rt = Participant(10**9, 10**8), _runtime("p1")
+    _op(p, rt, "t1", ["append", 0, 5], first=True)
+    p.on_message(rt, _msg("coord", type="prepare", txn="t1"))
+    assert _op(p, rt, "t1", ["append", 3, 6], first=False)["code"] == "lock-conflict"
+    assert p.in_doubt() == ["t1"]
+    assert p.branches["t1"].writes == {0: [5]}
+    assert p.locks.mode("t1", 0) == "X"
+
+
+def test_a_lock_conflict_drops_the_unprepared_branch_and_its_locks() -> None:
+    """Kills the same mutant (unprepared side): a branch refused a lock is aborted on the
+    spot, releasing the locks it held; under the mutant it keeps them until the
+    coordinator's abort arrives (or for good, if that abort is lost)."""
+    p, rt = Participant(10**9, 10**8), _runtime("p1")
+    _op(p, rt, "t1", ["append", 0, 5], first=True)
+    _op(p, rt, "t2", ["r", 3, None], first=True)
+    assert _op(p, rt, "t2", ["r", 0, None], first=False)["code"] == "lock-conflict"
+    assert "t2" not in p.branches
+    assert _op(p, rt, "t3", ["append", 3, 7], first=True)["value"] == ["append", 3, 7]
+
+
+def test_an_in_doubt_participant_asks_the_coordinator_and_asks_again() -> None:
+    """Kills ``on_timer`` ``name == "in-doubt"`` -> ``!=``: the in-doubt timer must send
+    ``status`` and re-arm (else a participant whose coordinator lost the decision blocks
+    forever); an idle-timeout timer on a prepared branch must neither ask nor drop."""
+    p, rt = Participant(10**9, 10**8), _runtime("p1")
+    _op(p, rt, "t1", ["append", 0, 5], first=True)
+    p.on_message(rt, _msg("coord", type="prepare", txn="t1"))
+    p.on_timer(rt, "active-timeout", "t1")
+    assert (rt.sent, p.in_doubt()) == ([], ["t1"])
+    p.on_timer(rt, "in-doubt", "t1")
+    assert rt.sent == [("coord", {"type": "status", "txn": "t1"})]
+    assert rt.timers[-1] == (10**8, "in-doubt", "t1")
+
+
+# -- the single nodes ---------------------------------------------------------------------
+
+
+def test_the_serial_node_refuses_an_interactive_message() -> None:
+    """Kills ``SerialNode.on_message`` ``rt.reply(msg, error(...))`` -> ``rt.reply(error(
+    ...))``: a ``begin`` sent to a stored-procedure node gets ``unsupported`` (the mutant
+    raises a ``TypeError`` inside the node instead)."""
+    node, rt = SerialNode(), _runtime("n1")
+    begin = _msg("c1", type="begin")
+    node.on_message(rt, begin)
+    assert rt.replies == [(begin, {"type": "error", "code": "unsupported", "definite": True})]
+    assert not node.queue
+
+
+def _begin(node: TxnNode, rt: Any) -> str:
+    node.on_message(rt, _msg("c1", type="begin"))
+    txn: str = rt.replies[-1][1]["txn"]
+    return txn
+
+
+def test_a_txn_timed_out_while_parked_fails_its_waiting_op_with_txn_timeout() -> None:
+    """Kills ``TxnNode.on_timer``'s code ``"txn-timeout"`` -> ``"XXtxn-timeoutXX"``: the
+    op parked on a lock wait is answered with the reason its txn was aborted."""
+    node, rt = TxnNode(LockingEngine("two-phase-locking")), _runtime("n1")
+    a, b = _begin(node, rt), _begin(node, rt)
+    node.on_message(rt, _msg("c1", type="op", txn=a, op=["append", 0, 1]))
+    waiting = _msg("c2", type="op", txn=b, op=["append", 0, 2])
+    node.on_message(rt, waiting)
+    assert b in node.parked
+    node.on_timer(rt, "txn-timeout", b)
+    assert rt.replies[-1] == (waiting, {"type": "error", "code": "txn-timeout", "definite": True})
+
+
+def test_the_commit_log_numbers_write_commits_one_by_one() -> None:
+    """Kills ``TxnNode._commit`` ``self.commits += 1`` -> ``+= 2``: ``commits`` counts the
+    durable commits, and each log entry carries its number; a restarted node replays the
+    count (read-only commits log nothing and count nothing)."""
+    node, rt = TxnNode(MvccEngine()), _runtime("n1")
+    for mop in (["append", 0, 1], ["r", 0, None], ["append", 1, 2]):
+        txn = _begin(node, rt)
+        node.on_message(rt, _msg("c1", type="op", txn=txn, op=mop))
+        node.on_message(rt, _msg("c1", type="commit", txn=txn))
+    log = [json.loads(line) for line in rt.disk.read("txnlog").splitlines()]
+    assert [e["ts"] for e in log] == [1, 2]
+    restarted = TxnNode(MvccEngine())
+    restarted.on_start(rt)
+    assert (node.commits, restarted.commits) == (2, 2)
