@@ -13,14 +13,19 @@ import json
 import random
 from typing import Any
 
+import pytest
+import trio
+
 from systems import get_system
-from systems.sim import Message, SimDisk
+from systems.sim import MS, Message, SimDisk, World, now_ns, run_simulated
 from systems.transactions import (
     Coordinator,
     LockingEngine,
+    LockManager,
     MvccEngine,
     Participant,
     SerialNode,
+    TxnClient,
     TxnNode,
 )
 
@@ -93,9 +98,13 @@ def test_an_aborted_reader_leaves_no_siread_marks() -> None:
 # -- 2PC: the coordinator -----------------------------------------------------------------
 
 
-def _coordinator() -> tuple[Coordinator, Any]:
+def _settings() -> Any:
     system: Any = get_system("txn-2pc").build({})
-    coord, rt = Coordinator(system.settings), _runtime("coord")
+    return system.settings
+
+
+def _coordinator() -> tuple[Coordinator, Any]:
+    coord, rt = Coordinator(_settings()), _runtime("coord")
     coord.on_start(rt)
     return coord, rt
 
@@ -238,3 +247,129 @@ def test_the_commit_log_numbers_write_commits_one_by_one() -> None:
     restarted = TxnNode(MvccEngine())
     restarted.on_start(rt)
     assert (node.commits, restarted.commits) == (2, 2)
+
+
+# -- the fresh seed-123 sample's survivors ------------------------------------------------
+
+
+def test_an_unknown_micro_op_is_refused_by_name() -> None:
+    """Kills ``apply_mop``'s ``ValueError(f"unknown micro-op {f!r}")`` -> ``ValueError(None)``:
+    the error must name the micro-op it could not apply."""
+    e = MvccEngine()
+    e.begin("t")
+    with pytest.raises(ValueError, match="unknown micro-op 'incr'"):
+        e.op("t", ["incr", 0, 1])
+
+
+def test_both_engines_report_an_asked_for_abort_as_aborted() -> None:
+    """Kills ``LockingEngine.abort``'s code ``"aborted"`` -> ``"ABORTED"``: the engines
+    share one interface, and an abort the txn asked for is ``aborted`` in both."""
+    engines: list[Any] = [LockingEngine("two-phase-locking"), MvccEngine()]
+    for engine in engines:
+        engine.begin("t")
+        engine.op("t", ["append", 0, 1])
+        step = engine.abort("t")
+        assert (step.kind, step.code, engine.active("t")) == ("abort", "aborted", False)
+
+
+def test_a_new_shared_request_queues_behind_a_waiting_writer() -> None:
+    """Kills ``LockManager.acquire``'s ``queue_ahead=held is None and bool(locks.queue)``
+    -> ``bool(None)``: a newcomer compatible with the holders must still wait behind the
+    queue, or a stream of readers starves a waiting writer for good."""
+    locks = LockManager()
+    assert locks.acquire("a", "k", "S") == "granted"
+    assert locks.acquire("w", "k", "X") == "wait"
+    assert locks.acquire("c", "k", "S") == "wait"
+    assert locks.holders("k") == {"a": "S"}
+    assert locks.release_all("a") == ["w"]
+
+
+def test_the_serial_node_numbers_its_logged_commits_one_by_one() -> None:
+    """Kills ``SerialNode.on_timer`` ``self.commits += 1`` -> ``-= 1``: each logged
+    commit carries the next number, and a restarted node resumes the count."""
+    node, rt = SerialNode(), _runtime("n1")
+    for ops in ([["append", 0, 1]], [["r", 0, None]], [["append", 1, 2]]):
+        node.on_message(rt, _msg("c1", type="txn", ops=ops))
+        node.on_timer(rt, "run", None)
+    log = [json.loads(line) for line in rt.disk.read("txnlog").splitlines()]
+    assert [e["ts"] for e in log] == [1, 2]
+    restarted = SerialNode()
+    restarted.on_start(rt)
+    assert (node.commits, restarted.commits, restarted.data) == (2, 2, {0: [1], 1: [2]})
+
+
+def test_a_restarted_coordinator_starts_a_new_epoch_of_txn_ids() -> None:
+    """Kills ``Coordinator.on_start`` ``_append(rt, EPOCH, ...)`` -> ``_append(rt, None,
+    ...)``: each start must be recorded in the epoch file, or a restarted coordinator
+    hands out ``1.1`` again -- the id of a txn its log may already say committed."""
+    first, rt = _coordinator()
+    second = Coordinator(_settings())
+    second.on_start(rt)
+    second.on_message(rt, _msg("c1", type="txn", ops=[["append", 0, 5]]))
+    assert (first.epoch, second.epoch, rt.timers[-1][2]) == (1, 2, "2.1")
+
+
+def test_a_participant_acks_a_commit() -> None:
+    """Kills ``Participant.on_message``'s ack ``{"type": "ack", ...}`` -> ``{"XXtypeXX":
+    ...}``: the coordinator dispatches on ``type``; an ack it cannot read leaves the
+    commit unacknowledged and re-sent forever."""
+    p, rt = Participant(10**9, 10**8), _runtime("p1")
+    _op(p, rt, "t1", ["append", 0, 5], first=True)
+    p.on_message(rt, _msg("coord", type="prepare", txn="t1"))
+    commit = _msg("coord", type="commit", txn="t1")
+    p.on_message(rt, commit)
+    assert rt.replies[-1] == (commit, {"type": "ack", "txn": "t1"})
+    assert (p.data, p.in_doubt()) == ({0: [5]}, [])
+
+
+class _Scripted(TxnClient):
+    """A client whose requests get scripted replies, in order: no network."""
+
+    def __init__(self, world: World, replies: list[dict[str, Any]]) -> None:
+        super().__init__(world, "c1")
+        self.replies = replies
+
+    async def _request(self, body: dict[str, Any]) -> dict[str, Any] | None:
+        return self.replies.pop(0)
+
+
+def test_a_transfer_of_the_whole_balance_goes_through() -> None:
+    """Kills ``_transfer``'s overdraft test ``src < amount`` -> ``<=``: moving exactly
+    the balance leaves zero, no overdraft, so it must be written and committed."""
+    op = {"f": "transfer", "value": {"from": 0, "to": 1, "amount": 5}, "initial": 5}
+    replies: list[dict[str, Any]] = [
+        {"type": "ok", "txn": 7},
+        {"type": "ok", "value": ["r", 0, None]},
+        {"type": "ok", "value": ["r", 1, None]},
+        {"type": "ok", "value": ["w", 0, 0]},
+        {"type": "ok", "value": ["w", 1, 10]},
+        {"type": "ok"},
+    ]
+
+    async def main() -> dict[str, Any]:
+        return await _Scripted(World(1), replies).invoke(op)
+
+    out = run_simulated(main, seed=1)
+    assert (out["type"], replies) == ("ok", [])
+
+
+def test_the_client_gives_up_at_its_deadline_not_later() -> None:
+    """Kills ``_request``'s ``left = deadline - now`` -> ``deadline + now``: a request to
+    a node that never answers must time out when the op's budget runs out (simulated
+    time; started at 50 ms so that the two differ)."""
+
+    async def main() -> tuple[dict[str, Any], int]:
+        world = World(1)
+        get_system("txn-2pl").build({}).setup(world)
+        world.start_all()
+        async with world.running():
+            world.host("n1").crash()
+            client = TxnClient(world, "c1", timeout_ns=100 * MS)
+            await client.open("n1")
+            await trio.sleep(0.05)
+            start = now_ns()
+            out = await client.invoke({"f": "txn", "value": [["r", 0, None]]})
+            return out, now_ns() - start
+
+    out, elapsed = run_simulated(main, seed=1)
+    assert (out["type"], out["error"], elapsed) == ("fail", "timeout", 100 * MS)
