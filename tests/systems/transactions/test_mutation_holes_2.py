@@ -325,7 +325,7 @@ def test_a_participant_acks_a_commit() -> None:
 class _Scripted(TxnClient):
     """A client whose requests get scripted replies, in order: no network."""
 
-    def __init__(self, world: World, replies: list[dict[str, Any]]) -> None:
+    def __init__(self, world: World, replies: list[dict[str, Any] | None]) -> None:
         super().__init__(world, "c1")
         self.replies = replies
 
@@ -337,7 +337,7 @@ def test_a_transfer_of_the_whole_balance_goes_through() -> None:
     """Kills ``_transfer``'s overdraft test ``src < amount`` -> ``<=``: moving exactly
     the balance leaves zero, no overdraft, so it must be written and committed."""
     op = {"f": "transfer", "value": {"from": 0, "to": 1, "amount": 5}, "initial": 5}
-    replies: list[dict[str, Any]] = [
+    replies: list[dict[str, Any] | None] = [
         {"type": "ok", "txn": 7},
         {"type": "ok", "value": ["r", 0, None]},
         {"type": "ok", "value": ["r", 1, None]},
@@ -373,3 +373,50 @@ def test_the_client_gives_up_at_its_deadline_not_later() -> None:
 
     out, elapsed = run_simulated(main, seed=1)
     assert (out["type"], out["error"], elapsed) == ("fail", "timeout", 100 * MS)
+
+
+# -- the fresh seed-125 sample's survivors ------------------------------------------------
+
+
+def _stored(reply: dict[str, Any] | None) -> dict[str, Any]:
+    ops = [["append", 0, 1]]
+
+    async def main() -> dict[str, Any]:
+        client = _Scripted(World(1), [reply])
+        client.stored_procedures = True
+        return await client.invoke({"f": "txn", "value": ops})
+
+    out: dict[str, Any] = run_simulated(main, seed=1)
+    assert out["value"] == ops
+    return out
+
+
+def test_a_stored_procedures_outcome_follows_the_reply() -> None:
+    """Kills ``_stored``'s ``_done("info", ops, "timeout")`` -> error ``None`` and
+    ``reply.get("definite")`` -> ``reply.get("DEFINITE")``: no reply is ``info`` with
+    ``timeout``; a definite error surely did not commit (``fail``), an indefinite one may
+    have (``info``) -- the checkers treat the two very differently."""
+    assert _stored(None)["error"] == "timeout"
+    assert _stored(None)["type"] == "info"
+    refused = {"type": "error", "code": "busy", "definite": True}
+    assert (_stored(refused)["type"], _stored(refused)["error"]) == ("fail", "busy")
+    assert _stored({**refused, "definite": False})["type"] == "info"
+
+
+def test_no_wait_shared_locks_are_shared() -> None:
+    """Kills ``try_acquire``'s ``_grantable(locks, txn, mode, ...)`` -> ``None`` for the
+    mode: two readers of a key both get the shared lock at once (a 2PC participant would
+    otherwise abort every concurrent reader with ``lock-conflict``); a writer does not."""
+    locks = LockManager()
+    assert locks.try_acquire("a", "k", "S") and locks.try_acquire("b", "k", "S")
+    assert not locks.try_acquire("c", "k", "X")
+    assert locks.holders("k") == {"a": "S", "b": "S"}
+
+
+def test_a_participant_keeps_a_json_list_key_as_a_tuple() -> None:
+    """Kills ``key_of``'s ``tuple(k) if isinstance(k, list)`` -> never converting: a
+    composite key arrives from JSON as a list, which cannot key the branch's writes or
+    the lock table (the mutant raises ``TypeError: unhashable``)."""
+    p, rt = Participant(10**9, 10**8), _runtime("p1")
+    assert _op(p, rt, "t1", ["append", [0, 1], 5], first=True)["value"] == ["append", (0, 1), 5]
+    assert p.branches["t1"].writes == {(0, 1): [5]}
