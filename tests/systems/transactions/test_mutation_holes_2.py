@@ -420,3 +420,53 @@ def test_a_participant_keeps_a_json_list_key_as_a_tuple() -> None:
     p, rt = Participant(10**9, 10**8), _runtime("p1")
     assert _op(p, rt, "t1", ["append", [0, 1], 5], first=True)["value"] == ["append", (0, 1), 5]
     assert p.branches["t1"].writes == {(0, 1): [5]}
+
+
+# -- the fresh seed-127 sample's survivors ------------------------------------------------
+
+
+def test_a_status_question_after_the_commit_point_is_answered_commit() -> None:
+    """Kills ``_commit_point``'s ``self.committed.add(txn)`` -> ``add(None)``: an in-doubt
+    participant asking before the commit reached it (lost, or ``commit_delay_ns``) must
+    hear ``commit``; the mutant answers ``abort`` -- one participant aborts what the
+    others commit, and the client was already told ``ok`` (atomicity broken)."""
+    coord, rt = _coordinator()
+    txn, _ = _committed_on_p1(coord, rt)
+    coord.on_message(rt, _msg("p1", type="status", txn=txn))
+    assert rt.sent[-1] == ("p1", {"type": "decision", "txn": txn, "decision": "commit"})
+
+
+def test_committed_txns_no_active_txn_is_concurrent_with_are_forgotten() -> None:
+    """Kills ``_prune``'s ``t.commit_ts <= horizon`` -> ``<``: a txn committed at the
+    oldest active snapshot is in that snapshot, so concurrent with nobody, and must be
+    dropped from the SSI bookkeeping (the mutant keeps it: memory held, and its rw edges
+    still consulted)."""
+    e = MvccEngine(ssi=True)
+    e.begin("a")  # snapshot 0
+    e.begin("w")
+    e.op("w", ["append", "x", 1])
+    assert e.commit("w").kind == "ok"  # ts 1, concurrent with a
+    e.begin("b")  # snapshot 1: sees w
+    assert set(e.txns) == {"a", "w", "b"}
+    e.abort("a")
+    assert set(e.txns) == {"b"}
+
+
+def test_think_time_is_drawn_from_zero_up_to_its_bound() -> None:
+    """Kills ``_think``'s ``randint(0, think_ns)`` -> ``randint(1, think_ns)``: the think
+    time is uniform over ``[0, think_ns]`` (the documented bound), zero included -- the
+    mutant shifts every seeded draw, so the same seed gives another history."""
+    drawn: list[tuple[int, int]] = []
+
+    class _Rng:
+        def randint(self, a: int, b: int) -> int:
+            drawn.append((a, b))
+            return a
+
+    async def main() -> None:
+        client = TxnClient(World(1), "c1", think_ns=7 * MS)
+        client.rng = _Rng()  # type: ignore[assignment]
+        await client._think()
+
+    run_simulated(main, seed=1)
+    assert drawn == [(0, 7 * MS)]
