@@ -470,3 +470,23 @@ def test_think_time_is_drawn_from_zero_up_to_its_bound() -> None:
 
     run_simulated(main, seed=1)
     assert drawn == [(0, 7 * MS)]
+
+
+# -- the fresh seed-129 sample's survivors ------------------------------------------------
+
+
+def test_an_unknown_locking_level_is_refused_by_name() -> None:
+    """Kills ``LockingEngine.__init__``'s ``ValueError(f"unknown level {level!r}")`` ->
+    ``ValueError(None)``: the error must name the level it does not know."""
+    with pytest.raises(ValueError, match="unknown level 'snapshot'"):
+        LockingEngine("snapshot")
+
+
+def test_a_participant_that_lost_the_branch_votes_no_for_that_txn() -> None:
+    """Kills ``_prepare``'s ``{"type": "vote", "txn": txn, "yes": False}`` -> key
+    ``"XXtxnXX"``: the coordinator finds the txn by the vote's ``txn``; a no-vote without it
+    is dropped, and the txn waits for its timeout instead of aborting at once."""
+    p, rt = Participant(10**9, 10**8), _runtime("p1")
+    prepare = _msg("coord", type="prepare", txn="t9")
+    p.on_message(rt, prepare)
+    assert rt.replies == [(prepare, {"type": "vote", "txn": "t9", "yes": False})]
