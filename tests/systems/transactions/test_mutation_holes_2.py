@@ -490,3 +490,18 @@ def test_a_participant_that_lost_the_branch_votes_no_for_that_txn() -> None:
     prepare = _msg("coord", type="prepare", txn="t9")
     p.on_message(rt, prepare)
     assert rt.replies == [(prepare, {"type": "vote", "txn": "t9", "yes": False})]
+
+
+# -- the fresh seed-131 sample's survivors (one of seven) ---------------------------------
+
+
+def test_a_restarted_coordinator_does_not_resend_an_ended_commit() -> None:
+    """Kills ``Coordinator.on_start``'s ``self.unacked.pop(e["txn"], None)`` -> ``pop(None,
+    None)``: an ``end`` line in the log closes its commit; the mutant re-sends every
+    commit ever logged after each restart (and keeps them unacked for good)."""
+    coord, rt = _coordinator()
+    txn, _ = _committed_on_p1(coord, rt)
+    coord.on_message(rt, _msg("p1", type="ack", txn=txn))
+    restarted, sent = Coordinator(_settings()), len(rt.sent)
+    restarted.on_start(rt)
+    assert (restarted.unacked, rt.sent[sent:], restarted.committed) == ({}, [], {txn})
