@@ -127,3 +127,21 @@ class LockMachine(RuleBasedStateMachine):
 
 
 TestLockMachine = LockMachine.TestCase
+
+
+def test_a_shared_waiter_does_not_wait_for_compatible_shared_holders_or_waiters() -> None:
+    """Guards ``LockManager.waits_for``'s compatibility tests against the wanted mode (seed
+    131's survivors ``_compatible(m, None)`` in the holders set and in the queue loop): a
+    shared request queued behind a writer waits for the writer, not for the shared holder
+    ahead of it, nor for a shared waiter ahead of it.  Waiting on compatible txns adds false
+    edges to the waits-for graph: spurious deadlock aborts."""
+    lm = LockManager()
+    assert lm.acquire("a", "x", SHARED) == "granted"
+    assert lm.acquire("w", "x", EXCLUSIVE) == "wait"
+    assert lm.acquire("c", "x", SHARED) == "wait"  # behind the waiting writer
+    assert lm.waits_for("c") == {"w"}
+    lm = LockManager()
+    assert lm.acquire("a", "x", EXCLUSIVE) == "granted"
+    assert lm.acquire("s", "x", SHARED) == "wait"
+    assert lm.acquire("c", "x", SHARED) == "wait"
+    assert lm.waits_for("c") == {"a"}
