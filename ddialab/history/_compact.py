@@ -378,22 +378,14 @@ class _PartCounter(_ClientCounter):
         self.orphans: list[Any] = []
 
     def add(self, xs: list[Any]) -> None:
-        count, open_, met = self.count, self.open, self.met
+        met, orphans = self.met, self.orphans
         for x in xs:
             process = x.process
-            if process != NEMESIS:
-                if process not in met:
-                    met.add(process)
-                    if x.type != "invoke":
-                        self.orphans.append(process)
-                if x.type == "invoke":
-                    count += 1
-                    open_.add(process)
-                elif process in open_:
-                    open_.discard(process)
-                else:
-                    count += 1
-        self.count = count
+            if process != NEMESIS and process not in met:
+                met.add(process)
+                if x.type != "invoke":
+                    orphans.append(process)
+        super().add(xs)
 
 
 def _decode_other(raw: bytes) -> Any:
