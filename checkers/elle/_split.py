@@ -333,7 +333,7 @@ def _merge(c: _RowCollector, part: _Part) -> bool:
     both = txns + failed
     for i in part.empty:
         both[i].mops = []
-    seen = [saw + offset if saw >= 0 else cur for saw in _ints(part.seen)]
+    seen = [saw + offset if saw >= 0 else cur for saw in array("q", part.seen)]
     orphans = [both[i] for i in part.orphans]
     for i, t in zip(part.orphans, orphans, strict=True):
         entry = pending.get(t.process)
@@ -347,7 +347,7 @@ def _merge(c: _RowCollector, part: _Part) -> bool:
     c.txns += txns
     c.failed += failed
     c.seen += seen
-    c.time_of += [node + offset if node >= 0 else -1 for node in _ints(part.time_of)]
+    c.time_of += [node + offset if node >= 0 else -1 for node in array("q", part.time_of)]
     c.pending = _pending_after(pending, part, orphans, offset, cur)
     if part.moved:
         c.cur, c.invoked = (part.cur + offset if part.cur >= 0 else cur), part.invoked
@@ -368,9 +368,3 @@ def _pending_after(
     out = {p: e for p, e in pending.items() if p not in popped}
     out.update(child)  # new keys, in the child's order (none of them is in ``out``)
     return out
-
-
-def _ints(b: bytes) -> array[int]:
-    a = array("q")
-    a.frombytes(b)
-    return a

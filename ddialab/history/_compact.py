@@ -222,7 +222,7 @@ class CompactHistory(History):
         if count and base != self._count:
             raise CompactUnsupported("the second part's first index does not follow")
         shift_op, shift_line = self._count, self._lines - 1
-        for f, at, ln in zip(*(_ints(x) for x in (first, offset, line)), strict=True):
+        for f, at, ln in zip(*(array("q", x) for x in (first, offset, line)), strict=True):
             self._blocks.add(f + shift_op, at, ln + shift_line)
         open_ = self._counter.open
         paired = sum(1 for p in orphans if p in open_)  # counted once, at the invoke
@@ -337,12 +337,6 @@ class _Blocks:
         with open(path, "rb") as f:
             f.seek(self.offset[b])
             return [f.readline() for _ in range(end - self.first[b])]
-
-
-def _ints(b: bytes) -> array[int]:
-    a = array("q")
-    a.frombytes(b)
-    return a
 
 
 class _ClientCounter:
