@@ -6,6 +6,7 @@ Public surface::
     CHECKERS                       # the table: name -> import path, description
     compose, merge_valid, Result, Validity, UNKNOWN
     admit, nothing_to_check        # what a checker does first (checkers/_input.py)
+    retain, retain_working_sets    # a check's working set left to os._exit (checkers/_retain.py)
     Grammar, parse_mops, MopError  # the one micro-op parser of txn values (checkers/_mops.py)
 """
 
@@ -36,6 +37,7 @@ from checkers._result import (
     unknown_result,
     valid_result,
 )
+from checkers._retain import retain, retain_working_sets
 
 __all__ = [
     "ANYTHING",
@@ -63,6 +65,8 @@ __all__ = [
     "parse_mop",
     "parse_mops",
     "plain_txn",
+    "retain",
+    "retain_working_sets",
     "unknown_result",
     "valid_result",
 ]

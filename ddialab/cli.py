@@ -157,8 +157,13 @@ def entry() -> None:
     object first.  Every other command (temporary directories, worker pools) exits
     normally, and so does ``main()`` called in process (the tests)."""
     argv = sys.argv[1:]
+    checking = _named_subcommand(argv) == "check"
+    if checking:  # the working set of each check is left to os._exit (checkers/_retain.py)
+        from checkers import retain_working_sets
+
+        retain_working_sets()
     code = main(argv)
-    if _named_subcommand(argv) == "check":
+    if checking:
         try:
             sys.stdout.flush()
             sys.stderr.flush()

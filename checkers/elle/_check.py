@@ -27,7 +27,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from checkers import unknown_result, valid_result
+from checkers import retain, unknown_result, valid_result
 from checkers.elle._append import AppendAnalysis
 from checkers.elle._compact import collect_compact
 from checkers.elle._cycles import (
@@ -124,6 +124,7 @@ def _check(history: Any, options: Mapping[str, Any] | None) -> dict[str, Any]:
     wanted |= {t for t in CYCLE_TYPES if t.endswith("-process")} if need_proc else set()
     wanted |= {t for t in CYCLE_TYPES if t.endswith("-realtime")} if need_rt else set()
     incomplete = _cycles(g, analysis, anomalies, wanted, deadline)
+    retain((g, failed, analysis))  # freed by the exit, if the caller will exit (_retain.py)
     out = _result(anomalies, incomplete, prohibited, cm, model.name, len(g.txns), limit)
     if not _has_dependencies(g) and out["valid"] is True:
         out["valid"] = "unknown"
