@@ -8,6 +8,13 @@ costs seconds just to build the graph (see ``docs/elle.md`` for the measurement)
 whole-graph pass runs here, on plain adjacency lists, with an iterative Tarjan.  Only the
 non-trivial components (almost always few and small) are handed to networkx for cycle
 search and export.
+
+Most histories are valid, and then the whole graph is acyclic and Tarjan finds nothing
+after a full pass with low-links.  ``has_cycle`` answers the question first with a plain
+depth-first search (a node is new, on the path, or done; an edge to a node on the path
+closes a cycle), which does about half of Tarjan's work per edge: 0.55 s against 0.95 s
+on the 1.5M nodes and 5.8M edges of a 1M-txn history.  Only a graph with a cycle then
+pays for Tarjan as well (the search stops at its first cycle).
 """
 
 from __future__ import annotations
@@ -15,6 +22,36 @@ from __future__ import annotations
 from array import array
 from collections.abc import Sequence
 from typing import Any
+
+
+def has_cycle(out: Sequence[Sequence[int]]) -> bool:
+    """Whether the graph has a cycle (``out`` as ``nontrivial_sccs`` takes it; a
+    self-loop counts).  Iterative: the real-time chain makes paths ~600k deep."""
+    state = bytearray(len(out))  # 0: not met, 1: on the path, 2: done
+    path: list[int] = []
+    edges: list[Any] = []  # per level of the path: the iterator over its edges left
+    for root, root_edges in enumerate(out):
+        if state[root] or not root_edges:
+            continue
+        state[root] = 1
+        path.append(root)
+        edges.append(iter(root_edges))
+        while edges:
+            for e in edges[-1]:
+                w = e >> 5
+                s = state[w]
+                if s == 0:
+                    break
+                if s == 1:
+                    return True
+            else:  # every edge of the path's end done
+                state[path.pop()] = 2
+                edges.pop()
+                continue
+            state[w] = 1
+            path.append(w)
+            edges.append(iter(out[w]))
+    return False
 
 
 def nontrivial_sccs(out: Sequence[Sequence[int]], keep_trivial: bool = False) -> list[list[int]]:
