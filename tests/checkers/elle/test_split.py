@@ -194,7 +194,9 @@ def test_a_clean_history_is_split_and_checked_the_same(tmp_path):
         h = read_compact(path)
         assert isinstance(h, CompactHistory)
         with _settings(share):
-            assert _split.collect_split(h, True, True, Source(path, "list-append")) is not None
+            got = _split.collect_split(h, True, True, Source(path, "list-append"))
+            assert got is not None
+            got[0].tail.close()
             assert check(read_compact(path), {"model": "list-append"}) == reference
     assert set(plants) <= set(reference["anomaly_types"])
 
@@ -387,6 +389,7 @@ def test_each_seam_case_is_settled_as_one_process_settles_it(seam, tmp_path):
         assert _split._split_point(path, 0, _split.PARENT_SHARE) == cut
         got = _split.collect_split(h2, True, True, Source(path, "list-append"))
     assert got is not None
+    got[0].tail.close()
     assert _state(got, h2) == _state(reference, h1)
 
 
