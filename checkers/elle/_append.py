@@ -26,6 +26,7 @@ element nobody appended).
 
 from __future__ import annotations
 
+import time
 from itertools import islice
 from typing import Any
 
@@ -35,6 +36,8 @@ from checkers.elle._txns import RW, WR, WW, Txn, TxnGraph
 _INIT = object()
 _MANY = object()
 _NONE: dict[Any, int] = {}  # no appends to a key (read only)
+#: Seconds the parent waits for the split child's reads pass beyond running it itself.
+READS_WAIT = 1.0
 _Lost = dict[tuple[Any, tuple[Any, ...]], list[int]]  # (key, read) -> txns that appended
 
 
@@ -127,14 +130,22 @@ class AppendAnalysis:
         if tail is not None and not 0 <= tail.start <= len(self.txns):
             tail = None
         head = len(self.txns) if tail is None else tail.start
+        t0 = time.monotonic()
         self._scan_range(0, head, lost)
-        if tail is not None and not merge(self, tail.reads(), head, lost):
+        if tail is not None and not merge(self, tail.reads(self._wait(t0, head)), head, lost):
             self._scan_range(head, len(self.txns), lost)
         for (k, value), ids in lost.items():
             if len(ids) > 1:
                 ops = [self.txns[i].index for i in ids]
                 self.add("lost-update", {"key": k, "value": list(value), "ops": ops})
         self._element_checks()
+
+    def _wait(self, t0: float, head: int) -> float:
+        """How long to wait for the child's summary: ``READS_WAIT`` plus what the pass
+        over its txns would take here, at the pace of the pass over ours since ``t0``
+        (a child starved of CPU costs at most that, not ``CHILD_TIMEOUT``)."""
+        pace = (time.monotonic() - t0) / max(head, 1)
+        return READS_WAIT + pace * (len(self.txns) - head)
 
     def _scan_range(self, lo: int, hi: int, lost: _Lost) -> None:
         for t in islice(self.txns, lo, hi):

@@ -323,12 +323,14 @@ class Tail:
         n = struct.unpack("<q", head)[0]
         return self._read(n, deadline) if 0 <= n < 1 << 40 else None
 
-    def reads(self) -> Reads | None:
-        """The child's reads pass of its part, or None (none sent, or the child failed)."""
+    def reads(self, wait: float | None = None) -> Reads | None:
+        """The child's reads pass of its part, or None: none sent, the child failed, or
+        it took longer than ``wait`` seconds (default ``timeout``; then it is killed)."""
         if self.closed:
             return None
-        data = self.frame(self.timeout)
-        ok = data is not None and self._read(1, time.monotonic() + self.timeout) == b""
+        wait = self.timeout if wait is None else wait
+        data = self.frame(wait)
+        ok = data is not None and self._read(1, time.monotonic() + wait) == b""
         ok = ok and os.waitpid(self.pid, 0)[1] == 0  # the pipe is closed: it is exiting
         self.close()
         if not (ok and data):

@@ -236,13 +236,15 @@ def _no_fork() -> int:
     raise AssertionError("forked for a small history")
 
 
-@pytest.mark.parametrize("child", ["dies", "garbage", "hangs", "fails", "bad reads"])
+@pytest.mark.parametrize("child", ["dies", "garbage", "hangs", "fails", "bad reads", "stalls"])
 def test_a_failing_child_changes_nothing(child, tmp_path, monkeypatch):
     """Guards fail-closed: a child that exits without its payload, sends bytes that are
     not one, or never answers gives ``None`` (the one-process path then runs) -- not a
     hang, not a traceback, not a partial collection; one that sends its part and reads
     pass whole but exits non-zero, or sends a reads pass that is not one, has its reads
-    pass refused (the parent runs it); and every child is reaped (killed if need be)."""
+    pass refused (the parent runs it), as has one that never sends its reads pass (the
+    parent waits ``READS_WAIT`` plus its own pace, here 0.2 s, not ``CHILD_TIMEOUT``); and
+    every child is reaped (killed if need be)."""
     history, _ = synth_history(200, ["G-single"], seed=3)
     path = str(tmp_path / "h.jsonl")
     _write(path, [dumps_op(op) for op in history])
@@ -253,10 +255,12 @@ def test_a_failing_child_changes_nothing(child, tmp_path, monkeypatch):
     monkeypatch.setattr(os, "fork", lambda: _record(real_fork(), pids))
     h = read_compact(path)
     assert isinstance(h, CompactHistory)
-    with _settings(0.5), _waiting(0.2):
+    monkeypatch.setattr(_append, "READS_WAIT", 0.2)
+    monkeypatch.setattr(_split, "CHILD_TIMEOUT", 60.0 if child == "stalls" else 0.2)
+    with _settings(0.5):
         got = _split.collect_split(h, True, True, Source(path, "list-append"))
-        if child in ("fails", "bad reads"):  # a whole part is taken; its reads pass is not
-            assert got is not None and got[0].tail.reads() is None
+        if child in ("fails", "bad reads", "stalls"):  # the part is taken, its reads pass not
+            assert got is not None and got[0].tail.reads(0.2) is None
         else:
             assert got is None
         assert check(read_compact(path), {"model": "list-append"}) == reference
@@ -264,15 +268,6 @@ def test_a_failing_child_changes_nothing(child, tmp_path, monkeypatch):
     for pid in pids:  # reaped: no such child any more
         with pytest.raises(ChildProcessError):
             os.waitpid(pid, os.WNOHANG)
-
-
-@contextmanager
-def _waiting(seconds: float) -> Any:
-    was, _split.CHILD_TIMEOUT = _split.CHILD_TIMEOUT, seconds
-    try:
-        yield
-    finally:
-        _split.CHILD_TIMEOUT = was
 
 
 def _record(pid: int, pids: list[int]) -> int:
@@ -313,7 +308,17 @@ def _bad_reads(history: Any, src: Any, split: int, w: int) -> None:
     os._exit(0)
 
 
+def _stalls(history: Any, src: Any, split: int, w: int) -> None:
+    """Sends a whole part, then never its reads pass."""
+    c = _split._PartCollector(history, src)
+    c.run(history, split)
+    _split._send(w, msgspec.msgpack.encode(_split._part_of(c, history)))
+    time.sleep(600)
+    os._exit(0)
+
+
 _CHILDREN = {
+    "stalls": _stalls,
     "dies": _dies,
     "garbage": _garbage,
     "hangs": _hangs,
