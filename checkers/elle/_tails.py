@@ -85,7 +85,7 @@ def merge(a: Any, part: Reads | None, head: int, lost: dict[Any, list[int]]) -> 
     theirs = dict(part.longest)
     if not (_orders_fit(a, theirs) and _no_lost(part, theirs, lost)):
         return False
-    if not _no_hidden_g1b(a, part, theirs, ext_t, ext_n, head):
+    if not _no_hidden_g1b(a, part, theirs, ext_n, head):
         return False
     longest = a.longest
     for k, v in part.longest:
@@ -124,27 +124,19 @@ def _no_lost(part: Reads, theirs: dict[Any, list[Any]], lost: dict[Any, list[int
 
 
 def _no_hidden_g1b(
-    a: Any, part: Reads, theirs: dict[Any, list[Any]], ext_t: Any, ext_n: Any, head: int
+    a: Any, part: Reads, theirs: dict[Any, list[Any]], ext_n: Any, head: int
 ) -> bool:
-    """No child read ends with an intermediate append of a txn the child did not see."""
-    unseen, end = set(part.blind), head + part.n
-    keys = {
-        k
-        for k, ik in a.intermediate.items()
-        if k in theirs and any(w < head or w >= end or w - head in unseen for w in ik.values())
-    }
-    if not keys:
-        return True
+    """No child read ends with an intermediate append of a txn the child did not see
+    (never one of its readers: those are ok txns of its part, which it saw)."""
+    blind, end = {head + i for i in part.blind}, head + part.n
+    need: set[tuple[Any, int]] = set()  # (key, length) of a read ending with one
     inter = a.intermediate
-    for t, k, n in zip(ext_t, part.ext_k, ext_n, strict=True):
-        if n and k in keys:
-            order = theirs.get(k, ())
-            if n > len(order):
-                return False
-            w = inter[k].get(order[n - 1])
-            if w is not None and w != t + head:
-                return False
-    return True
+    for k in theirs.keys() & inter.keys():
+        ws = inter[k].values()
+        if min(ws) < head or max(ws) >= end or not blind.isdisjoint(ws):
+            xs = {x for x, w in inter[k].items() if w < head or w >= end or w in blind}
+            need.update((k, i + 1) for i, x in enumerate(theirs[k]) if x in xs)
+    return not need or need.isdisjoint(zip(part.ext_k, ext_n, strict=True))
 
 
 __all__ = ["Reads", "decode_reads", "merge", "summary"]
