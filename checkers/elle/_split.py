@@ -9,6 +9,9 @@ processes: the parent over the first part, the child over the rest.  The child h
 txns back as plain data through a pipe -- msgpack of ``(index, invoke, type, process,
 mops, complete)`` rows plus ``array`` bytes -- which the parent decodes in C for about a
 third of what decoding and collecting that part itself would cost.  No pickled objects.
+For list-append the child then runs the analysis's reads pass over its txns and sends
+that as a second frame (``_tails.py``); the graph carries the open end (``Tail``) until
+the analysis takes it or ``check`` closes it.
 
 The seam.  A part knows nothing of the part before it, so the child records what the
 parent must settle once its own part is done (``_merge``):
