@@ -174,6 +174,8 @@ def stages(path: str, model: str, one_process: bool = False) -> None:
     g, failed = got if got is not None else collect_compact(history, True, True, src)
     stage("scan+txns" if got is None else "split scan")
     analysis = MODELS[model].analyzer(g, failed, {})
+    if g.tail is not None:
+        g.tail.close()
     stage("analysis")
     analysis.add_edges()
     stage("edges")

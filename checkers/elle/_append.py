@@ -26,13 +26,19 @@ element nobody appended).
 
 from __future__ import annotations
 
+import time
+from itertools import islice
 from typing import Any
 
+from checkers.elle._tails import Reads, merge, summary
 from checkers.elle._txns import RW, WR, WW, Txn, TxnGraph
 
 _INIT = object()
 _MANY = object()
 _NONE: dict[Any, int] = {}  # no appends to a key (read only)
+#: Seconds the parent waits for the split child's reads pass beyond running it itself.
+READS_WAIT = 1.0
+_Lost = dict[tuple[Any, tuple[Any, ...]], list[int]]  # (key, read) -> txns that appended
 
 
 class AppendAnalysis:
@@ -42,7 +48,15 @@ class AppendAnalysis:
         """``opts`` is accepted for symmetry: a list's reads reveal its version order, so
         the rw-register version-order assumptions change nothing here."""
         self.g = g
-        self.txns = g.txns
+        self._setup(g.txns, failed)
+        self._index_writes()
+        if self.duplicate_writes:
+            return
+        self._scan_reads()
+        self._version_orders()
+
+    def _setup(self, txns: list[Txn], failed: list[Txn]) -> None:
+        self.txns = txns
         self.failed = failed
         self.anomalies: dict[str, list[dict[str, Any]]] = {}
         #: k -> v -> txn id (ok/info) of the append of v to k: one dict per key, no
@@ -62,11 +76,6 @@ class AppendAnalysis:
         self.bad_keys: set[Any] = set()
         self.pos: dict[Any, dict[Any, int]] = {}
         self.duplicate_writes: list[tuple[Any, Any]] = []
-        self._index_writes()
-        if self.duplicate_writes:
-            return
-        self._scan_reads()
-        self._version_orders()
 
     def writer_of(self, k: Any, v: Any) -> int | None:
         """The txn id of the ok/info append of ``v`` to ``k``, or None."""
@@ -114,8 +123,32 @@ class AppendAnalysis:
             self.duplicate_writes = _duplicates(self.txns + self.failed, "append")
 
     def _scan_reads(self) -> None:
-        lost: dict[tuple[Any, tuple[Any, ...]], list[int]] = {}
-        for t in self.txns:
+        """The reads pass over every txn in order; the part after ``tail.start`` from
+        the split child's summary when ``_tails.merge`` finds it exact (``_tails.py``)."""
+        lost: _Lost = {}
+        tail = getattr(self.g, "tail", None)
+        if tail is not None and not 0 <= tail.start <= len(self.txns):
+            tail = None
+        head = len(self.txns) if tail is None else tail.start
+        t0 = time.monotonic()
+        self._scan_range(0, head, lost)
+        if tail is not None and not merge(self, tail.reads(self._wait(t0, head)), head, lost):
+            self._scan_range(head, len(self.txns), lost)
+        for (k, value), ids in lost.items():
+            if len(ids) > 1:
+                ops = [self.txns[i].index for i in ids]
+                self.add("lost-update", {"key": k, "value": list(value), "ops": ops})
+        self._element_checks()
+
+    def _wait(self, t0: float, head: int) -> float:
+        """How long to wait for the child's summary: ``READS_WAIT`` plus what the pass
+        over its txns would take here, at the pace of the pass over ours since ``t0``
+        (a child starved of CPU costs at most that, not ``CHILD_TIMEOUT``)."""
+        pace = (time.monotonic() - t0) / max(head, 1)
+        return READS_WAIT + pace * (len(self.txns) - head)
+
+    def _scan_range(self, lo: int, hi: int, lost: _Lost) -> None:
+        for t in islice(self.txns, lo, hi):
             if t.type != "ok":
                 continue
             mops = t.mops
@@ -128,11 +161,6 @@ class AppendAnalysis:
                 self._scan_simple(t)
             else:
                 self._scan_txn(t, lost)
-        for (k, value), ids in lost.items():
-            if len(ids) > 1:
-                ops = [self.txns[i].index for i in ids]
-                self.add("lost-update", {"key": k, "value": list(value), "ops": ops})
-        self._element_checks()
 
     def _scan_simple(self, t: Txn) -> None:
         """The fast path: a txn touching each key once (every read is external)."""
@@ -175,7 +203,7 @@ class AppendAnalysis:
         elif cur[: len(v)] != v and k not in self.bad_keys:
             self._incompatible(t, k, cur, v)
 
-    def _scan_txn(self, t: Txn, lost: dict[tuple[Any, tuple[Any, ...]], list[int]]) -> None:
+    def _scan_txn(self, t: Txn, lost: _Lost) -> None:
         """The general path: internal consistency, external reads, lost updates, G1b."""
         state: dict[Any, list[Any]] = {}
         known: dict[Any, bool] = {}
@@ -459,6 +487,23 @@ class AppendAnalysis:
         while j >= 0 and self.writer_of(k, order[j]) is None:
             j -= 1
         return order[j] if j >= 0 else _INIT
+
+
+def part_reads(txns: list[Txn]) -> Reads | None:
+    """The split child's reads pass over its own txns (ids from 0), as ``_tails.Reads``,
+    or None if its part showed an anomaly (``_tails.py``).  A txn whose micro-ops are
+    its invocation's in the parent's part (None here) counts as appending nothing."""
+    blind = [i for i, t in enumerate(txns) if t.mops is None]
+    for i in blind:
+        txns[i].mops = ()
+    a = AppendAnalysis.__new__(AppendAnalysis)
+    a.g = None  # type: ignore[assignment]  # no graph: no edges are added here
+    a._setup(txns, [])
+    a._index_writes()
+    lost: _Lost = {}
+    if not a.duplicate_writes:
+        a._scan_range(0, len(txns), lost)
+    return summary(a, lost, blind, len(txns))
 
 
 def _duplicates(txns: list[Txn], write: str) -> list[tuple[Any, Any]]:

@@ -113,9 +113,13 @@ def _check(history: Any, options: Mapping[str, Any] | None) -> dict[str, Any]:
     need_proc = need_rt or any(t.endswith("-process") and t in prohibited for t in CYCLE_TYPES)
     src = Source(getattr(history, "source", None), model.name)
     g, failed = _collect(history, need_proc, need_rt, src)
-    if not g.txns and not failed:
-        return _no_txns(history, model.name)
-    analysis = model.analyzer(g, failed, opts)
+    try:
+        if not g.txns and not failed:
+            return _no_txns(history, model.name)
+        analysis = model.analyzer(g, failed, opts)
+    finally:
+        if g.tail is not None:  # the split child's reads pass: used or not, reaped
+            g.tail.close()
     if analysis.duplicate_writes:
         return _duplicate_writes(model.name, analysis.duplicate_writes)
     analysis.add_edges()

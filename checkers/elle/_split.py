@@ -9,6 +9,9 @@ processes: the parent over the first part, the child over the rest.  The child h
 txns back as plain data through a pipe -- msgpack of ``(index, invoke, type, process,
 mops, complete)`` rows plus ``array`` bytes -- which the parent decodes in C for about a
 third of what decoding and collecting that part itself would cost.  No pickled objects.
+For list-append the child then runs the analysis's reads pass over its txns and sends
+that as a second frame (``_tails.py``); the graph carries the open end (``Tail``) until
+the analysis takes it or ``check`` closes it.
 
 The seam.  A part knows nothing of the part before it, so the child records what the
 parent must settle once its own part is done (``_merge``):
@@ -44,8 +47,10 @@ from typing import Any, Literal
 
 import msgspec
 
+from checkers.elle._append import part_reads
 from checkers.elle._compact import _plain, _RowCollector
 from checkers.elle._mops import Source
+from checkers.elle._tails import Reads, decode_reads
 from checkers.elle._txns import Txn, TxnGraph, graph_of
 from ddialab.history import CompactHistory, CompactUnsupported, TxnValue
 
@@ -121,11 +126,17 @@ def collect_split(
         os.close(r)
         _child(history, src, split, w)
     os.close(w)
+    tail = Tail(r, pid, timeout)
     try:
-        return _parent(history, process, realtime, src, split, (r, pid, timeout))
-    finally:
-        os.close(r)
-        _reap(pid)
+        got = _parent(history, process, realtime, src, split, tail)
+    except BaseException:
+        tail.close()
+        raise
+    if got is None or src.model != "list-append":
+        tail.close()
+    else:
+        got[0].tail = tail
+    return got
 
 
 def _split_point(path: str, min_bytes: int, share: float) -> int | None:
@@ -150,7 +161,7 @@ def _parent(
     realtime: bool,
     src: Source,
     split: int,
-    child: tuple[int, int, float],
+    tail: Tail,
 ) -> tuple[TxnGraph, list[Txn]] | None:
     c = _RowCollector(history, src)
     t0 = time.monotonic()
@@ -159,8 +170,7 @@ def _parent(
             c.take(xs)
     except Exception:  # a read error, a rejected op: the one-process path reports it
         return None
-    r, pid, timeout = child
-    payload = _receive(r, pid, timeout + 4 * (time.monotonic() - t0))
+    payload = tail.frame(tail.timeout + 4 * (time.monotonic() - t0))
     if payload is None:
         return None
     try:
@@ -168,6 +178,7 @@ def _parent(
         history.join(part.history)
     except (msgspec.DecodeError, CompactUnsupported):
         return None
+    tail.start = len(c.txns)
     if not _merge(c, part):
         return None
     return graph_of(c, realtime, process)
@@ -177,13 +188,17 @@ def _parent(
 
 
 def _child(history: CompactHistory, src: Source, split: int, w: int) -> None:
-    """Scan and collect from ``split`` on, send the part, and exit (never return)."""
+    """Scan and collect from ``split`` on, send the part; for list-append, then the
+    reads pass of the part's txns (``_tails.py``: an empty frame if it showed an
+    anomaly); and exit (never return)."""
     code = 1
     try:
         c = _PartCollector(history, src)
         c.run(history, split)
-        data = msgspec.msgpack.encode(_part_of(c, history))
-        _write_all(w, struct.pack("<q", len(data)) + data)
+        _send(w, msgspec.msgpack.encode(_part_of(c, history)))
+        if src.model == "list-append":
+            reads = part_reads(c.txns)
+            _send(w, b"" if reads is None else msgspec.msgpack.encode(reads))
         code = 0
     except BaseException:  # the parent sees the exit code (and falls back)
         pass
@@ -279,8 +294,9 @@ def _part_of(c: _PartCollector, history: CompactHistory) -> _Part:
     )
 
 
-def _write_all(fd: int, data: bytes) -> None:
-    view = memoryview(data)
+def _send(fd: int, data: bytes) -> None:
+    """One frame: its length (8 bytes, little-endian), then ``data``."""
+    view = memoryview(struct.pack("<q", len(data)) + data)
     while view:
         view = view[os.write(fd, view) :]
 
@@ -288,28 +304,69 @@ def _write_all(fd: int, data: bytes) -> None:
 # -- the parent: receive, merge ------------------------------------------------------
 
 
-def _receive(r: int, pid: int, timeout: float) -> bytes | None:
-    """The child's payload, or None: it died, exited non-zero, sent too little, or took
-    longer than ``timeout`` seconds (then it is killed in ``_reap``)."""
-    chunks, deadline = [], time.monotonic() + timeout
-    while True:
-        left = deadline - time.monotonic()
-        if left <= 0 or not select.select([r], [], [], left)[0]:
+class Tail:
+    """The parent's end of the pipe and the child: its frames in order, then its exit.
+
+    ``frame`` is the part's payload; ``reads()`` the child's reads pass (``_tails``),
+    taken only if the child then exits 0; ``close()`` kills the child if it is still
+    running and reaps it (also when the analysis never asked for the reads)."""
+
+    def __init__(self, r: int, pid: int, timeout: float) -> None:
+        self.r, self.pid, self.timeout = r, pid, timeout
+        self.start = -1  # the child's first txn id, once the part is merged
+        self.closed = False
+
+    def frame(self, timeout: float) -> bytes | None:
+        """The next frame, or None: the child died, sent too little, or took longer
+        than ``timeout`` seconds."""
+        deadline = time.monotonic() + timeout
+        head = self._read(8, deadline)
+        if head is None:
             return None
-        chunk = os.read(r, 1 << 20)
-        if not chunk:
-            break
-        chunks.append(chunk)
-    _, status = os.waitpid(pid, 0)  # the pipe is closed: the child is exiting
-    data = b"".join(chunks)
-    if status or len(data) < 8 or struct.unpack("<q", data[:8])[0] != len(data) - 8:
-        return None
-    return data[8:]
+        n = struct.unpack("<q", head)[0]
+        return self._read(n, deadline) if 0 <= n < 1 << 40 else None
+
+    def reads(self, wait: float | None = None) -> Reads | None:
+        """The child's reads pass of its part, or None: none sent, the child failed, or
+        it took longer than ``wait`` seconds (default ``timeout``; then it is killed)."""
+        if self.closed:
+            return None
+        wait = self.timeout if wait is None else wait
+        data = self.frame(wait)
+        ok = data is not None and self._read(1, time.monotonic() + wait) == b""
+        ok = ok and os.waitpid(self.pid, 0)[1] == 0  # the pipe is closed: it is exiting
+        self.close()
+        if not (ok and data):
+            return None
+        try:
+            return decode_reads(data)
+        except msgspec.DecodeError:
+            return None
+
+    def close(self) -> None:
+        if not self.closed:
+            self.closed = True
+            os.close(self.r)
+            _reap(self.pid)
+
+    def _read(self, n: int, deadline: float) -> bytes | None:
+        """Exactly ``n`` bytes (b"" at once for 1 if the pipe is at its end), or None."""
+        chunks, got = [], 0
+        while got < n:
+            left = deadline - time.monotonic()
+            if left <= 0 or not select.select([self.r], [], [], left)[0]:
+                return None
+            chunk = os.read(self.r, min(n - got, 1 << 20))
+            if not chunk:
+                return b"" if n == 1 and not got else None
+            chunks.append(chunk)
+            got += len(chunk)
+        return b"".join(chunks)
 
 
 def _reap(pid: int) -> None:
-    """Wait for the child (unless ``_receive`` did); kill it first if it is still
-    running (a timeout, an error in the parent's part)."""
+    """Wait for the child (unless ``reads`` did); kill it first if it is still running
+    (a timeout, an error in the parent's part, reads never asked for)."""
     try:
         done, _ = os.waitpid(pid, os.WNOHANG)
     except ChildProcessError:  # reaped already

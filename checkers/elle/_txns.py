@@ -73,10 +73,11 @@ class TxnGraph:
     live in ``proc_next`` (each txn's successor on its process, or -1) and enter
     ``out`` only when there are no real-time edges: real-time order already implies
     process order, so the whole-graph SCCs do not need them; ``scc_graph`` adds them
-    back inside each component for the cycle search.
+    back inside each component for the cycle search.  Whoever builds an analysis over a
+    graph whose ``tail`` is set closes it (``close()``) when done.
     """
 
-    __slots__ = ("n_txns", "out", "proc_in_out", "proc_next", "txns")
+    __slots__ = ("n_txns", "out", "proc_in_out", "proc_next", "tail", "txns")
 
     def __init__(self, txns: list[Txn], n_time: int) -> None:
         self.txns = txns
@@ -85,6 +86,8 @@ class TxnGraph:
         self.out: list[array[int]] = [array("q") for _ in range(self.n_txns + n_time)]
         self.proc_next: list[int] = [-1] * self.n_txns
         self.proc_in_out = False
+        #: The split child's reads pass still on its way (``_split.Tail``), or None.
+        self.tail: Any = None
 
     def add(self, a: int, b: int, kind: int) -> None:
         if a != b:

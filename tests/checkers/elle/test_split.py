@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import os
-import struct
 import threading
 import time
 from contextlib import contextmanager
@@ -24,7 +23,8 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from checkers.elle import _split, check
+from checkers.elle import _append, _split, check
+from checkers.elle._append import AppendAnalysis
 from checkers.elle._compact import collect_compact
 from checkers.elle._mops import Source
 from checkers.elle.synth import PLANTS, synth_history
@@ -126,10 +126,12 @@ class _Error(str):
 @example(
     n=30, seed=1, plants=[], edits=[("info", 33), ("null", 33)], share=0.5, model="list-append"
 )
+@example(n=40, seed=2, plants=[10], edits=[], share=0.1, model="list-append")  # G1b
+@example(n=40, seed=2, plants=[20, 22], edits=[], share=0.1, model="list-append")
 @given(
     n=st.integers(1, 60),
     seed=st.integers(0, 3),
-    plants=st.lists(st.integers(0, 20), max_size=2),
+    plants=st.lists(st.integers(0, 30), max_size=2),
     edits=st.lists(EDITS, max_size=3),
     share=st.floats(0.02, 0.98),
     model=st.sampled_from(["list-append", "rw-register"]),
@@ -142,7 +144,9 @@ def test_the_split_collects_what_one_process_collects(
     child's first completion reusing the parent's node), pending invocations merged in
     one dict's order, txn ids, failed txns, the history's blocks, op count and client
     op count joined; and that anything it cannot settle exactly gives up (None) rather
-    than a different collection."""
+    than a different collection.  For list-append, also the reads pass with the child's
+    part taken from its summary (or, when its part showed an anomaly, run here): the
+    same anomalies, external reads, longest reads and edges as one process."""
     names = sorted(PLANTS[model])
     chosen = sorted({names[i % len(names)] for i in plants})
     history, _ = synth_history(n, chosen, seed=seed, model=model)
@@ -162,6 +166,23 @@ def test_the_split_collects_what_one_process_collects(
     assert not isinstance(reference, _Error), "the split accepted what one process rejects"
     assert _state(got, h2) == _state(reference, h1)
     assert (len(h2), h2.client_op_count()) == (len(h1), h1.client_op_count())
+    if model == "list-append":  # the child's reads pass, merged or refused, changes nothing
+        assert _reads_pass(got) == _reads_pass(reference)
+
+
+def _reads_pass(got: Any) -> Any:
+    """What ``AppendAnalysis``'s reads pass leaves (the child's tail used if there is one,
+    and reaped), and the edges it then adds."""
+    g, failed = got
+    try:
+        a = AppendAnalysis(g, failed)
+    finally:
+        if g.tail is not None:
+            g.tail.close()
+    if not a.duplicate_writes:
+        a.add_edges()
+    keys = (a.ext_t, a.ext_k, a.ext_n, a.longest, a.bad_keys, a.unobserved, a.pos)
+    return a.anomalies, a.duplicate_writes, keys, [list(e) for e in g.out]
 
 
 def test_a_clean_history_is_split_and_checked_the_same(tmp_path):
@@ -177,7 +198,9 @@ def test_a_clean_history_is_split_and_checked_the_same(tmp_path):
         h = read_compact(path)
         assert isinstance(h, CompactHistory)
         with _settings(share):
-            assert _split.collect_split(h, True, True, Source(path, "list-append")) is not None
+            got = _split.collect_split(h, True, True, Source(path, "list-append"))
+            assert got is not None
+            got[0].tail.close()
             assert check(read_compact(path), {"model": "list-append"}) == reference
     assert set(plants) <= set(reference["anomaly_types"])
 
@@ -213,12 +236,15 @@ def _no_fork() -> int:
     raise AssertionError("forked for a small history")
 
 
-@pytest.mark.parametrize("child", ["dies", "garbage", "hangs", "fails"])
+@pytest.mark.parametrize("child", ["dies", "garbage", "hangs", "fails", "bad reads", "stalls"])
 def test_a_failing_child_changes_nothing(child, tmp_path, monkeypatch):
     """Guards fail-closed: a child that exits without its payload, sends bytes that are
-    not one, never answers, or exits non-zero after a good payload gives ``None`` (the
-    one-process path then runs) -- not a hang, not a traceback, not a partial
-    collection -- and is reaped (killed if need be)."""
+    not one, or never answers gives ``None`` (the one-process path then runs) -- not a
+    hang, not a traceback, not a partial collection; one that sends its part and reads
+    pass whole but exits non-zero, or sends a reads pass that is not one, has its reads
+    pass refused (the parent runs it), as has one that never sends its reads pass (the
+    parent waits ``READS_WAIT`` plus its own pace, here 0.2 s, not ``CHILD_TIMEOUT``); and
+    every child is reaped (killed if need be)."""
     history, _ = synth_history(200, ["G-single"], seed=3)
     path = str(tmp_path / "h.jsonl")
     _write(path, [dumps_op(op) for op in history])
@@ -229,22 +255,19 @@ def test_a_failing_child_changes_nothing(child, tmp_path, monkeypatch):
     monkeypatch.setattr(os, "fork", lambda: _record(real_fork(), pids))
     h = read_compact(path)
     assert isinstance(h, CompactHistory)
-    with _settings(0.5), _waiting(0.2):
-        assert _split.collect_split(h, True, True, Source(path, "list-append")) is None
+    monkeypatch.setattr(_append, "READS_WAIT", 0.2)
+    monkeypatch.setattr(_split, "CHILD_TIMEOUT", 60.0 if child == "stalls" else 0.2)
+    with _settings(0.5):
+        got = _split.collect_split(h, True, True, Source(path, "list-append"))
+        if child in ("fails", "bad reads", "stalls"):  # the part is taken, its reads pass not
+            assert got is not None and got[0].tail.reads(0.2) is None
+        else:
+            assert got is None
         assert check(read_compact(path), {"model": "list-append"}) == reference
     assert len(pids) == 2
     for pid in pids:  # reaped: no such child any more
         with pytest.raises(ChildProcessError):
             os.waitpid(pid, os.WNOHANG)
-
-
-@contextmanager
-def _waiting(seconds: float) -> Any:
-    was, _split.CHILD_TIMEOUT = _split.CHILD_TIMEOUT, seconds
-    try:
-        yield
-    finally:
-        _split.CHILD_TIMEOUT = was
 
 
 def _record(pid: int, pids: list[int]) -> int:
@@ -268,15 +291,40 @@ def _hangs(history: Any, src: Any, split: int, w: int) -> None:
 
 
 def _fails(history: Any, src: Any, split: int, w: int) -> None:
-    """Sends a whole, well-formed payload of a part -- then exits 1."""
+    """Sends a whole, well-formed part and reads pass -- then exits 1."""
     c = _split._PartCollector(history, src)
     c.run(history, split)
-    data = msgspec.msgpack.encode(_split._part_of(c, history))
-    os.write(w, struct.pack("<q", len(data)) + data)
+    _split._send(w, msgspec.msgpack.encode(_split._part_of(c, history)))
+    _split._send(w, msgspec.msgpack.encode(_append.part_reads(c.txns)))
     os._exit(1)
 
 
-_CHILDREN = {"dies": _dies, "garbage": _garbage, "hangs": _hangs, "fails": _fails}
+def _bad_reads(history: Any, src: Any, split: int, w: int) -> None:
+    """Sends a whole part, then a frame that is not a reads pass, and exits 0."""
+    c = _split._PartCollector(history, src)
+    c.run(history, split)
+    _split._send(w, msgspec.msgpack.encode(_split._part_of(c, history)))
+    _split._send(w, msgspec.msgpack.encode([1, 2, 3]))
+    os._exit(0)
+
+
+def _stalls(history: Any, src: Any, split: int, w: int) -> None:
+    """Sends a whole part, then never its reads pass."""
+    c = _split._PartCollector(history, src)
+    c.run(history, split)
+    _split._send(w, msgspec.msgpack.encode(_split._part_of(c, history)))
+    time.sleep(600)
+    os._exit(0)
+
+
+_CHILDREN = {
+    "stalls": _stalls,
+    "dies": _dies,
+    "garbage": _garbage,
+    "hangs": _hangs,
+    "fails": _fails,
+    "bad reads": _bad_reads,
+}
 
 
 def test_a_bad_op_in_the_second_part_is_reported_as_one_process_reports_it(tmp_path):
@@ -350,8 +398,75 @@ def test_each_seam_case_is_settled_as_one_process_settles_it(seam, tmp_path):
         assert _split._split_point(path, 0, _split.PARENT_SHARE) == cut
         got = _split.collect_split(h2, True, True, Source(path, "list-append"))
     assert got is not None
+    got[0].tail.close()
     assert _state(got, h2) == _state(reference, h1)
 
 
 def _renumbered(lines: list[str]) -> list[str]:
     return [line.replace('"index":0', f'"index":{i}', 1) for i, line in enumerate(lines)]
+
+
+def _pair(p: int, mops: list[Any], got: list[Any] | None = None) -> list[str]:
+    return [_op("invoke", p, mops), _op("ok", p, mops if got is None else got)]
+
+
+#: (first part, second part, whether the child's reads pass is taken): each part clean
+#: on its own; only the seam decides.
+READS_SEAMS = {
+    "clean": (
+        [
+            *_pair(0, [_A("x", 1)]),
+            *_pair(1, [_R("x", None), _A("y", 1)], [_R("x", [1]), _A("y", 1)]),
+        ],
+        [*_pair(2, [_R("x", None)], [_R("x", [1])]), *_pair(3, [_R("y", None)], [_R("y", [1])])],
+        True,
+    ),
+    "incompatible orders": (
+        [*_pair(0, [_A("x", 1)]), *_pair(1, [_A("x", 2)]), *_pair(2, [_R("x", [1, 2])])],
+        [*_pair(3, [_R("x", [2, 1])])],
+        False,
+    ),
+    "lost update": (
+        [*_pair(0, [_A("x", 1)]), *_pair(1, [_R("x", [1]), _A("x", 2)])],
+        [*_pair(2, [_R("x", [1]), _A("x", 3)])],
+        False,
+    ),
+    "hidden G1b": (
+        [*_pair(0, [_A("x", 1), _A("x", 2)])],
+        [*_pair(1, [_R("x", [1])])],
+        False,
+    ),
+    "G1b of a pending invocation": (
+        [_op("invoke", 5, [_A("x", 1), _A("x", 2)])],  # never completes: an info txn, last
+        [*_pair(1, [_R("x", [1])])],
+        False,
+    ),
+}
+
+
+@pytest.mark.parametrize("seam", sorted(READS_SEAMS))
+def test_the_childs_reads_pass_is_taken_only_when_exact(seam, tmp_path, monkeypatch):
+    """Guards ``_tails.merge``: a clean seam takes the child's reads pass (a merge that
+    always refused would pass the property test); a seam where the two parts' reads of a
+    key disagree, where both parts' txns appended after reading the same list, or where
+    a child read ends with an intermediate append the child could not see (a txn of the
+    first part's, or an invocation pending at the end) is refused -- and ``check`` gives
+    the one-process answer, witnesses and all, either way."""
+    first, second, taken = READS_SEAMS[seam]
+    path = str(tmp_path / "h.jsonl")
+    _write(path, first + second)
+    cut = len("".join(line + "\n" for line in _renumbered(first)))
+    reference = check(read_compact(path), {"model": "list-append"})
+    merged: list[bool] = []
+    real = _append.merge
+    monkeypatch.setattr(_append, "merge", lambda *a: _record_merge(real(*a), merged))
+    with _settings((cut - 0.5) / os.path.getsize(path)):
+        assert _split._split_point(path, 0, _split.PARENT_SHARE) == cut
+        assert check(read_compact(path), {"model": "list-append"}) == reference
+    assert merged == [taken]
+    assert (reference["valid"] is True) is taken
+
+
+def _record_merge(taken: bool, merged: list[bool]) -> bool:
+    merged.append(taken)
+    return taken
