@@ -25,6 +25,7 @@ from checkers.elle._cycles import SPECS, SearchTimeout, find_cycle
 from checkers.elle._explain import to_dot
 from checkers.elle._mops import Source
 from checkers.elle._tables import CONSISTENCY_MODELS, CYCLE_TYPES, canonical_model
+from checkers.elle._tails import decode_reads
 from checkers.elle._txns import WW
 from checkers.elle.synth import APPEND_PLANTS, REGISTER_PLANTS, synth_history
 from ddialab.errors import UsageError
@@ -279,17 +280,41 @@ def _state(got: Any) -> Any:
     return rows, [(t.index, t.invoke, t.mops) for t in failed], [list(e) for e in g.out]
 
 
+class _Frames:
+    """The parent's end of the pipe (``_split.Tail``) over frames already written."""
+
+    def __init__(self, frames: list[bytes]) -> None:
+        self.frames, self.timeout, self.start = frames, 30.0, -1
+
+    def frame(self, timeout: float) -> bytes | None:
+        return self.frames.pop(0) if self.frames else None
+
+
+def _frames(data: bytes) -> list[bytes]:
+    """The child's frames (an 8-byte little-endian length, then that many bytes each),
+    checked to make up exactly what it wrote."""
+    frames, at = [], 0
+    while at < len(data):
+        n = struct.unpack("<q", data[at : at + 8])[0]
+        assert at + 8 + n <= len(data)
+        frames.append(data[at + 8 : at + 8 + n])
+        at += 8 + n
+    return frames
+
+
 def _split_here(path: str, split: int, monkeypatch: pytest.MonkeyPatch) -> Any:
-    """``collect_split`` with its child run in this process: the child's payload, checked
-    for its length header, handed to ``_parent`` in place of the pipe's."""
+    """``collect_split`` with its child run in this process: the child's frames, checked
+    for their length headers (the part, then list-append's reads pass), the part handed
+    to ``_parent`` in place of the pipe's."""
     code, data = _child_payload(path, split, monkeypatch)
     assert code == 0
-    assert struct.unpack("<q", data[:8])[0] == len(data) - 8
-    monkeypatch.setattr(_split, "_receive", lambda r, pid, timeout: data[8:])
+    frames = _frames(data)
+    assert len(frames) == 2
+    assert frames[1] == b"" or decode_reads(frames[1]).n >= 0  # the reads pass, or nothing
     history = read_compact(path)
     assert isinstance(history, CompactHistory)
     src = Source(path, "list-append")
-    return _split._parent(history, True, True, src, split, (-1, -1, 30.0))
+    return _split._parent(history, True, True, src, split, _Frames(frames[:1]))  # type: ignore[arg-type]
 
 
 def _reference(path: str) -> Any:
@@ -335,14 +360,14 @@ def test_the_callers_child_timeout_is_the_one_waited_for(tmp_path, monkeypatch):
     """Kills ``_split.collect_split`` mutant 3 (the ``timeout`` argument ignored for
     ``CHILD_TIMEOUT``, seed 109, killed after its fresh row): the parent waits the
     caller's timeout (plus four times its own part's time), never less.  The wait itself
-    is not run: ``_receive`` records what it was given and reports no payload."""
+    is not run: ``Tail.frame`` records what it was given and reports no payload."""
     history, _ = synth_history(40, [], seed=1)
     path = str(tmp_path / "h.jsonl")
     with open(path, "w", encoding="utf-8") as f:
         f.write("".join(dumps_op(op) + "\n" for op in history))
     waits: list[float] = []
     monkeypatch.setattr(_split, "PARALLEL_MIN_BYTES", 0)
-    monkeypatch.setattr(_split, "_receive", lambda r, pid, timeout: waits.append(timeout))
+    monkeypatch.setattr(_split.Tail, "frame", lambda self, timeout: waits.append(timeout))
     h = read_compact(path)
     assert isinstance(h, CompactHistory)
     assert (
