@@ -57,8 +57,11 @@ from ddialab.history import CompactHistory, CompactUnsupported, TxnValue
 #: Files smaller than this are scanned in one process (the fork, the payload and the
 #: merge cost ~0.1 s; from ~200k txns on the second core pays for them).
 PARALLEL_MIN_BYTES = 64 << 20
-#: The parent's share of the file: it also decodes the child's payload afterwards.
-PARENT_SHARE = 0.55
+#: The parent's share of the file: it also decodes the child's payload afterwards, but
+#: the child's bytes cost it ~1.2x the parent's (its collector's orphan notes) plus the
+#: encoding.  At 1M txns the graph's start came at 2.34 s with 0.55, 2.25 s with 0.58 and
+#: 2.27 s with 0.61 (means of three, interleaved; docs/performance.md).
+PARENT_SHARE = 0.58
 #: Seconds the parent waits for the child beyond four times its own part's time.
 CHILD_TIMEOUT = 30.0
 #: An invocation index no op has: a txn whose invocation is in the parent's part.
