@@ -1,5 +1,5 @@
 """Holes found by mutation testing (issue #19), sixth pass: the survivors of the fresh
-samples of seeds 31, 33, 35 and 37 (docs/testing.md, "checkers/linearizable, sixth pass").
+samples of seeds 31, 33, 35, 37 and 39 (docs/testing.md, "checkers/linearizable, sixth pass").
 
 Each test names the mutant it kills; every mutation was applied by hand, the test seen
 to fail, and the source restored (2026-12-04).  The equivalent survivors are recorded,
@@ -349,3 +349,27 @@ def test_a_txn_value_that_is_not_an_array_is_shown_in_the_error():
     with pytest.raises(HistoryFormatError) as e:
         check(h, {"model": "multi-register"})
     assert "a txn value must be an array of micro-ops; got 5" in str(e.value)
+
+
+def test_completed_state_changes_are_tried_before_unknown_calls():
+    """Kills ``search_arrays`` ``sweep`` ``else 1`` -> ``else 2`` (seed 39's last
+    survivor): completed state changes have a sweep of their own, before the unknown
+    calls' (the module docstring's three passes).  The mutant swept them together with
+    the unknown calls in list order: the same verdict, but here it first placed the
+    unknown ``add 1`` (invoked before the ``add 2``), found the read of 2 illegal after
+    it, and backtracked: 4 states.  In the documented order the completed ``add 2``
+    goes first and the read after it ends the search, so the unknown call costs
+    nothing: the same 2 states as the history without it."""
+    model = resolve_model({"model": "counter"})
+
+    def outcome(*unknown):
+        h = hist((0, "invoke", "read", None), *unknown, (2, "invoke", "add", 2),
+                 (0, "ok", "read", 2), (2, "ok", "add", 2))  # fmt: skip
+        calls = calls_of(h, model)
+        return search(calls, model.step, model.readonly, model.init, Budget(float("inf"), 99))
+
+    without = outcome()
+    with_unknown = outcome((1, "invoke", "add", 1))
+    assert with_unknown.valid is without.valid is True
+    assert with_unknown.final == without.final == 2
+    assert with_unknown.states == without.states == 2

@@ -4,6 +4,8 @@ The survivors of fresh samples of ``tools/mutation.py run systems/storage --samp
 --seed S`` (seeds 71, 73, 75; docs/testing.md): encodings pinned byte for byte, split points,
 counters, the real disk's bookkeeping and refusals, error texts; and the third pass's
 "not analysed" node replies (``unsupported`` text, the client's timeout completion).
+Seed 75's LSM and B-tree survivors (the WAL numbering after recovery, the flush boundary,
+an empty leveled output, the redo record's page filter, the free-list cap) are at the end.
 Each test names its mutant; each mutation was applied by hand and the test seen to fail.
 """
 
@@ -20,7 +22,7 @@ from systems import SYSTEMS
 from systems.sim import MS, SimDisk, World, run_simulated
 from systems.storage import Bitcask, BTree, CorruptionError, LSMTree, RealDisk
 from systems.storage._bloom import expected_fp_rate
-from systems.storage._btree import Node, _balanced_mid
+from systems.storage._btree import REDO, WAL, Node, _balanced_mid
 from systems.storage._encoding import (
     Field,
     Schema,
@@ -30,7 +32,7 @@ from systems.storage._encoding import (
     encode_avro,
     to_json,
 )
-from systems.storage._record import entry_bytes, entry_key, key_bytes, key_from_bytes
+from systems.storage._record import entry_bytes, entry_key, key_bytes, key_from_bytes, scan_file
 
 
 def test_a_page_splits_at_the_first_key_reaching_half_its_bytes() -> None:
@@ -293,3 +295,87 @@ def test_a_write_after_recovery_survives_the_next_crash_with_two_live_logs() -> 
     e.put(key_bytes(1), b"v2")
     disk.crash()
     assert LSMTree(disk, memtable_bytes=200).get(key_bytes(1)) == b"v2"
+
+
+def test_the_memtable_freezes_when_it_reaches_its_size() -> None:
+    """Kills ``LSMTree._write`` ``mem_size >= memtable_bytes`` -> ``>`` (seed 75): the
+    memtable turns immutable *at* ``memtable_bytes`` (docs/storage.md), not one byte
+    later; a put one byte short leaves it mutable.  Each entry counts key + value + 8."""
+    e = LSMTree(SimDisk(random.Random(0)), memtable_bytes=20)
+    e.put(b"ab", b"x" * 9)  # 19 bytes: below the boundary
+    assert e.immutable is None and e.mem_size == 19
+    e = LSMTree(SimDisk(random.Random(0)), memtable_bytes=20)
+    e.put(b"ab", b"x" * 10)  # exactly 20
+    assert e.immutable == {b"ab": b"x" * 10} and e.memtable == {} and e.mem_size == 0
+    assert e.wal == e.imm_log == 2  # the next write goes to a new log
+
+
+def test_a_leveled_merge_of_tombstones_only_installs_no_empty_table() -> None:
+    """Kills ``LSMTree._finish_output`` ``empty and style == "leveled"`` inverted (seed
+    75): a leveled merge at the bottom whose every entry is a dropped tombstone writes an
+    empty output, which must be deleted, not renamed into an ``sst-`` file and installed
+    in L1 (an empty table nothing overlaps, kept forever and counted in L1's size)."""
+    disk = SimDisk(random.Random(0))
+    e = LSMTree(disk, compaction="leveled", fanout=4)
+    for round_ in range(4):  # four L0 tables: puts, then three of deletes
+        for i in range(4):
+            if round_ == 0:
+                e.put(key_bytes(i), b"v")
+            else:
+                e.delete(key_bytes(i))
+        e.flush()
+    assert len(e.levels[0]) == 4
+    while e.compact_step():
+        pass
+    assert e.info()["compactions"] == 1 and e.info()["tombstones_dropped"] == 4
+    assert e.levels == [[], []] and disk.list("sst-") == []
+    assert LSMTree(disk, compaction="leveled").levels == [[]]
+
+
+def _btree_filled_then_emptied(disk: SimDisk) -> BTree:
+    """A 128-byte-page B-tree of 200 keys (62 splits), checkpointed, then every key
+    deleted in order: each leftmost leaf is merged into its right sibling."""
+    b = BTree(disk, page_size=128)
+    for i in range(200):
+        b.put(key_bytes(i), b"v%d" % i)
+    b.checkpoint()
+    for i in range(200):
+        b.delete(key_bytes(i))
+    return b
+
+
+def test_a_redo_record_logs_a_page_once_image_or_logical() -> None:
+    """Kills ``BTree._log`` filtering the logical ops on ``op[1]`` (the key) instead of
+    ``op[0]`` (the page) against ``touched`` (seed 75): a delete that is logged as a
+    logical op on a leaf and then merges that leaf writes the leaf's full after-image;
+    the record must not carry the logical op as well (docs: a changed page gets its
+    image *or*, if already imaged, a small logical record), so the log stays short."""
+    disk = SimDisk(random.Random(0))
+    b = _btree_filled_then_emptied(disk)
+    records = [decode(REDO, p) for _, p in scan_file(disk, WAL, repair=False)]
+    assert len(records) == 200 and b.info()["merges"] == 62
+    assert sum(len(r["op_pages"]) for r in records) == 150  # logical ops were logged
+    for r in records:
+        assert not set(r["pages"]) & set(r["op_pages"]), r
+    disk.crash()
+    assert BTree(disk, page_size=128).scan() == []
+
+
+def test_the_free_list_keeps_at_most_an_eighth_of_a_page_of_numbers() -> None:
+    """Kills ``BTree._release`` ``len(free) < capacity // 8`` -> ``<=`` (seed 75): the
+    free list (stored in the meta page) is capped at ``capacity // 8`` page numbers;
+    pages released past the cap are dropped, not kept (the mutant keeps one more).
+    The full list survives a checkpoint and a crash, and is reused before new pages."""
+    disk = SimDisk(random.Random(0))
+    b = _btree_filled_then_emptied(disk)
+    assert b.info()["merges"] > b.capacity // 8 == 15
+    assert b.info()["free"] == 15 and b.info()["pages"] == 67
+    b.checkpoint()
+    disk.crash()
+    again = BTree(disk, page_size=128)
+    assert again.info()["free"] == 15
+    i = 0
+    while again.info()["free"]:
+        again.put(key_bytes(i), b"w%d" % i)
+        i += 1
+    assert again.info()["pages"] == 67  # every new page so far came off the free list
