@@ -19,17 +19,24 @@ from typing import Any
 import networkx as nx
 import pytest
 
-from checkers.elle import _cycles, _split, check, check_bank, check_long_fork
-from checkers.elle._compact import collect_compact
+from checkers.elle import _append, _cycles, _split, check, check_bank, check_long_fork
+from checkers.elle._compact import _RowCollector, collect_compact
 from checkers.elle._cycles import SPECS, SearchTimeout, find_cycle
 from checkers.elle._explain import to_dot
 from checkers.elle._mops import Source
 from checkers.elle._tables import CONSISTENCY_MODELS, CYCLE_TYPES, canonical_model
 from checkers.elle._tails import decode_reads
-from checkers.elle._txns import WW
+from checkers.elle._txns import WW, collect, is_txn_op
 from checkers.elle.synth import APPEND_PLANTS, REGISTER_PLANTS, synth_history
 from ddialab.errors import UsageError
-from ddialab.history import CompactHistory, History, Op, dumps_op, read_compact
+from ddialab.history import (
+    CompactHistory,
+    History,
+    Op,
+    dumps_op,
+    read_compact,
+    read_history,
+)
 
 from ._helpers import hist, txn
 
@@ -375,3 +382,115 @@ def test_the_callers_child_timeout_is_the_one_waited_for(tmp_path, monkeypatch):
         is None
     )
     assert len(waits) == 1 and waits[0] >= 10 * _split.CHILD_TIMEOUT
+
+
+# -- seed 109's open survivors (docs/testing.md, "checkers/elle, seventh pass") ------------
+
+
+def test_the_duplicate_write_rescan_runs_only_when_the_append_count_says_so(monkeypatch):
+    """Kills ``_append.AppendAnalysis._index_writes`` 32 (``n += 1`` -> ``n += 2``; the
+    other two ``n += 1`` likewise): ``n`` counts the appends so that a history whose
+    appended values are unique (every real one) is told so by one comparison; a wrong
+    count sends every history through ``_duplicates``, a second pass over all micro-ops
+    (the 1M-txn budget of docs/performance.md).  The three counted places -- a one-mop
+    txn, a txn of several mops, a failed txn -- are each hit once; a real duplicate must
+    still be found and make the verdict unknown."""
+    calls: list[int] = []
+    real = _append._duplicates
+
+    def spy(txns: list[Any], write: str) -> list[tuple[Any, Any]]:
+        calls.append(len(txns))
+        return real(txns, write)
+
+    monkeypatch.setattr(_append, "_duplicates", spy)
+    unique = hist(
+        *txn(0, [["append", "x", 1]]),
+        *txn(1, [["append", "x", 2], ["append", "y", 1]]),
+        *txn(2, [["append", "x", 3]], typ="fail"),
+        *txn(3, [["r", "x", [1, 2]]]),
+    )
+    assert check(unique, {"model": "list-append"})["valid"] is True
+    assert calls == []
+    twice = hist(*txn(0, [["append", "x", 1]]), *txn(1, [["append", "x", 1]]))
+    out = check(twice, {"model": "list-append"})
+    assert (out["valid"], calls) == ("unknown", [2])
+    assert out["reason"].endswith("written more than once: key x value 1")
+
+
+def test_the_compact_scan_takes_a_plain_ok_completion_inline(tmp_path, monkeypatch):
+    """Kills ``_compact._RowCollector.take`` 45 (``typ == "ok"`` -> ``typ == "OK"``): an ok
+    completion of a plain txn whose invocation is pending is the compact path's hot case,
+    handled inline; the mutant sends every one through ``complete`` (a call, a second
+    ``_plain`` test and a tuple per txn).  ``complete`` is counted: only the fail and the
+    info completions may reach it, and the txns built are the ones ``collect`` builds."""
+    path = str(tmp_path / "h.jsonl")
+    rows = [
+        ("invoke", 0, [["append", "x", 1]]),
+        ("ok", 0, [["append", "x", 1]]),
+        ("invoke", 1, [["r", "x", None]]),
+        ("ok", 1, [["r", "x", [1]]]),
+        ("invoke", 2, [["append", "x", 2]]),
+        ("fail", 2, [["append", "x", 2]]),
+        ("invoke", 3, [["append", "y", 1]]),
+        ("info", 3, None),
+    ]
+    with open(path, "w", encoding="utf-8") as f:
+        f.write("".join(_line(t, p, v, i) for i, (t, p, v) in enumerate(rows)))
+    seen: list[str] = []
+    real = _RowCollector.complete
+
+    def counted(self: Any, index: int, typ: str, proc: Any, value: Any) -> None:
+        seen.append(typ)
+        real(self, index, typ, proc, value)
+
+    monkeypatch.setattr(_RowCollector, "complete", counted)
+    got = _reference(path)
+    assert seen == ["fail", "info"]
+    assert _txn_rows(got[0].txns) == _txn_rows(_plain_collect(path)[0].txns)
+
+
+def _plain_collect(path: str) -> Any:
+    """The full reader's collection of the file (``Op`` by ``Op``), as ``_collect``'s
+    fallback makes it."""
+    return collect(read_history(path), True, True, Source(path, "list-append").mops)
+
+
+def _txn_rows(txns: list[Any]) -> list[Any]:
+    """Every field of each txn, micro-ops as lists (the compact path keeps tuples)."""
+    return [
+        (t.id, t.index, t.invoke, t.type, t.process, [list(m) for m in t.mops], t.complete)
+        for t in txns
+    ]
+
+
+def test_an_op_named_txn_is_a_txn_whatever_its_value():
+    """Kills ``_txns.is_txn_op`` 2 (the ``op.f == "txn"`` test changed): the function's
+    contract is "``f == "txn"``, or no ``f`` and a list of micro-ops"; with the first half
+    broken a ``txn`` op whose value is not a list of lists (an invocation of nil, the
+    empty txn) is no txn.  (``collect`` tests ``f == "txn"`` itself before calling it,
+    so only a direct call sees the difference.)"""
+    assert is_txn_op(Op(0, 0, "invoke", 0, "txn", None))
+    assert is_txn_op(Op(0, 0, "ok", 0, "txn", []))
+    assert is_txn_op(Op(0, 0, "ok", 0, "", [["r", "x", None]]))
+    assert not is_txn_op(Op(0, 0, "ok", 0, "read", [["r", "x", None]]))
+
+
+def test_both_collectors_mark_a_failed_txn_as_no_node(tmp_path):
+    """Kills ``_txns._Collector._add`` 35 (a failed txn's id ``-1`` -> ``-2``): a failed
+    txn is not a graph node, which both collectors mark with the id -1 (the compact one
+    builds it with -1 directly); the plain reader and the compact reader must hand the
+    analyses the same failed txns, field for field."""
+    path = str(tmp_path / "h.jsonl")
+    rows = [
+        ("invoke", 0, [["append", "x", 1]]),
+        ("fail", 0, [["append", "x", 1]]),
+        ("invoke", 1, [["append", "x", 2]]),
+        ("ok", 1, [["append", "x", 2]]),
+        ("fail", 2, [["append", "y", 1]]),
+    ]
+    with open(path, "w", encoding="utf-8") as f:
+        f.write("".join(_line(t, p, v, i) for i, (t, p, v) in enumerate(rows)))
+
+    plain = _txn_rows(_plain_collect(path)[1])
+    assert plain == _txn_rows(_reference(path)[1])
+    assert [row[0] for row in plain] == [-1, -1]
