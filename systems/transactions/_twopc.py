@@ -321,7 +321,6 @@ class TwoPhaseOptions:
     """The 2PC system's options (one declaration: types, defaults, help)."""
 
     partitions: int = option(3, help="participants the keys are partitioned over")
-    think_ns: int = option(0, help="client think time between micro-ops (upper bound)")
     timeout_ns: int = option(800 * MS, help="the client's budget for a whole txn")
     txn_timeout_ns: int = option(400 * MS, help="the coordinator aborts a txn older than this")
     active_timeout_ns: int = option(
@@ -367,8 +366,7 @@ class TwoPhaseCommitSystem:
             world,
             f"c{process}",
             timeout_ns=self.settings.timeout_ns,
-            think_ns=self.settings.think_ns,
-            stored_procedures=True,
+            stored_procedures=True,  # the whole txn in one message: no think time between mops
             node=COORDINATOR,
         )
 
