@@ -1,10 +1,13 @@
 """The single-node transactional systems, one ``SystemEntry`` per isolation level.
 
-Options (every entry): ``think_ns`` (client think time between micro-ops, the contention
-knob: longer txns overlap more), ``abort_ratio`` (fraction of txns the client rolls back
-instead of committing), ``timeout_ns`` (the client's budget for a whole txn) and
-``txn_timeout_ns`` (the node aborts a txn older than this).  Claims are what the level
-guarantees on one node, no more (``docs/transactions.md`` argues each).
+Options (every entry): ``timeout_ns`` (the client's budget for a whole txn) and
+``txn_timeout_ns`` (the node aborts a txn older than this).  The interactive levels also
+take ``think_ns`` (client think time between micro-ops, the contention knob: longer txns
+overlap more) and ``abort_ratio`` (fraction of txns the client rolls back instead of
+committing); serial execution, which takes whole txns as stored procedures, takes
+``exec_ns`` (execution time per txn) instead.  An option of the other kind is refused by
+name rather than accepted and ignored.  Claims are what the level guarantees on one node,
+no more (``docs/transactions.md`` argues each).
 """
 
 from __future__ import annotations
@@ -13,7 +16,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ddialab.vocabulary import implied_columns, option, option_defaults, typed_options
+from ddialab.vocabulary import (
+    OptionError,
+    implied_columns,
+    option,
+    option_defaults,
+    typed_options,
+)
 from systems import SystemEntry
 from systems.sim import MS, World
 from systems.transactions._client import TxnClient
@@ -41,10 +50,35 @@ class TxnOptions:
 
     level: str = option("two-phase-locking", choices=tuple(LEVEL_MODELS), help="isolation level")
     exec_ns: int | None = option(None, help="level=serial: execution time per txn (0.2 ms)")
-    think_ns: int = option(2 * MS, help="client think time between micro-ops (upper bound)")
-    abort_ratio: float = option(0.0, help="fraction of txns the client rolls back")
+    think_ns: int | None = option(
+        None, help="interactive levels: client think time between micro-ops (bound; 2 ms)"
+    )
+    abort_ratio: float | None = option(
+        None, help="interactive levels: fraction of txns the client rolls back (0)"
+    )
     timeout_ns: int = option(800 * MS, help="the client's budget for a whole txn")
     txn_timeout_ns: int = option(1000 * MS, help="the node aborts a txn older than this")
+
+    def __post_init__(self) -> None:
+        serial = self.level == "serial"
+        given = {
+            "exec_ns": self.exec_ns,
+            "think_ns": self.think_ns,
+            "abort_ratio": self.abort_ratio,
+        }
+        misplaced = [k for k, v in given.items() if v is not None and (k == "exec_ns") != serial]
+        if misplaced:
+            raise OptionError(f"system txn at level {self.level}: {_misplaced(misplaced, serial)}")
+
+
+def _misplaced(names: list[str], serial: bool) -> str:
+    if serial:
+        return (
+            f"{', '.join(names)} appl{'ies' if len(names) == 1 else 'y'} to interactive txns "
+            "only; serial execution runs "
+            "whole txns as stored procedures (its one timing option is exec_ns)"
+        )
+    return "exec_ns applies to level serial only (stored procedures), not to interactive txns"
 
 
 def _engine(level: str) -> Engine:
@@ -83,16 +117,20 @@ class TxnSystem:
             world,
             f"c{process}",
             timeout_ns=o.timeout_ns,
-            think_ns=o.think_ns,
-            abort_ratio=o.abort_ratio,
+            think_ns=2 * MS if o.think_ns is None else o.think_ns,
+            abort_ratio=o.abort_ratio or 0.0,
             stored_procedures=self.level == "serial",
         )
 
 
-#: the values every entry lists besides its level (the dataclass's defaults)
+#: the values every entry lists besides its level (the dataclass's defaults), and those
+#: only the interactive levels take and list
 DEFAULTS: dict[str, Any] = {
-    k: v for k, v in option_defaults(TxnOptions).items() if k not in ("level", "exec_ns")
+    k: v
+    for k, v in option_defaults(TxnOptions).items()
+    if k not in ("level", "exec_ns", "think_ns", "abort_ratio")
 }
+INTERACTIVE_DEFAULTS: dict[str, Any] = {"think_ns": 2 * MS, "abort_ratio": 0.0}
 
 CLAIMS: dict[str, frozenset[str]] = {
     level: implied_columns(model, "txn") for level, model in LEVEL_MODELS.items()
@@ -102,10 +140,10 @@ CLAIMS: dict[str, frozenset[str]] = {
 def _entry(name: str, level: str, description: str) -> SystemEntry:
     #: serial execution takes stored procedures: no client-side logic, so no bank transfers
     workloads = WORKLOADS[:2] if level == "serial" else WORKLOADS
-    return SystemEntry(
-        name, description, TxnSystem, {**DEFAULTS, "level": level}, workloads,
-        settings=TxnOptions,
-    )  # fmt: skip
+    defaults = {**DEFAULTS, "level": level}
+    if level != "serial":
+        defaults.update(INTERACTIVE_DEFAULTS)
+    return SystemEntry(name, description, TxnSystem, defaults, workloads, settings=TxnOptions)
 
 
 ENTRIES = [

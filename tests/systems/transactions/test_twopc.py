@@ -10,7 +10,6 @@ import trio
 
 from checkers import get_checker
 from ddialab.runner import TestSpec, simulate
-from ddialab.vocabulary import OptionError
 from systems import get_system
 from systems.sim import MS, RequestTimeout, World, run_simulated
 
@@ -183,12 +182,3 @@ def test_an_abandoned_active_branch_times_out_and_releases_its_locks() -> None:
     assert held == {0: {"orphan": "X"}}
     assert after == {"in_doubt": [], "locks": {}, "data": {}}  # dropped, nothing applied
     assert other == "op-done"
-
-
-def test_think_time_is_not_an_option_of_2pc() -> None:
-    """Guards against an option accepted and without effect: the 2PC client sends the
-    whole txn as one stored procedure, so there is no time between micro-ops to think in,
-    and ``think_ns`` must be refused by name (it once was declared and ignored)."""
-    with pytest.raises(OptionError, match="think_ns"):
-        get_system("txn-2pc").build({"think_ns": 5 * MS})
-    assert "think_ns" in get_system("txn-2pl").defaults
