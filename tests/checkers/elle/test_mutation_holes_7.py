@@ -494,3 +494,29 @@ def test_both_collectors_mark_a_failed_txn_as_no_node(tmp_path):
     plain = _txn_rows(_plain_collect(path)[1])
     assert plain == _txn_rows(_reference(path)[1])
     assert [row[0] for row in plain] == [-1, -1]
+
+
+def test_a_child_part_without_an_ok_completion_still_settles(tmp_path, monkeypatch):
+    """Kills ``_split._part_of`` 7 (the "no time node" default ``-1`` -> ``None``): a child
+    part whose completions are all info or fail opens no time node, and the child must
+    still send its part (exit 0) for the parent to merge as one process would; a child
+    that failed there would only be hidden by the one-process fallback."""
+    a = lambda k, v: ["append", k, v]  # noqa: E731
+    rows = [
+        ("invoke", 0, [a("x", 1)]),
+        ("ok", 0, [a("x", 1)]),
+        ("invoke", 1, [a("x", 2)]),
+        ("invoke", 2, [a("y", 1)]),
+        ("info", 1, None),
+        ("fail", 2, None),
+        ("invoke", 3, [a("z", 1)]),
+        ("info", 3, [a("z", 1)]),
+    ]
+    lines = [_line(t, p, v, i) for i, (t, p, v) in enumerate(rows)]
+    path = str(tmp_path / "h.jsonl")
+    with open(path, "w", encoding="utf-8") as f:
+        f.write("".join(lines))
+    split = len("".join(lines[:4]))
+    got = _split_here(path, split, monkeypatch)
+    assert got is not None
+    assert _state(got) == _state(_reference(path))
