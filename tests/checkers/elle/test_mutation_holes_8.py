@@ -4,10 +4,13 @@ equivalent survivors are recorded in ``tools/mutation_equivalents.json``."""
 
 from __future__ import annotations
 
-from checkers.elle import check
+from checkers.elle import _check as elle_check
+from checkers.elle import check, check_bank
+from checkers.elle._compact import collect_compact
+from checkers.elle._mops import Source
 from checkers.elle._txns import collect
 from checkers.elle.synth import APPEND_PLANTS, synth_history
-from ddialab.history import History, Op
+from ddialab.history import CompactHistory, History, Op, dumps_op, read_compact
 
 from ._helpers import concurrent
 
@@ -79,3 +82,59 @@ def test_every_plant_appends_one_to_n_per_key():
                     per_key.setdefault(k, []).append(v)
         for k, values in per_key.items():
             assert sorted(values) == list(range(1, len(values) + 1)), (name, k, values)
+
+
+def test_the_default_time_limit_bounds_the_search(monkeypatch):
+    """Kills ``_check._check`` 30 (the default ``time_limit`` dropped for no limit): a
+    check given no ``time_limit`` still runs under ``DEFAULT_TIME_LIMIT`` (Elle bounds its
+    search too), and reports what it could not search when that runs out."""
+    monkeypatch.setattr(elle_check, "DEFAULT_TIME_LIMIT", 0)
+    h, _ = synth_history(300, ["G-single", "G2-item", "G0-realtime"], seed=4)
+    r = check(h, {})
+    assert r["incomplete"] and r["valid"] is False
+
+
+def test_an_empty_history_is_valid_with_no_boundary():
+    """Kills ``_check._no_txns`` 12 (``also_not`` renamed): an empty history is valid and,
+    like every Elle result, says which models it rules out (none) under ``not`` and
+    ``also_not``."""
+    r = check(History([]), {})
+    assert (r["valid"], r["not"], r["also_not"]) == (True, [], [])
+
+
+def test_a_bank_history_without_reads_says_it_read_none():
+    """Kills ``_bank.check_bank`` 29 (``reads=0`` -> ``None``): a bank history with
+    transfers but no ok read is unknown, and says it saw zero reads (a count, not a
+    missing value)."""
+    ops = [
+        Op(0, 0, "invoke", 0, "transfer", {"from": 0, "to": 1, "amount": 1}),
+        Op(1, 1, "ok", 0, "transfer", {"from": 0, "to": 1, "amount": 1}),
+    ]
+    r = check_bank(History(ops), {"total": 10})
+    assert (r["valid"], r["reads"]) == ("unknown", 0)
+
+
+def test_back_to_back_completions_share_one_time_node_on_the_compact_path(tmp_path):
+    """Kills ``_compact._RowCollector.take`` 77 (the inline ok path leaving ``invoked``
+    set): completions with no invocation between them share one time node, on the compact
+    path as on the full reader's (a node per completion would still be sound, but the two
+    paths must build the same graph)."""
+    rows = [
+        ("invoke", 0, [["append", "x", 1]]),
+        ("invoke", 1, [["append", "y", 1]]),
+        ("ok", 0, [["append", "x", 1]]),
+        ("ok", 1, [["append", "y", 1]]),
+        ("invoke", 2, [["r", "x", None]]),
+        ("ok", 2, [["r", "x", [1]]]),
+    ]
+    path = tmp_path / "h.jsonl"
+    path.write_text(
+        "".join(dumps_op(Op(i, i, t, p, "txn", v)) + "\n" for i, (t, p, v) in enumerate(rows)),
+        encoding="utf-8",
+    )
+    history = read_compact(str(path))
+    assert isinstance(history, CompactHistory)
+    g, _ = collect_compact(history, True, True, Source(str(path), "list-append"))
+    full, _ = collect(History(Op(i, i, t, p, "txn", v) for i, (t, p, v) in enumerate(rows)))
+    assert len(g.out) - g.n_txns == len(full.out) - full.n_txns == 2
+    assert [list(a) for a in g.out] == [list(a) for a in full.out]
