@@ -10,26 +10,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from systems.sim import World, run_simulated
-from systems.transactions import TxnClient
+from systems.sim import run_simulated
+
+from ._helpers import ScriptedClient
 
 TXN = [["append", 1, 5], ["r", 2, None]]
 
 
-class _Scripted(TxnClient):
-    """A client whose requests get scripted replies, in order (``None``: a timeout)."""
-
-    def __init__(self, world: World, replies: list[dict[str, Any] | None]) -> None:
-        super().__init__(world, "c1")
-        self.replies = replies
-
-    async def _request(self, body: dict[str, Any]) -> dict[str, Any] | None:
-        return self.replies.pop(0)
-
-
 def _invoke(op: dict[str, Any], replies: list[dict[str, Any] | None]) -> dict[str, Any]:
     async def main() -> dict[str, Any]:
-        return await _Scripted(World(1), replies).invoke(op)
+        return await ScriptedClient(replies).invoke(op)
 
     result: dict[str, Any] = run_simulated(main, seed=1)
     return result

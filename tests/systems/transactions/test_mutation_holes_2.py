@@ -29,6 +29,8 @@ from systems.transactions import (
     TxnNode,
 )
 
+from ._helpers import ScriptedClient
+
 
 class _Rt:
     """Just enough of a node ``Runtime`` to call one handler: a disk, and records of what
@@ -322,17 +324,6 @@ def test_a_participant_acks_a_commit() -> None:
     assert (p.data, p.in_doubt()) == ({0: [5]}, [])
 
 
-class _Scripted(TxnClient):
-    """A client whose requests get scripted replies, in order: no network."""
-
-    def __init__(self, world: World, replies: list[dict[str, Any] | None]) -> None:
-        super().__init__(world, "c1")
-        self.replies = replies
-
-    async def _request(self, body: dict[str, Any]) -> dict[str, Any] | None:
-        return self.replies.pop(0)
-
-
 def test_a_transfer_of_the_whole_balance_goes_through() -> None:
     """Kills ``_transfer``'s overdraft test ``src < amount`` -> ``<=``: moving exactly
     the balance leaves zero, no overdraft, so it must be written and committed."""
@@ -347,7 +338,7 @@ def test_a_transfer_of_the_whole_balance_goes_through() -> None:
     ]
 
     async def main() -> dict[str, Any]:
-        return await _Scripted(World(1), replies).invoke(op)
+        return await ScriptedClient(replies).invoke(op)
 
     out = run_simulated(main, seed=1)
     assert (out["type"], replies) == ("ok", [])
@@ -382,7 +373,7 @@ def _stored(reply: dict[str, Any] | None) -> dict[str, Any]:
     ops = [["append", 0, 1]]
 
     async def main() -> dict[str, Any]:
-        client = _Scripted(World(1), [reply])
+        client = ScriptedClient([reply])
         client.stored_procedures = True
         return await client.invoke({"f": "txn", "value": ops})
 

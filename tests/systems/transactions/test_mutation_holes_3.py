@@ -15,24 +15,13 @@ from typing import Any
 
 import pytest
 
-from systems.sim import World, run_simulated
-from systems.transactions import MvccEngine, TxnClient
+from systems.sim import run_simulated
+from systems.transactions import MvccEngine
+
+from ._helpers import ScriptedClient
 
 
-class _Scripted(TxnClient):
-    """A client whose requests get scripted replies, in order, and are recorded."""
-
-    def __init__(self, replies: list[dict[str, Any] | None], abort_ratio: float = 0.0) -> None:
-        super().__init__(World(1), "c1", abort_ratio=abort_ratio)
-        self.replies = replies
-        self.asked: list[dict[str, Any]] = []
-
-    async def _request(self, body: dict[str, Any]) -> dict[str, Any] | None:
-        self.asked.append(body)
-        return self.replies.pop(0)
-
-
-def _invoke(client: _Scripted, op: dict[str, Any]) -> dict[str, Any]:
+def _invoke(client: ScriptedClient, op: dict[str, Any]) -> dict[str, Any]:
     async def main() -> dict[str, Any]:
         return await client.invoke(op)
 
@@ -62,7 +51,7 @@ def test_a_txn_stopped_midway_fails_with_its_micro_ops(replies, abort_ratio, cod
     completes ``fail`` with the micro-ops it was invoked with -- the history contract's
     failed txn says what did *not* happen (Elle's G1a reads a failed append from it).
     The mutant completed it with ``value: null``."""
-    out = _invoke(_Scripted(list(replies), abort_ratio), {"f": "txn", "value": _TXN})
+    out = _invoke(ScriptedClient(list(replies), abort_ratio), {"f": "txn", "value": _TXN})
     assert out == {"type": "fail", "value": _TXN, "error": code}
 
 
@@ -71,7 +60,7 @@ def test_an_overdraft_fails_with_the_transfer_it_refused():
     (``insufficient-funds``) and the completion carries the transfer, which the bank
     checker reads; no write is sent."""
     transfer = {"from": 0, "to": 1, "amount": 9}
-    client = _Scripted(
+    client = ScriptedClient(
         [_BEGUN, {"type": "ok", "value": ["r", 0, 5]}, {"type": "ok", "value": ["r", 1, 5]}]
     )
     out = _invoke(client, {"f": "transfer", "value": transfer, "initial": 5})
@@ -86,7 +75,7 @@ def test_a_transfer_without_an_initial_balance_takes_zero():
     ``None + amount`` (a traceback, not an outcome).  Account 0 was written (5), account
     1 never was: the transfer of 3 writes 2 and 0 + 3."""
     transfer = {"from": 0, "to": 1, "amount": 3}
-    client = _Scripted(
+    client = ScriptedClient(
         [
             _BEGUN,
             {"type": "ok", "value": ["r", 0, 5]},
