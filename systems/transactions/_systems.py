@@ -75,8 +75,8 @@ def _misplaced(names: list[str], serial: bool) -> str:
     if serial:
         return (
             f"{', '.join(names)} appl{'ies' if len(names) == 1 else 'y'} to interactive txns "
-            "only; serial execution runs "
-            "whole txns as stored procedures (its one timing option is exec_ns)"
+            "only; serial execution runs whole txns as stored procedures (its one timing "
+            "option is exec_ns)"
         )
     return "exec_ns applies to level serial only (stored procedures), not to interactive txns"
 
@@ -117,8 +117,8 @@ class TxnSystem:
             world,
             f"c{process}",
             timeout_ns=o.timeout_ns,
-            think_ns=2 * MS if o.think_ns is None else o.think_ns,
-            abort_ratio=o.abort_ratio or 0.0,
+            think_ns=_or_default(o.think_ns, "think_ns"),
+            abort_ratio=_or_default(o.abort_ratio, "abort_ratio"),
             stored_procedures=self.level == "serial",
         )
 
@@ -131,6 +131,12 @@ DEFAULTS: dict[str, Any] = {
     if k not in ("level", "exec_ns", "think_ns", "abort_ratio")
 }
 INTERACTIVE_DEFAULTS: dict[str, Any] = {"think_ns": 2 * MS, "abort_ratio": 0.0}
+
+
+def _or_default(value: Any, name: str) -> Any:
+    """An interactive option as given, else the default its entries list."""
+    return INTERACTIVE_DEFAULTS[name] if value is None else value
+
 
 CLAIMS: dict[str, frozenset[str]] = {
     level: implied_columns(model, "txn") for level, model in LEVEL_MODELS.items()

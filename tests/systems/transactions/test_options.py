@@ -8,7 +8,7 @@ import pytest
 
 from ddialab.vocabulary import OptionError
 from systems import get_system
-from systems.sim import MS
+from systems.sim import MS, World
 
 
 def test_think_time_is_not_an_option_of_2pc() -> None:
@@ -39,3 +39,13 @@ def test_a_timing_option_of_the_other_execution_model_is_refused(system, options
     assert "think_ns" not in get_system("txn-serial").defaults
     assert get_system("txn-2pl").defaults["think_ns"] == 2 * MS
     assert get_system("txn-serial").build({"exec_ns": MS}).settings.exec_ns == MS
+
+
+def test_an_interactive_level_built_without_its_options_takes_their_defaults():
+    """Guards the fallback for an interactive level whose options were not given (built
+    from ``txn-serial``'s entry with another level, or directly): the client then thinks up
+    to the listed 2 ms and never rolls back, as the interactive entries list."""
+    system = get_system("txn-serial").build({"level": "ssi"})
+    client = system.client(World(1), 0)
+    assert (client.think_ns, client.abort_ratio) == (2 * MS, 0.0)
+    assert get_system("txn-ssi").defaults["think_ns"] == client.think_ns
