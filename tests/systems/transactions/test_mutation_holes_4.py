@@ -11,34 +11,42 @@ import trio
 from systems import get_system
 from systems.sim import MS, RequestTimeout, World, run_simulated
 
-Call = Callable[..., Awaitable[Any]]
+Script = Callable[[World, Any], Awaitable[Any]]
+
+
+def _simulate(system: str, options: dict[str, Any], seed: int, script: Script) -> Any:
+    """``script(world, endpoint)`` against ``system`` built with ``options``, simulated."""
+    built = get_system(system).build(options)
+
+    async def main() -> Any:
+        world = World(seed)
+        built.setup(world)
+        world.start_all()
+        async with world.running():
+            return await script(world, world.client("tester"))
+
+    return run_simulated(main, seed=seed)
 
 
 def _run(system: str, options: dict[str, Any], node: str, txns: list[tuple[float, Any]]) -> Any:
     """Send each txn (after its delay, in seconds) to ``node`` at once; their replies."""
-    built = get_system(system).build(options)
 
-    async def main() -> list[Any]:
-        world = World(5)
-        built.setup(world)
-        world.start_all()
+    async def script(world: World, endpoint: Any) -> list[Any]:
         replies: list[Any] = [None] * len(txns)
-        async with world.running():
-            endpoint = world.client("tester")
 
-            async def send(i: int, delay: float, ops: Any) -> None:
-                await trio.sleep(delay)
-                try:
-                    replies[i] = await endpoint.request(node, {"type": "txn", "ops": ops}, 500 * MS)
-                except RequestTimeout:
-                    replies[i] = None
+        async def send(i: int, delay: float, ops: Any) -> None:
+            await trio.sleep(delay)
+            try:
+                replies[i] = await endpoint.request(node, {"type": "txn", "ops": ops}, 500 * MS)
+            except RequestTimeout:
+                replies[i] = None
 
-            async with trio.open_nursery() as nursery:
-                for i, (delay, ops) in enumerate(txns):
-                    nursery.start_soon(send, i, delay, ops)
+        async with trio.open_nursery() as nursery:
+            for i, (delay, ops) in enumerate(txns):
+                nursery.start_soon(send, i, delay, ops)
         return replies
 
-    return run_simulated(main, seed=5)
+    return _simulate(system, options, 5, script)
 
 
 def test_the_serial_node_runs_every_queued_txn_in_turn():
@@ -71,33 +79,25 @@ def test_the_coordinator_resends_a_lost_commit():
     acted on): a commit lost on the way to a participant is sent again every 100 ms until
     acked, so the participant does not sit in doubt, holding its locks, until its own
     status query (here 10 s away) asks for the decision."""
-    built = get_system("txn-2pc").build(
-        {"commit_delay_ns": 50 * MS, "status_interval_ns": 10_000 * MS}
-    )
+    options = {"commit_delay_ns": 50 * MS, "status_interval_ns": 10_000 * MS}
 
-    async def main() -> list[Any]:
-        world = World(7)
-        built.setup(world)
-        world.start_all()
-        async with world.running():
-            endpoint = world.client("tester")
+    async def script(world: World, endpoint: Any) -> list[Any]:
+        async def in_doubt(node: str) -> Any:
+            reply = await endpoint.request(node, {"type": "inspect"}, 300 * MS)
+            return reply["value"]["in_doubt"]
 
-            async def in_doubt(node: str) -> Any:
-                reply = await endpoint.request(node, {"type": "inspect"}, 300 * MS)
-                return reply["value"]["in_doubt"]
+        async def client() -> None:
+            ops = [["append", 0, 1], ["append", 1, 1]]  # key 0 on p1, key 1 on p2
+            await endpoint.request("coord", {"type": "txn", "ops": ops}, 500 * MS)
 
-            async def client() -> None:
-                ops = [["append", 0, 1], ["append", 1, 1]]  # key 0 on p1, key 1 on p2
-                await endpoint.request("coord", {"type": "txn", "ops": ops}, 500 * MS)
+        async with trio.open_nursery() as nursery:
+            nursery.start_soon(client)
+            while not (await in_doubt("p1") and await in_doubt("p2")):
+                await trio.sleep(0.001)
+            world.network.isolate(["p1"])  # the first commit to p1 is lost
+            await trio.sleep(0.08)
+            world.network.heal()
+        await trio.sleep(0.4)
+        return [await in_doubt("p1"), await in_doubt("p2")]
 
-            async with trio.open_nursery() as nursery:
-                nursery.start_soon(client)
-                while not (await in_doubt("p1") and await in_doubt("p2")):
-                    await trio.sleep(0.001)
-                world.network.isolate(["p1"])  # the first commit to p1 is lost
-                await trio.sleep(0.08)
-                world.network.heal()
-            await trio.sleep(0.4)
-            return [await in_doubt("p1"), await in_doubt("p2")]
-
-    assert run_simulated(main, seed=7) == [[], []]
+    assert _simulate("txn-2pc", options, 7, script) == [[], []]
