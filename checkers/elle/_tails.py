@@ -77,9 +77,7 @@ def merge(a: Any, part: Reads | None, head: int, lost: dict[Any, list[int]]) -> 
     untouched) when it would not be exactly what that pass leaves; see the docstring."""
     if part is None:
         return False
-    ext_t, ext_n = array("q"), array("q")
-    ext_t.frombytes(part.ext_t)
-    ext_n.frombytes(part.ext_n)
+    ext_t, ext_n = array("q", part.ext_t), array("q", part.ext_n)
     if len(ext_t) != len(ext_n) or len(ext_t) != len(part.ext_k):
         return False
     theirs = dict(part.longest)
@@ -113,8 +111,7 @@ def _orders_fit(a: Any, theirs: dict[Any, list[Any]]) -> bool:
 def _no_lost(part: Reads, theirs: dict[Any, list[Any]], lost: dict[Any, list[int]]) -> bool:
     """No (key, read) the child's txns appended after is one the parent's did."""
     mine = {k for k, _ in lost}
-    ns = array("q")
-    ns.frombytes(part.lost_n)
+    ns = array("q", part.lost_n)
     if len(ns) != len(part.lost_k):
         return False
     for k, n in zip(part.lost_k, ns, strict=True):
